@@ -1,0 +1,112 @@
+"""Running a detector over pages of a document and storing what it finds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator
+
+from engine.detect import registry
+from engine.detect.base import Box, Detector
+from engine.errors import CancelledError
+from engine.pdf.opener import open_pdf
+from engine.store import documents, figures
+from engine.store.models import FigureText, NewFigure
+from engine.store.project import Project
+
+
+@dataclass(frozen=True)
+class PageResult:
+    doc_id: int
+    page: int
+    figure_ids: tuple[int, ...]
+    skipped: bool  # a person corrected this page; nothing was changed
+    boxes: tuple[Box, ...] = ()
+
+
+@dataclass
+class DetectionReport:
+    detector: str
+    pages_done: int = 0
+    pages_skipped: list[int] = field(default_factory=list)
+    figures: int = 0
+    cancelled: bool = False
+
+
+def to_new_figure(box: Box, doc_id: int, page: int, detector: str) -> NewFigure:
+    return NewFigure(
+        doc_id=doc_id,
+        page=page,
+        rect=box.rect,
+        label=box.label,
+        detector=box.source or detector,
+        score=float(box.score),
+        text=FigureText(caption=box.caption),
+        image_xref=int(box.extra.get("xref", 0)),
+    )
+
+
+def iter_detect(
+    project: Project,
+    doc_id: int,
+    detector: Detector | str,
+    pages: Iterable[int] | None = None,
+    *,
+    force: bool = False,
+    params: dict[str, Any] | None = None,
+    cancel: Callable[[], bool] = lambda: False,
+) -> Iterator[PageResult]:
+    """Detect page by page, storing each page's result as soon as it is ready."""
+    if isinstance(detector, str):
+        detector = registry.create(detector, **(params or {}))
+    doc_row = documents.get_document(project, doc_id)
+    indices = list(range(doc_row.page_count)) if pages is None else list(pages)
+    pdf = open_pdf(project.source_path(doc_row.file))
+    try:
+        for index in indices:
+            if cancel():
+                raise CancelledError("Detection cancelled; pages done so far are kept.")
+            if not force and documents.get_page(project, doc_id, index).corrected:
+                yield PageResult(doc_id, index, (), True)
+                continue
+            page = pdf.load_page(index)
+            boxes = detector.detect(page)
+            del page
+            news = [to_new_figure(b, doc_id, index, detector.name) for b in boxes]
+            ids = figures.replace_detected(project, doc_id, index, news, detector.name, force=force)
+            if ids is None:  # corrected meanwhile (by the GUI, while we were detecting)
+                yield PageResult(doc_id, index, (), True)
+            else:
+                yield PageResult(doc_id, index, tuple(ids), False, tuple(boxes))
+    finally:
+        pdf.close()
+
+
+def detect_document(
+    project: Project,
+    doc_id: int,
+    detector: Detector | str,
+    pages: Iterable[int] | None = None,
+    *,
+    force: bool = False,
+    params: dict[str, Any] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    cancel: Callable[[], bool] = lambda: False,
+) -> DetectionReport:
+    name = detector if isinstance(detector, str) else detector.name
+    report = DetectionReport(name)
+    doc_row = documents.get_document(project, doc_id)
+    indices = list(range(doc_row.page_count)) if pages is None else list(pages)
+    try:
+        for n, result in enumerate(
+            iter_detect(project, doc_id, detector, indices, force=force, params=params, cancel=cancel), 1
+        ):
+            if result.skipped:
+                report.pages_skipped.append(result.page)
+            else:
+                report.pages_done += 1
+                report.figures += len(result.figure_ids)
+            if progress:
+                progress(n, len(indices))
+    except CancelledError:
+        report.cancelled = True
+    return report

@@ -1,0 +1,1 @@
+"""PDF import, opening and rendering (PyMuPDF)."""

@@ -1,0 +1,169 @@
+"""Importing PDFs into a project: copied by content hash, checked page by page.
+
+Nothing is half-written: the copy goes to a temporary file, the document and its
+pages are inserted in one transaction, and the file is moved into place before
+that transaction commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import pymupdf
+
+from engine.errors import CancelledError, CorruptPdfError, RemudError
+from engine.pdf.opener import check_header, open_pdf
+from engine.pdf.pageinfo import page_is_image_only
+from engine.store import documents
+from engine.store.documents import NewPage
+from engine.store.models import Document
+from engine.store.project import Project
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ImportResult:
+    path: Path
+    document: Document | None = None
+    already_present: bool = False
+    error: RemudError | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def message(self) -> str:
+        if self.error:
+            return f"{self.path.name}: {self.error}"
+        if self.already_present:
+            return f"{self.path.name} is already in this project (as “{self.document.title}”); nothing to do."
+        return f"Imported {self.path.name}: {self.document.page_count} pages."
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _title(doc: pymupdf.Document, path: Path) -> str:
+    meta_title = (doc.metadata or {}).get("title", "").strip()
+    return meta_title if meta_title and len(meta_title) < 200 else path.stem
+
+
+def _read_pages(doc: pymupdf.Document, name: str, progress: Progress | None, cancel: Callable[[], bool]) -> list[NewPage]:
+    pages = []
+    total = doc.page_count
+    for i in range(total):
+        if cancel():
+            raise CancelledError(f"Import of {name} cancelled; nothing was added.")
+        try:
+            page = doc.load_page(i)
+            rect = page.rect
+            text = page.get_text("text", sort=True)
+            image_only = page_is_image_only(page, text)
+        except Exception as exc:
+            raise CorruptPdfError(f"{name} is damaged: page {i + 1} cannot be read ({exc}).") from exc
+        pages.append(NewPage(i, rect.width, rect.height, page.rotation, bool(text.strip()), image_only, text))
+        del page
+        if progress and (i % 25 == 0 or i == total - 1):
+            progress(i + 1, total)
+    return pages
+
+
+def import_pdf(
+    project: Project,
+    path: str | Path,
+    *,
+    password: str | None = None,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] = lambda: False,
+) -> ImportResult:
+    """Import one PDF. Typed errors (NotAPdfError, CorruptPdfError, PasswordRequiredError,
+    WrongPasswordError, EmptyPdfError, CancelledError) are raised; the project is unchanged then."""
+    path = Path(path).expanduser().resolve()
+    result = ImportResult(path)
+    check_header(path)
+    sha = file_sha256(path)
+    existing = documents.find_by_sha256(project, sha)
+    if existing:
+        result.document, result.already_present = existing, True
+        return result
+
+    doc = open_pdf(path, password)
+    tmp = project.sources_dir / f".importing-{sha}.pdf"
+    final_rel = f"sources/{sha}.pdf"
+    try:
+        was_encrypted = doc.is_encrypted or bool(password)
+        pages = _read_pages(doc, path.name, progress, cancel)
+        if doc.is_repaired:
+            result.warnings.append(f"{path.name} was damaged; it was repaired and all {len(pages)} pages read.")
+        if was_encrypted:
+            # Keep a decrypted copy so the project never needs (or stores) the password.
+            doc.save(str(tmp), encryption=pymupdf.PDF_ENCRYPT_NONE, garbage=0)
+        else:
+            shutil.copyfile(path, tmp)
+        title = _title(doc, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        doc.close()
+
+    final = project.source_path(final_rel)
+    try:
+        result.document = documents.add_document(
+            project, sha256=sha, title=title, file=final_rel, original_path=str(path),
+            file_size=path.stat().st_size, pages=pages, was_encrypted=was_encrypted, was_repaired=bool(result.warnings),
+        )
+        os.replace(tmp, final)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        if result.document is not None:
+            documents.delete_document(project, result.document.id)
+        raise
+    return result
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files as given, folders searched (recursively) for PDFs, in a stable order."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(sorted(q for q in p.rglob("*") if q.suffix.lower() == ".pdf" and q.is_file()))
+        else:
+            out.append(p)
+    return out
+
+
+def import_many(
+    project: Project,
+    paths: Iterable[str | Path],
+    *,
+    passwords: Callable[[Path], str | None] = lambda p: None,
+    progress: Callable[[int, int, Path], None] | None = None,
+    cancel: Callable[[], bool] = lambda: False,
+) -> list[ImportResult]:
+    """Import many PDFs; one bad file is reported and the rest still come in."""
+    files = expand_paths(paths)
+    results = []
+    for n, path in enumerate(files):
+        if cancel():
+            break
+        if progress:
+            progress(n, len(files), path)
+        try:
+            results.append(import_pdf(project, path, password=passwords(path), cancel=cancel))
+        except CancelledError:
+            break
+        except RemudError as exc:
+            results.append(ImportResult(path, error=exc))
+    if progress:
+        progress(len(files), len(files), files[-1] if files else Path())
+    return results

@@ -1,0 +1,79 @@
+"""Opening PDFs with typed errors, and a small per-thread cache of open documents."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+import pymupdf
+
+from engine.errors import CorruptPdfError, EmptyPdfError, NotAPdfError, PasswordRequiredError, WrongPasswordError
+
+pymupdf.TOOLS.mupdf_display_errors(False)
+pymupdf.TOOLS.mupdf_display_warnings(False)
+
+
+def check_header(path: Path) -> None:
+    """MuPDF opens almost anything it can guess; a project only takes real PDFs."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(1024)
+    except OSError as exc:
+        raise NotAPdfError(f"Cannot read {path.name}: {exc.strerror}.") from exc
+    if not head:
+        raise NotAPdfError(f"{path.name} is an empty file, not a PDF.")
+    if b"%PDF-" not in head:
+        raise NotAPdfError(f"{path.name} is not a PDF file.")
+
+
+def open_pdf(path: str | Path, password: str | None = None) -> pymupdf.Document:
+    """Open and authenticate a PDF or raise a typed error a person understands."""
+    path = Path(path)
+    check_header(path)
+    try:
+        doc = pymupdf.open(str(path), filetype="pdf")
+    except Exception as exc:  # MuPDF raises FileDataError/RuntimeError with C messages
+        raise CorruptPdfError(f"{path.name} is damaged and cannot be opened ({exc}).") from exc
+    if doc.needs_pass:
+        if not password:
+            doc.close()
+            raise PasswordRequiredError(f"{path.name} is protected by a password. Enter the password to import it.")
+        if not doc.authenticate(password):
+            doc.close()
+            raise WrongPasswordError(f"The password for {path.name} is wrong. Try again.")
+    if doc.page_count == 0:
+        doc.close()
+        raise EmptyPdfError(f"{path.name} has no pages.")
+    return doc
+
+
+class DocumentCache:
+    """Keeps a few documents open per thread (PyMuPDF objects must stay in one thread)."""
+
+    def __init__(self, size: int = 4) -> None:
+        self.size = size
+        self._local = threading.local()
+
+    def _docs(self) -> OrderedDict:
+        if not hasattr(self._local, "docs"):
+            self._local.docs = OrderedDict()
+        return self._local.docs
+
+    def get(self, path: str | Path) -> pymupdf.Document:
+        key = str(path)
+        docs = self._docs()
+        doc = docs.get(key)
+        if doc is None or doc.is_closed:
+            doc = open_pdf(key)
+            docs[key] = doc
+            while len(docs) > self.size:
+                _, old = docs.popitem(last=False)
+                old.close()
+        docs.move_to_end(key)
+        return doc
+
+    def close_all(self) -> None:
+        docs = self._docs()
+        while docs:
+            docs.popitem()[1].close()

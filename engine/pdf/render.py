@@ -1,0 +1,123 @@
+"""Rendering pages and crops, and pulling embedded images out at native resolution."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import pymupdf
+
+from engine.geometry import Rect
+from engine.imaging import Raster
+
+NATIVE_MATCH_IOU = 0.9
+
+
+def render_page(doc: pymupdf.Document, index: int, zoom: float = 1.0, *, gray: bool = False) -> Raster:
+    """The whole page at `zoom` (1.0 = 72 DPI), RGB or gray, no alpha."""
+    page = doc.load_page(index)
+    cs = pymupdf.csGRAY if gray else pymupdf.csRGB
+    pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), colorspace=cs, alpha=False)
+    return Raster.from_pixmap(pix)
+
+
+def render_clip(doc: pymupdf.Document, index: int, rect: Rect, dpi: float = 150) -> Raster:
+    """A rect of the page (PDF points of the page's own rect) at `dpi`."""
+    page = doc.load_page(index)
+    clip = pymupdf.Rect(*rect.as_tuple()) & page.rect
+    if clip.is_empty:
+        raise ValueError("The crop lies outside the page.")
+    zoom = dpi / 72.0
+    pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), clip=clip, colorspace=pymupdf.csRGB, alpha=False)
+    return Raster.from_pixmap(pix)
+
+
+@dataclass(frozen=True)
+class Placement:
+    xref: int
+    rect: Rect
+    transform: tuple[float, ...]
+
+
+def image_placements(page: pymupdf.Page) -> list[Placement]:
+    out = []
+    for info in page.get_image_info(xrefs=True):
+        if info.get("xref", 0) > 0:
+            out.append(Placement(info["xref"], Rect(*info["bbox"]), tuple(info["transform"])))
+    return out
+
+
+def matching_placement(page: pymupdf.Page, rect: Rect, min_iou: float = NATIVE_MATCH_IOU) -> Placement | None:
+    best = max(image_placements(page), key=lambda p: p.rect.iou(rect), default=None)
+    return best if best is not None and best.rect.iou(rect) >= min_iou else None
+
+
+def extract_native(doc: pymupdf.Document, index: int, rect: Rect, *, xref: int = 0) -> tuple[Raster, Rect] | None:
+    """The embedded image under `rect` at its own resolution, upright as it appears on the
+    page, with the rect it covers there. None when no single image placement matches the
+    box (then render a crop)."""
+    page = doc.load_page(index)
+    placement = matching_placement(page, rect)
+    if placement is None or (xref and placement.xref != xref):
+        return None
+    pix = pymupdf.Pixmap(doc, placement.xref)
+    if pix.colorspace is None or pix.colorspace.n not in (1, 3) or pix.alpha:
+        pix = pymupdf.Pixmap(pymupdf.csRGB, pix) if pix.colorspace and pix.colorspace.n != 3 else pix
+        if pix.alpha:
+            pix = pymupdf.Pixmap(pix, 0)
+    if pix.n == 1:
+        pix = pymupdf.Pixmap(pymupdf.csRGB, pix)
+    return _orient(Raster.from_pixmap(pix), placement.transform), placement.rect
+
+
+def _orient(raster: Raster, transform: Sequence[float]) -> Raster:
+    """Apply the placement's rotation / mirroring (not its scale) to the image pixels."""
+    a, b, c, d = transform[:4]
+    if b == 0 and c == 0 and a > 0 and d > 0:
+        return raster
+    from PIL import Image
+
+    img = raster.to_pil()
+    # The unit square maps to the page through (a b c d); images are stored top row first.
+    if abs(b) < 1e-6 and abs(c) < 1e-6:
+        if a < 0:
+            img = img.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        if d < 0:
+            img = img.transpose(Image.Transpose.FLIP_TOP_BOTTOM)
+    elif abs(a) < 1e-6 and abs(d) < 1e-6:
+        img = img.transpose(Image.Transpose.ROTATE_90 if b < 0 else Image.Transpose.ROTATE_270)
+        if (b > 0) == (c > 0):
+            img = img.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    img = img.convert("RGB")
+    return Raster(img.width, img.height, 3, img.width * 3, img.tobytes())
+
+
+def apply_masks(raster: Raster, crop_rect: Rect, masks: Sequence[Rect]) -> Raster:
+    """Black out redaction masks (PDF points) on a crop of `crop_rect`."""
+    if not masks:
+        return raster
+    import numpy as np
+
+    arr = raster.to_numpy().copy()
+    sx = raster.width / crop_rect.width
+    sy = raster.height / crop_rect.height
+    for m in masks:
+        r = m.intersect(crop_rect)
+        if r.is_empty:
+            continue
+        x0 = int((r.x0 - crop_rect.x0) * sx)
+        y0 = int((r.y0 - crop_rect.y0) * sy)
+        x1 = int(np.ceil((r.x1 - crop_rect.x0) * sx))
+        y1 = int(np.ceil((r.y1 - crop_rect.y0) * sy))
+        arr[y0:y1, x0:x1] = 0
+    return Raster(raster.width, raster.height, raster.channels, raster.width * raster.channels, arr.tobytes())
+
+
+def figure_image(
+    doc: pymupdf.Document, index: int, rect: Rect, *, dpi: float = 200, masks: Sequence[Rect] = (),
+    native: bool = True, xref: int = 0,
+) -> Raster:
+    """The crop as it leaves the app: native pixels when the box is one embedded image, masks applied."""
+    found = extract_native(doc, index, rect, xref=xref) if native else None
+    raster, covered = found if found else (render_clip(doc, index, rect, dpi), rect)
+    return apply_masks(raster, covered, masks)

@@ -1,0 +1,35 @@
+"""The edit log: who changed what, before and after, written in the same transaction."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlite_utils
+
+from engine.store.project import now
+
+
+def log_edit(db: sqlite_utils.Database, entity: str, entity_id: int, action: str, before: Any = None, after: Any = None) -> None:
+    db.execute(
+        "INSERT INTO edit_log(at, entity, entity_id, action, before, after) VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            now(),
+            entity,
+            entity_id,
+            action,
+            "" if before is None else json.dumps(before, ensure_ascii=False, default=str),
+            "" if after is None else json.dumps(after, ensure_ascii=False, default=str),
+        ],
+    )
+
+
+def history(db: sqlite_utils.Database, entity: str, entity_id: int) -> list[dict]:
+    rows = db.execute(
+        "SELECT at, action, before, after FROM edit_log WHERE entity = ? AND entity_id = ? ORDER BY id",
+        [entity, entity_id],
+    ).fetchall()
+    return [
+        {"at": at, "action": action, "before": json.loads(b) if b else None, "after": json.loads(a) if a else None}
+        for at, action, b, a in rows
+    ]

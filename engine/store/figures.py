@@ -1,0 +1,209 @@
+"""Figures: boxes on pages, their text, status and redaction masks.
+
+Every function here is one transaction. Functions a person's edit calls mark the
+page `corrected`, so a later detection run leaves that page alone unless asked.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, replace
+from typing import Iterable, Sequence
+
+import sqlite_utils
+
+from engine.errors import NotFoundError
+from engine.geometry import Rect
+from engine.store import search
+from engine.store.editlog import log_edit
+from engine.store.models import Figure, FigureStatus, FigureText, NewFigure
+from engine.store.project import Project, now
+
+_COLS = (
+    "id, doc_id, page, x0, y0, x1, y1, label, detector, score, status, caption, context, burned_text, "
+    "section, sublabel, image_xref, redactions, created_at, updated_at"
+)
+
+
+def _figure(row) -> Figure:
+    (fid, doc, page, x0, y0, x1, y1, label, detector, score, status, caption, context, burned, section, sublabel,
+     xref, redactions, created, updated) = row
+    return Figure(
+        id=fid, doc_id=doc, page=page, rect=Rect(x0, y0, x1, y1), label=label, detector=detector, score=score,
+        status=FigureStatus(status), text=FigureText(caption, context, burned, section, sublabel),
+        image_xref=xref, redactions=tuple(Rect(*r) for r in json.loads(redactions)),
+        created_at=created, updated_at=updated,
+    )
+
+
+def _snapshot(fig: Figure) -> dict:
+    d = asdict(fig)
+    d["rect"] = fig.rect.as_tuple()
+    d["redactions"] = [r.as_tuple() for r in fig.redactions]
+    return d
+
+
+def _insert(db: sqlite_utils.Database, fig: NewFigure, *, figure_id: int | None = None, created: str | None = None) -> int:
+    stamp = now()
+    t = fig.text
+    cur = db.execute(
+        "INSERT INTO figures(id, doc_id, page, x0, y0, x1, y1, label, detector, score, status, caption, context, "
+        "burned_text, section, sublabel, image_xref, redactions, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [figure_id, fig.doc_id, fig.page, *fig.rect.as_tuple(), fig.label, fig.detector, fig.score, str(fig.status),
+         t.caption, t.context, t.burned_text, t.section, t.sublabel, fig.image_xref,
+         json.dumps([r.as_tuple() for r in fig.redactions]), created or stamp, stamp],
+    )
+    new_id = cur.lastrowid
+    search.reindex_figure(db, new_id)
+    return new_id
+
+
+def _mark_corrected(db: sqlite_utils.Database, doc_id: int, page: int) -> None:
+    db.execute("UPDATE pages SET corrected = 1 WHERE doc_id = ? AND idx = ?", [doc_id, page])
+
+
+def get_figure(project: Project, figure_id: int) -> Figure:
+    row = project.db.execute(f"SELECT {_COLS} FROM figures WHERE id = ?", [figure_id]).fetchone()
+    if row is None:
+        raise NotFoundError(f"Figure {figure_id} is not in this project (it may have been deleted).")
+    return _figure(row)
+
+
+def list_figures(
+    project: Project,
+    doc_id: int | None = None,
+    page: int | None = None,
+    status: FigureStatus | str | None = None,
+) -> list[Figure]:
+    where, params = [], []
+    for column, value in (("doc_id", doc_id), ("page", page), ("status", status)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(str(value) if column == "status" else value)
+    sql = f"SELECT {_COLS} FROM figures"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY doc_id, page, y0, x0, id"
+    return [_figure(r) for r in project.db.execute(sql, params).fetchall()]
+
+
+def count_by_status(project: Project, doc_id: int | None = None) -> dict[str, int]:
+    sql = "SELECT status, count(*) FROM figures" + (" WHERE doc_id = ?" if doc_id is not None else "") + " GROUP BY status"
+    counts = {s.value: 0 for s in FigureStatus}
+    counts.update(dict(project.db.execute(sql, [doc_id] if doc_id is not None else []).fetchall()))
+    return counts
+
+
+def counts_per_page(project: Project, doc_id: int) -> dict[int, int]:
+    return dict(project.db.execute(
+        "SELECT page, count(*) FROM figures WHERE doc_id = ? AND status != 'rejected' GROUP BY page", [doc_id]
+    ).fetchall())
+
+
+def add_figure(project: Project, fig: NewFigure, *, by_user: bool = True) -> Figure:
+    with project.atomic() as db:
+        fid = _insert(db, fig)
+        if by_user:
+            _mark_corrected(db, fig.doc_id, fig.page)
+        log_edit(db, "figure", fid, "create", after={"rect": fig.rect.as_tuple(), "detector": fig.detector})
+    return get_figure(project, fid)
+
+
+def add_figures(project: Project, figs: Iterable[NewFigure]) -> list[int]:
+    """Bulk insert (imports, tests, benchmarks): one transaction for all."""
+    with project.atomic() as db:
+        return [_insert(db, f) for f in figs]
+
+
+def restore_figure(project: Project, fig: Figure) -> Figure:
+    """Put a deleted figure back with its old id (undo of delete)."""
+    new = NewFigure(fig.doc_id, fig.page, fig.rect, fig.label, fig.detector, fig.score, fig.status, fig.text,
+                    fig.image_xref, fig.redactions)
+    with project.atomic() as db:
+        _insert(db, new, figure_id=fig.id, created=fig.created_at)
+        _mark_corrected(db, fig.doc_id, fig.page)
+        log_edit(db, "figure", fig.id, "restore", after=_snapshot(fig))
+    return get_figure(project, fig.id)
+
+
+def delete_figures(project: Project, figure_ids: Sequence[int]) -> list[Figure]:
+    """Deletes and returns what was deleted (for undo)."""
+    with project.atomic() as db:
+        gone = []
+        for fid in figure_ids:
+            fig = get_figure(project, fid)
+            db.execute("DELETE FROM figures WHERE id = ?", [fid])
+            search.forget(db, "figure", fid)
+            _mark_corrected(db, fig.doc_id, fig.page)
+            log_edit(db, "figure", fid, "delete", before=_snapshot(fig))
+            gone.append(fig)
+    return gone
+
+
+def _update(project: Project, figure_id: int, action: str, columns: dict, *, by_user: bool = True) -> Figure:
+    before = get_figure(project, figure_id)
+    sets = ", ".join(f"{c} = ?" for c in columns)
+    with project.atomic() as db:
+        db.execute(f"UPDATE figures SET {sets}, updated_at = ? WHERE id = ?", [*columns.values(), now(), figure_id])
+        if any(c in columns for c in ("caption", "context", "burned_text", "section", "sublabel")):
+            search.reindex_figure(db, figure_id)
+        if by_user:
+            _mark_corrected(db, before.doc_id, before.page)
+        log_edit(db, "figure", figure_id, action, before={c: _snapshot(before).get(c) for c in columns}, after=columns)
+    return get_figure(project, figure_id)
+
+
+def set_rect(project: Project, figure_id: int, rect: Rect) -> Figure:
+    x0, y0, x1, y1 = Rect.normalized(*rect.as_tuple()).as_tuple()
+    return _update(project, figure_id, "rect", {"x0": x0, "y0": y0, "x1": x1, "y1": y1})
+
+
+def set_status(project: Project, figure_id: int, status: FigureStatus | str) -> Figure:
+    return _update(project, figure_id, "status", {"status": str(FigureStatus(status))})
+
+
+def set_label(project: Project, figure_id: int, label: str) -> Figure:
+    return _update(project, figure_id, "label", {"label": label})
+
+
+def set_text(project: Project, figure_id: int, text: FigureText, *, by_user: bool = True) -> Figure:
+    return _update(project, figure_id, "text", asdict(text), by_user=by_user)
+
+
+def set_redactions(project: Project, figure_id: int, masks: Sequence[Rect]) -> Figure:
+    return _update(project, figure_id, "redactions", {"redactions": json.dumps([m.as_tuple() for m in masks])})
+
+
+def replace_detected(
+    project: Project, doc_id: int, page: int, figures: Sequence[NewFigure], detector: str, *, force: bool = False
+) -> list[int] | None:
+    """Store a detection result for one page.
+
+    Proposed figures from earlier detection runs are replaced; figures a person
+    made, accepted or rejected stay. A page a person corrected is left alone
+    (returns None) unless `force`.
+    """
+    with project.atomic() as db:
+        row = db.execute("SELECT corrected FROM pages WHERE doc_id = ? AND idx = ?", [doc_id, page]).fetchone()
+        if row is None:
+            raise NotFoundError(f"Page {page + 1} of document {doc_id} is not in this project.")
+        if row[0] and not force:
+            return None
+        old = db.execute(
+            "SELECT id FROM figures WHERE doc_id = ? AND page = ? AND status = 'proposed' AND detector != 'manual'",
+            [doc_id, page],
+        ).fetchall()
+        for (fid,) in old:
+            search.forget(db, "figure", fid)
+        db.execute(
+            "DELETE FROM figures WHERE doc_id = ? AND page = ? AND status = 'proposed' AND detector != 'manual'",
+            [doc_id, page],
+        )
+        ids = [_insert(db, replace(f, doc_id=doc_id, page=page)) for f in figures]
+        db.execute(
+            "UPDATE pages SET detected_by = ?, corrected = 0 WHERE doc_id = ? AND idx = ?", [detector, doc_id, page]
+        )
+        log_edit(db, "document", doc_id, "detect", after={"page": page, "detector": detector, "figures": ids,
+                                                         "replaced": [f for (f,) in old]})
+    return ids

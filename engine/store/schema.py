@@ -1,0 +1,172 @@
+"""The project database schema as a list of forward migrations.
+
+`PRAGMA user_version` holds how many migrations have run. Add a migration by
+appending a function; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import sqlite_utils
+
+Migration = Callable[[sqlite_utils.Database], None]
+
+
+def _v1_core(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE documents (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            sha256 TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            file TEXT NOT NULL,
+            original_path TEXT NOT NULL DEFAULT '',
+            page_count INTEGER NOT NULL,
+            file_size INTEGER NOT NULL DEFAULT 0,
+            was_encrypted INTEGER NOT NULL DEFAULT 0,
+            was_repaired INTEGER NOT NULL DEFAULT 0,
+            imported_at TEXT NOT NULL
+        );
+        CREATE TABLE pages (
+            doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            idx INTEGER NOT NULL,
+            width REAL NOT NULL,
+            height REAL NOT NULL,
+            rotation INTEGER NOT NULL DEFAULT 0,
+            has_text INTEGER NOT NULL DEFAULT 0,
+            image_only INTEGER NOT NULL DEFAULT 0,
+            reviewed INTEGER NOT NULL DEFAULT 0,
+            corrected INTEGER NOT NULL DEFAULT 0,
+            detected_by TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (doc_id, idx)
+        );
+        CREATE TABLE figures (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            doc_id INTEGER NOT NULL,
+            page INTEGER NOT NULL,
+            x0 REAL NOT NULL, y0 REAL NOT NULL, x1 REAL NOT NULL, y1 REAL NOT NULL,
+            label TEXT NOT NULL DEFAULT 'figure',
+            caption TEXT NOT NULL DEFAULT '',
+            context TEXT NOT NULL DEFAULT '',
+            burned_text TEXT NOT NULL DEFAULT '',
+            section TEXT NOT NULL DEFAULT '',
+            sublabel TEXT NOT NULL DEFAULT '',
+            detector TEXT NOT NULL DEFAULT 'manual',
+            score REAL NOT NULL DEFAULT 1.0,
+            status TEXT NOT NULL DEFAULT 'proposed'
+                CHECK (status IN ('proposed', 'accepted', 'rejected')),
+            image_xref INTEGER NOT NULL DEFAULT 0,
+            redactions TEXT NOT NULL DEFAULT '[]',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            FOREIGN KEY (doc_id, page) REFERENCES pages(doc_id, idx) ON DELETE CASCADE
+        );
+        CREATE INDEX figures_page ON figures(doc_id, page);
+        CREATE INDEX figures_status ON figures(status);
+        CREATE TABLE records (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            figure_id INTEGER REFERENCES figures(id) ON DELETE SET NULL,
+            doc_id INTEGER REFERENCES documents(id) ON DELETE CASCADE,
+            page INTEGER,
+            kind TEXT NOT NULL CHECK (kind IN ('qa', 'vqa', 'mcq')),
+            reasoning INTEGER NOT NULL DEFAULT 0,
+            language TEXT NOT NULL DEFAULT 'en',
+            question TEXT NOT NULL,
+            thinking TEXT NOT NULL DEFAULT '',
+            answer TEXT NOT NULL,
+            options TEXT NOT NULL DEFAULT '[]',
+            correct TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'draft'
+                CHECK (status IN ('draft', 'accepted', 'rejected')),
+            score REAL,
+            synthesizer TEXT NOT NULL DEFAULT '',
+            model TEXT NOT NULL DEFAULT '',
+            prompt_version TEXT NOT NULL DEFAULT '',
+            flags TEXT NOT NULL DEFAULT '[]',
+            created_at TEXT NOT NULL,
+            edited_at TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX records_figure ON records(figure_id);
+        CREATE INDEX records_status ON records(status, kind, language);
+        CREATE TABLE jobs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL DEFAULT '',
+            synthesizer TEXT NOT NULL,
+            model TEXT NOT NULL,
+            settings TEXT NOT NULL DEFAULT '{}',
+            state TEXT NOT NULL DEFAULT 'pending',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE job_items (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+            idem_key TEXT NOT NULL UNIQUE,
+            figure_id INTEGER REFERENCES figures(id) ON DELETE SET NULL,
+            kind TEXT NOT NULL,
+            language TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            raw_response TEXT NOT NULL DEFAULT '',
+            error TEXT NOT NULL DEFAULT '',
+            tokens_in INTEGER NOT NULL DEFAULT 0,
+            tokens_out INTEGER NOT NULL DEFAULT 0,
+            cost REAL NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX job_items_job ON job_items(job_id, state);
+        CREATE TABLE chat_sessions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            title TEXT NOT NULL DEFAULT '',
+            model TEXT NOT NULL DEFAULT '',
+            settings TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE chat_messages (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_id INTEGER NOT NULL REFERENCES chat_sessions(id) ON DELETE CASCADE,
+            role TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
+            content TEXT NOT NULL DEFAULT '',
+            thinking TEXT NOT NULL DEFAULT '',
+            image_path TEXT NOT NULL DEFAULT '',
+            stats TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX chat_messages_session ON chat_messages(session_id, id);
+        CREATE TABLE edit_log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            entity TEXT NOT NULL,
+            entity_id INTEGER NOT NULL,
+            action TEXT NOT NULL,
+            before TEXT NOT NULL DEFAULT '',
+            after TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX edit_log_entity ON edit_log(entity, entity_id);
+        """
+    )
+
+
+def _v2_search(db: sqlite_utils.Database) -> None:
+    """Full-text search over figure text and record text (kept by engine.store.search)."""
+    db.executescript(
+        """
+        CREATE VIRTUAL TABLE search_index USING fts5(
+            body, entity UNINDEXED, entity_id UNINDEXED, tokenize = 'unicode61'
+        );
+        """
+    )
+    # Index what a version-1 project already holds.
+    from engine.store import search
+
+    for row in db.execute("SELECT id FROM figures").fetchall():
+        search.reindex_figure(db, row[0])
+    for row in db.execute("SELECT id FROM records").fetchall():
+        search.reindex_record(db, row[0])
+
+
+MIGRATIONS: list[Migration] = [_v1_core, _v2_search]
+SCHEMA_VERSION = len(MIGRATIONS)

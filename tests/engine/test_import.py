@@ -1,0 +1,153 @@
+import os
+
+import psutil
+import pytest
+
+from engine.errors import (CancelledError, CorruptPdfError, EmptyPdfError, NotAPdfError, PasswordRequiredError,
+                           WrongPasswordError)
+from engine.geometry import Rect
+from engine.pdf.importer import import_many, import_pdf
+from engine.pdf.opener import open_pdf
+from engine.pdf.render import extract_native, figure_image, render_clip, render_page
+from engine.store import documents
+from tests import pdf_factory
+
+
+def _nothing_written(project):
+    assert documents.list_documents(project) == []
+    assert [p.name for p in project.sources_dir.iterdir()] == []
+
+
+def test_import_copies_by_hash_and_reads_pages(project, tmp_path):
+    src = pdf_factory.text_pdf(tmp_path / "liver.pdf", pages=3, title="Liver atlas")
+    result = import_pdf(project, src)
+    doc = result.document
+    assert not result.already_present and doc.page_count == 3 and doc.title == "Liver atlas"
+    assert (project.folder / doc.file).read_bytes() == src.read_bytes()
+    assert doc.file == f"sources/{doc.sha256}.pdf"
+    page = documents.get_page(project, doc.id, 1, with_text=True)
+    assert (page.width, page.height, page.rotation) == (595, 842, 0)
+    assert "Page 2 of the liver chapter" in page.text and page.has_text and not page.image_only
+
+
+def test_reimport_same_content_is_a_noop_that_says_so(project, tmp_path):
+    src = pdf_factory.text_pdf(tmp_path / "a.pdf")
+    first = import_pdf(project, src)
+    copy = tmp_path / "renamed copy.pdf"
+    copy.write_bytes(src.read_bytes())
+    again = import_pdf(project, copy)
+    assert again.already_present and again.document.id == first.document.id
+    assert "already in this project" in again.message
+    assert len(documents.list_documents(project)) == 1
+
+
+def test_rotation_is_read(project, tmp_path):
+    src = pdf_factory.image_pdf(tmp_path / "r.pdf", [(72, 100, 300, 300)], rotate=90)
+    doc = import_pdf(project, src).document
+    page = documents.get_page(project, doc.id, 0)
+    assert page.rotation == 90 and (page.width, page.height) == (842, 595)
+
+
+def test_not_a_pdf(project, tmp_path):
+    bad = tmp_path / "notes.pdf"
+    bad.write_text("just some text, not a PDF")
+    with pytest.raises(NotAPdfError, match="not a PDF"):
+        import_pdf(project, bad)
+    empty = tmp_path / "empty.pdf"
+    empty.write_bytes(b"")
+    with pytest.raises(NotAPdfError, match="empty file"):
+        import_pdf(project, empty)
+    _nothing_written(project)
+
+
+def test_corrupt_pdf(project, tmp_path):
+    bad = tmp_path / "garbage.pdf"
+    bad.write_bytes(b"%PDF-1.7\n" + os.urandom(4000))
+    with pytest.raises((CorruptPdfError, EmptyPdfError)):
+        import_pdf(project, bad)
+    _nothing_written(project)
+
+
+def test_truncated_pdf_is_an_error_or_repaired_with_a_warning(project, tmp_path):
+    src = pdf_factory.image_pdf(tmp_path / "full.pdf", [(72, 100, 300, 300), (72, 400, 300, 600)])
+    data = src.read_bytes()
+    cut = tmp_path / "cut.pdf"
+    cut.write_bytes(data[: len(data) // 3])
+    try:
+        result = import_pdf(project, cut)
+    except (CorruptPdfError, EmptyPdfError) as exc:
+        assert "cut.pdf" in str(exc)
+        _nothing_written(project)
+    else:
+        assert result.warnings and "repaired" in result.warnings[0]
+        assert result.document.was_repaired
+
+
+def test_encrypted_pdf_asks_for_password(project, tmp_path):
+    src = pdf_factory.encrypted_pdf(tmp_path / "locked.pdf", "secret")
+    with pytest.raises(PasswordRequiredError, match="password"):
+        import_pdf(project, src)
+    with pytest.raises(WrongPasswordError, match="wrong"):
+        import_pdf(project, src, password="guess")
+    _nothing_written(project)
+    doc = import_pdf(project, src, password="secret").document
+    assert doc.was_encrypted
+    stored = open_pdf(project.folder / doc.file)  # the project's copy needs no password
+    assert "Confidential atlas" in stored.load_page(0).get_text()
+    assert b"secret" not in (project.folder / "project.sqlite").read_bytes()
+
+
+def test_zero_page_pdf(project, tmp_path):
+    with pytest.raises(EmptyPdfError, match="no pages"):
+        import_pdf(project, pdf_factory.zero_page_pdf(tmp_path / "zero.pdf"))
+    _nothing_written(project)
+
+
+def test_many_files_one_bad(project, tmp_path):
+    folder = tmp_path / "books"
+    folder.mkdir()
+    pdf_factory.text_pdf(folder / "a.pdf", pages=2)
+    pdf_factory.text_pdf(folder / "b.pdf", pages=5, title="B")
+    (folder / "c.pdf").write_text("nope")
+    results = import_many(project, [folder])
+    assert [r.path.name for r in results] == ["a.pdf", "b.pdf", "c.pdf"]
+    assert [r.error is None for r in results] == [True, True, False]
+    assert len(documents.list_documents(project)) == 2
+
+
+def test_cancel_leaves_nothing(project, tmp_path):
+    src = pdf_factory.many_pages_pdf(tmp_path / "long.pdf", 200)
+    seen = []
+    with pytest.raises(CancelledError):
+        import_pdf(project, src, progress=lambda i, n: seen.append(i), cancel=lambda: len(seen) >= 2)
+    _nothing_written(project)
+
+
+def test_2000_page_pdf_imports_without_holding_pages(project, tmp_path):
+    src = pdf_factory.many_pages_pdf(tmp_path / "huge.pdf", 2000)
+    proc = psutil.Process()
+    before = proc.memory_info().rss
+    progress = []
+    doc = import_pdf(project, src, progress=lambda i, n: progress.append((i, n))).document
+    grown_mb = (proc.memory_info().rss - before) / 2**20
+    assert doc.page_count == 2000 and progress[-1] == (2000, 2000)
+    assert documents.get_page(project, doc.id, 1999, with_text=True).text.strip() == "Page 2000"
+    assert grown_mb < 150, f"import grew memory by {grown_mb:.0f} MB"
+
+
+def test_render_page_clip_and_native_image(project, tmp_path):
+    rects = [(72, 100, 312, 280), (330, 100, 540, 280)]
+    doc_row = import_pdf(project, pdf_factory.image_pdf(tmp_path / "img.pdf", rects)).document
+    pdf = open_pdf(project.folder / doc_row.file)
+    full = render_page(pdf, 0, zoom=2.0)
+    assert (full.width, full.height) == (1190, 1684)
+    crop = render_clip(pdf, 0, Rect(*rects[0]), dpi=144)
+    assert (crop.width, crop.height) == (480, 360)
+    raster, covered = extract_native(pdf, 0, Rect(73, 101, 311, 279))
+    assert (raster.width, raster.height) == (320, 240)  # the embedded image's own pixels
+    assert covered == Rect(*rects[0])
+    assert extract_native(pdf, 0, Rect(72, 300, 300, 500)) is None  # no image there
+    masked = figure_image(pdf, 0, Rect(*rects[0]), masks=[Rect(72, 100, 112, 120)])
+    arr = masked.to_numpy()
+    # the mask is 40x20 pt = 53x26 px of this 4/3 px-per-pt image
+    assert arr[:26, :53].max() == 0 and arr[26:, :].max() > 0 and arr[:, 54:].max() > 0
