@@ -155,7 +155,7 @@ def _v2_search(db: sqlite_utils.Database) -> None:
     db.executescript(
         """
         CREATE VIRTUAL TABLE search_index USING fts5(
-            body, entity UNINDEXED, entity_id UNINDEXED, tokenize = 'unicode61'
+            body, entity UNINDEXED, entity_id UNINDEXED, tokenize = 'unicode61', prefix = '2 3 4'
         );
         """
     )

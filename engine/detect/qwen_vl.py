@@ -1,0 +1,398 @@
+"""The qwen-vl detector: Qwen2.5-VL grounding through an OpenAI-compatible endpoint.
+
+As in the ReMUD paper, the model sees the whole page and boxes every ultrasound image
+(and other medical figure) on it, with its caption. The page is rendered, resized with
+Qwen2.5-VL's own rule (sides multiples of 28, pixel count within min/max pixels), sent
+as a data URI, and the absolute pixel boxes of the answer are mapped back to points of
+the page's own rect through the same resize.
+
+Servers that resize again with the same rule (vLLM, llama.cpp, SGLang serving
+Qwen2.5-VL) leave such an image untouched, provided their max_pixels is not smaller
+than ours. Models that answer on a 0..1000 grid (Qwen2-VL, Qwen3-VL) need
+coordinates="norm1000".
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Mapping
+from urllib.parse import urlsplit, urlunsplit
+
+import openai
+import pymupdf
+from PIL import Image
+
+from engine.detect.base import Box, page_rect
+from engine.detect.qwen_parse import (
+    DEFAULT_MAX_PIXELS,
+    DEFAULT_MIN_PIXELS,
+    Coords,
+    box_to_page,
+    parse_grounding,
+    smart_resize,
+)
+from engine.errors import DetectorError, EndpointError
+from engine.geometry import Rect
+from engine.imaging import Raster
+from engine.resources import resource
+
+NAME = "qwen-vl"
+PROMPT_FILE = ("prompts", "qwen_vl_grounding.txt")
+
+
+class EndpointAuthError(EndpointError):
+    """The endpoint refused the API key (401/403)."""
+
+
+class EndpointUnreachableError(EndpointError):
+    """Nothing answered at the base URL, or it did not answer in time."""
+
+
+class EndpointModelError(EndpointError):
+    """The endpoint does not know the model, or refused the request as malformed."""
+
+
+# ----------------------------------------------------------------------------- prompt
+
+
+@dataclass(frozen=True)
+class PromptTemplate:
+    version: str
+    text: str
+
+    def render(self, width: int, height: int) -> str:
+        return self.text.replace("{width}", str(width)).replace("{height}", str(height))
+
+    @classmethod
+    def parse(cls, raw: str, default_version: str = "custom") -> "PromptTemplate":
+        """Leading "#" lines are a header; "# version: X" names the version."""
+        version = default_version
+        lines = raw.splitlines()
+        i = 0
+        while i < len(lines) and lines[i].startswith("#"):
+            key, _, value = lines[i].lstrip("#").partition(":")
+            if key.strip().lower() == "version" and value.strip():
+                version = value.strip()
+            i += 1
+        text = "\n".join(lines[i:]).strip()
+        if not text:
+            raise DetectorError("The qwen-vl prompt template is empty.")
+        return cls(version, text)
+
+
+def load_prompt(path: Path | None = None) -> PromptTemplate:
+    path = path or resource(*PROMPT_FILE)
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DetectorError(f"The qwen-vl prompt template {path} could not be read ({exc.strerror}).") from exc
+    return PromptTemplate.parse(raw)
+
+
+# ----------------------------------------------------------------------------- errors
+
+
+def safe_url(url: str) -> str:
+    """The URL without user info, query or fragment: fit for a message."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if parts.port:
+            host = f"{host}:{parts.port}"
+        return urlunsplit((parts.scheme, host, parts.path, "", ""))
+    except ValueError:
+        return "the configured endpoint"
+
+
+def _redact(text: str, secret: str | None) -> str:
+    if secret and len(secret) >= 4:
+        text = text.replace(secret, "[key]")
+    return text
+
+
+def _server_message(exc: openai.APIStatusError, secret: str | None, limit: int = 160) -> str:
+    body = exc.body
+    msg = ""
+    if isinstance(body, dict):
+        err = body.get("error", body)
+        msg = err.get("message", "") if isinstance(err, dict) else str(err)
+    msg = " ".join(_redact(str(msg or ""), secret).split())
+    return msg[: limit - 1] + "…" if len(msg) > limit else msg
+
+
+def endpoint_error(exc: Exception, *, base_url: str, model: str, api_key: str | None, timeout: float) -> EndpointError:
+    """A one-sentence, key-free EndpointError for an exception from the openai SDK."""
+    where = safe_url(base_url)
+    if isinstance(exc, openai.APITimeoutError):
+        return EndpointUnreachableError(f"The model endpoint at {where} did not answer within {timeout:g} seconds.")
+    if isinstance(exc, openai.APIConnectionError):
+        return EndpointUnreachableError(
+            f"Could not connect to the model endpoint at {where}; check that the server is running and the base URL is right."
+        )
+    if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
+        return EndpointAuthError(
+            f"The model endpoint at {where} rejected the API key (HTTP {exc.status_code}); check the key in the settings."
+        )
+    if isinstance(exc, openai.NotFoundError):
+        return EndpointModelError(
+            f"The endpoint at {where} has no model named '{model}' (HTTP 404); check the model name and that the base URL ends in /v1."
+        )
+    if isinstance(exc, openai.RateLimitError):
+        return EndpointError(f"The model endpoint at {where} is rate limiting requests (HTTP 429); try again later.")
+    if isinstance(exc, openai.APIStatusError):
+        detail = _server_message(exc, api_key)
+        suffix = f": {detail}" if detail else ""
+        if exc.status_code >= 500:
+            return EndpointError(f"The model endpoint at {where} failed with a server error (HTTP {exc.status_code}){suffix}.")
+        return EndpointModelError(f"The model endpoint at {where} refused the request (HTTP {exc.status_code}){suffix}.")
+    return EndpointError(f"The model endpoint at {where} sent an answer that could not be read ({type(exc).__name__}).")
+
+
+# ----------------------------------------------------------------------------- image
+
+
+@dataclass(frozen=True)
+class PageImage:
+    """The page as the model sees it: resized to Qwen2.5-VL's size, plus the page rect."""
+
+    image: Image.Image
+    page: Rect
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.image.size  # (width, height)
+
+    def data_uri(self, fmt: Literal["png", "jpeg"] = "png", quality: int = 90) -> str:
+        buf = io.BytesIO()
+        if fmt == "jpeg":
+            self.image.save(buf, format="JPEG", quality=quality)
+        else:
+            self.image.save(buf, format="PNG", optimize=False)
+        return f"data:image/{fmt};base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def render_page(
+    page: pymupdf.Page,
+    *,
+    dpi: float = 144.0,
+    min_pixels: int = DEFAULT_MIN_PIXELS,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> PageImage:
+    """Render the page, then resize it to exactly the smart_resize size of the render.
+
+    The render is capped at four times max_pixels so a poster-sized page does not
+    allocate gigabytes before it is scaled down anyway.
+    """
+    rect = page_rect(page)
+    if rect.width <= 0 or rect.height <= 0:
+        raise DetectorError("This page has no area to look at.")
+    zoom = dpi / 72.0
+    cap = math.sqrt(4 * max_pixels / (rect.width * rect.height))
+    zoom = max(min(zoom, cap), 1e-3)
+    pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), colorspace=pymupdf.csRGB, alpha=False)
+    try:
+        target_h, target_w = smart_resize(pix.height, pix.width, min_pixels=min_pixels, max_pixels=max_pixels)
+    except ValueError as exc:
+        raise DetectorError(
+            f"This page is too long and narrow ({rect.width:.0f} x {rect.height:.0f} pt) for the qwen-vl detector."
+        ) from exc
+    image = Raster.from_pixmap(pix).to_pil().convert("RGB")
+    del pix
+    if image.size != (target_w, target_h):
+        image = image.resize((target_w, target_h), Image.Resampling.BICUBIC)
+    return PageImage(image, rect)
+
+
+# ----------------------------------------------------------------------------- detector
+
+
+def _number(name: str, value: Any, kind: type) -> Any:
+    try:
+        number = kind(float(value)) if kind is int else kind(value)
+    except (TypeError, ValueError, OverflowError):
+        raise DetectorError(f"The qwen-vl setting {name} must be a number, not '{value}'.") from None
+    if isinstance(number, float) and not math.isfinite(number):
+        raise DetectorError(f"The qwen-vl setting {name} must be a finite number.")
+    return number
+
+
+@dataclass(frozen=True)
+class GroundingResult:
+    boxes: list[Box]
+    raw: str  # the model's answer, kept for anything that failed to parse
+    image_size: tuple[int, int]
+    truncated: bool = False  # finish_reason == "length"
+    usage: dict = field(default_factory=dict)
+
+
+class QwenVLDetector:
+    name = NAME
+
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        api_key: str | None = None,
+        *,
+        min_pixels: int = DEFAULT_MIN_PIXELS,
+        max_pixels: int = DEFAULT_MAX_PIXELS,
+        timeout: float = 120.0,
+        max_tokens: int = 2048,
+        temperature: float = 0.0,
+        max_retries: int = 2,
+        dpi: float = 144.0,
+        image_format: Literal["png", "jpeg"] = "png",
+        coordinates: Coords = "pixels",
+        min_box_pt: float = 8.0,
+        prompt: PromptTemplate | None = None,
+        prompt_file: str | Path | None = None,
+        api_key_env: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        client: openai.OpenAI | None = None,
+    ) -> None:
+        """Settings may arrive as strings (card overrides, --param key=value).
+
+        The key is `api_key`, else the variable named by `api_key_env`, else
+        OPENAI_API_KEY, else "EMPTY" (what local servers expect). `prompt_file`
+        replaces the shipped prompt template.
+        """
+        if not base_url:
+            raise DetectorError("The qwen-vl detector needs the base URL of an OpenAI-compatible endpoint.")
+        if not model:
+            raise DetectorError("The qwen-vl detector needs a model name.")
+        if image_format not in ("png", "jpeg"):
+            raise DetectorError(f"The qwen-vl detector cannot send images as '{image_format}'; use png or jpeg.")
+        if coordinates not in ("pixels", "norm1000"):
+            raise DetectorError(f"Unknown box coordinates '{coordinates}'; use pixels or norm1000.")
+        self.base_url = str(base_url)
+        self.model = str(model)
+        from_env = os.environ.get(api_key_env) if api_key_env else None
+        self._api_key = api_key or from_env or os.environ.get("OPENAI_API_KEY") or "EMPTY"
+        self.min_pixels = _number("min_pixels", min_pixels, int)
+        self.max_pixels = _number("max_pixels", max_pixels, int)
+        self.timeout = _number("timeout", timeout, float)
+        self.max_tokens = _number("max_tokens", max_tokens, int)
+        self.temperature = _number("temperature", temperature, float)
+        self.max_retries = _number("max_retries", max_retries, int)
+        self.dpi = _number("dpi", dpi, float)
+        self.min_box_pt = _number("min_box_pt", min_box_pt, float)
+        if not 0 < self.min_pixels <= self.max_pixels:
+            raise DetectorError("The qwen-vl detector's min_pixels must be positive and at most max_pixels.")
+        if self.timeout <= 0 or self.dpi <= 0 or self.max_tokens <= 0 or self.max_retries < 0:
+            raise DetectorError("The qwen-vl detector's timeout, dpi and max_tokens must be positive, max_retries not negative.")
+        self.image_format = image_format
+        self.coordinates: Coords = coordinates
+        if prompt is None:
+            prompt = load_prompt(Path(prompt_file) if prompt_file else None)
+        self.prompt = prompt
+        self.extra_body = dict(extra_body or {})
+        self._client = client
+        self._client_lock = threading.Lock()  # detect() may run in several workers
+
+    def __repr__(self) -> str:  # never show the key
+        return f"QwenVLDetector(base_url={safe_url(self.base_url)!r}, model={self.model!r})"
+
+    @property
+    def client(self) -> openai.OpenAI:
+        with self._client_lock:
+            if self._client is None:
+                self._client = openai.OpenAI(
+                    base_url=self.base_url,
+                    api_key=self._api_key,
+                    timeout=self.timeout,
+                    max_retries=self.max_retries,
+                )
+            return self._client
+
+    def close(self) -> None:
+        with self._client_lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+    def detect(self, page: pymupdf.Page) -> list[Box]:
+        return self.ground(page).boxes
+
+    def ground(self, page: pymupdf.Page) -> GroundingResult:
+        """Detect, keeping the raw answer and the image size for inspection."""
+        shot = render_page(page, dpi=self.dpi, min_pixels=self.min_pixels, max_pixels=self.max_pixels)
+        raw, truncated, usage = self._ask(shot)
+        boxes = self.boxes_from_answer(raw, shot.size, shot.page)
+        return GroundingResult(boxes, raw, shot.size, truncated, usage)
+
+    def messages(self, shot: PageImage) -> list[dict]:
+        w, h = shot.size
+        return [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "image_url", "image_url": {"url": shot.data_uri(self.image_format)}},
+                    {"type": "text", "text": self.prompt.render(w, h)},
+                ],
+            }
+        ]
+
+    def _ask(self, shot: PageImage) -> tuple[str, bool, dict]:
+        try:
+            response = self.client.chat.completions.create(
+                model=self.model,
+                messages=self.messages(shot),  # type: ignore[arg-type]
+                max_tokens=self.max_tokens,
+                temperature=self.temperature,
+                extra_body=self.extra_body or None,
+            )
+        except openai.OpenAIError as exc:
+            raise self._error(exc) from None
+        where = safe_url(self.base_url)
+        try:
+            choice = response.choices[0]
+            content = choice.message.content
+            truncated = choice.finish_reason == "length"
+        except (AttributeError, TypeError, IndexError, KeyError):
+            raise EndpointError(
+                f"The endpoint at {where} did not answer like an OpenAI-compatible server; check the base URL."
+            ) from None
+        if content is not None and not isinstance(content, str):
+            raise EndpointError(f"The model endpoint at {where} answered with something other than text.")
+        usage_model = getattr(response, "usage", None)
+        usage = usage_model.model_dump(exclude_none=True) if hasattr(usage_model, "model_dump") else {}
+        return content or "", truncated, usage
+
+    def _error(self, exc: Exception) -> EndpointError:
+        return endpoint_error(exc, base_url=self.base_url, model=self.model, api_key=self._api_key, timeout=self.timeout)
+
+    def boxes_from_answer(self, raw: str, image_size: tuple[int, int], page: Rect) -> list[Box]:
+        """Parse the answer and map its boxes to page points: clipped, deduplicated."""
+        boxes: list[Box] = []
+        for item in parse_grounding(raw):
+            coords: Coords = "norm1000" if item["coords"] == "norm1000" else self.coordinates
+            rect = box_to_page(item["bbox_2d"], image_size, page, coords).clip(page)
+            if rect.width < self.min_box_pt or rect.height < self.min_box_pt:
+                continue
+            if any(rect.iou(b.rect) >= 0.9 for b in boxes):
+                continue  # models in a repetition loop write the same box again
+            score = item["score"] if item["score"] is not None else 1.0
+            label = " ".join(item["label"].lower().split())[:40] or "figure"
+            boxes.append(
+                Box(
+                    rect=rect,
+                    label=label,
+                    score=float(score),
+                    source=NAME,
+                    caption=item["caption"],
+                    extra={
+                        "bbox_px": item["bbox_2d"],
+                        "coords": coords,
+                        "image_size": image_size,
+                        "model": self.model,
+                        "prompt_version": self.prompt.version,
+                    },
+                )
+            )
+        return boxes

@@ -1,0 +1,92 @@
+"""Store: insert 100k figures + 100k records, open the project, FTS query p95 (target < 20 ms).
+
+Baseline: the same rows inserted with bare sqlite3 executemany into a plain table (no FTS,
+no edit log), in the same run.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from engine.geometry import Rect  # noqa: E402
+from engine.store import Project, documents, figures, records, search  # noqa: E402
+from engine.store.documents import NewPage  # noqa: E402
+from engine.store.models import FigureText, NewFigure, NewRecord, RecordKind  # noqa: E402
+from tests.benchmarks._timing import percentile  # noqa: E402
+
+N = 100_000
+ORGANS = ["肝右叶", "左肾", "胆囊", "脾脏", "胰腺", "liver", "kidney", "gallbladder", "spleen", "pancreas", "thyroid",
+          "carotid", "aorta", "portal vein", "hepatic vein", "甲状腺", "颈动脉", "门静脉"]
+WORDS = "echogenic hypoechoic anechoic shadowing enhancement cortex medulla capsule lesion cyst mass calcification".split()
+
+
+def caption(rng: random.Random, i: int) -> FigureText:
+    organ = rng.choice(ORGANS)
+    return FigureText(
+        caption=f"图 {i // 7}-{i % 7} {organ} / Figure {i // 7}-{i % 7} {organ} {rng.choice(WORDS)}",
+        context=" ".join(rng.choice(WORDS) for _ in range(30)) + f" {organ}",
+        burned_text=f"{organ[:2]} {rng.randint(1, 20)} cm",
+    )
+
+
+def main() -> None:
+    rng = random.Random(0)
+    texts = [caption(rng, i) for i in range(N)]
+    with tempfile.TemporaryDirectory() as tmp:
+        base = sqlite3.connect(Path(tmp) / "baseline.sqlite")
+        base.execute("CREATE TABLE f (id INTEGER PRIMARY KEY, caption TEXT, context TEXT, burned TEXT)")
+        t = time.perf_counter()
+        with base:
+            base.executemany("INSERT INTO f(caption, context, burned) VALUES (?, ?, ?)",
+                             [(x.caption, x.context, x.burned_text) for x in texts])
+            base.executemany("INSERT INTO f(caption, context, burned) VALUES (?, ?, ?)",
+                             [(f"What does {x.caption} show?", x.context, "") for x in texts])
+        baseline = time.perf_counter() - t
+        base.close()
+
+        folder = Path(tmp) / "bench.remud"
+        project = Project.create(folder)
+        doc = documents.add_document(project, sha256="0" * 64, title="bench", file="sources/x.pdf", original_path="",
+                                     file_size=0, pages=[NewPage(i, 595, 842, 0, True, False) for i in range(1000)])
+        t = time.perf_counter()
+        ids = figures.add_figures(project, (NewFigure(doc.id, i % 1000, Rect(10, 10, 200, 200), detector="scanned",
+                                                      text=x) for i, x in enumerate(texts)))
+        t_fig = time.perf_counter() - t
+        t = time.perf_counter()
+        records.add_records(project, (NewRecord(kind=RecordKind.VQA, question=f"What does {x.caption} show?",
+                                                answer=x.context, figure_id=fid) for fid, x in zip(ids, texts)))
+        t_rec = time.perf_counter() - t
+        project.close()
+
+        t = time.perf_counter()
+        project = Project.open(folder)
+        t_open = time.perf_counter() - t
+
+        queries = ["肝右叶", "liver", "portal vein", "hypoechoic lesion", "甲状腺", "肾", "calcif", "cortex 左肾",
+                   "hepatic vein shadowing", "胆囊 echogenic"]
+        samples = []
+        for _ in range(20):
+            for q in queries:
+                t = time.perf_counter()
+                search.query(project.db, q, limit=50)
+                samples.append(time.perf_counter() - t)
+        project.close()
+
+    total = t_fig + t_rec
+    print(f"insert {N:,} figures: {t_fig:.2f} s ({N / t_fig:,.0f}/s); {N:,} records: {t_rec:.2f} s ({N / t_rec:,.0f}/s)")
+    print(f"baseline bare sqlite3 executemany of the same {2 * N:,} rows (no FTS, no log): {baseline:.2f} s")
+    print(f"store insert vs baseline: {total / baseline:.1f}×")
+    print(f"open project with {2 * N:,} rows: {t_open * 1e3:.1f} ms")
+    print(f"FTS query over {2 * N:,} indexed rows: p50 {percentile(samples, 50) * 1e3:.2f} ms, "
+          f"p95 {percentile(samples, 95) * 1e3:.2f} ms (target < 20 ms)")
+
+
+if __name__ == "__main__":
+    main()
