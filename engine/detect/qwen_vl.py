@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import io
 import math
-import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +40,7 @@ from engine.errors import DetectorError, EndpointError
 from engine.geometry import Rect
 from engine.imaging import Raster
 from engine.resources import resource
+from engine.secrets import get_secret
 
 NAME = "qwen-vl"
 PROMPT_FILE = ("prompts", "qwen_vl_grounding.txt")
@@ -258,8 +258,9 @@ class QwenVLDetector:
     ) -> None:
         """Settings may arrive as strings (card overrides, --param key=value).
 
-        The key is `api_key`, else the variable named by `api_key_env`, else
-        OPENAI_API_KEY, else "EMPTY" (what local servers expect). `prompt_file`
+        The key is `api_key`, else the keyring entry "qwen-vl", else the variable
+        named by `api_key_env`, else OPENAI_API_KEY (as the SDK itself would), else
+        "EMPTY" (what local servers expect). `prompt_file`
         replaces the shipped prompt template.
         """
         if not base_url:
@@ -272,8 +273,8 @@ class QwenVLDetector:
             raise DetectorError(f"Unknown box coordinates '{coordinates}'; use pixels or norm1000.")
         self.base_url = str(base_url)
         self.model = str(model)
-        from_env = os.environ.get(api_key_env) if api_key_env else None
-        self._api_key = api_key or from_env or os.environ.get("OPENAI_API_KEY") or "EMPTY"
+        env_vars = ([api_key_env] if api_key_env else []) + ["OPENAI_API_KEY"]
+        self._api_key = api_key or get_secret(self.name, *env_vars) or "EMPTY"
         self.min_pixels = _number("min_pixels", min_pixels, int)
         self.max_pixels = _number("max_pixels", max_pixels, int)
         self.timeout = _number("timeout", timeout, float)

@@ -106,7 +106,8 @@ def add_figure(project: Project, fig: NewFigure, *, by_user: bool = True) -> Fig
         fid = _insert(db, fig)
         if by_user:
             _mark_corrected(db, fig.doc_id, fig.page)
-        log_edit(db, "figure", fid, "create", after={"rect": fig.rect.as_tuple(), "detector": fig.detector})
+        log_edit(db, "figure", fid, "create", after={"rect": fig.rect.as_tuple(), "detector": fig.detector},
+                 by_user=by_user)
     return get_figure(project, fid)
 
 
@@ -150,7 +151,8 @@ def _update(project: Project, figure_id: int, action: str, columns: dict, *, by_
             search.reindex_figure(db, figure_id)
         if by_user:
             _mark_corrected(db, before.doc_id, before.page)
-        log_edit(db, "figure", figure_id, action, before={c: _snapshot(before).get(c) for c in columns}, after=columns)
+        log_edit(db, "figure", figure_id, action, before={c: _snapshot(before).get(c) for c in columns}, after=columns,
+                 by_user=by_user)
     return get_figure(project, figure_id)
 
 
@@ -204,6 +206,6 @@ def replace_detected(
         db.execute(
             "UPDATE pages SET detected_by = ?, corrected = 0 WHERE doc_id = ? AND idx = ?", [detector, doc_id, page]
         )
-        log_edit(db, "document", doc_id, "detect", after={"page": page, "detector": detector, "figures": ids,
+        log_edit(db, "document", doc_id, "detect", by_user=False, after={"page": page, "detector": detector, "figures": ids,
                                                          "replaced": [f for (f,) in old]})
     return ids

@@ -168,5 +168,22 @@ def _v2_search(db: sqlite_utils.Database) -> None:
         search.reindex_record(db, row[0])
 
 
-MIGRATIONS: list[Migration] = [_v1_core, _v2_search]
+def _v3_ocr_cache(db: sqlite_utils.Database) -> None:
+    """OCR of a page is slow (about a second): each page is read once and kept."""
+    db.executescript(
+        """
+        CREATE TABLE page_ocr (
+            doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            page INTEGER NOT NULL,
+            area TEXT NOT NULL,
+            dpi INTEGER NOT NULL,
+            engine TEXT NOT NULL,
+            lines TEXT NOT NULL,
+            PRIMARY KEY (doc_id, page, area, dpi, engine)
+        );
+        """
+    )
+
+
+MIGRATIONS: list[Migration] = [_v1_core, _v2_search, _v3_ocr_cache]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -105,7 +105,7 @@ def test_figure_edits_are_logged_and_mark_page_corrected(project):
     figures.set_status(project, f.id, "accepted")
     figures.set_text(project, f.id, FigureText(caption="Figure 1 Liver", sublabel="A"))
     actions = [h["action"] for h in editlog.history(project.db, "figure", f.id)]
-    assert actions == ["create", "rect", "status", "text"]
+    assert actions == ["create:auto", "rect", "status", "text"]  # the detector made it, a person edited it
     assert figures.count_by_status(project)["accepted"] == 1
 
 

@@ -1,0 +1,28 @@
+"""Stored OCR results, so a scanned page is read once per project."""
+
+from __future__ import annotations
+
+import json
+
+from engine.geometry import Rect
+from engine.store.project import Project
+
+
+def _area_key(area: Rect | None) -> str:
+    return "" if area is None else ",".join(f"{v:.1f}" for v in area.as_tuple())
+
+
+def get(project: Project, doc_id: int, page: int, area: Rect | None, dpi: int, engine: str) -> list[dict] | None:
+    row = project.db.conn.execute(
+        "SELECT lines FROM page_ocr WHERE doc_id = ? AND page = ? AND area = ? AND dpi = ? AND engine = ?",
+        [doc_id, page, _area_key(area), dpi, engine],
+    ).fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def put(project: Project, doc_id: int, page: int, area: Rect | None, dpi: int, engine: str, lines: list[dict]) -> None:
+    with project.atomic() as db:
+        db.execute(
+            "INSERT OR REPLACE INTO page_ocr(doc_id, page, area, dpi, engine, lines) VALUES (?, ?, ?, ?, ?, ?)",
+            [doc_id, page, _area_key(area), dpi, engine, json.dumps(lines, ensure_ascii=False)],
+        )

@@ -1,0 +1,117 @@
+"""Filling in each figure's caption, context, section, sub-label and burned-in text."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict
+from typing import Callable, Iterable
+
+import numpy as np
+import pymupdf
+
+from engine.errors import CancelledError
+from engine.geometry import Rect
+from engine.pdf.opener import open_pdf
+from engine.store import documents, figures, ocr_cache
+from engine.store.models import FigureStatus
+from engine.store.models import FigureText as StoredText
+from engine.store.project import Project
+from engine.text.captions import associate_document
+from engine.text.ocr import OcrEngine, OcrItem, TextLine
+
+
+class CachedOcr:
+    """An OcrEngine that keeps every page it reads in the project, so each is read once.
+
+    `on_read` is called before each real OCR (not for cached pages): progress and cancel.
+    """
+
+    def __init__(self, project: Project, doc_id: int, engine: OcrEngine, on_read: Callable[[int], None] = lambda p: None):
+        self.project, self.doc_id, self.engine, self.on_read = project, doc_id, engine, on_read
+        self.name = type(engine).__name__
+
+    def ocr_image(self, image: np.ndarray) -> list[OcrItem]:
+        return self.engine.ocr_image(image)
+
+    def ocr_page(self, page: pymupdf.Page, dpi: int = 200, clip: Rect | None = None) -> list[TextLine]:
+        cached = ocr_cache.get(self.project, self.doc_id, page.number, clip, dpi, self.name)
+        if cached is not None:
+            return [TextLine(Rect(*d["rect"]), d["text"], d["score"], "ocr", d["size"]) for d in cached]
+        self.on_read(page.number)
+        lines = self.engine.ocr_page(page, dpi=dpi, clip=clip)
+        ocr_cache.put(self.project, self.doc_id, page.number, clip, dpi, self.name, [
+            {"rect": ln.rect.as_tuple(), "text": ln.text, "score": ln.score, "size": ln.size} for ln in lines
+        ])
+        return lines
+
+
+def default_ocr() -> OcrEngine:
+    from engine.text.ocr import RapidOcrEngine
+
+    return RapidOcrEngine()
+
+
+def fill_figure_text(
+    project: Project,
+    doc_id: int,
+    pages: Iterable[int] | None = None,
+    *,
+    ocr: OcrEngine | None | bool = True,
+    progress: Callable[[str], None] | None = None,
+    cancel: Callable[[], bool] = lambda: False,
+) -> int:
+    """Associate text with the figures of `pages` (default: all), reading the whole
+    document in order (sections and explanations span pages). Image-only pages are read
+    by OCR once and cached. Text a person edited is never replaced. Returns how many
+    figures got new text."""
+    figs = [f for f in figures.list_figures(project, doc_id) if f.status != FigureStatus.REJECTED]
+    wanted = None if pages is None else set(pages)
+    if not any(wanted is None or f.page in wanted for f in figs):
+        return 0
+    engine: OcrEngine | None = None
+    if ocr is True:
+        ocr = default_ocr()
+    if ocr:
+        def on_read(page_no: int) -> None:
+            if cancel():
+                raise CancelledError("Reading text was cancelled; pages read so far are kept.")
+            if progress:
+                progress(f"Reading page {page_no + 1} (OCR)…")
+        engine = CachedOcr(project, doc_id, ocr, on_read)
+
+    by_page: dict[int, list] = defaultdict(list)
+    for f in figs:
+        by_page[f.page].append(f)
+    rects = {page: [f.rect for f in fs] for page, fs in by_page.items()}
+    doc_row = documents.get_document(project, doc_id)
+    pdf = open_pdf(project.source_path(doc_row.file))
+    try:
+        found = associate_document(pdf, rects, engine)
+    finally:
+        pdf.close()
+
+    user_edited = _figures_with_user_text(project, [f.id for f in figs])
+    changed = 0
+    for page, fs in by_page.items():
+        if wanted is not None and page not in wanted:
+            continue
+        for i, fig in enumerate(fs):
+            if fig.id in user_edited:
+                continue
+            t = found.get((page, i))
+            if t is None:
+                continue
+            new = StoredText(
+                caption=t.caption or fig.text.caption,  # a detector's own caption (qwen-vl) is the fallback
+                context=t.context, burned_text=t.burned_text, section=t.section, sublabel=t.sublabel,
+            )
+            if new != fig.text:
+                figures.set_text(project, fig.id, new, by_user=False)
+                changed += 1
+    return changed
+
+
+def _figures_with_user_text(project: Project, ids: list[int]) -> set[int]:
+    from engine.store import editlog
+
+    return {fid for fid in ids if editlog.was_edited_by_user(project.db, "figure", fid, "text")}
