@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from engine import __version__
-from engine.errors import PasswordRequiredError, RemudError
+from engine.errors import PasswordRequiredError, RemudError, WrongPasswordError
 from engine.store.project import Project
 
 
@@ -81,48 +81,49 @@ def cmd_sample(args) -> int:
     return 0
 
 
-def cmd_import(args) -> int:
-    from engine.pdf.importer import expand_paths, import_pdf
+def _import_one(p: Project, path: Path, args):
+    from engine.pdf.importer import import_pdf
 
-    failed = 0
+    password = os.environ.get(args.password_env) if args.password_env else None
+    while True:
+        with _progress(path.name, 0, args.quiet) as bar:
+            def progress(i: int, n: int) -> None:
+                bar.total, bar.n = n, i
+                bar.refresh()
+
+            try:
+                return import_pdf(p, path, password=password, progress=progress)
+            except PasswordRequiredError:
+                if not sys.stdin.isatty():
+                    raise
+            except WrongPasswordError as exc:
+                if not sys.stdin.isatty():
+                    raise
+                print(exc, file=sys.stderr)
+        password = getpass.getpass(f"Password for {path.name}: ")
+
+
+def cmd_import(args) -> int:
+    from engine.pdf.importer import expand_paths
+
     out = []
     with Project.open(args.project) as p:
         for path in expand_paths(args.files):
-            password = os.environ.get(args.password_env) if args.password_env else None
-            bar = None
             try:
-                while True:
-                    try:
-                        bar = _progress(path.name, 0, args.quiet)
-
-                        def progress(i, n, bar=bar):
-                            bar.total = n
-                            bar.n = i
-                            bar.refresh()
-
-                        result = import_pdf(p, path, password=password, progress=progress)
-                        break
-                    except PasswordRequiredError:
-                        if not sys.stdin.isatty():
-                            raise
-                        password = getpass.getpass(f"Password for {path.name}: ")
-                    finally:
-                        bar.close()
+                result = _import_one(p, path, args)
             except RemudError as exc:
-                failed += 1
                 out.append({"file": str(path), "error": str(exc)})
-                print(f"error: {path.name}: {exc}", file=sys.stderr)
+                print(f"error: {exc}", file=sys.stderr)
                 continue
-            item = {"file": str(path), "document_id": result.document.id, "pages": result.document.page_count,
-                    "already_present": result.already_present, "warnings": result.warnings}
-            out.append(item)
+            out.append({"file": str(path), "document_id": result.document.id, "pages": result.document.page_count,
+                        "already_present": result.already_present, "warnings": result.warnings})
             if not args.json:
                 print(result.message)
-                for w in result.warnings:
-                    print(f"warning: {w}", file=sys.stderr)
+            for warning in result.warnings:
+                print(f"warning: {warning}", file=sys.stderr)
     if args.json:
         print(json.dumps(out, ensure_ascii=False, indent=2))
-    return 1 if failed else 0
+    return 1 if any("error" in item for item in out) else 0
 
 
 def _documents(p: Project, doc_id: int | None):

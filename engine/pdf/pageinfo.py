@@ -21,7 +21,7 @@ def page_is_image_only(page: pymupdf.Page, text: str | None = None) -> bool:
     if page_area <= 0:
         return False
     for info in page.get_image_info():
-        bbox = pymupdf.Rect(info["bbox"]) & page.rect
+        bbox = (pymupdf.Rect(info["bbox"]) * page.rotation_matrix) & page.rect  # bboxes come unrotated
         if abs(bbox) >= IMAGE_ONLY_COVERAGE * page_area:
             return True
     return False

@@ -41,9 +41,11 @@ class Placement:
 
 def image_placements(page: pymupdf.Page) -> list[Placement]:
     out = []
+    rotate = page.rotation_matrix  # image bboxes come in unrotated page space
     for info in page.get_image_info(xrefs=True):
         if info.get("xref", 0) > 0:
-            out.append(Placement(info["xref"], Rect(*info["bbox"]), tuple(info["transform"])))
+            bbox = pymupdf.Rect(info["bbox"]) * rotate
+            out.append(Placement(info["xref"], Rect(*bbox), tuple(info["transform"])))
     return out
 
 
@@ -67,13 +69,14 @@ def extract_native(doc: pymupdf.Document, index: int, rect: Rect, *, xref: int =
             pix = pymupdf.Pixmap(pix, 0)
     if pix.n == 1:
         pix = pymupdf.Pixmap(pymupdf.csRGB, pix)
-    return _orient(Raster.from_pixmap(pix), placement.transform), placement.rect
+    return _orient(Raster.from_pixmap(pix), placement.transform, page.rotation), placement.rect
 
 
-def _orient(raster: Raster, transform: Sequence[float]) -> Raster:
-    """Apply the placement's rotation / mirroring (not its scale) to the image pixels."""
+def _orient(raster: Raster, transform: Sequence[float], page_rotation: int = 0) -> Raster:
+    """Apply the placement's rotation / mirroring (not its scale), then the page's own
+    rotation, so the pixels are upright as the page is shown."""
     a, b, c, d = transform[:4]
-    if b == 0 and c == 0 and a > 0 and d > 0:
+    if b == 0 and c == 0 and a > 0 and d > 0 and page_rotation % 360 == 0:
         return raster
     from PIL import Image
 
@@ -88,6 +91,8 @@ def _orient(raster: Raster, transform: Sequence[float]) -> Raster:
         img = img.transpose(Image.Transpose.ROTATE_90 if b < 0 else Image.Transpose.ROTATE_270)
         if (b > 0) == (c > 0):
             img = img.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    if page_rotation % 360:
+        img = img.rotate(-(page_rotation % 360), expand=True)  # /Rotate turns the page clockwise
     img = img.convert("RGB")
     return Raster(img.width, img.height, 3, img.width * 3, img.tobytes())
 

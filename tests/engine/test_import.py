@@ -151,3 +151,24 @@ def test_render_page_clip_and_native_image(project, tmp_path):
     arr = masked.to_numpy()
     # the mask is 40x20 pt = 53x26 px of this 4/3 px-per-pt image
     assert arr[:26, :53].max() == 0 and arr[26:, :].max() > 0 and arr[:, 54:].max() > 0
+
+
+@pytest.mark.parametrize("rotate", [90, 180, 270])
+def test_native_image_is_upright_on_rotated_pages(project, tmp_path, rotate):
+    import numpy as np
+    from PIL import Image
+
+    import pymupdf
+
+    src = pdf_factory.image_pdf(tmp_path / "rot.pdf", [(72, 100, 312, 280)], rotate=rotate)
+    doc_row = import_pdf(project, src).document
+    pdf = open_pdf(project.folder / doc_row.file)
+    page = pdf.load_page(0)
+    shown = Rect(*(pymupdf.Rect(72, 100, 312, 280) * page.rotation_matrix))  # where the image is on screen
+    native, covered = extract_native(pdf, 0, shown)
+    assert covered.iou(shown) > 0.99
+    rendered = render_clip(pdf, 0, shown, dpi=96)
+    a = np.asarray(native.to_pil().convert("L").resize((48, 48)), dtype=float)
+    b = np.asarray(rendered.to_pil().convert("L").resize((48, 48)), dtype=float)
+    assert (native.width > native.height) == (rendered.width > rendered.height)
+    assert np.corrcoef(a.ravel(), b.ravel())[0, 1] > 0.8  # same pixels, same orientation

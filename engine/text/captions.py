@@ -1,0 +1,442 @@
+"""Which text belongs to which figure, over a whole document in reading order.
+
+Two kinds of books are handled by the same pass:
+- atlases: numbered section headings ("16-1-3 肾动脉", "3.2 Liver", "第三章") own the
+  figures that follow them (across pages); each figure may carry a sub-label ("A",
+  "(b)") right under it; one explanation paragraph ("图解要点：…", "Key points: …")
+  explains all figures of a section, wherever it was placed (other column, under a
+  later figure, next page) — chosen by the letters and title words it mentions;
+- papers and guidelines: a numbered caption ("Figure 3.", "图 3-1", "Table 2") right
+  below (tables: above) the figure, and a body paragraph that refers to it by number.
+Text inside a figure's rectangle is its burned-in text and is kept out of everything
+else.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import pymupdf
+
+from engine.geometry import Rect
+from engine.text.lines import (
+    Block,
+    continues,
+    join_lines,
+    needs_ocr,
+    reading_order,
+    strip_page_furniture,
+    text_layer_lines,
+)
+from engine.text.ocr import OcrEngine, TextLine, fold_fullwidth, is_cjk
+
+
+@dataclass
+class FigureText:
+    caption: str = ""
+    context: str = ""
+    section: str = ""
+    sublabel: str = ""
+    burned_text: str = ""
+    figure_number: str = ""
+
+
+# --- what a line is -------------------------------------------------------------------
+
+_SEP = r"\s*[-.．－–—‐‑·]\s*"
+_NUMBER = rf"\d{{1,3}}(?:{_SEP}\d{{1,3}})*"
+_CAPTION = re.compile(
+    rf"^(?P<kind>图|表|Fig(?:ure)?s?\.?|FIG(?:URE)?S?\.?|Tab(?:le)?\.?|TABLE)\s*(?P<num>{_NUMBER})"
+    r"(?P<sub>[a-zA-Z](?![a-zA-Z]))?(?P<rest>.*)$"
+)
+_REFERENCE = re.compile(
+    rf"(?<![A-Za-z代发外仪列报])(?P<kind>图|表|Fig(?:ure)?s?\.?|FIG(?:URE)?S?\.?|Tab(?:le)?s?\.?|TABLES?)\s*(?P<num>{_NUMBER})"
+)
+_HEADING_MULTI = re.compile(rf"^(?P<num>\d{{1,3}}(?:{_SEP}\d{{1,3}}){{1,4}})[.．、]?\s*(?P<title>.+)$")
+_HEADING_SINGLE = re.compile(r"^(?P<num>\d{1,2}|[一二三四五六七八九十]{1,3})[.．、]?\s*(?P<title>.+)$")
+_CHAPTER = re.compile(r"^(第\s*[一二三四五六七八九十百零〇\d]+\s*[章节篇部]|(?:Chapter|CHAPTER|Section|SECTION|Part|PART)\s+\d+)")
+_UNIT = re.compile(r"^(?:(?:cm|mm|ml|m|kg|g|mg|s|h|d|min|Hz|kHz|MHz|mmHg)(?![A-Za-z])|[%％岁次例天周个倍号月年])", re.IGNORECASE)
+_EXPLAIN = re.compile(r"^(?:图解要点|图解说明|图像要点|超声要点|要点|说明|图注|Key\s*points?|Teaching\s*points?|Explanation)\s*[:：]", re.IGNORECASE)
+_SUBLABEL = re.compile(r"^[(（]?(?P<lab>[A-Ha-h])[)）.．]?\s*图?$")
+_LETTERS = re.compile(r"(?<![A-Za-z])([A-H])(?![A-Za-z])")
+_SENTENCE_END = tuple("。.!?！？;；:：")
+_BODY_AFTER_NUMBER = re.compile(r"^(显示|示|为|中|所示|可见|是|和|与|及|的|之|~|～|至|、|，|,|。|）|\))")
+
+
+def normalize_number(num: str) -> str:
+    """'3-1', '3－1', '3.1', '3 - 1' -> '3-1'."""
+    return re.sub(_SEP, "-", fold_fullwidth(num).strip())
+
+
+def _caption_match(text: str) -> re.Match | None:
+    m = _CAPTION.match(text)
+    if m is None:
+        return None
+    rest = m.group("rest")
+    if not rest.strip() or rest[0] in ".:：|．" or rest.lstrip()[:1] in (":", "：", "|"):
+        return m
+    r = rest.strip()
+    if _BODY_AFTER_NUMBER.match(r) or r[0].islower():
+        return None  # "Figure 3 shows", "图3显示": the body talking about a figure
+    return m if (r[0].isupper() or is_cjk(r[0]) or r[0] in "(（[") else None
+
+
+def _kind_of(label: str) -> str:
+    return "table" if label.startswith(("表", "Tab", "TAB")) else "figure"
+
+
+def _heading_match(ln: TextLine, body_size: float) -> bool:
+    t = ln.text.strip()
+    if _CHAPTER.match(t):
+        return len(t) <= 60
+    big = ln.bold or (body_size > 0 and ln.size >= 1.12 * body_size)
+    for rx, strong in ((_HEADING_MULTI, True), (_HEADING_SINGLE, False)):
+        m = rx.match(t)
+        if m is None:
+            continue
+        title = m.group("title").strip()
+        if not title or not (is_cjk(title[0]) or title[0].isalpha()) or _UNIT.match(title):
+            continue
+        if len(title) > 40 or title.endswith(("。", "；", ";", "，", ",", "：", ":")):
+            continue
+        if strong or big:
+            return True
+    return False
+
+
+def _title_of(heading: str) -> str:
+    m = _HEADING_MULTI.match(heading) or _HEADING_SINGLE.match(heading)
+    return m.group("title").strip() if m else heading
+
+
+# --- the document as one stream ---------------------------------------------------------
+
+
+@dataclass
+class _Fig:
+    page: int
+    index: int
+    rect: Rect
+    pos: int = 0
+    section: int = -1
+    burned: list[TextLine] = field(default_factory=list)
+
+
+@dataclass
+class _Para:
+    page: int
+    pos: int
+    kind: str  # heading | caption | explain | sublabel | body
+    block: Block
+    section: int = -1
+    number: str = ""
+    ref_kind: str = ""
+
+    @property
+    def text(self) -> str:
+        return self.block.text
+
+
+def _label_gap(r: Rect, fig: Rect) -> float:
+    """How far a label box sits under a figure (over it: 10 more), inf if it is not its label."""
+    h = max(r.height, 4.0)
+    if not fig.x0 - h <= r.center[0] <= fig.x1 + h:
+        return float("inf")
+    below, above = r.y0 - fig.y1, fig.y0 - r.y1
+    if -0.5 * h <= below <= 2 * h + 4:
+        return max(below, 0.0)
+    return max(above, 0.0) + 10 if -0.5 * h <= above <= 2 * h else float("inf")
+
+
+def _is_sublabel_for(ln: TextLine, figs: list[_Fig]) -> bool:
+    return bool(_SUBLABEL.match(ln.text.strip())) and any(_label_gap(ln.rect, f.rect) < float("inf") for f in figs)
+
+
+def _build(doc: pymupdf.Document, figures: dict[int, list[Rect]], ocr: OcrEngine | None, dpi: int):
+    pages_lines: list[list[TextLine]] = []
+    ocred: set[int] = set()
+    for pno in range(doc.page_count):
+        layer = text_layer_lines(doc[pno])
+        if ocr is not None and needs_ocr(doc[pno], layer):
+            layer = ocr.ocr_page(doc[pno], dpi=dpi)
+            ocred.add(pno)
+        pages_lines.append(layer)
+    pages_lines = strip_page_furniture(pages_lines, [doc[i].rect.height for i in range(doc.page_count)])
+    sizes = Counter()
+    for lines in pages_lines:
+        for ln in lines:
+            sizes[round(ln.size * 2) / 2] += len(ln.text)
+    body_size = sizes.most_common(1)[0][0] if sizes else 0.0
+
+    figs: list[_Fig] = []
+    paras: list[_Para] = []
+    stream: list[object] = []  # _Fig | _Para in document reading order
+    for pno, lines in enumerate(pages_lines):
+        page_figs = [_Fig(pno, i, r) for i, r in enumerate(figures.get(pno, []))]
+        outside: list[TextLine] = []
+        for ln in lines:
+            host = max(page_figs, key=lambda f: ln.rect.overlap_fraction(f.rect), default=None)
+            if host is not None and ln.rect.overlap_fraction(host.rect) >= 0.5:
+                host.burned.append(ln)
+            else:
+                outside.append(ln)
+        items: list[object] = reading_order([*outside, *page_figs], lambda t: t.rect)
+        current: _Para | None = None
+        for item in items:
+            if isinstance(item, _Fig):
+                item.pos = len(stream)
+                stream.append(item)
+                figs.append(item)
+                current = None
+                continue
+            ln: TextLine = item  # type: ignore[assignment]
+            kind, number, ref_kind = _classify(ln, current, page_figs, body_size)
+            if current is not None and kind == "" and _joins(current, ln):
+                current.block.lines.append(ln)
+                continue
+            if kind == "caption" and current is not None and current.kind == "caption" and current.number == number \
+                    and continues(current.block.lines[-1], ln):
+                current.block.lines.append(ln)  # the other language of a bilingual caption
+                continue
+            current = _Para(pno, len(stream), kind or "body", Block([ln]), number=number, ref_kind=ref_kind)
+            stream.append(current)
+            paras.append(current)
+    stream = _join_broken_paragraphs(stream)
+    paras = [p for p in stream if isinstance(p, _Para)]
+    section = -1
+    headings: list[_Para] = []
+    for item in stream:
+        if isinstance(item, _Para) and item.kind == "heading":
+            headings.append(item)
+            section = len(headings) - 1
+        item.section = section  # type: ignore[union-attr]
+    return figs, paras, headings, ocred
+
+
+def _join_broken_paragraphs(stream: list[object]) -> list[object]:
+    """A paragraph cut by a column or page break mid-sentence goes on in the next body block."""
+    out: list[object] = []
+    for item in stream:
+        prev = out[-1] if out else None
+        if isinstance(item, _Para) and item.kind == "body" and isinstance(prev, _Para) \
+                and prev.kind in ("body", "explain") and item.page - prev.page <= 1 \
+                and not prev.text.rstrip().endswith(_SENTENCE_END):
+            prev.block.lines.extend(item.block.lines)
+            continue
+        out.append(item)
+    return out
+
+
+def _classify(ln: TextLine, current: _Para | None, page_figs: list[_Fig], body_size: float) -> tuple[str, str, str]:
+    """('heading'|'caption'|'explain'|'sublabel'|'', number, caption kind) for a line."""
+    t = ln.text.strip()
+    if current is not None and current.kind in ("body", "explain") and continues(current.block.lines[-1], ln) \
+            and not current.block.lines[-1].text.rstrip().endswith(_SENTENCE_END):
+        return "", "", ""  # mid-sentence: whatever it looks like, it continues the paragraph
+    if _is_sublabel_for(ln, page_figs):
+        return "sublabel", "", ""
+    m = _caption_match(t)
+    if m is not None:
+        return "caption", normalize_number(m.group("num")), _kind_of(m.group("kind"))
+    if _EXPLAIN.match(t):
+        return "explain", "", ""
+    if _heading_match(ln, body_size):
+        return "heading", "", ""
+    return "", "", ""
+
+
+def _joins(current: _Para, ln: TextLine) -> bool:
+    if current.kind in ("heading", "sublabel"):
+        return False
+    prev = current.block.lines[-1]
+    if not continues(prev, ln):
+        return False
+    if current.kind == "caption":  # captions end at a wider gap than body lines
+        return ln.rect.y0 - prev.rect.y1 <= 0.5 * max(prev.rect.height, ln.rect.height)
+    return True
+
+
+# --- association ------------------------------------------------------------------------
+
+
+def _caption_for(fig: _Fig, captions: list[_Para], page_figs: list[_Fig]) -> _Para | None:
+    best, best_score = None, float("inf")
+    for cap in captions:
+        r = cap.block.rect
+        if r.h_overlap(fig.rect) < 0.3 * min(r.width, fig.rect.width) and not fig.rect.x0 <= r.center[0] <= fig.rect.x1:
+            continue
+        limit = max(48.0, 0.35 * fig.rect.height)
+        below, above = r.y0 - fig.rect.y1, fig.rect.y0 - r.y1
+        prefer_above = cap.ref_kind == "table"
+        if -4 <= below <= limit:
+            score = below + (24 if prefer_above else 0)
+            lo, hi = fig.rect.y1, r.y0
+        elif -4 <= above <= limit:
+            score = above + (0 if prefer_above else 24)
+            lo, hi = r.y1, fig.rect.y0
+        else:
+            continue
+        blocked = any(o is not fig and o.rect.h_overlap(fig.rect) > 0 and lo <= o.rect.center[1] <= hi for o in page_figs)
+        if not blocked and score < best_score:
+            best, best_score = cap, score
+    return best
+
+
+def _title_overlap(title: str, text: str) -> float:
+    title = re.sub(r"\s+", "", title)
+    if not title:
+        return 0.0
+    if title in re.sub(r"\s+", "", text):
+        return 1.0
+    if any(is_cjk(c) for c in title):
+        grams = {title[i : i + 2] for i in range(len(title) - 1)} or {title}
+        return sum(g in text for g in grams) / len(grams)
+    words = [w for w in re.findall(r"[A-Za-z]{3,}", title.lower())]
+    return sum(w in text.lower() for w in words) / len(words) if words else 0.0
+
+
+def _assign_explanations(figs: list[_Fig], paras: list[_Para], headings: list[_Para], sublabels: dict[int, str]) -> dict[int, _Para]:
+    """One explanation paragraph per section: its own, or one placed after the next heading
+    that names this section's sub-figures or title better than its own section's."""
+    by_section: dict[int, list[_Fig]] = defaultdict(list)
+    for f in figs:
+        by_section[f.section].append(f)
+    pairs: list[tuple[float, int, _Para]] = []
+    for p in (p for p in paras if p.kind == "explain"):
+        mentioned = set(_LETTERS.findall(fold_fullwidth(p.text)))
+        for s in (p.section, p.section - 1):
+            if s not in by_section or (s != p.section and s < 0):
+                continue
+            if s != p.section and p.page - max(f.page for f in by_section[s]) > 1:
+                continue
+            labels = {sublabels[id(f)].strip("()（）.．").upper() for f in by_section[s] if sublabels.get(id(f))}
+            label_score = len(mentioned & labels) / len(mentioned | labels) if (mentioned and labels) else 0.0
+            title_score = _title_overlap(_title_of(headings[s].text), p.text) if s >= 0 else 0.0
+            own = s == p.section
+            if not own and label_score + title_score == 0:
+                continue
+            pairs.append((1.0 * own + 2.0 * label_score + 2.0 * title_score, s, p))
+    chosen: dict[int, _Para] = {}
+    used: set[int] = set()
+    for score, s, p in sorted(pairs, key=lambda t: (-t[0], t[2].pos)):
+        if s not in chosen and id(p) not in used:
+            chosen[s] = p
+            used.add(id(p))
+    return chosen
+
+
+def _section_explanations(figs: list[_Fig], paras: list[_Para], chosen: dict[int, _Para]) -> dict[int, list[_Para]]:
+    """Each section's explanation, plus the explanations nobody took inside it (a section
+    whose sub-headings were not recognised, or a book without headings, has several)."""
+    used = {id(p) for p in chosen.values()}
+    with_figs = {f.section for f in figs}
+    out: dict[int, list[_Para]] = defaultdict(list)
+    for s, p in chosen.items():
+        out[s].append(p)
+    for p in paras:
+        if p.kind == "explain" and id(p) not in used and p.section in with_figs:
+            out[p.section].append(p)
+    return {s: sorted(ps, key=lambda p: p.pos) for s, ps in out.items()}
+
+
+def _references(paras: list[_Para]) -> dict[tuple[str, str], list[_Para]]:
+    refs: dict[tuple[str, str], list[_Para]] = defaultdict(list)
+    for p in paras:
+        if p.kind not in ("body", "explain"):
+            continue
+        for m in _REFERENCE.finditer(fold_fullwidth(p.text)):
+            key = (_kind_of(m.group("kind")), normalize_number(m.group("num")))
+            if not refs[key] or refs[key][-1] is not p:
+                refs[key].append(p)
+    return refs
+
+
+def associate_document(
+    doc: pymupdf.Document,
+    figures: dict[int, list[Rect]],
+    ocr: OcrEngine | None = None,
+    dpi: int = 200,
+) -> dict[tuple[int, int], FigureText]:
+    """Caption, context, section, sub-label, burned-in text and number for every figure.
+
+    `figures` maps a page index to that page's figure rectangles (PDF points); the result
+    is keyed by (page index, index in that list). With `ocr`, image-only pages are read
+    by OCR, and so is the inside of figures that have no text-layer words.
+    """
+    figs, paras, headings, ocred = _build(doc, figures, ocr, dpi)
+    by_page: dict[int, list[_Fig]] = defaultdict(list)
+    for f in figs:
+        by_page[f.page].append(f)
+    captions_by_page: dict[int, list[_Para]] = defaultdict(list)
+    sublabel_lines: dict[int, list[_Para]] = defaultdict(list)
+    for p in paras:
+        if p.kind == "caption":
+            captions_by_page[p.page].append(p)
+        elif p.kind == "sublabel":
+            sublabel_lines[p.page].append(p)
+
+    sublabels: dict[int, str] = {}
+    burned: dict[int, list[TextLine]] = {}
+    for f in figs:
+        lines = f.burned
+        if not lines and ocr is not None and f.page not in ocred and not f.rect.is_empty:
+            lines = ocr.ocr_page(doc[f.page], dpi=dpi, clip=f.rect)  # pixels of a born-digital page
+        burned[id(f)] = reading_order(lines)
+        sublabels[id(f)] = _sublabel_for(f, sublabel_lines[f.page], by_page[f.page], burned[id(f)])
+    explanations = _section_explanations(figs, paras, _assign_explanations(figs, paras, headings, sublabels))
+    refs = _references(paras)
+
+    out: dict[tuple[int, int], FigureText] = {}
+    for f in figs:
+        cap = _caption_for(f, captions_by_page[f.page], by_page[f.page])
+        number = cap.number if cap else ""
+        context = ""
+        eps = explanations.get(f.section, [])
+        if eps:  # several: the one that follows the figure (else the last before it)
+            context = next((p for p in eps if p.pos > f.pos), eps[-1]).text
+        elif cap is not None:
+            cands = refs.get((cap.ref_kind, number), [])
+            if cands:
+                context = min(cands, key=lambda p: (abs(p.page - f.page), abs(p.pos - f.pos))).text
+        out[(f.page, f.index)] = FigureText(
+            caption=_caption_text(cap) if cap else "",
+            context=context,
+            section=headings[f.section].text if f.section >= 0 else "",
+            sublabel=sublabels[id(f)],
+            burned_text="\n".join(ln.text for ln in burned[id(f)]),
+            figure_number=number,
+        )
+    return out
+
+
+def _caption_text(cap: _Para) -> str:
+    """Caption block text; each caption-start line (one per language) on its own line."""
+    parts: list[list[str]] = []
+    for ln in cap.block.lines:
+        if not parts or _caption_match(ln.text.strip()) is not None:
+            parts.append([ln.text])
+        else:
+            parts[-1].append(ln.text)
+    return "\n".join(join_lines(p) for p in parts)
+
+
+def _sublabel_for(fig: _Fig, labels: list[_Para], page_figs: list[_Fig], burned: list[TextLine]) -> str:
+    """The closest label under (or over) this figure and no nearer to another one; else a
+    lone letter in a corner of the picture itself."""
+    best, best_gap = "", float("inf")
+    for p in labels:
+        gap = _label_gap(p.block.rect, fig.rect)
+        if gap < best_gap and min(page_figs, key=lambda o: _label_gap(p.block.rect, o.rect)) is fig:
+            best, best_gap = p.text.strip(), gap
+    if best:
+        return best
+    w, h = fig.rect.width, fig.rect.height
+    for ln in burned:
+        cx, cy = ln.rect.center
+        corner_x = cx < fig.rect.x0 + 0.25 * w or cx > fig.rect.x1 - 0.25 * w
+        corner_y = cy < fig.rect.y0 + 0.25 * h or cy > fig.rect.y1 - 0.25 * h
+        if corner_x and corner_y and _SUBLABEL.match(ln.text.strip()):
+            return ln.text.strip()
+    return ""

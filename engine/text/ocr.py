@@ -1,0 +1,283 @@
+"""OCR behind a small protocol, and the `TextLine` every text source produces.
+
+`RapidOcrEngine` runs rapidocr-onnxruntime with the Chinese + English models that
+ship inside its wheel. It works on RGB numpy arrays (`ocr_image`, pixel quads out)
+and on PyMuPDF pages (`ocr_page`, `TextLine`s in PDF points out). The recogniser
+returns text-line fragments; `merge_ocr_boxes` joins fragments that sit on the same
+line into one `TextLine` per visual line, keeping separate columns apart.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol, runtime_checkable
+
+import numpy as np
+import pymupdf
+
+from engine.errors import OcrError
+from engine.geometry import Rect
+from engine.imaging import cv2
+
+Quad = list[tuple[float, float]]
+OcrItem = tuple[Quad, str, float]  # (4 corner points in pixels, text, confidence)
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """One visual line of text in PDF points of the page's own (rotated) rect."""
+
+    rect: Rect
+    text: str
+    score: float = 1.0
+    source: Literal["text", "ocr"] = "text"
+    size: float = 0.0  # font size in points (OCR: estimated from the line height)
+    bold: bool = False
+
+
+@runtime_checkable
+class OcrEngine(Protocol):
+    def ocr_image(self, image: np.ndarray) -> list[OcrItem]:
+        """Text fragments found in an RGB (or gray) uint8 image, pixel coordinates."""
+        ...
+
+    def ocr_page(self, page: pymupdf.Page, dpi: int = 200, clip: Rect | None = None) -> list[TextLine]:
+        """Text lines of a page (or of `clip` on it), in PDF points."""
+        ...
+
+
+def render_rgb(page: pymupdf.Page, dpi: int, clip: Rect | None = None) -> tuple[np.ndarray, Rect]:
+    """Render `clip` (default: the whole page) as an RGB array; returns it and the area it shows."""
+    prect = page.rect
+    area = Rect(prect.x0, prect.y0, prect.x1, prect.y1)
+    if clip is not None:
+        area = clip.intersect(area)
+        if area.is_empty:
+            raise OcrError("The area to read lies outside the page.")
+    # clip is in the rotated page's space, the same space as page.rect and our Rects
+    pix = page.get_pixmap(dpi=dpi, clip=pymupdf.Rect(*area.as_tuple()), colorspace=pymupdf.csRGB, alpha=False)
+    arr = np.frombuffer(pix.samples, np.uint8).reshape(pix.height, pix.stride)[:, : pix.width * 3]
+    return arr.reshape(pix.height, pix.width, 3).copy(), area
+
+
+def page_ocr(engine: OcrEngine, page: pymupdf.Page, dpi: int = 200, clip: Rect | None = None) -> list[TextLine]:
+    """`ocr_page` for any engine that can read images: render, read, merge, map to points."""
+    image, area = render_rgb(page, dpi, clip)
+    if image.size == 0:
+        return []
+    items = engine.ocr_image(image)
+    sx, sy = area.width / image.shape[1], area.height / image.shape[0]
+    lines = merge_ocr_boxes(items)
+    return [
+        TextLine(
+            rect=Rect(area.x0 + ln.rect.x0 * sx, area.y0 + ln.rect.y0 * sy, area.x0 + ln.rect.x1 * sx, area.y0 + ln.rect.y1 * sy),
+            text=ln.text,
+            score=ln.score,
+            source="ocr",
+            size=ln.size * sy,
+        )
+        for ln in lines
+    ]
+
+
+class RapidOcrEngine:
+    """rapidocr-onnxruntime with the models from its wheel.
+
+    The model is loaded on first use, once per instance. Calls on one instance are
+    serialised by a lock; give each worker thread its own instance to read in parallel.
+    """
+
+    name = "rapidocr"
+
+    def __init__(
+        self,
+        text_score: float = 0.5,
+        threads: int | None = None,
+        *,
+        det_model: str | Path | None = None,
+        rec_model: str | Path | None = None,
+        cls_model: str | Path | None = None,
+    ) -> None:
+        """`det_model`/`rec_model`/`cls_model`: ONNX files replacing the wheel's own."""
+        self.text_score = text_score
+        self.threads = threads
+        self.models = {"det_model_path": det_model, "rec_model_path": rec_model, "cls_model_path": cls_model}
+        self._ocr = None
+        self._lock = threading.Lock()
+
+    def _model(self):
+        if self._ocr is None:
+            cv2()  # first cv2 import goes through the wrapper that keeps Qt's env clean
+            try:
+                from rapidocr_onnxruntime import RapidOCR
+            except Exception as exc:  # ImportError, or onnxruntime failing to load
+                raise OcrError(f"OCR is not available: rapidocr-onnxruntime could not be imported ({exc}).") from exc
+            kwargs: dict = {"text_score": self.text_score}
+            if self.threads:
+                kwargs["intra_op_num_threads"] = self.threads
+            kwargs.update({k: str(v) for k, v in self.models.items() if v is not None})
+            try:
+                self._ocr = RapidOCR(**kwargs)
+            except Exception as exc:
+                raise OcrError(f"The OCR models could not be loaded ({exc}). Reinstall rapidocr-onnxruntime.") from exc
+        return self._ocr
+
+    def ocr_image(self, image: np.ndarray) -> list[OcrItem]:
+        img = _as_bgr(image)
+        with self._lock:
+            model = self._model()
+            try:
+                # word boxes let us put back the spaces the recogniser drops between words
+                result, _elapsed = model(img, return_word_box=True, text_score=self.text_score)
+            except Exception as exc:
+                raise OcrError(f"OCR failed on an image of {img.shape[1]}x{img.shape[0]} pixels ({exc}).") from exc
+        out: list[OcrItem] = []
+        for entry in result or []:
+            quad, text, score = entry[0], str(entry[1]), float(entry[2])
+            if len(entry) >= 5 and entry[3] and len(entry[3]) == len(entry[4]):
+                text = _respace(quad, entry[3], [str(w) for w in entry[4]]) or text
+            text = fold_fullwidth(text).strip()
+            if text:
+                out.append(([(float(x), float(y)) for x, y in quad], text, score))
+        return out
+
+    def ocr_page(self, page: pymupdf.Page, dpi: int = 200, clip: Rect | None = None) -> list[TextLine]:
+        return page_ocr(self, page, dpi, clip)
+
+
+def _respace(quad, word_quads, words: list[str]) -> str:
+    """Rebuild a line's text from its character boxes, with a space wherever two Latin
+    characters are further apart than 0.28 line heights (the boxes are estimates)."""
+    xs, ys = [p[0] for p in quad], [p[1] for p in quad]
+    height, width = max(ys) - min(ys), max(xs) - min(xs)
+    if height <= 0 or height > 1.5 * width:
+        return ""  # vertical text: x gaps mean nothing
+    text, prev_x1 = "", None
+    for q, w in zip(word_quads, words):
+        x0, x1 = min(p[0] for p in q), max(p[0] for p in q)
+        if prev_x1 is not None and text and not text[-1].isspace() and w and not w[0].isspace():
+            latin = not is_cjk(text[-1]) and not is_cjk(w[0])
+            if latin and x0 - prev_x1 > 0.28 * height:
+                text += " "
+        text += w
+        prev_x1 = x1
+    return text
+
+
+def _as_bgr(image: np.ndarray) -> np.ndarray:
+    if image.dtype != np.uint8:
+        raise OcrError("OCR needs an 8-bit image.")
+    cv = cv2()
+    if image.ndim == 2:
+        return cv.cvtColor(image, cv.COLOR_GRAY2BGR)
+    if image.ndim == 3 and image.shape[2] == 4:
+        return cv.cvtColor(image, cv.COLOR_RGBA2BGR)
+    if image.ndim == 3 and image.shape[2] == 3:
+        return np.ascontiguousarray(image[:, :, ::-1])
+    raise OcrError(f"OCR cannot read an image of shape {image.shape}.")
+
+
+def fold_fullwidth(text: str) -> str:
+    """Full-width Latin letters and digits (often produced by the recogniser) to ASCII."""
+    return "".join(chr(ord(c) - 0xFEE0) if ("０" <= c <= "９" or "Ａ" <= c <= "Ｚ" or "ａ" <= c <= "ｚ") else c for c in text)
+
+
+def is_cjk(ch: str) -> bool:
+    o = ord(ch)
+    return 0x2E80 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0xFF00 <= o <= 0xFFEF or 0x3000 <= o <= 0x303F
+
+
+def join_fragments(left: str, right: str) -> str:
+    """Join two pieces of one line: no space between CJK characters, one between words."""
+    if not left:
+        return right
+    if not right:
+        return left
+    if left[-1].isspace() or right[0].isspace():
+        return left + right
+    if is_cjk(left[-1]) or is_cjk(right[0]):
+        return left + right
+    return left + " " + right
+
+
+@dataclass
+class _Frag:
+    rect: Rect
+    text: str
+    score: float
+
+    @property
+    def height(self) -> float:
+        return self.rect.height
+
+
+def merge_ocr_boxes(items: Sequence[OcrItem], max_gap: float = 1.0) -> list[TextLine]:
+    """Join OCR fragments into lines (pixel space).
+
+    Fragments are on one line when they overlap vertically by half the smaller height
+    and the horizontal gap is at most `max_gap` line heights; a wider gap (a column
+    gutter, or two labels far apart) keeps them as separate lines. Vertical text (a box
+    much taller than wide, e.g. on a page shown rotated) stays one line per box.
+    """
+    frags = []
+    for quad, text, score in items:
+        xs, ys = [p[0] for p in quad], [p[1] for p in quad]
+        frags.append(_Frag(Rect(min(xs), min(ys), max(xs), max(ys)), text, score))
+    vertical = [f for f in frags if len(f.text) > 1 and f.rect.height > 1.5 * f.rect.width]
+    frags = [f for f in frags if f not in vertical]  # vertical text: each box is its own line
+    frags.sort(key=lambda f: (f.rect.center[1], f.rect.x0))
+    rows: list[list[_Frag]] = [[f] for f in vertical]
+    for f in frags:  # rows: fragments overlapping vertically by half a line
+        for row in reversed(rows[len(vertical):][-4:]):
+            top, bottom = min(g.rect.y0 for g in row), max(g.rect.y1 for g in row)
+            h = min(f.height, sorted(g.height for g in row)[len(row) // 2])
+            if h > 0 and min(bottom, f.rect.y1) - max(top, f.rect.y0) >= 0.5 * h:
+                row.append(f)
+                break
+        else:
+            rows.append([f])
+    lines: list[list[_Frag]] = []
+    for row in rows:  # split a row where the gap is wide (columns, labels far apart)
+        row.sort(key=lambda f: f.rect.x0)
+        lines.append([row[0]])
+        for f in row[1:]:
+            last = lines[-1][-1]
+            if f.rect.x0 - last.rect.x1 > max_gap * max(f.height, last.height):
+                lines.append([f])
+            else:
+                lines[-1].append(f)
+    out: list[TextLine] = []
+    for line in lines:
+        line.sort(key=lambda f: f.rect.x0)
+        text, weight, total = "", 0.0, 0
+        prev: _Frag | None = None
+        for f in line:
+            piece = f.text
+            if prev is not None:
+                piece = _drop_repeated_prefix(prev, f)
+            text = join_fragments(text, piece) if prev is not None and f.rect.x0 - prev.rect.x1 > 0.2 * f.height else text + piece
+            weight += f.score * max(1, len(f.text))
+            total += max(1, len(f.text))
+            prev = f
+        rect = Rect.union_of(f.rect for f in line)
+        heights = sorted(min(f.height, f.rect.width) if f in vertical else f.height for f in line)
+        out.append(TextLine(rect, text.strip(), weight / total, "ocr", heights[len(heights) // 2] * 0.75))
+    out.sort(key=lambda ln: (ln.rect.y0, ln.rect.x0))
+    return out
+
+
+def _drop_repeated_prefix(prev: _Frag, cur: _Frag) -> str:
+    """The detector sometimes cuts a line into overlapping boxes and both read the shared
+    characters ("图3" + "3-1"); drop the repeat from the right fragment."""
+    overlap = prev.rect.x1 - cur.rect.x0
+    if overlap <= 0 or not prev.text:
+        return cur.text
+    char_w = prev.rect.width / max(1, len(prev.text))
+    allowed = round(overlap / max(char_w, 1e-6)) + 1
+    for k in range(min(3, allowed, len(prev.text), len(cur.text)), 0, -1):
+        if prev.text[-k:] == cur.text[:k]:
+            return cur.text[k:]
+    return cur.text

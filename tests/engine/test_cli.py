@@ -1,0 +1,100 @@
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.cli import main, parse_pages
+from engine.errors import RemudError
+from engine.samplegen import make_sample_pdf
+from tests import pdf_factory
+
+
+def run(capsys, *argv):
+    code = main(list(map(str, argv)))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def sample_pdf(tmp_path_factory):
+    return make_sample_pdf(tmp_path_factory.mktemp("cli") / "atlas.pdf")
+
+
+def test_pages_spec():
+    assert parse_pages("1-3,7", 10) == [0, 1, 2, 6]
+    assert parse_pages(None, 10) is None
+    with pytest.raises(RemudError, match="outside"):
+        parse_pages("9-12", 10)
+    with pytest.raises(RemudError, match="not a page"):
+        parse_pages("one", 10)
+
+
+def test_full_flow_with_json(capsys, tmp_path, sample_pdf):
+    proj = tmp_path / "Atlas.remud"
+    assert run(capsys, "new", proj)[0] == 0
+    code, out, _ = run(capsys, "import", proj, sample_pdf.path, "--json")
+    assert code == 0 and json.loads(out)[0]["pages"] >= 4
+    code, out, _ = run(capsys, "import", proj, sample_pdf.path)
+    assert code == 0 and "already in this project" in out
+    code, out, _ = run(capsys, "detect", proj, "--detector", "auto", "--json")
+    report = json.loads(out)[0]
+    assert code == 0 and report["figures"] >= len(sample_pdf.truth)
+    code, out, _ = run(capsys, "figures", proj, "--json")
+    figs = json.loads(out)
+    assert {"caption", "context", "burned_text", "section", "sublabel", "rect", "status", "detector"} <= set(figs[0])
+    assert any("肝右叶" in f["caption"] for f in figs), [f["caption"] for f in figs]
+    code, out, _ = run(capsys, "search", proj, "肝右叶", "--json")
+    assert code == 0 and json.loads(out)[0]["kind"] == "figure"
+    code, out, _ = run(capsys, "info", proj, "--json")
+    info = json.loads(out)
+    assert info["documents"] == 1 and info["figures"] == len(figs)
+    crops = tmp_path / "crops"
+    code, out, _ = run(capsys, "figures", proj, "--export", crops, "--page", "1")
+    assert code == 0 and len(list(crops.glob("*.png"))) == len([f for f in figs if f["page"] == 1])
+
+
+def test_human_output_and_pages_option(capsys, tmp_path, sample_pdf):
+    proj = tmp_path / "p.remud"
+    run(capsys, "new", proj)
+    run(capsys, "import", proj, sample_pdf.path)
+    code, out, _ = run(capsys, "detect", proj, "--pages", "1", "--no-text")
+    assert code == 0 and "on 1 pages" in out
+    code, out, _ = run(capsys, "info", proj)
+    assert "Documents 1" in out
+    code, out, _ = run(capsys, "figures", proj)
+    assert out.count("\n") >= 1 and "p.1" in out
+
+
+def test_errors_are_one_line_and_non_zero(capsys, tmp_path):
+    code, out, err = run(capsys, "info", tmp_path / "missing")
+    assert code == 1 and err.startswith("error: ") and err.count("\n") == 1
+    proj = tmp_path / "p.remud"
+    run(capsys, "new", proj)
+    locked = pdf_factory.encrypted_pdf(tmp_path / "locked.pdf")
+    code, out, err = run(capsys, "import", proj, locked)
+    assert code == 1 and "password" in err
+    code, out, err = run(capsys, "detect", proj, "--detector", "nope")
+    assert code == 1 and "no detector called" in err
+
+
+def test_password_from_environment(capsys, tmp_path, monkeypatch):
+    proj = tmp_path / "p.remud"
+    run(capsys, "new", proj)
+    monkeypatch.setenv("PDF_PW", "secret")
+    code, out, err = run(capsys, "import", proj, pdf_factory.encrypted_pdf(tmp_path / "l.pdf"), "--password-env", "PDF_PW")
+    assert code == 0, err
+
+
+REMUD = shutil.which("remud", path=str(Path(sys.executable).parent))
+
+
+@pytest.mark.skipif(REMUD is None, reason="console script not installed (run through `make test`)")
+def test_console_script(tmp_path):
+    exe = REMUD
+    done = subprocess.run([exe, "info", str(tmp_path / "nothing")], capture_output=True, text=True)
+    assert done.returncode == 1 and done.stderr.startswith("error: ") and "not a ReMUD project" in done.stderr
+    done = subprocess.run([exe, "detectors", "--json"], capture_output=True, text=True)
+    assert done.returncode == 0 and "scanned" in {c["name"] for c in json.loads(done.stdout)}
