@@ -158,7 +158,7 @@ def cmd_detect(args) -> int:
             report = detect_document(p, doc.id, detector, pages, force=args.force, progress=progress)
             bar.close()
             if not args.no_text:
-                fill_figure_text(p, doc.id, pages)
+                fill_figure_text(p, doc.id, pages, ocr=not args.no_ocr)
             summary.append({"document_id": doc.id, "title": doc.title, **asdict(report)})
             if not args.json:
                 skipped = f", {len(report.pages_skipped)} corrected pages left alone" if report.pages_skipped else ""
@@ -264,7 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--pages", help="pages, 1-based, e.g. 1-5,8 (default: all)")
     sp.add_argument("--force", action="store_true", help="also re-detect pages a person corrected")
     sp.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="detector setting")
-    sp.add_argument("--no-text", action="store_true", help="skip the caption/context/OCR step")
+    sp.add_argument("--no-text", action="store_true", help="skip the caption/context step")
+    sp.add_argument("--no-ocr", action="store_true", help="text layer only: no OCR of scanned pages or figure crops")
     sp = add("figures", cmd_figures, "list figures, or export their crops")
     sp.add_argument("--doc", type=int)
     sp.add_argument("--page", type=int, help="1-based page")

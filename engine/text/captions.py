@@ -261,8 +261,9 @@ def _joins(current: _Para, ln: TextLine) -> bool:
 # --- association ------------------------------------------------------------------------
 
 
-def _caption_for(fig: _Fig, captions: list[_Para], page_figs: list[_Fig]) -> _Para | None:
-    best, best_score = None, float("inf")
+def _caption_candidates(fig: _Fig, captions: list[_Para], page_figs: list[_Fig]) -> list[tuple[float, str, _Para]]:
+    """(score, "below"|"above", caption) for captions next to the figure with no other figure between."""
+    out = []
     for cap in captions:
         r = cap.block.rect
         if r.h_overlap(fig.rect) < 0.3 * min(r.width, fig.rect.width) and not fig.rect.x0 <= r.center[0] <= fig.rect.x1:
@@ -271,17 +272,35 @@ def _caption_for(fig: _Fig, captions: list[_Para], page_figs: list[_Fig]) -> _Pa
         below, above = r.y0 - fig.rect.y1, fig.rect.y0 - r.y1
         prefer_above = cap.ref_kind == "table"
         if -4 <= below <= limit:
-            score = below + (24 if prefer_above else 0)
-            lo, hi = fig.rect.y1, r.y0
+            score, side, lo, hi = below + (24 if prefer_above else 0), "below", fig.rect.y1, r.y0
         elif -4 <= above <= limit:
-            score = above + (0 if prefer_above else 24)
-            lo, hi = r.y1, fig.rect.y0
+            score, side, lo, hi = above + (0 if prefer_above else 24), "above", r.y1, fig.rect.y0
         else:
             continue
         blocked = any(o is not fig and o.rect.h_overlap(fig.rect) > 0 and lo <= o.rect.center[1] <= hi for o in page_figs)
-        if not blocked and score < best_score:
-            best, best_score = cap, score
-    return best
+        if not blocked:
+            out.append((score, side, cap))
+    return out
+
+
+def _page_captions(page_figs: list[_Fig], captions: list[_Para]) -> dict[int, _Para | None]:
+    """Each figure's caption. A figure caption right below one figure is not also the
+    caption "above" the next figure down; frames stacked in one column with no caption of
+    their own share the caption under the stack."""
+    cands = {id(f): _caption_candidates(f, captions, page_figs) for f in page_figs}
+    claimed = {id(cap) for cs in cands.values() for _, side, cap in cs if side == "below" and cap.ref_kind != "table"}
+    out: dict[int, _Para | None] = {}
+    for f in page_figs:
+        usable = [(score, cap) for score, side, cap in cands[id(f)] if side == "below" or id(cap) not in claimed]
+        out[id(f)] = min(usable, key=lambda t: t[0])[1] if usable else None
+    for f in sorted(page_figs, key=lambda f: -f.rect.y0):  # bottom-up, so a whole stack inherits
+        if out[id(f)] is not None:
+            continue
+        under = [o for o in page_figs if o is not f and -4 <= o.rect.y0 - f.rect.y1 <= 24
+                 and o.rect.h_overlap(f.rect) > 0.5 * min(o.rect.width, f.rect.width)]
+        if under:
+            out[id(f)] = out[id(min(under, key=lambda o: o.rect.y0))]
+    return out
 
 
 def _title_overlap(title: str, text: str) -> float:
@@ -388,18 +407,22 @@ def associate_document(
     explanations = _section_explanations(figs, paras, _assign_explanations(figs, paras, headings, sublabels))
     refs = _references(paras)
 
+    caption_of: dict[int, _Para | None] = {}
+    for page, page_figs in by_page.items():
+        caption_of.update(_page_captions(page_figs, captions_by_page[page]))
     out: dict[tuple[int, int], FigureText] = {}
     for f in figs:
-        cap = _caption_for(f, captions_by_page[f.page], by_page[f.page])
+        cap = caption_of[id(f)]
         number = cap.number if cap else ""
         context = ""
         eps = explanations.get(f.section, [])
         if eps:  # several: the one that follows the figure (else the last before it)
             context = next((p for p in eps if p.pos > f.pos), eps[-1]).text
-        elif cap is not None:
-            cands = refs.get((cap.ref_kind, number), [])
-            if cands:
-                context = min(cands, key=lambda p: (abs(p.page - f.page), abs(p.pos - f.pos))).text
+        elif cap is not None and refs.get((cap.ref_kind, number)):
+            cands = refs[(cap.ref_kind, number)]
+            context = min(cands, key=lambda p: (abs(p.page - f.page), abs(p.pos - f.pos))).text
+        if not context and cap is not None and f.section >= 0:
+            context = _section_body(f, paras)
         out[(f.page, f.index)] = FigureText(
             caption=_caption_text(cap) if cap else "",
             context=context,
@@ -409,6 +432,18 @@ def associate_document(
             figure_number=number,
         )
     return out
+
+
+def _section_body(fig: _Fig, paras: list[_Para]) -> str:
+    """No explanation and no reference: the body paragraph of the figure's own section
+    nearest before it (else after it) in reading order; never one about another
+    numbered figure or table."""
+    body = [p for p in paras if p.kind == "body" and p.section == fig.section
+            and not _REFERENCE.search(fold_fullwidth(p.text))]
+    before = [p for p in body if p.pos < fig.pos]
+    if before:
+        return before[-1].text
+    return body[0].text if body else ""
 
 
 def _caption_text(cap: _Para) -> str:
