@@ -101,33 +101,67 @@ def _terms(user_query: str) -> list[str]:
 
 
 def query(db: sqlite_utils.Database, text: str, *, entity: str | None = None, limit: int = 50) -> list[SearchHit]:
-    """Best matches first (bm25): whole-word matches, then prefix matches if there are
-    too few. A query matching more than RANK_WINDOW rows is ranked among its
-    RANK_WINDOW newest matches, which keeps every query fast on large projects."""
-    hits = _ranked(db, build_query(text, prefix=False), text, entity, limit)
+    """Whole-word matches first, best first (bm25); then, if there are too few, prefix
+    matches ("calcif" → "calcification"), newest first. A query matching more than
+    RANK_WINDOW rows is ranked among its RANK_WINDOW newest matches. Both keep every
+    query fast on large projects: bm25 over many prefix matches costs tens of ms."""
+    hits = _matches(db, build_query(text, prefix=False), text, entity, limit)
     if len(hits) < limit:
         seen = {(h.kind, h.id) for h in hits}
-        more = _ranked(db, build_query(text, prefix=True), text, entity, limit)
+        more = _matches(db, build_query(text, prefix=True), text, entity, limit, by_rank=False)
         hits += [h for h in more if (h.kind, h.id) not in seen][: limit - len(hits)]
     return hits
 
 
-def _ranked(db: sqlite_utils.Database, match: str, text: str, entity: str | None, limit: int) -> list[SearchHit]:
+def _matches(
+    db: sqlite_utils.Database, match: str, text: str, entity: str | None, limit: int, *, by_rank: bool = True
+) -> list[SearchHit]:
     if not match:
         return []
     where = "search_index MATCH ?" + (" AND entity = ?" if entity else "")
     params: list = [match] + ([entity] if entity else [])
     conn = db.conn  # plain reads: no savepoint guard needed
+    if not by_rank:
+        top = conn.execute(
+            f"SELECT rowid, 0.0, entity, entity_id FROM search_index WHERE {where} ORDER BY rowid DESC LIMIT ?",
+            [*params, limit],
+        ).fetchall()
+        return _hits(conn, top, text)
     floor = conn.execute(
         f"SELECT rowid FROM search_index WHERE {where} ORDER BY rowid DESC LIMIT 1 OFFSET ?", [*params, RANK_WINDOW]
     ).fetchone()
     if floor:
-        where += " AND rowid > ?"
-        params.append(floor[0])
+        return _rank_window(conn, where, [*params, floor[0]], text, limit)
     top = conn.execute(
         f"SELECT rowid, rank, entity, entity_id FROM search_index WHERE {where} ORDER BY rank LIMIT ?",
         [*params, limit],
     ).fetchall()
+    return _hits(conn, top, text)
+
+
+def _rank_window(conn, where: str, params: list, text: str, limit: int) -> list[SearchHit]:
+    """Very common terms: FTS5's bm25 counts every match to weigh each term (tens of ms
+    at 100k+ matches). Their newest RANK_WINDOW matches are scored here instead, with
+    bm25's term-frequency saturation and length normalisation (all terms weighed alike)."""
+    rows = conn.execute(
+        f"SELECT rowid, entity, entity_id, body FROM search_index WHERE {where} AND rowid > ?", params
+    ).fetchall()
+    terms = [t.lower() for t in _terms(text)]
+    avg = sum(len(r[3]) for r in rows) / max(1, len(rows))
+
+    def score(body: str) -> float:
+        low, norm = body.lower(), 1.2 * (0.25 + 0.75 * len(body) / avg)
+        return sum(tf / (tf + norm) for tf in (low.count(_as_indexed(t)) for t in terms))
+
+    best = sorted(rows, key=lambda r: -score(r[3]))[:limit]
+    return [SearchHit(kind=e, id=int(i), snippet=_snippet(body, terms), rank=-score(body)) for _, e, i, body in best]
+
+
+def _as_indexed(term: str) -> str:
+    return segment(term).strip()
+
+
+def _hits(conn, top: list[tuple], text: str) -> list[SearchHit]:
     if not top:
         return []
     marks = ",".join("?" for _ in top)

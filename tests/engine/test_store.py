@@ -173,3 +173,19 @@ def test_two_handles_see_each_others_writes(project):
     figures.add_figure(project, NewFigure(doc.id, 0, Rect(0, 0, 5, 5)))
     assert len(figures.list_figures(other, doc.id)) == 1
     other.close()
+
+
+@pytest.mark.parametrize("window", [3, 1000])  # ranked in Python over a window, or by FTS5's bm25
+def test_search_puts_the_most_relevant_first(project, monkeypatch, window):
+    monkeypatch.setattr(search, "RANK_WINDOW", window)
+    doc = add_doc(project)
+    filler = [NewFigure(doc.id, 0, Rect(0, 0, 9, 9), text=FigureText(
+        caption=f"Figure {i}", context="The liver is shown next to the kidney and the spleen and the aorta " * 3))
+        for i in range(8)]
+    figures.add_figures(project, filler[:6])
+    [best] = figures.add_figures(project, [NewFigure(doc.id, 0, Rect(0, 0, 9, 9), text=FigureText(
+        caption="Liver", context="Liver: the liver, 肝脏"))])
+    figures.add_figures(project, filler[6:])  # newer than the best match: recency alone would put these first
+    hits = search.query(project.db, "liver")
+    assert hits[0].id == best and len(hits) == 9
+    assert [h.id for h in search.query(project.db, "liver 肝脏")] == [best]
