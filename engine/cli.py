@@ -34,7 +34,9 @@ def parse_pages(spec: str | None, page_count: int) -> list[int] | None:
             a, b = int(lo), int(hi or lo)
         except ValueError:
             raise RemudError(f"“{part}” is not a page or page range (use e.g. 1-5,8).") from None
-        if a < 1 or b > page_count or a > b:
+        if a > b:
+            raise RemudError(f"“{part}” is not a valid range: the first page comes after the last.")
+        if a < 1 or b > page_count:
             raise RemudError(f"Pages {part} are outside 1–{page_count}.")
         pages.update(range(a - 1, b))
     return sorted(pages)
@@ -107,8 +109,11 @@ def cmd_import(args) -> int:
     from engine.pdf.importer import expand_paths
 
     out = []
+    files = expand_paths(args.files)
+    if not files:
+        raise RemudError(f"No PDF files found in {', '.join(args.files)}.")
     with Project.open(args.project) as p:
-        for path in expand_paths(args.files):
+        for path in files:
             try:
                 result = _import_one(p, path, args)
             except RemudError as exc:
@@ -146,7 +151,10 @@ def cmd_detect(args) -> int:
     detector = registry.create(args.detector, **params)
     summary = []
     with Project.open(args.project) as p:
-        for doc in _documents(p, args.doc):
+        docs = _documents(p, args.doc)
+        if args.pages and len(docs) > 1:
+            raise RemudError("--pages needs --doc: this project has several documents (see `remud info`).")
+        for doc in docs:
             pages = parse_pages(args.pages, doc.page_count)
             total = doc.page_count if pages is None else len(pages)
             bar = _progress(f"{doc.title[:30]} · {args.detector}", total, args.quiet)
@@ -238,6 +246,13 @@ def cmd_detectors(args) -> int:
 
 
 # -- parser -----------------------------------------------------------------------------
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="remud", description="ReMUD Desktop from the command line.")
     parser.add_argument("--version", action="version", version=f"remud {__version__}")
@@ -275,7 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("search", cmd_search, "full-text search over captions, context and records")
     sp.add_argument("query")
     sp.add_argument("--kind", choices=["figure", "record"])
-    sp.add_argument("--limit", type=int, default=50)
+    sp.add_argument("--limit", type=_positive_int, default=50)
     add("info", cmd_info, "what a project holds")
     add("detectors", cmd_detectors, "list the available detectors", project=False)
     return parser
@@ -287,6 +302,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except RemudError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # disk full, permissions, a path that is a file...
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("error: interrupted; work finished so far is saved.", file=sys.stderr)

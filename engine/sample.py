@@ -24,6 +24,8 @@ def make_sample_project(folder: Path) -> Path:
     folder = Path(folder)
     if (folder / "project.sqlite").exists():
         raise ProjectExistsError(f"There is already a project in {folder}.")
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise ProjectExistsError(f"{folder} is not an empty folder: choose a new folder for the sample project.")
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".sample-", dir=folder.parent))
     try:

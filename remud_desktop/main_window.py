@@ -23,6 +23,7 @@ class MainWindow(QMainWindow):
     def __init__(self) -> None:
         super().__init__()
         self.project: Project | None = None
+        self.generation = 0  # bumped on every project switch: late results of the old one are dropped
         self.doc_id: int | None = None
         self.page_index = 0
         self.pool = QThreadPool(self)
@@ -66,6 +67,7 @@ class MainWindow(QMainWindow):
         if self.project:
             self.project.close()
         self.project = Project.open(folder)
+        self.generation += 1
         self.setWindowTitle(f"{self.project.folder.name} — ReMUD Desktop")
         self.doc_list.clear()
         for doc in documents.list_documents(self.project):
@@ -109,7 +111,7 @@ class MainWindow(QMainWindow):
         dpr = self.devicePixelRatioF()
         zoom = max(0.5, min(4.0, self.view.viewport().height() / page.height)) * dpr
         path = self.project.source_path(doc.file)
-        tag = (self.doc_id, row)
+        tag = (self.generation, self.doc_id, row)
         task = Task(tag, lambda: render_page(_render_cache.get(path), row, zoom))
         task.signals.done.connect(self._page_rendered)
         task.signals.failed.connect(self._failed)
@@ -118,10 +120,10 @@ class MainWindow(QMainWindow):
 
     def _page_rendered(self, tag, raster) -> None:
         self._tasks = {t for t in self._tasks if t.tag != tag}
-        if tag != (self.doc_id, self.page_index):
+        if tag != (self.generation, self.doc_id, self.page_index):
             return  # the user has moved on
-        page = documents.get_page(self.project, *tag)
-        figs = figures.list_figures(self.project, *tag)
+        page = documents.get_page(self.project, self.doc_id, self.page_index)
+        figs = figures.list_figures(self.project, self.doc_id, self.page_index)
         self.view.show_page(raster_to_qimage(raster), 1.0, (page.width, page.height), figs)
 
     def _failed(self, tag, message: str) -> None:

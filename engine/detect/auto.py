@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Sequence
 
 import pymupdf
 
 from engine.detect.base import Box, Detector
 from engine.detect.nms import non_max_suppression
-from engine.pdf.pageinfo import page_is_image_only
+from engine.pdf.pageinfo import page_is_scan
 
 
 class AutoDetector:
@@ -19,17 +19,16 @@ class AutoDetector:
         scanned: Sequence[str] = ("scanned",),
         born_digital: Sequence[str] = ("embedded",),
         nms_iou: float = 0.5,
-        cards: dict[str, Any] | None = None,
     ) -> None:
         from engine.detect import registry
 
-        cards = cards or registry.load_cards()
+        cards = registry.load_cards()
         self._scanned: list[Detector] = [registry.create(n, cards) for n in scanned]
         self._born_digital: list[Detector] = [registry.create(n, cards) for n in born_digital]
         self.nms_iou = nms_iou
 
     def detectors_for(self, page: pymupdf.Page) -> list[Detector]:
-        return self._scanned if page_is_image_only(page) else self._born_digital
+        return self._scanned if page_is_scan(page) else self._born_digital
 
     def detect(self, page: pymupdf.Page) -> list[Box]:
         boxes = [b for d in self.detectors_for(page) for b in d.detect(page)]

@@ -31,7 +31,8 @@ def layout_regions(page: pymupdf.Page) -> list[tuple[Rect, str]]:
     with _lock:  # the ONNX session is shared; one page at a time
         page.get_layout()
     info = getattr(page, "layout_information", None) or []
-    return [(Rect(*map(float, item[:4])), str(item[4]).lower()) for item in info]
+    rotate = page.rotation_matrix  # the model answers in unrotated page space
+    return [(Rect(*(pymupdf.Rect(*map(float, item[:4])) * rotate)), str(item[4]).lower()) for item in info]
 
 
 def caption_below_or_above(figure: Rect, captions: list[Rect]) -> Rect | None:

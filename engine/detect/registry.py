@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,9 +57,14 @@ def create(name: str, cards: dict[str, DetectorCard] | None = None, **overrides:
     except (ImportError, AttributeError) as exc:
         raise DetectorError(f"The detector “{name}” cannot be loaded ({exc}).") from exc
     params = {**card.params, **overrides}
-    if name == "auto":
-        params["cards"] = cards
+    accepted = inspect.signature(cls).parameters
+    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
+        unknown = sorted(set(params) - set(accepted))
+        if unknown:
+            raise DetectorError(
+                f"The detector “{name}” has no setting {', '.join(unknown)}; its settings are: {', '.join(accepted)}."
+            )
     try:
         return cls(**params)
-    except TypeError as exc:
+    except (TypeError, ValueError) as exc:
         raise DetectorError(f"Wrong settings for the detector “{name}”: {exc}.") from exc

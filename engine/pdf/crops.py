@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from engine.errors import CancelledError
-from engine.pdf.opener import DocumentCache
+from engine.pdf.opener import DocumentCache, open_pdf
 from engine.pdf.render import figure_image
 from engine.store import documents
 from engine.store.models import Figure
@@ -19,10 +19,16 @@ def crop_filename(fig: Figure) -> str:
 
 
 def figure_raster(project: Project, fig: Figure, *, dpi: float = 200, cache: DocumentCache | None = None):
-    cache = cache or DocumentCache()
+    """The figure's crop; pass a `cache` when making many (it keeps the PDFs open)."""
     doc_row = documents.get_document(project, fig.doc_id)
-    pdf = cache.get(project.source_path(doc_row.file))
-    return figure_image(pdf, fig.page, fig.rect, dpi=dpi, masks=fig.redactions, xref=fig.image_xref)
+    if cache is not None:
+        pdf = cache.get(project.source_path(doc_row.file))
+        return figure_image(pdf, fig.page, fig.rect, dpi=dpi, masks=fig.redactions, xref=fig.image_xref)
+    pdf = open_pdf(project.source_path(doc_row.file))
+    try:
+        return figure_image(pdf, fig.page, fig.rect, dpi=dpi, masks=fig.redactions, xref=fig.image_xref)
+    finally:
+        pdf.close()
 
 
 def export_crops(

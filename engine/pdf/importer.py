@@ -1,8 +1,9 @@
 """Importing PDFs into a project: copied by content hash, checked page by page.
 
-Nothing is half-written: the copy goes to a temporary file, the document and its
-pages are inserted in one transaction, and the file is moved into place before
-that transaction commits.
+Nothing is half-written: the copy goes to a temporary file and is moved into place
+(named by its content hash) before the document and its pages are inserted in one
+transaction. A crash in between leaves at most an unreferenced copy, which the next
+import of that file reuses; never a document without its file.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def import_pdf(
     tmp = project.sources_dir / f".importing-{sha}.pdf"
     final_rel = f"sources/{sha}.pdf"
     try:
-        was_encrypted = doc.is_encrypted or bool(password)
+        was_encrypted = doc.remud_was_locked
         pages = _read_pages(doc, path.name, progress, cancel)
         if doc.is_repaired:
             result.warnings.append(f"{path.name} was damaged; it was repaired and all {len(pages)} pages read.")
@@ -118,15 +119,14 @@ def import_pdf(
 
     final = project.source_path(final_rel)
     try:
+        os.replace(tmp, final)
         result.document = documents.add_document(
             project, sha256=sha, title=title, file=final_rel, original_path=str(path),
             file_size=path.stat().st_size, pages=pages, was_encrypted=was_encrypted, was_repaired=bool(result.warnings),
         )
-        os.replace(tmp, final)
     except BaseException:
         tmp.unlink(missing_ok=True)
-        if result.document is not None:
-            documents.delete_document(project, result.document.id)
+        final.unlink(missing_ok=True)
         raise
     return result
 

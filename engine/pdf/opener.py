@@ -28,14 +28,18 @@ def check_header(path: Path) -> None:
 
 
 def open_pdf(path: str | Path, password: str | None = None) -> pymupdf.Document:
-    """Open and authenticate a PDF or raise a typed error a person understands."""
+    """Open and authenticate a PDF or raise a typed error a person understands.
+
+    `doc.remud_was_locked` tells whether it needed a password. (PyMuPDF's own
+    `needs_pass`, read after authenticating, spoils a later decrypting save.)"""
     path = Path(path)
     check_header(path)
     try:
         doc = pymupdf.open(str(path), filetype="pdf")
     except Exception as exc:  # MuPDF raises FileDataError/RuntimeError with C messages
         raise CorruptPdfError(f"{path.name} is damaged and cannot be opened ({exc}).") from exc
-    if doc.needs_pass:
+    doc.remud_was_locked = bool(doc.needs_pass)
+    if doc.remud_was_locked:
         if not password:
             doc.close()
             raise PasswordRequiredError(f"{path.name} is protected by a password. Enter the password to import it.")

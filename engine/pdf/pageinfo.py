@@ -8,6 +8,22 @@ IMAGE_ONLY_COVERAGE = 0.6  # share of the page one image must cover
 IMAGE_ONLY_MAX_TEXT = 20  # characters; scanners sometimes add an invisible page number
 
 
+SCAN_COVERAGE = 0.85  # a page-sized raster: a scan, even with an OCR text layer on it
+OTHER_IMAGE_MAX = 0.05  # ...and no other sizeable image (then it is a born-digital page on a background)
+
+
+def page_is_scan(page: pymupdf.Page) -> bool:
+    """One raster image covers the page (a scanned page, with or without an OCR text layer)."""
+    page_area = abs(page.rect)
+    if page_area <= 0:
+        return False
+    covers = sorted(
+        (abs((pymupdf.Rect(i["bbox"]) * page.rotation_matrix) & page.rect) / page_area for i in page.get_image_info()),
+        reverse=True,
+    )
+    return bool(covers) and covers[0] >= SCAN_COVERAGE and (len(covers) == 1 or covers[1] < OTHER_IMAGE_MAX)
+
+
 def page_is_image_only(page: pymupdf.Page, text: str | None = None) -> bool:
     """A scanned page: (almost) no text layer, and one raster image covering most of it.
 

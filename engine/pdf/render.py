@@ -7,6 +7,7 @@ from typing import Sequence
 
 import pymupdf
 
+from engine.errors import PdfError
 from engine.geometry import Rect
 from engine.imaging import Raster
 
@@ -26,7 +27,7 @@ def render_clip(doc: pymupdf.Document, index: int, rect: Rect, dpi: float = 150)
     page = doc.load_page(index)
     clip = pymupdf.Rect(*rect.as_tuple()) & page.rect
     if clip.is_empty:
-        raise ValueError("The crop lies outside the page.")
+        raise PdfError("The crop lies outside the page.")
     zoom = dpi / 72.0
     pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), clip=clip, colorspace=pymupdf.csRGB, alpha=False)
     return Raster.from_pixmap(pix)
@@ -118,11 +119,35 @@ def apply_masks(raster: Raster, crop_rect: Rect, masks: Sequence[Rect]) -> Raste
     return Raster(raster.width, raster.height, raster.channels, raster.width * raster.channels, arr.tobytes())
 
 
+NATIVE_TOLERANCE_PT = 1.5  # a box this close to an image's edges means the whole image
+
+
+def crop_raster(raster: Raster, covered: Rect, box: Rect) -> Raster:
+    """The part of `raster` (which shows `covered` on the page) that lies under `box`."""
+    import numpy as np
+
+    sx, sy = raster.width / covered.width, raster.height / covered.height
+    x0 = max(0, int(round((box.x0 - covered.x0) * sx)))
+    y0 = max(0, int(round((box.y0 - covered.y0) * sy)))
+    x1 = min(raster.width, max(x0 + 1, int(round((box.x1 - covered.x0) * sx))))
+    y1 = min(raster.height, max(y0 + 1, int(round((box.y1 - covered.y0) * sy))))
+    arr = np.ascontiguousarray(raster.to_numpy()[y0:y1, x0:x1])
+    return Raster(x1 - x0, y1 - y0, raster.channels, (x1 - x0) * raster.channels, arr.tobytes())
+
+
 def figure_image(
     doc: pymupdf.Document, index: int, rect: Rect, *, dpi: float = 200, masks: Sequence[Rect] = (),
     native: bool = True, xref: int = 0,
 ) -> Raster:
-    """The crop as it leaves the app: native pixels when the box is one embedded image, masks applied."""
+    """The crop as it leaves the app, masks applied. A box on one embedded image gives that
+    image's own pixels, cut to the box when the box is smaller (a person trimmed it); a box
+    reaching beyond the image is rendered, so nothing outside the box, and everything
+    inside it, is exported."""
     found = extract_native(doc, index, rect, xref=xref) if native else None
-    raster, covered = found if found else (render_clip(doc, index, rect, dpi), rect)
-    return apply_masks(raster, covered, masks)
+    if found:
+        raster, covered = found
+        if covered.expanded(NATIVE_TOLERANCE_PT).intersect(rect) == rect:  # the box lies on the image
+            if rect.expanded(NATIVE_TOLERANCE_PT).intersect(covered) != covered:  # ...and was trimmed
+                raster, covered = crop_raster(raster, covered, rect), rect
+            return apply_masks(raster, covered, masks)
+    return apply_masks(render_clip(doc, index, rect, dpi), rect, masks)

@@ -37,10 +37,13 @@ def _figure(row) -> Figure:
 
 
 def _snapshot(fig: Figure) -> dict:
-    d = asdict(fig)
-    d["rect"] = fig.rect.as_tuple()
-    d["redactions"] = [r.as_tuple() for r in fig.redactions]
-    return d
+    """The figure as its database columns (what the edit log records)."""
+    return {
+        "id": fig.id, "doc_id": fig.doc_id, "page": fig.page, "label": fig.label, "detector": fig.detector,
+        "score": fig.score, "status": str(fig.status), "image_xref": fig.image_xref,
+        **dict(zip(("x0", "y0", "x1", "y1"), fig.rect.as_tuple())), **asdict(fig.text),
+        "redactions": json.dumps([r.as_tuple() for r in fig.redactions]),
+    }
 
 
 def _insert(db: sqlite_utils.Database, fig: NewFigure, *, figure_id: int | None = None, created: str | None = None) -> int:

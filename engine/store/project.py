@@ -31,11 +31,16 @@ class Project:
     @classmethod
     def create(cls, folder: str | Path) -> "Project":
         folder = Path(folder)
+        if folder.exists() and not folder.is_dir():
+            raise ProjectError(f"{folder} is a file; a project is a folder.")
         if (folder / DB_NAME).exists():
             raise ProjectExistsError(f"There is already a project in {folder}.")
         if folder.exists() and any(folder.iterdir()):
             raise ProjectExistsError(f"{folder} is not empty: choose an empty or new folder for a project.")
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ProjectError(f"Cannot create the project folder {folder}: {exc.strerror}.") from exc
         return cls._open(folder)
 
     @classmethod
@@ -51,7 +56,7 @@ class Project:
     def _open(cls, folder: Path) -> "Project":
         path = folder / DB_NAME
         try:
-            conn = sqlite3.connect(str(path), timeout=10, check_same_thread=False)
+            conn = sqlite3.connect(str(path), timeout=10)
             db = sqlite_utils.Database(conn)
             version = db.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.DatabaseError as exc:

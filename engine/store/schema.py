@@ -68,7 +68,7 @@ def _v1_core(db: sqlite_utils.Database) -> None:
         CREATE TABLE records (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             figure_id INTEGER REFERENCES figures(id) ON DELETE SET NULL,
-            doc_id INTEGER REFERENCES documents(id) ON DELETE CASCADE,
+            doc_id INTEGER REFERENCES documents(id) ON DELETE SET NULL,
             page INTEGER,
             kind TEXT NOT NULL CHECK (kind IN ('qa', 'vqa', 'mcq')),
             reasoning INTEGER NOT NULL DEFAULT 0,

@@ -1,7 +1,7 @@
 """Text on pages: lines from the text layer or OCR, reading order, and which text
 belongs to which figure (caption, context, section, sub-label, burned-in text)."""
 
-from engine.text.captions import FigureText, associate_document, normalize_number
+from engine.text.captions import FoundText, associate_document, normalize_number
 from engine.text.lines import (
     Block,
     extract_lines,
@@ -14,7 +14,7 @@ from engine.text.ocr import OcrEngine, RapidOcrEngine, TextLine, merge_ocr_boxes
 
 __all__ = [
     "Block",
-    "FigureText",
+    "FoundText",
     "OcrEngine",
     "RapidOcrEngine",
     "TextLine",

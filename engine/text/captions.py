@@ -34,7 +34,9 @@ from engine.text.ocr import OcrEngine, TextLine, fold_fullwidth, is_cjk
 
 
 @dataclass
-class FigureText:
+class FoundText:
+    """What the association found for one figure (figure_number is not stored)."""
+
     caption: str = ""
     context: str = ""
     section: str = ""
@@ -377,7 +379,7 @@ def associate_document(
     figures: dict[int, list[Rect]],
     ocr: OcrEngine | None = None,
     dpi: int = 200,
-) -> dict[tuple[int, int], FigureText]:
+) -> dict[tuple[int, int], FoundText]:
     """Caption, context, section, sub-label, burned-in text and number for every figure.
 
     `figures` maps a page index to that page's figure rectangles (PDF points); the result
@@ -410,7 +412,7 @@ def associate_document(
     caption_of: dict[int, _Para | None] = {}
     for page, page_figs in by_page.items():
         caption_of.update(_page_captions(page_figs, captions_by_page[page]))
-    out: dict[tuple[int, int], FigureText] = {}
+    out: dict[tuple[int, int], FoundText] = {}
     for f in figs:
         cap = caption_of[id(f)]
         number = cap.number if cap else ""
@@ -423,7 +425,7 @@ def associate_document(
             context = min(cands, key=lambda p: (abs(p.page - f.page), abs(p.pos - f.pos))).text
         if not context and cap is not None and f.section >= 0:
             context = _section_body(f, paras)
-        out[(f.page, f.index)] = FigureText(
+        out[(f.page, f.index)] = FoundText(
             caption=_caption_text(cap) if cap else "",
             context=context,
             section=headings[f.section].text if f.section >= 0 else "",

@@ -13,7 +13,7 @@ from engine.geometry import Rect
 from engine.pdf.opener import open_pdf
 from engine.store import documents, figures, ocr_cache
 from engine.store.models import FigureStatus
-from engine.store.models import FigureText as StoredText
+from engine.store.models import FigureText
 from engine.store.project import Project
 from engine.text.captions import associate_document
 from engine.text.ocr import OcrEngine, OcrItem, TextLine
@@ -100,7 +100,7 @@ def fill_figure_text(
             t = found.get((page, i))
             if t is None:
                 continue
-            new = StoredText(
+            new = FigureText(
                 caption=t.caption or fig.text.caption,  # a detector's own caption (qwen-vl) is the fallback
                 context=t.context, burned_text=t.burned_text, section=t.section, sublabel=t.sublabel,
             )

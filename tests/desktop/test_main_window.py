@@ -54,7 +54,7 @@ def test_stale_render_results_are_dropped(qtbot, sample_project):
 
     window.view.show_message("moved on")
     window.page_index = 3  # the user has moved on: late results for page 1 must not be shown
-    window._page_rendered((window.doc_id, 0), Raster(1, 1, 3, 3, b"\0\0\0"))
+    window._page_rendered((window.generation, window.doc_id, 0), Raster(1, 1, 3, 3, b"\0\0\0"))
     window.pool.waitForDone(10000)  # the real render of page 1, started by open_project, arrives...
     qtbot.wait(50)  # ...its signal is delivered, and it is dropped too
     assert not items(window, QGraphicsPixmapItem)

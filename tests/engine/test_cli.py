@@ -98,3 +98,28 @@ def test_console_script(tmp_path):
     assert done.returncode == 1 and done.stderr.startswith("error: ") and "not a ReMUD project" in done.stderr
     done = subprocess.run([exe, "detectors", "--json"], capture_output=True, text=True)
     assert done.returncode == 0 and "scanned" in {c["name"] for c in json.loads(done.stdout)}
+
+
+def test_more_bad_input_is_one_line(capsys, tmp_path, sample_pdf):
+    afile = tmp_path / "x.txt"
+    afile.write_text("x")
+    code, _, err = run(capsys, "new", afile)
+    assert code == 1 and "is a file" in err and err.count("\n") == 1
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "notes.txt").write_text("mine")
+    code, _, err = run(capsys, "sample", busy)
+    assert code == 1 and "not an empty folder" in err
+    proj = tmp_path / "p.remud"
+    run(capsys, "new", proj)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, _, err = run(capsys, "import", proj, empty)
+    assert code == 1 and "No PDF files" in err
+    run(capsys, "import", proj, sample_pdf.path)
+    code, _, err = run(capsys, "detect", proj, "--pages", "3-1")
+    assert code == 1 and "not a valid range" in err
+    code, _, err = run(capsys, "detect", proj, "--param", "foo=1")
+    assert code == 1 and "has no setting foo" in err
+    code, _, err = run(capsys, "figures", proj, "--export", afile / "sub")
+    assert code == 1 and err.startswith("error: ") and err.count("\n") == 1

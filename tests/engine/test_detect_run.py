@@ -28,7 +28,7 @@ def test_registry_lists_cards_and_rejects_unknown():
     assert {"auto", "embedded", "scanned", "layout", "qwen-vl"} <= set(names)
     with pytest.raises(UnknownDetectorError, match="no detector called"):
         registry.create("yolo")
-    with pytest.raises(DetectorError, match="Wrong settings"):
+    with pytest.raises(DetectorError, match="has no setting no_such_setting; its settings are: dpi"):
         registry.create("scanned", no_such_setting=3)
 
 
@@ -96,3 +96,24 @@ def test_figure_status_counts_after_detection(project, sample_pdf):
     counts = figures.count_by_status(project, doc.id)
     total = len(sample_pdf.truth)
     assert counts[FigureStatus.PROPOSED] >= total and counts[FigureStatus.ACCEPTED] == 0
+
+
+def test_auto_treats_a_scan_with_an_ocr_text_layer_as_scanned(project, tmp_path):
+    import pymupdf
+
+    from engine.samplegen import make_scanned_test_pdf
+
+    gen = make_scanned_test_pdf(tmp_path / "scan.pdf", "side_by_side", seed=3)
+    pdf = pymupdf.open(str(gen.path))
+    page = pdf[0]
+    # what OCR software adds to a scanned book: invisible text over the whole page
+    page.insert_textbox(page.rect + (40, 40, -40, -40), "Renal artery Doppler, longitudinal view. " * 40,
+                        fontsize=9, render_mode=3)
+    pdf.save(str(tmp_path / "ocred.pdf"))
+    doc = import_pdf(project, tmp_path / "ocred.pdf").document
+    assert documents.get_page(project, doc.id, 0).has_text
+    detect_document(project, doc.id, "auto")
+    found = figures.list_figures(project, doc.id, 0)
+    assert {f.detector for f in found} == {"scanned"}
+    for truth in gen.truth_on(0):
+        assert best_iou(truth.rect, [f.rect for f in found]) >= 0.85

@@ -172,3 +172,33 @@ def test_native_image_is_upright_on_rotated_pages(project, tmp_path, rotate):
     b = np.asarray(rendered.to_pil().convert("L").resize((48, 48)), dtype=float)
     assert (native.width > native.height) == (rendered.width > rendered.height)
     assert np.corrcoef(a.ravel(), b.ravel())[0, 1] > 0.8  # same pixels, same orientation
+
+
+def test_a_trimmed_box_exports_only_what_it_covers(project, tmp_path):
+    import numpy as np
+
+    import pymupdf
+
+    # a 400x400 image whose top 40 rows are a white strip (say, a patient name)
+    arr = np.full((400, 400), 30, np.uint8)
+    arr[:40] = 255
+    path = tmp_path / "strip.pdf"
+    doc = pymupdf.open()
+    doc.new_page().insert_image(pymupdf.Rect(100, 100, 300, 300),
+                                pixmap=pymupdf.Pixmap(pymupdf.csGRAY, 400, 400, arr.tobytes(), False))
+    doc.save(str(path))
+    pdf = open_pdf(project.folder / import_pdf(project, path).document.file)
+
+    whole = figure_image(pdf, 0, Rect(100.5, 100.5, 299.5, 299.5))
+    assert (whole.width, whole.height) == (400, 400)  # the image's own pixels
+    trimmed = figure_image(pdf, 0, Rect(100, 120, 300, 300))  # the person cut the strip off
+    assert (trimmed.width, trimmed.height) == (400, 360)
+    assert trimmed.to_numpy().max() < 100
+    wider = figure_image(pdf, 0, Rect(90, 100, 300, 300), dpi=144)  # beyond the image: rendered
+    assert (wider.width, wider.height) == (420, 400)
+
+
+def test_a_password_for_an_open_pdf_is_ignored(project, tmp_path):
+    doc = import_pdf(project, pdf_factory.text_pdf(tmp_path / "open.pdf"), password="not needed").document
+    assert not doc.was_encrypted
+    assert (project.folder / doc.file).read_bytes() == (tmp_path / "open.pdf").read_bytes()

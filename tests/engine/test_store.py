@@ -189,3 +189,19 @@ def test_search_puts_the_most_relevant_first(project, monkeypatch, window):
     hits = search.query(project.db, "liver")
     assert hits[0].id == best and len(hits) == 9
     assert [h.id for h in search.query(project.db, "liver 肝脏")] == [best]
+
+
+def test_deleting_a_document_keeps_records_and_logs_before_values(project):
+    doc = add_doc(project)
+    f = figures.add_figure(project, NewFigure(doc.id, 0, Rect(0, 0, 10, 10), text=FigureText(caption="Old")))
+    figures.set_rect(project, f.id, Rect(1, 1, 20, 20))
+    figures.set_text(project, f.id, FigureText(caption="New"))
+    history = editlog.history(project.db, "figure", f.id)
+    assert history[1]["before"] == {"x0": 0, "y0": 0, "x1": 10, "y1": 10}
+    assert history[2]["before"]["caption"] == "Old" and history[2]["after"]["caption"] == "New"
+    r = records.add_record(project, NewRecord(kind=RecordKind.QA, question="Echogenic lesion?", answer="Yes",
+                                              figure_id=f.id, doc_id=doc.id))
+    documents.delete_document(project, doc.id)
+    kept = records.get_record(project, r.id)
+    assert kept.doc_id is None and kept.figure_id is None and kept.question == "Echogenic lesion?"
+    assert [h.id for h in search.query(project.db, "echogenic", entity="record")] == [r.id]
