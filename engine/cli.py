@@ -55,7 +55,7 @@ def parse_params(items: Sequence[str]) -> dict[str, Any]:
     return params
 
 
-def _progress(desc: str, total: int, quiet: bool):
+def _progress(desc: str, total: int | None, quiet: bool):
     from tqdm import tqdm
 
     return tqdm(total=total, desc=desc, unit="page", disable=quiet or not sys.stderr.isatty(), leave=False)
@@ -166,7 +166,9 @@ def cmd_detect(args) -> int:
             report = detect_document(p, doc.id, detector, pages, force=args.force, progress=progress)
             bar.close()
             if not args.no_text:
-                fill_figure_text(p, doc.id, pages, ocr=not args.no_ocr)
+                with _progress("captions and context", None, args.quiet) as bar:
+                    fill_figure_text(p, doc.id, pages, ocr=not args.no_ocr,
+                                     progress=lambda message, bar=bar: (bar.set_description_str(message), bar.refresh()))
             summary.append({"document_id": doc.id, "title": doc.title, **asdict(report)})
             if not args.json:
                 skipped = f", {len(report.pages_skipped)} corrected pages left alone" if report.pages_skipped else ""
