@@ -10,7 +10,7 @@ from engine.detect.base import Box, Detector
 from engine.errors import CancelledError
 from engine.pdf.opener import open_pdf
 from engine.store import documents, figures
-from engine.store.models import FigureText, NewFigure
+from engine.store.models import Figure, FigureText, NewFigure
 from engine.store.project import Project
 
 
@@ -21,6 +21,7 @@ class PageResult:
     figure_ids: tuple[int, ...]
     skipped: bool  # a person corrected this page; nothing was changed
     boxes: tuple[Box, ...] = ()
+    replaced: tuple[Figure, ...] = ()  # the earlier proposals this result removed (for undo)
 
 
 @dataclass
@@ -72,11 +73,11 @@ def iter_detect(
             boxes = detector.detect(page)
             del page
             news = [to_new_figure(b, doc_id, index, detector.name) for b in boxes]
-            ids = figures.replace_detected(project, doc_id, index, news, detector.name, force=force)
-            if ids is None:  # corrected meanwhile (by the GUI, while we were detecting)
+            done = figures.replace_detected(project, doc_id, index, news, detector.name, force=force)
+            if done is None:  # corrected meanwhile (by the GUI, while we were detecting)
                 yield PageResult(doc_id, index, (), True)
             else:
-                yield PageResult(doc_id, index, tuple(ids), False, tuple(boxes))
+                yield PageResult(doc_id, index, tuple(done.new_ids), False, tuple(boxes), tuple(done.replaced))
     finally:
         pdf.close()
 

@@ -7,7 +7,7 @@ page `corrected`, so a later detection run leaves that page alone unless asked.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Iterable, Sequence
 
 import sqlite_utils
@@ -120,18 +120,19 @@ def add_figures(project: Project, figs: Iterable[NewFigure]) -> list[int]:
         return [_insert(db, f) for f in figs]
 
 
-def restore_figure(project: Project, fig: Figure) -> Figure:
+def restore_figure(project: Project, fig: Figure, *, by_user: bool = True) -> Figure:
     """Put a deleted figure back with its old id (undo of delete)."""
     new = NewFigure(fig.doc_id, fig.page, fig.rect, fig.label, fig.detector, fig.score, fig.status, fig.text,
                     fig.image_xref, fig.redactions)
     with project.atomic() as db:
         _insert(db, new, figure_id=fig.id, created=fig.created_at)
-        _mark_corrected(db, fig.doc_id, fig.page)
-        log_edit(db, "figure", fig.id, "restore", after=_snapshot(fig))
+        if by_user:
+            _mark_corrected(db, fig.doc_id, fig.page)
+        log_edit(db, "figure", fig.id, "restore", after=_snapshot(fig), by_user=by_user)
     return get_figure(project, fig.id)
 
 
-def delete_figures(project: Project, figure_ids: Sequence[int]) -> list[Figure]:
+def delete_figures(project: Project, figure_ids: Sequence[int], *, by_user: bool = True) -> list[Figure]:
     """Deletes and returns what was deleted (for undo)."""
     with project.atomic() as db:
         gone = []
@@ -139,8 +140,9 @@ def delete_figures(project: Project, figure_ids: Sequence[int]) -> list[Figure]:
             fig = get_figure(project, fid)
             db.execute("DELETE FROM figures WHERE id = ?", [fid])
             search.forget(db, "figure", fid)
-            _mark_corrected(db, fig.doc_id, fig.page)
-            log_edit(db, "figure", fid, "delete", before=_snapshot(fig))
+            if by_user:
+                _mark_corrected(db, fig.doc_id, fig.page)
+            log_edit(db, "figure", fid, "delete", before=_snapshot(fig), by_user=by_user)
             gone.append(fig)
     return gone
 
@@ -180,9 +182,15 @@ def set_redactions(project: Project, figure_id: int, masks: Sequence[Rect]) -> F
     return _update(project, figure_id, "redactions", {"redactions": json.dumps([m.as_tuple() for m in masks])})
 
 
+@dataclass(frozen=True)
+class Replacement:
+    new_ids: list[int]
+    replaced: list[Figure]  # what the detection removed, for undo
+
+
 def replace_detected(
     project: Project, doc_id: int, page: int, figures: Sequence[NewFigure], detector: str, *, force: bool = False
-) -> list[int] | None:
+) -> Replacement | None:
     """Store a detection result for one page.
 
     Proposed figures from earlier detection runs are replaced; figures a person
@@ -195,12 +203,12 @@ def replace_detected(
             raise NotFoundError(f"Page {page + 1} of document {doc_id} is not in this project.")
         if row[0] and not force:
             return None
-        old = db.execute(
-            "SELECT id FROM figures WHERE doc_id = ? AND page = ? AND status = 'proposed' AND detector != 'manual'",
+        old = [_figure(r) for r in db.execute(
+            f"SELECT {_COLS} FROM figures WHERE doc_id = ? AND page = ? AND status = 'proposed' AND detector != 'manual'",
             [doc_id, page],
-        ).fetchall()
-        for (fid,) in old:
-            search.forget(db, "figure", fid)
+        ).fetchall()]
+        for fig in old:
+            search.forget(db, "figure", fig.id)
         db.execute(
             "DELETE FROM figures WHERE doc_id = ? AND page = ? AND status = 'proposed' AND detector != 'manual'",
             [doc_id, page],
@@ -210,5 +218,5 @@ def replace_detected(
             "UPDATE pages SET detected_by = ?, corrected = 0 WHERE doc_id = ? AND idx = ?", [detector, doc_id, page]
         )
         log_edit(db, "document", doc_id, "detect", by_user=False, after={"page": page, "detector": detector, "figures": ids,
-                                                         "replaced": [f for (f,) in old]})
-    return ids
+                                                         "replaced": [f.id for f in old]})
+    return Replacement(ids, old)

@@ -123,9 +123,11 @@ def test_delete_and_restore_keep_id_and_text(project):
 def test_detection_never_overwrites_corrected_page(project):
     doc = add_doc(project)
     auto = NewFigure(doc.id, 0, Rect(0, 0, 10, 10), detector="scanned")
-    [fid] = figures.replace_detected(project, doc.id, 0, [auto], "scanned")
-    # a second run replaces the proposal
-    [fid2] = figures.replace_detected(project, doc.id, 0, [auto], "scanned")
+    [fid] = figures.replace_detected(project, doc.id, 0, [auto], "scanned").new_ids
+    # a second run replaces the proposal, and says what it replaced
+    second = figures.replace_detected(project, doc.id, 0, [auto], "scanned")
+    [fid2] = second.new_ids
+    assert [f.id for f in second.replaced] == [fid]
     assert [f.id for f in figures.list_figures(project, doc.id, 0)] == [fid2] != [fid]
     figures.set_rect(project, fid2, Rect(1, 1, 20, 20))  # a person's correction
     assert figures.replace_detected(project, doc.id, 0, [], "scanned") is None

@@ -1,0 +1,185 @@
+"""The open project as the GUI sees it: one place that edits, undoes and tells views.
+
+Every edit is a QUndoCommand (remud_desktop.commands) that calls the engine, which
+writes it to the store in its own transaction the moment it happens. Views never
+edit the store themselves: they call the methods here and listen to the signals.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
+
+from engine.geometry import Rect
+from engine.store import Project, documents, figures
+from engine.store.models import Figure, FigureStatus, FigureText, NewFigure
+
+MIN_BOX_PT = 8.0  # the smallest box a person can make
+
+
+class Session(QObject):
+    project_opened = Signal()  # a project was opened; also emitted with project None after close
+    documents_changed = Signal()  # documents added or removed
+    page_changed = Signal(int, int)  # (doc_id, page): the current page
+    figures_changed = Signal(int, int)  # (doc_id, page): figures on that page were added/removed/changed
+    figure_updated = Signal(int)  # figure id: its box, text, status or masks changed
+    pages_changed = Signal(int)  # doc_id: page flags (reviewed/corrected) or per-page counts changed
+    selection_changed = Signal(list)  # selected figure ids on the current page
+    rect_preview = Signal(int, object)  # (figure id, Rect) while a box is being dragged, before it is saved
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.project: Project | None = None
+        self.undo_stack = QUndoStack(self)  # no limit: history lives as long as the project is open
+        self.doc_id: int | None = None
+        self.page: int = 0
+        self.selection: list[int] = []
+
+    # -- project ------------------------------------------------------------------------
+    def open_project(self, folder: str | Path) -> None:
+        project = Project.open(folder)  # raises a typed error; nothing changes then
+        self._set_project(project)
+
+    def create_project(self, folder: str | Path) -> None:
+        self._set_project(Project.create(folder))
+
+    def close_project(self) -> None:
+        self._set_project(None)
+
+    def _set_project(self, project: Project | None) -> None:
+        if self.project is not None:
+            self.project.close()
+        self.project = project
+        self.undo_stack.clear()
+        self.doc_id, self.page, self.selection = None, 0, []
+        self.project_opened.emit()
+
+    # -- navigation ---------------------------------------------------------------------
+    def go_to(self, doc_id: int, page: int) -> None:
+        if self.project is None:
+            return
+        count = documents.get_document(self.project, doc_id).page_count
+        page = max(0, min(page, count - 1))
+        if (doc_id, page) == (self.doc_id, self.page):
+            return
+        self.doc_id, self.page = doc_id, page
+        self.select([])
+        self.page_changed.emit(doc_id, page)
+
+    def step(self, delta: int) -> None:
+        if self.doc_id is not None:
+            self.go_to(self.doc_id, self.page + delta)
+
+    def page_count(self) -> int:
+        return documents.get_document(self.project, self.doc_id).page_count if self.doc_id else 0
+
+    def select(self, ids: Sequence[int]) -> None:
+        ids = list(ids)
+        if ids != self.selection:
+            self.selection = ids
+            self.selection_changed.emit(ids)
+
+    def current_figures(self) -> list[Figure]:
+        if self.project is None or self.doc_id is None:
+            return []
+        return figures.list_figures(self.project, self.doc_id, self.page)
+
+    def page_bounds(self) -> Rect:
+        p = documents.get_page(self.project, self.doc_id, self.page)
+        return Rect(0, 0, p.width, p.height)
+
+    # -- edits (each is one undoable command) ---------------------------------------------
+    def create_figure(self, rect: Rect, *, label: str = "figure") -> None:
+        from remud_desktop.commands import CreateFigures
+
+        rect = self.fit_to_page(rect)
+        fig = NewFigure(self.doc_id, self.page, rect, label=label, detector="manual", status=FigureStatus.ACCEPTED)
+        self.undo_stack.push(CreateFigures(self, [fig], "Draw box"))
+
+    def duplicate(self, ids: Iterable[int], offset: float = 12.0) -> None:
+        from remud_desktop.commands import CreateFigures
+
+        bounds = self.page_bounds()
+        news = []
+        for fid in ids:
+            f = figures.get_figure(self.project, fid)
+            rect = _keep_inside(f.rect.moved(offset, offset), bounds)
+            news.append(NewFigure(f.doc_id, f.page, rect, f.label, "manual", 1.0, f.status, f.text, 0, f.redactions))
+        if news:
+            self.undo_stack.push(CreateFigures(self, news, "Duplicate"))
+
+    def set_rects(self, changes: dict[int, Rect], *, text: str = "Move box", merge_key: str = "") -> None:
+        from remud_desktop.commands import SetRects
+
+        bounds = self.page_bounds()
+        changes = {fid: _keep_inside(r, bounds) for fid, r in changes.items()}
+        if changes:
+            self.undo_stack.push(SetRects(self, changes, text, merge_key))
+
+    def nudge(self, ids: Iterable[int], dx: float, dy: float) -> None:
+        rects = {fid: figures.get_figure(self.project, fid).rect.moved(dx, dy) for fid in ids}
+        self.set_rects(rects, text="Nudge", merge_key="nudge")
+
+    def delete(self, ids: Iterable[int]) -> None:
+        from remud_desktop.commands import DeleteFigures
+
+        ids = list(ids)
+        if ids:
+            self.undo_stack.push(DeleteFigures(self, ids))
+
+    def set_status(self, ids: Iterable[int], status: FigureStatus) -> None:
+        from remud_desktop.commands import SetStatus
+
+        ids = list(ids)
+        if ids:
+            self.undo_stack.push(SetStatus(self, ids, status))
+
+    def set_label(self, fid: int, label: str) -> None:
+        from remud_desktop.commands import SetLabel
+
+        self.undo_stack.push(SetLabel(self, fid, label))
+
+    def set_text(self, fid: int, text: FigureText) -> None:
+        """Typing in the inspector: consecutive edits of one figure merge into one undo step."""
+        from remud_desktop.commands import SetText
+
+        if figures.get_figure(self.project, fid).text != text:
+            self.undo_stack.push(SetText(self, fid, text))
+
+    def set_masks(self, fid: int, masks: Sequence[Rect]) -> None:
+        from remud_desktop.commands import SetMasks
+
+        self.undo_stack.push(SetMasks(self, fid, tuple(masks)))
+
+    def set_reviewed(self, doc_id: int, page: int, reviewed: bool) -> None:
+        from remud_desktop.commands import SetReviewed
+
+        self.undo_stack.push(SetReviewed(self, doc_id, page, reviewed))
+
+    def record_detection(self, results: Sequence, detector: str) -> None:
+        """A detection run the worker already stored: make it one undoable step."""
+        from remud_desktop.commands import DetectionRun
+
+        applied = [r for r in results if not r.skipped]
+        if applied:
+            self.undo_stack.push(DetectionRun(self, applied, detector))
+
+    # -- helpers --------------------------------------------------------------------------
+    def fit_to_page(self, rect: Rect) -> Rect:
+        return _keep_inside(Rect.normalized(*rect.as_tuple()), self.page_bounds())
+
+    def notify_page(self, doc_id: int, page: int) -> None:
+        self.figures_changed.emit(doc_id, page)
+        self.pages_changed.emit(doc_id)
+
+
+def _keep_inside(rect: Rect, bounds: Rect) -> Rect:
+    """Shift a box back onto the page, clip what is still outside, and keep a minimum size."""
+    w = min(max(rect.width, MIN_BOX_PT), bounds.width)
+    h = min(max(rect.height, MIN_BOX_PT), bounds.height)
+    x0 = min(max(rect.x0, bounds.x0), bounds.x1 - w)
+    y0 = min(max(rect.y0, bounds.y0), bounds.y1 - h)
+    return Rect(x0, y0, x0 + w, y0 + h)
