@@ -33,8 +33,9 @@ class _Command(QUndoCommand):
             self.session.go_to(self.doc_id, self.page)
         self._done_once = True
 
-    def _changed(self, ids: Sequence[int] = ()) -> None:
-        self.session.notify_page(self.doc_id, self.page)
+    def _changed(self, ids: Sequence[int] = (), pages: Sequence[tuple[int, int]] = ()) -> None:
+        for doc_id, page in dict.fromkeys([(self.doc_id, self.page), *pages]):
+            self.session.notify_page(doc_id, page)
         for fid in ids:
             self.session.figure_updated.emit(fid)
 
@@ -68,17 +69,20 @@ class DeleteFigures(_Command):
         self.ids = list(ids)
         self.gone: list[Figure] = []
 
+    def _pages(self) -> list[tuple[int, int]]:
+        return [(f.doc_id, f.page) for f in self.gone]
+
     def redo(self) -> None:
         self._show()
         self.gone = figures.delete_figures(self.project, self.ids)
-        self._changed()
+        self._changed(pages=self._pages())
         self.session.select([])
 
     def undo(self) -> None:
         self._show()
         for f in self.gone:
             figures.restore_figure(self.project, f)
-        self._changed()
+        self._changed(pages=self._pages())
         self.session.select(self.ids)
 
 
@@ -117,19 +121,20 @@ class SetStatus(_Command):
         figs = [figures.get_figure(session.project, fid) for fid in ids]
         super().__init__(session, f"Mark {status.value}", figs[0].doc_id, figs[0].page)
         self.old = {f.id: f.status for f in figs}
+        self.pages = [(f.doc_id, f.page) for f in figs]
         self.status = status
 
     def redo(self) -> None:
         self._show()
         for fid in self.old:
             figures.set_status(self.project, fid, self.status)
-        self._changed(list(self.old))
+        self._changed(list(self.old), self.pages)
 
     def undo(self) -> None:
         self._show()
         for fid, status in self.old.items():
             figures.set_status(self.project, fid, status)
-        self._changed(list(self.old))
+        self._changed(list(self.old), self.pages)
 
 
 class SetLabel(_Command):

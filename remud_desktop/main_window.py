@@ -1,142 +1,283 @@
-"""The main window: documents and pages on the left, the page in the centre."""
+"""The main window: library and thumbnails on the left, the page in the centre, the
+figure list and inspector on the right, jobs and counts in the status bar."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QThreadPool
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
-                               QSplitter)
+from PySide6.QtCore import QSettings, Qt
 
-from engine.pdf.opener import DocumentCache
-from engine.pdf.render import render_page
-from engine.store import Project, documents, figures
-from engine.store.info import project_info
-from remud_desktop.page_view import PageView, raster_to_qimage
-from remud_desktop.workers import Task, start
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QUndoView, QWidget
 
-_render_cache = DocumentCache()  # one set of open PDFs per worker thread
+from engine.errors import RemudError
+from engine.store import documents
+from remud_desktop.detection_job import DetectionController
+from remud_desktop.import_job import ImportController, pdf_paths_from_urls
+from remud_desktop.job_bar import JobRunner
+from remud_desktop.library import LibraryPanel
+from remud_desktop.session import Session
+from remud_desktop.status_bar import StatusBar
+from remud_desktop.window_actions import build_actions, build_menus, build_toolbar
+
+MAX_RECENT = 8
+MAX_POSITIONS = 50
 
 
 class MainWindow(QMainWindow):
-    def __init__(self) -> None:
+    def __init__(self, settings: QSettings | None = None) -> None:
         super().__init__()
-        self.project: Project | None = None
-        self.generation = 0  # bumped on every project switch: late results of the old one are dropped
-        self.doc_id: int | None = None
-        self.page_index = 0
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(2)
-        self._tasks: set[Task] = set()
+        from remud_desktop.canvas import PageCanvas
+        from remud_desktop.figure_list import FigureList
+        from remud_desktop.inspector import FigureInspector
+
+        self.settings = settings if settings is not None else QSettings()
+        self.session = Session(self)
+        self.runner = JobRunner(self)
         self.setWindowTitle("ReMUD Desktop")
-        self.resize(1280, 860)
+        self.resize(1440, 900)
+        self.setAcceptDrops(True)
+        self.setDockNestingEnabled(True)
 
-        self.view = PageView(self)
-        self.setCentralWidget(self.view)
-        self.view.show_message("Preparing…")
+        self.canvas = PageCanvas(self.session, self)
+        self.setCentralWidget(self.canvas)
+        self.library = LibraryPanel(self.session)
+        self.figure_list = FigureList(self.session)
+        self.inspector = FigureInspector(self.session)
+        self.undo_view = QUndoView(self.session.undo_stack)
+        self.undo_view.setEmptyLabel("Project opened")
+        self.docks = {
+            "library": self._dock("Library", "library", self.library, Qt.DockWidgetArea.LeftDockWidgetArea),
+            "figures": self._dock("Figures", "figures", self.figure_list, Qt.DockWidgetArea.RightDockWidgetArea),
+            "inspector": self._dock("Inspector", "inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea),
+            "history": self._dock("Undo history", "history", self.undo_view, Qt.DockWidgetArea.RightDockWidgetArea),
+        }
+        self.splitDockWidget(self.docks["figures"], self.docks["inspector"], Qt.Orientation.Vertical)
+        self.tabifyDockWidget(self.docks["inspector"], self.docks["history"])
+        self.docks["inspector"].raise_()
+        self.resizeDocks([self.docks["library"], self.docks["figures"]], [290, 450], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["figures"], self.docks["inspector"]], [240, 600], Qt.Orientation.Vertical)
 
-        self.doc_list = QListWidget()
-        self.page_list = QListWidget()
-        self.doc_list.currentRowChanged.connect(self._doc_selected)
-        self.page_list.currentRowChanged.connect(self._page_selected)
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.doc_list)
-        split.addWidget(self.page_list)
-        split.setSizes([160, 600])
-        dock = QDockWidget("Library", self)
-        dock.setObjectName("library")
-        dock.setWidget(split)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
-        self.resizeDocks([dock], [300], Qt.Orientation.Horizontal)
+        self.status = StatusBar(self.session, self.runner, self)
+        self.setStatusBar(self.status)
+        self.job_bar = self.status.job_bar
+        self.imports = ImportController(self.session, self.runner, self)
+        self.detection = DetectionController(self.session, self.runner, self)
+        self.actions_ = build_actions(self)
+        build_menus(self, self.actions_)
+        self.toolbar = build_toolbar(self, self.actions_)
+        for dock in self.docks.values():
+            self.actions_.docks_menu.addAction(dock.toggleViewAction())
+        self.detector = str(self.settings.value("detector", "auto"))
 
-        self.status_page = QLabel()
-        self.status_counts = QLabel()
-        self.statusBar().addWidget(self.status_page)
-        self.statusBar().addPermanentWidget(self.status_counts)
+        self.canvas.zoom_changed.connect(self.status.set_zoom)
+        self.canvas.draw_mode_changed.connect(self.actions_["draw"].setChecked)
+        self.canvas.render_failed.connect(lambda text: self.statusBar().showMessage(text, 10000))
+        self.library.import_requested.connect(self.import_dialog)
+        for controller in (self.imports, self.detection):
+            controller.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.imports.imported.connect(self._imported)
+        self.session.page_changed.connect(self._remember_page)
+        self.session.project_opened.connect(self._project_changed)
+        self._project_changed()
+        self.restoreGeometry(self.settings.value("window/geometry", b""))
+        self.restoreState(self.settings.value("window/state", b""))
 
-        for text, key, slot in (("Previous page", "A", lambda: self._step(-1)), ("Next page", "D", lambda: self._step(1))):
-            action = QAction(text, self)
-            action.setShortcut(QKeySequence(key))
-            action.triggered.connect(slot)
-            self.addAction(action)
+    def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
 
-    # -- project --------------------------------------------------------------------------
-    def open_project(self, folder: str | Path) -> None:
-        if self.project:
-            self.project.close()
-        self.project = Project.open(folder)
-        self.generation += 1
-        self.setWindowTitle(f"{self.project.folder.name} — ReMUD Desktop")
-        self.doc_list.clear()
-        for doc in documents.list_documents(self.project):
-            item = QListWidgetItem(f"{doc.title}\n{doc.page_count} pages")
-            item.setData(Qt.ItemDataRole.UserRole, doc.id)
-            self.doc_list.addItem(item)
-        self._update_counts()
-        if self.doc_list.count():
-            self.doc_list.setCurrentRow(0)
+    # -- projects ---------------------------------------------------------------------------
+    def open_project(self, folder: str | Path, *, create: bool = False) -> bool:
+        """Open (or create) a project; a readable message and False if that fails."""
+        try:
+            if create:
+                self.session.create_project(folder)
+            else:
+                self.session.open_project(folder)
+        except RemudError as exc:
+            QMessageBox.warning(self, "ReMUD Desktop", str(exc))
+            return False
+        folder = str(self.session.project.folder)
+        self.settings.setValue("lastProject", folder)
+        recent = [folder] + [p for p in self.recent_projects() if p != folder]
+        self.settings.setValue("recentProjects", recent[:MAX_RECENT])
+        self._restore_position()
+        return True
+
+    def close_project(self) -> None:
+        if self.session.project is not None:
+            self.detection.cancel()
+            self.session.close_project()
+
+    def recent_projects(self) -> list[str]:
+        value = self.settings.value("recentProjects", [])
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def fill_recent_menu(self) -> None:
+        menu = self.actions_.recent_menu
+        menu.clear()
+        for folder in self.recent_projects():
+            menu.addAction(folder, lambda f=folder: self.open_project(f))
+        if menu.isEmpty():
+            menu.addAction("(none yet)").setEnabled(False)
+
+    def new_project_dialog(self) -> None:
+        folder = QFileDialog.getSaveFileName(self, "New project — choose a name and place", "Untitled.remud")[0]
+        if folder:
+            self.open_project(folder, create=True)
+
+    def open_project_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open a project folder")
+        if folder:
+            self.open_project(folder)
+
+    def _project_changed(self) -> None:
+        project = self.session.project
+        self.setWindowTitle(f"{project.folder.name} — ReMUD Desktop" if project else "ReMUD Desktop")
+        for name in ("close", "import", "detect_page", "detect_selected", "detect_document", "detect_dialog",
+                     "prev", "next", "reviewed_next", "next_unreviewed"):
+            self.actions_[name].setEnabled(project is not None)
+
+    # -- last position (per project, in QSettings) ------------------------------------------
+    def _positions(self) -> dict:
+        try:
+            value = json.loads(str(self.settings.value("positions", "{}")))
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    def _remember_page(self, doc_id: int, page: int) -> None:
+        if self.session.project is None:
+            return
+        positions = self._positions()
+        key = str(self.session.project.folder)
+        positions.pop(key, None)
+        positions[key] = [doc_id, page]
+        self.settings.setValue("positions", json.dumps(dict(list(positions.items())[-MAX_POSITIONS:])))
+
+    def _restore_position(self) -> None:
+        project = self.session.project
+        docs = documents.list_documents(project)
+        if not docs:
+            return
+        doc_id, page = self._positions().get(str(project.folder), [docs[0].id, 0])
+        if doc_id not in {d.id for d in docs}:
+            doc_id, page = docs[0].id, 0
+        self.session.go_to(doc_id, page)
+
+    def _imported(self, result) -> None:
+        if self.session.doc_id is None and result.document is not None:
+            self.session.go_to(result.document.id, 0)
+
+    # -- importing ----------------------------------------------------------------------------
+    def import_dialog(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "Import PDFs", "", "PDF files (*.pdf *.PDF);;All files (*)")
+        if files:
+            self.imports.import_paths(files)
+
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls() and pdf_paths_from_urls(event.mimeData().urls()):
+            event.acceptProposedAction()
         else:
-            self.view.show_message("This project has no documents yet.\nImport PDFs with `remud import`.")
+            event.ignore()
 
-    def _update_counts(self) -> None:
-        info = project_info(self.project)
-        by = info.figures_by_status
-        self.status_counts.setText(
-            f"{info.documents} documents · {info.pages} pages · {info.figures} figures "
-            f"({by['accepted']} accepted, {by['proposed']} proposed)"
-        )
+    def dragMoveEvent(self, event) -> None:
+        self.dragEnterEvent(event)
 
-    def _doc_selected(self, row: int) -> None:
-        if row < 0 or not self.project:
+    def dropEvent(self, event) -> None:
+        paths = pdf_paths_from_urls(event.mimeData().urls()) if event.mimeData().hasUrls() else []
+        if paths:
+            event.acceptProposedAction()
+            self.imports.import_paths(paths)
+
+    # -- going through pages ------------------------------------------------------------------
+    def mark_reviewed_and_next(self) -> None:
+        s = self.session
+        if s.project is None or s.doc_id is None:
             return
-        self.doc_id = self.doc_list.item(row).data(Qt.ItemDataRole.UserRole)
-        counts = figures.counts_per_page(self.project, self.doc_id)
-        self.page_list.clear()
-        for page in documents.list_pages(self.project, self.doc_id):
-            kind = "scanned" if page.image_only else "text"
-            n = counts.get(page.index, 0)
-            mark = "✓ " if page.reviewed else ""
-            self.page_list.addItem(f"{mark}Page {page.index + 1} · {kind} · {n} figure{'s' if n != 1 else ''}")
-        self.page_list.setCurrentRow(0)
+        s.set_reviewed(s.doc_id, s.page, True)
+        if s.page + 1 < s.page_count():
+            s.step(1)
+        else:
+            self.statusBar().showMessage("Last page reviewed.", 5000)
 
-    def _page_selected(self, row: int) -> None:
-        if row < 0 or self.doc_id is None:
+    def next_unreviewed(self) -> None:
+        s = self.session
+        if s.project is None or s.doc_id is None:
             return
-        self.page_index = row
-        doc = documents.get_document(self.project, self.doc_id)
-        page = documents.get_page(self.project, self.doc_id, row)
-        self.status_page.setText(f"{doc.title} — page {row + 1} of {doc.page_count}")
-        dpr = self.devicePixelRatioF()
-        zoom = max(0.5, min(4.0, self.view.viewport().height() / page.height)) * dpr
-        path = self.project.source_path(doc.file)
-        tag = (self.generation, self.doc_id, row)
-        task = Task(tag, lambda: render_page(_render_cache.get(path), row, zoom))
-        task.signals.done.connect(self._page_rendered)
-        task.signals.failed.connect(self._failed)
-        self._tasks.add(task)
-        start(task, self.pool)
+        page = documents.next_unreviewed_page(s.project, s.doc_id, s.page)
+        if page is None:
+            page = documents.next_unreviewed_page(s.project, s.doc_id, -1)  # wrap around
+        if page is None:
+            self.statusBar().showMessage("Every page of this document is reviewed.", 5000)
+        elif page == s.page:
+            self.statusBar().showMessage("This is the only page not reviewed yet.", 5000)
+        else:
+            s.go_to(s.doc_id, page)
 
-    def _page_rendered(self, tag, raster) -> None:
-        self._tasks = {t for t in self._tasks if t.tag != tag}
-        if tag != (self.generation, self.doc_id, self.page_index):
-            return  # the user has moved on
-        page = documents.get_page(self.project, self.doc_id, self.page_index)
-        figs = figures.list_figures(self.project, self.doc_id, self.page_index)
-        self.view.show_page(raster_to_qimage(raster), 1.0, (page.width, page.height), figs)
+    def set_draw_mode(self, on: bool) -> None:
+        self.canvas.set_draw_mode(on)
 
-    def _failed(self, tag, message: str) -> None:
-        self._tasks = {t for t in self._tasks if t.tag != tag}
-        QMessageBox.warning(self, "ReMUD Desktop", message)
+    # -- detection ----------------------------------------------------------------------------
+    def detect(self, scope: str, detector: str | None = None):
+        s = self.session
+        if s.project is None or s.doc_id is None:
+            QMessageBox.information(self, "Detect figures", "Open a document first.")
+            return None
+        detector = detector or self.detector
+        if scope == "page":
+            pages = [s.page]
+        elif scope == "selected":
+            pages = self.library.thumbnails.selected_pages() or [s.page]
+        else:
+            pages = None
+        return self.detection.detect(s.doc_id, pages, detector)
 
-    def _step(self, delta: int) -> None:
-        row = self.page_list.currentRow() + delta
-        if 0 <= row < self.page_list.count():
-            self.page_list.setCurrentRow(row)
+    def detect_dialog(self):
+        from remud_desktop.detection_panel import DetectDialog
 
+        s = self.session
+        if s.project is None or s.doc_id is None:
+            QMessageBox.information(self, "Detect figures", "Open a document first.")
+            return None
+        dialog = DetectDialog(page=s.page, page_count=s.page_count(),
+                              selected=self.library.thumbnails.selected_pages(), detector=self.detector, parent=self)
+        if dialog.exec() != dialog.DialogCode.Accepted:
+            return None
+        request = dialog.request()
+        self.detector = request.detector
+        self.settings.setValue("detector", request.detector)
+        return self.detect(request.scope, request.detector)
+
+    # -- dialogs --------------------------------------------------------------------------------
+    def show_shortcuts(self) -> None:
+        from remud_desktop.shortcuts import ShortcutsDialog
+
+        self._shortcuts = ShortcutsDialog(self.actions_.all.values(), self)
+        self._shortcuts.show()
+
+    def show_settings(self) -> None:
+        from remud_desktop.settings_dialog import SettingsDialog
+
+        SettingsDialog(self).exec()
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About ReMUD Desktop",
+                          "ReMUD Desktop turns ultrasound books into reasoning training data.\n"
+                          "Every edit is saved the moment it happens.")
+
+    # -- closing ----------------------------------------------------------------------------------
     def closeEvent(self, event) -> None:
-        self.pool.waitForDone(3000)
-        if self.project:
-            self.project.close()
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.sync()
+        self.runner.cancel_all()
+        self.canvas.shutdown()
+        self.runner.wait(10000)
+        self.library.thumbnails.thumbs.wait(5000)
+        self.session.close_project()
         super().closeEvent(event)

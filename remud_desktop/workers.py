@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import traceback
 from typing import Any, Callable
 
@@ -43,3 +44,70 @@ class Task(QRunnable):
 def start(task: Task, pool: QThreadPool | None = None) -> Task:
     (pool or QThreadPool.globalInstance()).start(task)
     return task
+
+
+class JobContext:
+    """What a Job's function gets: a cancel flag to check, and ways to report back."""
+
+    def __init__(self, signals: "_JobSignals") -> None:
+        self._signals = signals
+        self._cancel = threading.Event()
+
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def progress(self, done: int, total: int, text: str = "") -> None:
+        self._signals.progress.emit(done, total, text)
+
+    def emit(self, item: Any) -> None:
+        """Hand one partial result to the GUI thread (e.g. one detected page)."""
+        self._signals.item.emit(item)
+
+
+class _JobSignals(QObject):
+    progress = Signal(int, int, str)  # (done, total, text)
+    item = Signal(object)
+    done = Signal(object)  # the function's return value
+    failed = Signal(str)  # a readable message: a RemudError's sentence, or "Unexpected error: ..."
+    finished = Signal()  # always last, after done or failed
+
+
+class Job(QRunnable):
+    """A cancellable background job: fn(ctx) runs in the pool; results arrive by signal.
+
+    Signals are delivered in the GUI thread (queued), in order: any number of progress
+    and item, then done or failed, then finished. Cancelling is cooperative: fn checks
+    ctx.cancelled() (engine functions take it as their `cancel` callable).
+    """
+
+    def __init__(self, title: str, fn: Callable[[JobContext], Any]) -> None:
+        super().__init__()
+        self.setAutoDelete(False)  # the owner keeps it (and its signals) until finished
+        self.title = title
+        self.fn = fn
+        self.signals = _JobSignals()
+        self.ctx = JobContext(self.signals)
+        self.running = True
+
+    def cancel(self) -> None:
+        self.ctx._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self.ctx.cancelled()
+
+    def run(self) -> None:
+        from engine.errors import RemudError
+
+        try:
+            result = self.fn(self.ctx)
+        except RemudError as exc:
+            self.signals.failed.emit(str(exc))
+        except Exception as exc:  # a bug: say so, keep the app alive
+            traceback.print_exc()
+            self.signals.failed.emit(f"Unexpected error: {type(exc).__name__}: {exc}")
+        else:
+            self.signals.done.emit(result)
+        finally:
+            self.running = False
+            self.signals.finished.emit()

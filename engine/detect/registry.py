@@ -46,7 +46,16 @@ def available() -> list[DetectorCard]:
 
 
 def create(name: str, cards: dict[str, DetectorCard] | None = None, **overrides: Any) -> Detector:
-    """A detector built from its card, with `overrides` replacing card params."""
+    """A detector built from its card, with `overrides` replacing card params.
+
+    With the shipped cards (no `cards` given), the user's saved settings for the card
+    (engine.settings, written by the app's Settings dialog) sit between the two.
+    """
+    saved: dict[str, Any] = {}
+    if cards is None:
+        from engine import settings
+
+        saved = settings.detector_params(name)
     cards = cards or load_cards()
     card = cards.get(name)
     if card is None:
@@ -56,7 +65,7 @@ def create(name: str, cards: dict[str, DetectorCard] | None = None, **overrides:
         cls = getattr(importlib.import_module(module_name), class_name)
     except (ImportError, AttributeError) as exc:
         raise DetectorError(f"The detector “{name}” cannot be loaded ({exc}).") from exc
-    params = {**card.params, **overrides}
+    params = {**card.params, **saved, **overrides}
     accepted = inspect.signature(cls).parameters
     if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
         unknown = sorted(set(params) - set(accepted))

@@ -102,7 +102,9 @@ def fill_figure_text(
                 continue
             new = FigureText(
                 caption=t.caption or fig.text.caption,  # a detector's own caption (qwen-vl) is the fallback
-                context=t.context, burned_text=t.burned_text, section=t.section, sublabel=t.sublabel,
+                context=t.context, section=t.section, sublabel=t.sublabel,
+                # text under redaction masks (names, IDs) must not come back through OCR
+                burned_text=fig.text.burned_text if fig.redactions else t.burned_text,
             )
             if new != fig.text:
                 figures.set_text(project, fig.id, new, by_user=False)
@@ -114,3 +116,86 @@ def _figures_with_user_text(project: Project, ids: list[int]) -> set[int]:
     from engine.store import editlog
 
     return {fid for fid in ids if editlog.was_edited_by_user(project.db, "figure", fid, "text")}
+
+
+class _OneFigureOcr(CachedOcr):
+    """OCR for re-reading one figure: whole pages within `reach` of its page (None: any
+    page) and, if `read_crop`, the figure's own area are read (and cached); anything else
+    only comes from the project's cache, so re-reading one box never OCRs a whole book."""
+
+    def __init__(self, project: Project, fig, engine: OcrEngine, reach: int | None, read_crop: bool,
+                 on_read: Callable[[int], None]):
+        super().__init__(project, fig.doc_id, engine, on_read)
+        self.fig, self.reach, self.read_crop = fig, reach, read_crop
+        self.seen: list[TextLine] = []  # lines handed out for the figure's page (for masks)
+
+    def _may_read(self, page_no: int, clip: Rect | None) -> bool:
+        if clip is None:
+            return self.reach is None or abs(page_no - self.fig.page) <= self.reach
+        return self.read_crop and page_no == self.fig.page and clip == self.fig.rect
+
+    def ocr_page(self, page: pymupdf.Page, dpi: int = 200, clip: Rect | None = None) -> list[TextLine]:
+        if self._may_read(page.number, clip):
+            lines = super().ocr_page(page, dpi, clip)
+        else:
+            cached = ocr_cache.get(self.project, self.doc_id, page.number, clip, dpi, self.name) or []
+            lines = [TextLine(Rect(*d["rect"]), d["text"], d["score"], "ocr", d["size"]) for d in cached]
+        if page.number == self.fig.page:
+            self.seen.extend(lines)
+        return lines
+
+
+def figure_text_for(
+    project: Project,
+    figure_id: int,
+    *,
+    ocr: OcrEngine | None = None,
+    read_crop: bool = True,
+    reach: int | None = 1,
+    cancel: Callable[[], bool] = lambda: False,
+) -> FigureText:
+    """Fresh caption, context, section, sub-label and burned-in text for one figure, read
+    from the whole document in order (as `fill_figure_text` does) with the document's
+    other figures in place. Nothing is stored (OCR results go to the OCR cache only).
+
+    Without `ocr` only the text layer is read. With it, image-only pages within `reach`
+    pages of the figure are read by OCR, and, if `read_crop`, the figure's own area when
+    it has no text-layer words; other OCR comes from the cache or is left out. Text lying
+    under the figure's redaction masks is left out of its burned-in text."""
+    fig = figures.get_figure(project, figure_id)
+    others = [f for f in figures.list_figures(project, fig.doc_id) if f.status != FigureStatus.REJECTED or f.id == fig.id]
+    rects: dict[int, list[Rect]] = defaultdict(list)
+    index = 0
+    for f in others:
+        if f.id == fig.id:
+            index = len(rects[f.page])
+        rects[f.page].append(f.rect)
+
+    def on_read(page_no: int) -> None:
+        if cancel():
+            raise CancelledError("Reading text was cancelled.")
+
+    engine = _OneFigureOcr(project, fig, ocr, reach, read_crop, on_read) if ocr is not None else None
+    doc_row = documents.get_document(project, fig.doc_id)
+    pdf = open_pdf(project.source_path(doc_row.file))
+    try:
+        found = associate_document(pdf, dict(rects), engine).get((fig.page, index))
+        masked = _masked_texts(pdf[fig.page], fig.redactions, engine.seen if engine else [])
+    finally:
+        pdf.close()
+    if found is None:
+        return FigureText()
+    burned = "\n".join(ln for ln in found.burned_text.split("\n") if ln and ln not in masked)
+    return FigureText(caption=found.caption, context=found.context, burned_text=burned, section=found.section,
+                      sublabel=found.sublabel if found.sublabel not in masked else "")
+
+
+def _masked_texts(page: pymupdf.Page, masks: Iterable[Rect], ocr_lines: list[TextLine]) -> set[str]:
+    """Texts of the lines that lie mostly under a redaction mask."""
+    masks = list(masks)
+    if not masks:
+        return set()
+    from engine.text.lines import text_layer_lines
+
+    return {ln.text for ln in [*text_layer_lines(page), *ocr_lines]
+            if any(ln.rect.overlap_fraction(m) >= 0.5 for m in masks)}

@@ -23,7 +23,7 @@ SCREEN_ZOOM = 1.5  # ~108 DPI: an A4 page fills a 1260 px tall view
 def main() -> None:
     from PySide6.QtWidgets import QApplication
 
-    from remud_desktop.page_view import raster_to_qimage
+    from remud_desktop.canvas import raster_to_qimage
 
     QApplication.instance() or QApplication([])
     with tempfile.TemporaryDirectory() as tmp:

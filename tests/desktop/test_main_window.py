@@ -1,60 +1,186 @@
-"""The first window: opens a project, lists documents and pages, renders pages in a worker."""
+"""The main window: keyboard navigation with real key events, undo/redo, remembered
+layout and position, the cheat-sheet, readable errors, and `remud-desktop --screenshot`."""
 
 import pytest
-from PySide6.QtWidgets import QGraphicsPixmapItem, QGraphicsRectItem
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QApplication
 
-from engine.detect.run import detect_document
+from engine.geometry import Rect
 from engine.pdf.importer import import_pdf
-from engine.samplegen import make_sample_pdf
-from engine.store import Project
-from remud_desktop.main_window import MainWindow
+from engine.store import Project, documents, figures
+from remud_desktop.shortcuts import ShortcutsDialog
+from tests import pdf_factory
+from tests.desktop.gui_helpers import finish_jobs, isolated, make_window, messages  # noqa: F401
 
 
-@pytest.fixture(scope="module")
-def sample_project(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("gui") / "Atlas.remud"
-    pdf = make_sample_pdf(folder.parent / "atlas.pdf")
+@pytest.fixture
+def folder(tmp_path):
+    folder = tmp_path / "Atlas.remud"
     with Project.create(folder) as p:
-        doc = import_pdf(p, pdf.path).document
-        detect_document(p, doc.id, "auto")
-    return folder, pdf
+        import_pdf(p, pdf_factory.image_pdf(tmp_path / "a.pdf", [(72, 100, 312, 280), (330, 100, 540, 280)]))
+        import_pdf(p, pdf_factory.many_pages_pdf(tmp_path / "b.pdf", 6))
+    return folder
 
 
-def items(window, kind):
-    return [i for i in window.view.scene().items() if isinstance(i, kind)]
+@pytest.fixture
+def window(qtbot, isolated, folder):
+    w = make_window(qtbot, isolated)
+    assert w.open_project(folder)
+    w.session.go_to(2, 0)
+    w.canvas.setFocus()
+    yield w
+    finish_jobs(qtbot, w)
 
 
-def test_window_opens_project_and_shows_page_with_boxes(qtbot, sample_project, tmp_path):
-    folder, pdf = sample_project
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
-    window.open_project(folder)
-    assert window.doc_list.count() == 1
-    import pymupdf
-
-    assert window.page_list.count() == pymupdf.open(str(pdf.path)).page_count
-    qtbot.waitUntil(lambda: len(items(window, QGraphicsPixmapItem)) == 1, timeout=10000)
-    assert len(items(window, QGraphicsRectItem)) == len(pdf.truth_on(0))
-    assert "figures" in window.status_counts.text()
-
-    window.page_list.setCurrentRow(1)  # paging renders the next page in the background
-    qtbot.waitUntil(lambda: window.status_page.text().endswith(f"page 2 of {window.page_list.count()}"), timeout=5000)
-    qtbot.waitUntil(lambda: len(items(window, QGraphicsRectItem)) == len(pdf.truth_on(1)), timeout=10000)
-    shot = tmp_path / "window.png"
-    assert window.grab().save(str(shot)) and shot.stat().st_size > 10_000
+def key(qtbot, window, k, mods=Qt.KeyboardModifier.NoModifier):
+    qtbot.keyClick(window.canvas, k, mods)  # to the focused canvas, as a person would
 
 
-def test_stale_render_results_are_dropped(qtbot, sample_project):
-    folder, _ = sample_project
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.open_project(folder)
-    from engine.imaging import Raster
+def test_page_keys_with_the_canvas_focused(qtbot, window):
+    s = window.session
+    assert window.canvas.hasFocus()
+    key(qtbot, window, Qt.Key.Key_D)
+    key(qtbot, window, Qt.Key.Key_D)
+    assert s.page == 2
+    assert window.status.page.text() == "page 3 / 6"
+    key(qtbot, window, Qt.Key.Key_A)
+    assert s.page == 1
+    key(qtbot, window, Qt.Key.Key_Space)  # a tap: mark reviewed and go on
+    assert s.page == 2
+    assert documents.get_page(s.project, 2, 1).reviewed  # stored at once
+    key(qtbot, window, Qt.Key.Key_Space)
+    assert documents.get_page(s.project, 2, 2).reviewed and s.page == 3
+    s.go_to(2, 0)
+    key(qtbot, window, Qt.Key.Key_Space)  # page 1 reviewed too
+    assert s.page == 1
+    key(qtbot, window, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert s.page == 3  # the next page not yet reviewed
+    qtbot.waitUntil(lambda: "3/6 pages reviewed" in window.status.counts.text(), timeout=3000)
+    s.go_to(2, 5)
+    key(qtbot, window, Qt.Key.Key_Space)  # the last page: reviewed, stays
+    assert s.page == 5 and documents.get_page(s.project, 2, 5).reviewed
+    key(qtbot, window, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert s.page == 3  # wraps around to the first one left
 
-    window.view.show_message("moved on")
-    window.page_index = 3  # the user has moved on: late results for page 1 must not be shown
-    window._page_rendered((window.generation, window.doc_id, 0), Raster(1, 1, 3, 3, b"\0\0\0"))
-    window.pool.waitForDone(10000)  # the real render of page 1, started by open_project, arrives...
-    qtbot.wait(50)  # ...its signal is delivered, and it is dropped too
-    assert not items(window, QGraphicsPixmapItem)
+
+def test_space_held_for_panning_does_not_mark_reviewed(qtbot, window):
+    s = window.session
+    window.canvas.zoom_in()
+    window.canvas.zoom_in()
+    qtbot.keyPress(window.canvas, Qt.Key.Key_Space)
+    vp = window.canvas.viewport()
+    start = vp.rect().center()
+    qtbot.mousePress(vp, Qt.MouseButton.LeftButton, pos=start)
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QMouseEvent
+
+    end = start + QPoint(-60, -80)
+    move = QMouseEvent(QMouseEvent.Type.MouseMove, end, vp.mapToGlobal(end), Qt.MouseButton.NoButton,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(vp, move)
+    qtbot.mouseRelease(vp, Qt.MouseButton.LeftButton, pos=end)
+    qtbot.keyRelease(window.canvas, Qt.Key.Key_Space)
+    assert s.page == 0 and not documents.get_page(s.project, 2, 0).reviewed
+
+
+def test_undo_redo_with_keys_and_history(qtbot, window):
+    s = window.session
+    s.go_to(1, 0)
+    s.create_figure(Rect(20, 20, 120, 100))
+    s.set_reviewed(1, 0, True)
+    assert len(figures.list_figures(s.project, 1, 0)) == 1
+    ctrl = Qt.KeyboardModifier.ControlModifier
+    key(qtbot, window, Qt.Key.Key_Z, ctrl)
+    assert not documents.get_page(s.project, 1, 0).reviewed
+    key(qtbot, window, Qt.Key.Key_Z, ctrl)
+    assert figures.list_figures(s.project, 1, 0) == []
+    key(qtbot, window, Qt.Key.Key_Z, ctrl | Qt.KeyboardModifier.ShiftModifier)
+    assert len(figures.list_figures(s.project, 1, 0)) == 1
+    key(qtbot, window, Qt.Key.Key_Y, ctrl)
+    assert documents.get_page(s.project, 1, 0).reviewed
+    assert window.undo_view.stack() is s.undo_stack and s.undo_stack.count() == 2
+    assert window.actions_["undo"].text() == "&Undo Mark page reviewed"
+
+
+def test_layout_project_and_page_are_remembered(qtbot, isolated, folder, tmp_path):
+    first = make_window(qtbot, isolated)
+    first.open_project(folder)
+    first.session.go_to(2, 4)
+    first.docks["figures"].hide()
+    first.resize(700, 560)
+    size = first.size()
+    first.close()
+    assert isolated.value("lastProject") == str(folder)
+
+    again = make_window(qtbot, QSettings(isolated.fileName(), QSettings.Format.IniFormat))
+    assert again.settings.value("lastProject") == str(folder)
+    assert not again.docks["figures"].isVisible() and again.docks["library"].isVisible()
+    assert again.size() == size
+    again.open_project(again.settings.value("lastProject"))
+    assert (again.session.doc_id, again.session.page) == (2, 4)
+    assert again.recent_projects() == [str(folder)]
+    again.fill_recent_menu()
+    assert [a.text() for a in again.actions_.recent_menu.actions()] == [str(folder)]
+
+
+def test_errors_are_readable_and_the_window_stays_usable(qtbot, window, messages, tmp_path):
+    (tmp_path / "not a project").mkdir()
+    assert not window.open_project(tmp_path / "not a project")
+    [warning] = messages.texts("warning")
+    assert "is not a ReMUD project" in warning
+    assert window.session.project is not None  # the open project is still there
+    key(qtbot, window, Qt.Key.Key_D)
+    assert window.session.page == 1
+
+
+def test_shortcut_sheet_opens_with_f1_and_question_mark(qtbot, window):
+    key(qtbot, window, Qt.Key.Key_F1)
+    sheet = window._shortcuts
+    assert isinstance(sheet, ShortcutsDialog) and sheet.isVisible()
+    rows = sheet.texts()
+    for expected in ("A", "D", "Space (tap)", "Ctrl+Shift+D", "Ctrl+Z", "Ctrl+Shift+Z or Ctrl+Y", "W", "Del", "F1 or ?"):
+        assert expected in rows, expected
+    sheet.close()
+    window.canvas.setFocus()
+    key(qtbot, window, Qt.Key.Key_Question)
+    assert window._shortcuts is not sheet and window._shortcuts.isVisible()
+
+
+def test_counts_and_zoom_in_the_status_bar(qtbot, window):
+    s = window.session
+    s.go_to(1, 0)
+    s.create_figure(Rect(20, 20, 120, 100))
+    qtbot.waitUntil(lambda: window.status.counts.text().startswith("0 proposed · 1 accepted · 0 rejected"), timeout=3000)
+    before = window.status.zoom.text()
+    window.actions_["zoom_in"].trigger()
+    assert window.status.zoom.text().endswith("%") and window.status.zoom.text() != before
+
+
+def test_app_opens_a_project_and_saves_a_screenshot(folder, tmp_path):
+    """`remud-desktop PROJECT --screenshot PNG`, as its own process with its own settings."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "xdg"),
+           "REMUD_CONFIG_DIR": str(tmp_path / "config")}
+    shot = tmp_path / "shot.png"
+    code = "import sys; from remud_desktop.app import main; sys.exit(main(sys.argv[1:]))"
+    done = subprocess.run([sys.executable, "-c", code, str(folder), "--screenshot", str(shot)], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert shot.stat().st_size > 10_000
+    ini = tmp_path / "xdg" / "ReMUD" / "ReMUD Desktop.conf"
+    assert str(folder) in ini.read_text()  # remembered as the last project
+
+
+def test_a_bug_in_a_worker_is_reported_not_fatal(qtbot, window):
+    from remud_desktop.workers import Job
+
+    job = Job("Broken", lambda ctx: 1 / 0)
+    with qtbot.waitSignal(job.signals.failed, timeout=10000) as blocker:
+        window.runner.start(job)
+    assert blocker.args[0].startswith("Unexpected error: ZeroDivisionError")
+    finish_jobs(qtbot, window)
+    key(qtbot, window, Qt.Key.Key_D)
+    assert window.session.page == 1

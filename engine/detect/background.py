@@ -1,0 +1,98 @@
+"""Detection (and reading captions) in a child process, streamed back page by page.
+
+PyMuPDF and the detectors hold Python's GIL while they work, so detection in a thread of
+the app's own process takes turns with the window's event loop. In a child process it
+does not. The child opens its own Project handle; each stored page comes back as a
+PageResult through a pipe; cancelling is an Event the child checks between pages.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import traceback
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+from engine.errors import CancelledError, DetectorError, RemudError
+
+POLL_S = 0.05
+
+
+def _child(folder: str, doc_id: int, pages: Sequence[int] | None, detector: str, force: bool, fill_text: bool,
+           conn, stop) -> None:
+    from engine.detect.run import iter_detect
+    from engine.store import Project
+
+    try:
+        with Project.open(folder) as project:
+            done = []
+            for result in iter_detect(project, doc_id, detector, pages, force=force, cancel=stop.is_set):
+                conn.send(("result", result))
+                if not result.skipped and result.figure_ids:
+                    done.append(result.page)
+            if fill_text and done:
+                from engine.text.pipeline import fill_figure_text
+
+                conn.send(("text", "reading captions and context"))
+                try:
+                    fill_figure_text(project, doc_id, sorted(set(done)), progress=lambda t: conn.send(("text", t)),
+                                     cancel=stop.is_set)
+                except RemudError as exc:
+                    if isinstance(exc, CancelledError):
+                        raise
+                    conn.send(("text_error", str(exc)))
+        conn.send(("done", None))
+    except RemudError as exc:
+        conn.send(("error", exc))
+    except BaseException as exc:  # a bug: report it, readable, with the traceback on stderr
+        traceback.print_exc()
+        conn.send(("error", DetectorError(f"Unexpected error in detection: {type(exc).__name__}: {exc}")))
+    finally:
+        conn.close()
+
+
+def detect_in_subprocess(
+    folder: str | Path,
+    doc_id: int,
+    detector: str,
+    pages: Sequence[int] | None = None,
+    *,
+    force: bool = False,
+    fill_text: bool = False,
+    cancel: Callable[[], bool] = lambda: False,
+) -> Iterator[tuple[str, Any]]:
+    """Yields ("result", PageResult) per page, ("text", progress sentence) while reading
+    captions and ("text_error", message) if that failed. Raises what the child raised
+    (CancelledError when cancelled, a DetectorError when the detector failed)."""
+    ctx = multiprocessing.get_context("spawn")
+    receiver, sender = ctx.Pipe(duplex=False)
+    stop = ctx.Event()
+    pages = None if pages is None else list(pages)
+    proc = ctx.Process(target=_child, args=(str(folder), doc_id, pages, detector, force, fill_text, sender, stop),
+                       daemon=True, name="remud-detect")
+    proc.start()
+    sender.close()
+    try:
+        while True:
+            if cancel():
+                stop.set()
+            if not receiver.poll(POLL_S):
+                if not proc.is_alive() and not receiver.poll(0):
+                    raise DetectorError(f"The detection process ended unexpectedly (exit code {proc.exitcode}).")
+                continue
+            try:
+                kind, value = receiver.recv()
+            except EOFError:
+                raise DetectorError(f"The detection process ended unexpectedly (exit code {proc.exitcode}).") from None
+            if kind == "done":
+                return
+            if kind == "error":
+                raise value
+            yield kind, value
+    finally:
+        stop.set()
+        receiver.close()
+        proc.join(10)
+        if proc.is_alive():
+            proc.terminate()
+            proc.join(5)

@@ -1,0 +1,44 @@
+"""Checking an OpenAI-compatible endpoint before detecting with it ("Test connection")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import openai
+
+from engine.detect.qwen_vl import NAME, endpoint_error, safe_url
+from engine.secrets import get_secret
+
+
+@dataclass(frozen=True)
+class EndpointCheck:
+    base_url: str
+    models: tuple[str, ...]
+    model: str
+
+    @property
+    def has_model(self) -> bool:
+        return self.model in self.models
+
+    @property
+    def message(self) -> str:
+        where = safe_url(self.base_url)
+        if not self.models:
+            return f"Connected to {where}; it lists no models."
+        if self.has_model:
+            return f"Connected to {where}; the model “{self.model}” is available."
+        shown = ", ".join(self.models[:5]) + (" …" if len(self.models) > 5 else "")
+        return f"Connected to {where}, but it has no model “{self.model}”. It offers: {shown}."
+
+
+def check_endpoint(base_url: str, model: str, api_key: str | None = None, *, timeout: float = 10.0) -> EndpointCheck:
+    """List the endpoint's models (GET /models). Raises a key-free EndpointError."""
+    key = api_key or get_secret(NAME, "OPENAI_API_KEY") or "EMPTY"
+    client = openai.OpenAI(base_url=base_url, api_key=key, timeout=timeout, max_retries=0)
+    try:
+        models = tuple(m.id for m in client.models.list())
+    except Exception as exc:
+        raise endpoint_error(exc, base_url=base_url, model=model, api_key=key, timeout=timeout) from None
+    finally:
+        client.close()
+    return EndpointCheck(base_url, models, model)

@@ -1,0 +1,86 @@
+"""User settings that the app and the `remud` command share (detector endpoints, ...).
+
+A small JSON file in the user's config folder. Secrets never go here: API keys live in
+the OS keyring (engine.secrets). Saving refuses anything that looks like a key.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from engine.errors import RemudError
+
+APP_NAME = "ReMUD Desktop"
+FILE_NAME = "settings.json"
+ENV_DIR = "REMUD_CONFIG_DIR"  # overrides the folder (tests, portable installs)
+SECRET_WORDS = ("key", "secret", "token", "password")
+
+
+class SettingsError(RemudError):
+    pass
+
+
+def settings_path() -> Path:
+    folder = os.environ.get(ENV_DIR)
+    if not folder:
+        from platformdirs import user_config_dir
+
+        folder = user_config_dir(APP_NAME, appauthor=False)
+    return Path(folder) / FILE_NAME
+
+
+def load() -> dict[str, Any]:
+    """All settings; an empty dict when there is no file or it cannot be read."""
+    path = settings_path()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def save(data: dict[str, Any]) -> Path:
+    """Write all settings atomically (temporary file, then rename)."""
+    _refuse_secrets(data)
+    path = settings_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".json", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2, sort_keys=True)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise SettingsError(f"Cannot save the settings to {path}: {exc.strerror or exc}.") from exc
+    return path
+
+
+def detector_params(name: str) -> dict[str, Any]:
+    """The saved overrides for detector card `name` (empty if none)."""
+    params = load().get("detectors", {}).get(name, {})
+    return dict(params) if isinstance(params, dict) else {}
+
+
+def set_detector_params(name: str, params: dict[str, Any]) -> None:
+    """Replace the saved overrides of one detector card; empty values are dropped."""
+    data = load()
+    detectors = data.setdefault("detectors", {})
+    clean = {k: v for k, v in params.items() if v not in (None, "")}
+    if clean:
+        detectors[name] = clean
+    else:
+        detectors.pop(name, None)
+    save(data)
+
+
+def _refuse_secrets(data: Any, where: str = "") -> None:
+    if isinstance(data, dict):
+        for k, v in data.items():
+            if any(word in str(k).lower() for word in SECRET_WORDS):
+                raise SettingsError(
+                    f"The setting “{where}{k}” looks like a secret; keys are kept in the system keyring, never in files."
+                )
+            _refuse_secrets(v, f"{where}{k}.")

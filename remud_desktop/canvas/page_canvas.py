@@ -1,0 +1,365 @@
+"""The page in the centre of the window, with its figure boxes, editable.
+
+Scene units are PDF points of the page's own rect (after rotation), so a box's scene
+rect is its stored rect. Pages are rendered in workers at the view's zoom × device pixel
+ratio, through a RenderCache: a cached page is shown at once, an uncached one shows a
+blank page (or a render at another zoom) until its render arrives. Edits go through the
+Session, one undoable command per gesture or key press.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Sequence
+
+from PySide6.QtCore import QCoreApplication, QEvent, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QColor, QKeySequence, QPainter, QTransform
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsView
+
+from engine.errors import RemudError
+from engine.geometry import Rect
+from engine.store import figures
+from remud_desktop.canvas.box_item import BoxItem, layout_labels, to_qrect
+from remud_desktop.canvas.editing import CanvasEditor
+from remud_desktop.canvas.keys import CanvasKeys
+from remud_desktop.canvas.page_display import PageDisplay
+from remud_desktop.canvas.render_cache import RenderCache
+from remud_desktop.session import Session
+
+MIN_ZOOM, MAX_ZOOM = 0.05, 16.0
+ZOOM_STEP = 1.25
+RERENDER_DELAY_MS = 150  # after the last zoom step, render sharp again
+FIT_MARGIN_PX = 8
+BACKGROUND = QColor("#3a3f44")
+
+
+class PageCanvas(QGraphicsView):
+    zoom_changed = Signal(float)  # screen pixels per PDF point (1.0 = 72 dpi at 100 %)
+    draw_mode_changed = Signal(bool)
+    page_shown = Signal(int, int)  # (doc_id, page): its sharp render is on screen
+    render_failed = Signal(str)  # a readable message: the current page could not be rendered
+    space_tapped = Signal()  # Space pressed and released without panning, and no Space action found
+
+    def __init__(self, session: Session, parent=None, *, cache: RenderCache | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.cache = cache if cache is not None else RenderCache()
+        self.setScene(QGraphicsScene(self))
+        self.display = PageDisplay(self, self.cache)
+        self.renderer = self.display.renderer
+        self.editor = CanvasEditor(self)
+        self.keys = CanvasKeys(self)
+        self.setRenderHints(QPainter.RenderHint.SmoothPixmapTransform | QPainter.RenderHint.TextAntialiasing)
+        self.setBackgroundBrush(BACKGROUND)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.viewport().setMouseTracking(True)
+
+        self._items: dict[int, BoxItem] = {}
+        self.page_rect: Rect | None = None
+        self._zoom = 1.0
+        self._fit: str | None = "page"
+        self._draw_mode = False
+        self._sync_pending = False
+        self._selecting_here = False
+        self._rerender = QTimer(self, singleShot=True, interval=RERENDER_DELAY_MS)
+        self._rerender.timeout.connect(self.display.refresh_for_zoom)
+        self.display.page_shown.connect(self.page_shown)
+        self.display.render_failed.connect(self.render_failed)
+
+        session.project_opened.connect(self._on_project_opened)
+        session.page_changed.connect(self._on_page_changed)
+        session.figures_changed.connect(self._on_figures_changed)
+        session.figure_updated.connect(self._on_figure_updated)
+        session.selection_changed.connect(self._on_selection_changed)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
+        if session.project is not None and session.doc_id is not None:
+            self._on_page_changed(session.doc_id, session.page)
+
+    # -- public state ---------------------------------------------------------------------
+    @property
+    def zoom(self) -> float:
+        return self._zoom
+
+    @property
+    def draw_mode(self) -> bool:
+        return self._draw_mode
+
+    @property
+    def space_held(self) -> bool:
+        return self.keys.space_down
+
+    @property
+    def displayed(self) -> tuple[int, int, int] | None:
+        """(doc_id, page, zoom bucket) of the render on screen, None for a blank page."""
+        return self.display.shown
+
+    def page_ready(self) -> bool:
+        """The current page is on screen, rendered sharp for the current zoom."""
+        return self.display.ready()
+
+    def box_items(self) -> list[BoxItem]:
+        return list(self._items.values())
+
+    def box_item(self, fid: int) -> BoxItem | None:
+        return self._items.get(fid)
+
+    def set_draw_mode(self, on: bool) -> None:
+        on = bool(on)
+        if on != self._draw_mode:
+            if self.editor.active:
+                self.editor.cancel()
+            self._draw_mode = on
+            self.viewport().setCursor(Qt.CursorShape.CrossCursor if on else Qt.CursorShape.ArrowCursor)
+            self.draw_mode_changed.emit(on)
+
+    # -- coordinates ----------------------------------------------------------------------
+    def to_scene(self, view_pos: QPointF) -> QPointF:
+        return self.viewportTransform().inverted()[0].map(QPointF(view_pos))
+
+    def to_view(self, scene_pos: QPointF) -> QPointF:
+        return self.viewportTransform().map(QPointF(scene_pos))
+
+    def scroll_by(self, dx: float, dy: float) -> None:
+        h, v = self.horizontalScrollBar(), self.verticalScrollBar()
+        h.setValue(h.value() + round(dx))
+        v.setValue(v.value() + round(dy))
+
+    # -- zoom -----------------------------------------------------------------------------
+    def set_zoom(self, zoom: float, anchor: QPointF | None = None, *, keep_fit: bool = False) -> None:
+        """Zoom keeping the scene point under `anchor` (viewport pixels; default the centre) still."""
+        if not keep_fit:
+            self._fit = None
+        zoom = min(max(zoom, MIN_ZOOM), MAX_ZOOM)
+        if abs(zoom - self._zoom) < 1e-9:
+            return
+        anchor = QPointF(anchor) if anchor is not None else QPointF(self.viewport().rect().center())
+        fixed = self.to_scene(anchor)
+        self._zoom = zoom
+        self.setTransform(QTransform.fromScale(zoom, zoom))
+        moved = self.to_view(fixed) - anchor
+        self.scroll_by(moved.x(), moved.y())
+        for item in self._items.values():
+            item.set_view_scale(zoom)
+        self.relayout_labels()
+        self.zoom_changed.emit(zoom)
+        if self.page_rect is not None:
+            self._rerender.start()
+
+    def zoom_in(self) -> None:
+        self.set_zoom(self._zoom * ZOOM_STEP)
+
+    def zoom_out(self) -> None:
+        self.set_zoom(self._zoom / ZOOM_STEP)
+
+    def fit_page(self) -> None:
+        self._fit = "page"
+        self._apply_fit()
+
+    def fit_width(self) -> None:
+        self._fit = "width"
+        self._apply_fit()
+
+    def _apply_fit(self) -> None:
+        if self.page_rect is None or self._fit is None:
+            return
+        w, h = self.page_rect.width, self.page_rect.height
+        size = self.maximumViewportSize()  # as if there were no scroll bars
+        vw, vh = size.width() - 2 * FIT_MARGIN_PX, size.height() - 2 * FIT_MARGIN_PX
+        if self._fit == "page":
+            zoom = min(vw / w, vh / h)
+        else:
+            zoom = vw / w
+            if h * zoom > vh + 2 * FIT_MARGIN_PX:  # a vertical scroll bar will take its room
+                zoom = (vw - self.style().pixelMetric(self.style().PixelMetric.PM_ScrollBarExtent)) / w
+        self.set_zoom(max(zoom, MIN_ZOOM), keep_fit=True)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._apply_fit()
+
+    def wheelEvent(self, event) -> None:
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            steps = event.angleDelta().y() / 120.0
+            if steps:
+                self.set_zoom(self._zoom * ZOOM_STEP ** steps, event.position())
+            event.accept()
+            return
+        super().wheelEvent(event)
+
+    # -- project and page -----------------------------------------------------------------
+    def _on_project_opened(self) -> None:
+        self.editor.cancel()
+        self.display.new_project()  # renders still running for the old project are dropped
+        self._clear_page()
+
+    def _clear_page(self) -> None:
+        for item in self._items.values():
+            self.scene().removeItem(item)
+        self._items.clear()
+        self.page_rect = None
+        self.display.clear()
+        self.viewport().update()
+
+    def _on_page_changed(self, doc_id: int, page: int) -> None:
+        self.editor.cancel()
+        if self.session.project is None:
+            return self._clear_page()
+        try:
+            self.display.set_document(doc_id)
+            bounds = self.session.page_bounds()
+        except RemudError as exc:
+            self._clear_page()
+            self.render_failed.emit(str(exc))
+            return
+        old = self.page_rect
+        self.page_rect = bounds
+        self.scene().setSceneRect(to_qrect(bounds))
+        if old is None or (bounds.width, bounds.height) != (old.width, old.height):
+            self._apply_fit()
+        self.verticalScrollBar().setValue(self.verticalScrollBar().minimum())  # a new page starts at its top
+        for item in self._items.values():
+            self.scene().removeItem(item)
+        self._items.clear()
+        self._sync_boxes()
+        self.display.show_current()
+
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+        try:
+            super().drawBackground(painter, rect)
+            if self.page_rect is not None:  # the paper, under the render or in its place
+                page = to_qrect(self.page_rect)
+                painter.fillRect(page.translated(3 / self._zoom, 3 / self._zoom), QColor(0, 0, 0, 90))
+                painter.fillRect(page, QColor("#ffffff"))
+        except Exception:  # noqa: BLE001 - a paint never raises
+            traceback.print_exc()
+
+    # -- boxes ----------------------------------------------------------------------------
+    def _on_figures_changed(self, doc_id: int, page: int) -> None:
+        if self.page_rect is not None and (doc_id, page) == (self.session.doc_id, self.session.page):
+            self._sync_boxes()
+
+    def _on_figure_updated(self, fid: int) -> None:
+        item = self._items.get(fid)
+        if item is None:
+            return
+        if self.editor.active:
+            self._sync_pending = True
+            return
+        try:
+            fig = figures.get_figure(self.session.project, fid)
+        except RemudError:
+            return  # deleted: the page's figures_changed removes it
+        item.set_figure(fig)
+        self.relayout_labels()
+
+    def _sync_boxes(self) -> None:
+        """Bring the items in line with the store, keeping selection, zoom and scroll."""
+        if self.editor.active:
+            self._sync_pending = True  # never under the user's pointer mid-drag
+            return
+        self._sync_pending = False
+        figs = self.session.current_figures() if self.page_rect is not None else []
+        keep = {f.id for f in figs}
+        for fid in [fid for fid in self._items if fid not in keep]:
+            self.scene().removeItem(self._items.pop(fid))
+        for fig in figs:
+            item = self._items.get(fig.id)
+            if item is None:
+                item = self._items[fig.id] = BoxItem(fig, self._zoom)
+                self.scene().addItem(item)
+            else:
+                item.set_figure(fig)
+        self.show_selection(self.session.selection)
+        self.relayout_labels()
+
+    def relayout_labels(self) -> None:
+        if self.page_rect is not None:
+            layout_labels(self._items.values(), self.page_rect)
+
+    def gesture_finished(self) -> None:
+        if self._sync_pending:
+            self._sync_boxes()
+        self.relayout_labels()
+
+    # -- selection ------------------------------------------------------------------------
+    def select(self, ids: Sequence[int]) -> None:
+        self._selecting_here = True
+        try:
+            self.session.select(list(ids))
+        finally:
+            self._selecting_here = False
+
+    def show_selection(self, ids: Sequence[int]) -> None:
+        chosen = set(ids)
+        for item in self._items.values():
+            item.set_box_selected(item.fid in chosen)
+
+    def _on_selection_changed(self, ids: list) -> None:
+        if self.editor.active and self.editor.gesture.kind == "rubber":
+            return
+        self.show_selection(ids)
+        if ids and not self._selecting_here and ids[0] in self._items:
+            self.ensureVisible(self._items[ids[0]].rect(), 20, 20)  # picked in the figure list
+
+    def select_all(self) -> None:
+        self.select(list(self._items))
+
+    # -- input ----------------------------------------------------------------------------
+    def mousePressEvent(self, event) -> None:
+        self.setFocus(Qt.FocusReason.MouseFocusReason)
+        if not self.editor.press(event):
+            super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:
+        if not self.editor.move(event):
+            super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if not self.editor.release(event):
+            super().mouseReleaseEvent(event)
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and self.keys.claims(event):
+            event.accept()  # this key is the canvas's while it has focus
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event) -> None:
+        if not self.keys.press(event):
+            super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event) -> None:
+        if not self.keys.release(event):
+            super().keyReleaseEvent(event)
+
+    def focusOutEvent(self, event) -> None:
+        self.keys.focus_lost()
+        super().focusOutEvent(event)
+
+    def note_space_used(self) -> None:
+        self.keys.space_used = True
+
+    def pass_space_on(self) -> None:
+        """A Space tap (no pan) belongs to the window: trigger its Space action."""
+        space = QKeySequence(Qt.Key.Key_Space)
+        for action in self.window().findChildren(QAction):
+            if action.isEnabled() and any(s.matches(space) == QKeySequence.SequenceMatch.ExactMatch
+                                          for s in action.shortcuts()):
+                action.trigger()
+                return
+        self.space_tapped.emit()
+
+    def shutdown(self) -> None:
+        """Let running renders finish and start no more (call from the window's closeEvent)."""
+        self._rerender.stop()
+        self.display.shutdown()
+
+    def closeEvent(self, event) -> None:
+        self.shutdown()
+        super().closeEvent(event)

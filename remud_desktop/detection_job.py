@@ -1,0 +1,198 @@
+"""Detection in the background: page by page, cancellable, one undo step per run.
+
+A child process opens its own Project handle and runs engine.detect.run.iter_detect,
+which stores each page's boxes as soon as they are found; every PageResult is relayed to
+the GUI thread, which refreshes that page. At the end the run becomes one undo step, captions
+and context are read for the detected pages, and pages a person had corrected (which
+the engine leaves alone) are offered for re-detection.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from engine.detect.run import PageResult
+from engine.errors import CancelledError, RemudError
+from engine.store import Project, figures
+from remud_desktop.job_bar import JobRunner
+from remud_desktop.workers import Job, JobContext
+
+FLUSH_MS = 40  # pages detected within this time refresh the views together
+
+
+@dataclass
+class DetectionOutcome:
+    doc_id: int
+    detector: str
+    results: list[PageResult] = field(default_factory=list)
+    cancelled: bool = False
+    error: str = ""  # a readable message when the detector failed; pages before it are kept
+    text_error: str = ""  # reading captions failed (the boxes are kept)
+
+    @property
+    def applied(self) -> list[PageResult]:
+        return [r for r in self.results if not r.skipped]
+
+    @property
+    def skipped_pages(self) -> list[int]:
+        return [r.page for r in self.results if r.skipped]
+
+
+def run_detection(folder: Path, doc_id: int, pages: Sequence[int] | None, detector: str, force: bool,
+                  fill_text: bool, ctx: JobContext) -> DetectionOutcome:
+    """The worker side. The detector runs in a child process (engine.detect.background),
+    so its work never takes turns with the event loop; this thread only relays results.
+    Raises nothing a user can cause: errors end up in the outcome."""
+    from engine.detect.background import detect_in_subprocess
+
+    outcome = DetectionOutcome(doc_id, detector)
+    total = len(pages) if pages is not None else _page_count(folder, doc_id)
+    ctx.progress(0, total, f"{detector}: starting")
+    try:
+        for kind, value in detect_in_subprocess(folder, doc_id, detector, pages, force=force, fill_text=fill_text,
+                                                cancel=ctx.cancelled):
+            if kind == "result":
+                outcome.results.append(value)
+                ctx.emit(value)
+                n = len(outcome.results)
+                ctx.progress(n, total, f"page {value.page + 1} ({n} of {total})")
+            elif kind == "text":
+                ctx.progress(0, 0, value)
+            elif kind == "text_error":
+                outcome.text_error = value
+    except CancelledError:
+        outcome.cancelled = True
+    except RemudError as exc:
+        outcome.error = str(exc)
+    return outcome
+
+
+def _page_count(folder: Path, doc_id: int) -> int:
+    from engine.store import documents
+
+    with Project.open(folder) as project:
+        return documents.get_document(project, doc_id).page_count
+
+
+class DetectionController(QObject):
+    page_detected = Signal(object)  # PageResult, as each page is stored
+    run_finished = Signal(object)  # DetectionOutcome, after it was recorded for undo
+    status_message = Signal(str)
+
+    def __init__(self, session, runner: JobRunner, parent_widget: QWidget, *, fill_text: bool = True) -> None:
+        super().__init__(parent_widget)
+        self.session = session
+        self.runner = runner
+        self.parent_widget = parent_widget
+        self.fill_text = fill_text
+        self.job: Job | None = None
+        self._changed: dict[int, set[int]] = {}
+        self._flush = QTimer(self, singleShot=True, interval=FLUSH_MS)
+        self._flush.timeout.connect(self.flush)
+
+    def running(self) -> bool:
+        return self.job is not None
+
+    def detect(self, doc_id: int, pages: Sequence[int] | None, detector: str = "auto", *, force: bool = False) -> Job | None:
+        if self.session.project is None:
+            return None
+        if self.job is not None:
+            QMessageBox.information(self.parent_widget, "Detect figures",
+                                    "A detection run is already going; wait for it or cancel it first.")
+            return None
+        folder = self.session.project.folder
+        pages = None if pages is None else sorted(set(pages))
+        count = "the whole document" if pages is None else f"{len(pages)} page{'s' if len(pages) != 1 else ''}"
+        fill = self.fill_text
+        job = Job(f"Detecting ({detector}) on {count}",
+                  lambda ctx: run_detection(folder, doc_id, pages, detector, force, fill, ctx))
+        job.signals.item.connect(lambda r: self._page_done(folder, r))
+        job.signals.done.connect(lambda outcome: self._finished(folder, outcome, job))
+        job.signals.failed.connect(lambda message: self._failed(message, job))
+        self.job = job
+        return self.runner.start(job)
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+
+    def _current(self, folder: Path) -> bool:
+        return self.session.project is not None and self.session.project.folder == folder
+
+    def _page_done(self, folder: Path, result: PageResult) -> None:
+        if not self._current(folder):
+            return  # the project was closed or switched: drop it
+        if not result.skipped:
+            # Results can arrive in bursts (one queued signal per page): views are told
+            # in one batch a little later, so a burst never stalls the event loop.
+            self._changed.setdefault(result.doc_id, set()).add(result.page)
+            if not self._flush.isActive():
+                self._flush.start()
+        self.page_detected.emit(result)
+
+    def flush(self) -> None:
+        """Tell the views which pages changed: each page's figures, each document's counts once."""
+        self._flush.stop()
+        changed, self._changed = self._changed, {}
+        if self.session.project is None:
+            return
+        for doc_id, pages in changed.items():
+            for page in sorted(pages):
+                self.session.figures_changed.emit(doc_id, page)
+            self.session.pages_changed.emit(doc_id)
+
+    def _failed(self, message: str, job: Job) -> None:
+        if job is self.job:
+            self.job = None
+        QMessageBox.warning(self.parent_widget, "Detect figures", message)
+
+    def _finished(self, folder: Path, outcome: DetectionOutcome, job: Job) -> None:
+        if job is self.job:
+            self.job = None
+        if not self._current(folder):
+            return
+        self._record(outcome)
+        for page in {r.page for r in outcome.applied}:  # captions were read after the boxes
+            self._changed.setdefault(outcome.doc_id, set()).add(page)
+        self.flush()
+        done, skipped = len(outcome.applied), outcome.skipped_pages
+        found = sum(len(r.figure_ids) for r in outcome.applied)
+        summary = f"Detection ({outcome.detector}): {found} figure{'s' if found != 1 else ''} on {done} page{'s' if done != 1 else ''}"
+        if outcome.cancelled:
+            summary += " — cancelled; pages done so far are kept"
+        self.status_message.emit(summary + ".")
+        if outcome.error:
+            kept = f"\n\n{done} page{'s' if done != 1 else ''} detected before the error {'are' if done != 1 else 'is'} kept."
+            QMessageBox.warning(self.parent_widget, "Detect figures", f"Detection stopped: {outcome.error}{kept if done else ''}")
+        elif outcome.text_error:
+            QMessageBox.warning(self.parent_widget, "Detect figures",
+                                f"The boxes were found, but reading captions failed: {outcome.text_error}")
+        self.run_finished.emit(outcome)
+        if skipped and not outcome.cancelled and not outcome.error:
+            self._offer_redetect(outcome.doc_id, skipped, outcome.detector)
+
+    def _record(self, outcome: DetectionOutcome) -> None:
+        """The run as one undo step. A page the user edited while the run went on is left
+        out of it (undo would otherwise delete their edit along with the boxes)."""
+        project = self.session.project
+        keep = []
+        for r in outcome.applied:
+            present = {f.id for f in figures.list_figures(project, r.doc_id, r.page)}
+            if set(r.figure_ids) <= present:
+                keep.append(r)
+        self.session.record_detection(keep, outcome.detector)
+
+    def _offer_redetect(self, doc_id: int, pages: list[int], detector: str) -> None:
+        n = len(pages)
+        answer = QMessageBox.question(
+            self.parent_widget, "Corrected pages",
+            f"{n} corrected page{'s were' if n != 1 else ' was'} left alone — re-detect "
+            f"{'them' if n != 1 else 'it'} and replace your edits?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        if answer == QMessageBox.StandardButton.Yes:
+            self.detect(doc_id, pages, detector, force=True)

@@ -1,0 +1,119 @@
+"""Background jobs in the status bar: what runs, how far it is, and a Cancel button."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+
+from remud_desktop.workers import Job
+
+
+class JobRunner(QObject):
+    """Starts Jobs in its own pool and keeps them alive until they finish."""
+
+    started = Signal(object)  # Job
+    ended = Signal(object)  # Job
+
+    def __init__(self, parent: QObject | None = None, threads: int = 2) -> None:
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(threads)
+        self.jobs: list[Job] = []
+
+    def start(self, job: Job) -> Job:
+        self.jobs.append(job)
+        job.signals.finished.connect(lambda: self._ended(job))
+        self.started.emit(job)
+        self.pool.start(job)
+        return job
+
+    def _ended(self, job: Job) -> None:
+        if job in self.jobs:
+            self.jobs.remove(job)
+        self.ended.emit(job)
+
+    def busy(self) -> bool:
+        return bool(self.jobs)
+
+    def cancel_all(self) -> None:
+        for job in list(self.jobs):
+            job.cancel()
+
+    def wait(self, msecs: int = -1) -> bool:
+        return self.pool.waitForDone(msecs)
+
+
+class JobBar(QWidget):
+    """Shows the most recent running job; Cancel asks it to stop."""
+
+    def __init__(self, runner: JobRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.label = QLabel()
+        self.bar = QProgressBar()
+        self.bar.setFixedWidth(160)
+        self.bar.setMaximumHeight(16)
+        self.bar.setTextVisible(False)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop the background job; work done so far is kept")
+        self.cancel_button.clicked.connect(self.cancel)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(6)
+        for w in (self.label, self.bar, self.cancel_button):
+            lay.addWidget(w)
+        self._current: Job | None = None
+        self._latest: tuple[int, int, str] | None = None
+        self._repaint = QTimer(self, singleShot=True, interval=50)
+        self._repaint.timeout.connect(self._show_progress)
+        runner.started.connect(self._started)
+        runner.ended.connect(self._ended)
+        self.hide()
+
+    def _started(self, job: Job) -> None:
+        self._watch(job)
+        job.signals.progress.connect(lambda done, total, text, j=job: self._progress(j, done, total, text))
+
+    def _watch(self, job: Job) -> None:
+        self._current, self._latest = job, None
+        self.label.setText(job.title)
+        self.bar.setRange(0, 0)  # busy until the first progress report
+        self.cancel_button.setEnabled(True)
+        self.cancel_button.setText("Cancel")
+        self.show()
+
+    def _progress(self, job: Job, done: int, total: int, text: str) -> None:
+        """Progress comes in bursts; the bar shows the latest, at most every 50 ms."""
+        if job is self._current:
+            self._latest = (done, total, text)
+            if not self._repaint.isActive():
+                self._repaint.start()
+
+    def _show_progress(self) -> None:
+        if self._current is None or self._latest is None:
+            return
+        (done, total, text), job = self._latest, self._current
+        if total > 0:
+            self.bar.setRange(0, total)
+            self.bar.setValue(done)
+        else:
+            self.bar.setRange(0, 0)
+        self.label.setText(f"{job.title} — {text}" if text else job.title)
+
+    def _ended(self, job: Job) -> None:
+        if job is not self._current:
+            return
+        self._current = None
+        if self.runner.jobs:
+            self._watch(self.runner.jobs[-1])
+        else:
+            self.hide()
+
+    def cancel(self) -> None:
+        if self._current is not None:
+            self._current.cancel()
+            self.cancel_button.setEnabled(False)
+            self.cancel_button.setText("Cancelling…")
+
+    def current(self) -> Job | None:
+        return self._current

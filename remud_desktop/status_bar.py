@@ -1,0 +1,62 @@
+"""The status bar: zoom, page, counts for the document, and background-job progress."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QLabel, QStatusBar
+
+from engine.store import documents, figures
+from remud_desktop.job_bar import JobBar, JobRunner
+
+
+def counts_text(project, doc_id: int) -> str:
+    by = figures.count_by_status(project, doc_id)
+    pages = documents.list_pages(project, doc_id)
+    reviewed = sum(1 for p in pages if p.reviewed)
+    return (f"{by['proposed']} proposed · {by['accepted']} accepted · {by['rejected']} rejected"
+            f" · {reviewed}/{len(pages)} pages reviewed")
+
+
+class StatusBar(QStatusBar):
+    def __init__(self, session, runner: JobRunner, parent=None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.zoom = QLabel()
+        self.zoom.setObjectName("zoomLabel")
+        self.zoom.setMinimumWidth(48)
+        self.page = QLabel()
+        self.page.setObjectName("pageLabel")
+        self.page.setContentsMargins(4, 0, 14, 0)
+        self.counts = QLabel()
+        self.counts.setObjectName("countsLabel")
+        self.job_bar = JobBar(runner)
+        self.addWidget(self.page)
+        self.addWidget(self.counts)
+        self.addPermanentWidget(self.job_bar)
+        self.addPermanentWidget(self.zoom)
+        self._recount = QTimer(self, singleShot=True, interval=150)  # detection changes many pages quickly
+        self._recount.timeout.connect(self.refresh)
+        session.project_opened.connect(self.refresh)
+        session.documents_changed.connect(self.refresh)
+        session.page_changed.connect(lambda *_: self.refresh())
+        session.pages_changed.connect(lambda _doc: self._recount.start())
+        session.figures_changed.connect(lambda *_: self._recount.start())
+
+    def set_zoom(self, factor: float) -> None:
+        self.zoom.setText(f"{factor * 100:.0f}%")
+
+    def refresh(self) -> None:
+        project, doc_id = self.session.project, self.session.doc_id
+        if project is None or doc_id is None:
+            self.page.setText("No project open" if project is None else "No document")
+            self.counts.setText("")
+            return
+        try:
+            doc = documents.get_document(project, doc_id)
+        except Exception:  # the document was just removed
+            self.page.setText("No document")
+            self.counts.setText("")
+            return
+        self.page.setText(f"page {self.session.page + 1} / {doc.page_count}")
+        self.page.setToolTip(doc.title)
+        self.counts.setText(counts_text(project, doc_id))

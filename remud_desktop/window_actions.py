@@ -1,0 +1,135 @@
+"""The main window's actions, menus and toolbar, built in one place.
+
+Shortcuts are QActions with the window-wide context, so they work while the canvas
+(or any other child without its own use for the key) has focus.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu, QStyle, QToolBar
+
+StdKey = QKeySequence.StandardKey
+
+
+@dataclass
+class Actions:
+    all: dict[str, QAction] = field(default_factory=dict)
+    recent_menu: QMenu | None = None
+    docks_menu: QMenu | None = None
+
+    def __getitem__(self, name: str) -> QAction:
+        return self.all[name]
+
+
+def _action(window, actions: Actions, name: str, text: str, slot=None, keys=(), tip: str = "",
+            checkable: bool = False, icon=None) -> QAction:
+    action = QAction(text, window)
+    action.setObjectName(name)
+    if keys:
+        action.setShortcuts([k if isinstance(k, QKeySequence) else QKeySequence(k) for k in keys])
+    action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+    action.setCheckable(checkable)
+    if icon is not None:
+        action.setIcon(window.style().standardIcon(icon))
+    shown = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts())
+    action.setToolTip(f"{tip or text.replace('…', '')}" + (f" ({shown})" if shown else ""))
+    action.setStatusTip(tip or text.replace("…", ""))
+    if slot is not None:
+        action.triggered.connect(slot)
+    window.addAction(action)  # window-wide, even when the menu bar is hidden
+    actions.all[name] = action
+    return action
+
+
+def build_actions(window) -> Actions:
+    """Every action of the window, with its menu place, shortcut and slot."""
+    a = Actions()
+    s = window.session
+    SP = QStyle.StandardPixmap
+    # File
+    _action(window, a, "new", "&New project…", window.new_project_dialog, [StdKey.New])
+    _action(window, a, "open", "&Open project…", window.open_project_dialog, [StdKey.Open], icon=SP.SP_DialogOpenButton)
+    _action(window, a, "import", "&Import PDFs…", window.import_dialog, ["Ctrl+I"],
+            "Import PDF files (or drop PDFs and folders on the window)", icon=SP.SP_FileDialogNewFolder)
+    _action(window, a, "close", "&Close project", window.close_project, [StdKey.Close])
+    _action(window, a, "settings", "&Settings…", window.show_settings, ["Ctrl+,"])
+    _action(window, a, "quit", "&Quit", window.close, [StdKey.Quit])
+    # Edit
+    undo = s.undo_stack.createUndoAction(window, "&Undo")
+    undo.setShortcuts([QKeySequence("Ctrl+Z")])
+    redo = s.undo_stack.createRedoAction(window, "&Redo")
+    redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+    for name, action in (("undo", undo), ("redo", redo)):
+        action.setObjectName(name)
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        window.addAction(action)
+        a.all[name] = action
+    # View
+    _action(window, a, "zoom_in", "Zoom &in", lambda: window.canvas.zoom_in(), [StdKey.ZoomIn, "Ctrl+="])
+    _action(window, a, "zoom_out", "Zoom &out", lambda: window.canvas.zoom_out(), [StdKey.ZoomOut])
+    _action(window, a, "fit_page", "Fit &page", lambda: window.canvas.fit_page(), ["Ctrl+0"])
+    _action(window, a, "fit_width", "Fit &width", lambda: window.canvas.fit_width(), ["Ctrl+9"])
+    _action(window, a, "draw", "&Draw box", window.set_draw_mode, (), "Draw a box: press W on the page, then drag (W)",
+            checkable=True)
+    # Go
+    _action(window, a, "prev", "&Previous page", lambda: s.step(-1), ["A"])
+    _action(window, a, "next", "&Next page", lambda: s.step(1), ["D"])
+    _action(window, a, "reviewed_next", "Mark page &reviewed and next", window.mark_reviewed_and_next, ["Space"])
+    _action(window, a, "next_unreviewed", "Next &unreviewed page", window.next_unreviewed, ["Ctrl+Shift+D"])
+    # Detect
+    _action(window, a, "detect_page", "Detect on &current page", lambda: window.detect("page"), ["Ctrl+Alt+D"])
+    _action(window, a, "detect_selected", "Detect on &selected pages", lambda: window.detect("selected"))
+    _action(window, a, "detect_document", "Detect on &whole document", lambda: window.detect("document"))
+    _action(window, a, "detect_dialog", "&Detect…", window.detect_dialog, ["Ctrl+Shift+E"],
+            "Find figures with a detector of your choice", icon=SP.SP_FileDialogContentsView)
+    _action(window, a, "cancel_job", "C&ancel background job", window.job_bar.cancel, ["Ctrl+."])
+    # Help
+    _action(window, a, "shortcuts", "&Keyboard shortcuts", window.show_shortcuts, ["F1", "?"])
+    _action(window, a, "about", "&About ReMUD Desktop", window.show_about)
+    return a
+
+
+def build_menus(window, a: Actions) -> None:
+    bar = window.menuBar()
+    file = bar.addMenu("&File")
+    file.addActions([a["new"], a["open"]])
+    a.recent_menu = file.addMenu("Open &Recent")
+    a.recent_menu.aboutToShow.connect(window.fill_recent_menu)
+    file.addSeparator()
+    file.addAction(a["import"])
+    file.addSeparator()
+    file.addActions([a["settings"], a["close"], a["quit"]])
+    edit = bar.addMenu("&Edit")
+    edit.addActions([a["undo"], a["redo"]])
+    view = bar.addMenu("&View")
+    view.addActions([a["zoom_in"], a["zoom_out"], a["fit_page"], a["fit_width"]])
+    view.addSeparator()
+    a.docks_menu = view.addMenu("&Panels")
+    go = bar.addMenu("&Go")
+    go.addActions([a["prev"], a["next"], a["reviewed_next"], a["next_unreviewed"]])
+    detect = bar.addMenu("&Detect")
+    detect.addActions([a["detect_page"], a["detect_selected"], a["detect_document"]])
+    detect.addSeparator()
+    detect.addActions([a["detect_dialog"], a["cancel_job"]])
+    helpm = bar.addMenu("&Help")
+    helpm.addActions([a["shortcuts"], a["about"]])
+
+
+def build_toolbar(window, a: Actions) -> QToolBar:
+    tools = QToolBar("Tools", window)
+    tools.setObjectName("toolbar")
+    tools.setMovable(False)
+    tools.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    tools.addActions([a["open"], a["import"]])
+    tools.addSeparator()
+    tools.addActions([a["draw"]])
+    tools.addSeparator()
+    tools.addActions([a["zoom_out"], a["zoom_in"], a["fit_page"], a["fit_width"]])
+    tools.addSeparator()
+    tools.addAction(a["detect_dialog"])
+    window.addToolBar(Qt.ToolBarArea.TopToolBarArea, tools)
+    return tools

@@ -1,0 +1,251 @@
+"""Detection from the window: in the background, per page, cancellable, one undo step;
+corrected pages are asked about; detector errors are readable; settings and the key."""
+
+import json
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QMessageBox
+
+from engine import settings as user_settings
+from engine.pdf.importer import import_pdf
+from engine.samplegen import make_book, make_sample_pdf
+from engine.store import Project, documents, figures
+from remud_desktop.settings_dialog import SettingsDialog
+from tests.desktop.gui_helpers import StallMeter, finish_jobs, isolated, make_window, messages  # noqa: F401
+from tests.servers.openai_compat import OpenAICompatServer, chat_completion, closed_port_url
+
+
+@pytest.fixture(scope="module")
+def book_pdf(tmp_path_factory):
+    return make_book(tmp_path_factory.mktemp("book") / "book.pdf", pages=50)
+
+
+@pytest.fixture
+def window(qtbot, isolated, tmp_path, book_pdf):
+    with Project.create(tmp_path / "Book.remud") as p:
+        import_pdf(p, book_pdf.path)
+    w = make_window(qtbot, isolated)
+    assert w.open_project(tmp_path / "Book.remud")
+    w.detection.fill_text = False  # OCR of the scanned pages is tested once, below
+    yield w
+    finish_jobs(qtbot, w)
+
+
+def stored_pages(window):
+    return {f.page for f in figures.list_figures(window.session.project, 1)}
+
+
+def wait_run(qtbot, window, start, timeout=60000):
+    with qtbot.waitSignal(window.detection.run_finished, timeout=timeout) as blocker:
+        job = start()
+        assert job is not None
+    finish_jobs(qtbot, window)
+    return blocker.args[0]
+
+
+def test_detection_runs_in_the_background_while_keys_work(qtbot, window):
+    events = []  # ("result", page) and ("key", current page), in the order the GUI thread saw them
+    window.detection.page_detected.connect(lambda r: events.append(("result", r.page)))
+    window.canvas.setFocus()
+
+    def press() -> None:
+        if window.detection.running():
+            qtbot.keyClick(window.canvas, Qt.Key.Key_D)  # a real key event, to the focused canvas
+            events.append(("key", window.session.page))
+
+    keys = QTimer(interval=15)
+    keys.timeout.connect(press)
+    meter = StallMeter(5).start()
+    keys.start()
+    outcome = wait_run(qtbot, window, lambda: window.detect("document", "auto"))
+    keys.stop()
+    stall = meter.stop()
+    print(f"\nlongest event-loop stall during 50-page detection: {stall * 1000:.1f} ms over {meter.ticks} ticks")
+
+    results = [p for kind, p in events if kind == "result"]
+    assert results == list(range(50))  # one signal per page, in order
+    first, last = events.index(("result", 0)), events.index(("result", 49))
+    handled = [page for kind, page in events[first:last] if kind == "key"]
+    assert handled, "no key press was handled while the results were arriving"
+    assert handled[-1] > 0  # D moved the page while detection ran
+    assert len(outcome.applied) == 50 and stored_pages(window)
+    assert window.session.undo_stack.count() == 1  # the whole run is one undo step
+    assert not window.job_bar.isVisible()
+
+
+def test_run_is_one_undo_step(qtbot, window):
+    wait_run(qtbot, window, lambda: window.detection.detect(1, [0, 1, 2, 3, 4], "auto"))
+    detected = figures.list_figures(window.session.project, 1)
+    assert detected and {f.page for f in detected} <= {0, 1, 2, 3, 4}
+    assert window.session.undo_stack.count() == 1
+    window.actions_["undo"].trigger()
+    assert figures.list_figures(window.session.project, 1) == []
+    window.actions_["redo"].trigger()
+    assert {f.id for f in figures.list_figures(window.session.project, 1)} == {f.id for f in detected}
+
+
+def test_cancel_keeps_the_pages_done(qtbot, window):
+    # a remote detector that takes a while per page, as real endpoints do
+    answer = chat_completion('[{"bbox_2d": [10, 10, 200, 150], "label": "ultrasound image"}]')
+    answer.delay_s = 0.05
+    with OpenAICompatServer(default=answer) as server:
+        user_settings.set_detector_params("qwen-vl", {"base_url": server.base_url, "model": "m", "max_pixels": 200_000})
+        window.detection.page_detected.connect(lambda r: r.page == 2 and window.job_bar.cancel())
+        outcome = wait_run(qtbot, window, lambda: window.detect("document", "qwen-vl"))
+    assert outcome.cancelled
+    assert 3 <= len(outcome.results) < 50
+    done = {r.page for r in outcome.applied}
+    assert stored_pages(window) == done  # what was stored stays stored
+    assert all(figures.list_figures(window.session.project, 1, p)[0].detector == "qwen-vl" for p in done)
+    assert "cancelled" in window.statusBar().currentMessage()
+    assert window.session.undo_stack.count() == 1
+
+
+@pytest.mark.parametrize("answer", [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes])
+def test_corrected_page_is_skipped_and_asked_about(qtbot, window, messages, answer):
+    s = window.session
+    wait_run(qtbot, window, lambda: window.detection.detect(1, [0, 1], "auto"))
+    page = min(stored_pages(window))
+    mine = figures.list_figures(s.project, 1, page)
+    s.delete([mine[0].id])  # a person corrects the page
+    assert documents.get_page(s.project, 1, page).corrected
+    messages.answer = answer
+    outcome = wait_run(qtbot, window, lambda: window.detection.detect(1, [0, 1], "auto"))
+    assert outcome.skipped_pages == [page]
+    [question] = messages.texts("question")
+    assert "1 corrected page was left alone" in question and "replace your edits" in question
+    if answer == QMessageBox.StandardButton.Yes:
+        qtbot.waitUntil(lambda: len(figures.list_figures(s.project, 1, page)) == len(mine), timeout=30000)
+        finish_jobs(qtbot, window)
+        assert not documents.get_page(s.project, 1, page).corrected  # re-detected with force
+    else:
+        assert len(figures.list_figures(s.project, 1, page)) == len(mine) - 1  # the edit stays
+        assert window.detection.job is None
+
+
+def test_detector_error_is_readable_and_the_window_stays_usable(qtbot, window, messages):
+    user_settings.set_detector_params("qwen-vl", {"base_url": closed_port_url(), "model": "m", "max_retries": 0})
+    outcome = wait_run(qtbot, window, lambda: window.detection.detect(1, [0, 1, 2], "qwen-vl"))
+    assert outcome.error and not outcome.applied
+    [warning] = messages.texts("warning")
+    assert "Could not connect" in warning and "\n" not in outcome.error and "Traceback" not in warning
+    assert window.session.undo_stack.count() == 0
+    window.canvas.setFocus()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_D)
+    assert window.session.page == 1  # still usable
+    wait_run(qtbot, window, lambda: window.detection.detect(1, [1], "auto"))
+    assert window.session.undo_stack.count() == 1
+
+
+def test_captions_are_read_after_detection(qtbot, isolated, tmp_path):
+    pdf = make_sample_pdf(tmp_path / "atlas.pdf")
+    with Project.create(tmp_path / "A.remud") as p:
+        import_pdf(p, pdf.path)
+    window = make_window(qtbot, isolated)
+    window.open_project(tmp_path / "A.remud")
+    wait_run(qtbot, window, lambda: window.detection.detect(1, [0], "auto"), timeout=120000)
+    figs = figures.list_figures(window.session.project, 1, 0)
+    assert figs and any(f.text.caption for f in figs)
+
+
+# -- settings -------------------------------------------------------------------------------
+class MemoryKeyring(KeyringBackend):
+    priority = 1
+
+    def __init__(self):
+        super().__init__()
+        self.store = {}
+
+    def get_password(self, service, username):
+        return self.store.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.store[(service, username)] = password
+
+    def delete_password(self, service, username):
+        self.store.pop((service, username), None)
+
+
+@pytest.fixture
+def memory_keyring():
+    previous = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    yield ring
+    keyring.set_keyring(previous)
+
+
+def test_settings_store_the_key_in_the_keyring_only(qtbot, isolated, memory_keyring, tmp_path):
+    secret = "sk-test-0123456789abcdef"
+    dialog = SettingsDialog()
+    qtbot.addWidget(dialog)
+    dialog.base_url.setText("http://127.0.0.1:9/v1")
+    dialog.model.setText("Qwen/Qwen2.5-VL-3B-Instruct")
+    dialog.max_pixels.setValue(1_003_520)
+    qtbot.keyClicks(dialog.key, secret)
+    dialog.accept()
+    assert memory_keyring.store[("ReMUD Desktop", "qwen-vl")] == secret
+    path = user_settings.settings_path()
+    raw = path.read_bytes()
+    assert secret.encode() not in raw and b"sk-test" not in raw
+    assert json.loads(raw)["detectors"]["qwen-vl"]["model"] == "Qwen/Qwen2.5-VL-3B-Instruct"
+    for f in tmp_path.rglob("*"):  # not in QSettings or anywhere else either
+        assert not f.is_file() or secret.encode() not in f.read_bytes()
+
+    from engine.detect import registry
+
+    detector = registry.create("qwen-vl")  # the CLI and the app build it with the saved settings
+    assert detector.max_pixels == 1_003_520 and detector._api_key == secret
+
+    again = SettingsDialog()
+    qtbot.addWidget(again)
+    assert again.model.text() == "Qwen/Qwen2.5-VL-3B-Instruct" and again.key.text() == ""
+    assert "saved in the system keyring" in again.key.placeholderText()
+    with pytest.raises(user_settings.SettingsError):
+        user_settings.set_detector_params("qwen-vl", {"api_key": secret})
+
+
+def test_test_connection_reports_readably(qtbot, isolated, memory_keyring):
+    with OpenAICompatServer(api_key="sk-right", models=("qwen-test",)) as server:
+        dialog = SettingsDialog()
+        qtbot.addWidget(dialog)
+        dialog.base_url.setText(server.base_url)
+        dialog.model.setText("qwen-test")
+        dialog.key.setText("sk-wrong")
+        dialog.test_connection()
+        qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=20000)
+        assert "rejected the API key" in dialog.test_result.text() and "sk-wrong" not in dialog.test_result.text()
+        dialog.key.setText("sk-right")
+        dialog.test_connection()
+        qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=20000)
+        assert "“qwen-test” is available" in dialog.test_result.text()
+    dialog.base_url.setText(closed_port_url())
+    dialog.test_connection()
+    qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=20000)
+    assert "Could not connect" in dialog.test_result.text()
+
+
+def test_detect_dialog_runs_on_the_selected_thumbnails(qtbot, window, monkeypatch):
+    from PySide6.QtCore import QItemSelectionModel
+
+    from remud_desktop.detection_panel import DetectDialog
+
+    view = window.library.thumbnails
+    flags = QItemSelectionModel.SelectionFlag
+    for row in (5, 6, 7):  # as a shift-click would: the current page's thumbnail is no longer selected
+        view.selectionModel().select(view.thumbs.index(row), flags.ClearAndSelect if row == 5 else flags.Select)
+    chosen = {}
+
+    def run(dialog):
+        chosen["scope"] = dialog.request().scope
+        dialog.detectors.setCurrentIndex(dialog.detectors.findData("embedded"))
+        return DetectDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(DetectDialog, "exec", run)
+    outcome = wait_run(qtbot, window, window.detect_dialog)
+    assert chosen["scope"] == "selected"  # offered first when thumbnails are selected
+    assert outcome.detector == "embedded" and [r.page for r in outcome.results] == [5, 6, 7]
+    assert window.settings.value("detector") == "embedded"  # remembered for the menu actions
