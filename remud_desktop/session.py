@@ -21,6 +21,7 @@ MIN_BOX_PT = 8.0  # the smallest box a person can make
 
 
 class Session(QObject):
+    about_to_close = Signal()  # the project is about to close: save what is pending now
     project_opened = Signal()  # a project was opened; also emitted with project None after close
     documents_changed = Signal()  # documents added or removed
     page_changed = Signal(int, int)  # (doc_id, page): the current page
@@ -51,6 +52,7 @@ class Session(QObject):
 
     def _set_project(self, project: Project | None) -> None:
         if self.project is not None:
+            self.about_to_close.emit()
             self.project.close()
         self.project = project
         self.undo_stack.clear()

@@ -63,6 +63,7 @@ class FigureInspector(QWidget):
         session.figures_changed.connect(self._figures_changed)
         session.rect_preview.connect(self._rect_preview)
         session.project_opened.connect(self._project_opened)
+        session.about_to_close.connect(self.flush_edits)  # typing still in its pause is saved
         self._selection_changed(list(session.selection))
 
     # -- layout -----------------------------------------------------------------------

@@ -257,3 +257,27 @@ def test_errors_are_shown_and_the_inspector_keeps_working(qtbot, session, inspec
     qtbot.waitUntil(lambda: "outside the page" in inspector.crop_view.message(), timeout=10000)
     session.set_rects({fig.id: Rect(80, 110, 200, 200)})
     qtbot.waitUntil(lambda: inspector.shown_crop() is not None, timeout=10000)
+
+
+def test_typing_still_in_its_pause_is_saved_when_the_project_closes(qtbot, tmp_path):
+    from engine.geometry import Rect
+    from engine.pdf.importer import import_pdf
+    from engine.store import Project, figures
+    from remud_desktop.inspector import FigureInspector
+    from remud_desktop.session import Session
+    from tests import pdf_factory
+
+    folder = tmp_path / "close.remud"
+    with Project.create(folder) as p:
+        import_pdf(p, pdf_factory.image_pdf(tmp_path / "a.pdf", [(72, 100, 312, 280)]))
+    session = Session()
+    session.open_project(folder)
+    session.go_to(1, 0)
+    session.create_figure(Rect(72, 100, 312, 280))
+    inspector = FigureInspector(session)
+    qtbot.addWidget(inspector)
+    editor = inspector.fields.editors["caption"]
+    editor.setPlainText("Typed just before closing")  # no pause: the debounce has not fired
+    session.close_project()
+    with Project.open(folder) as p:
+        assert figures.list_figures(p, 1, 0)[0].text.caption == "Typed just before closing"
