@@ -3,7 +3,10 @@ message boxes that record instead of blocking, and a keyring that lives in memor
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
 
 import pytest
 from PySide6.QtCore import QSettings
@@ -108,3 +111,17 @@ class StallMeter:
     def stop(self) -> float:
         self.timer.stop()
         return self.max_gap
+
+
+@contextmanager
+def open_session(folder: Path, doc_id: int = 1, page: int = 0) -> Iterator:
+    """A Session on a project folder, at a page; the project is closed afterwards."""
+    from remud_desktop.session import Session
+
+    session = Session()
+    session.open_project(folder)
+    session.go_to(doc_id, page)
+    try:
+        yield session
+    finally:
+        session.close_project()

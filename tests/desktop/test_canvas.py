@@ -16,7 +16,8 @@ from remud_desktop.canvas import PageCanvas, RenderCache, RenderTag
 from remud_desktop.canvas import edit_geometry as geo
 from remud_desktop.canvas.box_item import STATUS_COLORS, BoxItem
 from remud_desktop.canvas.render_cache import bucket_scale, render_bucket, zoom_bucket
-from remud_desktop.session import MIN_BOX_PT, Session
+from remud_desktop.session import MIN_BOX_PT
+from tests.desktop.gui_helpers import open_session
 from tests import pdf_factory
 
 K, B = Qt.Key, Qt.MouseButton
@@ -35,11 +36,8 @@ def folder(tmp_path):
 
 @pytest.fixture
 def session(qapp, folder):
-    s = Session()
-    s.open_project(folder)
-    s.go_to(1, 0)
-    yield s
-    s.close_project()
+    with open_session(folder, 1, 0) as s:
+        yield s
 
 
 @pytest.fixture

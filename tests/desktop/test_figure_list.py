@@ -14,7 +14,7 @@ from engine.samplegen import make_sample_pdf
 from engine.store import Project, figures
 from engine.store.models import FigureStatus, FigureText, NewFigure
 from remud_desktop.figure_list import CAPTION, PAGE, STATUS, SUBLABEL, FigureList
-from remud_desktop.session import Session
+from tests.desktop.gui_helpers import open_session
 from tests import pdf_factory
 
 
@@ -36,11 +36,8 @@ def session(qapp, tmp_path, atlas_pdf):
                       text=FigureText(caption=t.caption, section=t.section, sublabel=t.sublabel))
             for n, t in enumerate(reversed(atlas_pdf.truth))  # stored out of order on purpose
         ])
-    s = Session()
-    s.open_project(folder)
-    s.go_to(2, 0)
-    yield s
-    s.close_project()
+    with open_session(folder, 2, 0) as s:
+        yield s
 
 
 @pytest.fixture

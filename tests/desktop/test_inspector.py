@@ -18,7 +18,7 @@ from engine.store import Project, documents, figures
 from engine.store.models import FigureStatus, FigureText, NewFigure
 from remud_desktop.inspector import FigureInspector
 from remud_desktop.inspector.crop_render import crop_area
-from remud_desktop.session import Session
+from tests.desktop.gui_helpers import open_session
 from tests import pdf_factory
 
 IMAGES = [(72, 100, 312, 280), (330, 100, 540, 280)]  # 320 x 240 px images on page 1 of document 1
@@ -37,11 +37,8 @@ def session(qapp, tmp_path, atlas_pdf):
         figures.add_figures(p, [NewFigure(doc.id, 0, Rect(*r), detector="embedded", score=0.9) for r in IMAGES])
         atlas = import_pdf(p, atlas_pdf.path).document
         figures.add_figures(p, [NewFigure(atlas.id, t.page, t.rect, detector="scanned") for t in atlas_pdf.truth])
-    s = Session()
-    s.open_project(folder)
-    s.go_to(1, 0)
-    yield s
-    s.close_project()
+    with open_session(folder, 1, 0) as s:
+        yield s
 
 
 @pytest.fixture

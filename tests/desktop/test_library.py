@@ -1,7 +1,6 @@
 """The library dock: documents with counts, import (dialog, drag-and-drop, passwords, bad
 files), removing documents, and page thumbnails."""
 
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
@@ -9,7 +8,6 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent, QPixmap
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from engine.geometry import Rect
-from engine.pdf.importer import import_pdf
 from engine.store import Project, documents
 from remud_desktop.import_job import ImportController
 from remud_desktop.job_bar import JobRunner

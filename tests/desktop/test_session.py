@@ -7,7 +7,7 @@ from engine.geometry import Rect
 from engine.pdf.importer import import_pdf
 from engine.store import Project, documents, figures
 from engine.store.models import FigureStatus, FigureText
-from remud_desktop.session import Session
+from tests.desktop.gui_helpers import open_session
 from tests import pdf_factory
 
 
@@ -18,11 +18,8 @@ def session(qapp, tmp_path):
         src = pdf_factory.image_pdf(tmp_path / "a.pdf", [(72, 100, 312, 280), (330, 100, 540, 280)])
         import_pdf(p, src)
         import_pdf(p, pdf_factory.text_pdf(tmp_path / "b.pdf", pages=3))
-    s = Session()
-    s.open_project(folder)
-    s.go_to(1, 0)
-    yield s
-    s.close_project()
+    with open_session(folder, 1, 0) as s:
+        yield s
 
 
 def stored(session, page=0, doc=1):

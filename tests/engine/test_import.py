@@ -156,7 +156,6 @@ def test_render_page_clip_and_native_image(project, tmp_path):
 @pytest.mark.parametrize("rotate", [90, 180, 270])
 def test_native_image_is_upright_on_rotated_pages(project, tmp_path, rotate):
     import numpy as np
-    from PIL import Image
 
     import pymupdf
 
