@@ -138,7 +138,7 @@ class RapidOcrEngine:
         for entry in result or []:
             quad, text, score = entry[0], str(entry[1]), float(entry[2])
             if len(entry) >= 5 and entry[3] and len(entry[3]) == len(entry[4]):
-                text = _respace(quad, entry[3], [str(w) for w in entry[4]]) or text
+                text = _respace(img, quad, entry[3], [str(w) for w in entry[4]]) or text
             text = fold_fullwidth(text).strip()
             if text:
                 out.append(([(float(x), float(y)) for x, y in quad], text, score))
@@ -148,23 +148,64 @@ class RapidOcrEngine:
         return page_ocr(self, page, dpi, clip)
 
 
-def _respace(quad, word_quads, words: list[str]) -> str:
-    """Rebuild a line's text from its character boxes, with a space wherever two Latin
-    characters are further apart than 0.28 line heights (the boxes are estimates)."""
+SPACE_GAP = 0.17  # an ink-free run this many line heights wide between two Latin letters is a space
+
+
+def _respace(img: np.ndarray, quad, char_quads, chars: list[str]) -> str:
+    """Put back the spaces the recogniser drops between Latin words.
+
+    The recogniser's character boxes are rough (CTC steps), so the gaps are measured in
+    the image itself: columns of the line with no ink that are wider than SPACE_GAP line
+    heights. A space goes between the two characters whose centres straddle such a gap,
+    when both are Latin. Vertical or tilted lines are left as read.
+    """
     xs, ys = [p[0] for p in quad], [p[1] for p in quad]
-    height, width = max(ys) - min(ys), max(xs) - min(xs)
-    if height <= 0 or height > 1.5 * width:
-        return ""  # vertical text: x gaps mean nothing
-    text, prev_x1 = "", None
-    for q, w in zip(word_quads, words):
-        x0, x1 = min(p[0] for p in q), max(p[0] for p in q)
-        if prev_x1 is not None and text and not text[-1].isspace() and w and not w[0].isspace():
-            latin = not is_cjk(text[-1]) and not is_cjk(w[0])
-            if latin and x0 - prev_x1 > 0.28 * height:
-                text += " "
-        text += w
-        prev_x1 = x1
+    x0, x1, y0, y1 = int(max(0, min(xs))), int(min(img.shape[1], max(xs))), int(max(0, min(ys))), int(min(img.shape[0], max(ys)))
+    height = y1 - y0
+    if height <= 2 or x1 - x0 < 2 * height or abs(quad[0][1] - quad[1][1]) > 0.25 * height:
+        return ""
+    gray = img[y0:y1, x0:x1].mean(axis=2) if img.ndim == 3 else img[y0:y1, x0:x1]
+    lo, hi = float(gray.min()), float(gray.max())
+    if hi - lo < 40:
+        return ""
+    ink = gray < (lo + hi) / 2 if gray.mean() > (lo + hi) / 2 else gray > (lo + hi) / 2  # dark on light, or light on dark
+    empty = ~ink.any(axis=0)
+    runs, start = [], None  # ink-free column runs inside the line: (start, end)
+    for x, e in enumerate(np.append(empty, False)):
+        if e and start is None:
+            start = x
+        elif not e and start is not None:
+            if start > 0:
+                runs.append((start, x))
+            start = None
+    if not runs:
+        return ""
+    typical = float(np.median([b - a for a, b in runs]))  # most gaps are between letters
+    wide = max(SPACE_GAP * height, 1.8 * typical)
+    gaps = [x0 + (a + b) / 2 for a, b in runs if b - a >= wide]
+    centres = [(min(p[0] for p in q) + max(p[0] for p in q)) / 2 for q in char_quads]
+    text = ""
+    for i, ch in enumerate(chars):
+        if i and text and ch and _may_split(text, "".join(chars[i:])) and any(centres[i - 1] < g < centres[i] for g in gaps):
+            text += " "
+        text += ch
     return text
+
+
+def _may_split(before: str, after: str) -> bool:
+    """Between two letters, after a clause mark, or between a word of 3+ letters and a
+    number ("Figure 3", "3-4 Sonograms"); never inside codes such as "C5-1"."""
+    prev, nxt = before[-1], after[0]
+    if prev.isspace() or nxt.isspace() or is_cjk(prev) or is_cjk(nxt):
+        return False
+    if prev.isalpha() and nxt.isalpha():
+        return True
+    if prev in ",;:" and nxt.isalnum():
+        return True
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    word_before = len(before) - len(before.rstrip(letters))
+    word_after = len(after) - len(after.lstrip(letters))
+    return (prev.isalpha() and nxt.isdigit() and word_before >= 3) or (prev.isdigit() and word_after >= 3)
 
 
 def _as_bgr(image: np.ndarray) -> np.ndarray:

@@ -74,3 +74,15 @@ def test_second_run_reads_no_page_again_and_keeps_user_text(atlas):
     fill_figure_text(project, doc.id, ocr=ocr)
     assert ocr.pages == before  # every OCR result came from the project's cache
     assert figures.get_figure(project, first.id).text.caption == "My own caption"
+
+
+def test_ocr_keeps_the_spaces_between_english_words(atlas):
+    project, doc, pdf, *_ = atlas
+    scanned = [t for t in pdf.truth if t.kind == "scanned"]
+    stored = figures.list_figures(project, doc.id)
+    for truth in scanned:
+        fig = max(stored, key=lambda f: f.rect.iou(truth.rect) if f.page == truth.page else 0)
+        english = truth.caption.split("/")[-1].strip()  # "Figure 3-4 Sonograms"
+        assert english in fig.text.caption, (fig.text.caption, english)
+    context = next(f.text.context for f in stored if f.page == scanned[0].page)
+    assert "show the right kidney" in context
