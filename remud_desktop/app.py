@@ -71,6 +71,9 @@ def open_sample(window, folder: Path | None = None, then=None):
 
 
 def main(argv: list[str] | None = None) -> int:
+    import multiprocessing
+
+    multiprocessing.freeze_support()  # detection runs in a spawned child; a frozen app must not relaunch itself
     args = parse_args(argv)
 
     from PySide6.QtCore import QTimer

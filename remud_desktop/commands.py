@@ -4,11 +4,13 @@ page changed, and brings that page into view when undone from elsewhere."""
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Sequence
 
 from PySide6.QtGui import QUndoCommand
 
+from engine.errors import NotFoundError
 from engine.geometry import Rect
 from engine.store import documents, figures
 from engine.store.models import Figure, FigureStatus, FigureText, NewFigure
@@ -17,7 +19,30 @@ MERGE_TEXT, MERGE_NUDGE = 1, 2
 TEXT_MERGE_SECONDS = 2.0
 
 
-class _Command(QUndoCommand):
+def _guarded(method):
+    """An undo/redo whose figure is gone (deleted outside this history) must not raise
+    inside Qt: the command is dropped from the history and the user is told."""
+
+    @functools.wraps(method)
+    def run(self, *args):
+        try:
+            return method(self, *args)
+        except NotFoundError as exc:
+            self.setObsolete(True)
+            self.session.message.emit(f"Could not {self.text().lower()}: {exc}")
+
+    return run
+
+
+class _Guarded(QUndoCommand):
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in ("redo", "undo"):
+            if name in cls.__dict__:
+                setattr(cls, name, _guarded(cls.__dict__[name]))
+
+
+class _Command(_Guarded):
     def __init__(self, session, text: str, doc_id: int, page: int) -> None:
         super().__init__(text)
         self.session, self.doc_id, self.page = session, doc_id, page
@@ -205,6 +230,7 @@ class SetReviewed(_Command):
         self.new = reviewed
 
     def redo(self) -> None:
+        self._show()
         documents.set_page_flags(self.project, self.doc_id, self.page, reviewed=self.new)
         self.session.pages_changed.emit(self.doc_id)
 
@@ -214,7 +240,7 @@ class SetReviewed(_Command):
         self.session.pages_changed.emit(self.doc_id)
 
 
-class DetectionRun(QUndoCommand):
+class DetectionRun(_Guarded):
     """Pages a background detection already stored; undo puts back what each replaced."""
 
     def __init__(self, session, results: Sequence, detector: str) -> None:

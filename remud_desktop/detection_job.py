@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from engine.detect.run import PageResult
 from engine.errors import CancelledError, RemudError
-from engine.store import Project, figures
+from engine.store import Project, documents, figures
 from remud_desktop.job_bar import JobRunner
 from remud_desktop.workers import Job, JobContext
 
@@ -183,7 +183,8 @@ class DetectionController(QObject):
         keep = []
         for r in outcome.applied:
             present = {f.id for f in figures.list_figures(project, r.doc_id, r.page)}
-            if set(r.figure_ids) <= present:
+            touched = documents.get_page(project, r.doc_id, r.page).corrected  # edited after the result came
+            if set(r.figure_ids) <= present and not touched:
                 keep.append(r)
         self.session.record_detection(keep, outcome.detector)
 

@@ -35,11 +35,13 @@ class MainWindow(QMainWindow):
         self.session = Session(self)
         self.runner = JobRunner(self)
         self.setWindowTitle("ReMUD Desktop")
-        self.resize(1440, 900)
+        self._size_to_screen()
         self.setAcceptDrops(True)
+        self._shortcuts = None
         self.setDockNestingEnabled(True)
 
         self.canvas = PageCanvas(self.session, self)
+        self.canvas.setMinimumWidth(320)  # restored dock sizes must never squeeze the page away
         self.setCentralWidget(self.canvas)
         self.library = LibraryPanel(self.session)
         self.figure_list = FigureList(self.session)
@@ -73,6 +75,7 @@ class MainWindow(QMainWindow):
         self.canvas.zoom_changed.connect(self.status.set_zoom)
         self.canvas.draw_mode_changed.connect(self.actions_["draw"].setChecked)
         self.canvas.render_failed.connect(lambda text: self.statusBar().showMessage(text, 10000))
+        self.session.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.library.import_requested.connect(self.import_dialog)
         for controller in (self.imports, self.detection):
             controller.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
@@ -82,6 +85,14 @@ class MainWindow(QMainWindow):
         self._project_changed()
         self.restoreGeometry(self.settings.value("window/geometry", b""))
         self.restoreState(self.settings.value("window/state", b""))
+
+    def _size_to_screen(self) -> None:
+        """1440x900 where it fits; otherwise most of the screen (laptops, 1366x768)."""
+        screen = self.screen().availableGeometry() if self.screen() else None
+        if screen is None or screen.width() < 400:
+            self.resize(1440, 900)
+            return
+        self.resize(min(1440, int(screen.width() * 0.92)), min(900, int(screen.height() * 0.9)))
 
     def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -257,13 +268,17 @@ class MainWindow(QMainWindow):
     def show_shortcuts(self) -> None:
         from remud_desktop.shortcuts import ShortcutsDialog
 
+        if self._shortcuts is not None:
+            self._shortcuts.deleteLater()
         self._shortcuts = ShortcutsDialog(self.actions_.all.values(), self)
         self._shortcuts.show()
 
     def show_settings(self) -> None:
         from remud_desktop.settings_dialog import SettingsDialog
 
-        SettingsDialog(self).exec()
+        dialog = SettingsDialog(self)
+        dialog.exec()
+        dialog.deleteLater()
 
     def show_about(self) -> None:
         QMessageBox.about(self, "About ReMUD Desktop",

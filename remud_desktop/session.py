@@ -30,6 +30,7 @@ class Session(QObject):
     pages_changed = Signal(int)  # doc_id: page flags (reviewed/corrected) or per-page counts changed
     selection_changed = Signal(list)  # selected figure ids on the current page
     rect_preview = Signal(int, object)  # (figure id, Rect) while a box is being dragged, before it is saved
+    message = Signal(str)  # something the user should read in the status bar
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)

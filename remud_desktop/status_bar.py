@@ -11,10 +11,9 @@ from remud_desktop.job_bar import JobBar, JobRunner
 
 def counts_text(project, doc_id: int) -> str:
     by = figures.count_by_status(project, doc_id)
-    pages = documents.list_pages(project, doc_id)
-    reviewed = sum(1 for p in pages if p.reviewed)
+    reviewed, total = documents.review_progress(project, doc_id)
     return (f"{by['proposed']} proposed · {by['accepted']} accepted · {by['rejected']} rejected"
-            f" · {reviewed}/{len(pages)} pages reviewed")
+            f" · {reviewed}/{total} pages reviewed")
 
 
 class StatusBar(QStatusBar):
@@ -30,6 +29,7 @@ class StatusBar(QStatusBar):
         self.counts = QLabel()
         self.counts.setObjectName("countsLabel")
         self.job_bar = JobBar(runner)
+        self._counted_doc: int | None = None
         self.addWidget(self.page)
         self.addWidget(self.counts)
         self.addPermanentWidget(self.job_bar)
@@ -38,9 +38,16 @@ class StatusBar(QStatusBar):
         self._recount.timeout.connect(self.refresh)
         session.project_opened.connect(self.refresh)
         session.documents_changed.connect(self.refresh)
-        session.page_changed.connect(lambda *_: self.refresh())
+        session.page_changed.connect(self._page_changed)
         session.pages_changed.connect(lambda _doc: self._recount.start())
         session.figures_changed.connect(lambda *_: self._recount.start())
+
+    def _page_changed(self, doc_id: int, page: int) -> None:
+        """Paging is hot: only the page label changes, unless the document did."""
+        if doc_id != self._counted_doc:
+            self.refresh()
+        else:
+            self.page.setText(f"page {page + 1} / {self.session.page_count()}")
 
     def set_zoom(self, factor: float) -> None:
         self.zoom.setText(f"{factor * 100:.0f}%")
@@ -60,3 +67,4 @@ class StatusBar(QStatusBar):
         self.page.setText(f"page {self.session.page + 1} / {doc.page_count}")
         self.page.setToolTip(doc.title)
         self.counts.setText(counts_text(project, doc_id))
+        self._counted_doc = doc_id

@@ -9,6 +9,7 @@ PageResult through a pipe; cancelling is an Event the child checks between pages
 from __future__ import annotations
 
 import multiprocessing
+import time
 import traceback
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
@@ -16,6 +17,7 @@ from typing import Any, Callable, Iterator, Sequence
 from engine.errors import CancelledError, DetectorError, RemudError
 
 POLL_S = 0.05
+CANCEL_GRACE_S = 2.0  # then the child is stopped: each stored page is its own transaction
 
 
 def _child(folder: str, doc_id: int, pages: Sequence[int] | None, detector: str, force: bool, fill_text: bool,
@@ -72,10 +74,15 @@ def detect_in_subprocess(
                        daemon=True, name="remud-detect")
     proc.start()
     sender.close()
+    cancelled_at = None
     try:
         while True:
-            if cancel():
+            if cancel() and cancelled_at is None:
                 stop.set()
+                cancelled_at = time.monotonic()
+            if cancelled_at is not None and time.monotonic() - cancelled_at > CANCEL_GRACE_S:
+                proc.terminate()  # a slow request (a remote model) would otherwise hold Cancel up
+                raise CancelledError("Detection cancelled; pages done so far are kept.")
             if not receiver.poll(POLL_S):
                 if not proc.is_alive() and not receiver.poll(0):
                     raise DetectorError(f"The detection process ended unexpectedly (exit code {proc.exitcode}).")
@@ -92,7 +99,7 @@ def detect_in_subprocess(
     finally:
         stop.set()
         receiver.close()
-        proc.join(10)
+        proc.join(CANCEL_GRACE_S)
         if proc.is_alive():
             proc.terminate()
             proc.join(5)

@@ -142,6 +142,12 @@ def set_page_flags(
         log_edit(db, "document", doc_id, "page_flags", after={"page": index, **changes})
 
 
+def review_progress(project: Project, doc_id: int) -> tuple[int, int]:
+    """(pages reviewed, pages) of a document."""
+    row = project.db.conn.execute("SELECT sum(reviewed), count(*) FROM pages WHERE doc_id = ?", [doc_id]).fetchone()
+    return int(row[0] or 0), int(row[1])
+
+
 def next_unreviewed_page(project: Project, doc_id: int, after: int = -1) -> int | None:
     row = project.db.execute(
         "SELECT idx FROM pages WHERE doc_id = ? AND reviewed = 0 AND idx > ? ORDER BY idx LIMIT 1", [doc_id, after]

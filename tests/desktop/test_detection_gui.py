@@ -249,3 +249,28 @@ def test_detect_dialog_runs_on_the_selected_thumbnails(qtbot, window, monkeypatc
     assert chosen["scope"] == "selected"  # offered first when thumbnails are selected
     assert outcome.detector == "embedded" and [r.page for r in outcome.results] == [5, 6, 7]
     assert window.settings.value("detector") == "embedded"  # remembered for the menu actions
+
+
+def test_an_edit_during_the_run_stays_out_of_its_undo_step(qtbot, window):
+    s = window.session
+    edited = []
+
+    def edit_first_result(result) -> None:
+        if not edited and result.figure_ids:  # the user fixes a box as soon as its page is in
+            fid = result.figure_ids[0]
+            s.go_to(result.doc_id, result.page)
+            rect = figures.get_figure(s.project, fid).rect
+            s.set_rects({fid: rect.moved(3, 3)})
+            edited.append((fid, result.page, rect.moved(3, 3)))
+
+    window.detection.page_detected.connect(edit_first_result)
+    wait_run(qtbot, window, lambda: window.detection.detect(1, list(range(8)), "auto"))
+    fid, page, moved = edited[0]
+    s.undo_stack.undo()  # the run, without the page the user edited
+    assert figures.get_figure(s.project, fid).rect == moved
+    s.undo_stack.undo()  # the user's move
+    assert figures.get_figure(s.project, fid).rect == moved.moved(-3, -3)
+    assert documents.get_page(s.project, 1, page).corrected
+    s.undo_stack.redo()
+    s.undo_stack.redo()
+    assert figures.get_figure(s.project, fid).rect == moved
