@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHeaderView, QTableWidg
 
 # Keys the page canvas handles itself (they act on the boxes under the mouse / selected).
 CANVAS_KEYS: tuple[tuple[str, str], ...] = (
-    ("W", "Draw a box: press, then drag on the page"),
+    ("W", "Draw a box: press, then drag on the page (hold Shift while releasing to draw another)"),
     ("Arrow keys", "Nudge the selected boxes (Shift: 10×)"),
     ("Del", "Delete the selected boxes"),
     ("Ctrl+D", "Duplicate the selected boxes"),

@@ -73,7 +73,7 @@ def build_actions(window) -> Actions:
     _action(window, a, "zoom_out", "Zoom &out", lambda: window.canvas.zoom_out(), [StdKey.ZoomOut])
     _action(window, a, "fit_page", "Fit &page", lambda: window.canvas.fit_page(), ["Ctrl+0"])
     _action(window, a, "fit_width", "Fit &width", lambda: window.canvas.fit_width(), ["Ctrl+9"])
-    _action(window, a, "draw", "&Draw box", window.set_draw_mode, (), "Draw a box: press W on the page, then drag (W)",
+    _action(window, a, "draw", "&Draw box", window.set_draw_mode, (), "Draw a box: press W on the page, then drag; hold Shift to draw several (W)",
             checkable=True)
     # Go
     _action(window, a, "prev", "&Previous page", lambda: s.step(-1), ["A"])

@@ -64,6 +64,7 @@ class CanvasEditor:
     def __init__(self, canvas: PageCanvas) -> None:
         self.canvas = canvas
         self.gesture: Gesture | None = None
+        self._keep_drawing = False  # Shift held when a box was drawn: stay in draw mode
 
     @property
     def session(self):
@@ -193,6 +194,7 @@ class CanvasEditor:
             return True
         self.gesture = None
         self._drop_band(g)
+        self._keep_drawing = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
         try:
             self._commit(g)
         finally:
@@ -207,6 +209,8 @@ class CanvasEditor:
             rect = to_rect(g.band.rect())
             if geo.big_enough(rect, MIN_BOX_PT):
                 self.session.create_figure(rect)
+                if not self._keep_drawing:  # one box per W, like other annotation tools; Shift keeps drawing
+                    self.canvas.set_draw_mode(False)
         elif g.kind in ("move", "resize"):
             changes = {i.fid: i.box() for i in g.items if i.box() != g.originals[i.fid]}
             if changes:

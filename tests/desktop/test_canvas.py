@@ -101,14 +101,19 @@ def test_draw_a_box_in_draw_mode(qtbot, canvas, session):
     [fig] = stored(session)
     assert near(fig.rect, Rect(100, 400, 300, 550)) and fig.detector == "manual"
     assert session.selection == [fig.id] and canvas.box_item(fig.id).box_selected
+    assert not canvas.draw_mode and modes == [True, False]  # one box per W
+    qtbot.keyClick(canvas, K.Key_W)
+    drag(qtbot, canvas, (100, 600), (300, 700), modifier=Qt.KeyboardModifier.ShiftModifier)
+    assert canvas.draw_mode and len(stored(session)) == 2  # Shift keeps drawing
     drag(qtbot, canvas, (400, 600), (400 + MIN_BOX_PT / 2, 700))  # too thin: nothing is made
-    assert len(stored(session)) == 1
+    assert len(stored(session)) == 2
+    session.undo_stack.undo()
     session.undo_stack.undo()
     assert stored(session) == [] and canvas.box_items() == []
     session.undo_stack.redo()
     assert [f.id for f in stored(session)] == [fig.id] and canvas.box_item(fig.id) is not None
     qtbot.keyClick(canvas, K.Key_Escape)
-    assert not canvas.draw_mode and modes == [True, False]
+    assert not canvas.draw_mode and modes == [True, False, True, False]
 
 
 def test_escape_cancels_a_draw_drag(qtbot, canvas, session):
