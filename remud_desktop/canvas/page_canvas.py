@@ -236,8 +236,26 @@ class PageCanvas(QGraphicsView):
                 page = to_qrect(self.page_rect)
                 painter.fillRect(page.translated(3 / self._zoom, 3 / self._zoom), QColor(0, 0, 0, 90))
                 painter.fillRect(page, QColor("#ffffff"))
+            else:
+                self._draw_hint(painter)
         except Exception:  # noqa: BLE001 - a paint never raises
             traceback.print_exc()
+
+    def _draw_hint(self, painter: QPainter) -> None:
+        """No page to show: say what to do, centred in the view."""
+        if self.session.project is None:
+            text = "No project open.\nFile → Open project… or New project…"
+        else:
+            text = "No document yet.\nImport PDFs (File → Import PDFs…) or drop PDFs or folders here."
+        painter.save()
+        painter.resetTransform()
+        painter.setPen(QColor("#c8ccd0"))
+        font = painter.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        painter.setFont(font)
+        flags = int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap)
+        painter.drawText(self.viewport().rect().adjusted(32, 0, -32, 0), flags, text)
+        painter.restore()
 
     # -- boxes ----------------------------------------------------------------------------
     def _on_figures_changed(self, doc_id: int, page: int) -> None:
