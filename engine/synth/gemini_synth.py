@@ -1,0 +1,277 @@
+"""The `gemini` synthesizer: generateContent through the official google-genai SDK.
+
+Images go as inline bytes; the answer is requested as JSON with a response_schema. SDK
+retries are off by default (the job runner owns retries, backoff and Retry-After).
+
+Gemini answers HTTP 429 RESOURCE_EXHAUSTED both for per-minute rate limits and for a
+used-up quota. A QuotaFailure whose quota id is per day, or a quota/billing message with
+no hint of when to retry, is a SynthQuotaError (stop the job); anything else is a
+SynthRateLimitError with retry_after from Retry-After or the RetryInfo retryDelay.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from engine.secrets import get_secret
+from engine.synth.base import (
+    Pricing,
+    SynthAuthError,
+    SynthConfigError,
+    SynthError,
+    SynthInput,
+    SynthOutputError,
+    SynthQuotaError,
+    SynthRateLimitError,
+    SynthRequestError,
+    SynthResult,
+    SynthServerError,
+    image_mime,
+    load_pricing,
+    parse_retry_after,
+    redact,
+    short,
+)
+from engine.synth.parse import gemini_schema, parse_records
+from engine.synth.prompts import Prompt, build_prompt
+
+NAME = "gemini"
+WHERE = "the Gemini API"
+_DELAY = re.compile(r"^\s*([0-9.]+)\s*s\s*$")
+
+
+def _transport_errors() -> tuple[tuple[type, ...], tuple[type, ...]]:
+    """(timeout classes, connection classes) of the HTTP libraries google-genai may use."""
+    timeouts: list[type] = []
+    connects: list[type] = []
+    for module_name in ("httpx2", "httpx"):
+        try:
+            module = __import__(module_name)
+        except ImportError:
+            continue
+        timeouts.append(module.TimeoutException)
+        connects.append(module.TransportError)
+    return tuple(timeouts), tuple(connects)
+
+
+def _details(exc: Any) -> list[dict]:
+    body = getattr(exc, "details", None)
+    if isinstance(body, dict):
+        body = body.get("error", body)
+        items = body.get("details") if isinstance(body, dict) else None
+        return [d for d in items or [] if isinstance(d, dict)]
+    return []
+
+
+def _retry_delay(details: list[dict]) -> float | None:
+    for d in details:
+        if str(d.get("@type", "")).endswith("RetryInfo"):
+            m = _DELAY.match(str(d.get("retryDelay", "")))
+            if m:
+                return float(m.group(1))
+    return None
+
+
+def _quota_ids(details: list[dict]) -> list[str]:
+    return [
+        str(v.get("quotaId", ""))
+        for d in details
+        if str(d.get("@type", "")).endswith("QuotaFailure")
+        for v in d.get("violations", []) or []
+        if isinstance(v, dict)
+    ]
+
+
+def synth_error(exc: Exception, *, model: str, api_key: str | None, timeout: float) -> SynthError:
+    """A typed, one-sentence, key-free error for an exception from google-genai."""
+    from google.genai import errors as genai_errors
+
+    timeouts, connects = _transport_errors()
+    if timeouts and isinstance(exc, timeouts):
+        return SynthServerError(f"{WHERE.capitalize()} did not answer within {timeout:g} seconds.")
+    if connects and isinstance(exc, connects):
+        return SynthServerError(f"Could not connect to {WHERE}; check the network and the base URL.")
+    if not isinstance(exc, genai_errors.APIError):
+        return SynthError(f"{WHERE.capitalize()} sent an answer that could not be read ({type(exc).__name__}).")
+    code = int(exc.code or 0)
+    status = str(exc.status or "")
+    message = str(exc.message or "")
+    detail = short(redact(message, api_key))
+    suffix = f": {detail}" if detail else ""
+    details = _details(exc)
+    reasons = {str(d.get("reason", "")) for d in details}
+    if code in (401, 403) or status in ("UNAUTHENTICATED", "PERMISSION_DENIED") or "API_KEY_INVALID" in reasons or (
+        code == 400 and "api key not valid" in message.lower()
+    ):
+        return SynthAuthError(f"{WHERE.capitalize()} rejected the API key (HTTP {code}); check the key in the settings.")
+    if code == 429 or status == "RESOURCE_EXHAUSTED":
+        headers = getattr(getattr(exc, "response", None), "headers", None)
+        retry_after = parse_retry_after(dict(headers) if headers else None)
+        if retry_after is None:
+            retry_after = _retry_delay(details)
+        daily = any("PerDay" in q for q in _quota_ids(details))
+        billing = any(w in message.lower() for w in ("quota", "billing"))
+        if daily or (billing and retry_after is None):
+            return SynthQuotaError(f"The Gemini quota of this key is used up (HTTP {code}){suffix}.")
+        wait = f"; retry after {retry_after:g} s" if retry_after is not None else ""
+        return SynthRateLimitError(f"{WHERE.capitalize()} is rate limiting requests (HTTP 429){wait}.", retry_after)
+    if code == 404:
+        return SynthRequestError(f"{WHERE.capitalize()} has no model named '{model}' (HTTP 404){suffix}.")
+    if code >= 500 or code == 408:
+        return SynthServerError(f"{WHERE.capitalize()} failed with a server error (HTTP {code}){suffix}.")
+    return SynthRequestError(f"{WHERE.capitalize()} refused the request (HTTP {code}){suffix}.")
+
+
+class GeminiSynthesizer:
+    name = NAME
+
+    def __init__(
+        self,
+        model: str,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        *,
+        temperature: float = 0.7,
+        max_tokens: int = 8192,
+        timeout: float = 120.0,
+        max_retries: int = 0,
+        prompt_dirs: Sequence[str | Path] = (),
+        pricing: Pricing | None = None,
+        name: str | None = None,
+    ) -> None:
+        """The key is `api_key`, else the keyring entry "gemini", else GEMINI_API_KEY,
+        else GOOGLE_API_KEY. `base_url` replaces Google's endpoint (tests, proxies)."""
+        if not model:
+            raise SynthConfigError("The Gemini synthesizer needs a model name.")
+        try:
+            self.temperature = float(temperature)
+            self.max_tokens = int(max_tokens)
+            self.timeout = float(timeout)
+            self.max_retries = int(max_retries)
+        except (TypeError, ValueError):
+            raise SynthConfigError("The Gemini synthesizer's temperature, max_tokens, timeout and max_retries must be numbers.") from None
+        if self.max_tokens <= 0 or self.timeout <= 0 or self.max_retries < 0:
+            raise SynthConfigError("The Gemini synthesizer's max_tokens and timeout must be positive, max_retries not negative.")
+        self.model = str(model)
+        if name:
+            self.name = str(name)
+        self.base_url = base_url or None
+        self._api_key = api_key or get_secret(NAME, "GEMINI_API_KEY", "GOOGLE_API_KEY")
+        self.prompt_dirs = tuple(prompt_dirs)
+        self._pricing = pricing
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:  # never show the key
+        return f"GeminiSynthesizer(model={self.model!r})"
+
+    @property
+    def client(self) -> Any:
+        with self._lock:
+            if self._client is None:
+                if not self._api_key:
+                    raise SynthAuthError(
+                        "No Gemini API key: store one in Settings (keyring entry 'gemini') or set GEMINI_API_KEY."
+                    )
+                from google import genai
+                from google.genai import types
+
+                retry = types.HttpRetryOptions(attempts=self.max_retries + 1) if self.max_retries else None
+                options = types.HttpOptions(
+                    base_url=self.base_url, timeout=max(int(self.timeout * 1000), 1), retry_options=retry
+                )
+                self._client = genai.Client(api_key=self._api_key, vertexai=False, http_options=options)
+            return self._client
+
+    @property
+    def pricing(self) -> Pricing:
+        if self._pricing is None:
+            self._pricing = load_pricing()
+        return self._pricing
+
+    def close(self) -> None:
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+    def _error(self, exc: Exception) -> SynthError:
+        return synth_error(exc, model=self.model, api_key=self._api_key, timeout=self.timeout)
+
+    def request(self, prompt: Prompt) -> dict[str, Any]:
+        """The keyword arguments of models.generate_content for this prompt."""
+        from google.genai import types
+
+        parts = [types.Part.from_bytes(data=img, mime_type=image_mime(img)) for img in prompt.images]
+        parts.append(types.Part.from_text(text=prompt.text))
+        config = types.GenerateContentConfig(
+            temperature=self.temperature,
+            max_output_tokens=self.max_tokens,
+            response_mime_type="application/json",
+            response_schema=gemini_schema(prompt.template, prompt.reasoning),
+        )
+        return {"model": self.model, "contents": [types.Content(role="user", parts=parts)], "config": config}
+
+    def synthesize(self, inp: SynthInput) -> SynthResult:
+        prompt = build_prompt(inp, self.prompt_dirs)
+        request = self.request(prompt)
+        try:
+            response = self.client.models.generate_content(**request)
+        except SynthError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the SDK raises its own errors and its HTTP library's
+            raise self._error(exc) from None
+        usage = getattr(response, "usage_metadata", None)
+        tokens_in = int(getattr(usage, "prompt_token_count", 0) or 0)
+        tokens_out = int(getattr(usage, "candidates_token_count", 0) or 0) + int(
+            getattr(usage, "thoughts_token_count", 0) or 0
+        )
+        cost = self.pricing.cost(self.model, tokens_in, tokens_out)
+        raw, finish = self._answer(response)
+        try:
+            if not raw and finish not in ("", "STOP", "MAX_TOKENS"):
+                raise SynthOutputError(f"Gemini gave no answer (finish reason {finish}).", raw)
+            records, dropped = parse_records(
+                raw,
+                template=prompt.template,
+                reasoning=prompt.reasoning,
+                inp=inp,
+                synthesizer=self.name,
+                model=self.model,
+                prompt_version=prompt.prompt_version,
+                truncated=finish == "MAX_TOKENS",
+            )
+        except SynthOutputError as exc:
+            raise exc.with_usage(tokens_in, tokens_out, cost) from None
+        return SynthResult(records, tokens_in, tokens_out, cost, raw, dropped, structured=True)
+
+    @staticmethod
+    def _answer(response: Any) -> tuple[str, str]:
+        """(the answer's text without thought parts, the finish reason name)."""
+        feedback = getattr(response, "prompt_feedback", None)
+        blocked = getattr(feedback, "block_reason", None)
+        candidates = getattr(response, "candidates", None) or []
+        if not candidates:
+            reason = getattr(blocked, "name", None) or str(blocked or "no candidates")
+            raise SynthOutputError(f"Gemini gave no answer ({reason}).", "")
+        candidate = candidates[0]
+        finish = getattr(candidate, "finish_reason", None)
+        finish_name = str(getattr(finish, "name", None) or finish or "")
+        parts = getattr(getattr(candidate, "content", None), "parts", None) or []
+        text = "".join(p.text for p in parts if isinstance(getattr(p, "text", None), str) and not getattr(p, "thought", False))
+        return text, finish_name
+
+    def test_connection(self) -> str:
+        try:
+            info = self.client.models.get(model=self.model)
+        except SynthError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - as in synthesize()
+            raise self._error(exc) from None
+        limit = getattr(info, "output_token_limit", None)
+        extra = f" (up to {limit} output tokens)" if limit else ""
+        return f"Connected to {WHERE}; the model '{self.model}' is available{extra}."

@@ -1,0 +1,274 @@
+"""The `openai` synthesizer: chat completions through the official openai SDK.
+
+Works with OpenAI itself and any OpenAI-compatible server (Azure-style gateways, vLLM,
+llama.cpp server, Ollama, DashScope). Images go as data URIs. The answer is requested
+with a JSON schema (response_format json_schema); a server that refuses that with HTTP
+400/422 is asked again without it, and remembered, and the answer is parsed leniently.
+
+SDK retries default to 0: the job runner owns retries, backoff and Retry-After.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import openai
+
+from engine.detect.qwen_vl import safe_url
+from engine.secrets import get_secret
+from engine.synth.base import (
+    Pricing,
+    SynthAuthError,
+    SynthConfigError,
+    SynthError,
+    SynthInput,
+    SynthOutputError,
+    SynthQuotaError,
+    SynthRateLimitError,
+    SynthRequestError,
+    SynthResult,
+    SynthServerError,
+    image_mime,
+    load_pricing,
+    parse_retry_after,
+    redact,
+    short,
+)
+from engine.synth.parse import json_schema, parse_records
+from engine.synth.prompts import Prompt, build_prompt
+
+NAME = "openai"
+_QUOTA_CODES = ("insufficient_quota", "billing_hard_limit_reached", "billing_not_active")
+
+
+def _body_error(body: Any) -> dict:
+    if isinstance(body, dict):
+        err = body.get("error", body)
+        return err if isinstance(err, dict) else {"message": str(err)}
+    return {"message": str(body or "")}
+
+
+def synth_error(exc: Exception, *, base_url: str, model: str, api_key: str | None, timeout: float) -> SynthError:
+    """A typed, one-sentence, key-free error for an exception from the openai SDK."""
+    where = safe_url(base_url)
+    if isinstance(exc, openai.APITimeoutError):
+        return SynthServerError(f"The model endpoint at {where} did not answer within {timeout:g} seconds.")
+    if isinstance(exc, openai.APIConnectionError):
+        return SynthServerError(
+            f"Could not connect to the model endpoint at {where}; check the network, that the server runs and the base URL."
+        )
+    if not isinstance(exc, openai.APIStatusError):
+        return SynthError(f"The model endpoint at {where} sent an answer that could not be read ({type(exc).__name__}).")
+    err = _body_error(exc.body)
+    code = str(err.get("code") or err.get("type") or "")
+    detail = short(redact(str(err.get("message") or ""), api_key))
+    suffix = f": {detail}" if detail else ""
+    status = exc.status_code
+    if code in _QUOTA_CODES:
+        return SynthQuotaError(f"The account at {where} has no quota or credit left (HTTP {status}){suffix}.")
+    if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
+        return SynthAuthError(f"The model endpoint at {where} rejected the API key (HTTP {status}); check the key in the settings.")
+    if isinstance(exc, openai.RateLimitError):
+        retry_after = parse_retry_after(dict(exc.response.headers)) if exc.response is not None else None
+        wait = f"; retry after {retry_after:g} s" if retry_after is not None else ""
+        return SynthRateLimitError(f"The model endpoint at {where} is rate limiting requests (HTTP 429){wait}.", retry_after)
+    if isinstance(exc, openai.NotFoundError):
+        return SynthRequestError(f"The endpoint at {where} has no model named '{model}' (HTTP 404){suffix}.")
+    if status >= 500 or status in (408, 409):
+        return SynthServerError(f"The model endpoint at {where} failed with a server error (HTTP {status}){suffix}.")
+    return SynthRequestError(f"The model endpoint at {where} refused the request (HTTP {status}){suffix}.")
+
+
+class OpenAISynthesizer:
+    name = NAME
+
+    def __init__(
+        self,
+        model: str,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        *,
+        temperature: float = 0.7,
+        max_tokens: int = 4096,
+        timeout: float = 120.0,
+        max_retries: int = 0,
+        structured: bool = True,
+        max_tokens_param: str = "max_tokens",
+        prompt_dirs: Sequence[str | Path] = (),
+        pricing: Pricing | None = None,
+        extra_body: dict | None = None,
+        name: str | None = None,
+    ) -> None:
+        """The key is `api_key`, else the keyring entry "openai", else OPENAI_API_KEY;
+        with none and a custom base URL, "EMPTY" (what local servers expect). The base
+        URL is `base_url`, else OPENAI_BASE_URL, else the SDK's default.
+        `max_tokens_param` is "max_completion_tokens" for models that refuse max_tokens."""
+        if not model:
+            raise SynthConfigError("The OpenAI synthesizer needs a model name.")
+        if max_tokens_param not in ("max_tokens", "max_completion_tokens"):
+            raise SynthConfigError("max_tokens_param must be max_tokens or max_completion_tokens.")
+        try:
+            self.temperature = float(temperature)
+            self.max_tokens = int(max_tokens)
+            self.timeout = float(timeout)
+            self.max_retries = int(max_retries)
+        except (TypeError, ValueError):
+            raise SynthConfigError("The OpenAI synthesizer's temperature, max_tokens, timeout and max_retries must be numbers.") from None
+        if self.max_tokens <= 0 or self.timeout <= 0 or self.max_retries < 0:
+            raise SynthConfigError("The OpenAI synthesizer's max_tokens and timeout must be positive, max_retries not negative.")
+        self.model = str(model)
+        if name:
+            self.name = str(name)
+        self._base_url = base_url or None
+        self._api_key = api_key or get_secret(NAME, "OPENAI_API_KEY")
+        self.structured = bool(structured)
+        self.max_tokens_param = max_tokens_param
+        self.prompt_dirs = tuple(prompt_dirs)
+        self._pricing = pricing
+        self.extra_body = dict(extra_body or {})
+        self._client: openai.OpenAI | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:  # never show the key
+        return f"OpenAISynthesizer(model={self.model!r}, base_url={safe_url(self.base_url)!r})"
+
+    @property
+    def client(self) -> openai.OpenAI:
+        with self._lock:
+            if self._client is None:
+                key = self._api_key
+                if not key:
+                    if not self._base_url:
+                        raise SynthAuthError(
+                            "No OpenAI API key: store one in Settings (keyring entry 'openai') or set OPENAI_API_KEY."
+                        )
+                    key = "EMPTY"  # local OpenAI-compatible servers accept any key
+                self._client = openai.OpenAI(
+                    api_key=key, base_url=self._base_url, timeout=self.timeout, max_retries=self.max_retries
+                )
+            return self._client
+
+    @property
+    def base_url(self) -> str:
+        return str(self._client.base_url) if self._client is not None else (self._base_url or "the OpenAI API")
+
+    @property
+    def pricing(self) -> Pricing:
+        if self._pricing is None:
+            self._pricing = load_pricing()
+        return self._pricing
+
+    def close(self) -> None:
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+    def _error(self, exc: Exception) -> SynthError:
+        return synth_error(exc, base_url=self.base_url, model=self.model, api_key=self._api_key, timeout=self.timeout)
+
+    # ------------------------------------------------------------------ requests
+
+    def messages(self, prompt: Prompt) -> list[dict]:
+        content: list[dict] = [
+            {"type": "image_url", "image_url": {"url": f"data:{image_mime(img)};base64,{base64.b64encode(img).decode('ascii')}"}}
+            for img in prompt.images
+        ]
+        content.append({"type": "text", "text": prompt.text})
+        return [{"role": "user", "content": content}]
+
+    def request(self, prompt: Prompt, *, structured: bool) -> dict[str, Any]:
+        """The keyword arguments of chat.completions.create for this prompt."""
+        kwargs: dict[str, Any] = {
+            "model": self.model,
+            "messages": self.messages(prompt),
+            "temperature": self.temperature,
+            self.max_tokens_param: self.max_tokens,
+        }
+        if structured:
+            kwargs["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {
+                    "name": f"remud_{prompt.template}",
+                    "schema": json_schema(prompt.template, prompt.reasoning),
+                    "strict": True,
+                },
+            }
+        if self.extra_body:
+            kwargs["extra_body"] = self.extra_body
+        return kwargs
+
+    def _create(self, prompt: Prompt) -> tuple[Any, bool]:
+        structured = self.structured
+        try:
+            return self.client.chat.completions.create(**self.request(prompt, structured=structured)), structured
+        except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
+            if not structured:
+                raise self._error(exc) from None
+        except openai.OpenAIError as exc:
+            raise self._error(exc) from None
+        # The server refused response_format: ask again without it, and remember.
+        try:
+            response = self.client.chat.completions.create(**self.request(prompt, structured=False))
+        except openai.OpenAIError as exc:
+            raise self._error(exc) from None
+        self.structured = False
+        return response, False
+
+    def synthesize(self, inp: SynthInput) -> SynthResult:
+        prompt = build_prompt(inp, self.prompt_dirs)
+        response, structured = self._create(prompt)
+        where = safe_url(self.base_url)
+        try:
+            choice = response.choices[0]
+            content = choice.message.content
+            truncated = choice.finish_reason == "length"
+        except (AttributeError, TypeError, IndexError):
+            raise SynthOutputError(f"The endpoint at {where} did not answer like an OpenAI-compatible server.", "") from None
+        if content is not None and not isinstance(content, str):
+            raise SynthOutputError(f"The model endpoint at {where} answered with something other than text.", str(content))
+        raw = content or ""
+        usage = getattr(response, "usage", None)
+        tokens_in = int(getattr(usage, "prompt_tokens", 0) or 0)
+        tokens_out = int(getattr(usage, "completion_tokens", 0) or 0)
+        cost = self.pricing.cost(self.model, tokens_in, tokens_out)
+        try:
+            records, dropped = parse_records(
+                raw,
+                template=prompt.template,
+                reasoning=prompt.reasoning,
+                inp=inp,
+                synthesizer=self.name,
+                model=self.model,
+                prompt_version=prompt.prompt_version,
+                truncated=truncated,
+            )
+        except SynthOutputError as exc:
+            raise exc.with_usage(tokens_in, tokens_out, cost) from None
+        return SynthResult(
+            records=records,
+            tokens_in=tokens_in,
+            tokens_out=tokens_out,
+            cost=cost,
+            raw=raw,
+            dropped=dropped,
+            structured=structured,
+        )
+
+    def test_connection(self) -> str:
+        """A sentence saying whether the endpoint answers and knows the model."""
+        try:
+            models = [m.id for m in self.client.models.list()]
+        except openai.OpenAIError as exc:
+            raise self._error(exc) from None
+        where = safe_url(self.base_url)
+        if self.model in models:
+            return f"Connected to {where}; the model '{self.model}' is available."
+        if not models:
+            return f"Connected to {where}; it lists no models, so '{self.model}' could not be checked."
+        shown = ", ".join(models[:5]) + (" …" if len(models) > 5 else "")
+        return f"Connected to {where}, but it does not list the model '{self.model}' (it lists {shown})."
