@@ -295,6 +295,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--limit", type=_positive_int, default=50)
     add("info", cmd_info, "what a project holds")
     add("detectors", cmd_detectors, "list the available detectors", project=False)
+    from engine.cli_records import add_records_parser
+
+    add_records_parser(sub, common)
     return parser
 
 

@@ -123,3 +123,18 @@ def test_more_bad_input_is_one_line(capsys, tmp_path, sample_pdf):
     assert code == 1 and "has no setting foo" in err
     code, _, err = run(capsys, "figures", proj, "--export", afile / "sub")
     assert code == 1 and err.startswith("error: ") and err.count("\n") == 1
+
+
+def test_records_commands_are_wired(capsys, tmp_path):
+    from engine.store import Project, records
+    from engine.store.models import NewRecord, RecordKind
+
+    proj = tmp_path / "r.remud"
+    with Project.create(proj) as p:
+        rid = records.add_record(p, NewRecord(kind=RecordKind.QA, question="What is shown?", answer="A cyst.")).id
+    code, out, _ = run(capsys, "records", "accept", proj, rid, "--json")
+    assert code == 0
+    code, out, _ = run(capsys, "records", "list", proj, "--status", "accepted", "--json")
+    assert code == 0 and [r["id"] for r in json.loads(out)] == [rid]
+    code, _, err = run(capsys, "records", "show", proj, 999)
+    assert code == 1 and err.startswith("error: ")

@@ -1,0 +1,193 @@
+"""`remud records list|show|accept|reject|reset|check`: review records from the command line.
+
+Wired into engine.cli with `add_records_parser(subparsers, common)`. Output is for people
+by default, `--json` gives machine-readable output; errors are RemudError and reach the
+one-line error handler of engine.cli.main.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict
+from typing import Any
+
+from engine.errors import RemudError
+from engine.store.models import Record, RecordKind, RecordStatus
+from engine.store.project import Project
+
+
+def _emit(args, data: Any, text: str) -> None:
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    else:
+        print(text)
+
+
+def record_dict(rec: Record) -> dict:
+    data = asdict(rec)
+    data["kind"] = str(rec.kind)
+    data["status"] = str(rec.status)
+    data["options"] = list(rec.options)
+    data["flags"] = list(rec.flags)
+    return data
+
+
+def flag_matches(flags, wanted: str) -> bool:
+    """`wanted` is a whole flag ("near_duplicate:12") or a flag's name ("near_duplicate");
+    "any" matches records with any flag, "none" records with none."""
+    if wanted == "any":
+        return bool(flags)
+    if wanted == "none":
+        return not flags
+    return any(f == wanted or f.split(":", 1)[0] == wanted for f in flags)
+
+
+def select(project: Project, args) -> list[Record]:
+    from engine.store import records
+
+    recs = records.list_records(project, status=args.status)
+    if args.kind:
+        recs = [r for r in recs if r.kind == args.kind]
+    if args.language:
+        recs = [r for r in recs if r.language == args.language]
+    if args.doc is not None:
+        recs = [r for r in recs if r.doc_id == args.doc]
+    if args.figure is not None:
+        recs = [r for r in recs if r.figure_id == args.figure]
+    for wanted in args.flag or ():
+        recs = [r for r in recs if flag_matches(r.flags, wanted)]
+    if args.min_score is not None:
+        recs = [r for r in recs if r.score is not None and r.score >= args.min_score]
+    if args.max_score is not None:
+        recs = [r for r in recs if r.score is not None and r.score <= args.max_score]
+    return recs[: args.limit] if args.limit else recs
+
+
+def _line(rec: Record) -> str:
+    score = f"{rec.score:g}" if rec.score is not None else "-"
+    flags = f"  [{', '.join(rec.flags)}]" if rec.flags else ""
+    question = " ".join(rec.question.split())
+    question = question[:69] + "…" if len(question) > 70 else question
+    return f"#{rec.id:<6} {rec.kind:<4} {rec.language:<3} {rec.status:<9} {score:>3}  {question}{flags}"
+
+
+def cmd_list(args) -> int:
+    with Project.open(args.project) as p:
+        recs = select(p, args)
+    _emit(args, [record_dict(r) for r in recs], "\n".join(_line(r) for r in recs) or "No records.")
+    return 0
+
+
+def cmd_show(args) -> int:
+    from engine.store import records
+
+    with Project.open(args.project) as p:
+        rec = records.get_record(p, args.id)
+    letters = "ABCDE"
+    header = f"Record #{rec.id}  {rec.kind}{' (reasoning)' if rec.reasoning else ''}  {rec.language}  {rec.status}"
+    lines = [
+        header + (f"  score {rec.score:g}" if rec.score is not None else ""),
+        (f"Source    figure {rec.figure_id if rec.figure_id is not None else '-'}, document "
+         f"{rec.doc_id if rec.doc_id is not None else '-'}, page {rec.page + 1 if rec.page is not None else '-'}"),
+        f"Written   {rec.synthesizer or '-'} / {rec.model or '-'} / {rec.prompt_version or '-'}",
+        f"Flags     {', '.join(rec.flags) or 'none'}",
+        "",
+        f"Question: {rec.question}",
+    ]
+    lines += [f"  {letters[i]}. {o}" + ("  ✓" if letters[i] == rec.correct else "") for i, o in enumerate(rec.options[:5])]
+    if rec.thinking:
+        lines += ["", f"Thinking: {rec.thinking}"]
+    lines += ["", f"Answer: {rec.answer}"]
+    _emit(args, record_dict(rec), "\n".join(lines))
+    return 0
+
+
+def _set_status(args, status: RecordStatus) -> int:
+    from engine.store import records
+
+    with Project.open(args.project) as p:
+        for rid in args.ids:
+            records.get_record(p, rid)  # every id must exist before any is changed
+        changed = [rid for rid in args.ids if records.get_record(p, rid).status != status]
+        for rid in changed:
+            records.update_record(p, rid, status=status)
+    word = {"accepted": "Accepted", "rejected": "Rejected", "draft": "Reset to draft"}[str(status)]
+    _emit(args, {"status": str(status), "ids": list(args.ids), "changed": changed},
+          f"{word} {len(changed)} record{'s' if len(changed) != 1 else ''}"
+          + (f" ({len(args.ids) - len(changed)} already {status})" if len(changed) < len(args.ids) else "") + ".")
+    return 0
+
+
+def cmd_accept(args) -> int:
+    return _set_status(args, RecordStatus.ACCEPTED)
+
+
+def cmd_reject(args) -> int:
+    return _set_status(args, RecordStatus.REJECTED)
+
+
+def cmd_reset(args) -> int:
+    return _set_status(args, RecordStatus.DRAFT)
+
+
+def cmd_check(args) -> int:
+    from engine.quality.dedup import DedupConfig
+    from engine.quality.rules import RuleConfig
+    from engine.quality.run import check_records
+
+    if not 0.0 < args.threshold <= 1.0:
+        raise RemudError("--threshold is a Jaccard similarity between 0 and 1 (e.g. 0.8).")
+    with Project.open(args.project) as p:
+        report = check_records(
+            p, args.ids or None, rules=RuleConfig(), dedup=DedupConfig(threshold=args.threshold),
+            use_dedup=not args.no_dedup,
+        )
+    lines = [(f"Checked {report.checked} records: {report.flagged} flagged, "
+              f"{report.duplicates} near-duplicates, {report.changed} changed.")]
+    lines += [f"  {name:<17} {count}" for name, count in report.by_flag.items()]
+    _emit(args, report.as_dict(), "\n".join(lines))
+    return 0
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def add_records_parser(subparsers, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add `records` and its subcommands to the `remud` subparsers; each sets `func`."""
+    help_text = "list, show, accept, reject and check synthesized records"
+    rp = subparsers.add_parser("records", help=help_text, description=help_text)
+    sub = rp.add_subparsers(dest="records_command", required=True, metavar="ACTION")
+
+    def add(name: str, func, text: str) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, parents=[common], help=text, description=text)
+        sp.add_argument("project", help="project folder")
+        sp.set_defaults(func=func)
+        return sp
+
+    sp = add("list", cmd_list, "list records, filtered")
+    sp.add_argument("--status", choices=[s.value for s in RecordStatus])
+    sp.add_argument("--kind", choices=[k.value for k in RecordKind])
+    sp.add_argument("--language", "--lang", choices=["zh", "en"])
+    sp.add_argument("--flag", action="append", metavar="FLAG",
+                    help="a flag or flag name (e.g. near_duplicate), 'any' or 'none'; repeat to require several")
+    sp.add_argument("--doc", type=int, help="document id")
+    sp.add_argument("--figure", type=int, help="figure id")
+    sp.add_argument("--min-score", type=float)
+    sp.add_argument("--max-score", type=float)
+    sp.add_argument("--limit", type=_positive_int)
+    sp = add("show", cmd_show, "show one record in full")
+    sp.add_argument("id", type=int)
+    for name, func, text in (("accept", cmd_accept, "accept records"), ("reject", cmd_reject, "reject records"),
+                             ("reset", cmd_reset, "set records back to draft")):
+        sp = add(name, func, text)
+        sp.add_argument("ids", type=int, nargs="+", metavar="ID")
+    sp = add("check", cmd_check, "run the rule checks and near-duplicate detection; flag, never delete")
+    sp.add_argument("ids", type=int, nargs="*", metavar="ID", help="records to check (default: all)")
+    sp.add_argument("--threshold", type=float, default=0.8, help="near-duplicate Jaccard similarity (default 0.8)")
+    sp.add_argument("--no-dedup", action="store_true", help="rule checks only")
+    return rp
