@@ -296,8 +296,10 @@ def build_parser() -> argparse.ArgumentParser:
     add("info", cmd_info, "what a project holds")
     add("detectors", cmd_detectors, "list the available detectors", project=False)
     from engine.cli_records import add_records_parser
+    from engine.cli_synth import add_synth_parser
 
     add_records_parser(sub, common)
+    add_synth_parser(sub, common)
     return parser
 
 

@@ -185,5 +185,22 @@ def _v3_ocr_cache(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [_v1_core, _v2_search, _v3_ocr_cache]
+def _v4_synth_jobs(db: sqlite_utils.Database) -> None:
+    """Durable synthesis jobs (engine.store.jobs): what each item needs to be sent again
+    after a crash, and which records it wrote, so nothing is paid for or stored twice."""
+    db.executescript(
+        """
+        ALTER TABLE jobs ADD COLUMN message TEXT NOT NULL DEFAULT '';
+        ALTER TABLE job_items ADD COLUMN reasoning INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE job_items ADD COLUMN prompt_version TEXT NOT NULL DEFAULT '';
+        ALTER TABLE job_items ADD COLUMN doc_id INTEGER;
+        ALTER TABLE job_items ADD COLUMN page INTEGER;
+        ALTER TABLE job_items ADD COLUMN passage TEXT NOT NULL DEFAULT '';
+        ALTER TABLE job_items ADD COLUMN record_ids TEXT NOT NULL DEFAULT '[]';
+        CREATE INDEX job_items_state ON job_items(state);
+        """
+    )
+
+
+MIGRATIONS: list[Migration] = [_v1_core, _v2_search, _v3_ocr_cache, _v4_synth_jobs]
 SCHEMA_VERSION = len(MIGRATIONS)

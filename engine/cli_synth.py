@@ -1,0 +1,152 @@
+"""`remud synth run | status | retry | cancel`: headless synthesis jobs.
+
+Wire it into engine/cli.py with `add_synth_parser(sub, common)`; each subcommand sets
+`func(args) -> int` like the other commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from engine.errors import RemudError
+from engine.store.jobs import list_jobs
+from engine.store.project import Project
+from engine.synth import jobs
+
+
+def _params(items: list[str]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep:
+            raise RemudError(f"--param needs key=value, got “{item}”.")
+        try:
+            params[key.replace("-", "_")] = json.loads(raw)
+        except json.JSONDecodeError:
+            params[key.replace("-", "_")] = raw
+    return params
+
+
+def _emit(args, data: Any, text: str) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str) if args.json else text)
+
+
+def _status_text(st) -> str:
+    c = st.counts
+    lines = [f"job {st.job.id} [{st.job.state}] {st.job.synthesizer}/{st.job.model}: {c['done']}/{st.total} done, "
+             f"{c['failed']} failed, {c['pending'] + c['running']} to do; tokens {st.tokens_in}+{st.tokens_out}, "
+             f"cost ${st.cost:.4f}"]
+    if st.job.message:
+        lines.append(f"  {st.job.message}")
+    lines += [f"  item {f.item_id}: {f.error}" for f in st.failures[:20]]
+    return "\n".join(lines)
+
+
+def _run(args, p: Project, job_id: int) -> int:
+    def progress(pr: jobs.Progress) -> None:
+        if not args.quiet and not args.json and sys.stderr.isatty():
+            print(f"\r{pr.done}/{pr.total} done, {pr.failed} failed, ${pr.cost:.4f}", end="", file=sys.stderr)
+
+    report = jobs.run_job(p.folder, job_id, concurrency=args.concurrency, rpm=args.rpm, tpm=args.tpm,
+                          max_attempts=args.max_attempts, progress=progress)
+    st = jobs.job_status(p, job_id)
+    data = {**st.as_dict(), "requests": report.requests, "recovered": report.recovered}
+    _emit(args, data, _status_text(st))
+    return 0 if report.state in ("done", "finished") else 2
+
+
+def cmd_run(args) -> int:
+    with Project.open(args.project) as p:
+        if args.job is None:
+            if not args.kinds:
+                raise RemudError("Give --kinds (e.g. vqa,mcq) for a new job, or --job ID to run an existing one.")
+            job, created, skipped = jobs.create_synth_job(
+                p, kinds=args.kinds.split(","), languages=args.languages.split(","), synthesizer=args.synth,
+                params=_params(args.param), figure_ids=args.figure or None, doc_ids=args.doc or None,
+                reasoning=not args.no_reasoning, with_page=not args.no_page, name=args.name or "",
+            )
+            items, cost = jobs.estimate(p, job.id)
+            est = "unknown (no price for this model)" if cost is None else f"${cost:.4f}"
+            if not args.json:
+                print(f"job {job.id}: {created} new item(s), {skipped} already synthesized; estimated cost {est}")
+            if args.estimate_only:
+                if args.json:
+                    _emit(args, {"job": job.id, "created": created, "skipped": skipped, "items": items, "cost": cost}, "")
+                return 0
+            job_id = job.id
+        else:
+            job_id = args.job
+        return _run(args, p, job_id)
+
+
+def cmd_status(args) -> int:
+    with Project.open(args.project) as p:
+        if args.job is None:
+            sts = [jobs.job_status(p, j.id) for j in list_jobs(p)]
+            _emit(args, [s.as_dict() for s in sts], "\n".join(_status_text(s) for s in sts) or "no jobs")
+        else:
+            st = jobs.job_status(p, args.job)
+            _emit(args, st.as_dict(), _status_text(st))
+    return 0
+
+
+def cmd_retry(args) -> int:
+    with Project.open(args.project) as p:
+        n = jobs.retry_failed(p, args.job)
+        if args.no_run:
+            _emit(args, {"job": args.job, "reset": n}, f"{n} failed item(s) of job {args.job} will be sent again.")
+            return 0
+        return _run(args, p, args.job)
+
+
+def cmd_cancel(args) -> int:
+    with Project.open(args.project) as p:
+        jobs.cancel_job(p, args.job)
+        _emit(args, {"job": args.job, "state": "cancelled"}, f"job {args.job} cancelled")
+    return 0
+
+
+def _run_options(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--concurrency", type=int, default=8)
+    sp.add_argument("--rpm", type=float, help="requests per minute limit")
+    sp.add_argument("--tpm", type=float, help="tokens per minute limit")
+    sp.add_argument("--max-attempts", type=int, default=5)
+
+
+def add_synth_parser(subparsers, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Adds `synth` with run / status / retry / cancel under `subparsers`."""
+    synth = subparsers.add_parser("synth", parents=[common], help="synthesize records (jobs)",
+                                  description="Create, run and inspect synthesis jobs.")
+    sub = synth.add_subparsers(dest="synth_command", required=True, metavar="ACTION")
+
+    def add(name, func, help_text):
+        sp = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
+        sp.add_argument("project", help="project folder")
+        sp.set_defaults(func=func)
+        return sp
+
+    sp = add("run", cmd_run, "create a job from a selection and run it, or run --job ID")
+    sp.add_argument("--job", type=int, help="run (resume) this existing job")
+    sp.add_argument("--doc", type=int, action="append", default=[], help="all accepted figures of this document")
+    sp.add_argument("--figure", type=int, action="append", default=[], help="this figure id")
+    sp.add_argument("--kinds", help="comma list of qa, vqa, mcq")
+    sp.add_argument("--languages", default="en", help="comma list of en, zh")
+    sp.add_argument("--synth", default="openai", help="synthesizer card name")
+    sp.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="synthesizer setting (never a key)")
+    sp.add_argument("--name", help="job name")
+    sp.add_argument("--no-reasoning", action="store_true", help="no thinking traces")
+    sp.add_argument("--no-page", action="store_true", help="do not send the page image")
+    sp.add_argument("--estimate-only", action="store_true", help="create the job and show its cost; do not run")
+    _run_options(sp)
+    sp = add("status", cmd_status, "counts, tokens, cost and failures of a job (or all jobs)")
+    sp.add_argument("--job", type=int)
+    sp = add("retry", cmd_retry, "send the failed items of a job again")
+    sp.add_argument("job", type=int)
+    sp.add_argument("--no-run", action="store_true", help="only reset them")
+    _run_options(sp)
+    sp = add("cancel", cmd_cancel, "cancel a job (a running one stops scheduling)")
+    sp.add_argument("job", type=int)
+    return synth

@@ -1,0 +1,324 @@
+"""Synthesis jobs and their items: a typed API over the jobs / job_items tables.
+
+A job is a selection (figures or text passages) × kinds × languages for one synthesizer
+card and model. Its items are created up front, each with an idempotency key that is
+UNIQUE across the whole project, so creating the same job twice or running it again never
+sends (or pays for) an item twice. Item states:
+
+    pending -> running -> done | failed        (running -> pending after a crash)
+
+An item becomes `done` in the same transaction that stores its records (`complete_item`),
+so an item is either fully stored or will be sent again; never stored twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Iterable, Sequence
+
+from engine.errors import NotFoundError
+from engine.store import records as records_store
+from engine.store.models import NewRecord
+from engine.store.project import Project, now
+
+
+class JobState(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    PAUSED = "paused"
+    DONE = "done"  # every item done
+    FINISHED = "finished"  # ran to the end, some items failed
+    STOPPED = "stopped"  # a wrong key or used-up quota: see `message`
+    CANCELLED = "cancelled"
+
+
+class ItemState(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class NewItem:
+    """One request to make: a figure (figure_id set) or a text passage (figure_id None)."""
+
+    kind: str
+    language: str
+    reasoning: bool
+    prompt_version: str
+    figure_id: int | None = None
+    doc_id: int | None = None
+    page: int | None = None
+    passage: str = ""
+
+    def idem_key(self, model: str) -> str:
+        source = f"figure:{self.figure_id}" if self.figure_id is not None else (
+            f"text:{self.doc_id}:{self.page}:{hashlib.sha256(self.passage.encode('utf-8')).hexdigest()}"
+        )
+        parts = [source, self.kind, str(int(self.reasoning)), self.language, self.prompt_version, model]
+        return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    name: str
+    synthesizer: str
+    model: str
+    settings: dict
+    state: JobState
+    message: str
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class JobItem:
+    id: int
+    job_id: int
+    idem_key: str
+    figure_id: int | None
+    doc_id: int | None
+    page: int | None
+    passage: str
+    kind: str
+    language: str
+    reasoning: bool
+    prompt_version: str
+    state: ItemState
+    attempts: int
+    raw_response: str
+    error: str
+    tokens_in: int
+    tokens_out: int
+    cost: float
+    record_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Failure:
+    item_id: int
+    error: str
+    raw: str
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    job: Job
+    counts: dict[str, int]  # per item state
+    total: int
+    tokens_in: int
+    tokens_out: int
+    cost: float
+    failures: list[Failure] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        j = self.job
+        return {
+            "id": j.id, "name": j.name, "synthesizer": j.synthesizer, "model": j.model, "state": str(j.state),
+            "message": j.message, "counts": self.counts, "total": self.total, "tokens_in": self.tokens_in,
+            "tokens_out": self.tokens_out, "cost": self.cost,
+            "failures": [{"item_id": f.item_id, "error": f.error, "raw": f.raw} for f in self.failures],
+        }
+
+
+_JOB_COLS = "id, name, synthesizer, model, settings, state, message, created_at, updated_at"
+_ITEM_COLS = ("id, job_id, idem_key, figure_id, doc_id, page, passage, kind, language, reasoning, prompt_version, "
+              "state, attempts, raw_response, error, tokens_in, tokens_out, cost, record_ids")
+
+
+def _job(row) -> Job:
+    return Job(row[0], row[1], row[2], row[3], json.loads(row[4] or "{}"), JobState(row[5]), row[6], row[7], row[8])
+
+
+def _item(row) -> JobItem:
+    v = list(row)
+    v[9] = bool(v[9])
+    v[11] = ItemState(v[11])
+    v[18] = tuple(json.loads(v[18] or "[]"))
+    return JobItem(*v)
+
+
+# ----------------------------------------------------------------------------- jobs
+
+
+def create_job(
+    project: Project, *, synthesizer: str, model: str, items: Iterable[NewItem], settings: dict | None = None, name: str = ""
+) -> tuple[Job, int, int]:
+    """A new job with its items. Returns (job, items created, items skipped because an item
+    with the same idempotency key already exists in this project, in this or any job)."""
+    created = skipped = 0
+    stamp = now()
+    with project.atomic() as db:
+        cur = db.execute(
+            "INSERT INTO jobs(name, synthesizer, model, settings, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [name, synthesizer, model, json.dumps(settings or {}, ensure_ascii=False), str(JobState.PENDING), stamp, stamp],
+        )
+        job_id = cur.lastrowid
+        for it in items:
+            cur = db.execute(
+                "INSERT OR IGNORE INTO job_items(job_id, idem_key, figure_id, doc_id, page, passage, kind, language, "
+                "reasoning, prompt_version, state, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
+                [job_id, it.idem_key(model), it.figure_id, it.doc_id, it.page, it.passage, it.kind, it.language,
+                 int(it.reasoning), it.prompt_version, stamp],
+            )
+            if cur.rowcount:
+                created += 1
+            else:
+                skipped += 1
+    return get_job(project, job_id), created, skipped
+
+
+def get_job(project: Project, job_id: int) -> Job:
+    row = project.db.execute(f"SELECT {_JOB_COLS} FROM jobs WHERE id = ?", [job_id]).fetchone()
+    if row is None:
+        raise NotFoundError(f"Synthesis job {job_id} is not in this project.")
+    return _job(row)
+
+
+def list_jobs(project: Project) -> list[Job]:
+    return [_job(r) for r in project.db.execute(f"SELECT {_JOB_COLS} FROM jobs ORDER BY id").fetchall()]
+
+
+def set_job_state(project: Project, job_id: int, state: JobState | str, message: str | None = None) -> None:
+    with project.atomic() as db:
+        if message is None:
+            db.execute("UPDATE jobs SET state = ?, updated_at = ? WHERE id = ?", [str(state), now(), job_id])
+        else:
+            db.execute("UPDATE jobs SET state = ?, message = ?, updated_at = ? WHERE id = ?", [str(state), message, now(), job_id])
+
+
+# ----------------------------------------------------------------------------- items
+
+
+def get_item(project: Project, item_id: int) -> JobItem:
+    row = project.db.execute(f"SELECT {_ITEM_COLS} FROM job_items WHERE id = ?", [item_id]).fetchone()
+    if row is None:
+        raise NotFoundError(f"Job item {item_id} is not in this project.")
+    return _item(row)
+
+
+def list_items(project: Project, job_id: int, state: ItemState | str | None = None) -> list[JobItem]:
+    sql, params = f"SELECT {_ITEM_COLS} FROM job_items WHERE job_id = ?", [job_id]
+    if state is not None:
+        sql += " AND state = ?"
+        params.append(str(state))
+    return [_item(r) for r in project.db.execute(sql + " ORDER BY id", params).fetchall()]
+
+
+def pending_ids(project: Project, job_id: int) -> list[int]:
+    rows = project.db.execute("SELECT id FROM job_items WHERE job_id = ? AND state = 'pending' ORDER BY id", [job_id])
+    return [r[0] for r in rows.fetchall()]
+
+
+def recover_running(project: Project, job_id: int) -> int:
+    """Items a crashed or killed process left 'running' go back to 'pending'."""
+    with project.atomic() as db:
+        return db.execute(
+            "UPDATE job_items SET state = 'pending', updated_at = ? WHERE job_id = ? AND state = 'running'", [now(), job_id]
+        ).rowcount
+
+
+def reset_failed(project: Project, job_id: int) -> int:
+    """Failed items become pending again (for `retry`)."""
+    with project.atomic() as db:
+        return db.execute(
+            "UPDATE job_items SET state = 'pending', error = '', updated_at = ? WHERE job_id = ? AND state = 'failed'",
+            [now(), job_id],
+        ).rowcount
+
+
+def mark_running(project: Project, item_id: int) -> int:
+    """Marks a pending or running item running, one more attempt; returns the attempts.
+    Returns 0 when the item is no longer pending/running (done elsewhere)."""
+    with project.atomic() as db:
+        cur = db.execute(
+            "UPDATE job_items SET state = 'running', attempts = attempts + 1, updated_at = ? "
+            "WHERE id = ? AND state IN ('pending', 'running')",
+            [now(), item_id],
+        )
+        if not cur.rowcount:
+            return 0
+        return db.execute("SELECT attempts FROM job_items WHERE id = ?", [item_id]).fetchone()[0]
+
+
+def release_item(project: Project, item_id: int, error: str = "") -> None:
+    """A running item goes back to pending without a result (job stopped or cancelled)."""
+    with project.atomic() as db:
+        db.execute(
+            "UPDATE job_items SET state = 'pending', error = ?, updated_at = ? WHERE id = ? AND state = 'running'",
+            [error, now(), item_id],
+        )
+
+
+def complete_item(
+    project: Project, item_id: int, recs: Sequence[NewRecord], *, tokens_in: int, tokens_out: int, cost: float, raw: str
+) -> list[int] | None:
+    """In ONE transaction: store the records and mark the item done. Returns the new record
+    ids, or None (nothing stored) when the item was not running any more."""
+    with project.atomic() as db:
+        cur = db.execute("UPDATE job_items SET state = 'done' WHERE id = ? AND state = 'running'", [item_id])
+        if not cur.rowcount:
+            return None
+        ids = records_store.add_records(project, recs)
+        db.execute(
+            "UPDATE job_items SET record_ids = ?, tokens_in = tokens_in + ?, tokens_out = tokens_out + ?, cost = cost + ?, "
+            "raw_response = ?, error = '', updated_at = ? WHERE id = ?",
+            [json.dumps(ids), tokens_in, tokens_out, cost, raw, now(), item_id],
+        )
+    return ids
+
+
+def fail_item(project: Project, item_id: int, error: str, *, raw: str = "", tokens_in: int = 0, tokens_out: int = 0,
+              cost: float = 0.0) -> None:
+    with project.atomic() as db:
+        db.execute(
+            "UPDATE job_items SET state = 'failed', error = ?, raw_response = ?, tokens_in = tokens_in + ?, "
+            "tokens_out = tokens_out + ?, cost = cost + ?, updated_at = ? WHERE id = ? AND state = 'running'",
+            [error, raw, tokens_in, tokens_out, cost, now(), item_id],
+        )
+
+
+def add_usage(project: Project, item_id: int, tokens_in: int, tokens_out: int, cost: float) -> None:
+    """Usage of a paid call whose answer was not kept (a malformed answer before its repair)."""
+    with project.atomic() as db:
+        db.execute(
+            "UPDATE job_items SET tokens_in = tokens_in + ?, tokens_out = tokens_out + ?, cost = cost + ? WHERE id = ?",
+            [tokens_in, tokens_out, cost, item_id],
+        )
+
+
+# ----------------------------------------------------------------------------- status
+
+
+def job_status(project: Project, job_id: int, *, failures_limit: int = 100) -> JobStatus:
+    job = get_job(project, job_id)
+    counts = {s.value: 0 for s in ItemState}
+    rows = project.db.execute("SELECT state, count(*) FROM job_items WHERE job_id = ? GROUP BY state", [job_id]).fetchall()
+    counts.update(dict(rows))
+    tin, tout, cost = project.db.execute(
+        "SELECT coalesce(sum(tokens_in), 0), coalesce(sum(tokens_out), 0), coalesce(sum(cost), 0) FROM job_items WHERE job_id = ?",
+        [job_id],
+    ).fetchone()
+    fails = [
+        Failure(r[0], r[1], r[2])
+        for r in project.db.execute(
+            "SELECT id, error, raw_response FROM job_items WHERE job_id = ? AND state = 'failed' ORDER BY id LIMIT ?",
+            [job_id, failures_limit],
+        ).fetchall()
+    ]
+    return JobStatus(job, counts, sum(counts.values()), int(tin), int(tout), float(cost), fails)
+
+
+def average_usage(project: Project, model: str) -> tuple[float, float] | None:
+    """Mean (tokens_in, tokens_out) of done items for `model` in this project, if any."""
+    row = project.db.execute(
+        "SELECT avg(i.tokens_in), avg(i.tokens_out), count(*) FROM job_items i JOIN jobs j ON j.id = i.job_id "
+        "WHERE i.state = 'done' AND j.model = ? AND i.tokens_in > 0",
+        [model],
+    ).fetchone()
+    return (float(row[0]), float(row[1])) if row and row[2] else None
