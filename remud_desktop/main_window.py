@@ -30,6 +30,7 @@ class MainWindow(QMainWindow):
         from remud_desktop.canvas import PageCanvas
         from remud_desktop.figure_list import FigureList
         from remud_desktop.inspector import FigureInspector
+        from remud_desktop.records import RecordsView
 
         self.settings = settings if settings is not None else QSettings()
         self.session = Session(self)
@@ -46,6 +47,7 @@ class MainWindow(QMainWindow):
         self.library = LibraryPanel(self.session)
         self.figure_list = FigureList(self.session)
         self.inspector = FigureInspector(self.session)
+        self.records_view = RecordsView(self.session)
         self.undo_view = QUndoView(self.session.undo_stack)
         self.undo_view.setEmptyLabel("Project opened")
         self.docks = {
@@ -53,7 +55,9 @@ class MainWindow(QMainWindow):
             "figures": self._dock("Figures", "figures", self.figure_list, Qt.DockWidgetArea.RightDockWidgetArea),
             "inspector": self._dock("Inspector", "inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea),
             "history": self._dock("Undo history", "history", self.undo_view, Qt.DockWidgetArea.RightDockWidgetArea),
+            "records": self._dock("Records", "records", self.records_view, Qt.DockWidgetArea.BottomDockWidgetArea),
         }
+        self.docks["records"].hide()  # review of synthesized records: View → Records
         self.splitDockWidget(self.docks["figures"], self.docks["inspector"], Qt.Orientation.Vertical)
         self.tabifyDockWidget(self.docks["inspector"], self.docks["history"])
         self.docks["inspector"].raise_()
@@ -292,6 +296,7 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         self.runner.cancel_all()
         self.canvas.shutdown()
+        self.records_view.shutdown()
         self.runner.wait(10000)
         self.library.thumbnails.thumbs.wait(5000)
         self.session.close_project()
