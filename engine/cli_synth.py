@@ -12,22 +12,12 @@ import sys
 from typing import Any
 
 from engine.errors import RemudError
+from engine.cli import parse_params
 from engine.store.jobs import list_jobs
 from engine.store.project import Project
 from engine.synth import jobs
 
 
-def _params(items: list[str]) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        if not sep:
-            raise RemudError(f"--param needs key=value, got “{item}”.")
-        try:
-            params[key.replace("-", "_")] = json.loads(raw)
-        except json.JSONDecodeError:
-            params[key.replace("-", "_")] = raw
-    return params
 
 
 def _emit(args, data: Any, text: str) -> None:
@@ -65,7 +55,7 @@ def cmd_run(args) -> int:
                 raise RemudError("Give --kinds (e.g. vqa,mcq) for a new job, or --job ID to run an existing one.")
             job, created, skipped = jobs.create_synth_job(
                 p, kinds=args.kinds.split(","), languages=args.languages.split(","), synthesizer=args.synth,
-                params=_params(args.param), figure_ids=args.figure or None, doc_ids=args.doc or None,
+                params=parse_params(args.param), figure_ids=args.figure or None, doc_ids=args.doc or None,
                 reasoning=not args.no_reasoning, with_page=not args.no_page, name=args.name or "",
             )
             items, cost = jobs.estimate(p, job.id)

@@ -19,7 +19,7 @@ MERGE_TEXT, MERGE_NUDGE = 1, 2
 TEXT_MERGE_SECONDS = 2.0
 
 
-def _guarded(method):
+def guarded(method):
     """An undo/redo whose figure is gone (deleted outside this history) must not raise
     inside Qt: the command is dropped from the history and the user is told."""
 
@@ -39,7 +39,7 @@ class _Guarded(QUndoCommand):
         super().__init_subclass__(**kwargs)
         for name in ("redo", "undo"):
             if name in cls.__dict__:
-                setattr(cls, name, _guarded(cls.__dict__[name]))
+                setattr(cls, name, guarded(cls.__dict__[name]))
 
 
 class _Command(_Guarded):

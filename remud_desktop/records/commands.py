@@ -8,7 +8,6 @@ accept / reject) is one command, so one step.
 
 from __future__ import annotations
 
-import functools
 import time
 import weakref
 from collections.abc import Sequence
@@ -16,9 +15,9 @@ from collections.abc import Sequence
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand
 
-from engine.errors import NotFoundError
 from engine.store import records
 from engine.store.models import RecordStatus
+from remud_desktop.commands import guarded
 
 MERGE_RECORD_TEXT = 101
 TYPING_MERGE_SECONDS = 3.0  # pauses shorter than this keep typing in one undo step
@@ -43,18 +42,6 @@ def record_events(session) -> RecordEvents:
     return hub
 
 
-def _guarded(method):
-    """A record deleted outside this history must not raise inside Qt."""
-
-    @functools.wraps(method)
-    def run(self, *args):
-        try:
-            return method(self, *args)
-        except NotFoundError as exc:
-            self.setObsolete(True)
-            self.session.message.emit(f"Could not {self.text().lower()}: {exc}")
-
-    return run
 
 
 class SetRecordFields(QUndoCommand):
@@ -75,11 +62,11 @@ class SetRecordFields(QUndoCommand):
         records.update_record(self.session.project, self.record_id, **values)
         record_events(self.session).changed.emit([self.record_id])
 
-    @_guarded
+    @guarded
     def redo(self) -> None:
         self._apply(self.new)
 
-    @_guarded
+    @guarded
     def undo(self) -> None:
         self._apply(self.old)
 
@@ -113,11 +100,11 @@ class SetRecordStatus(QUndoCommand):
             records.update_record(self.session.project, rid, status=status)
         record_events(self.session).changed.emit(list(statuses))
 
-    @_guarded
+    @guarded
     def redo(self) -> None:
         self._apply({rid: self.status for rid in self.old})
 
-    @_guarded
+    @guarded
     def undo(self) -> None:
         self._apply(self.old)
 
