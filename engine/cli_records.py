@@ -1,4 +1,4 @@
-"""`remud records list|show|accept|reject|reset|check`: review records from the command line.
+"""`remud records list|show|accept|reject|reset|check|judge`: review records from the command line.
 
 Wired into engine.cli with `add_records_parser(subparsers, common)`. Output is for people
 by default, `--json` gives machine-readable output; errors are RemudError and reach the
@@ -15,6 +15,8 @@ from typing import Any
 from engine.errors import RemudError
 from engine.store.models import Record, RecordKind, RecordStatus
 from engine.store.project import Project
+
+LOW_SCORE_FLAG = "low_score"  # engine.quality.judge.LOW_SCORE (not imported here: it pulls in openai)
 
 
 def _emit(args, data: Any, text: str) -> None:
@@ -150,6 +152,47 @@ def cmd_check(args) -> int:
     return 0
 
 
+_SECRET_PARAMS = ("api_key", "key", "token", "password", "secret")
+
+
+def cmd_judge(args) -> int:
+    """Score records with a second model (LLM judge); store `score` and the low_score flag."""
+    from engine.cli import parse_params
+    from engine.quality.judge import judge_records
+    from engine.synth.openai_synth import OpenAISynthesizer
+    from engine.synth.registry import create
+
+    params = parse_params(args.param)
+    secret = [k for k in params if k.lower() in _SECRET_PARAMS or k.lower().endswith("_key")]
+    if secret:
+        raise RemudError(f"--param {secret[0]} is not accepted: API keys come from the OS keyring or the provider's "
+                         "environment variable (e.g. OPENAI_API_KEY), never from the command line.")
+    if not 1 <= args.threshold <= 5:
+        raise RemudError("--threshold is a judge score between 1 and 5 (records scoring below it are flagged low_score).")
+    synth = create(args.synth, **params)
+    try:
+        if not isinstance(synth, OpenAISynthesizer):
+            raise RemudError(f"The judge speaks the OpenAI chat API; the synthesizer “{args.synth}” does not. "
+                             "Choose an OpenAI-compatible card (e.g. openai or local).")
+        with Project.open(args.project) as p:
+            report = judge_records(p, synth, args.ids or None, threshold=args.threshold,
+                                   with_images=not args.no_images, concurrency=args.concurrency,
+                                   search_dirs=synth.prompt_dirs)
+    finally:
+        close = getattr(synth, "close", None)
+        if close is not None:
+            close()
+    cost = f", cost {report.cost:.4f}" if report.cost else ""
+    lines = [(f"Judged {report.judged} record{'s' if report.judged != 1 else ''} with {synth.model}: "
+              f"{report.low} below {args.threshold:g} (flagged {LOW_SCORE_FLAG}), {len(report.failed)} failed; "
+              f"tokens {report.tokens_in} in / {report.tokens_out} out{cost}.")]
+    lines += [f"  score {score}: {count}" for score, count in sorted(report.scores.items())]
+    lines += [f"  #{rid} failed: {why}" for rid, why in report.failed]
+    _emit(args, {"synthesizer": args.synth, "model": synth.model, "threshold": args.threshold, **report.as_dict()},
+          "\n".join(lines))
+    return 0
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -190,4 +233,12 @@ def add_records_parser(subparsers, common: argparse.ArgumentParser) -> argparse.
     sp.add_argument("ids", type=int, nargs="*", metavar="ID", help="records to check (default: all)")
     sp.add_argument("--threshold", type=float, default=0.8, help="near-duplicate Jaccard similarity (default 0.8)")
     sp.add_argument("--no-dedup", action="store_true", help="rule checks only")
+    sp = add("judge", cmd_judge, "score records 1-5 with a second model (LLM judge); flag those below the threshold")
+    sp.add_argument("--ids", type=int, nargs="+", metavar="ID", help="records to judge (default: all not rejected)")
+    sp.add_argument("--synth", default="openai", help="synthesizer card of the judge model (an OpenAI-compatible one)")
+    sp.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                    help="judge setting such as model=... or base_url=... (never a key: keyring or OPENAI_API_KEY)")
+    sp.add_argument("--threshold", type=float, default=3, help="records scoring below this get the low_score flag (default 3)")
+    sp.add_argument("--concurrency", type=_positive_int, default=4, help="requests at a time (default 4)")
+    sp.add_argument("--no-images", action="store_true", help="judge on text only, without the figure crop")
     return rp

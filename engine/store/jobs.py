@@ -180,6 +180,14 @@ def get_job(project: Project, job_id: int) -> Job:
     return _job(row)
 
 
+def job_state(project: Project, job_id: int) -> JobState:
+    """Just the job's state (cheap: for polling whether another handle cancelled it)."""
+    row = project.db.execute("SELECT state FROM jobs WHERE id = ?", [job_id]).fetchone()
+    if row is None:
+        raise NotFoundError(f"Synthesis job {job_id} is not in this project.")
+    return JobState(row[0])
+
+
 def list_jobs(project: Project) -> list[Job]:
     return [_job(r) for r in project.db.execute(f"SELECT {_JOB_COLS} FROM jobs ORDER BY id").fetchall()]
 

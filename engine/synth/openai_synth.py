@@ -132,6 +132,7 @@ class OpenAISynthesizer:
         self.extra_body = dict(extra_body or {})
         self._client: openai.OpenAI | None = None
         self._lock = threading.Lock()
+        self._formats: dict[tuple[str, bool], dict[str, Any]] = {}
 
     def __repr__(self) -> str:  # never show the key
         return f"OpenAISynthesizer(model={self.model!r}, base_url={safe_url(self.base_url)!r})"
@@ -181,6 +182,18 @@ class OpenAISynthesizer:
         content.append({"type": "text", "text": prompt.text})
         return [{"role": "user", "content": content}]
 
+    def _response_format(self, template: str, reasoning: bool) -> dict[str, Any]:
+        """The json_schema response_format of a template, built once per synthesizer."""
+        key = (template, reasoning)
+        fmt = self._formats.get(key)
+        if fmt is None:
+            fmt = {
+                "type": "json_schema",
+                "json_schema": {"name": f"remud_{template}", "schema": json_schema(template, reasoning), "strict": True},
+            }
+            self._formats[key] = fmt
+        return fmt
+
     def request(self, prompt: Prompt, *, structured: bool) -> dict[str, Any]:
         """The keyword arguments of chat.completions.create for this prompt."""
         kwargs: dict[str, Any] = {
@@ -190,14 +203,7 @@ class OpenAISynthesizer:
             self.max_tokens_param: self.max_tokens,
         }
         if structured:
-            kwargs["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {
-                    "name": f"remud_{prompt.template}",
-                    "schema": json_schema(prompt.template, prompt.reasoning),
-                    "strict": True,
-                },
-            }
+            kwargs["response_format"] = self._response_format(prompt.template, prompt.reasoning)
         if self.extra_body:
             kwargs["extra_body"] = self.extra_body
         return kwargs

@@ -25,6 +25,7 @@ as `search_dirs`; the shipped folder is always searched last.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,13 +102,29 @@ def template_path(template: str, language: str, search_dirs: Sequence[Path | str
     raise SynthConfigError(f"There is no prompt template {file_name}.")
 
 
+_PARSED: dict[Path, tuple[tuple[int, int], PromptTemplate]] = {}
+_PARSED_LOCK = threading.Lock()
+
+
 def load_template(template: str, language: str, search_dirs: Sequence[Path | str] = ()) -> PromptTemplate:
+    """The template file, parsed. Parsed files are kept per path and used again while the
+    file's modification time and size are unchanged, so an edited user copy is read anew
+    but a job does not read and parse the same file for every item."""
     path = template_path(template, language, search_dirs)
     try:
+        st = path.stat()
+        stamp = (st.st_mtime_ns, st.st_size)
+        with _PARSED_LOCK:
+            hit = _PARSED.get(path)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
         raw = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise SynthConfigError(f"The prompt template {path} could not be read ({exc}).") from exc
-    return PromptTemplate.parse(path.stem, raw)
+    parsed = PromptTemplate.parse(path.stem, raw)
+    with _PARSED_LOCK:
+        _PARSED[path] = (stamp, parsed)
+    return parsed
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,7 @@ class _Run:
         self.queue: queue.Queue[int] = queue.Queue()
         self.abort = threading.Event()  # stop scheduling: stopped or cancelled
         self.paused = threading.Event()
+        self.cancelled_elsewhere = threading.Event()  # a worker saw the job cancelled in the database
         self.opened = threading.Event()  # the first item is answered: the others may start
         self.lock = threading.Lock()
         self.write = threading.Lock()  # one writer at a time in this process: no SQLite busy sleeps
@@ -149,6 +150,10 @@ class _Run:
                 try:
                     item_id = self.queue.get_nowait()
                 except queue.Empty:
+                    return
+                if store.job_state(project, self.job.id) is JobState.CANCELLED:  # by another window or process
+                    self.cancelled_elsewhere.set()
+                    self.abort.set()
                     return
                 try:
                     self.process(project, cache, item_id)
@@ -258,7 +263,8 @@ class _Run:
         state = JobState.RUNNING
         while any(t.is_alive() for t in threads):
             ticks += 1
-            if not cancelled and (cancel() or (ticks % 10 == 0 and store.get_job(project, self.job.id).state is JobState.CANCELLED)):
+            if not cancelled and (cancel() or self.cancelled_elsewhere.is_set()
+                                  or (ticks % 10 == 0 and store.job_state(project, self.job.id) is JobState.CANCELLED)):
                 cancelled = True
                 self.abort.set()
             now_paused = bool(pause()) and not cancelled
@@ -273,6 +279,8 @@ class _Run:
             alive = [t for t in threads if t.is_alive()]
             if alive:
                 alive[0].join(poll_s)
+        if self.cancelled_elsewhere.is_set():
+            cancelled = True
         st = store.job_status(project, self.job.id, failures_limit=0)
         if self.stop_message:
             final, message = JobState.STOPPED, self.stop_message

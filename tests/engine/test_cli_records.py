@@ -144,3 +144,98 @@ def test_errors_are_one_line(folder, capsys):
     assert "Jaccard" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         run(["records", "list", folder, "--status", "maybe"])
+
+
+# ----------------------------------------------------------------------------- judge
+
+JUDGE_KEY = "sk-judge-cli-0123456789abcdef"
+
+
+def _verdict(score: int):
+    from tests.servers.openai_compat import chat_completion
+
+    body = {"grounding": score, "image_match": 5, "score": score, "reason": "checked against the page"}
+    return chat_completion(json.dumps(body), model="judge-model", prompt_tokens=50, completion_tokens=10)
+
+
+@pytest.fixture
+def judge_server(monkeypatch):
+    """The loopback OpenAI-compatible server checking JUDGE_KEY, which the command reads
+    from OPENAI_API_KEY (the keyring is switched off so a developer's own key is not used)."""
+    import engine.secrets
+    from tests.servers.openai_compat import OpenAICompatServer
+
+    monkeypatch.setattr(engine.secrets, "_keyring", lambda: (None, Exception))
+    monkeypatch.setenv("OPENAI_API_KEY", JUDGE_KEY)
+    with OpenAICompatServer(api_key=JUDGE_KEY, models=("judge-model",)) as server:
+        yield server
+
+
+def _judge_argv(folder, server, *extra):
+    return ["records", "judge", folder, "--synth", "openai", "--param", "model=judge-model",
+            "--param", f"base_url={server.base_url}", *extra]
+
+
+def test_judge_stores_scores_and_flags_low_ones(folder, judge_server, capsys):
+    from tests.servers.openai_compat import error_response
+
+    scores = {1: 5, 2: 2, 3: 4, 4: 1}
+    questions = {}
+    with Project.open(folder) as p:
+        records.update_record(p, 3, flags=("low_score", "mine"))  # a good score clears low_score, keeps the rest
+        for rid in scores:
+            questions[rid] = records.get_record(p, rid).question
+
+    def answer(req):
+        for rid, q in questions.items():
+            if f"Question: {q}" in req.text():
+                return _verdict(scores[rid])
+        return error_response(400, "unexpected record")
+
+    judge_server.default = answer
+    assert run(_judge_argv(folder, judge_server, "--threshold", "3", "--json")) == 0
+    report = _json(capsys)
+    assert report["judged"] == 4 and report["low"] == 2 and report["failed"] == []
+    assert report["scores"] == {"1": 1, "2": 1, "4": 1, "5": 1}
+    assert report["model"] == "judge-model" and report["threshold"] == 3
+    with Project.open(folder) as p:
+        got = {rid: records.get_record(p, rid) for rid in scores}
+    assert {rid: r.score for rid, r in got.items()} == {1: 5.0, 2: 2.0, 3: 4.0, 4: 1.0}
+    assert got[1].flags == ()
+    assert got[2].flags == ("low_score",)
+    assert got[3].flags == ("mine",)
+    assert "low_score" in got[4].flags
+    assert all(r.bearer == JUDGE_KEY for r in judge_server.chat_requests)
+    assert len(judge_server.chat_requests) == 4
+
+    # --ids judges only those; a higher threshold flags record 1's new score of 4.
+    scores[1] = 4
+    assert run(_judge_argv(folder, judge_server, "--ids", "1", "--threshold", "4.5")) == 0
+    out = capsys.readouterr().out
+    assert "Judged 1 record with judge-model: 1 below 4.5" in out
+    assert len(judge_server.chat_requests) == 5
+    with Project.open(folder) as p:
+        assert records.get_record(p, 1).score == 4.0 and records.get_record(p, 1).flags == ("low_score",)
+        assert records.get_record(p, 2).score == 2.0  # not asked again
+
+
+def test_judge_with_a_wrong_key_is_one_line_and_exit_1(folder, judge_server, monkeypatch, capsys):
+    judge_server.default = lambda req: _verdict(5)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-wrong-key-999999999999")
+    assert run(_judge_argv(folder, judge_server)) == 1
+    captured = capsys.readouterr()
+    err = captured.err.strip()
+    assert err.startswith("error: ") and "\n" not in err
+    assert "rejected the API key" in err
+    assert "sk-wrong-key" not in captured.err + captured.out
+    assert len(judge_server.chat_requests) >= 1
+    with Project.open(folder) as p:
+        assert [r.score for r in records.list_records(p)] == [None, 4.0, None, None]  # nothing stored
+
+
+def test_judge_refuses_keys_on_the_command_line_and_bad_thresholds(folder, judge_server, capsys):
+    assert run(_judge_argv(folder, judge_server, "--param", f"api_key={JUDGE_KEY}")) == 1
+    assert "never from the command line" in capsys.readouterr().err
+    assert run(_judge_argv(folder, judge_server, "--threshold", "9")) == 1
+    assert "between 1 and 5" in capsys.readouterr().err
+    assert judge_server.chat_requests == []

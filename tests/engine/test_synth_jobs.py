@@ -42,6 +42,14 @@ def answer(req) -> ScriptedResponse:
     return chat_completion(json.dumps(ANSWERS[name]), prompt_tokens=1000, completion_tokens=200)
 
 
+def slowish(req) -> ScriptedResponse:
+    """`answer`, 100 ms late: a loopback answer is otherwise so fast that a whole small job
+    can finish between two polls of the runner's pause/cancel callbacks."""
+    resp = answer(req)
+    resp.delay_s = 0.1
+    return resp
+
+
 @pytest.fixture
 def server():
     with OpenAICompatServer(api_key=KEY, default=answer) as s:
@@ -237,8 +245,10 @@ def test_cancel_then_resume_stores_each_item_once(proj, server):
 def test_cancel_from_another_handle_stops_a_running_job(proj, server):
     job, _, _ = text_job(proj, server, 40)
 
+    server.default = slowish  # the run must still be going when the other handle cancels it
+
     def progress(pr):
-        if pr.done == 3:
+        if pr.done >= 3 and store.get_job(proj, job.id).state is not store.JobState.CANCELLED:
             with Project.open(proj.folder) as other:
                 cancel_job(other, job.id)
 
@@ -248,6 +258,7 @@ def test_cancel_from_another_handle_stops_a_running_job(proj, server):
 
 def test_pause_sends_nothing_while_paused(proj, server):
     job, _, _ = text_job(proj, server, 6)
+    server.default = slowish  # still running when pause() first sees 2 done
     calls = {"n": 0, "at_start": None, "at_end": None}
 
     def pause():

@@ -157,7 +157,7 @@ class OpenAICompatServer:
         if self._httpd is not None:
             return self
         self._stopping.clear()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
+        self._httpd = _Server(("127.0.0.1", 0), _make_handler(self))
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="openai-compat", daemon=True
@@ -222,9 +222,20 @@ class OpenAICompatServer:
         return script
 
 
+class _Server(ThreadingHTTPServer):
+    # The default listen backlog (5) drops SYNs when a client opens dozens of connections
+    # at once; each dropped SYN costs the client a 1 s retransmit.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 def _make_handler(server: OpenAICompatServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # TCP_NODELAY: the headers and the body go out in two writes; with Nagle the body
+        # waits for the client's delayed ACK (~40 ms per request on Linux loopback), which
+        # would make the server, not the client, the limit of any throughput measurement.
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
             pass
