@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,8 @@ from engine.errors import RemudError
 APP_NAME = "ReMUD Desktop"
 FILE_NAME = "settings.json"
 ENV_DIR = "REMUD_CONFIG_DIR"  # overrides the folder (tests, portable installs)
-SECRET_WORDS = ("key", "secret", "token", "password")
+SECRET_WORDS = ("secret", "password", "passwd", "apikey", "api_key", "credential")  # anywhere in a name
+SECRET_PARTS = ("key", "token", "auth", "bearer")  # as a whole part of a name ("api_key", "access_token"; not "max_tokens")
 
 
 class SettingsError(RemudError):
@@ -76,11 +78,60 @@ def set_detector_params(name: str, params: dict[str, Any]) -> None:
     save(data)
 
 
+def _looks_secret(name: str) -> bool:
+    low = name.lower()
+    parts = re.split(r"[^a-z0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower())
+    return any(word in low for word in SECRET_WORDS) or any(part in SECRET_PARTS for part in parts)
+
+
 def _refuse_secrets(data: Any, where: str = "") -> None:
     if isinstance(data, dict):
         for k, v in data.items():
-            if any(word in str(k).lower() for word in SECRET_WORDS):
+            if _looks_secret(str(k)):
                 raise SettingsError(
                     f"The setting “{where}{k}” looks like a secret; keys are kept in the system keyring, never in files."
                 )
             _refuse_secrets(v, f"{where}{k}.")
+
+
+# -- synthesis ---------------------------------------------------------------------------------
+DEFAULT_CONCURRENCY = 8
+
+
+def synthesizer_params(name: str) -> dict[str, Any]:
+    """The saved overrides for synthesizer card `name` (model, base URL, ...; empty if none)."""
+    params = load().get("synthesizers", {}).get(name, {})
+    return dict(params) if isinstance(params, dict) else {}
+
+
+def set_synthesizer_params(name: str, params: dict[str, Any]) -> None:
+    """Replace the saved overrides of one synthesizer card; empty values are dropped."""
+    data = load()
+    synths = data.setdefault("synthesizers", {})
+    clean = {k: v for k, v in params.items() if v not in (None, "")}
+    if clean:
+        synths[name] = clean
+    else:
+        synths.pop(name, None)
+    save(data)
+
+
+def synthesis_options() -> dict[str, Any]:
+    """How jobs run and what the last job asked for: card, concurrency, kinds, languages, reasoning."""
+    opts = load().get("synthesis", {})
+    opts = dict(opts) if isinstance(opts, dict) else {}
+    opts.setdefault("card", "openai")
+    opts.setdefault("concurrency", DEFAULT_CONCURRENCY)
+    opts.setdefault("kinds", ["vqa"])
+    opts.setdefault("languages", ["en"])
+    opts.setdefault("reasoning", True)
+    return opts
+
+
+def set_synthesis_options(**changes: Any) -> None:
+    """Update some synthesis options (e.g. concurrency=4, kinds=["vqa", "mcq"])."""
+    data = load()
+    opts = data.get("synthesis") if isinstance(data.get("synthesis"), dict) else {}
+    opts.update(changes)
+    data["synthesis"] = opts
+    save(data)

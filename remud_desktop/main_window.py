@@ -57,6 +57,13 @@ class MainWindow(QMainWindow):
             "history": self._dock("Undo history", "history", self.undo_view, Qt.DockWidgetArea.RightDockWidgetArea),
             "records": self._dock("Records", "records", self.records_view, Qt.DockWidgetArea.BottomDockWidgetArea),
         }
+        from remud_desktop.synth_panel import JobsPanel, SynthController
+
+        self.synth = SynthController(self.session, self.runner, self)
+        self.jobs_panel = JobsPanel(self.session, self.runner, controller=self.synth)
+        self.docks["jobs"] = self._dock("Synthesis jobs", "jobs", self.jobs_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.docks["records"], self.docks["jobs"])
+        self.docks["jobs"].hide()  # Synthesize → Synthesize… shows it
         self.docks["records"].hide()  # review of synthesized records: View → Records
         self.splitDockWidget(self.docks["figures"], self.docks["inspector"], Qt.Orientation.Vertical)
         self.tabifyDockWidget(self.docks["inspector"], self.docks["history"])
@@ -81,7 +88,7 @@ class MainWindow(QMainWindow):
         self.canvas.render_failed.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.session.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.library.import_requested.connect(self.import_dialog)
-        for controller in (self.imports, self.detection):
+        for controller in (self.imports, self.detection, self.synth):
             controller.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.imports.imported.connect(self._imported)
         self.session.page_changed.connect(self._remember_page)
@@ -154,7 +161,7 @@ class MainWindow(QMainWindow):
         project = self.session.project
         self.setWindowTitle(f"{project.folder.name} — ReMUD Desktop" if project else "ReMUD Desktop")
         for name in ("close", "import", "detect_page", "detect_selected", "detect_document", "detect_dialog",
-                     "prev", "next", "reviewed_next", "next_unreviewed"):
+                     "prev", "next", "reviewed_next", "next_unreviewed", "synthesize", "generate_now"):
             self.actions_[name].setEnabled(project is not None)
 
     # -- last position (per project, in QSettings) ------------------------------------------
@@ -268,6 +275,49 @@ class MainWindow(QMainWindow):
         self.settings.setValue("detector", request.detector)
         return self.detect(request.scope, request.detector)
 
+    # -- synthesis ----------------------------------------------------------------------------
+    def _start_synth_job(self, job) -> None:
+        self.docks["jobs"].show()
+        self.docks["jobs"].raise_()
+        self.jobs_panel.refresh()
+        self.jobs_panel.select_job(job.id)
+        self.synth.run(job.id)
+
+    def synthesize_dialog(self):
+        """The Synthesize dialog (count and estimated cost first); Start creates and runs the job."""
+        from remud_desktop.synth_dialog import SynthDialog
+
+        if self.session.project is None:
+            QMessageBox.information(self, "Synthesize", "Open a project first.")
+            return None
+        dialog = SynthDialog(self.session, list(self.session.selection), self)
+        accepted = dialog.exec() == dialog.DialogCode.Accepted
+        job = dialog.job if accepted else None
+        dialog.deleteLater()
+        if job is not None:
+            self._start_synth_job(job)
+        return job
+
+    def generate_now(self):
+        """A job for the selected figure(s) with the last-used kinds and languages, run at once."""
+        from remud_desktop.synth_dialog import last_request
+
+        ids = list(self.session.selection)
+        if self.session.project is None or not ids:
+            QMessageBox.information(self, "Generate now", "Select one or more figures on the page first.")
+            return None
+        request = last_request(figure_ids=ids)
+        try:
+            job, created, skipped = request.create(self.session.project)
+        except RemudError as exc:
+            QMessageBox.warning(self, "Generate now", str(exc))
+            return None
+        if not created:
+            self.statusBar().showMessage(f"Nothing to generate: the {skipped} item(s) already exist.", 8000)
+            return job
+        self._start_synth_job(job)
+        return job
+
     # -- dialogs --------------------------------------------------------------------------------
     def show_shortcuts(self) -> None:
         from remud_desktop.shortcuts import ShortcutsDialog
@@ -294,6 +344,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.settings.sync()
+        self.synth.cancel_all()
         self.runner.cancel_all()
         self.canvas.shutdown()
         self.records_view.shutdown()

@@ -1,4 +1,5 @@
-"""Settings: the qwen-vl detector's endpoint (URL, model, image size) and its API key.
+"""Settings: the qwen-vl detector's endpoint (URL, model, image size) and its API key;
+the synthesizers (remud_desktop.synth_settings).
 
 Non-secret settings go to engine.settings (a JSON file the `remud` command reads too).
 The key goes to the OS keyring through engine.secrets, never to a file or QSettings.
@@ -80,6 +81,11 @@ class SettingsDialog(QDialog):
         form.addRow(note)
         tabs = QTabWidget()
         tabs.addTab(page, "Detection")
+        from remud_desktop.synth_settings import SynthesisPage
+
+        self.synthesis = SynthesisPage()
+        tabs.addTab(self.synthesis, "Synthesis")
+        self.tabs = tabs
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
@@ -116,6 +122,7 @@ class SettingsDialog(QDialog):
                 set_secret(QWEN, key)
             elif self._forget:
                 set_secret(QWEN, "")
+            self.synthesis.save()
         except RemudError as exc:
             QMessageBox.warning(self, "Settings", str(exc))
             return False

@@ -87,6 +87,11 @@ def build_actions(window) -> Actions:
     _action(window, a, "detect_dialog", "&Detect…", window.detect_dialog, ["Ctrl+Shift+E"],
             "Find figures with a detector of your choice", icon=SP.SP_FileDialogContentsView)
     _action(window, a, "cancel_job", "C&ancel background job", window.job_bar.cancel, ["Ctrl+."])
+    # Synthesize
+    _action(window, a, "synthesize", "&Synthesize…", window.synthesize_dialog, ["Ctrl+Shift+Y"],
+            "Write question / thinking / answer records about figures (count and cost shown first)")
+    _action(window, a, "generate_now", "&Generate now for selected figures", window.generate_now, ["Ctrl+Alt+G"],
+            "Synthesize records for the selected figure(s) with the last-used kinds and languages")
     # Help
     _action(window, a, "shortcuts", "&Keyboard shortcuts", window.show_shortcuts, ["F1", "?"])
     _action(window, a, "about", "&About ReMUD Desktop", window.show_about)
@@ -115,6 +120,8 @@ def build_menus(window, a: Actions) -> None:
     detect.addActions([a["detect_page"], a["detect_selected"], a["detect_document"]])
     detect.addSeparator()
     detect.addActions([a["detect_dialog"], a["cancel_job"]])
+    synth = bar.addMenu("&Synthesize")
+    synth.addActions([a["synthesize"], a["generate_now"]])
     helpm = bar.addMenu("&Help")
     helpm.addActions([a["shortcuts"], a["about"]])
 

@@ -122,6 +122,26 @@ def create_synth_job(
     return store.create_job(project, synthesizer=synthesizer, model=model, items=items, settings=settings, name=name)
 
 
+
+class _Preview(Exception):
+    """Raised to roll back the job preview_job made."""
+
+
+def preview_job(project: Project, **job_args: Any) -> tuple[int, int, float | None]:
+    """What create_synth_job(project, **job_args) would queue, keeping nothing:
+    (items to send, items skipped because they exist already, estimated cost or None).
+    The job is made inside a transaction that is then rolled back."""
+    result: tuple[int, int, float | None] = (0, 0, None)
+    try:
+        with project.atomic():
+            job, _created, skipped = create_synth_job(project, **job_args)
+            todo, cost = estimate(project, job.id)
+            result = (todo, skipped, cost)
+            raise _Preview
+    except _Preview:
+        pass
+    return result
+
 def estimate(project: Project, job_id: int, *, pricing: Pricing | None = None) -> tuple[int, float | None]:
     """(items still to send, estimated US dollars; None when the model has no price).
     Uses the mean usage of this model's finished items when there are some, else a

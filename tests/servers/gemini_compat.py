@@ -223,6 +223,7 @@ class GeminiCompatServer:
 
 def _handler(server: GeminiCompatServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        disable_nagle_algorithm = True  # as in openai_compat: no ~40 ms delayed-ACK wait per response
         protocol_version = "HTTP/1.1"
 
         def log_message(self, format: str, *args: Any) -> None:

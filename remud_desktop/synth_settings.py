@@ -1,0 +1,136 @@
+"""The Synthesis page of the settings: per synthesizer card its model, base URL,
+temperature and max tokens (engine.settings), how many requests run at once, and the API
+key, which goes to the OS keyring under the card's key name ("openai", "gemini") only."""
+
+from __future__ import annotations
+
+import importlib
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+from engine import settings
+from engine.secrets import get_secret, set_secret
+from engine.synth.registry import create, load_cards
+from remud_desktop.workers import Task, start
+
+FIELDS = ("model", "base_url", "temperature", "max_tokens")
+
+
+def key_name(card) -> str:
+    """The keyring entry the card's synthesizer reads its key from (its module's NAME)."""
+    module = importlib.import_module(card.factory.split(":")[0])
+    return str(getattr(module, "NAME", card.name))
+
+
+class SynthesisPage(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.cards = load_cards()
+        self.card = QComboBox()
+        for card in self.cards.values():
+            self.card.addItem(card.title, card.name)
+        self.model = QLineEdit()
+        self.base_url = QLineEdit()
+        self.base_url.setPlaceholderText("The provider's default (or OPENAI_BASE_URL)")
+        self.temperature = QDoubleSpinBox(minimum=0.0, maximum=2.0, singleStep=0.1, decimals=2)
+        self.max_tokens = QSpinBox(minimum=1, maximum=1_000_000, singleStep=256)
+        self.concurrency = QSpinBox(minimum=1, maximum=256)
+        self.concurrency.setValue(int(settings.synthesis_options()["concurrency"]))
+        self.key = QLineEdit()
+        self.key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.test_button = QPushButton("Test connection")
+        self.test_button.clicked.connect(self.test_connection)
+        self.test_result = QLabel()
+        self.test_result.setWordWrap(True)
+        test_row = QHBoxLayout()
+        test_row.addWidget(self.test_button)
+        test_row.addWidget(self.test_result, 1)
+
+        form = QFormLayout(self)
+        intro = QLabel("Synthesizers write the question, thinking and answer records about each figure.")
+        intro.setWordWrap(True)
+        form.addRow(intro)
+        form.addRow("Synthesizer", self.card)
+        form.addRow("Model", self.model)
+        form.addRow("Base URL", self.base_url)
+        form.addRow("Temperature", self.temperature)
+        form.addRow("Max tokens", self.max_tokens)
+        form.addRow("Requests at once", self.concurrency)
+        form.addRow("API key", self.key)
+        form.addRow(test_row)
+
+        self._edits: dict[str, dict] = {}  # card -> values typed on this page
+        self._keys: dict[str, str] = {}  # keyring name -> key typed on this page
+        self._shown: str | None = None
+        self._task: Task | None = None
+        self.card.currentIndexChanged.connect(self._show_card)
+        self.card.setCurrentIndex(max(0, self.card.findData(settings.synthesis_options()["card"])))
+        self._show_card()
+
+    def current_card(self) -> str:
+        return str(self.card.currentData())
+
+    def _keep_shown(self) -> None:
+        if self._shown is None:
+            return
+        self._edits[self._shown] = self.values()
+        key = self.key.text().strip()
+        if key:
+            self._keys[key_name(self.cards[self._shown])] = key
+
+    def _show_card(self, *_args) -> None:
+        self._keep_shown()
+        name = self.current_card()
+        card = self.cards[name]
+        saved = self._edits.get(name) or {**card.params, **settings.synthesizer_params(name)}
+        self.model.setText(str(saved.get("model", "")))
+        self.base_url.setText(str(saved.get("base_url", "")))
+        self.temperature.setValue(float(saved.get("temperature", 0.7)))
+        self.max_tokens.setValue(int(saved.get("max_tokens", 4096)))
+        secret = key_name(card)
+        self.key.setText(self._keys.get(secret, ""))
+        self.key.setPlaceholderText(f"A key is saved in the system keyring as “{secret}” (type to replace it)"
+                                    if get_secret(secret) else f"Stored in the system keyring as “{secret}”")
+        self.test_result.clear()
+        self._shown = name
+
+    def values(self) -> dict:
+        return {"model": self.model.text().strip(), "base_url": self.base_url.text().strip(),
+                "temperature": round(self.temperature.value(), 2), "max_tokens": self.max_tokens.value()}
+
+    def save(self) -> None:
+        """Settings file for the cards edited here, the keyring for keys typed; raises on failure."""
+        self._keep_shown()
+        for name, values in self._edits.items():
+            settings.set_synthesizer_params(name, values)
+        settings.set_synthesis_options(concurrency=self.concurrency.value(), card=self.current_card())
+        for secret, key in self._keys.items():
+            set_secret(secret, key)
+
+    def test_connection(self) -> Task:
+        name, values = self.current_card(), {k: v for k, v in self.values().items() if v not in ("", None)}
+        key = self.key.text().strip()
+        if key:
+            values["api_key"] = key
+        self.test_button.setEnabled(False)
+        self.test_result.setText("Connecting…")
+        task = Task(name, lambda: create(name, **values).test_connection())
+        task.signals.done.connect(lambda _tag, message: self._tested(message, True))
+        task.signals.failed.connect(lambda _tag, message: self._tested(message, False))
+        self._task = task
+        return start(task)
+
+    def _tested(self, message: str, ok: bool) -> None:
+        self.test_button.setEnabled(True)
+        self.test_result.setStyleSheet("color: #2da44e;" if ok else "color: #cf222e;")
+        self.test_result.setText(message)

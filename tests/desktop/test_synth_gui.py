@@ -1,0 +1,249 @@
+"""Synthesis from the window: the dialog's count and estimate, jobs running in the
+background against a loopback OpenAI server, a wrong key, retry of failed items, the
+Synthesis settings page (key in the keyring only) and "Generate now"."""
+
+import json
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+
+from engine import settings as user_settings
+from engine.pdf.importer import import_pdf
+from engine.samplegen import make_sample_pdf
+from engine.store import Project
+from engine.store import jobs as store
+from engine.store.figures import add_figures
+from engine.store.models import FigureStatus, FigureText, NewFigure
+from engine.store.records import list_records
+from remud_desktop.settings_dialog import SettingsDialog
+from remud_desktop.synth_dialog import SynthDialog
+from tests.desktop.gui_helpers import finish_jobs, isolated, make_window, messages  # noqa: F401
+from tests.servers.openai_compat import OpenAICompatServer, chat_completion
+
+KEY = "sk-gui-SECRET-0123456789abcdef"
+MODEL = "gpt-4o-mini"  # priced in resources/pricing.toml, so the dialog can estimate a cost
+ANSWERS = {
+    "vqa": {"items": [{"question": "What is shown?", "thinking": "Anechoic round area.", "answer": "A cyst."}]},
+    "mcq": {"items": [{"question": "Diagnosis?", "thinking": "Thin wall.",
+                       "options": ["Cyst", "Abscess", "Tumour", "Normal"], "correct": "A"}]},
+    "conversation": {"items": [{"question": "Which organ?", "answer": "Liver."}]},
+}
+
+
+class MemoryKeyring(KeyringBackend):
+    priority = 1
+
+    def __init__(self):
+        super().__init__()
+        self.store = {}
+
+    def get_password(self, service, username):
+        return self.store.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.store[(service, username)] = password
+
+    def delete_password(self, service, username):
+        self.store.pop((service, username), None)
+
+
+@pytest.fixture
+def ring(monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    previous = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    yield ring
+    keyring.set_keyring(previous)
+
+
+class Answers:
+    """Valid answers, except (while `bad_caption` is set) garbage for the figure with that caption."""
+
+    def __init__(self):
+        self.bad_caption: str | None = None
+
+    def __call__(self, req):
+        if self.bad_caption and self.bad_caption in req.text():
+            return chat_completion("this is not JSON {", prompt_tokens=900, completion_tokens=10)
+        name = req.json["response_format"]["json_schema"]["name"].removeprefix("remud_")
+        return chat_completion(json.dumps(ANSWERS[name]), prompt_tokens=1000, completion_tokens=200)
+
+
+@pytest.fixture
+def answers():
+    return Answers()
+
+
+@pytest.fixture
+def server(answers):
+    with OpenAICompatServer(api_key=KEY, models=(MODEL,), default=answers) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def sample_pdf(tmp_path_factory):
+    return make_sample_pdf(tmp_path_factory.mktemp("pdf") / "sample.pdf")
+
+
+@pytest.fixture
+def window(qtbot, isolated, ring, server, tmp_path, sample_pdf, messages):
+    truth = [sample_pdf.truth[0], sample_pdf.truth[3]]  # two figures with different captions
+    with Project.create(tmp_path / "Synth.remud") as p:
+        doc = import_pdf(p, sample_pdf.path).document
+        add_figures(p, [NewFigure(doc.id, t.page, t.rect, status=FigureStatus.ACCEPTED, text=FigureText(caption=t.caption))
+                        for t in truth])
+        add_figures(p, [NewFigure(doc.id, sample_pdf.truth[1].page, sample_pdf.truth[1].rect)])  # proposed: left out
+    user_settings.set_synthesizer_params("openai", {"model": MODEL, "base_url": server.base_url})
+    user_settings.set_synthesis_options(concurrency=2, kinds=["vqa"], languages=["en"], card="openai")
+    ring.set_password("ReMUD Desktop", "openai", KEY)
+    w = make_window(qtbot, isolated)
+    assert w.open_project(tmp_path / "Synth.remud")
+    w.captions = [t.caption for t in truth]
+    yield w
+    finish_jobs(qtbot, w)
+
+
+def run_and_wait(qtbot, window, start, timeout=60000):
+    with qtbot.waitSignal(window.synth.run_finished, timeout=timeout) as blocker:
+        start()
+    finish_jobs(qtbot, window)
+    return blocker.args[1]
+
+
+def test_dialog_shows_count_and_estimate_before_anything_is_sent(qtbot, window, server):
+    dialog = SynthDialog(window.session, [], window)
+    qtbot.addWidget(dialog)
+    assert dialog.use_document.isChecked()
+    assert dialog.count.text() == "2" and dialog.items_to_send == 2  # 2 accepted figures × vqa × en
+    assert dialog.estimated_cost is not None and dialog.estimated_cost > 0
+    assert dialog.cost.text().startswith("about $")
+    dialog.kinds["mcq"].setChecked(True)
+    dialog.languages["zh"].setChecked(True)
+    assert dialog.items_to_send == 8
+    dialog.kinds["vqa"].setChecked(False)
+    dialog.kinds["mcq"].setChecked(False)
+    assert not dialog.start_button.isEnabled() and "at least one kind" in dialog.problem.text()
+    # the preview kept nothing and sent nothing
+    assert store.list_jobs(window.session.project) == [] and server.chat_requests == []
+
+
+def test_job_runs_in_the_background_and_records_appear(qtbot, window, server):
+    added = []
+    from remud_desktop.records.commands import record_events
+
+    record_events(window.session).added.connect(lambda: added.append(1))
+    dialog = SynthDialog(window.session, [], window)
+    qtbot.addWidget(dialog)
+    dialog.kinds["mcq"].setChecked(True)
+    dialog.accept()
+    job = dialog.job
+    assert job is not None and user_settings.synthesis_options()["kinds"] == ["vqa", "mcq"]  # remembered
+    report = run_and_wait(qtbot, window, lambda: window._start_synth_job(job))
+    assert report.state == "done" and report.stored == 4
+    assert len(list_records(window.session.project)) == 4 and added
+    assert window.docks["jobs"].isVisible()
+    panel = window.jobs_panel
+    qtbot.waitUntil(lambda: panel.status(job.id) is not None and panel.status(job.id).job.state == "done")
+    row = panel.table
+    assert row.item(0, 2).text() == "done" and row.item(0, 3).text() == "4/4"
+    assert row.item(0, 5).text().startswith("$") and row.item(0, 5).text() != "$0.0000"
+    assert not panel.run_button.isEnabled() and not panel.retry_button.isEnabled()
+    assert all(r.bearer == KEY for r in server.chat_requests)
+
+
+def test_wrong_key_stops_the_job_readably_and_resume_works_after_fixing_it(qtbot, window, server, ring, messages):
+    ring.set_password("ReMUD Desktop", "openai", "sk-wrong-key-000")
+    dialog = SynthDialog(window.session, [], window)
+    qtbot.addWidget(dialog)
+    dialog.accept()
+    job = dialog.job
+    report = run_and_wait(qtbot, window, lambda: window._start_synth_job(job))
+    assert report.state == "stopped" and "rejected the API key" in report.message
+    assert store.get_job(window.session.project, job.id).state == "stopped"
+    warned = messages.texts("warning")
+    assert warned and "rejected the API key" in warned[-1] and "sk-wrong" not in warned[-1]
+    assert list_records(window.session.project) == []
+    panel = window.jobs_panel
+    panel.select_job(job.id)
+    assert panel.run_button.isEnabled() and panel.run_button.text() == "Resume"
+
+    ring.set_password("ReMUD Desktop", "openai", KEY)
+    report = run_and_wait(qtbot, window, panel.run_selected)
+    assert report.state == "done" and len(list_records(window.session.project)) == 2
+
+
+def test_retry_failed_sends_only_the_failed_items(qtbot, window, server, answers):
+    answers.bad_caption = window.captions[0]
+    dialog = SynthDialog(window.session, [], window)
+    qtbot.addWidget(dialog)
+    dialog.accept()
+    job = dialog.job
+    report = run_and_wait(qtbot, window, lambda: window._start_synth_job(job))
+    assert report.state == "finished" and report.failed == 1 and report.stored == 1
+    panel = window.jobs_panel
+    panel.select_job(job.id)
+    assert panel.retry_button.isEnabled() and panel.failures.count() == 1
+    panel.failures.setCurrentRow(0)
+    assert "this is not JSON" in panel.raw.toPlainText()  # the raw response, for inspection
+
+    answers.bad_caption = None
+    before = len(server.chat_requests)
+    report = run_and_wait(qtbot, window, panel.retry_selected)
+    sent = server.chat_requests[before:]
+    assert report.state == "done" and len(sent) == 1
+    assert window.captions[0] in sent[0].text() and window.captions[1] not in sent[0].text()
+    assert len(list_records(window.session.project)) == 2
+
+
+def test_synthesis_settings_put_the_key_in_the_keyring_only(qtbot, isolated, ring, server, tmp_path, messages):
+    secret = "sk-typed-in-settings-42424242"
+    dialog = SettingsDialog()
+    qtbot.addWidget(dialog)
+    page = dialog.synthesis
+    page.card.setCurrentIndex(page.card.findData("openai"))
+    page.model.setText(MODEL)
+    page.base_url.setText(server.base_url)
+    page.temperature.setValue(0.3)
+    page.max_tokens.setValue(2048)
+    page.concurrency.setValue(5)
+    qtbot.keyClicks(page.key, secret)
+    dialog.accept()
+    assert ring.store[("ReMUD Desktop", "openai")] == secret
+    raw = user_settings.settings_path().read_bytes()
+    assert secret.encode() not in raw and b"sk-typed" not in raw
+    saved = json.loads(raw)
+    assert saved["synthesizers"]["openai"] == {"model": MODEL, "base_url": server.base_url,
+                                               "temperature": 0.3, "max_tokens": 2048}
+    assert saved["synthesis"]["concurrency"] == 5
+    for f in tmp_path.rglob("*"):
+        assert not f.is_file() or secret.encode() not in f.read_bytes()
+
+    again = SettingsDialog()
+    qtbot.addWidget(again)
+    assert again.synthesis.model.text() == MODEL and again.synthesis.key.text() == ""
+    assert "saved in the system keyring" in again.synthesis.key.placeholderText()
+    again.synthesis.test_connection()  # the saved key is wrong for this server
+    qtbot.waitUntil(lambda: again.synthesis.test_button.isEnabled(), timeout=20000)
+    assert "rejected the API key" in again.synthesis.test_result.text() and secret not in again.synthesis.test_result.text()
+    again.synthesis.key.setText(KEY)
+    again.synthesis.test_connection()
+    qtbot.waitUntil(lambda: again.synthesis.test_button.isEnabled(), timeout=20000)
+    assert f"the model '{MODEL}' is available" in again.synthesis.test_result.text()
+
+
+def test_generate_now_makes_and_runs_a_job_for_the_selected_figure_only(qtbot, window, server):
+    s = window.session
+    s.go_to(1, 0)
+    target = next(f for f in s.current_figures() if f.status == FigureStatus.ACCEPTED)
+    s.select([target.id])
+    report = run_and_wait(qtbot, window, window.actions_["generate_now"].trigger)
+    assert report.state == "done" and report.stored == 1
+    jobs = store.list_jobs(s.project)
+    assert len(jobs) == 1
+    items = store.list_items(s.project, jobs[0].id)
+    assert [(i.figure_id, i.kind, i.language) for i in items] == [(target.id, "vqa", "en")]
+    assert [r.figure_id for r in list_records(s.project)] == [target.id]
+    assert len(server.chat_requests) == 1
