@@ -227,7 +227,9 @@ def recover_running(project: Project, job_id: int) -> int:
     """Items a crashed or killed process left 'running' go back to 'pending'."""
     with project.atomic() as db:
         return db.execute(
-            "UPDATE job_items SET state = 'pending', updated_at = ? WHERE job_id = ? AND state = 'running'", [now(), job_id]
+            "UPDATE job_items SET state = 'pending', updated_at = ? WHERE job_id = ? AND state = 'running' "
+            "AND batch IS NULL",  # items in a provider batch are being answered there: see engine.synth.batch
+            [now(), job_id],
         ).rowcount
 
 
@@ -298,6 +300,106 @@ def add_usage(project: Project, item_id: int, tokens_in: int, tokens_out: int, c
             "UPDATE job_items SET tokens_in = tokens_in + ?, tokens_out = tokens_out + ?, cost = cost + ? WHERE id = ?",
             [tokens_in, tokens_out, cost, item_id],
         )
+
+
+# ----------------------------------------------------------------------------- provider batches
+
+
+class BatchState(StrEnum):
+    SUBMITTING = "submitting"  # items reserved; the provider may or may not have the batch yet
+    SUBMITTED = "submitted"  # the provider has it: poll `batch_id`
+    COLLECTED = "collected"  # its answers are stored; nothing left to do
+    ABANDONED = "abandoned"  # the submission never reached the provider; its items went back to pending
+
+
+@dataclass(frozen=True)
+class Batch:
+    id: int
+    job_id: int
+    provider: str
+    submission: str  # our own unique name for it, also sent to the provider as metadata
+    batch_id: str  # the provider's id ('' while submitting)
+    input_file: str
+    state: BatchState
+    status: str  # the provider's last reported status
+    message: str
+    created_at: str
+    updated_at: str
+
+
+_BATCH_COLS = "id, job_id, provider, submission, batch_id, input_file, state, status, message, created_at, updated_at"
+
+
+def _batch(row) -> Batch:
+    v = list(row)
+    v[6] = BatchState(v[6])
+    return Batch(*v)
+
+
+def reserve_batch(project: Project, job_id: int, provider: str, submission: str, item_ids: Sequence[int]) -> tuple[int, list[int]]:
+    """In ONE transaction: a new submission row and its items (those still pending) marked
+    running in it, one more attempt. Returns (batch row id, the item ids reserved)."""
+    stamp = now()
+    with project.atomic() as db:
+        row_id = db.execute(
+            "INSERT INTO job_batches(job_id, provider, submission, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [job_id, provider, submission, str(BatchState.SUBMITTING), stamp, stamp],
+        ).lastrowid
+        taken = []
+        for item_id in item_ids:
+            cur = db.execute(
+                "UPDATE job_items SET state = 'running', batch = ?, attempts = attempts + 1, updated_at = ? "
+                "WHERE id = ? AND job_id = ? AND state = 'pending'",
+                [row_id, stamp, item_id, job_id],
+            )
+            if cur.rowcount:
+                taken.append(item_id)
+    return row_id, taken
+
+
+def set_batch(project: Project, row_id: int, *, state: BatchState | str | None = None, batch_id: str | None = None,
+              input_file: str | None = None, status: str | None = None, message: str | None = None) -> None:
+    sets, params = ["updated_at = ?"], [now()]
+    for col, value in (("state", state), ("batch_id", batch_id), ("input_file", input_file), ("status", status),
+                       ("message", message)):
+        if value is not None:
+            sets.append(f"{col} = ?")
+            params.append(str(value))
+    with project.atomic() as db:
+        db.execute(f"UPDATE job_batches SET {', '.join(sets)} WHERE id = ?", [*params, row_id])
+
+
+def get_batch(project: Project, row_id: int) -> Batch:
+    row = project.db.execute(f"SELECT {_BATCH_COLS} FROM job_batches WHERE id = ?", [row_id]).fetchone()
+    if row is None:
+        raise NotFoundError(f"Batch submission {row_id} is not in this project.")
+    return _batch(row)
+
+
+def list_batches(project: Project, job_id: int, *, active: bool = False) -> list[Batch]:
+    """The job's batch submissions; `active`: those submitting or submitted (not collected)."""
+    sql = f"SELECT {_BATCH_COLS} FROM job_batches WHERE job_id = ?"
+    if active:
+        sql += " AND state IN ('submitting', 'submitted')"
+    return [_batch(r) for r in project.db.execute(sql + " ORDER BY id", [job_id]).fetchall()]
+
+
+def batch_items(project: Project, row_id: int) -> list[JobItem]:
+    """The items of a submission still waiting for its answer (running in it)."""
+    rows = project.db.execute(
+        f"SELECT {_ITEM_COLS} FROM job_items WHERE batch = ? AND state = 'running' ORDER BY id", [row_id]
+    ).fetchall()
+    return [_item(r) for r in rows]
+
+
+def release_batch(project: Project, row_id: int, error: str = "") -> int:
+    """Items of a submission still waiting go back to pending, out of the batch (it never
+    reached the provider, or ended without answering them). Returns how many."""
+    with project.atomic() as db:
+        return db.execute(
+            "UPDATE job_items SET state = 'pending', batch = NULL, error = ?, updated_at = ? WHERE batch = ? AND state = 'running'",
+            [error, now(), row_id],
+        ).rowcount
 
 
 # ----------------------------------------------------------------------------- status

@@ -202,5 +202,31 @@ def _v4_synth_jobs(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [_v1_core, _v2_search, _v3_ocr_cache, _v4_synth_jobs]
+def _v5_synth_batches(db: sqlite_utils.Database) -> None:
+    """Provider batch submissions of synthesis jobs (OpenAI Batch, Gemini batch mode): the
+    provider's batch id is kept, and each item sent in a batch points at its submission, so
+    a restarted process polls the same batch again instead of sending (and paying) twice."""
+    db.executescript(
+        """
+        CREATE TABLE job_batches (
+            id INTEGER PRIMARY KEY,
+            job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+            provider TEXT NOT NULL,
+            submission TEXT NOT NULL UNIQUE,
+            batch_id TEXT NOT NULL DEFAULT '',
+            input_file TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL DEFAULT 'submitting',
+            status TEXT NOT NULL DEFAULT '',
+            message TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX job_batches_job ON job_batches(job_id, state);
+        ALTER TABLE job_items ADD COLUMN batch INTEGER REFERENCES job_batches(id);
+        CREATE INDEX job_items_batch ON job_items(batch);
+        """
+    )
+
+
+MIGRATIONS: list[Migration] = [_v1_core, _v2_search, _v3_ocr_cache, _v4_synth_jobs, _v5_synth_batches]
 SCHEMA_VERSION = len(MIGRATIONS)

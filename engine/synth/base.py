@@ -178,6 +178,7 @@ class Price:
 @dataclass(frozen=True)
 class Pricing:
     prices: dict[str, Price]
+    batch_discount: float = 0.5  # batch APIs (OpenAI Batch, Gemini batch mode) cost this fraction
 
     def price(self, model: str) -> Price | None:
         """The price of `model`, else of the longest listed name it starts with
@@ -194,6 +195,11 @@ class Pricing:
             return None
         return (tokens_in * price.input + tokens_out * price.output) / 1_000_000
 
+    def batch_cost(self, model: str, tokens_in: int, tokens_out: int) -> float | None:
+        """What the same tokens cost through a provider's batch API (`batch_discount` × cost)."""
+        cost = self.cost(model, tokens_in, tokens_out)
+        return None if cost is None else cost * self.batch_discount
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Pricing:
         prices = {}
@@ -202,7 +208,13 @@ class Pricing:
                 prices[str(name)] = Price(float(entry.get("input", 0.0)), float(entry.get("output", 0.0)))
             except (AttributeError, TypeError, ValueError):
                 raise SynthConfigError(f"The price of '{name}' in pricing.toml must be numbers (input, output).") from None
-        return cls(prices)
+        try:
+            discount = float(data.get("batch_discount", 0.5))
+        except (TypeError, ValueError):
+            raise SynthConfigError("batch_discount in pricing.toml must be a number (0.5 = half price).") from None
+        if not 0.0 <= discount <= 1.0:
+            raise SynthConfigError("batch_discount in pricing.toml must be between 0 and 1 (0.5 = half price).")
+        return cls(prices, discount)
 
 
 def load_pricing(path: Path | str | None = None) -> Pricing:

@@ -101,7 +101,10 @@ def create_synth_job(
     for doc in doc_ids or ():
         for fig in list_figures(project, doc_id=doc, status=FigureStatus.ACCEPTED):
             figs[fig.id] = fig
-    dirs = tuple(str(d) for d in params.get("prompt_dirs", ()))
+    from engine.synth.runner import project_prompts
+
+    # explicit folders first, then the project's own edited copies, then the shipped templates
+    dirs = (*(str(d) for d in params.get("prompt_dirs", ())), str(project_prompts(project.folder)))
     items: list[NewItem] = []
     for fig in figs.values():
         for kind in kinds_:

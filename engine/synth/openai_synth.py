@@ -11,12 +11,14 @@ SDK retries default to 0: the job runner owns retries, backoff and Retry-After.
 from __future__ import annotations
 
 import base64
+import json
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import openai
+from openai.types.chat import ChatCompletion
 
 from engine.detect.qwen_vl import safe_url
 from engine.secrets import get_secret
@@ -228,7 +230,27 @@ class OpenAISynthesizer:
     def synthesize(self, inp: SynthInput) -> SynthResult:
         prompt = build_prompt(inp, self.prompt_dirs)
         response, structured = self._create(prompt)
+        return self.parse_response(response, prompt, inp, structured=structured)
+
+    def batch_body(self, prompt: Prompt) -> dict[str, Any]:
+        """The JSON body of one /v1/chat/completions request line of a batch: what
+        `synthesize` sends (same messages, schema and settings), extra_body merged in."""
+        kwargs = self.request(prompt, structured=self.structured)
+        extra = kwargs.pop("extra_body", None) or {}
+        return {**kwargs, **extra}
+
+    def parse_response(self, response: Any, prompt: Prompt, inp: SynthInput, *, structured: bool,
+                       batch: bool = False) -> SynthResult:
+        """Records from a chat.completion (an SDK object, or its JSON as a dict, as a batch
+        output line holds it); `batch` prices the tokens at the batch discount."""
         where = safe_url(self.base_url)
+        if isinstance(response, dict):
+            try:
+                response = ChatCompletion.model_validate(response)
+            except Exception:  # noqa: BLE001 - any shape error means "not a chat.completion"
+                raise SynthOutputError(
+                    f"The endpoint at {where} did not answer like an OpenAI-compatible server.", json.dumps(response)
+                ) from None
         try:
             choice = response.choices[0]
             content = choice.message.content
@@ -241,7 +263,8 @@ class OpenAISynthesizer:
         usage = getattr(response, "usage", None)
         tokens_in = int(getattr(usage, "prompt_tokens", 0) or 0)
         tokens_out = int(getattr(usage, "completion_tokens", 0) or 0)
-        cost = self.pricing.cost(self.model, tokens_in, tokens_out)
+        price = self.pricing.batch_cost if batch else self.pricing.cost
+        cost = price(self.model, tokens_in, tokens_out)
         try:
             records, dropped = parse_records(
                 raw,

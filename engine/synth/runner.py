@@ -299,10 +299,22 @@ class _Run:
         return self.report
 
 
-def build_synthesizer(job: store.Job) -> Synthesizer:
-    from engine.synth.registry import create
+def build_synthesizer(job: store.Job, project_folder: Path | None = None) -> Synthesizer:
+    """The job's card with its stored parameters; the project's own prompt copies
+    (`<project>/prompts/`) are found before the shipped templates."""
+    from engine.cards import accepts
+    from engine.synth.registry import create, load_cards
 
-    return create(job.synthesizer, **dict(job.settings.get("params", {})))
+    params = dict(job.settings.get("params", {}))
+    card = load_cards().get(job.synthesizer)
+    if project_folder is not None and card is not None and accepts(card, "prompt_dirs"):
+        params["prompt_dirs"] = (*params.get("prompt_dirs", ()), str(project_prompts(project_folder)))
+    return create(job.synthesizer, **params)
+
+
+def project_prompts(project_folder: Path) -> Path:
+    """Where a project keeps its edited copies of the prompt templates."""
+    return Path(project_folder) / "prompts"
 
 
 def run_job(
@@ -330,7 +342,7 @@ def run_job(
             recovered = store.recover_running(project, job_id)
             store.set_job_state(project, job_id, JobState.RUNNING, "")
             try:
-                synth = synthesizer if synthesizer is not None else build_synthesizer(job)
+                synth = synthesizer if synthesizer is not None else build_synthesizer(job, project.folder)
             except SynthError as exc:
                 store.set_job_state(project, job_id, JobState.STOPPED, str(exc))
                 return RunReport(job_id, JobState.STOPPED, str(exc), recovered=recovered)

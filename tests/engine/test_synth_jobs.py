@@ -343,3 +343,20 @@ def test_cli_run_status_retry_cancel(proj, server, monkeypatch, capsys):
     assert json.loads(out)["requests"] == 0
     rc, out = cli("synth", "cancel", folder, str(data["id"]), "--json")
     assert json.loads(out)["state"] == "cancelled"
+
+
+def test_the_projects_own_prompt_copy_is_used(proj, server, monkeypatch):
+    from engine.resources import resource
+
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    shipped = (resource("prompts") / "synth_vqa_en.md").read_text(encoding="utf-8")
+    edited = shipped.replace("version: 1", "version: 7", 1).replace(
+        "You are an experienced sonographer", "You are a paediatric sonographer (project copy)", 1)
+    (proj.folder / "prompts").mkdir()
+    (proj.folder / "prompts" / "synth_vqa_en.md").write_text(edited, encoding="utf-8")
+    job, created, _ = create_synth_job(proj, figure_ids=[1], kinds=["vqa"],
+                                       params={"model": MODEL, "base_url": server.base_url})
+    assert created == 1
+    assert run_job(proj.folder, job.id).state == "done"
+    assert "paediatric sonographer (project copy)" in server.chat_requests[0].text()
+    assert list_records(proj)[0].prompt_version == "synth_vqa_en@7"
