@@ -53,6 +53,7 @@ def open_sample(window, folder: Path | None = None, then=None):
     job = Job("Preparing the sample project (first start only)", lambda ctx: ensure_sample_project(folder))
 
     def opened(path) -> None:
+        window.statusBar().clearMessage()
         window.open_project(path)
         if then:
             then()
@@ -60,6 +61,7 @@ def open_sample(window, folder: Path | None = None, then=None):
     def failed(message: str) -> None:
         from PySide6.QtWidgets import QMessageBox
 
+        window.statusBar().clearMessage()
         QMessageBox.warning(window, "ReMUD Desktop", f"The sample project could not be made: {message}")
         if then:
             then()
