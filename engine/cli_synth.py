@@ -40,8 +40,13 @@ def _run(args, p: Project, job_id: int) -> int:
         if not args.quiet and not args.json and sys.stderr.isatty():
             print(f"\r{pr.done}/{pr.total} done, {pr.failed} failed, ${pr.cost:.4f}", end="", file=sys.stderr)
 
-    report = jobs.run_job(p.folder, job_id, concurrency=args.concurrency, rpm=args.rpm, tpm=args.tpm,
-                          max_attempts=args.max_attempts, progress=progress)
+    if getattr(args, "batch", False):
+        from engine.synth.batch import run_batch
+
+        report = run_batch(p.folder, job_id, poll_s=args.poll, progress=progress)
+    else:
+        report = jobs.run_job(p.folder, job_id, concurrency=args.concurrency, rpm=args.rpm, tpm=args.tpm,
+                              max_attempts=args.max_attempts, progress=progress)
     st = jobs.job_status(p, job_id)
     data = {**st.as_dict(), "requests": report.requests, "recovered": report.recovered}
     _emit(args, data, _status_text(st))
@@ -130,6 +135,9 @@ def add_synth_parser(subparsers, common: argparse.ArgumentParser) -> argparse.Ar
     sp.add_argument("--no-reasoning", action="store_true", help="no thinking traces")
     sp.add_argument("--no-page", action="store_true", help="do not send the page image")
     sp.add_argument("--estimate-only", action="store_true", help="create the job and show its cost; do not run")
+    sp.add_argument("--batch", action="store_true",
+                    help="use the provider's batch API (lower price, answers within 24 h); run again to resume polling")
+    sp.add_argument("--poll", type=float, default=60.0, help="seconds between batch status checks (with --batch)")
     _run_options(sp)
     sp = add("status", cmd_status, "counts, tokens, cost and failures of a job (or all jobs)")
     sp.add_argument("--job", type=int)
