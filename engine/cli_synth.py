@@ -63,7 +63,7 @@ def cmd_run(args) -> int:
                 params=parse_params(args.param), figure_ids=args.figure or None, doc_ids=args.doc or None,
                 reasoning=not args.no_reasoning, with_page=not args.no_page, name=args.name or "",
             )
-            items, cost = jobs.estimate(p, job.id)
+            items, cost = jobs.estimate(p, job.id, batch=args.batch)
             est = "unknown (no price for this model)" if cost is None else f"${cost:.4f}"
             if not args.json:
                 print(f"job {job.id}: {created} new item(s), {skipped} already synthesized; estimated cost {est}")
@@ -98,9 +98,14 @@ def cmd_retry(args) -> int:
 
 
 def cmd_cancel(args) -> int:
+    """Cancels the job; provider batches it has out are cancelled at the provider too."""
+    from engine.synth.batch import cancel_batches
+
     with Project.open(args.project) as p:
         jobs.cancel_job(p, args.job)
-        _emit(args, {"job": args.job, "state": "cancelled"}, f"job {args.job} cancelled")
+    batches = cancel_batches(args.project, args.job)
+    note = f" ({batches} provider batch{'es' if batches != 1 else ''} cancelled)" if batches else ""
+    _emit(args, {"job": args.job, "state": "cancelled", "batches_cancelled": batches}, f"job {args.job} cancelled{note}")
     return 0
 
 

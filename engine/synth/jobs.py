@@ -145,10 +145,13 @@ def preview_job(project: Project, **job_args: Any) -> tuple[int, int, float | No
         pass
     return result
 
-def estimate(project: Project, job_id: int, *, pricing: Pricing | None = None) -> tuple[int, float | None]:
+def estimate(
+    project: Project, job_id: int, *, pricing: Pricing | None = None, batch: bool = False
+) -> tuple[int, float | None]:
     """(items still to send, estimated US dollars; None when the model has no price).
     Uses the mean usage of this model's finished items when there are some, else a
-    rough count from the text, the images and a typical answer."""
+    rough count from the text, the images and a typical answer. With `batch`, at the
+    provider's batch price."""
     job = store.get_job(project, job_id)
     todo = [i for i in store.list_items(project, job_id) if i.state in (store.ItemState.PENDING, store.ItemState.RUNNING)]
     pricing = pricing or load_pricing()
@@ -170,7 +173,8 @@ def estimate(project: Project, job_id: int, *, pricing: Pricing | None = None) -
             images = 2 if job.settings.get("with_page", True) else 1
         total = estimate_tokens(text + "x" * _TEMPLATE_CHARS, images, output=0)
         tin, tout = tin + total, tout + 600
-    return len(todo), pricing.cost(job.model, int(tin), int(tout))
+    price = pricing.batch_cost if batch else pricing.cost
+    return len(todo), price(job.model, int(tin), int(tout))
 
 
 def retry_failed(project: Project, job_id: int) -> int:

@@ -291,6 +291,8 @@ def test_estimate_counts_items_and_prices_them(proj, server):
     job2, _, _ = create_synth_job(proj, doc_ids=[1], kinds=["mcq"], params={"model": MODEL})
     items, cost = estimate(proj, job2.id, pricing=PRICING)  # now from the mean usage of done items
     assert items == 3 and cost == pytest.approx(3 * (1000 * 2.0 + 200 * 8.0) / 1e6)
+    _, batch_cost = estimate(proj, job2.id, pricing=PRICING, batch=True)  # the provider's batch price
+    assert batch_cost == pytest.approx(cost * PRICING.batch_discount) and batch_cost < cost
 
 
 def test_rate_limiter_buckets_with_a_fake_clock():
