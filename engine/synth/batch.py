@@ -111,10 +111,8 @@ def backend_for(synth: Synthesizer) -> BatchBackend:
     except ImportError:  # pragma: no cover - the SDK is optional
         GeminiSynthesizer = None  # type: ignore[assignment,misc]
     if GeminiSynthesizer is not None and isinstance(synth, GeminiSynthesizer):
-        try:
-            from engine.synth.batch_gemini import GeminiBatch
-        except ImportError:
-            raise SynthConfigError("Batch mode for Gemini is not available in this version; run the job live.") from None
+        from engine.synth.batch_gemini import GeminiBatch
+
         return GeminiBatch(synth)
     raise SynthConfigError(f"The synthesizer “{synth.name}” has no batch mode; run the job live.")
 

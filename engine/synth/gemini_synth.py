@@ -225,12 +225,18 @@ class GeminiSynthesizer:
             raise
         except Exception as exc:  # noqa: BLE001 - the SDK raises its own errors and its HTTP library's
             raise self._error(exc) from None
+        return self.parse_response(response, prompt, inp)
+
+    def parse_response(self, response: Any, prompt: Prompt, inp: SynthInput, *, batch: bool = False) -> SynthResult:
+        """Records from a GenerateContentResponse (live, or one answer of a batch job);
+        `batch` prices the tokens at the batch discount."""
         usage = getattr(response, "usage_metadata", None)
         tokens_in = int(getattr(usage, "prompt_token_count", 0) or 0)
         tokens_out = int(getattr(usage, "candidates_token_count", 0) or 0) + int(
             getattr(usage, "thoughts_token_count", 0) or 0
         )
-        cost = self.pricing.cost(self.model, tokens_in, tokens_out)
+        price = self.pricing.batch_cost if batch else self.pricing.cost
+        cost = price(self.model, tokens_in, tokens_out)
         raw, finish = self._answer(response)
         try:
             if not raw and finish not in ("", "STOP", "MAX_TOKENS"):
