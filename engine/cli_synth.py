@@ -62,6 +62,7 @@ def cmd_run(args) -> int:
                 p, kinds=args.kinds.split(","), languages=args.languages.split(","), synthesizer=args.synth,
                 params=parse_params(args.param), figure_ids=args.figure or None, doc_ids=args.doc or None,
                 reasoning=not args.no_reasoning, with_page=not args.no_page, name=args.name or "",
+                batch=args.batch,
             )
             items, cost = jobs.estimate(p, job.id, batch=args.batch)
             est = "unknown (no price for this model)" if cost is None else f"${cost:.4f}"

@@ -1,6 +1,8 @@
 """The "Synthesize…" dialog: what to send (selected figures or the document's accepted
-figures), kinds, languages, reasoning and synthesizer; the item count and estimated cost
-before anything is sent; Start creates the job (the caller runs it)."""
+figures), kinds, languages, reasoning, synthesizer and batch mode; the item count and
+estimated cost before anything is sent; Start creates the job (the caller runs it). A job
+made in batch mode says so in its settings ("batch": true), so that whoever runs it
+(SynthController.run) uses the provider's batch API, now and on every Resume."""
 
 from __future__ import annotations
 
@@ -38,12 +40,14 @@ class SynthRequest:
     card: str = "openai"
     figure_ids: list[int] = field(default_factory=list)
     doc_ids: list[int] = field(default_factory=list)
+    batch: bool = False  # through the provider's batch API (half price, answers within 24 h)
 
     def create(self, project) -> tuple[Job, int, int]:
         """The job for this request, with the card's saved settings (never a key)."""
-        return create_synth_job(project, kinds=self.kinds, languages=self.languages, reasoning=self.reasoning,
-                                synthesizer=self.card, params=settings.synthesizer_params(self.card),
-                                figure_ids=self.figure_ids, doc_ids=self.doc_ids)
+        return create_synth_job(
+            project, kinds=self.kinds, languages=self.languages, reasoning=self.reasoning,
+            synthesizer=self.card, params=settings.synthesizer_params(self.card),
+            figure_ids=self.figure_ids, doc_ids=self.doc_ids, batch=self.batch)
 
     def remember(self) -> None:
         """Saved as the last-used choices ("Generate now" uses them)."""
@@ -55,7 +59,7 @@ def preview(project, request: SynthRequest) -> tuple[int, int, float | None]:
     """(items that would be sent, items skipped because they exist, estimated dollars or None)."""
     return preview_job(project, kinds=request.kinds, languages=request.languages, reasoning=request.reasoning,
                        synthesizer=request.card, params=settings.synthesizer_params(request.card),
-                       figure_ids=request.figure_ids, doc_ids=request.doc_ids)
+                       figure_ids=request.figure_ids, doc_ids=request.doc_ids, batch=request.batch)
 
 
 def last_request(figure_ids=(), doc_ids=()) -> SynthRequest:
@@ -94,6 +98,9 @@ class SynthDialog(QDialog):
         for card in load_cards().values():
             self.card.addItem(card.title, card.name)
         self.card.setCurrentIndex(max(0, self.card.findData(last.card)))
+        self.batch = QCheckBox("Use the provider's batch API (about half the price; answers within 24 h)")
+        self.batch.setToolTip("The items are uploaded as one provider batch and collected when it ends; "
+                              "Resume keeps polling the same batch, nothing is sent twice.")
 
         self.count = QLabel()
         self.cost = QLabel()
@@ -107,6 +114,7 @@ class SynthDialog(QDialog):
         form.addRow("Languages", self._row(*self.languages.values()))
         form.addRow("", self.reasoning)
         form.addRow("Synthesizer", self.card)
+        form.addRow("", self.batch)
         form.addRow("Items to send", self.count)
         form.addRow("Estimated cost", self.cost)
         form.addRow(self.problem)
@@ -118,7 +126,8 @@ class SynthDialog(QDialog):
         lay.addLayout(form)
         lay.addWidget(self.buttons)
 
-        for box in (*self.kinds.values(), *self.languages.values(), self.reasoning, self.use_selected, self.use_document):
+        for box in (*self.kinds.values(), *self.languages.values(), self.reasoning, self.use_selected, self.use_document,
+                    self.batch):
             box.toggled.connect(self.update_estimate)
         self.card.currentIndexChanged.connect(self.update_estimate)
         self.update_estimate()
@@ -151,6 +160,7 @@ class SynthDialog(QDialog):
             card=str(self.card.currentData()),
             figure_ids=self.selected if by_selection else [],
             doc_ids=[] if by_selection or self.session.doc_id is None else [self.session.doc_id],
+            batch=self.batch.isChecked(),
         )
 
     def update_estimate(self) -> None:
@@ -170,8 +180,8 @@ class SynthDialog(QDialog):
             else:
                 self.items_to_send, self.estimated_cost = todo, cost
                 self.count.setText(f"{todo}" + (f" ({skipped} already made, skipped)" if skipped else ""))
-                self.cost.setText(f"about ${cost:.4f}" if cost is not None
-                                  else "unknown (no price for this model in the pricing file)")
+                self.cost.setText(f"about ${cost:.4f}" + (" (batch price)" if request.batch else "")
+                                  if cost is not None else "unknown (no price for this model in the pricing file)")
         if problem:
             self.count.setText("—")
             self.cost.setText("—")

@@ -83,9 +83,11 @@ def create_synth_job(
     with_page: bool = True,
     name: str = "",
     cards: dict | None = None,
+    batch: bool = False,
 ) -> tuple[Job, int, int]:
     """A job over figures (by id, and/or all accepted figures of `doc_ids`) and text
     `passages` ((doc_id, page, text); vqa is skipped for them) × kinds × languages.
+    `batch` records that it goes through the provider's batch API (the app's runner reads it).
     Returns (job, items created, items skipped because they already exist in the project)."""
     params = check_params(dict(params or {}))
     model = job_model(synthesizer, params, cards)
@@ -121,7 +123,7 @@ def create_synth_job(
                 version, rsn = _prompt_version(kind, lang, False, reasoning, dirs)
                 items.append(NewItem(str(kind), lang, rsn, version, doc_id=doc_id, page=page, passage=text))
     settings = {"params": params, "kinds": [str(k) for k in kinds_], "languages": list(languages),
-                "reasoning": reasoning, "with_page": with_page}
+                "reasoning": reasoning, "with_page": with_page, "batch": batch}
     return store.create_job(project, synthesizer=synthesizer, model=model, items=items, settings=settings, name=name)
 
 
@@ -130,15 +132,16 @@ class _Preview(Exception):
     """Raised to roll back the job preview_job made."""
 
 
-def preview_job(project: Project, **job_args: Any) -> tuple[int, int, float | None]:
+def preview_job(project: Project, *, batch: bool = False, **job_args: Any) -> tuple[int, int, float | None]:
     """What create_synth_job(project, **job_args) would queue, keeping nothing:
-    (items to send, items skipped because they exist already, estimated cost or None).
-    The job is made inside a transaction that is then rolled back."""
+    (items to send, items skipped because they exist already, estimated cost or None;
+    with `batch`, at the provider's batch price). The job is made inside a transaction
+    that is then rolled back."""
     result: tuple[int, int, float | None] = (0, 0, None)
     try:
         with project.atomic():
             job, _created, skipped = create_synth_job(project, **job_args)
-            todo, cost = estimate(project, job.id)
+            todo, cost = estimate(project, job.id, batch=batch)
             result = (todo, skipped, cost)
             raise _Preview
     except _Preview:

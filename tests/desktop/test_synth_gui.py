@@ -247,3 +247,96 @@ def test_generate_now_makes_and_runs_a_job_for_the_selected_figure_only(qtbot, w
     assert [(i.figure_id, i.kind, i.language) for i in items] == [(target.id, "vqa", "en")]
     assert [r.figure_id for r in list_records(s.project)] == [target.id]
     assert len(server.chat_requests) == 1
+
+
+def test_batch_mode_halves_the_estimate_runs_from_the_window_and_resumes_the_same_batch(qtbot, window, server):
+    from engine.synth.base import load_pricing
+    from tests.servers.openai_batch import OpenAIBatchServer
+
+    def answer(body, custom_id):
+        name = body["response_format"]["json_schema"]["name"].removeprefix("remud_")
+        return chat_completion(json.dumps(ANSWERS[name]), prompt_tokens=1000, completion_tokens=200)
+
+    project = window.session.project
+    with OpenAIBatchServer(api_key=KEY, answer=answer, polls_to_complete=3) as batch_server:
+        user_settings.set_synthesizer_params("openai", {"model": MODEL, "base_url": batch_server.base_url})
+        dialog = SynthDialog(window.session, [], window)
+        qtbot.addWidget(dialog)
+        live_cost = dialog.estimated_cost
+        assert live_cost is not None and live_cost > 0 and not dialog.batch.isChecked()
+        dialog.batch.setChecked(True)
+        assert dialog.items_to_send == 2
+        assert dialog.estimated_cost == pytest.approx(live_cost * load_pricing().batch_discount)
+        assert dialog.estimated_cost < live_cost and "batch price" in dialog.cost.text()
+        assert store.list_jobs(project) == [] and batch_server.requests == []  # the preview sent nothing
+        dialog.accept()
+        job = dialog.job
+        assert job is not None and store.get_job(project, job.id).settings["batch"] is True
+
+        window.synth.poll_s = 0.05
+        report = run_and_wait(qtbot, window, lambda: window._start_synth_job(job))
+        assert report.state == "done" and report.stored == 2
+        assert len(batch_server.uploads) == 1 and len(batch_server.batches) == 1
+        assert len(list_records(project)) == 2 and server.chat_requests == []  # nothing went the live way
+        assert store.list_batches(project, job.id, active=True) == []
+
+        # A job whose batch is still running at the provider when its run stops (the window
+        # closed): Resume polls that batch again, and uploads nothing.
+        second = SynthDialog(window.session, [], window)
+        qtbot.addWidget(second)
+        second.kinds["vqa"].setChecked(False)
+        second.kinds["mcq"].setChecked(True)
+        assert not second.batch.isChecked()
+        second.accept()
+        job2 = second.job
+        window.synth.poll_s = 30.0  # the stop below wakes it early
+        with qtbot.waitSignal(window.synth.run_finished, timeout=60000) as blocker:
+            window.synth.run(job2.id, batch=True)
+            qtbot.waitUntil(lambda: len(batch_server.batches) == 2, timeout=30000)
+            window.synth.cancel_all()
+        finish_jobs(qtbot, window)
+        assert blocker.args[1].state == "pending"
+        (active,) = store.list_batches(project, job2.id, active=True)
+        assert active.batch_id in batch_server.batches and batch_server.cancels == []
+        assert len(list_records(project)) == 2 and len(batch_server.uploads) == 2
+
+        window.synth.poll_s = 0.05
+        panel = window.jobs_panel
+        panel.refresh()
+        panel.select_job(job2.id)
+        assert panel.run_button.isEnabled()
+        report = run_and_wait(qtbot, window, panel.run_selected)  # run(job_id) with batch left False
+        assert report.state == "done" and report.stored == 2 and report.requests == 0
+        assert len(batch_server.uploads) == 2 and len(batch_server.batches) == 2  # the same batch, polled again
+        assert batch_server.batches[active.batch_id].status == "completed"
+        assert len(list_records(project)) == 4 and server.chat_requests == []
+
+
+def test_cancel_of_an_idle_job_with_an_active_batch_cancels_the_provider_batch(qtbot, window, server):
+    from tests.servers.openai_batch import OpenAIBatchServer
+
+    project = window.session.project
+    with OpenAIBatchServer(api_key=KEY, polls_to_complete=50) as batch_server:
+        user_settings.set_synthesizer_params("openai", {"model": MODEL, "base_url": batch_server.base_url})
+        dialog = SynthDialog(window.session, [], window)
+        qtbot.addWidget(dialog)
+        dialog.batch.setChecked(True)
+        dialog.accept()
+        job = dialog.job
+        window.synth.poll_s = 30.0
+        with qtbot.waitSignal(window.synth.run_finished, timeout=60000):
+            window.synth.run(job.id)  # batch mode from the job's settings
+            qtbot.waitUntil(lambda: len(batch_server.batches) == 1, timeout=30000)
+            window.synth.stop(job.id)
+        finish_jobs(qtbot, window)
+        (active,) = store.list_batches(project, job.id, active=True)
+        panel = window.jobs_panel
+        panel.refresh()
+        panel.select_job(job.id)
+        assert panel.cancel_button.isEnabled()
+        with qtbot.waitSignal(window.synth.batches_cancelled, timeout=30000) as blocker:
+            panel.cancel_selected()
+        assert blocker.args == [job.id, 1]
+        assert batch_server.cancels == [active.batch_id]
+        assert store.get_job(project, job.id).state == "cancelled"
+        assert server.chat_requests == [] and len(batch_server.uploads) == 1

@@ -47,7 +47,7 @@ def test_sigkill_mid_job_then_restart_stores_every_item_exactly_once(tmp_path):
         resp.delay_s = 0.25
         return resp
 
-    n = 24
+    n = 60  # ~4 s of work at concurrency 4: room to kill it mid-job even on a loaded machine
     with OpenAICompatServer(api_key=KEY, default=slow) as server, Project.create(tmp_path / "Crash.remud") as p:
         texts = [(None, None, f"Passage ITEM-{i:04d}: the kidney cortex is thin.") for i in range(n)]
         job, created, _ = create_synth_job(p, kinds=["qa"], passages=texts,
