@@ -24,11 +24,13 @@ import json
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from http.server import BaseHTTPRequestHandler
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
+
+from tests.servers.loopback import LoopbackServer
 
 from tests.servers.gemini_compat import (
     GeminiRequest,
@@ -75,7 +77,9 @@ class FakeGeminiBatch:
         return op
 
 
-class GeminiBatchServer:
+class GeminiBatchServer(LoopbackServer):
+    thread_name = "gemini-batch"
+
     def __init__(self, *, api_key: str | None = None, answer: Answer | None = None, polls_to_complete: int = 2,
                  answer_on_cancel: int = 0, echo_metadata: bool = True, fail: bool = False) -> None:
         self.api_key = api_key
@@ -90,37 +94,10 @@ class GeminiBatchServer:
         self.cancels: list[str] = []
         self._n = 0
         self._lock = threading.Lock()
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__()
 
-    def start(self) -> GeminiBatchServer:
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="gemini-batch", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        if self._httpd is None:
-            raise RuntimeError("server is not running")
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/"
+    def make_handler(self) -> type[BaseHTTPRequestHandler]:
+        return _handler(self)
 
     # ------------------------------------------------------------------ behaviour
     def _respond(self, batch: FakeGeminiBatch, count: int) -> list[dict]:

@@ -26,11 +26,13 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from http.server import BaseHTTPRequestHandler
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
+
+from tests.servers.loopback import LoopbackServer
 
 
 @dataclass
@@ -144,7 +146,9 @@ def quota_exhausted(per: str = "PerDay", retry_delay: str | None = None) -> Scri
     return google_error(429, "RESOURCE_EXHAUSTED", message, details=details)
 
 
-class GeminiCompatServer:
+class GeminiCompatServer(LoopbackServer):
+    thread_name = "gemini-compat"
+
     def __init__(self, *, api_key: str | None = None, models: tuple[str, ...] = ("gemini-test",), default: Script | None = None) -> None:
         self.api_key = api_key
         self.models = list(models)
@@ -152,42 +156,10 @@ class GeminiCompatServer:
         self.requests: list[GeminiRequest] = []
         self._script: deque[Script] = deque()
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__()
 
-    def start(self) -> GeminiCompatServer:
-        if self._httpd is None:
-            self._stopping.clear()
-            self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-            self._httpd.daemon_threads = True
-            self._thread = threading.Thread(
-                target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="gemini-compat", daemon=True
-            )
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        if self._httpd is None:
-            raise RuntimeError("server is not running")
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/"
+    def make_handler(self) -> type[BaseHTTPRequestHandler]:
+        return _handler(self)
 
     def enqueue(self, *responses: Script) -> None:
         with self._lock:

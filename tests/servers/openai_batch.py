@@ -27,7 +27,8 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from tests.servers.openai_compat import RecordedRequest, ScriptedResponse, _Server, chat_completion, error_response
+from tests.servers.loopback import LoopbackServer
+from tests.servers.openai_compat import RecordedRequest, ScriptedResponse, chat_completion, error_response
 
 Answer = Callable[[dict, str], Any]
 
@@ -54,7 +55,10 @@ class FakeBatch:
         }
 
 
-class OpenAIBatchServer:
+class OpenAIBatchServer(LoopbackServer):
+    url_path = "/v1"
+    thread_name = "openai-batch"
+
     def __init__(self, *, api_key: str | None = None, answer: Answer | None = None, polls_to_complete: int = 2,
                  answer_on_cancel: int = 0) -> None:
         self.api_key = api_key
@@ -68,33 +72,10 @@ class OpenAIBatchServer:
         self.cancels: list[str] = []
         self._n = 0
         self._lock = threading.Lock()
-        self._httpd: _Server | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__()
 
-    def start(self) -> "OpenAIBatchServer":
-        self._httpd = _Server(("127.0.0.1", 0), _make_handler(self))
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> "OpenAIBatchServer":
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        assert self._httpd is not None
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+    def make_handler(self) -> type[BaseHTTPRequestHandler]:
+        return _make_handler(self)
 
     def input_lines(self, batch_id: str) -> list[dict]:
         """The request lines of a batch's uploaded input file."""

@@ -27,10 +27,12 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable, Iterator, Union
 
 import pytest
+
+from tests.servers.loopback import LoopbackServer
 
 
 @dataclass
@@ -134,7 +136,10 @@ def error_response(
     return ScriptedResponse(status, body, headers)
 
 
-class OpenAICompatServer:
+class OpenAICompatServer(LoopbackServer):
+    url_path = "/v1"
+    thread_name = "openai-compat"
+
     def __init__(
         self,
         *,
@@ -148,48 +153,10 @@ class OpenAICompatServer:
         self.requests: list[RecordedRequest] = []
         self._script: deque[Script] = deque()
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__()
 
-    # ---------------------------------------------------------------- lifecycle
-    def start(self) -> "OpenAICompatServer":
-        if self._httpd is not None:
-            return self
-        self._stopping.clear()
-        self._httpd = _Server(("127.0.0.1", 0), _make_handler(self))
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="openai-compat", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> "OpenAICompatServer":
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._httpd is None:
-            raise RuntimeError("server is not running")
-        return self._httpd.server_address[1]
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
+    def make_handler(self) -> type[BaseHTTPRequestHandler]:
+        return _make_handler(self)
 
     # ---------------------------------------------------------------- scripting
     def enqueue(self, *responses: Script) -> None:
@@ -220,13 +187,6 @@ class OpenAICompatServer:
         if isinstance(script, str):
             script = chat_completion(script)
         return script
-
-
-class _Server(ThreadingHTTPServer):
-    # The default listen backlog (5) drops SYNs when a client opens dozens of connections
-    # at once; each dropped SYN costs the client a 1 s retransmit.
-    request_queue_size = 128
-    daemon_threads = True
 
 
 def _make_handler(server: OpenAICompatServer) -> type[BaseHTTPRequestHandler]:
