@@ -3,9 +3,7 @@ corrected pages are asked about; detector errors are readable; settings and the 
 
 import json
 
-import keyring
 import pytest
-from keyring.backend import KeyringBackend
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 
@@ -14,7 +12,7 @@ from engine.pdf.importer import import_pdf
 from engine.samplegen import make_book, make_sample_pdf
 from engine.store import Project, documents, figures
 from remud_desktop.settings_dialog import SettingsDialog
-from tests.desktop.gui_helpers import StallMeter, finish_jobs, isolated, make_window, messages  # noqa: F401
+from tests.desktop.gui_helpers import StallMeter, finish_jobs, isolated, make_window, memory_keyring, messages  # noqa: F401
 from tests.servers.openai_compat import OpenAICompatServer, chat_completion, closed_port_url
 
 
@@ -152,32 +150,6 @@ def test_captions_are_read_after_detection(qtbot, isolated, tmp_path):
 
 
 # -- settings -------------------------------------------------------------------------------
-class MemoryKeyring(KeyringBackend):
-    priority = 1
-
-    def __init__(self):
-        super().__init__()
-        self.store = {}
-
-    def get_password(self, service, username):
-        return self.store.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.store[(service, username)] = password
-
-    def delete_password(self, service, username):
-        self.store.pop((service, username), None)
-
-
-@pytest.fixture
-def memory_keyring():
-    previous = keyring.get_keyring()
-    ring = MemoryKeyring()
-    keyring.set_keyring(ring)
-    yield ring
-    keyring.set_keyring(previous)
-
-
 def test_settings_store_the_key_in_the_keyring_only(qtbot, isolated, memory_keyring, tmp_path):
     secret = "sk-test-0123456789abcdef"
     dialog = SettingsDialog()

@@ -4,9 +4,7 @@ Synthesis settings page (key in the keyring only) and "Generate now"."""
 
 import json
 
-import keyring
 import pytest
-from keyring.backend import KeyringBackend
 
 from engine import settings as user_settings
 from engine.pdf.importer import import_pdf
@@ -18,7 +16,7 @@ from engine.store.models import FigureStatus, FigureText, NewFigure
 from engine.store.records import list_records
 from remud_desktop.settings_dialog import SettingsDialog
 from remud_desktop.synth_dialog import SynthDialog
-from tests.desktop.gui_helpers import finish_jobs, isolated, make_window, messages  # noqa: F401
+from tests.desktop.gui_helpers import finish_jobs, isolated, make_window, memory_keyring, messages  # noqa: F401
 from tests.servers.openai_compat import OpenAICompatServer, chat_completion
 
 KEY = "sk-gui-SECRET-0123456789abcdef"
@@ -31,32 +29,11 @@ ANSWERS = {
 }
 
 
-class MemoryKeyring(KeyringBackend):
-    priority = 1
-
-    def __init__(self):
-        super().__init__()
-        self.store = {}
-
-    def get_password(self, service, username):
-        return self.store.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.store[(service, username)] = password
-
-    def delete_password(self, service, username):
-        self.store.pop((service, username), None)
-
-
 @pytest.fixture
-def ring(monkeypatch):
+def ring(monkeypatch, memory_keyring):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
-    previous = keyring.get_keyring()
-    ring = MemoryKeyring()
-    keyring.set_keyring(ring)
-    yield ring
-    keyring.set_keyring(previous)
+    yield memory_keyring
 
 
 class Answers:
