@@ -135,3 +135,44 @@ def set_synthesis_options(**changes: Any) -> None:
     opts.update(changes)
     data["synthesis"] = opts
     save(data)
+
+
+# -- chat ----------------------------------------------------------------------------------------
+CHAT_DEFAULTS: dict[str, Any] = {
+    "model_path": "",
+    "mmproj_path": "",
+    "n_ctx": 8192,
+    "n_gpu_layers": 0,
+    "n_threads": 0,  # 0: let llama.cpp choose
+    "max_image_pixels": 1024 * 28 * 28,
+    "system_prompt": "",
+    "budget": {"use_min": True, "use_max": False, "min_thinking_tokens": 96, "max_thinking_tokens": 1024,
+               "wait": "Wait,", "num_waits": 2, "answer_prefix": ""},
+    "sampling": {"temperature": 0.6, "top_p": 0.7, "max_answer_tokens": 1024},
+}
+
+
+def chat_options() -> dict[str, Any]:
+    """Chat model paths, loading settings and the default budget forcing and sampling."""
+    saved = load().get("chat", {})
+    saved = saved if isinstance(saved, dict) else {}
+    opts = {**CHAT_DEFAULTS, **{k: v for k, v in saved.items() if k in CHAT_DEFAULTS}}
+    for group in ("budget", "sampling"):
+        part = saved.get(group) if isinstance(saved.get(group), dict) else {}
+        opts[group] = {**CHAT_DEFAULTS[group], **{k: v for k, v in part.items() if k in CHAT_DEFAULTS[group]}}
+    return opts
+
+
+def set_chat_options(**changes: Any) -> None:
+    """Update some chat options, e.g. model_path="…gguf" or budget={"min_thinking_tokens": 128}."""
+    unknown = set(changes) - set(CHAT_DEFAULTS)
+    if unknown:
+        raise SettingsError(f"Unknown chat settings: {', '.join(sorted(unknown))}.")
+    data = load()
+    opts = data.get("chat") if isinstance(data.get("chat"), dict) else {}
+    for name, value in changes.items():
+        if name in ("budget", "sampling") and isinstance(value, dict):
+            value = {**(opts.get(name) or {}), **value}
+        opts[name] = value
+    data["chat"] = opts
+    save(data)

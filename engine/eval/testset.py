@@ -1,0 +1,245 @@
+"""Reading a multiple-choice test file into EvalQuestions.
+
+Accepted files: a JSON array, or JSON Lines (one item a line, blank lines skipped). Each item
+is one of
+- MedVLThinker style: `question`, `options` (a mapping {"A": "…"} or a list), `answer_label`;
+- ReMUD style: `question` holding option lines ("A: …", "A. …", "(A) …"), `answer` holding
+  `<answer>X</answer>` (or just the letter); "A、…" and "（A）…" lines are read too;
+- a ShareGPT conversation (`messages` with role/content or `conversations` with from/value)
+  whose user turn holds the options and whose assistant turn holds `<answer>X</answer>`.
+Images (`images` list or `image`) are resolved against the file's folder, then up to two
+parent folders, so both an export folder's eval/mcq_test.jsonl and a copied file work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import string
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.eval.errors import TestSetError
+
+LETTERS = string.ascii_uppercase
+IMAGE_TOKEN = "<image>"
+_OPTION_LINE = re.compile(r"^\s*(?:[(（]([A-Z])[)）]|([A-Z])\s*[:.．：)、])\s*(.*\S)\s*$")
+_ANSWER_TAG = re.compile(r"<answer>\s*\(?\s*([A-Za-z])\s*\)?\s*(?:[.:：)].*?)?</answer>", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class EvalQuestion:
+    id: str
+    question: str  # the stem, without option lines and without <image> placeholders
+    options: dict[str, str]  # letter -> option text, in letter order
+    answer: str  # the gold letter
+    images: tuple[Path, ...] = ()
+    language: str = ""
+
+    @property
+    def letters(self) -> tuple[str, ...]:
+        return tuple(self.options)
+
+    def prompt(self, instruction: str = "") -> str:
+        """What the model is asked: the stem, a blank line, one "A. option" line per option,
+        then the instruction (if any) — the layout of the exported training data."""
+        lines = [f"{letter}. {text}" for letter, text in self.options.items()]
+        text = f"{self.question}\n\n" + "\n".join(lines)
+        return f"{text}\n\n{instruction}" if instruction else text
+
+
+@dataclass(frozen=True)
+class TestSet:
+    path: Path
+    questions: tuple[EvalQuestion, ...]
+    fingerprint: str  # sha256 of the file's bytes: a resumed run must use the same file
+
+    __test__ = False
+
+    def __len__(self) -> int:
+        return len(self.questions)
+
+    def limited(self, limit: int | None) -> TestSet:
+        if limit is None:
+            return self
+        return TestSet(self.path, self.questions[: max(limit, 0)], self.fingerprint)
+
+
+def load_testset(path: str | Path, *, limit: int | None = None) -> TestSet:
+    """The questions of a test file; TestSetError (naming the line or item) for a bad one."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise TestSetError(f"The test file {path} does not exist; check the path.") from None
+    except IsADirectoryError:
+        raise TestSetError(f"{path} is a folder; give the test file inside it (e.g. eval/mcq_test.jsonl).") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise TestSetError(f"The test file {path} is not UTF-8 text; save it as UTF-8 JSON or JSON Lines.") from None
+    questions: list[EvalQuestion] = []
+    seen: dict[str, str] = {}
+    for where, item in _items(path, text):
+        q = _question(item, f"{where} of {path.name}", path.parent)
+        if q.id in seen:
+            raise TestSetError(f"{where} of {path.name} repeats the id '{q.id}' of {seen[q.id]}; ids must be unique.")
+        seen[q.id] = where.lower()
+        questions.append(q)
+    if not questions:
+        raise TestSetError(f"The test file {path} holds no questions.")
+    return TestSet(path.resolve(), tuple(questions), hashlib.sha256(data).hexdigest()).limited(limit)
+
+
+def _items(path: Path, text: str) -> Iterator[tuple[str, Any]]:
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise TestSetError(f"{path.name} is not valid JSON (line {exc.lineno}): {exc.msg}.") from None
+        for n, item in enumerate(items, 1):
+            yield f"Item {n}", item
+        return
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            yield f"Line {n}", json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise TestSetError(f"Line {n} of {path.name} is not valid JSON ({exc.msg}); fix or remove it.") from None
+
+
+def _question(item: Any, where: str, folder: Path) -> EvalQuestion:
+    def bad(why: str) -> TestSetError:
+        return TestSetError(f"{where} is not a usable multiple-choice question: {why}.")
+
+    if not isinstance(item, dict):
+        raise bad("it is not a JSON object")
+    turns = item.get("messages") or item.get("conversations")
+    if turns is not None:
+        stem, gold_text = _sharegpt(turns, bad)
+        raw_options: Any = item.get("options")
+    else:
+        stem = item.get("question")
+        if not isinstance(stem, str) or not stem.strip():
+            raise bad("it has no 'question' text")
+        gold_text = item.get("answer_label") or item.get("answer")
+        raw_options = item.get("options")
+    stem = stem.replace(IMAGE_TOKEN, "").strip()
+    if raw_options:
+        options = _options(raw_options, bad)
+    else:
+        stem, options = split_options(stem)
+    if len(options) < 2:
+        raise bad("it has fewer than two options (give 'options', or 'A. …' lines in the question)")
+    gold_text = item.get("answer_label") or gold_text
+    if gold_text in (None, ""):
+        raise bad("it has no answer (give 'answer_label', or <answer>X</answer> in 'answer')")
+    gold = _gold(gold_text, options)
+    if gold is None:
+        raise bad(f"its answer {str(gold_text)[:40]!r} is not one of the option letters {', '.join(options)}")
+    qid = item.get("id")
+    return EvalQuestion(
+        id=str(qid) if qid not in (None, "") else where.split(" of ")[0].lower().replace(" ", "-"),
+        question=stem,
+        options=options,
+        answer=gold,
+        images=tuple(_resolve(p, folder, bad) for p in _image_paths(item, bad)),
+        language=str(item.get("language") or ""),
+    )
+
+
+def _sharegpt(turns: Any, bad) -> tuple[str, str]:
+    if not isinstance(turns, list):
+        raise bad("'messages' is not a list")
+    user = assistant = None
+    for turn in turns:
+        if not isinstance(turn, dict):
+            raise bad("a turn of 'messages' is not an object")
+        role = turn.get("role") or {"human": "user", "gpt": "assistant"}.get(str(turn.get("from")), turn.get("from"))
+        content = turn.get("content", turn.get("value"))
+        if role == "user" and user is None:
+            user = content
+        elif role == "assistant" and user is not None and assistant is None:
+            assistant = content
+    if not isinstance(user, str) or not isinstance(assistant, str):
+        raise bad("it has no user turn followed by an assistant turn")
+    return user, assistant
+
+
+def _options(raw: Any, bad) -> dict[str, str]:
+    if isinstance(raw, dict):
+        options = {str(k).strip().upper(): str(v).strip() for k, v in raw.items()}
+        if any(len(k) != 1 or k not in LETTERS for k in options):
+            raise bad("the keys of 'options' must be single letters A, B, C, …")
+        return dict(sorted(options.items()))
+    if isinstance(raw, list) and len(raw) <= len(LETTERS):
+        return {LETTERS[i]: str(v).strip() for i, v in enumerate(raw)}
+    if isinstance(raw, str):
+        return split_options(raw)[1]
+    raise bad("'options' must be a mapping of letters to text or a list")
+
+
+def split_options(text: str) -> tuple[str, dict[str, str]]:
+    """(stem, options) from a question whose options are lines "A: …", "A. …" or "(A) …".
+    Option lines count only as a run A, B, C, … in order; anything else stays in the stem."""
+    lines = text.splitlines()
+    for start, line in enumerate(lines):
+        m = _OPTION_LINE.match(line)
+        if not m or (m.group(1) or m.group(2)) != "A":
+            continue
+        options: dict[str, str] = {}
+        for follow in lines[start:]:
+            m = _OPTION_LINE.match(follow)
+            letter = (m.group(1) or m.group(2)) if m else None
+            if letter is None or letter != LETTERS[len(options)]:
+                if follow.strip() or not options:
+                    break
+                continue
+            options[letter] = m.group(3)
+        if len(options) >= 2:
+            return "\n".join(lines[:start]).strip(), options
+    return text.strip(), {}
+
+
+def _gold(value: Any, options: dict[str, str]) -> str | None:
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    m = list(_ANSWER_TAG.finditer(value))
+    if m:
+        letter = m[-1].group(1).upper()
+    elif len(value) == 1 or re.fullmatch(r"\(?[A-Za-z]\)?[.:：]?", value):
+        letter = value.strip("().:：").upper()
+    else:  # the option's own text
+        letter = next((k for k, v in options.items() if v.strip().lower() == value.lower()), "")
+    return letter if letter in options else None
+
+
+def _image_paths(item: dict, bad) -> list[str]:
+    raw = item.get("images")
+    if raw is None:
+        raw = item.get("image")
+    if raw in (None, "", []):
+        return []
+    if isinstance(raw, str):
+        return [raw]
+    if isinstance(raw, list) and all(isinstance(p, str) for p in raw):
+        return raw
+    raise bad("'images' must be a list of file paths")
+
+
+def _resolve(name: str, folder: Path, bad) -> Path:
+    path = Path(name)
+    if path.is_absolute():
+        candidates = [path]
+    else:
+        candidates = [folder / path, folder.parent / path, folder.parent.parent / path]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate.resolve()
+    raise bad(f"its image {name} was not found next to the test file or in the two folders above it")
