@@ -1,0 +1,167 @@
+"""`remud eval TESTFILE`: multiple-choice accuracy and pass@k of a model, resumable.
+
+    remud eval export/eval/mcq_test.jsonl --backend gguf --model remud-7b.gguf --mmproj mmproj.gguf
+    remud eval test.jsonl --backend openai --base-url http://localhost:8000/v1 --model qwen2.5-vl-7b --k 4
+    remud eval test.jsonl --model remud-7b.gguf --sweep 128,256,512,1024      # accuracy vs thinking budget
+
+Wire it into engine/cli.py with `add_eval_parser(sub, common)`. It takes no project.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from engine.eval.backends.base import Backend
+from engine.eval.errors import EvalConfigError
+from engine.eval.runner import EvalSummary, run_eval
+from engine.eval.sweep import SweepResult, parse_budgets, run_sweep
+from engine.eval.testset import load_testset
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "model"
+
+
+def _model_title(args) -> str:
+    return Path(args.model).stem if args.backend == "gguf" else args.model
+
+
+def _budget(args, max_think: int | None):
+    from engine.chat.budget import BudgetSettings
+
+    if args.no_budget:
+        return BudgetSettings(use_min=False, use_max=False, wait=args.wait, num_waits=args.num_waits)
+    use_max = max_think is not None
+    minimum = args.min_think if args.min_think is not None else 96
+    if use_max:
+        minimum = min(minimum, max_think)
+    return BudgetSettings(use_min=minimum > 0, use_max=use_max, min_thinking_tokens=max(minimum, 1),
+                          max_thinking_tokens=max_think if use_max else 1024, wait=args.wait,
+                          num_waits=args.num_waits)
+
+
+def _backend_factory(args, cancel: Callable[[], bool]) -> tuple[Backend, Callable[[int | None], Backend]]:
+    """The backend for the plain run, and a function giving one per thinking budget."""
+    if args.backend == "openai":
+        from engine.eval.backends.openai_backend import OpenAIBackend
+
+        if args.no_budget and args.sweep:
+            raise EvalConfigError("--sweep varies the thinking budget, so it cannot go with --no-budget.")
+        base = OpenAIBackend(args.model, args.base_url, api_key_env=args.api_key_env, temperature=args.temperature,
+                             top_p=args.top_p, max_tokens=args.max_tokens, thinking_budget=args.max_think,
+                             seed=args.seed, system=args.system, instruction=args.instruction,
+                             concurrency=args.concurrency, cancel=cancel)
+        return base, base.with_budget
+    if args.base_url or args.api_key_env:
+        raise EvalConfigError("--base-url and --api-key-env belong to --backend openai; a GGUF model runs locally.")
+    if args.no_budget and args.sweep:
+        raise EvalConfigError("--sweep varies the thinking budget, so it cannot go with --no-budget.")
+    from engine.chat.budget import Sampling
+    from engine.eval.backends.gguf_backend import GgufBackend
+
+    sampling = Sampling(temperature=args.temperature, top_p=args.top_p, max_answer_tokens=args.max_tokens,
+                        seed=args.seed)
+    base = GgufBackend.load(args.model, args.mmproj, n_ctx=args.n_ctx, n_gpu_layers=args.n_gpu_layers,
+                            budget=_budget(args, args.max_think), sampling=sampling, system=args.system,
+                            instruction=args.instruction, cancel=cancel)
+    return base, lambda budget: base.with_budget(_budget(args, budget))
+
+
+def _bar(args, desc: str):
+    from tqdm import tqdm
+
+    return tqdm(total=0, desc=desc, unit="answer", leave=False, file=sys.stderr,
+                disable=args.quiet or args.json or not sys.stderr.isatty())
+
+
+def _row(label: str, s: EvalSummary, k: int) -> str:
+    sc = s.scores
+    return (f"{label:<14} {sc.questions:>9} {100 * sc.accuracy:>8.1f}% {100 * sc.pass_at_k:>8.1f}% "
+            f"{100 * sc.any_correct:>11.1f}% {sc.unparseable:>11} {sc.mean_thinking_tokens:>14.0f}")
+
+
+def _table(rows: list[tuple[str, EvalSummary]], k: int, title: str) -> str:
+    head = (f"{'':<14} {'questions':>9} {'accuracy':>9} {'pass@' + str(k):>9} {'any correct':>12} "
+            f"{'unparseable':>11} {'mean thinking':>14}")
+    lines = [f"{title}, k = {k}", head] + [_row(label, s, k) for label, s in rows]
+    incomplete = [label for label, s in rows if not s.complete]
+    if incomplete:
+        lines.append(f"incomplete: {', '.join(incomplete)} (run again to finish)")
+    return "\n".join(lines)
+
+
+def cmd_eval(args) -> int:
+    if args.k < 1:
+        raise EvalConfigError("--k must be 1 or more.")
+    args.backend = args.backend or ("gguf" if str(args.model).lower().endswith(".gguf") else "openai")
+    budgets = parse_budgets(args.sweep) if args.sweep else None
+    testset = load_testset(args.testfile, limit=args.limit)
+    title = _model_title(args)
+    out = Path(args.out) if args.out else Path(f"remud-eval-{_slug(title)}")
+    base, backend_for = _backend_factory(args, cancel=lambda: False)
+    bar = _bar(args, title)
+
+    def progress(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    try:
+        if budgets:
+            result: SweepResult = run_sweep(testset, backend_for, budgets, args.k, out, title=title,
+                                            restart=args.restart, progress=progress)
+            data: Any = {"csv": str(result.csv_path), "png": str(result.png_path),
+                         "runs": [{"budget": b, **s.to_dict()} for b, s in zip(budgets, result.summaries)]}
+            text = _table([(f"budget {b}", s) for b, s in zip(budgets, result.summaries)], args.k, title)
+            text += f"\nwrote {result.csv_path} and {result.png_path}"
+        else:
+            summary = run_eval(testset, base, args.k, out, restart=args.restart, progress=progress)
+            data = summary.to_dict()
+            text = _table([("all", summary)], args.k, title) + f"\nresults in {out}"
+    finally:
+        bar.close()
+        base.close()
+    print(json.dumps(data, ensure_ascii=False, indent=2) if args.json else text)
+    return 0
+
+
+def add_eval_parser(subparsers, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Adds `eval` under `subparsers`."""
+    help_text = "multiple-choice accuracy and pass@k of a model on a test file (resumable)"
+    sp = subparsers.add_parser("eval", parents=[common], help=help_text, description=help_text)
+    sp.set_defaults(func=cmd_eval)
+    sp.add_argument("testfile", help="JSON or JSONL test file, e.g. an export's eval/mcq_test.jsonl")
+    sp.add_argument("--backend", choices=["gguf", "openai"],
+                    help="gguf: a local model file; openai: any OpenAI-compatible endpoint (default: from --model)")
+    sp.add_argument("--model", required=True, help="a .gguf file, or the endpoint's model name")
+    sp.add_argument("--mmproj", help="the vision projector .gguf of a local model")
+    sp.add_argument("--base-url", help="OpenAI-compatible base URL, e.g. http://localhost:8000/v1")
+    sp.add_argument("--api-key-env", metavar="VAR", help="environment variable holding the API key")
+    sp.add_argument("--k", type=int, default=4, help="samples per question (default 4)")
+    sp.add_argument("--temperature", type=float, default=0.6)
+    sp.add_argument("--top-p", type=float, default=0.7)
+    sp.add_argument("--max-tokens", type=int, default=2048, help="most answer tokens per sample")
+    sp.add_argument("--seed", type=int, help="base seed; sample i uses seed + i")
+    sp.add_argument("--system", default="", help="system prompt")
+    sp.add_argument("--instruction", default="", help="text added after the options, e.g. how to answer")
+    budget = sp.add_argument_group("budget forcing (gguf; --max-think is sent as thinking_budget to openai)")
+    budget.add_argument("--min-think", type=int, help="minimum thinking tokens (default 96; 0 turns it off)")
+    budget.add_argument("--max-think", type=int, help="maximum thinking tokens (default: no maximum)")
+    budget.add_argument("--wait", default="Wait,", help="text inserted when the model stops thinking too early")
+    budget.add_argument("--num-waits", type=int, default=2, help="most wait insertions per answer")
+    budget.add_argument("--no-budget", action="store_true", help="no budget forcing at all")
+    sp.add_argument("--sweep", metavar="BUDGETS", help="maximum thinking budgets, e.g. 128,256,512,1024: "
+                    "one run each, plus sweep.csv and sweep.png")
+    sp.add_argument("--out", help="output folder (default: remud-eval-<model>)")
+    sp.add_argument("--limit", type=int, help="only the first N questions")
+    sp.add_argument("--restart", action="store_true", help="discard the results already in --out")
+    sp.add_argument("--concurrency", type=int, default=4, help="requests at once (openai)")
+    sp.add_argument("--n-ctx", type=int, default=4096, help="context length (gguf)")
+    sp.add_argument("--n-gpu-layers", type=int, default=0, help="layers on the GPU (gguf)")
+    return sp

@@ -1,0 +1,155 @@
+"""`remud export PROJECT OUT_DIR`: write a training/evaluation dataset folder.
+
+Wire it into engine/cli.py with `add_export_parser(sub, common)`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from engine.export import (
+    ExportOptions,
+    ExportPlan,
+    Selection,
+    SplitSettings,
+    export_dataset,
+    plan_export,
+)
+from engine.export.options import FORMATS, UNITS
+from engine.export.splits import SPLITS
+from engine.store.project import Project
+
+
+def _split_list(values: list[str]) -> tuple[str, ...]:
+    """Repeated flags and comma lists alike: --kind vqa --kind mcq == --kind vqa,mcq."""
+    return tuple(dict.fromkeys(v.strip() for item in values for v in item.split(",") if v.strip()))
+
+
+def options_from_args(args) -> ExportOptions:
+    selection = Selection(
+        statuses=_split_list(args.status) or ("accepted",), kinds=_split_list(args.kind),
+        languages=_split_list(args.language), min_score=args.min_score, doc_ids=tuple(args.doc),
+        reasoning=args.reasoning,
+    )
+    splits = SplitSettings(validation=args.val, test=args.test, seed=args.seed, unit=args.unit)
+    return ExportOptions(
+        selection=selection, splits=splits, formats=_split_list(args.format) or FORMATS, name=args.name,
+        system_prompt=args.system_prompt, max_pixels=args.max_pixels,
+        dedup_threshold=None if args.no_dedup else args.dedup_threshold,
+        decontaminate=Path(args.decontaminate) if args.decontaminate else None, decontam_ngram=args.decontam_ngram,
+        base_model=args.base_model,
+    )
+
+
+def plan_dict(plan: ExportPlan) -> dict:
+    return {
+        "records": plan.records, "conversations": plan.conversations, "images": plan.images,
+        "records_per_split": plan.split_records(), "units_per_split": plan.documents,
+        "counts": [{"kind": k, "language": lang, "split": s, "records": n} for (k, lang, s), n in plan.counts.items()],
+        "dropped_duplicates": plan.dropped_duplicates, "dropped_contaminated": plan.dropped_contaminated,
+        "warnings": list(plan.warnings),
+    }
+
+
+def plan_table(plan: ExportPlan) -> str:
+    """Records per kind × language (rows) and split (columns), with totals."""
+    rows = sorted({(k, lang) for k, lang, _ in plan.counts})
+    head = f"{'kind':<6}{'lang':<6}" + "".join(f"{s:>12}" for s in SPLITS) + f"{'total':>10}"
+    lines = [head, "-" * len(head)]
+    for k, lang in rows:
+        cells = [plan.counts.get((k, lang, s), 0) for s in SPLITS]
+        lines.append(f"{k:<6}{lang:<6}" + "".join(f"{c:>12}" for c in cells) + f"{sum(cells):>10}")
+    per_split = plan.split_records()
+    lines.append("-" * len(head))
+    lines.append(f"{'all':<12}" + "".join(f"{per_split[s]:>12}" for s in SPLITS) + f"{plan.records:>10}")
+    lines.append(f"{'units':<12}" + "".join(f"{plan.documents[s]:>12}" for s in SPLITS))
+    lines.append(f"{plan.conversations} conversations, {plan.images} images; dropped {plan.dropped_duplicates} "
+                 f"cross-split duplicates and {plan.dropped_contaminated} contaminated records")
+    lines += [f"warning: {w}" for w in plan.warnings]
+    return "\n".join(lines)
+
+
+class _Bars:
+    """One tqdm bar per stage on stderr (hidden with -q, --json or when stderr is not a terminal)."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet or not sys.stderr.isatty()
+        self.bar = None
+        self.stage = ""
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if self.quiet:
+            return
+        from tqdm import tqdm
+
+        if stage != self.stage:
+            self.close()
+            unit = "crop" if stage == "images" else "record"
+            self.bar, self.stage = tqdm(total=total, desc=stage, unit=unit, leave=False, file=sys.stderr), stage
+        self.bar.n = done
+        self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def cmd_export(args) -> int:
+    options = options_from_args(args)
+    with Project.open(args.project) as project:
+        if args.preview:
+            plan = plan_export(project, options)
+            print(json.dumps(plan_dict(plan), ensure_ascii=False, indent=2) if args.json else plan_table(plan))
+            return 0
+        bars = _Bars(args.quiet or args.json)
+        try:
+            result = export_dataset(project, options, args.out_dir, overwrite=args.overwrite, progress=bars)
+        finally:
+            bars.close()
+    if args.json:
+        print(json.dumps({"folder": str(result.folder), "seconds": round(result.seconds, 3),
+                          **plan_dict(result.plan)}, ensure_ascii=False, indent=2))
+    else:
+        print(plan_table(result.plan))
+        print(f"Exported {result.plan.records} records to {result.folder} in {result.seconds:.1f} s")
+    return 0
+
+
+def add_export_parser(subparsers, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    sp = subparsers.add_parser("export", parents=[common], help="export a dataset (LLaMA-Factory, JSONL, Parquet)",
+                               description="Write the selected records as a dataset folder, split by document.")
+    sp.add_argument("project", help="project folder")
+    sp.add_argument("out_dir", help="folder to create (must not exist unless --overwrite)")
+    sel = sp.add_argument_group("selection")
+    sel.add_argument("--status", action="append", default=[], help="record status (repeatable; default accepted)")
+    sel.add_argument("--kind", action="append", default=[], help="qa, vqa or mcq (repeatable; default all)")
+    sel.add_argument("--language", action="append", default=[], help="e.g. en, zh (repeatable; default all)")
+    sel.add_argument("--min-score", type=float, help="only records scored at least this")
+    sel.add_argument("--doc", type=int, action="append", default=[], help="document id (repeatable; default all)")
+    sel.add_argument("--reasoning", dest="reasoning", action="store_true", default=None,
+                     help="only records with thinking traces")
+    sel.add_argument("--no-reasoning", dest="reasoning", action="store_false", help="only records without them")
+    spl = sp.add_argument_group("splits")
+    spl.add_argument("--val", type=float, default=SplitSettings.validation, help="validation fraction")
+    spl.add_argument("--test", type=float, default=SplitSettings.test, help="test fraction")
+    spl.add_argument("--seed", type=int, default=SplitSettings.seed)
+    spl.add_argument("--unit", choices=UNITS, default="document", help="what never straddles two splits")
+    out = sp.add_argument_group("output")
+    out.add_argument("--format", action="append", default=[], help=f"{', '.join(FORMATS)} (repeatable; default all)")
+    out.add_argument("--name", default="remud", help="dataset name in dataset_info.json")
+    out.add_argument("--system-prompt", default="", help="system message of every conversation")
+    out.add_argument("--max-pixels", type=int, help="cap crops at this many pixels (aspect kept)")
+    out.add_argument("--base-model", default=ExportOptions.base_model, help="model in the LLaMA-Factory config")
+    clean = sp.add_argument_group("cleaning")
+    clean.add_argument("--no-dedup", action="store_true", help="keep near-duplicates across splits")
+    clean.add_argument("--dedup-threshold", type=float, default=0.8, help="Jaccard similarity of a near-duplicate")
+    clean.add_argument("--decontaminate", metavar="FILE", help="drop training records sharing an n-gram with this test file")
+    clean.add_argument("--decontam-ngram", type=int, default=8, help="n-gram length for --decontaminate")
+    sp.add_argument("--overwrite", action="store_true", help="replace OUT_DIR once the new export is complete")
+    sp.add_argument("--preview", action="store_true", help="print the plan (counts per kind × language × split); write nothing")
+    sp.set_defaults(func=cmd_export)
+    return sp

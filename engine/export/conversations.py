@@ -1,0 +1,93 @@
+"""Records -> conversations: multi-turn regrouping and the ShareGPT / MCQ renderings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from engine.export.select import Row, mcq_letter
+from engine.store.models import Record, RecordKind
+
+CONVERSATION_PROMPT = "synth_conversation"
+IMAGE_TOKEN = "<image>"
+LETTERS = "ABCDE"
+
+
+def is_turn(rec: Record) -> bool:
+    """A QA record written by a conversation prompt (it may continue the one before it)."""
+    return (rec.kind in (RecordKind.QA, RecordKind.VQA) and rec.figure_id is not None
+            and rec.prompt_version.startswith(CONVERSATION_PROMPT))
+
+
+def continues(prev: Record | None, rec: Record) -> bool:
+    """Whether `rec` is the next turn of the conversation `prev` belongs to."""
+    return (prev is not None and is_turn(prev) and is_turn(rec) and prev.figure_id == rec.figure_id
+            and prev.prompt_version == rec.prompt_version and prev.language == rec.language
+            and prev.model == rec.model)
+
+
+def user_text(rec: Record) -> str:
+    if rec.kind == RecordKind.MCQ:
+        options = "\n".join(f"{LETTERS[i]}. {opt}" for i, opt in enumerate(rec.options))
+        return f"{rec.question}\n\n{options}"
+    return rec.question
+
+
+def answer_text(rec: Record) -> str:
+    if rec.kind == RecordKind.MCQ:
+        letter = mcq_letter(rec)
+        return f"{letter}. {rec.options[LETTERS.index(letter)]}\n<answer>{letter}</answer>"
+    return rec.answer
+
+
+def assistant_text(rec: Record) -> str:
+    if rec.reasoning and rec.thinking.strip():
+        return f"<think>\n{rec.thinking.strip()}\n</think>\n\n{answer_text(rec)}"
+    return answer_text(rec)
+
+
+def conversation_id(rows: Sequence[Row]) -> str:
+    return f"remud-{rows[0].record.id}"
+
+
+def sharegpt_item(rows: Sequence[Row], images: Sequence[str], split: str, system_prompt: str = "") -> dict:
+    """One LLaMA-Factory ShareGPT item: one <image> per image, in the first user turn."""
+    messages = [{"role": "system", "content": system_prompt}] if system_prompt else []
+    for n, row in enumerate(rows):
+        prefix = IMAGE_TOKEN * len(images) if n == 0 else ""
+        messages.append({"role": "user", "content": prefix + user_text(row.record)})
+        messages.append({"role": "assistant", "content": assistant_text(row.record)})
+    first = rows[0].record
+    return {
+        "messages": messages, "images": list(images), "id": conversation_id(rows), "kind": str(first.kind),
+        "language": first.language, "reasoning": first.reasoning, "split": split,
+        "record_ids": [r.record.id for r in rows],
+    }
+
+
+def mcq_line(row: Row, image: str | None) -> dict:
+    """One line of eval/mcq_test.jsonl (read by `remud eval`, ReMUD- and MedVLThinker-style)."""
+    rec = row.record
+    letter = mcq_letter(rec)
+    return {
+        "id": f"remud-{rec.id}", "question": rec.question,
+        "options": {LETTERS[i]: opt for i, opt in enumerate(rec.options)},
+        "answer_label": letter, "answer": f"<answer>{letter}</answer>",
+        "image": image, "images": [image] if image else [],
+        "language": rec.language, "figure_id": rec.figure_id, "doc_sha256": row.doc_sha256,
+    }
+
+
+def record_row(row: Row, split: str, image: str | None, conversation: str) -> dict:
+    """All fields and provenance of one record (the JSONL line and the Parquet row)."""
+    rec = row.record
+    return {
+        "id": f"remud-{rec.id}", "record_id": rec.id, "split": split, "kind": str(rec.kind),
+        "language": rec.language, "reasoning": rec.reasoning, "question": rec.question, "thinking": rec.thinking,
+        "answer": rec.answer, "options": list(rec.options), "correct": rec.correct, "status": str(rec.status),
+        "score": rec.score, "synthesizer": rec.synthesizer, "model": rec.model,
+        "prompt_version": rec.prompt_version, "flags": list(rec.flags), "created_at": rec.created_at,
+        "edited_at": rec.edited_at, "figure_id": rec.figure_id, "doc_id": row.doc_id,
+        "doc_sha256": row.doc_sha256, "doc_title": row.doc_title, "page": row.page, "image": image,
+        "images": [image] if image else [], "conversation": conversation,
+        "prompt": user_text(rec), "response": assistant_text(rec),
+    }

@@ -1,0 +1,80 @@
+"""Decontamination: training records that share an n-gram with a given test file are dropped.
+
+N-grams are words in Latin-script text and characters in CJK text (the quality
+module's shingles with n for both); only full-length n-grams count, so short phrases
+such as "what does this show" never match on their own.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from engine.export.errors import DecontaminationFileError
+from engine.quality.dedup import shingles
+from engine.store.search import _CJK
+
+_CJK_ONLY = re.compile(f"^[{_CJK}]+$")
+_SKIP_KEYS = {"id", "image", "images", "path", "file_name", "answer_label", "doc_sha256", "split", "language"}
+
+
+def _full(gram: str, n: int) -> bool:
+    return gram.count(" ") == n - 1 or (len(gram) == n and bool(_CJK_ONLY.match(gram)))
+
+
+def ngrams(text: str, n: int) -> set[str]:
+    return {g for g in shingles(text, n, n) if _full(g, n)}
+
+
+def _strings(value, key: str = "") -> Iterator[str]:
+    if key in _SKIP_KEYS:
+        return
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(v, str(k))
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v, key)
+
+
+def _items(path: Path) -> Iterator:
+    text = path.read_text(encoding="utf-8")
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        yield from json.loads(stripped)
+        return
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DecontaminationFileError(
+                    f"Line {number} of the test file {path.name} is not JSON ({exc.msg}); give a JSON or JSONL file."
+                ) from exc
+
+
+def load_test_ngrams(path: str | Path, n: int) -> frozenset[str]:
+    """Every full n-gram of the texts (questions, options, answers, messages) in a JSON/JSONL test file."""
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise DecontaminationFileError(f"The test file {path} does not exist; give the path of a JSON or JSONL file.")
+    grams: set[str] = set()
+    try:
+        for item in _items(path):
+            for s in _strings(item):
+                grams |= ngrams(s, n)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DecontaminationFileError(f"Cannot read the test file {path.name} ({exc}); give a UTF-8 JSON or JSONL file.") from exc
+    if not grams:
+        raise DecontaminationFileError(
+            f"The test file {path.name} holds no text with {n} words in a row; check the file or lower the n-gram length."
+        )
+    return frozenset(grams)
+
+
+def contaminated(text: str, test_grams: frozenset[str], n: int) -> bool:
+    return not test_grams.isdisjoint(ngrams(text, n))

@@ -1,0 +1,81 @@
+"""What to export and how: the settings the CLI and the export dialog fill in."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.export.errors import ExportError
+from engine.store.models import RecordKind, RecordStatus
+
+FORMATS = ("llamafactory", "jsonl", "parquet", "mcq_test")
+UNITS = ("document", "page")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+@dataclass(frozen=True)
+class Selection:
+    statuses: tuple[str, ...] = ("accepted",)
+    kinds: tuple[str, ...] = ()  # () = all of qa/vqa/mcq
+    languages: tuple[str, ...] = ()  # () = all
+    min_score: float | None = None  # records without a score are left out when a minimum is set
+    doc_ids: tuple[int, ...] = ()  # () = all documents (text-only records without a document stay in)
+    reasoning: bool | None = None  # None = both
+
+
+@dataclass(frozen=True)
+class SplitSettings:
+    validation: float = 0.05
+    test: float = 0.10
+    seed: int = 13
+    unit: str = "document"  # "document" | "page": the unit that never straddles splits
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    selection: Selection = field(default_factory=Selection)
+    splits: SplitSettings = field(default_factory=SplitSettings)
+    formats: tuple[str, ...] = FORMATS
+    name: str = "remud"
+    system_prompt: str = ""
+    max_pixels: int | None = None
+    dedup_threshold: float | None = 0.8
+    decontaminate: Path | None = None
+    decontam_ngram: int = 8
+    base_model: str = "Qwen/Qwen2.5-VL-7B-Instruct"
+
+
+def validate(options: ExportOptions) -> None:
+    """Raise ExportError with a sentence naming the first bad setting."""
+    sel, sp = options.selection, options.splits
+    statuses = {s.value for s in RecordStatus}
+    kinds = {k.value for k in RecordKind}
+    if not sel.statuses:
+        raise ExportError("Choose at least one record status to export (e.g. accepted).")
+    for status in sel.statuses:
+        if status not in statuses:
+            raise ExportError(f"“{status}” is not a record status; use {', '.join(sorted(statuses))}.")
+    for kind in sel.kinds:
+        if kind not in kinds:
+            raise ExportError(f"“{kind}” is not a record kind; use {', '.join(sorted(kinds))}.")
+    for name, value in (("validation", sp.validation), ("test", sp.test)):
+        if not 0.0 <= value < 1.0:
+            raise ExportError(f"The {name} fraction must be between 0 and 1 (got {value}).")
+    if sp.validation + sp.test >= 1.0:
+        raise ExportError("The validation and test fractions together must leave records for training (sum < 1).")
+    if sp.unit not in UNITS:
+        raise ExportError(f"The split unit must be “document” or “page”, not “{sp.unit}”.")
+    if not options.formats:
+        raise ExportError(f"Choose at least one format: {', '.join(FORMATS)}.")
+    for fmt in options.formats:
+        if fmt not in FORMATS:
+            raise ExportError(f"“{fmt}” is not an export format; use {', '.join(FORMATS)}.")
+    if not _NAME.match(options.name):
+        raise ExportError("The dataset name may hold only letters, digits, “_”, “-” and “.”, starting with a letter or digit.")
+    if options.max_pixels is not None and options.max_pixels < 28 * 28:
+        raise ExportError("The pixel cap must be at least 784 (28×28) pixels, or none.")
+    if options.dedup_threshold is not None and not 0.0 < options.dedup_threshold <= 1.0:
+        raise ExportError("The duplicate threshold must be above 0 and at most 1.")
+    if options.decontam_ngram < 2:
+        raise ExportError("The decontamination n-gram length must be 2 or more.")

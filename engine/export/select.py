@@ -1,0 +1,104 @@
+"""Streaming the selected records out of SQLite in id order, a chunk at a time."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from engine.export.options import Selection
+from engine.store.models import Record, RecordKind, RecordStatus
+from engine.store.project import Project
+
+CHUNK = 1000
+_LETTERS = "ABCDE"
+_ANSWER_LETTER = re.compile(r"^\s*([A-E])(?:[.)．、:：\s]|$)")
+
+_COLUMNS = (
+    "r.id, r.kind, r.question, r.answer, r.figure_id, r.page, r.reasoning, r.language, r.thinking, r.options, "
+    "r.correct, r.status, r.score, r.synthesizer, r.model, r.prompt_version, r.flags, r.created_at, r.edited_at, "
+    "COALESCE(f.doc_id, r.doc_id), COALESCE(f.page, r.page), d.sha256, d.title"
+)
+_FROM = (
+    "FROM records r LEFT JOIN figures f ON f.id = r.figure_id "
+    "LEFT JOIN documents d ON d.id = COALESCE(f.doc_id, r.doc_id)"
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    """A selected record with the document it comes from (doc and page via its figure when it has one)."""
+
+    record: Record
+    doc_id: int | None
+    page: int | None
+    doc_sha256: str | None
+    doc_title: str | None
+
+
+def _where(sel: Selection) -> tuple[str, list]:
+    clauses, params = [], []
+
+    def within(column: str, values) -> None:
+        clauses.append(f"{column} IN ({', '.join('?' for _ in values)})")
+        params.extend(values)
+
+    within("r.status", sel.statuses)
+    if sel.kinds:
+        within("r.kind", sel.kinds)
+    if sel.languages:
+        within("r.language", sel.languages)
+    if sel.min_score is not None:
+        clauses.append("r.score >= ?")
+        params.append(sel.min_score)
+    if sel.doc_ids:
+        marks = ", ".join("?" for _ in sel.doc_ids)
+        clauses.append(f"(COALESCE(f.doc_id, r.doc_id) IN ({marks}) OR COALESCE(f.doc_id, r.doc_id) IS NULL)")
+        params.extend(sel.doc_ids)
+    if sel.reasoning is not None:
+        clauses.append("r.reasoning = ?")
+        params.append(int(sel.reasoning))
+    return " AND ".join(clauses), params
+
+
+def count_selected(project: Project, sel: Selection) -> int:
+    where, params = _where(sel)
+    return project.db.execute(f"SELECT count(*) {_FROM} WHERE {where}", params).fetchone()[0]
+
+
+def _row(values) -> Row:
+    (rid, kind, question, answer, figure_id, rec_page, reasoning, language, thinking, options, correct, status,
+     score, synthesizer, model, prompt_version, flags, created_at, edited_at, doc_id, page, sha, title) = values
+    record = Record(
+        kind=RecordKind(kind), question=question, answer=answer, figure_id=figure_id, doc_id=doc_id, page=rec_page,
+        reasoning=bool(reasoning), language=language, thinking=thinking, options=tuple(json.loads(options)),
+        correct=correct, status=RecordStatus(status), score=score, synthesizer=synthesizer, model=model,
+        prompt_version=prompt_version, flags=tuple(json.loads(flags)), id=rid, created_at=created_at,
+        edited_at=edited_at,
+    )
+    return Row(record, doc_id, page, sha, title)
+
+
+def iter_rows(project: Project, sel: Selection, *, chunk: int = CHUNK) -> Iterator[list[Row]]:
+    """Chunks of selected rows in id order (keyset paging: memory stays flat in the record count)."""
+    where, params = _where(sel)
+    sql = f"SELECT {_COLUMNS} {_FROM} WHERE r.id > ? AND {where} ORDER BY r.id LIMIT {int(chunk)}"
+    last = 0
+    while True:
+        rows = project.db.execute(sql, [last, *params]).fetchall()
+        if not rows:
+            return
+        yield [_row(r) for r in rows]
+        last = rows[-1][0]
+
+
+def mcq_letter(rec: Record) -> str | None:
+    """The correct option's letter of an MCQ record, or None when it names no option."""
+    letter = (rec.correct or "").strip().upper()[:1]
+    if not letter:
+        found = _ANSWER_LETTER.match(rec.answer or "")
+        letter = found.group(1) if found else ""
+    if letter and letter in _LETTERS[: len(rec.options)]:
+        return letter
+    return None
