@@ -295,15 +295,17 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--limit", type=_positive_int, default=50)
     add("info", cmd_info, "what a project holds")
     add("detectors", cmd_detectors, "list the available detectors", project=False)
+    from engine.cli_chat import add_chat_parser
     from engine.cli_eval import add_eval_parser
+    from engine.cli_export import add_export_parser
     from engine.cli_records import add_records_parser
     from engine.cli_synth import add_synth_parser
-    from engine.cli_export import add_export_parser
 
     add_records_parser(sub, common)
     add_synth_parser(sub, common)
     add_export_parser(sub, common)
     add_eval_parser(sub, common)
+    add_chat_parser(sub, common)
     return parser
 
 

@@ -1,0 +1,224 @@
+"""Budget forcing: a small, engine-agnostic state machine that decides what to inject while a model thinks.
+
+Following s1 ("simple test-time scaling") and the ReMUD paper, the assistant turn is opened with a
+thinking tag (`<think>\\n`; Qwen2.5-VL has no special thinking tokens, so the tags are plain text) and
+the controller watches the text the model writes inside it:
+
+* minimum: when the model closes its thinking (`</think>`, or ends the turn) before
+  `min_thinking_tokens`, the closing tag is taken back, the wait string ("Wait," by default,
+  "等等，" for Chinese) is appended, and generation continues -- at most `num_waits` times;
+* maximum: when the thinking reaches `max_thinking_tokens`, the end of thinking (`\\n</think>\\n`,
+  optionally followed by an answer prefix such as "Answer:") is appended and the model answers.
+  A wait that lands the count on or past the maximum is followed by the cut at once.
+
+Counting. Everything is counted in tokens of the model's own tokenizer. A *thinking token* is a token
+that sits inside the thinking section: every token the model generated there, plus the tokens of each
+inserted wait string (they are part of the reasoning the model continues from, as in s1). The tokens
+of the closing tag itself, and the end-of-thinking / answer prefix the maximum appends, are not
+thinking tokens. So with a minimum of N and a model that always closes at once, the waits land at
+exactly len(wait) and 2 x len(wait) thinking tokens, and a maximum of M cuts in at exactly M.
+
+Paper defaults. ReMUD gives its minimum thinking length in characters of reasoning text, while this
+controller counts tokens. The conversion uses the usual ratio of the Qwen2.5 tokenizer on reasoning
+text: about 4 characters per token for English and about 1.3-1.5 characters per token for Chinese
+(CJK characters are often a token each, punctuation and common words merge). A minimum of roughly
+380-400 English characters is therefore ~96 tokens, and the same content written in Chinese
+(~130-145 characters) is also ~96 tokens: counted in tokens, one default serves both languages,
+rounded to a multiple of 32. Together with 2 waits (the paper's "ignore the end of thinking" at most
+twice) this gives the defaults `min_thinking_tokens=96, num_waits=2`. Convert another character
+budget with tokens = characters / ratio. (The paper's exact character figure could not be re-read
+offline while writing this; if it differs, only the constant changes.) The maximum is off by
+default; 1024 tokens when enabled.
+
+The controller never touches a model: the engine feeds it each generated token's text and reports what
+it evaluated on the controller's behalf. `drop_tokens` in an `Action` tells the engine how many of the
+most recent generated tokens to take back (the closing tag, the token just sampled included).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from engine.chat.errors import BudgetSettingsError
+
+THINKING = "thinking"
+ANSWER = "answer"
+
+
+@dataclass(frozen=True)
+class BudgetSettings:
+    use_min: bool = True                 # "off" = both False; "min only"; "max only"; "both"
+    use_max: bool = False
+    min_thinking_tokens: int = 96
+    max_thinking_tokens: int = 1024
+    wait: str = "Wait,"                  # "等等，" offered for Chinese
+    num_waits: int = 2                   # at most this many wait insertions
+    think_open: str = "<think>\n"        # empty: the model answers without a thinking section
+    think_close: str = "</think>"
+    end_of_thinking: str = "\n</think>\n"  # appended when the maximum cuts in
+    answer_prefix: str = ""              # appended after end_of_thinking when the maximum cuts in
+
+    def __post_init__(self) -> None:
+        if self.min_thinking_tokens < 0 or self.num_waits < 0:
+            raise BudgetSettingsError("The minimum thinking length and the number of waits cannot be negative.")
+        if self.use_max and self.max_thinking_tokens < 1:
+            raise BudgetSettingsError("The maximum thinking length must be at least 1 token; turn the maximum off instead.")
+        if self.use_min and self.use_max and self.min_thinking_tokens > self.max_thinking_tokens:
+            raise BudgetSettingsError(
+                f"The minimum thinking length ({self.min_thinking_tokens} tokens) is above the maximum "
+                f"({self.max_thinking_tokens}); lower the minimum or raise the maximum."
+            )
+        if self.think_open and not self.think_close:
+            raise BudgetSettingsError("A thinking section needs a closing tag; set the closing tag (e.g. </think>).")
+        if self.use_min and self.num_waits > 0 and not self.wait:
+            raise BudgetSettingsError("The wait string is empty; enter one (e.g. \"Wait,\") or set the number of waits to 0.")
+
+    @property
+    def mode(self) -> str:
+        return {(False, False): "off", (True, False): "min", (False, True): "max", (True, True): "both"}[
+            (self.use_min, self.use_max)
+        ]
+
+    @classmethod
+    def from_mode(cls, mode: str, **overrides: object) -> BudgetSettings:
+        """"off" | "min" | "max" | "both", with any other field overridden."""
+        flags = {"off": (False, False), "min": (True, False), "max": (False, True), "both": (True, True)}
+        if mode not in flags:
+            raise BudgetSettingsError(f"Unknown thinking budget mode {mode!r}; use off, min, max or both.")
+        use_min, use_max = flags[mode]
+        return cls(use_min=use_min, use_max=use_max, **overrides)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Sampling:
+    temperature: float = 0.6
+    top_p: float = 0.7
+    top_k: int = 40
+    max_answer_tokens: int = 512
+    seed: int | None = None
+    logit_bias: dict[int, float] | None = None   # token id -> bias (tests use this to force behaviour)
+
+
+@dataclass(frozen=True)
+class Action:
+    """What the engine must do before sampling again."""
+
+    kind: str          # "wait" | "cut"
+    drop_tokens: int   # how many of the latest generated tokens to take back (the just-sampled one included)
+    inject: str        # text to evaluate in their place
+
+
+@dataclass
+class BudgetController:
+    """Fed token texts one at a time; says when to insert a wait or cut the thinking off."""
+
+    settings: BudgetSettings
+    phase: str = field(init=False)
+    thinking_tokens: int = field(init=False, default=0)
+    waits: int = field(init=False, default=0)
+    max_cut_in: bool = field(init=False, default=False)
+    answer_start: str = field(init=False, default="")   # text after the closing tag, inside the same token
+    _text: str = field(init=False, default="")           # thinking text so far (tags excluded)
+    _ends: list[int] = field(init=False, default_factory=list)  # end offset in _text of each thinking token
+    _shown: int = field(init=False, default=0)           # how much of _text has been handed out for display
+    _search_from: int = field(init=False, default=0)     # the closing tag cannot start before this offset
+
+    def __post_init__(self) -> None:
+        self.phase = THINKING if self.settings.think_open else ANSWER
+
+    @property
+    def opening(self) -> str:
+        """Text that opens the assistant turn."""
+        return self.settings.think_open
+
+    @property
+    def thinking_text(self) -> str:
+        return self._text
+
+    def feed(self, piece: str) -> Action | None:
+        """One generated token's text while thinking. Returns an action, or None to keep sampling."""
+        if self.phase != THINKING:
+            raise RuntimeError("feed() is only for the thinking phase")
+        self._text += piece
+        self._ends.append(len(self._text))
+        self.thinking_tokens += 1
+        window = max(self._search_from, len(self._text) - len(piece) - len(self.settings.think_close))
+        tag_at = self._text.find(self.settings.think_close, window)
+        if tag_at >= 0:
+            return self._closed_at(tag_at)
+        if self.settings.use_max and self.thinking_tokens >= self.settings.max_thinking_tokens:
+            return self._cut()
+        return None
+
+    def feed_end(self) -> Action | None:
+        """The model ended its turn while still thinking; the end token was not evaluated."""
+        if self._wants_more():
+            return self._wait(drop_tokens=0, leftover="")
+        self.phase = ANSWER
+        return None
+
+    def injected(self, text: str, n_tokens: int) -> Action | None:
+        """The engine evaluated the text of the last action as `n_tokens` tokens."""
+        if self.phase == ANSWER:
+            return None  # the cut: end of thinking + answer prefix are not thinking tokens
+        self._text += text
+        self._ends.extend([len(self._text)] * n_tokens)
+        self.thinking_tokens += n_tokens
+        self._search_from = len(self._text)
+        if self.settings.use_max and self.thinking_tokens >= self.settings.max_thinking_tokens:
+            return self._cut()
+        return None
+
+    def take_display_text(self) -> str:
+        """Thinking text not yet shown, minus a tail that could be the start of the closing tag."""
+        end = len(self._text) - _partial_tag_length(self._text, self.settings.think_close, self._shown)
+        if self.phase == ANSWER:
+            end = len(self._text)
+        new = self._text[self._shown:end] if end > self._shown else ""
+        self._shown = max(self._shown, end)
+        return new
+
+    # -- internals ---------------------------------------------------------------------------------
+
+    def _wants_more(self) -> bool:
+        s = self.settings
+        return s.use_min and self.thinking_tokens < s.min_thinking_tokens and self.waits < s.num_waits
+
+    def _closed_at(self, tag_at: int) -> Action | None:
+        first = next(i for i, end in enumerate(self._ends) if end > tag_at)  # token holding the tag's start
+        start_of_first = self._ends[first - 1] if first else 0
+        leftover = self._text[start_of_first:tag_at]
+        if self._wants_more():
+            drop = len(self._ends) - first
+            self._forget_tokens(drop)
+            return self._wait(drop_tokens=drop, leftover=leftover)
+        self.answer_start = self._text[tag_at + len(self.settings.think_close):]
+        self._text = self._text[:tag_at]
+        self.thinking_tokens = first  # the tokens of the tag are not thinking tokens
+        del self._ends[first:]
+        self.phase = ANSWER
+        return None
+
+    def _forget_tokens(self, n: int) -> None:
+        if n:
+            del self._ends[-n:]
+        self.thinking_tokens -= n
+        self._text = self._text[: self._ends[-1] if self._ends else 0]
+        # _shown stays: what was shown lies before the tag and comes back verbatim with the injection
+
+    def _wait(self, *, drop_tokens: int, leftover: str) -> Action:
+        self.waits += 1
+        return Action("wait", drop_tokens, leftover + self.settings.wait)
+
+    def _cut(self) -> Action:
+        self.max_cut_in = True
+        self.phase = ANSWER
+        return Action("cut", 0, self.settings.end_of_thinking + self.settings.answer_prefix)
+
+
+def _partial_tag_length(text: str, tag: str, floor: int) -> int:
+    """Length of the longest suffix of `text` (not reaching below `floor`) that is a proper prefix of `tag`."""
+    for n in range(min(len(tag) - 1, len(text) - floor), 0, -1):
+        if tag.startswith(text[-n:]):
+            return n
+    return 0

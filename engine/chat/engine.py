@@ -1,0 +1,421 @@
+"""ChatEngine: a GGUF model (and optional mmproj) run offline with llama.cpp, streaming, with budget forcing.
+
+Generation is driven token by token (decode one token, sample one token), so `cancel` stops the
+computation between two tokens, and every string the budget controller forces (a wait, the end of
+thinking, an answer prefix) is decoded on top of the KV cache: the prompt is never evaluated again.
+
+The engine remembers what its KV cache holds (text tokens and images, in order). A new call evaluates
+only the part of its prompt after the longest common prefix with that sequence: a follow-up question
+about the same image evaluates the previous answer and the new question, not the image.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Self
+
+from engine.chat.budget import ANSWER, THINKING, Action, BudgetController, BudgetSettings, Sampling
+from engine.chat.decoding import RANDOM_SEED, PieceDecoder, build_sampler
+from engine.chat.errors import (
+    ChatError,
+    ContextTooSmallError,
+    EngineClosedError,
+    ModelFormatError,
+    NoVisionError,
+    VisionProjectorError,
+    WrongArchitectureError,
+)
+from engine.chat.memory import check_memory, estimate_memory
+from engine.chat.modelfile import GgufInfo, read_gguf_info
+from engine.chat.prompt import ImageSlot, build_prompt, images_of
+from engine.chat.types import ChatTurn, GenerationResult, ModelSettings, StreamEvent
+from engine.chat.vision import ImageItem, VisionEncoder
+
+Item = int | ImageItem
+
+
+DEFAULT_BUDGET = BudgetSettings()
+DEFAULT_SAMPLING = Sampling()
+
+
+def _no_cancel() -> bool:
+    return False
+
+
+class ChatEngine:
+    def __init__(self, settings: ModelSettings, *, progress: Callable[[float], None] | None = None) -> None:
+        report = progress or (lambda fraction: None)
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._seq: list[Item] = []       # what the KV cache holds, in order
+        self._kv_cells = 0               # KV cells in use: one per text token or image embedding
+        self._vision: VisionEncoder | None = None
+        report(0.0)
+        self.model_info = _check_model(settings.model_path)
+        mmproj_info = _check_mmproj(settings.mmproj_path) if settings.mmproj_path else None
+        check_memory(estimate_memory(self.model_info, mmproj_info, n_ctx=settings.n_ctx, n_gpu_layers=settings.n_gpu_layers))
+        report(0.1)
+        self._llama = _load_llama(settings, self.model_info)
+        report(0.8 if mmproj_info else 0.95)
+        try:
+            if settings.mmproj_path is not None:
+                self._vision = VisionEncoder(
+                    settings.mmproj_path, self._llama, max_image_pixels=settings.max_image_pixels,
+                    n_threads=self._llama.n_threads, use_gpu=settings.n_gpu_layers != 0,
+                )
+        except BaseException:
+            self._llama.close()
+            raise
+        report(1.0)
+
+    # -- public ------------------------------------------------------------------------------------
+
+    @property
+    def has_vision(self) -> bool:
+        return self._vision is not None
+
+    @property
+    def n_ctx(self) -> int:
+        # llama.cpp may round its context up; llama-cpp-python's token buffer keeps the size asked for
+        return min(self._llama.n_ctx(), len(self._llama.input_ids))
+
+    @property
+    def cached_tokens(self) -> int:
+        """Tokens (text tokens and image embeddings) the KV cache holds for the conversation so far."""
+        return self._kv_cells
+
+    def tokenize(self, text: str) -> list[int]:
+        """The model's tokens for `text` (special tokens such as <|im_end|> recognised)."""
+        return self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+
+    def token_id(self, text: str) -> int:
+        """The id of a text that is a single token (e.g. "</think>" in some vocabularies)."""
+        ids = self.tokenize(text)
+        if len(ids) != 1:
+            raise ValueError(f"{text!r} is {len(ids)} tokens, not one")
+        return ids[0]
+
+    def llama_decoded_tokens(self) -> int:
+        """Tokens llama.cpp itself reports having decoded since loading (its performance counters).
+
+        llama.cpp reports each of its two counters as at least 1, so the count is exact once the model
+        has decoded both a batch and a single token (any generate() call does).
+        """
+        import llama_cpp
+
+        llama_cpp.llama_synchronize(self._llama.ctx)
+        perf = llama_cpp.llama_perf_context(self._llama.ctx)
+        return int(perf.n_p_eval + perf.n_eval)
+
+    def generate(
+        self,
+        turns: Sequence[ChatTurn],
+        *,
+        budget: BudgetSettings = DEFAULT_BUDGET,
+        sampling: Sampling = DEFAULT_SAMPLING,
+        on_event: Callable[[StreamEvent], None] | None = None,
+        cancel: Callable[[], bool] = _no_cancel,
+    ) -> GenerationResult:
+        with self._lock:
+            if self._llama is None:
+                raise EngineClosedError("The model has been unloaded; load it again to chat.")
+            try:
+                return _Generation(self, budget, sampling, on_event, cancel).run(turns)
+            except RuntimeError as exc:  # llama.cpp failed to decode (out of memory, KV cache full)
+                self._truncate(0)
+                raise ChatError(
+                    f"The model stopped with an error ({exc}); lower the context size or image pixel limit, "
+                    "or load the model again."
+                ) from exc
+
+    def close(self) -> None:
+        """Free the model; waits for a running generate() to return (cancel it first)."""
+        with self._lock:
+            if self._vision is not None:
+                self._vision.close()
+                self._vision = None
+            if self._llama is not None:
+                self._llama.close()
+                self._llama = None
+            self._seq = []
+            self._kv_cells = 0
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- KV bookkeeping used by _Generation ------------------------------------------------------------
+
+    def _prompt_items(self, turns: Sequence[ChatTurn], opening: str) -> list[Item]:
+        segments = build_prompt(turns, opening=opening)
+        if images_of(segments) and self._vision is None:
+            raise NoVisionError(
+                "This model cannot see images: load it together with its vision projector (mmproj) file, "
+                "or remove the image."
+            )
+        items: list[Item] = []
+        for segment in segments:
+            if isinstance(segment, ImageSlot):
+                items.extend(self._vision.prepare(segment.path).items)
+            else:
+                items.extend(self.tokenize(segment))
+        return items
+
+    def _truncate(self, n_items: int) -> None:
+        """Forget everything after the first `n_items` of the cached sequence (KV cache included)."""
+        del self._seq[n_items:]
+        pos = sum(item.n_pos if isinstance(item, ImageItem) else 1 for item in self._seq)
+        self._kv_cells = sum(item.n_tokens if isinstance(item, ImageItem) else 1 for item in self._seq)
+        self._llama._ctx.kv_cache_seq_rm(-1, pos, -1)
+        self._llama.n_tokens = pos
+
+    def _decode_tokens(self, tokens: Sequence[int], cancel: Callable[[], bool]) -> int:
+        """Evaluate text tokens in batches, asking `cancel` before each; returns how many were decoded."""
+        step = self._llama.n_batch
+        done = 0
+        for start in range(0, len(tokens), step):
+            if cancel():
+                break
+            batch = list(tokens[start:start + step])
+            self._llama.eval(batch)
+            self._seq.extend(batch)
+            self._kv_cells += len(batch)
+            done += len(batch)
+        return done
+
+    def _decode_image(self, item: ImageItem) -> None:
+        assert self._vision is not None
+        self._llama._ctx.kv_cache_seq_rm(-1, self._llama.n_tokens, -1)
+        self._llama.n_tokens = self._vision.decode(item, self._llama.n_tokens, self._llama.n_batch)
+        self._seq.append(item)
+        self._kv_cells += item.n_tokens
+
+
+class _Generation:
+    """One call of ChatEngine.generate: prompt (reusing the cache), then the token loop."""
+
+    def __init__(self, engine: ChatEngine, budget: BudgetSettings, sampling: Sampling,
+                 on_event: Callable[[StreamEvent], None] | None, cancel: Callable[[], bool]) -> None:
+        self.engine, self.llama = engine, engine._llama
+        self.sampling, self.cancel = sampling, cancel
+        self.on_event = on_event or (lambda event: None)
+        self.controller = BudgetController(budget)
+        self.answer = ""
+        self.answer_tokens = 0
+        self.generated = 0          # tokens sampled and kept or taken back (end-of-turn excluded)
+        self.forced = 0
+        self.decoded = 0
+        self.t_first: float | None = None
+
+    def run(self, turns: Sequence[ChatTurn]) -> GenerationResult:
+        t_start = time.perf_counter()
+        engine = self.engine
+        items = engine._prompt_items(turns, self.controller.opening)
+        prompt_tokens = sum(i.n_tokens if isinstance(i, ImageItem) else 1 for i in items)
+        if prompt_tokens >= self.engine.n_ctx:
+            what = "image and conversation" if any(isinstance(i, ImageItem) for i in items) else "conversation"
+            raise ContextTooSmallError(
+                f"The {what} need {prompt_tokens} tokens but the context holds {self.engine.n_ctx}; raise the "
+                "context size, lower the image pixel limit or start a new chat."
+            )
+        encodes_before = engine._vision.encodes if engine._vision else 0
+        evaluated, finished = self._evaluate_prompt(items)
+        self.decoded += evaluated
+        finish = "stop" if finished else "cancelled"
+        t_gen = time.perf_counter()
+        if finished:
+            finish = self._loop()
+        t_end = time.perf_counter()
+        self._flush_thinking()
+        elapsed = t_end - t_gen
+        return GenerationResult(
+            answer=self.answer.strip(),
+            thinking=self.controller.thinking_text.strip(),
+            thinking_tokens=self.controller.thinking_tokens,
+            answer_tokens=self.answer_tokens,
+            waits_inserted=self.controller.waits,
+            max_cut_in=self.controller.max_cut_in,
+            stopped=finish == "cancelled",
+            finish_reason=finish,
+            time_to_first_token_s=(self.t_first - t_start) if self.t_first is not None else 0.0,
+            tokens_per_second=self.generated / elapsed if elapsed > 0 and self.generated else 0.0,
+            prompt_tokens=prompt_tokens,
+            prompt_tokens_evaluated=evaluated,
+            forced_tokens=self.forced,
+            tokens_decoded=self.decoded,
+            images_encoded=(engine._vision.encodes - encodes_before) if engine._vision else 0,
+        )
+
+    def _evaluate_prompt(self, items: list[Item]) -> tuple[int, bool]:
+        """Evaluate what the cache lacks; returns (prompt tokens evaluated, finished without cancel)."""
+        engine = self.engine
+        common = 0
+        for cached, new in zip(engine._seq, items):
+            if cached != new:
+                break
+            common += 1
+        common = min(common, len(items) - 1)  # the last prompt token is decoded again for fresh logits
+        engine._truncate(common)
+        evaluated = 0
+        run: list[int] = []
+        for item in items[common:] + [None]:
+            if isinstance(item, int):
+                run.append(item)
+                continue
+            done = engine._decode_tokens(run, self.cancel)
+            evaluated += done
+            if done < len(run) or (item is not None and self.cancel()):
+                return evaluated, False
+            run = []
+            if item is not None:
+                engine._decode_image(item)
+                evaluated += item.n_tokens
+        return evaluated, True
+
+    def _loop(self) -> str:
+        llama, controller = self.llama, self.controller
+        vocab = llama._model.vocab
+        import llama_cpp
+
+        sampler = build_sampler(llama, self.sampling, self._seed())
+        decoder = PieceDecoder()
+        n_ctx = self.engine.n_ctx
+        while True:
+            if self.cancel():
+                return "cancelled"
+            if self.engine._kv_cells >= n_ctx:
+                return "length"
+            token = sampler.sample(llama._ctx, -1)
+            if self.t_first is None:
+                self.t_first = time.perf_counter()
+            if llama_cpp.llama_vocab_is_eog(vocab, token):
+                if controller.phase == THINKING:
+                    action = controller.feed_end()
+                    if action is not None:
+                        if not self._apply(action, sampled=None, decoder=decoder):
+                            return "length"
+                        continue
+                return "stop"
+            self.generated += 1
+            piece = decoder.decode(llama.detokenize([token]))
+            if controller.phase == THINKING:
+                action = controller.feed(piece)
+                if action is None:
+                    self._decode([token])
+                    self._flush_thinking()
+                    if controller.phase == ANSWER:
+                        self._answer_text(controller.answer_start)
+                elif not self._apply(action, sampled=token, decoder=decoder):
+                    return "length"
+                continue
+            self._decode([token])
+            self.answer_tokens += 1
+            self._answer_text(piece)
+            if self.answer_tokens >= self.sampling.max_answer_tokens:
+                return "length"
+
+    def _apply(self, action: Action, *, sampled: int | None, decoder: PieceDecoder) -> bool:
+        """Carry out the controller's action, and any action that follows from it; False if the context is full."""
+        while action is not None:
+            if action.drop_tokens:
+                # the just-sampled token was never decoded; the others are taken out of the KV cache
+                self.engine._truncate(len(self.engine._seq) - (action.drop_tokens - 1))
+                decoder.reset()
+            elif sampled is not None:
+                self._decode([sampled])
+            sampled = None
+            if action.kind == "cut":
+                self._flush_thinking()
+            tokens = self.llama.tokenize(action.inject.encode("utf-8"), add_bos=False, special=False)
+            if self.engine._kv_cells + len(tokens) >= self.engine.n_ctx:
+                return False
+            self._decode(tokens)
+            self.forced += len(tokens)
+            following = self.controller.injected(action.inject, len(tokens))
+            if action.kind == "wait":
+                self._emit("wait", self.controller.take_display_text())
+            else:
+                self._emit("cut", action.inject)
+            action = following
+        return True
+
+    def _decode(self, tokens: list[int]) -> None:
+        self.llama.eval(tokens)
+        self.engine._seq.extend(tokens)
+        self.engine._kv_cells += len(tokens)
+        self.decoded += len(tokens)
+
+    def _flush_thinking(self) -> None:
+        text = self.controller.take_display_text()
+        if text:
+            self._emit("thinking", text)
+
+    def _answer_text(self, text: str) -> None:
+        if text:
+            self.answer += text
+            self._emit("answer", text)
+
+    def _emit(self, kind: str, text: str) -> None:
+        c = self.controller
+        self.on_event(StreamEvent(kind, text, c.thinking_tokens, self.answer_tokens, c.waits))
+
+    def _seed(self) -> int:
+        if self.sampling.seed is not None:
+            return self.sampling.seed & 0xFFFFFFFF
+        return self.engine.settings.seed if self.engine.settings.seed >= 0 else RANDOM_SEED
+
+
+def _check_model(path: Path) -> GgufInfo:
+    info = read_gguf_info(path, what="model")
+    if info.architecture == "clip":
+        raise WrongArchitectureError(
+            f"{path.name} is a vision projector (mmproj), not a language model; choose it as the mmproj "
+            "and pick the model's main .gguf file as the model."
+        )
+    return info
+
+
+def _check_mmproj(path: Path) -> GgufInfo:
+    try:
+        info = read_gguf_info(path, what="vision projector (mmproj)")
+    except ChatError as exc:
+        raise VisionProjectorError(str(exc)) from exc
+    if info.architecture != "clip" or not info.metadata.get("clip.has_vision_encoder", False):
+        raise VisionProjectorError(
+            f"{path.name} is not a vision projector (mmproj) file; choose the mmproj .gguf released with the model."
+        )
+    return info
+
+
+def _load_llama(settings: ModelSettings, info: GgufInfo) -> Any:
+    try:
+        import llama_cpp
+    except ImportError as exc:  # pragma: no cover - the desktop build always ships it
+        raise ChatError("The offline chat needs llama-cpp-python, which is not installed; reinstall the app.") from exc
+    try:
+        return llama_cpp.Llama(
+            str(settings.model_path),
+            n_ctx=settings.n_ctx,
+            n_batch=settings.n_batch,
+            n_gpu_layers=settings.n_gpu_layers,
+            n_threads=settings.n_threads,
+            seed=settings.seed if settings.seed >= 0 else RANDOM_SEED,
+            verbose=False,
+        )
+    except (ValueError, RuntimeError) as exc:
+        import gguf
+
+        if info.architecture not in gguf.MODEL_ARCH_NAMES.values():
+            raise WrongArchitectureError(
+                f"{settings.model_path.name} is a '{info.architecture}' model, which llama.cpp cannot run; "
+                "choose a Qwen2.5-VL (or other llama.cpp-supported) GGUF."
+            ) from exc
+        raise ModelFormatError(
+            f"llama.cpp could not load {settings.model_path.name} (a '{info.architecture}' model); the file may be "
+            "damaged or need a newer app version: download or convert it again."
+        ) from exc

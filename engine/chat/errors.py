@@ -1,0 +1,49 @@
+"""Typed errors of the offline chat engine; each message is one sentence that says what to do."""
+
+from __future__ import annotations
+
+from engine.errors import RemudError
+
+
+class ChatError(RemudError):
+    """Base class for everything the chat engine raises on purpose."""
+
+
+class ModelFileMissingError(ChatError):
+    pass
+
+
+class ModelFormatError(ChatError):
+    """The file is not a GGUF model llama.cpp can run (wrong format, damaged, unsupported)."""
+
+
+class WrongArchitectureError(ModelFormatError):
+    """A GGUF of the wrong kind: e.g. a vision projector chosen as the model, or an unknown architecture."""
+
+
+class VisionProjectorError(ChatError):
+    """The mmproj file is missing, is not a vision projector, or does not fit the model."""
+
+
+class NoVisionError(ChatError):
+    """An image was attached but the loaded model cannot see (no mmproj)."""
+
+
+class ContextTooSmallError(ChatError):
+    pass
+
+
+class NotEnoughMemoryError(ChatError):
+    pass
+
+
+class ImageFileError(ChatError):
+    """An attached image that cannot be read."""
+
+
+class BudgetSettingsError(ChatError):
+    """Thinking-budget settings that contradict each other (e.g. minimum above maximum)."""
+
+
+class EngineClosedError(ChatError):
+    pass

@@ -1,0 +1,55 @@
+"""A rough estimate of the RAM a chat model needs, checked before loading so the user gets a clear error."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import psutil
+
+from engine.chat.errors import NotEnoughMemoryError
+from engine.chat.modelfile import GgufInfo
+
+KV_BYTES_PER_VALUE = 2          # llama.cpp keeps the KV cache in f16 by default
+COMPUTE_OVERHEAD = 256 << 20    # scratch buffers, logits, the Python process itself
+GIB = 1 << 30
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    weights_bytes: int     # the part of the model (and mmproj) files that sits in RAM
+    kv_cache_bytes: int
+    overhead_bytes: int
+
+    @property
+    def total_bytes(self) -> int:
+        return self.weights_bytes + self.kv_cache_bytes + self.overhead_bytes
+
+
+def kv_cache_bytes(info: GgufInfo, n_ctx: int) -> int:
+    """K and V for every layer and every context position."""
+    n_layer = info.arch_value("block_count")
+    n_embd = info.arch_value("embedding_length")
+    n_head = info.arch_value("attention.head_count", 1) or 1
+    n_head_kv = info.arch_value("attention.head_count_kv", n_head) or n_head
+    head_dim = info.arch_value("attention.key_length", n_embd // n_head) or n_embd // n_head
+    return 2 * n_layer * n_ctx * n_head_kv * head_dim * KV_BYTES_PER_VALUE
+
+
+def estimate_memory(model: GgufInfo, mmproj: GgufInfo | None, *, n_ctx: int, n_gpu_layers: int = 0) -> MemoryEstimate:
+    n_layer = max(1, model.arch_value("block_count", 1))
+    on_gpu = n_layer if n_gpu_layers < 0 else min(n_gpu_layers, n_layer)
+    cpu_share = 1.0 - on_gpu / n_layer
+    weights = int(model.size_bytes * cpu_share) + (mmproj.size_bytes if mmproj else 0)
+    kv = int(kv_cache_bytes(model, n_ctx) * cpu_share)
+    return MemoryEstimate(weights, kv, COMPUTE_OVERHEAD)
+
+
+def check_memory(estimate: MemoryEstimate, *, available_bytes: int | None = None) -> None:
+    """Raise NotEnoughMemoryError when the estimate does not fit in the memory available now."""
+    available = psutil.virtual_memory().available if available_bytes is None else available_bytes
+    if estimate.total_bytes > available:
+        raise NotEnoughMemoryError(
+            f"The model needs about {estimate.total_bytes / GIB:.1f} GiB of memory but only "
+            f"{available / GIB:.1f} GiB is free; close other programs, pick a smaller quantization "
+            "or lower the context size."
+        )

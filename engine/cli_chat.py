@@ -1,0 +1,197 @@
+"""`remud chat`: ask the local GGUF model from the terminal, with budget forcing.
+
+The thinking streams dimmed, the answer in normal text. Settings not given on the
+command line come from the shared user settings (the same the Chat tab saves). With
+`--project` the conversation is stored there (and `--session` continues one); without a
+question on the command line and a terminal on stdin, it is an interactive session whose
+follow-up questions reuse the model's cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from engine import settings
+
+
+def add_chat_parser(sub, common: argparse.ArgumentParser) -> None:
+    sp = sub.add_parser("chat", parents=[common], help="chat with a local GGUF model (offline)",
+                        description="Chat with a local GGUF model (offline), with budget forcing.")
+    sp.add_argument("question", nargs="?", help="the question (default: read stdin, or ask interactively)")
+    sp.add_argument("--model", "-m", help="the model GGUF (default: the one set in the app)")
+    sp.add_argument("--mmproj", help="the vision projector GGUF (needed for images)")
+    sp.add_argument("--image", "-i", help="an image to ask about")
+    sp.add_argument("--min-think", type=int, metavar="N", help="minimum thinking tokens (turns the minimum on)")
+    sp.add_argument("--max-think", type=int, metavar="M", help="maximum thinking tokens (turns the maximum on)")
+    sp.add_argument("--no-budget", action="store_true", help="no budget forcing: the model thinks as it likes")
+    sp.add_argument("--wait", help='text inserted when thinking ends too early (default "Wait,")')
+    sp.add_argument("--num-waits", type=int, metavar="K", help="insert the wait text at most K times")
+    sp.add_argument("--answer-prefix", help='text after a forced end of thinking, e.g. "Answer:"')
+    sp.add_argument("--temperature", type=float)
+    sp.add_argument("--top-p", type=float)
+    sp.add_argument("--max-tokens", type=int, help="maximum answer tokens")
+    sp.add_argument("--seed", type=int)
+    sp.add_argument("--system", help="system prompt")
+    sp.add_argument("--ctx", type=int, help="context length in tokens")
+    sp.add_argument("--gpu-layers", type=int, help="layers to offload to the GPU")
+    sp.add_argument("--threads", type=int)
+    sp.add_argument("--project", help="store the conversation in this project")
+    sp.add_argument("--session", type=int, help="continue this conversation (with --project)")
+    sp.set_defaults(func=cmd_chat)
+
+
+def _budget(args, saved: dict[str, Any]):
+    from engine.chat import BudgetSettings
+
+    b = dict(saved)
+    if args.no_budget:
+        b.update(use_min=False, use_max=False)
+    if args.min_think is not None:
+        b.update(use_min=True, min_thinking_tokens=args.min_think)
+    if args.max_think is not None:
+        b.update(use_max=True, max_thinking_tokens=args.max_think)
+        if args.min_think is None:  # a saved minimum must not contradict the maximum asked for now
+            b["min_thinking_tokens"] = min(b["min_thinking_tokens"], args.max_think)
+    for flag, key in (("wait", "wait"), ("num_waits", "num_waits"), ("answer_prefix", "answer_prefix")):
+        if getattr(args, flag) is not None:
+            b[key] = getattr(args, flag)
+    return BudgetSettings(**b)
+
+
+def _sampling(args, saved: dict[str, Any]):
+    from engine.chat import Sampling
+
+    s = Sampling(**saved)
+    changes = {k: v for k, v in (("temperature", args.temperature), ("top_p", args.top_p),
+                                 ("max_answer_tokens", args.max_tokens), ("seed", args.seed)) if v is not None}
+    return replace(s, **changes)
+
+
+def _model_settings(args, opts: dict[str, Any]):
+    from engine.chat import ModelSettings
+    from engine.chat.errors import ModelFileMissingError
+
+    model = args.model or opts["model_path"]
+    if not model:
+        raise ModelFileMissingError("No model given: pass --model FILE.gguf (or choose one in the Chat tab).")
+    mmproj = args.mmproj or (opts["mmproj_path"] if not args.model else "")
+    return ModelSettings(
+        model_path=Path(model), mmproj_path=Path(mmproj) if mmproj else None,
+        n_ctx=args.ctx or opts["n_ctx"], n_gpu_layers=opts["n_gpu_layers"] if args.gpu_layers is None else args.gpu_layers,
+        n_threads=args.threads or opts["n_threads"] or None, max_image_pixels=opts["max_image_pixels"],
+        seed=-1 if args.seed is None else args.seed,
+    )
+
+
+class _Printer:
+    """Streams events to the terminal: thinking dimmed (on a terminal), answer plain."""
+
+    DIM, RESET = "\x1b[2m", "\x1b[0m"
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.color = sys.stdout.isatty()
+        self.section = ""
+
+    def __call__(self, event) -> None:
+        if self.quiet:
+            return
+        section = "answer" if event.kind == "answer" else "thinking"
+        if section != self.section:
+            if self.section == "thinking" and self.color:
+                sys.stdout.write(self.RESET)
+            if self.section:
+                sys.stdout.write("\n")
+            if section == "thinking" and self.color:
+                sys.stdout.write(self.DIM)
+            self.section = section
+        sys.stdout.write(event.text)
+        sys.stdout.flush()
+
+    def end(self) -> None:
+        if self.section and not self.quiet:
+            sys.stdout.write((self.RESET if self.section == "thinking" and self.color else "") + "\n")
+            sys.stdout.flush()
+        self.section = ""
+
+
+def _summary(stats: dict[str, Any]) -> str:
+    cut = ", maximum cut in" if stats.get("max_cut_in") else ""
+    return (f"[{stats.get('thinking_tokens', 0)} thinking tokens, {stats.get('waits_inserted', 0)} waits{cut}; "
+            f"first token {stats.get('time_to_first_token_s', 0.0):.2f} s, "
+            f"{stats.get('tokens_per_second', 0.0):.1f} tokens/s]")
+
+
+def cmd_chat(args) -> int:
+    from engine.chat import ChatEngine, ChatTurn
+
+    opts = settings.chat_options()
+    budget, sampling = _budget(args, opts["budget"]), _sampling(args, opts["sampling"])
+    system = opts["system_prompt"] if args.system is None else args.system
+    interactive = args.question is None and sys.stdin.isatty() and not args.json
+    question = args.question if args.question is not None else (None if interactive else sys.stdin.read().strip())
+    if not interactive and not question:
+        print("error: no question: give one as an argument or on stdin.", file=sys.stderr)
+        return 2
+    if args.image and not Path(args.image).is_file():
+        print(f"error: the image {args.image} does not exist.", file=sys.stderr)
+        return 1
+    model_settings = _model_settings(args, opts)
+    project = session_id = None
+    if args.project:
+        from engine.store import Project, chats
+
+        project = Project.open(args.project)
+        session_id = args.session or chats.create_session(project, model=model_settings.model_path.name).id
+        chats.get_session(project, session_id)
+    elif args.session:
+        print("error: --session needs --project.", file=sys.stderr)
+        return 2
+    printer = _Printer(quiet=args.json or args.quiet)
+    engine = ChatEngine(model_settings)
+    try:
+        turns: list = [ChatTurn("system", system)] if system.strip() else []
+        image = args.image
+        while True:
+            if interactive:
+                try:
+                    question = input("\n> ").strip()
+                except EOFError:
+                    return 0
+                if not question:
+                    continue
+            if project is not None:
+                from engine.chat import conversation
+
+                msg = conversation.ask(project, session_id, engine, question, image=image,
+                                       model=model_settings.model_path.name, budget=budget, sampling=sampling,
+                                       system_prompt=system, on_event=printer)
+                result_dict = {"answer": msg.content, "thinking": msg.thinking, **msg.stats,
+                               "session": session_id, "message": msg.id}
+
+            else:
+                turns.append(ChatTurn("user", question, Path(image) if image else None))
+                result = engine.generate(turns, budget=budget, sampling=sampling, on_event=printer)
+                turns.append(ChatTurn("assistant", result.answer))
+                result_dict = result.to_dict()
+            printer.end()
+            image = None  # the image belongs to the first question; follow-ups refer to it
+            if args.json:
+                print(json.dumps(result_dict, ensure_ascii=False, indent=2, default=str))
+            elif not args.quiet:
+                print(_summary(result_dict), file=sys.stderr)
+            if not interactive:
+                return 0
+    except KeyboardInterrupt:
+        printer.end()
+        raise
+    finally:
+        engine.close()
+        if project is not None:
+            project.close()
+

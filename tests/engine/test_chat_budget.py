@@ -1,0 +1,103 @@
+"""The budget-forcing controller on its own: fed token texts, it decides waits and cuts (no model needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.chat.budget import ANSWER, THINKING, BudgetController, BudgetSettings
+from engine.chat.errors import BudgetSettingsError
+
+
+def run(controller: BudgetController, pieces: list[str], *, wait_tokens: int = 2) -> list[tuple[str, int, int, str]]:
+    """Feed pieces; for every action record (kind, thinking tokens when it fired, tokens dropped, text injected)."""
+    log = []
+    for piece in pieces:
+        if controller.phase != THINKING:
+            break
+        action = controller.feed(piece)
+        while action is not None:
+            log.append((action.kind, controller.thinking_tokens, action.drop_tokens, action.inject))
+            n = wait_tokens if action.kind == "wait" else 3
+            action = controller.injected(action.inject, n)
+    return log
+
+
+def test_early_close_gets_the_wait_string_exactly_num_waits_times():
+    c = BudgetController(BudgetSettings(min_thinking_tokens=10, num_waits=2))
+    log = run(c, ["a", "b", "</think>", "c", "</think>", "d", "</think>", "answer"])
+    # tag after 2 tokens -> wait (2 tokens) -> 5 thinking tokens, tag -> wait -> 8, tag: no waits left
+    assert [entry[:3] for entry in log] == [("wait", 2, 1), ("wait", 5, 1)]
+    assert c.waits == 2 and c.phase == ANSWER
+    assert c.thinking_tokens == 2 + 2 + 1 + 2 + 1
+    assert c.thinking_text == "abWait,cWait,d"
+
+
+def test_close_after_the_minimum_is_accepted_and_text_after_the_tag_starts_the_answer():
+    c = BudgetController(BudgetSettings(min_thinking_tokens=3))
+    assert run(c, ["x", "y", "z", "</think>\nThe"]) == []
+    assert c.phase == ANSWER and c.waits == 0
+    assert c.thinking_tokens == 3 and c.thinking_text == "xyz"
+    assert c.answer_start == "\nThe"
+
+
+def test_closing_tag_split_over_tokens_is_found_held_back_and_taken_back_whole():
+    c = BudgetController(BudgetSettings(min_thinking_tokens=50, num_waits=1))
+    c.feed("Kidney.")
+    assert c.take_display_text() == "Kidney."
+    assert c.feed(" </") is None
+    assert c.take_display_text() == " "          # "</" might be the start of the tag: not shown yet
+    assert c.feed("think") is None
+    action = c.feed(">")
+    assert action is not None and action.kind == "wait"
+    assert action.drop_tokens == 3               # " </", "think", ">" are taken back
+    assert action.inject == " Wait,"              # the space before the tag comes back with the wait
+    c.injected(action.inject, 2)
+    assert c.thinking_text == "Kidney. Wait,"
+    assert c.take_display_text() == "Wait,"       # the space was already shown
+    assert c.thinking_tokens == 3
+
+
+def test_maximum_cuts_in_at_exactly_max_thinking_tokens():
+    c = BudgetController(BudgetSettings.from_mode("max", max_thinking_tokens=5, answer_prefix="Answer:"))
+    log = run(c, ["t"] * 20)
+    assert log == [("cut", 5, 0, "\n</think>\nAnswer:")]
+    assert c.max_cut_in and c.phase == ANSWER and c.thinking_tokens == 5
+
+
+def test_wait_that_reaches_the_maximum_is_followed_by_the_cut():
+    c = BudgetController(BudgetSettings.from_mode("both", min_thinking_tokens=4, max_thinking_tokens=4))
+    log = run(c, ["a", "b", "</think>"], wait_tokens=2)
+    assert [entry[0] for entry in log] == ["wait", "cut"]
+    assert c.thinking_tokens == 4 and c.max_cut_in
+
+
+def test_end_of_turn_while_thinking_counts_as_an_early_close():
+    c = BudgetController(BudgetSettings(min_thinking_tokens=10, num_waits=1, wait="等等，"))
+    c.feed("a")
+    action = c.feed_end()
+    assert action is not None and action.inject == "等等，" and action.drop_tokens == 0
+    c.injected(action.inject, 3)
+    assert c.feed_end() is None and c.phase == ANSWER
+
+
+@pytest.mark.parametrize("mode", ["off", "max"])
+def test_without_minimum_an_early_close_is_accepted(mode):
+    c = BudgetController(BudgetSettings.from_mode(mode))
+    assert c.feed("</think>") is None
+    assert c.phase == ANSWER and c.waits == 0 and c.thinking_tokens == 0
+
+
+def test_no_thinking_section_starts_in_the_answer():
+    c = BudgetController(BudgetSettings(think_open=""))
+    assert c.phase == ANSWER and c.opening == ""
+
+
+def test_contradicting_settings_are_refused_with_a_sentence():
+    with pytest.raises(BudgetSettingsError, match="minimum"):
+        BudgetSettings.from_mode("both", min_thinking_tokens=500, max_thinking_tokens=100)
+    with pytest.raises(BudgetSettingsError):
+        BudgetSettings.from_mode("sometimes")
+    with pytest.raises(BudgetSettingsError):
+        BudgetSettings(wait="")
+    assert BudgetSettings().mode == "min"
+    assert (BudgetSettings().min_thinking_tokens, BudgetSettings().num_waits) == (96, 2)

@@ -1,0 +1,106 @@
+"""`remud chat` and stored conversations, on a real tiny llama.cpp model."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+pytest.importorskip("llama_cpp")
+
+from engine import settings  # noqa: E402
+from engine.chat import BudgetSettings, ChatEngine, ModelSettings, Sampling, conversation  # noqa: E402
+from engine.cli import main  # noqa: E402
+from engine.store import Project, chats  # noqa: E402
+from tests.tiny_gguf import write_tiny_qwen2_gguf  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def model_path(tmp_path_factory):
+    return write_tiny_qwen2_gguf(tmp_path_factory.mktemp("model") / "tiny.gguf")
+
+
+@pytest.fixture(autouse=True)
+def config_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv(settings.ENV_DIR, str(tmp_path / "config"))
+
+
+def _json_out(capsys) -> dict:
+    return json.loads(capsys.readouterr().out)
+
+
+def test_json_reports_budget_forcing(model_path, capsys):
+    rc = main(["chat", "--model", str(model_path), "--max-think", "6", "--max-tokens", "5", "--seed", "1",
+               "--json", "What does the arrow show?"])
+    out = _json_out(capsys)
+    assert rc == 0
+    assert out["thinking_tokens"] == 6 and out["max_cut_in"] is True
+    assert out["answer_tokens"] <= 5 and out["waits_inserted"] == 0
+    assert out["time_to_first_token_s"] > 0 and out["tokens_per_second"] > 0
+    assert isinstance(out["thinking"], str) and isinstance(out["answer"], str)
+
+
+def test_question_from_stdin_and_saved_model(model_path, capsys, monkeypatch):
+    settings.set_chat_options(model_path=str(model_path))  # chosen once in the Chat tab
+    monkeypatch.setattr("sys.stdin", io.StringIO("Is this a cyst?\n"))
+    assert main(["chat", "--max-think", "3", "--max-tokens", "2", "--json"]) == 0
+    assert _json_out(capsys)["thinking_tokens"] == 3
+
+
+def test_conversation_is_stored_in_the_project(model_path, tmp_path, capsys):
+    folder = tmp_path / "P.remud"
+    Project.create(folder).close()
+    args = ["chat", "--model", str(model_path), "--project", str(folder), "--max-think", "4", "--max-tokens", "3",
+            "--json"]
+    assert main([*args, "First question"]) == 0
+    first = _json_out(capsys)
+    assert main([*args, "--session", str(first["session"]), "Follow-up"]) == 0
+    second = _json_out(capsys)
+    assert second["session"] == first["session"]
+    with Project.open(folder) as p:
+        msgs = chats.list_messages(p, first["session"])
+        assert [m.role for m in msgs] == ["user", "assistant", "user", "assistant"]
+        assert msgs[0].content == "First question" and chats.get_session(p, first["session"]).title == "First question"
+        assert msgs[1].stats["thinking_tokens"] == 4 and msgs[1].stats["settings"]["budget"]["max_thinking_tokens"] == 4
+
+
+def test_clear_errors(model_path, tmp_path, capsys):
+    assert main(["chat", "--model", str(tmp_path / "missing.gguf"), "hi"]) == 1
+    assert "missing.gguf" in capsys.readouterr().err
+    assert main(["chat", "--model", str(model_path), "--image", str(tmp_path / "nope.png"), "hi"]) == 1
+    assert "does not exist" in capsys.readouterr().err
+    assert main(["chat", "hi"]) == 1  # no model given and none saved
+    assert "--model" in capsys.readouterr().err
+
+
+def test_thinking_of_earlier_turns_is_not_fed_back(model_path, project):
+    session = chats.create_session(project, "t")
+    budget = BudgetSettings(use_min=False, use_max=True, max_thinking_tokens=5)
+    with ChatEngine(ModelSettings(model_path, n_ctx=1024, seed=1)) as engine:
+        first = conversation.ask(project, session.id, engine, "one", budget=budget, sampling=Sampling(max_answer_tokens=3))
+        assert first.thinking
+        turns = conversation.context_turns(project, session.id, "Be brief.")
+        assert [t.role for t in turns] == ["system", "user", "assistant"]
+        assert turns[2].content == first.content  # the answer only, never the thinking
+        again = conversation.regenerate(project, session.id, engine, budget=budget,
+                                        sampling=Sampling(max_answer_tokens=3))
+        assert [m.id for m in chats.list_messages(project, session.id)][-1] == again.id
+        assert len(chats.list_messages(project, session.id)) == 2
+        user = chats.list_messages(project, session.id)[0]
+        conversation.edit_and_resend(project, user.id, "one, edited", engine, budget=budget,
+                                     sampling=Sampling(max_answer_tokens=3))
+        msgs = chats.list_messages(project, session.id)
+        assert [m.content for m in msgs][0] == "one, edited" and len(msgs) == 2
+
+
+def test_export_markdown_and_json(model_path, project, tmp_path):
+    session = chats.create_session(project, "Renal")
+    chats.add_message(project, session.id, "user", "What is **this**?")
+    chats.add_message(project, session.id, "assistant", "A stone.", thinking="Echogenic focus\nwith shadow",
+                      stats={"thinking_tokens": 7})
+    md = conversation.write_export(project, session.id, tmp_path / "c.md").read_text(encoding="utf-8")
+    assert md.startswith("# Renal") and "> Echogenic focus\n> with shadow" in md and "(7 tokens)" in md
+    data = json.loads(conversation.write_export(project, session.id, tmp_path / "c.json").read_text(encoding="utf-8"))
+    assert [m["role"] for m in data["messages"]] == ["user", "assistant"]
+    assert data["messages"][1]["thinking"] == "Echogenic focus\nwith shadow"
