@@ -104,3 +104,20 @@ def test_export_markdown_and_json(model_path, project, tmp_path):
     data = json.loads(conversation.write_export(project, session.id, tmp_path / "c.json").read_text(encoding="utf-8"))
     assert [m["role"] for m in data["messages"]] == ["user", "assistant"]
     assert data["messages"][1]["thinking"] == "Echogenic focus\nwith shadow"
+
+
+def test_image_question_with_mmproj_and_without(model_path, tmp_path, capsys):
+    from PIL import Image
+
+    from tests.tiny_gguf import write_tiny_qwen25vl_mmproj
+
+    image = tmp_path / "scan.png"
+    Image.new("RGB", (96, 80), (40, 40, 40)).save(image)
+    vl_model = write_tiny_qwen2_gguf(tmp_path / "tiny-vl.gguf", arch="qwen2vl")
+    mmproj = write_tiny_qwen25vl_mmproj(tmp_path / "mmproj.gguf")
+    rc = main(["chat", "--model", str(vl_model), "--mmproj", str(mmproj), "--image", str(image), "--ctx", "2048",
+               "--max-think", "3", "--max-tokens", "2", "--json", "What organ is this?"])
+    out = _json_out(capsys)
+    assert rc == 0 and out["images_encoded"] == 1 and out["thinking_tokens"] == 3
+    assert main(["chat", "--model", str(model_path), "--image", str(image), "hi"]) == 1
+    assert "mmproj" in capsys.readouterr().err  # a text-only model: says which file is missing
