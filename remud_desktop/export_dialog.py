@@ -6,10 +6,11 @@ nothing behind. Errors stay in the dialog, in one sentence."""
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -38,12 +39,12 @@ from engine.export import (
     export_dataset,
     plan_export,
 )
+from engine.export.manifest import MANIFEST, is_export_manifest
 from engine.store import Project, documents
-from engine.store.records import list_records
 from remud_desktop.export_options_form import ExportOptionsForm, language_name
 from remud_desktop.job_bar import JobRunner
 from remud_desktop.synth_dialog import KINDS
-from remud_desktop.workers import Job, JobContext, Task
+from remud_desktop.workers import Job, JobContext, Task, start
 
 STAGES = {"select": "Selecting records", "images": "Writing images", "write": "Writing files"}
 SPLITS = ("train", "validation", "test")
@@ -61,7 +62,35 @@ def default_output(project_folder: Path, today: date | None = None) -> Path:
 def project_languages(folder: Path) -> list[str]:
     """The languages the project's records are written in (worker side: its own connection)."""
     with Project.open(folder) as project:
-        return sorted({r.language for r in list_records(project)})
+        rows = project.db.execute("SELECT DISTINCT language FROM records ORDER BY language").fetchall()
+    return [language for (language,) in rows]
+
+
+@dataclass(frozen=True)
+class OutputCheck:
+    """What Export would do with the chosen folder."""
+
+    note: str = ""  # one sentence under the folder, or ""
+    blocked: bool = False  # Export stays disabled
+    replace: bool = False  # Export asks, then replaces an earlier export
+
+
+def check_output(out: Path) -> OutputCheck:
+    """A new or empty folder is written; an earlier ReMUD export (its manifest.json says so) is
+    replaced after asking; a file or any other folder is never touched."""
+    try:
+        if not out.exists():
+            return OutputCheck()
+        if not out.is_dir():
+            return OutputCheck(f"{out} is a file: choose a folder name for the export.", blocked=True)
+        if not any(out.iterdir()):
+            return OutputCheck()
+        if is_export_manifest(out / MANIFEST):
+            return OutputCheck("This folder holds an earlier ReMUD export: Export will ask before replacing it.",
+                               replace=True)
+    except OSError as exc:
+        return OutputCheck(f"{out} cannot be read ({exc.strerror}): choose another folder.", blocked=True)
+    return OutputCheck(f"{out} is not a ReMUD export: choose an empty or new folder.", blocked=True)
 
 
 def plan_in_worker(folder: Path, options: ExportOptions, cancel) -> ExportPlan:
@@ -155,12 +184,12 @@ class ExportDialog(QDialog):
         self.plan: ExportPlan | None = None
         self.export_result: ExportResult | None = None
         self.job: Job | None = None
+        self.output_check = OutputCheck()
         self._generation = 0
+        self._preview_error = ""
         self._close_when_done = False
         self._tasks: dict[object, Task] = {}  # tag -> running Task, kept alive until its answer is in
-        self._stop_previews = threading.Event()
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)  # a newer preview waits for the cancelled older one
+        self._closed = threading.Event()  # set on closing: workers stop, their late answers are dropped
 
         self.form = ExportOptionsForm(self)
         self.form.restore(self.settings)
@@ -186,7 +215,7 @@ class ExportDialog(QDialog):
         self.output_browse = QPushButton("Browse…")
         self.output_browse.clicked.connect(self.choose_output)
         self.output_note = QLabel()
-        self.output_note.setStyleSheet(WARNING_STYLE)
+        self.output_note.setWordWrap(True)
         output = QGroupBox("Export to")
         output_lay = QGridLayout(output)
         output_lay.addWidget(self.output, 0, 0)
@@ -235,8 +264,11 @@ class ExportDialog(QDialog):
 
         self._debounce = QTimer(self, singleShot=True, interval=PREVIEW_DELAY_MS)
         self._debounce.timeout.connect(self._start_preview)
-        self.form.changed.connect(self.schedule_preview)
-        self.output.textChanged.connect(self._check_output)
+        self._output_debounce = QTimer(self, singleShot=True, interval=PREVIEW_DELAY_MS)
+        self._output_debounce.timeout.connect(self._check_output)
+        self.form.plan_changed.connect(self.schedule_preview)
+        self.form.writer_changed.connect(self._show_problem)
+        self.output.textChanged.connect(self._output_edited)
         self._check_output()
         self._find_languages()
         self.schedule_preview()
@@ -250,36 +282,43 @@ class ExportDialog(QDialog):
         self._run(task)
 
     def _run(self, task: Task) -> None:
+        """In the shared pool, so closing the dialog never waits for a worker."""
         self._tasks[task.tag] = task
-        self.pool.start(task)
+        start(task)
 
     def _languages_found(self, tag: str, codes: list[str]) -> None:
         self._tasks.pop(tag, None)
-        self.form.set_languages(codes)
+        if not self._closed.is_set():
+            self.form.set_languages(codes)
 
     def _languages_failed(self, tag: str, message: str) -> None:
         self._tasks.pop(tag, None)
-        self._say(message)
+        if not self._closed.is_set():
+            self._say(message)
 
     # -- preview -------------------------------------------------------------------------------
     def schedule_preview(self) -> None:
-        """Any change: older previews are dropped, a new one starts once the edits pause."""
+        """A change that can move the counts: older previews are dropped, a new one starts
+        once the edits pause."""
         self._generation += 1
-        self._update_buttons()
-        problem = self.form.problem()
-        if problem:
+        self._preview_error = ""
+        if self.form.plan_problem():
             self._debounce.stop()
-            self._say(problem)
             self.updating.setText("")
-            return
-        self._say("")
-        self.updating.setText("Counting…")
-        self._debounce.start()
+        else:
+            self.updating.setText("Counting…")
+            self._debounce.start()
+        self._show_problem()
+
+    def _show_problem(self) -> None:
+        """What the settings lack, else why the last preview failed; and whether Export can run."""
+        self._say(self.form.problem() or self._preview_error)
+        self._update_buttons()
 
     def _start_preview(self) -> None:
         generation = self._generation
         options = self.form.options()
-        folder, stop = self.folder, self._stop_previews
+        folder, stop = self.folder, self._closed
 
         def stale() -> bool:
             return generation != self._generation or stop.is_set()
@@ -292,7 +331,7 @@ class ExportDialog(QDialog):
     def _preview_done(self, generation: int, plan: ExportPlan) -> None:
         self._tasks.pop(generation, None)
         if generation != self._generation:
-            return  # the user changed something since
+            return  # the user changed something since, or closed the dialog
         self.plan = plan
         self.table.show_plan(plan)
         self.summary.setText(summary_text(plan, self.form.options().splits.unit))
@@ -311,7 +350,8 @@ class ExportDialog(QDialog):
         self.summary.clear()
         self.warnings.hide()
         self.updating.setText("")
-        self._say(message)
+        self._preview_error = message
+        self._show_problem()
         self.preview_failed.emit(message)
 
     def _say(self, text: str, error: bool = True) -> None:
@@ -332,18 +372,25 @@ class ExportDialog(QDialog):
         if path:
             self.output.setText(path)
 
-    def _check_output(self) -> None:
-        out = self.out_dir()
-        if out is not None and out.exists():
-            self.output_note.setText("This folder exists: Export will ask before replacing it.")
-        else:
-            self.output_note.setText("")
-        self.output_note.setVisible(bool(self.output_note.text()))
+    def _output_edited(self) -> None:
+        """The folder is looked at on disk once typing pauses, not on every keystroke."""
+        self._output_debounce.start()
         self._update_buttons()
 
+    def _check_output(self) -> OutputCheck:
+        self._output_debounce.stop()
+        out = self.out_dir()
+        self.output_check = check_output(out) if out is not None else OutputCheck()
+        note = self.output_check.note
+        self.output_note.setText(note)
+        self.output_note.setStyleSheet(ERROR_STYLE if self.output_check.blocked else WARNING_STYLE)
+        self.output_note.setVisible(bool(note))
+        self._update_buttons()
+        return self.output_check
+
     def _update_buttons(self) -> None:
-        exporting = self.job is not None
-        self.export_button.setEnabled(not exporting and not self.form.problem() and self.out_dir() is not None)
+        ready = self.out_dir() is not None and not self.output_check.blocked and not self.form.problem()
+        self.export_button.setEnabled(self.job is None and ready)
 
     # -- export ----------------------------------------------------------------------------------
     def start_export(self) -> Job | None:
@@ -355,15 +402,17 @@ class ExportDialog(QDialog):
         if problem or out is None:
             self._say(problem or "Choose the folder to export to.")
             return None
-        overwrite = False
-        if out.exists():
-            answer = QMessageBox.question(self, "Export dataset", f"{out} already exists. Replace it with this export?")
+        target = self._check_output()  # the folder as it is now, not as it was when typed
+        if target.blocked:
+            return None
+        if target.replace:
+            answer = QMessageBox.question(self, "Export dataset",
+                                          f"{out} holds an earlier ReMUD export. Replace it with this export?")
             if answer != QMessageBox.StandardButton.Yes:
                 return None
-            overwrite = True
         options, folder = self.form.options(), self.folder
         self._say("")
-        job = Job(f"Exporting to {out.name}", lambda ctx: export_in_worker(folder, options, out, overwrite, ctx))
+        job = Job(f"Exporting to {out.name}", lambda ctx: export_in_worker(folder, options, out, target.replace, ctx))
         job.signals.progress.connect(self._progress)
         job.signals.done.connect(self._exported)
         job.signals.failed.connect(lambda message: self._export_failed(job, message))
@@ -423,8 +472,10 @@ class ExportDialog(QDialog):
         super().reject()
 
     def done(self, code: int) -> None:
+        """Closes at once: a running preview stops at its next check and its answer is dropped."""
         self.form.save(self.settings)
         self._debounce.stop()
-        self._stop_previews.set()
-        self.pool.waitForDone(10000)
+        self._output_debounce.stop()
+        self._closed.set()
+        self._generation += 1
         super().done(code)

@@ -59,9 +59,13 @@ def row(*widgets, stretch: bool = True) -> QWidget:
 
 class ExportOptionsForm(QObject):
     """Every choice of an export except the output folder, in three group boxes that the
-    dialog lays out (records_group, splits_group, options_group); `changed` on any edit."""
+    dialog lays out (records_group, splits_group, options_group). `plan_changed` on an edit
+    that can change the counts (filters, splits, near-duplicates, decontamination file);
+    `writer_changed` on one that only changes what is written (formats, dataset name,
+    system prompt, largest image)."""
 
-    changed = Signal()
+    plan_changed = Signal()
+    writer_changed = Signal()
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
@@ -133,15 +137,19 @@ class ExportOptionsForm(QObject):
         self.splits_group = self._splits_group()
         self.options_group = self._options_group()
 
-        for box in (*self.statuses.values(), *self.kinds.values(), *self.formats.values()):
-            box.toggled.connect(self.changed)
+        for box in (*self.statuses.values(), *self.kinds.values()):
+            box.toggled.connect(self.plan_changed)
         for combo in (self.reasoning, self.unit):
-            combo.currentIndexChanged.connect(self.changed)
-        for spin in (self.min_score, self.validation, self.test, self.seed, self.max_pixels, self.dedup):
-            spin.valueChanged.connect(self.changed)
-        for edit in (self.name, self.system_prompt, self.decontaminate):
-            edit.textChanged.connect(self.changed)
-        self.documents.itemChanged.connect(self.changed)
+            combo.currentIndexChanged.connect(self.plan_changed)
+        for spin in (self.min_score, self.validation, self.test, self.seed, self.dedup):
+            spin.valueChanged.connect(self.plan_changed)
+        self.decontaminate.textChanged.connect(self.plan_changed)
+        self.documents.itemChanged.connect(self.plan_changed)
+        for box in self.formats.values():
+            box.toggled.connect(self.writer_changed)
+        self.max_pixels.valueChanged.connect(self.writer_changed)
+        for edit in (self.name, self.system_prompt):
+            edit.textChanged.connect(self.writer_changed)
 
     # -- layout -------------------------------------------------------------------------------
     @staticmethod
@@ -221,11 +229,11 @@ class ExportOptionsForm(QObject):
         for code in codes:
             box = QCheckBox(language_name(code))
             box.setChecked(code not in self._excluded_languages)
-            box.toggled.connect(self.changed)
+            box.toggled.connect(self.plan_changed)
             self.languages[code] = box
             self.languages_row.insertWidget(self.languages_row.count() - 1, box)
         if self._excluded_languages & set(codes):
-            self.changed.emit()
+            self.plan_changed.emit()
 
     def choose_decontamination_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.widget, "Test set to decontaminate against", self.decontaminate.text(),
@@ -250,8 +258,8 @@ class ExportOptionsForm(QObject):
                 ids.append(int(doc_id))
         return ids, total
 
-    def problem(self) -> str:
-        """What stops an export in one sentence, or ""."""
+    def plan_problem(self) -> str:
+        """What stops counting the records in one sentence, or ""."""
         if not self._chosen(self.statuses):
             return "Choose at least one record status."
         if not self._chosen(self.kinds):
@@ -261,6 +269,12 @@ class ExportOptionsForm(QObject):
         ids, total = self._chosen_documents()
         if total and not ids:
             return "Choose at least one document."
+        return ""
+
+    def problem(self) -> str:
+        """What stops an export in one sentence, or ""."""
+        if problem := self.plan_problem():
+            return problem
         if not self._chosen(self.formats):
             return "Choose at least one format to write."
         if not self.name.text().strip():

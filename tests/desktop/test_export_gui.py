@@ -1,18 +1,21 @@
 """The Export dialog on a real project (a generated atlas PDF, its figures, records):
-the preview counts and their update after a filter change, an export written in the
-background, Cancel leaving nothing behind, errors shown in the dialog, the menu action,
-and settings remembered between two dialogs."""
+the preview counts and their update after a filter change (and none after an edit that
+cannot change them), an export written in the background, only an empty folder or an
+earlier export replaced, Cancel leaving nothing behind, closing without waiting, errors
+shown in the dialog, the menu action, and settings remembered between two dialogs."""
 
 from __future__ import annotations
 
 import json
 import random
+import threading
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from engine.export import ExportOptions, export_dataset, plan_export
 from engine.pdf.importer import import_pdf
 from engine.samplegen import make_sample_pdf
 from engine.store import Project
@@ -26,7 +29,8 @@ from engine.store.models import (
     RecordStatus,
 )
 from engine.store.records import add_records
-from remud_desktop.export_dialog import ExportDialog, default_output
+from remud_desktop import export_dialog
+from remud_desktop.export_dialog import PREVIEW_DELAY_MS, ExportDialog, default_output
 from remud_desktop.job_bar import JobRunner
 from tests.desktop.gui_helpers import isolated, make_window, messages, open_session  # noqa: F401
 
@@ -109,6 +113,21 @@ def table_rows(dialog: ExportDialog) -> dict[tuple[str, str], list[int]]:
     return {(t.cell(r, 0), t.cell(r, 1)): [int(t.cell(r, c)) for c in range(2, 6)] for r in range(t.rowCount())}
 
 
+@pytest.fixture
+def plan_calls(monkeypatch) -> list[ExportOptions]:
+    """Every options the dialog's workers count with; the real plan_export still does the counting."""
+    calls: list[ExportOptions] = []
+    lock = threading.Lock()
+
+    def counted(project, options, **kwargs):
+        with lock:
+            calls.append(options)
+        return plan_export(project, options, **kwargs)
+
+    monkeypatch.setattr(export_dialog, "plan_export", counted)
+    return calls
+
+
 def wait_preview(qtbot, dialog: ExportDialog, change=None):
     with qtbot.waitSignal(dialog.preview_ready, timeout=30000) as blocker:
         if change is not None:
@@ -182,21 +201,105 @@ def test_export_writes_the_folder_in_the_background_and_closes_the_dialog(qtbot,
     assert (out / "dataset_info.json").is_file() and (out / "eval" / "mcq_test.jsonl").is_file()
 
 
-def test_an_existing_folder_is_replaced_only_after_asking(qtbot, make_dialog, messages, tmp_path):
-    out = tmp_path / "existing"
-    out.mkdir()
-    (out / "old.txt").write_text("keep me unless replaced")
+def test_only_an_earlier_export_is_replaced_and_only_after_asking(qtbot, make_dialog, messages, session, tmp_path):
+    unrelated = tmp_path / "photos"
+    unrelated.mkdir()
+    (unrelated / "holiday.txt").write_text("mine", encoding="utf-8")
     dialog = make_dialog()
-    dialog.output.setText(str(out))
-    assert "exists" in dialog.output_note.text() and dialog.output_note.isVisibleTo(dialog)
+    wait_preview(qtbot, dialog)
+    assert dialog.export_button.isEnabled()
+    dialog.output.setText(str(unrelated))
+    assert dialog.output_note.text() == ""  # the disk is looked at once typing pauses
+    qtbot.waitUntil(lambda: dialog.output_note.isVisibleTo(dialog))
+    assert dialog.output_note.text() == f"{unrelated} is not a ReMUD export: choose an empty or new folder."
+    assert not dialog.export_button.isEnabled()
+    assert dialog.start_export() is None and dialog.job is None and not messages.texts("question")
+    assert [p.name for p in unrelated.iterdir()] == ["holiday.txt"]
+
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine too", encoding="utf-8")
+    dialog.output.setText(str(a_file))
+    qtbot.waitUntil(lambda: "is a file" in dialog.output_note.text())
+    assert not dialog.export_button.isEnabled() and dialog.start_export() is None
+
+    earlier = tmp_path / "earlier"  # a real earlier export, plus a file left in it since
+    export_dataset(session.project, ExportOptions(formats=("jsonl",)), earlier)
+    (earlier / "stale.txt").write_text("old", encoding="utf-8")
+    dialog.output.setText(str(earlier))
+    qtbot.waitUntil(lambda: "earlier ReMUD export" in dialog.output_note.text())
+    assert dialog.export_button.isEnabled()
     messages.answer = QMessageBox.StandardButton.No
     assert dialog.start_export() is None
-    assert messages.texts("question") and (out / "old.txt").is_file()
+    assert len(messages.texts("question")) == 1 and (earlier / "stale.txt").is_file()
+
+    # the folder changed on disk after the check (its manifest.json is now someone else's):
+    # Export looks again and leaves it alone
+    (earlier / "manifest.json").write_text(json.dumps({"name": "another tool"}), encoding="utf-8")
     messages.answer = QMessageBox.StandardButton.Yes
+    assert dialog.start_export() is None and len(messages.texts("question")) == 1
+    assert "is not a ReMUD export" in dialog.output_note.text() and (earlier / "stale.txt").is_file()
+
+    again = tmp_path / "again"
+    export_dataset(session.project, ExportOptions(formats=("jsonl",)), again)
+    (again / "stale.txt").write_text("old", encoding="utf-8")
+    dialog.output.setText(str(again))
+    qtbot.waitUntil(lambda: dialog.export_button.isEnabled())
     with qtbot.waitSignal(dialog.export_finished, timeout=120000):
         assert dialog.start_export() is not None
-    assert dialog.export_result is not None
-    assert not (out / "old.txt").exists() and (out / "manifest.json").is_file()
+    assert len(messages.texts("question")) == 2 and dialog.export_result is not None
+    assert not (again / "stale.txt").exists() and (again / "parquet").is_dir() and (again / "manifest.json").is_file()
+
+
+def test_an_empty_folder_is_filled_without_asking(qtbot, make_dialog, messages, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    dialog = make_dialog()
+    dialog.output.setText(str(empty))
+    with qtbot.waitSignal(dialog.export_finished, timeout=120000):
+        assert dialog.start_export() is not None
+    assert not messages.texts("question") and dialog.export_result is not None
+    assert (empty / "manifest.json").is_file()
+
+
+def test_edits_that_cannot_change_the_counts_start_no_preview(qtbot, make_dialog, plan_calls, tmp_path):
+    dialog = make_dialog()
+    wait_preview(qtbot, dialog)
+    qtbot.waitUntil(lambda: set(dialog.form.languages) == {"en", "fr", "zh"})
+    qtbot.wait(PREVIEW_DELAY_MS * 2)
+    plan_calls.clear()
+    form = dialog.form
+    qtbot.keyClicks(form.name, "_kidney")
+    qtbot.keyClicks(form.system_prompt, "You are a sonographer.")
+    form.max_pixels.setValue(1003520)
+    form.formats["parquet"].setChecked(False)
+    dialog.output.clear()
+    qtbot.keyClicks(dialog.output, str(tmp_path / "typed"))
+    assert dialog.updating.text() == ""
+    qtbot.wait(PREVIEW_DELAY_MS * 3)
+    assert plan_calls == [] and dialog.updating.text() == ""
+    assert form.options().name == "remud_kidney" and dialog.export_button.isEnabled()
+
+    for box in form.formats.values():  # what is written still says what is missing, still without counting
+        box.setChecked(False)
+    assert "at least one format" in dialog.problem.text() and not dialog.export_button.isEnabled()
+    form.formats["jsonl"].setChecked(True)
+    assert not dialog.problem.isVisibleTo(dialog) and dialog.export_button.isEnabled()
+    qtbot.wait(PREVIEW_DELAY_MS * 2)
+    assert plan_calls == []
+
+    plan = wait_preview(qtbot, dialog, lambda: form.dedup.setValue(0.5))  # one that can: counted once
+    assert len(plan_calls) == 1 and plan_calls[0].dedup_threshold == 0.5 and plan.records == 21
+
+
+def test_closing_while_counting_drops_the_late_preview(qtbot, make_dialog):
+    dialog = make_dialog()
+    shown = []
+    dialog.preview_ready.connect(shown.append)
+    dialog._debounce.timeout.emit()  # counting starts now, not after the pause
+    dialog.reject()
+    assert not dialog.isVisible()
+    qtbot.waitUntil(lambda: not dialog._tasks, timeout=30000)  # every worker has answered
+    assert shown == [] and dialog.plan is None and dialog.table.rowCount() == 0
 
 
 def test_cancel_during_export_leaves_no_folder(qtbot, make_dialog, tmp_path):
