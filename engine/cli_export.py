@@ -50,7 +50,7 @@ def plan_dict(plan: ExportPlan) -> dict:
         "records_per_split": plan.split_records(), "units_per_split": plan.documents,
         "counts": [{"kind": k, "language": lang, "split": s, "records": n} for (k, lang, s), n in plan.counts.items()],
         "dropped_duplicates": plan.dropped_duplicates, "dropped_contaminated": plan.dropped_contaminated,
-        "warnings": list(plan.warnings),
+        "dropped_image_leaks": plan.dropped_image_leaks, "warnings": list(plan.warnings),
     }
 
 
@@ -67,7 +67,9 @@ def plan_table(plan: ExportPlan) -> str:
     lines.append(f"{'all':<12}" + "".join(f"{per_split[s]:>12}" for s in SPLITS) + f"{plan.records:>10}")
     lines.append(f"{'units':<12}" + "".join(f"{plan.documents[s]:>12}" for s in SPLITS))
     lines.append(f"{plan.conversations} conversations, {plan.images} images; dropped {plan.dropped_duplicates} "
-                 f"cross-split duplicates and {plan.dropped_contaminated} contaminated records")
+                 f"cross-split duplicates, {plan.dropped_contaminated} contaminated records"
+                 + (f" and {plan.dropped_image_leaks} records whose image is also in the test split"
+                    if plan.dropped_image_leaks else ""))
     lines += [f"warning: {w}" for w in plan.warnings]
     return "\n".join(lines)
 

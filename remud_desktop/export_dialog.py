@@ -160,9 +160,10 @@ def summary_text(plan: ExportPlan, unit: str) -> str:
     per_split = " / ".join(str(plan.documents.get(s, 0)) for s in SPLITS)
     lines = [f"{plan.records} records in {plan.conversations} conversations · {plan.images} images",
              f"{units.capitalize()} per split (train / validation / test): {per_split}"]
-    if plan.dropped_duplicates or plan.dropped_contaminated:
+    if plan.dropped_duplicates or plan.dropped_contaminated or plan.dropped_image_leaks:
+        leaks = f", {plan.dropped_image_leaks} whose image is in the test split" if plan.dropped_image_leaks else ""
         lines.append(f"Dropped: {plan.dropped_duplicates} near-duplicates, "
-                     f"{plan.dropped_contaminated} that overlap the test file")
+                     f"{plan.dropped_contaminated} that overlap the test file{leaks}")
     return "\n".join(lines)
 
 

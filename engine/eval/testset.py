@@ -1,7 +1,7 @@
 """Reading a multiple-choice test file into EvalQuestions.
 
-Accepted files: a JSON array, or JSON Lines (one item a line, blank lines skipped). Each item
-is one of
+Accepted files: what engine.jsonfiles reads (a JSON array, an object holding lists of items
+such as {"data": [...]}, or JSON Lines, one item a line). Each item is one of
 - MedVLThinker style: `question`, `options` (a mapping {"A": "…"} or a list), `answer_label`;
 - ReMUD style: `question` holding option lines ("A: …", "A. …", "(A) …"), `answer` holding
   `<answer>X</answer>` (or just the letter); "A、…" and "（A）…" lines are read too;
@@ -14,15 +14,15 @@ parent folders, so both an export folder's eval/mcq_test.jsonl and a copied file
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import string
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from engine.eval.errors import TestSetError
+from engine.jsonfiles import JsonItemsError, parse_items
+from engine.mcq import parse_letter, question_prompt
 
 LETTERS = string.ascii_uppercase
 IMAGE_TOKEN = "<image>"
@@ -45,9 +45,8 @@ class EvalQuestion:
 
     def prompt(self, instruction: str = "") -> str:
         """What the model is asked: the stem, a blank line, one "A. option" line per option,
-        then the instruction (if any) — the layout of the exported training data."""
-        lines = [f"{letter}. {text}" for letter, text in self.options.items()]
-        text = f"{self.question}\n\n" + "\n".join(lines)
+        then the instruction (if any) — the exported training prompt, by the same function."""
+        text = question_prompt(self.question, self.options)
         return f"{text}\n\n{instruction}" if instruction else text
 
 
@@ -83,34 +82,19 @@ def load_testset(path: str | Path, *, limit: int | None = None) -> TestSet:
         raise TestSetError(f"The test file {path} is not UTF-8 text; save it as UTF-8 JSON or JSON Lines.") from None
     questions: list[EvalQuestion] = []
     seen: dict[str, str] = {}
-    for where, item in _items(path, text):
-        q = _question(item, f"{where} of {path.name}", path.parent)
-        if q.id in seen:
-            raise TestSetError(f"{where} of {path.name} repeats the id '{q.id}' of {seen[q.id]}; ids must be unique.")
-        seen[q.id] = where.lower()
-        questions.append(q)
+    try:
+        for where, item in parse_items(text, path.name):
+            q = _question(item, f"{where} of {path.name}", path.parent)
+            if q.id in seen:
+                raise TestSetError(f"{where} of {path.name} repeats the id '{q.id}' of {seen[q.id]}; "
+                                   "ids must be unique.")
+            seen[q.id] = where.lower()
+            questions.append(q)
+    except JsonItemsError as exc:
+        raise TestSetError(f"{exc} Fix or remove it.") from None
     if not questions:
         raise TestSetError(f"The test file {path} holds no questions.")
     return TestSet(path.resolve(), tuple(questions), hashlib.sha256(data).hexdigest()).limited(limit)
-
-
-def _items(path: Path, text: str) -> Iterator[tuple[str, Any]]:
-    stripped = text.lstrip()
-    if stripped.startswith("["):
-        try:
-            items = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise TestSetError(f"{path.name} is not valid JSON (line {exc.lineno}): {exc.msg}.") from None
-        for n, item in enumerate(items, 1):
-            yield f"Item {n}", item
-        return
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            yield f"Line {n}", json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise TestSetError(f"Line {n} of {path.name} is not valid JSON ({exc.msg}); fix or remove it.") from None
 
 
 def _question(item: Any, where: str, folder: Path) -> EvalQuestion:
@@ -213,10 +197,9 @@ def _gold(value: Any, options: dict[str, str]) -> str | None:
     m = list(_ANSWER_TAG.finditer(value))
     if m:
         letter = m[-1].group(1).upper()
-    elif len(value) == 1 or re.fullmatch(r"\(?[A-Za-z]\)?[.:：]?", value):
-        letter = value.strip("().:：").upper()
-    else:  # the option's own text
-        letter = next((k for k, v in options.items() if v.strip().lower() == value.lower()), "")
+    else:  # "B", "(B)", "b", "B. Liver", "B) Liver", "B: Liver", else the option's own text
+        letter = parse_letter(value, len(LETTERS)) or next(
+            (k for k, v in options.items() if v.strip().lower() == value.lower()), "")
     return letter if letter in options else None
 
 

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
+from engine.export.errors import ExportError
 from engine.export.select import Row, mcq_letter
+from engine.mcq import LETTERS, question_prompt
 from engine.store.models import Record, RecordKind
 
 CONVERSATION_PROMPT = "synth_conversation"
 IMAGE_TOKEN = "<image>"
-LETTERS = "ABCDE"
+# Placeholders LLaMA-Factory counts against the media lists: one in a record's own text would
+# make its count differ from the images, so such text is written as "[image]" etc.
+_MEDIA_TOKEN = re.compile(r"<(image|video|audio)>")
+
+
+def neutral(text: str) -> str:
+    """`text` with every literal <image>, <video> and <audio> written as [image], [video], [audio]."""
+    return _MEDIA_TOKEN.sub(r"[\1]", text)
 
 
 def is_turn(rec: Record) -> bool:
@@ -18,30 +28,29 @@ def is_turn(rec: Record) -> bool:
             and rec.prompt_version.startswith(CONVERSATION_PROMPT))
 
 
-def continues(prev: Record | None, rec: Record) -> bool:
-    """Whether `rec` is the next turn of the conversation `prev` belongs to."""
-    return (prev is not None and is_turn(prev) and is_turn(rec) and prev.figure_id == rec.figure_id
-            and prev.prompt_version == rec.prompt_version and prev.language == rec.language
-            and prev.model == rec.model)
-
-
 def user_text(rec: Record) -> str:
+    """The user turn (without image placeholders): for an MCQ the stem and the lettered options,
+    exactly as the evaluation prompts (engine.mcq.question_prompt)."""
     if rec.kind == RecordKind.MCQ:
-        options = "\n".join(f"{LETTERS[i]}. {opt}" for i, opt in enumerate(rec.options))
-        return f"{rec.question}\n\n{options}"
-    return rec.question
+        return neutral(question_prompt(rec.question, [str(o) for o in rec.options]))
+    return neutral(rec.question)
 
 
 def answer_text(rec: Record) -> str:
+    """The answer part of the assistant turn; an MCQ without a usable letter raises ExportError
+    (the plan leaves such records out, so this only happens to a record edited meanwhile)."""
     if rec.kind == RecordKind.MCQ:
         letter = mcq_letter(rec)
-        return f"{letter}. {rec.options[LETTERS.index(letter)]}\n<answer>{letter}</answer>"
-    return rec.answer
+        if letter is None:
+            raise ExportError(f"Record {rec.id} has no correct letter that names one of its options; fix it in "
+                              "the review and export again.")
+        return neutral(f"{letter}. {rec.options[LETTERS.index(letter)]}\n<answer>{letter}</answer>")
+    return neutral(rec.answer)
 
 
 def assistant_text(rec: Record) -> str:
     if rec.reasoning and rec.thinking.strip():
-        return f"<think>\n{rec.thinking.strip()}\n</think>\n\n{answer_text(rec)}"
+        return f"<think>\n{neutral(rec.thinking.strip())}\n</think>\n\n{answer_text(rec)}"
     return answer_text(rec)
 
 
@@ -51,11 +60,15 @@ def conversation_id(rows: Sequence[Row]) -> str:
 
 def sharegpt_item(rows: Sequence[Row], images: Sequence[str], split: str, system_prompt: str = "") -> dict:
     """One LLaMA-Factory ShareGPT item: one <image> per image, in the first user turn."""
-    messages = [{"role": "system", "content": system_prompt}] if system_prompt else []
+    messages = [{"role": "system", "content": neutral(system_prompt)}] if system_prompt else []
     for n, row in enumerate(rows):
         prefix = IMAGE_TOKEN * len(images) if n == 0 else ""
         messages.append({"role": "user", "content": prefix + user_text(row.record)})
         messages.append({"role": "assistant", "content": assistant_text(row.record)})
+    placeholders = sum(m["content"].count(IMAGE_TOKEN) for m in messages)
+    if placeholders != len(images):  # LLaMA-Factory rejects such an item; never write one
+        raise ExportError(f"Conversation {conversation_id(rows)} has {placeholders} image placeholders for "
+                          f"{len(images)} images; please report this.")
     first = rows[0].record
     return {
         "messages": messages, "images": list(images), "id": conversation_id(rows), "kind": str(first.kind),
@@ -69,8 +82,8 @@ def mcq_line(row: Row, image: str | None) -> dict:
     rec = row.record
     letter = mcq_letter(rec)
     return {
-        "id": f"remud-{rec.id}", "question": rec.question,
-        "options": {LETTERS[i]: opt for i, opt in enumerate(rec.options)},
+        "id": f"remud-{rec.id}", "question": neutral(rec.question),
+        "options": {LETTERS[i]: neutral(str(opt)) for i, opt in enumerate(rec.options)},
         "answer_label": letter, "answer": f"<answer>{letter}</answer>",
         "image": image, "images": [image] if image else [],
         "language": rec.language, "figure_id": rec.figure_id, "doc_sha256": row.doc_sha256,

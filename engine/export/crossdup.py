@@ -1,10 +1,12 @@
 """Near-duplicates across splits, found with the quality module's MinHash.
 
 Per record only its LSH band keys are kept (a compact uint64 array), so memory grows
-by a few hundred bytes per record. Records sharing a band key in different splits are
-confirmed by the exact Jaccard similarity of their shingle sets (texts fetched again
-for the candidates only); of a confirmed pair the copy in the less important split is
-dropped (test is kept over validation, validation over train).
+by a few hundred bytes per record. In each bucket of records sharing a band key, each
+record is compared with the distinct texts of the more important splits present in the
+bucket (test over validation over train), most important first, by the exact Jaccard
+similarity of their shingle sets (texts fetched, once, for bucket members only); the first
+match drops it. Records already dropped are skipped, and identical texts are compared once,
+so a bucket of m copies of one text costs O(m), not O(m²).
 """
 
 from __future__ import annotations
@@ -14,13 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 from engine.errors import CancelledError
-from engine.quality.dedup import DedupConfig, bands_for, jaccard, shingles, signature
-
-_MIX = np.array([((0x9E3779B97F4A7C15 * (i + 1)) & (2**64 - 1)) | 1 for i in range(128)], dtype=np.uint64)
-
-
-def dedup_text(question: str, answer: str) -> str:
-    return f"{question}\n{answer}"
+from engine.quality.dedup import DedupConfig, band_keys, bands_for, jaccard, shingles, signature
 
 
 class BandIndex:
@@ -37,9 +33,7 @@ class BandIndex:
         if not s:
             keys = np.zeros(self.bands, dtype=np.uint64)  # nothing to compare: key 0 is never a candidate
         else:
-            sig = signature(s, self.config.num_perm, self.config.seed)[: self.bands * self.rows]
-            with np.errstate(over="ignore"):
-                keys = (sig.reshape(self.bands, self.rows) * _MIX[: self.rows]).sum(axis=1, dtype=np.uint64) | 1
+            keys = band_keys(signature(s, self.config.num_perm, self.config.seed), self.bands, self.rows)
         self._pending.append(keys)
         if len(self._pending) >= 1024:
             self._blocks.append(np.stack(self._pending))
@@ -50,6 +44,30 @@ class BandIndex:
         if not blocks:
             return np.zeros((0, self.bands), dtype=np.uint64)
         return np.vstack(blocks)
+
+
+class _Shingles:
+    """Shingle sets of bucket members, fetched from the database once per record."""
+
+    def __init__(self, text_of: Callable[[list[int]], dict[int, str]], config: DedupConfig) -> None:
+        self._text_of, self._config = text_of, config
+        self._sets: dict[int, frozenset[str]] = {}
+        self._verdicts: dict[tuple[frozenset[str], frozenset[str]], bool] = {}
+
+    def load(self, positions: list[int]) -> None:
+        missing = [p for p in positions if p not in self._sets]
+        if missing:
+            for p, text in self._text_of(missing).items():
+                self._sets[p] = shingles(text, self._config.cjk_ngram, self._config.word_ngram)
+
+    def __getitem__(self, position: int) -> frozenset[str]:
+        return self._sets.get(position, frozenset())
+
+    def similar(self, a: frozenset[str], b: frozenset[str], threshold: float) -> bool:
+        key = (a, b)
+        if key not in self._verdicts:
+            self._verdicts[key] = a == b or jaccard(a, b) >= threshold
+        return self._verdicts[key]
 
 
 def cross_split_drops(
@@ -67,7 +85,7 @@ def cross_split_drops(
     still in the export; text_of: positions -> texts."""
     n = len(keys)
     drop = np.zeros(n, dtype=bool)
-    pairs: set[tuple[int, int]] = set()
+    sets = _Shingles(text_of, config)
     live = np.flatnonzero(active)
     for band in range(keys.shape[1] if n else 0):
         if cancel():
@@ -84,15 +102,20 @@ def cross_split_drops(
             ranks = split_rank[members]
             if ranks.min() == ranks.max():
                 continue
-            for i in members:
-                for j in members:
-                    if split_rank[i] < split_rank[j]:
-                        pairs.add((int(i), int(j)))
-    if not pairs:
-        return drop
-    texts = text_of(sorted({p for pair in pairs for p in pair}))
-    sets = {p: shingles(t, config.cjk_ngram, config.word_ngram) for p, t in texts.items()}
-    for low, high in sorted(pairs):
-        if jaccard(sets[low], sets[high]) >= threshold:
-            drop[low] = True
+            _drop_in_bucket(members[~drop[members]], split_rank, drop, sets, threshold)
     return drop
+
+
+def _drop_in_bucket(members: np.ndarray, split_rank: np.ndarray, drop: np.ndarray, sets: _Shingles,
+                    threshold: float) -> None:
+    """Drop each member that matches a kept member of a more important split in the bucket."""
+    members = members[np.argsort(-split_rank[members], kind="stable")]  # most important split first
+    sets.load([int(m) for m in members])
+    kept: dict[int, dict[frozenset[str], None]] = {}  # rank -> distinct kept texts of that split
+    for m in members:
+        rank, mine = int(split_rank[m]), sets[int(m)]
+        higher = [s for r, texts in kept.items() if r > rank for s in texts]
+        if any(sets.similar(mine, other, threshold) for other in higher):
+            drop[m] = True
+        else:
+            kept.setdefault(rank, {})[mine] = None

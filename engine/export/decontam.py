@@ -2,22 +2,34 @@
 
 N-grams are words in Latin-script text and characters in CJK text (the quality
 module's shingles with n for both); only full-length n-grams count, so short phrases
-such as "what does this show" never match on their own.
+such as "what does this show" never match on their own. The file is read once (with the
+evaluation's reader, engine.jsonfiles) and hashed from the same bytes, so the manifest's
+checksum names exactly the file the n-grams came from.
 """
 
 from __future__ import annotations
 
-import json
+import hashlib
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from engine.export.errors import DecontaminationFileError
+from engine.jsonfiles import JsonItemsError, parse_items
 from engine.quality.dedup import shingles
 from engine.store.search import _CJK
 
 _CJK_ONLY = re.compile(f"^[{_CJK}]+$")
 _SKIP_KEYS = {"id", "image", "images", "path", "file_name", "answer_label", "doc_sha256", "split", "language"}
+
+
+@dataclass(frozen=True)
+class TestGrams:
+    grams: frozenset[str]
+    sha256: str  # of the bytes the n-grams were read from
+
+    __test__ = False
 
 
 def _full(gram: str, n: int) -> bool:
@@ -41,39 +53,25 @@ def _strings(value, key: str = "") -> Iterator[str]:
             yield from _strings(v, key)
 
 
-def _items(path: Path) -> Iterator:
-    text = path.read_text(encoding="utf-8")
-    stripped = text.lstrip()
-    if stripped.startswith("["):
-        yield from json.loads(stripped)
-        return
-    for number, line in enumerate(text.splitlines(), 1):
-        if line.strip():
-            try:
-                yield json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DecontaminationFileError(
-                    f"Line {number} of the test file {path.name} is not JSON ({exc.msg}); give a JSON or JSONL file."
-                ) from exc
-
-
-def load_test_ngrams(path: str | Path, n: int) -> frozenset[str]:
+def load_test_ngrams(path: Path, n: int) -> TestGrams:
     """Every full n-gram of the texts (questions, options, answers, messages) in a JSON/JSONL test file."""
-    path = Path(path).expanduser()
     if not path.is_file():
         raise DecontaminationFileError(f"The test file {path} does not exist; give the path of a JSON or JSONL file.")
     grams: set[str] = set()
     try:
-        for item in _items(path):
+        data = path.read_bytes()
+        for _, item in parse_items(data.decode("utf-8-sig"), path.name):
             for s in _strings(item):
                 grams |= ngrams(s, n)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except JsonItemsError as exc:
+        raise DecontaminationFileError(f"{exc} Give a JSON or JSONL test file.") from exc
+    except (OSError, UnicodeDecodeError) as exc:
         raise DecontaminationFileError(f"Cannot read the test file {path.name} ({exc}); give a UTF-8 JSON or JSONL file.") from exc
     if not grams:
         raise DecontaminationFileError(
             f"The test file {path.name} holds no text with {n} words in a row; check the file or lower the n-gram length."
         )
-    return frozenset(grams)
+    return TestGrams(frozenset(grams), hashlib.sha256(data).hexdigest())
 
 
 def contaminated(text: str, test_grams: frozenset[str], n: int) -> bool:

@@ -17,6 +17,7 @@ import math
 import multiprocessing
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -42,7 +43,6 @@ POOL_BATCH = 50
 class CropFile:
     path: str  # relative to the export folder: images/<hash>.png
     sha256: str
-    size: int
 
 
 def settings_key(fig: Figure, doc_sha256: str, max_pixels: int | None) -> str:
@@ -82,6 +82,16 @@ class CropCache:
         self.renders = 0
         self._entries: dict[str, str] | None = None  # "<fid>-<key>" -> file name
         self._doc_sha: dict[int, str] = {}
+
+    def remove_stale_parts(self, max_age: float) -> None:
+        """Delete half-written renders (*.part) older than `max_age` seconds: a killed export leaves them."""
+        cutoff = time.time() - max_age
+        for part in self.folder.glob("*.part"):
+            try:
+                if part.stat().st_mtime < cutoff:
+                    part.unlink()
+            except OSError:
+                continue
 
     def _scan(self) -> dict[str, str]:
         if self._entries is None:
@@ -224,6 +234,6 @@ def write_crops(
         if crop is None:
             rel = f"images/{digest[:NAME_HEX]}.png"
             _place(source, out_dir / rel)
-            crop = placed[digest] = CropFile(rel, digest, source.stat().st_size)
+            crop = placed[digest] = CropFile(rel, digest)
         out[fid] = crop
     return out

@@ -52,7 +52,9 @@ def training_config(name: str, final_dir: Path, base_model: str, max_pixels: int
     dataset = [("dataset", f"{name}_train")]
     if has_validation:
         dataset.append(("eval_dataset", f"{name}_validation"))
-    dataset += [("dataset_dir", folder), ("media_dir", folder), ("template", "qwen2_vl"), ("cutoff_len", 4096),
+    # cutoff_len counts the image tokens too (up to ~1280 per crop at the default pixel cap) plus long
+    # thinking traces: 4096 would cut reasoning answers off, so 8192
+    dataset += [("dataset_dir", folder), ("media_dir", folder), ("template", "qwen2_vl"), ("cutoff_len", 8192),
                 ("overwrite_cache", True), ("preprocessing_num_workers", 4), ("dataloader_num_workers", 2)]
     train = [("per_device_train_batch_size", 1), ("gradient_accumulation_steps", 8), ("learning_rate", "3.0e-5"),
              ("num_train_epochs", 3.0), ("lr_scheduler_type", "cosine"), ("warmup_ratio", 0.1), ("bf16", True),

@@ -15,6 +15,7 @@ from engine.export.options import ExportOptions
 from engine.export.plan import ExportPlan
 
 MANIFEST = "manifest.json"
+APP = "ReMUD Desktop"  # the manifest's "app": marks a folder as a ReMUD export (safe to overwrite)
 
 
 def file_sha256(path: Path) -> str:
@@ -25,12 +26,21 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def options_dict(options: ExportOptions) -> dict:
+def options_dict(options: ExportOptions, plan: ExportPlan) -> dict:
     data = asdict(options)
     test_file = options.decontaminate
-    # the test file by name and checksum: no user paths beyond the project's in the manifest
-    data["decontaminate"] = {"file": Path(test_file).name, "sha256": file_sha256(Path(test_file))} if test_file else None
+    # the test file by name and the checksum of the bytes it was read from: no user paths beyond the project's
+    data["decontaminate"] = {"file": test_file.name, "sha256": plan.test_file_sha256} if test_file else None
     return data
+
+
+def is_export_manifest(path: Path) -> bool:
+    """Whether `path` is a manifest.json a ReMUD export wrote."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    return isinstance(data, dict) and data.get("app") == APP and isinstance(data.get("files"), dict)
 
 
 def build_manifest(out_dir: Path, project_folder: Path, options: ExportOptions, plan: ExportPlan,
@@ -48,11 +58,11 @@ def build_manifest(out_dir: Path, project_folder: Path, options: ExportOptions, 
             sha = crop.sha256 if crop else file_sha256(path)
             files[rel] = {"sha256": sha, "size": path.stat().st_size}
     return {
-        "app": "ReMUD Desktop",
+        "app": APP,
         "app_version": __version__,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "project": str(project_folder),
-        "settings": options_dict(options),
+        "settings": options_dict(options, plan),
         "counts": [{"kind": k, "language": lang, "split": s, "records": n} for (k, lang, s), n in plan.counts.items()],
         "records": plan.records,
         "records_per_split": written,
@@ -61,6 +71,7 @@ def build_manifest(out_dir: Path, project_folder: Path, options: ExportOptions, 
         "units_per_split": plan.documents,
         "dropped_duplicates": plan.dropped_duplicates,
         "dropped_contaminated": plan.dropped_contaminated,
+        "dropped_image_leaks": plan.dropped_image_leaks,
         "crops_rendered": renders,
         "warnings": list(plan.warnings),
         "files": dict(sorted(files.items())),

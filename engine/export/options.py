@@ -45,6 +45,10 @@ class ExportOptions:
     decontam_ngram: int = 8
     base_model: str = "Qwen/Qwen2.5-VL-7B-Instruct"
 
+    def __post_init__(self) -> None:
+        if self.decontaminate is not None:  # "~/bench.jsonl" from a CLI or dialog: expanded once, here
+            object.__setattr__(self, "decontaminate", Path(self.decontaminate).expanduser())
+
 
 def validate(options: ExportOptions) -> None:
     """Raise ExportError with a sentence naming the first bad setting."""

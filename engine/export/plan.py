@@ -2,14 +2,18 @@
 
 One streamed pass over the selected records keeps only compact per-record arrays
 (ids, codes, LSH band keys); splits, duplicate removal, decontamination and the
-counts are computed from them.
+counts are computed from them. Records whose figure crop equals a test crop are
+found only while writing (crops are hashed when they are written); the writer then
+recounts the plan from the records it wrote.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 from array import array
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,10 +21,12 @@ import numpy as np
 from engine.errors import CancelledError
 from engine.export import decontam
 from engine.export.conversations import is_turn
-from engine.export.crossdup import BandIndex, cross_split_drops, dedup_text
+from engine.export.crossdup import BandIndex, cross_split_drops
 from engine.export.options import ExportOptions, validate
 from engine.export.select import count_selected, iter_rows, mcq_letter
 from engine.export.splits import PRIORITY, SOURCELESS, SPLITS, assign_splits, unit_key
+from engine.mcq import options_fit
+from engine.quality.dedup import dedup_text
 from engine.store.models import RecordKind
 from engine.store.project import Project
 
@@ -37,6 +43,8 @@ class ExportPlan:
     dropped_duplicates: int
     dropped_contaminated: int
     warnings: tuple[str, ...]
+    dropped_image_leaks: int = 0  # train/validation records whose crop is also a test crop (found while writing)
+    test_file_sha256: str | None = None  # of the decontamination file, as read
 
     def split_records(self) -> dict[str, int]:
         out = dict.fromkeys(SPLITS, 0)
@@ -48,13 +56,14 @@ class ExportPlan:
 @dataclass(frozen=True)
 class Prepared:
     """The plan plus what the writer needs: the kept record ids (sorted), their split
-    (index into SPLITS), whether each continues the conversation before it, and the
-    figures whose crops are written."""
+    (index into SPLITS), whether each continues the conversation before it, each one's
+    figure (0 for none) and the figures whose crops are written."""
 
     plan: ExportPlan
     ids: np.ndarray
     split_codes: np.ndarray
     continues: np.ndarray
+    record_figures: np.ndarray
     figure_ids: np.ndarray
 
     def lookup(self, record_id: int) -> int | None:
@@ -77,12 +86,30 @@ def _check(cancel: Callable[[], bool]) -> None:
         raise CancelledError("Export cancelled; nothing was written.")
 
 
+@contextlib.contextmanager
+def read_snapshot(project: Project) -> Iterator[None]:
+    """One read transaction around an export: every query sees the same database state, so an
+    edit made meanwhile (the GUI, another process) cannot make the counts disagree with the files.
+    Inside a transaction the caller already holds, that one is used."""
+    conn = project.db.conn
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN DEFERRED")
+    try:
+        yield
+    finally:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")  # nothing was written: ending the read is all this does
+
+
 def prepare(project: Project, options: ExportOptions, *, progress: Progress | None = None,
             cancel: Callable[[], bool] = lambda: False) -> Prepared:
-    validate(options)
+    """The plan for already validated options (run it inside read_snapshot)."""
     sel, settings = options.selection, options.splits
     n_gram = options.decontam_ngram
-    test_grams = decontam.load_test_ngrams(options.decontaminate, n_gram) if options.decontaminate else None
+    test_file = decontam.load_test_ngrams(options.decontaminate, n_gram) if options.decontaminate else None
+    test_grams = test_file.grams if test_file else None
     bands = BandIndex(options.dedup_threshold) if options.dedup_threshold is not None else None
     total = count_selected(project, sel)
     ids, figs, unit_of = array("q"), array("q"), array("q")
@@ -91,11 +118,14 @@ def prepare(project: Project, options: ExportOptions, *, progress: Progress | No
     units: dict[str, int] = {}
     unit_counts: list[int] = []
     kinds, langs, prompts, models = _Codes(), _Codes(), _Codes(), _Codes()
-    bad_mcq = done = 0
+    bad_mcq = bad_options = done = 0
     for chunk in iter_rows(project, sel):
         _check(cancel)
         for row in chunk:
             rec = row.record
+            if rec.kind == RecordKind.MCQ and not options_fit(len(rec.options)):
+                bad_options += 1
+                continue
             if rec.kind == RecordKind.MCQ and mcq_letter(rec) is None:
                 bad_mcq += 1
                 continue
@@ -112,11 +142,11 @@ def prepare(project: Project, options: ExportOptions, *, progress: Progress | No
             prompt_of.append(prompts.code(rec.prompt_version))
             model_of.append(models.code(rec.model))
             turn.append(int(is_turn(rec)))
+            text = dedup_text(rec.question, rec.options, rec.answer)
             if test_grams is not None:
-                text = "\n".join([rec.question, *rec.options, rec.answer])
                 dirty.append(int(decontam.contaminated(text, test_grams, n_gram)))
             if bands is not None:
-                bands.add(dedup_text(rec.question, rec.answer))
+                bands.add(text)
         done += len(chunk)
         if progress:
             progress("select", done, total)
@@ -142,9 +172,10 @@ def prepare(project: Project, options: ExportOptions, *, progress: Progress | No
                 part = positions[start:start + 500]
                 by_id = {int(id_arr[p]): p for p in part}
                 marks = ", ".join("?" for _ in part)
-                for rid, q, a in project.db.execute(
-                        f"SELECT id, question, answer FROM records WHERE id IN ({marks})", list(by_id)).fetchall():
-                    out[by_id[rid]] = dedup_text(q, a)
+                for rid, q, opts, a in project.db.execute(
+                        f"SELECT id, question, options, answer FROM records WHERE id IN ({marks})",
+                        list(by_id)).fetchall():
+                    out[by_id[rid]] = dedup_text(q, json.loads(opts), a)
             return out
 
         drop = cross_split_drops(bands.keys(), rank, active, text_of, options.dedup_threshold, bands.config, cancel)
@@ -179,6 +210,9 @@ def prepare(project: Project, options: ExportOptions, *, progress: Progress | No
             documents[SPLITS[unit_rank[u]]] += 1
 
     warnings = list(assignment.warnings)
+    if bad_options:
+        warnings.append(f"{bad_options} multiple-choice record{'s' if bad_options != 1 else ''} with fewer than 2 "
+                        "or more than 5 options were left out; fix them in the review.")
     if bad_mcq:
         warnings.append(f"{bad_mcq} multiple-choice record{'s' if bad_mcq != 1 else ''} without a correct letter "
                         "that names an option were left out; fix them in the review.")
@@ -189,10 +223,14 @@ def prepare(project: Project, options: ExportOptions, *, progress: Progress | No
         counts=dict(sorted(counts.items())), records=len(kept), conversations=int(len(kept) - cont.sum()),
         images=len(figure_ids), documents=documents, dropped_duplicates=dropped_duplicates,
         dropped_contaminated=dropped_contaminated, warnings=tuple(warnings),
+        test_file_sha256=test_file.sha256 if test_file else None,
     )
-    return Prepared(plan, id_arr[kept].copy(), split_arr.copy(), cont, figure_ids)
+    return Prepared(plan, id_arr[kept].copy(), split_arr.copy(), cont, fig_arr.copy(), figure_ids)
 
 
 def plan_export(project: Project, options: ExportOptions, *, cancel: Callable[[], bool] = lambda: False) -> ExportPlan:
-    """What an export with these options would write (counts, drops, warnings); writes nothing."""
-    return prepare(project, options, cancel=cancel).plan
+    """What an export with these options would write (counts, drops, warnings); writes nothing.
+    Train/validation records whose crop equals a test crop are found only while writing."""
+    validate(options)
+    with read_snapshot(project):
+        return prepare(project, options, cancel=cancel).plan

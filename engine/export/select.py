@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from engine.export.options import Selection
+from engine.mcq import options_fit, parse_letter
 from engine.store.models import Record, RecordKind, RecordStatus
 from engine.store.project import Project
 
 CHUNK = 1000
-_LETTERS = "ABCDE"
-_ANSWER_LETTER = re.compile(r"^\s*([A-E])(?:[.)．、:：\s]|$)")
 
 _COLUMNS = (
     "r.id, r.kind, r.question, r.answer, r.figure_id, r.page, r.reasoning, r.language, r.thinking, r.options, "
@@ -94,11 +92,10 @@ def iter_rows(project: Project, sel: Selection, *, chunk: int = CHUNK) -> Iterat
 
 
 def mcq_letter(rec: Record) -> str | None:
-    """The correct option's letter of an MCQ record, or None when it names no option."""
-    letter = (rec.correct or "").strip().upper()[:1]
-    if not letter:
-        found = _ANSWER_LETTER.match(rec.answer or "")
-        letter = found.group(1) if found else ""
-    if letter and letter in _LETTERS[: len(rec.options)]:
-        return letter
-    return None
+    """The correct option's letter of an MCQ record (from `correct`, else from the start of the
+    answer), or None when it names no option or the record has fewer than 2 or more than 5 options."""
+    if not options_fit(len(rec.options)):
+        return None
+    if (rec.correct or "").strip():
+        return parse_letter(rec.correct, len(rec.options))
+    return parse_letter(rec.answer, len(rec.options))

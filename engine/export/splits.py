@@ -3,9 +3,16 @@
 Each unit gets a seeded, stable position u in [0, 1) from a hash of its key (the
 document's sha256, not its row id, so the same PDF lands in the same split in every
 project). Units with u < test go to test, u < test + validation to validation, the
-rest to train: adding a document never moves an existing one. When a split that
-should hold documents gets none (few units), the unit nearest to its range moves
-there, and the plan warns when the record fractions are far off.
+rest to train.
+
+Adding a unit never moves another, with one exception: the fixup for an empty split.
+When a split whose fraction is above 0 gets no unit by position (few units) and at least
+two units could give one (for train: any unit of the other splits; for test and
+validation: a train unit), the unit whose position lies nearest to that split's range
+is moved there. Which unit that is, and whether the fixup runs at all, depends on every
+unit present, so adding documents can undo or change such a move (the moved unit then
+goes back to its own range). The plan warns whenever the fixup moved a unit, and when
+the record fractions are far off.
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ def position(key: str, seed: int) -> float:
 class Assignment:
     split_of: dict[str, str]  # unit key -> split
     warnings: tuple[str, ...]
+    moved: tuple[str, ...] = ()  # units the empty-split fixup moved away from their own range
 
 
 def assign_splits(unit_records: Mapping[str, int], settings: SplitSettings) -> Assignment:
@@ -56,6 +64,9 @@ def assign_splits(unit_records: Mapping[str, int], settings: SplitSettings) -> A
     # A split without any document, where the fractions want one, takes the unit nearest to its
     # range: train first (from the evaluation splits), then test and validation (from train).
     sourced = [k for k in split_of if not k.startswith(SOURCELESS)]
+    moved: list[str] = []
+    notes: list[str] = []
+    noun = "page" if settings.unit == "page" else "document"
     for split, edge in (("train", 1.0), ("test", 0.0), ("validation", settings.test)):
         target = {"train": 1.0 - settings.test - settings.validation, "test": settings.test,
                   "validation": settings.validation}[split]
@@ -65,8 +76,13 @@ def assign_splits(unit_records: Mapping[str, int], settings: SplitSettings) -> A
             [k for k in sourced if split_of[k] == "train"]
         if len(donors) < 2:
             continue
-        split_of[min(donors, key=lambda k: abs(pos[k] - edge))] = split
-    return Assignment(split_of, tuple(_warnings(unit_records, split_of, settings)))
+        chosen = min(donors, key=lambda k: abs(pos[k] - edge))
+        notes.append(f"The {split} split got no {noun} by position, so one {noun} was moved there from "
+                     f"{split_of[chosen]}; with more {noun}s it may move back.")
+        split_of[chosen] = split
+        moved.append(chosen)
+    warnings = notes + _warnings(unit_records, split_of, settings)
+    return Assignment(split_of, tuple(warnings), tuple(moved))
 
 
 def _warnings(unit_records: Mapping[str, int], split_of: Mapping[str, str], settings: SplitSettings) -> list[str]:
@@ -84,7 +100,9 @@ def _warnings(unit_records: Mapping[str, int], split_of: Mapping[str, str], sett
             hint = " keep pages together instead of documents" if settings.unit == "document" else " add more records"
             out.append(f"Only {units} {noun}{'s' if units != 1 else ''} to split: the {split} split has no {noun};{hint}.")
         elif abs(got / total - target) > max(0.5 * target, 0.02):
+            advice = "keeping pages together instead of documents gets closer" if settings.unit == "document" \
+                else "more records get closer"
             out.append(f"The {split} split holds {got / total:.0%} of the records instead of {target:.0%}: "
                        f"{units} {noun}{'s' if units != 1 else ''} of different sizes cannot meet the fractions "
-                       "closely; keeping pages together instead of documents gets closer.")
+                       f"closely; {advice}.")
     return out

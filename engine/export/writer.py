@@ -2,33 +2,31 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
-import uuid
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
+
 from engine import __version__
-from engine.errors import CancelledError
+from engine.errors import CancelledError, RemudError
 from engine.export import llamafactory
-from engine.export.conversations import (
-    conversation_id,
-    mcq_line,
-    record_row,
-    sharegpt_item,
-)
-from engine.export.errors import ExportError, ExportExistsError, NothingToExportError
+from engine.export.conversations import conversation_id, mcq_line, record_row, sharegpt_item
+from engine.export.errors import ExportError, NothingToExportError
 from engine.export.formats.card import write_card
 from engine.export.formats.jsonl import JsonArrayFile, JsonlFile
 from engine.export.formats.parquet import ParquetFile
 from engine.export.images import CropCache, CropFile, write_crops
 from engine.export.manifest import build_manifest, write_manifest
 from engine.export.options import ExportOptions, validate
-from engine.export.plan import ExportPlan, Prepared, Progress, prepare
-from engine.export.select import Row, iter_rows
-from engine.export.splits import SPLITS
+from engine.export.plan import ExportPlan, Prepared, Progress, prepare, read_snapshot
+from engine.export.select import Row, iter_rows, mcq_letter
+from engine.export.splits import PRIORITY, SOURCELESS, SPLITS, unit_key
+from engine.export.target import PARTIAL, STALE_SECONDS, check_target, remove_stale_siblings, swap_in, temp_sibling
 from engine.store.models import RecordKind
 from engine.store.project import Project
 
@@ -41,17 +39,6 @@ class ExportResult:
     plan: ExportPlan
     manifest: dict
     seconds: float
-
-
-def _check_target(project: Project, final: Path, overwrite: bool) -> None:
-    project_dir = project.folder.resolve()
-    if final == project_dir or final in project_dir.parents:
-        raise ExportError(f"{final} holds the project itself; choose another folder for the export.")
-    if final.exists():
-        if not final.is_dir():
-            raise ExportError(f"{final} is a file; choose a folder name for the export.")
-        if any(final.iterdir()) and not overwrite:
-            raise ExportExistsError(f"{final} already exists; choose a new folder or allow overwriting it.")
 
 
 class _Outputs:
@@ -74,15 +61,57 @@ class _Outputs:
             f.close()
 
 
+@dataclass
+class _Tally:
+    """What was actually written: the plan's numbers are recomputed from it, so the manifest
+    always describes the files."""
+
+    counts: Counter = field(default_factory=Counter)  # (kind, language, split) -> records
+    conversations: int = 0
+    units: dict[str, set[str]] = field(default_factory=lambda: {s: set() for s in SPLITS})
+    images: set[str] = field(default_factory=set)
+    skipped_mcq: int = 0
+
+    def written(self) -> dict[str, int]:
+        out = dict.fromkeys(SPLITS, 0)
+        for (_, _, split), n in self.counts.items():
+            out[split] += n
+        return out
+
+    def plan(self, planned: ExportPlan, leaks: int) -> ExportPlan:
+        warnings = list(planned.warnings)
+        if leaks:
+            warnings.append(f"{leaks} training or validation record{'s' if leaks != 1 else ''} whose figure crop is "
+                            "identical to a test crop (the same image in two documents) were left out.")
+        if self.skipped_mcq:
+            warnings.append(f"{self.skipped_mcq} multiple-choice record{'s' if self.skipped_mcq != 1 else ''} lost "
+                            "their correct letter during the export and were left out; fix them in the review.")
+        return replace(planned, counts=dict(sorted(self.counts.items())), records=sum(self.counts.values()),
+                       conversations=self.conversations, images=len(self.images),
+                       documents={s: len(u) for s, u in self.units.items()}, dropped_image_leaks=leaks,
+                       warnings=tuple(warnings))
+
+
 def _image_of(row: Row, crops: dict[int, CropFile]) -> str | None:
     crop = crops.get(row.record.figure_id) if row.record.figure_id else None
     return crop.path if crop else None
 
 
+def image_leaks(prepared: Prepared, crops: dict[int, CropFile]) -> np.ndarray:
+    """Per kept record: a train/validation record whose crop has the bytes of a test record's crop."""
+    figs, splits = prepared.record_figures, prepared.split_codes
+    sha = np.array([crops[int(f)].sha256 if f else "" for f in figs], dtype=object)
+    in_test = splits == PRIORITY["test"]
+    test_shas = {s for s in sha[in_test] if s}
+    if not test_shas:
+        return np.zeros(len(figs), dtype=bool)
+    return ~in_test & np.array([s in test_shas for s in sha], dtype=bool)
+
+
 def _write_records(project: Project, options: ExportOptions, prepared: Prepared, crops: dict[int, CropFile],
-                   tmp: Path, progress: Progress | None, cancel: Callable[[], bool]) -> dict[str, int]:
+                   skip: np.ndarray, tmp: Path, progress: Progress | None, cancel: Callable[[], bool]) -> _Tally:
     outputs = _Outputs(tmp, options.formats)
-    written = dict.fromkeys(SPLITS, 0)
+    tally = _Tally()
     conversation: list[Row] = []
     conversation_split = ""
     total, done = prepared.plan.records, 0
@@ -104,10 +133,20 @@ def _write_records(project: Project, options: ExportOptions, prepared: Prepared,
                 pos = prepared.lookup(row.record.id)
                 if pos is None:
                     continue
+                done += 1
+                if progress and (done % PROGRESS_EVERY == 0 or done == total):
+                    progress("write", done, total)
+                rec = row.record
+                if skip[pos]:
+                    continue
+                if rec.kind == RecordKind.MCQ and mcq_letter(rec) is None:
+                    tally.skipped_mcq += 1
+                    continue
                 split = SPLITS[prepared.split_codes[pos]]
-                if not prepared.continues[pos]:
+                if not prepared.continues[pos] or not conversation:
                     flush()
                     conversation_split = split
+                    tally.conversations += 1
                 conversation.append(row)
                 image = _image_of(row, crops)
                 line = record_row(row, split, image, conversation_id(conversation))
@@ -115,37 +154,29 @@ def _write_records(project: Project, options: ExportOptions, prepared: Prepared,
                     outputs.jsonl[split].write(line)
                 if outputs.parquet:
                     outputs.parquet[split].write(line)
-                if outputs.mcq and split == "test" and row.record.kind == RecordKind.MCQ:
+                if outputs.mcq and split == "test" and rec.kind == RecordKind.MCQ:
                     outputs.mcq.write(mcq_line(row, image))
-                written[split] += 1
-                done += 1
-                if progress and (done % PROGRESS_EVERY == 0 or done == total):
-                    progress("write", done, total)
+                tally.counts[(str(rec.kind), rec.language, split)] += 1
+                unit = unit_key(options.splits.unit, row.doc_sha256, row.page, rec.id)
+                if not unit.startswith(SOURCELESS):
+                    tally.units[split].add(unit)
+                if image:
+                    tally.images.add(image)
         flush()
     finally:
         outputs.close()
-    return written
+    return tally
 
 
-def _swap_in(tmp: Path, final: Path, overwrite: bool) -> None:
-    """Rename the finished folder into place; an old one is replaced only now, and restored if that fails."""
-    old = None
-    if final.exists():
-        if not any(final.iterdir()):
-            final.rmdir()
-        elif overwrite:
-            old = final.with_name(f"{final.name}.old-{uuid.uuid4().hex[:8]}")
-            os.rename(final, old)
-        else:
-            raise ExportExistsError(f"{final} appeared while exporting; choose a new folder or allow overwriting it.")
-    try:
-        os.rename(tmp, final)
-    except OSError:
-        if old is not None:
-            os.rename(old, final)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+def _unexpected(final: Path, exc: Exception) -> ExportError:
+    if isinstance(exc, OSError):
+        return ExportError(f"Cannot write the export to {final} ({exc.strerror or exc}); check free space and "
+                           "permissions, then export again.")
+    if isinstance(exc, pa.ArrowException):
+        return ExportError(f"Cannot write the Parquet files ({exc}); export without the parquet format or fix "
+                           "the records named, then export again.")
+    return ExportError(f"The export failed unexpectedly ({type(exc).__name__}: {exc}); nothing was written, "
+                       "please report this.")
 
 
 def export_dataset(
@@ -159,42 +190,50 @@ def export_dataset(
 ) -> ExportResult:
     """Write the export folder (layout in docs/export_format.md). All or nothing: a failure or a
     cancel leaves neither `out_dir` nor a temporary folder behind, and an old `out_dir` (with
-    overwrite) stays until the new one is complete."""
+    overwrite, only a former ReMUD export) stays until the new one is complete. The whole
+    export reads one snapshot of the database (read_snapshot)."""
     start = time.perf_counter()
     validate(options)
     final = Path(out_dir).expanduser().resolve()
-    _check_target(project, final, overwrite)
-    prepared = prepare(project, options, progress=progress, cancel=cancel)
-    plan = prepared.plan
-    if plan.records == 0:
-        raise NothingToExportError("No record matches the selection; widen the filters (status, kind, language, "
-                                   "score, documents).")
-    try:
-        final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = final.with_name(f"{final.name}.partial-{uuid.uuid4().hex[:8]}")
-        tmp.mkdir()
-    except OSError as exc:
-        raise ExportError(f"Cannot create the export folder next to {final} ({exc.strerror}); "
-                          "check the path and its permissions.") from exc
-    try:
-        cache = CropCache(project, options.max_pixels)
-        crops = write_crops(project, prepared.figure_ids, tmp, cache, progress=progress, cancel=cancel)
-        written = _write_records(project, options, prepared, crops, tmp, progress, cancel)
-        if "llamafactory" in options.formats:
-            llamafactory.write_dataset_info(tmp, options.name)
-            llamafactory.write_training_yaml(tmp, options.name, final, options.base_model, options.max_pixels,
-                                             written["validation"] > 0)
-        data_dir = "parquet" if "parquet" in options.formats else "jsonl" if "jsonl" in options.formats else None
-        write_card(tmp, options.name, data_dir, "parquet" if data_dir == "parquet" else "jsonl", written, __version__)
-        manifest = build_manifest(tmp, project.folder, options, plan, crops, written, cache.renders)
-        write_manifest(tmp, manifest)
-        if cancel():
-            raise CancelledError("Export cancelled; nothing was written.")
-        _swap_in(tmp, final, overwrite)
-    except OSError as exc:
-        raise ExportError(f"Cannot write the export to {final} ({exc.strerror or exc}); check free space and "
-                          "permissions, then export again.") from exc
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+    check_target(project.folder, final, overwrite)
+    with read_snapshot(project):
+        prepared = prepare(project, options, progress=progress, cancel=cancel)
+        if prepared.plan.records == 0:
+            raise NothingToExportError("No record matches the selection; widen the filters (status, kind, language, "
+                                       "score, documents).")
+        try:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            remove_stale_siblings(final)
+            tmp = temp_sibling(final, PARTIAL)
+            tmp.mkdir()
+        except OSError as exc:
+            raise ExportError(f"Cannot create the export folder next to {final} ({exc.strerror}); "
+                              "check the path and its permissions.") from exc
+        try:
+            cache = CropCache(project, options.max_pixels)
+            cache.remove_stale_parts(STALE_SECONDS)
+            crops = write_crops(project, prepared.figure_ids, tmp, cache, progress=progress, cancel=cancel)
+            leaks = image_leaks(prepared, crops)
+            tally = _write_records(project, options, prepared, crops, leaks, tmp, progress, cancel)
+            plan = tally.plan(prepared.plan, int(leaks.sum()))
+            written = tally.written()
+            if "llamafactory" in options.formats:
+                llamafactory.write_dataset_info(tmp, options.name)
+                llamafactory.write_training_yaml(tmp, options.name, final, options.base_model, options.max_pixels,
+                                                 written["validation"] > 0)
+            data_dir = "parquet" if "parquet" in options.formats else "jsonl" if "jsonl" in options.formats else None
+            write_card(tmp, options.name, data_dir, "parquet" if data_dir == "parquet" else "jsonl", written,
+                       __version__)
+            manifest = build_manifest(tmp, project.folder, options, plan, crops, written, cache.renders)
+            write_manifest(tmp, manifest)
+            if cancel():
+                raise CancelledError("Export cancelled; nothing was written.")
+            swap_in(tmp, final, overwrite)
+        except RemudError:
+            raise
+        except Exception as exc:  # the user gets one sentence; the cause stays chained for a report
+            raise _unexpected(final, exc) from exc
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
     return ExportResult(final, plan, manifest, time.perf_counter() - start)

@@ -1,6 +1,6 @@
 """Near-duplicate records: MinHash signatures, LSH banding, exact Jaccard to confirm.
 
-Text (question + answer) is normalised (NFKC, lower case, punctuation dropped) and cut
+Text (question, options, answer) is normalised (NFKC, lower case, punctuation dropped) and cut
 into shingles that suit each script: character n-grams inside runs of CJK characters,
 word n-grams inside runs of other words. Each record gets a seeded MinHash signature
 (numpy, (a*h + b) mod 2**61-1 with 64-bit wrap-around, as datasketch does); records that share one
@@ -33,6 +33,8 @@ FLAG = "near_duplicate"
 _PRIME = np.uint64((1 << 61) - 1)
 _RUN = re.compile(f"([{_CJK}]+)")
 _WORD = re.compile(r"\w+")
+# One odd multiplier per row of a band: a band's rows fold into one uint64 key.
+_MIX = np.array([((0x9E3779B97F4A7C15 * (i + 1)) & (2**64 - 1)) | 1 for i in range(128)], dtype=np.uint64)
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,14 @@ def signature(shingle_set: Iterable[str], num_perm: int = 128, seed: int = 1) ->
     return values.min(axis=0)
 
 
+def band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """One non-zero uint64 key per LSH band of a signature: records sharing a key are candidates.
+    (0 is left free to mark a record without shingles.)"""
+    block = sig[: bands * rows].reshape(bands, rows)
+    with np.errstate(over="ignore"):
+        return (block * _MIX[:rows]).sum(axis=1, dtype=np.uint64) | np.uint64(1)
+
+
 @lru_cache(maxsize=32)
 def bands_for(threshold: float, num_perm: int) -> tuple[int, int]:
     """(bands, rows) for LSH, weighing missed pairs at the threshold far above extra candidates.
@@ -121,13 +131,12 @@ def duplicate_groups(items: Sequence[tuple[int, str]], config: DedupConfig | Non
 
     if len(sets) > 1:
         bands, rows = bands_for(config.threshold, config.num_perm)
-        sigs = np.stack([signature(s, config.num_perm, config.seed) for s in sets])
+        keys = np.stack([band_keys(signature(s, config.num_perm, config.seed), bands, rows) for s in sets])
         checked: set[tuple[int, int]] = set()
         for band in range(bands):
-            buckets: dict[bytes, list[int]] = defaultdict(list)
-            block = np.ascontiguousarray(sigs[:, band * rows : (band + 1) * rows])
-            for i, row in enumerate(block):
-                buckets[row.tobytes()].append(i)
+            buckets: dict[int, list[int]] = defaultdict(list)
+            for i, key in enumerate(keys[:, band].tolist()):
+                buckets[key].append(i)
             for members in buckets.values():
                 for x in range(len(members)):
                     for y in range(x + 1, len(members)):
@@ -144,8 +153,13 @@ def duplicate_groups(items: Sequence[tuple[int, str]], config: DedupConfig | Non
     return sorted((sorted(g) for g in components.values() if len(g) > 1), key=lambda g: g[0])
 
 
+def dedup_text(question: str, options: Sequence, answer: str) -> str:
+    """The text two records are compared by: question, options (MCQ) and answer."""
+    return "\n".join([question or "", *(str(o) for o in options), answer or ""])
+
+
 def record_text(rec: Record) -> str:
-    return f"{rec.question}\n{rec.answer}"
+    return dedup_text(rec.question, rec.options, rec.answer)
 
 
 def keeper(group: Sequence[Record]) -> Record:

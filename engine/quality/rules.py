@@ -16,11 +16,11 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from engine.mcq import LETTERS, parse_letter
 from engine.store.models import NewRecord, RecordKind
 from engine.store.search import _CJK
 
-LETTERS = "ABCDE"
-MIN_OPTIONS, MAX_OPTIONS = 4, 5
+MIN_OPTIONS, MAX_OPTIONS = 4, 5  # what synthesis asks for: fewer or more is flagged
 
 _CJK_RE = re.compile(f"[{_CJK}]")
 # Tokens that say nothing about the language: abbreviations (CDFI, LK, PSV, T2WI),
@@ -130,11 +130,11 @@ def correct_letter(rec: NewRecord, config: RuleConfig) -> str | None:
         return None
     if not MIN_OPTIONS <= len(rec.options) <= MAX_OPTIONS:
         return "bad_options"
-    letter = rec.correct.strip().upper()
-    if len(letter) != 1 or letter not in LETTERS[: len(rec.options)]:
+    letter = parse_letter(rec.correct, len(rec.options))
+    if letter is None:
         return "bad_letter"
-    m = re.match(r"^\s*([A-Ea-e])\s*[.．:：、)）]", rec.answer or "")
-    if m and m.group(1).upper() != letter:
+    named = parse_letter(rec.answer, len(LETTERS))  # an answer "C. …" must name the same option
+    if named is not None and named != letter:
         return "bad_letter"
     return None
 

@@ -24,11 +24,11 @@ import re
 from typing import Any
 
 from engine.detect.qwen_parse import _FENCE, _THINK, _loads_lenient
+from engine.mcq import LETTERS, parse_letter
 from engine.store.models import NewRecord, RecordKind, RecordStatus
 from engine.synth.base import SynthInput, SynthOutputError
 
-LETTERS = "ABCDE"
-MIN_OPTIONS, MAX_OPTIONS = 4, 5
+MIN_OPTIONS, MAX_OPTIONS = 4, 5  # what synthesis asks for (an export takes 2-5)
 _MCQ_TEMPLATES = ("mcq", "text_mcq")
 _OPTION_PREFIX = re.compile(r"^\s*[(（\[]?([A-Ea-e])[)）\].:：、．]\s*")
 
@@ -130,17 +130,12 @@ def _options(item: dict) -> list[str]:
 
 
 def _letter(correct: str, options: list[str]) -> str:
-    """The correct letter from "B", "(B)", "B. text", "b" or the option's text."""
+    """The correct letter from "B", "(B)", "B. text", "b" or the option's text ("" when none)."""
     value = correct.strip()
-    m = _OPTION_PREFIX.match(value + ".") if len(value) <= 3 else _OPTION_PREFIX.match(value)
-    if m:
-        return m.group(1).upper()
-    if len(value) == 1 and value.upper() in LETTERS:
-        return value.upper()
-    for i, option in enumerate(options):
-        if value and value == option:
-            return LETTERS[i]
-    return ""
+    letter = parse_letter(value, len(options))
+    if letter:
+        return letter
+    return next((LETTERS[i] for i, option in enumerate(options) if value and value == option), "")
 
 
 def _record(item: Any, template: str, reasoning: bool, inp: SynthInput, meta: dict) -> NewRecord:
@@ -162,7 +157,7 @@ def _record(item: Any, template: str, reasoning: bool, inp: SynthInput, meta: di
         if any(not o for o in options) or len(set(options)) != len(options):
             raise ValueError("an item has empty or repeated options")
         correct = _letter(_text(item, "correct", "answer", "correct_option"), options)
-        if not correct or LETTERS.index(correct) >= len(options):
+        if not correct:
             raise ValueError("an item's correct letter is not one of its options")
         answer = f"{correct}. {options[LETTERS.index(correct)]}"
     else:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from engine.export import (
     NothingToExportError,
     Selection,
     SplitSettings,
+    can_overwrite,
     export_dataset,
     plan_export,
 )
@@ -243,7 +246,9 @@ def test_llamafactory_files_and_manifest(exported):
     assert config["template"] == "qwen2_vl" and config["finetuning_type"] == "lora" and config["stage"] == "sft"
     assert config["learning_rate"] == pytest.approx(3e-5) and config["num_train_epochs"] == 3.0
     assert config["lr_scheduler_type"] == "cosine" and config["bf16"] is True
+    assert config["cutoff_len"] == 8192  # image tokens plus long thinking traces
     manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["app"] == "ReMUD Desktop" and manifest["dropped_image_leaks"] == 0
     assert manifest["app_version"] == __version__ and manifest["records"] == result.plan.records
     assert manifest["settings"]["splits"]["seed"] == 5
     on_disk = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()} - {"manifest.json"}
@@ -364,10 +369,10 @@ def test_failure_mid_export_leaves_nothing(tmp_path):
 def test_overwrite_replaces_only_a_complete_export(built, tmp_path):
     folder, _ = built
     out = tmp_path / "data"
-    out.mkdir()
-    (out / "keep.txt").write_text("old export")
     options = replace(OPTIONS, formats=("jsonl",))
     with Project.open(folder) as p:
+        export_dataset(p, options, out)
+        (out / "keep.txt").write_text("old export")
         with pytest.raises(ExportExistsError):
             export_dataset(p, options, out)
         with pytest.raises(CancelledError):
@@ -379,6 +384,54 @@ def test_overwrite_replaces_only_a_complete_export(built, tmp_path):
     with Project.open(folder) as p, pytest.raises(RemudError):
         export_dataset(p, options, folder, overwrite=True)  # never the project itself
     assert (folder / "project.sqlite").is_file()
+
+
+def test_overwrite_never_deletes_a_folder_that_is_not_an_export(built, tmp_path):
+    folder, _ = built
+    options = replace(OPTIONS, formats=("jsonl",))
+    home = tmp_path / "home"
+    (home / "photos").mkdir(parents=True)
+    (home / "photos" / "cat.jpg").write_bytes(b"not an export")
+    fake = tmp_path / "fake"
+    fake.mkdir()
+    (fake / "manifest.json").write_text(json.dumps({"app": "Something else", "files": {}}))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert can_overwrite(tmp_path / "new") and can_overwrite(empty)
+    assert not can_overwrite(home) and not can_overwrite(fake) and not can_overwrite(home / "photos" / "cat.jpg")
+    with Project.open(folder) as p:
+        for target in (home, fake):
+            with pytest.raises(ExportExistsError, match="is not a ReMUD export; choose an empty folder"):
+                export_dataset(p, options, target, overwrite=True)
+        assert (home / "photos" / "cat.jpg").read_bytes() == b"not an export"
+        assert (fake / "manifest.json").is_file()
+        export_dataset(p, options, empty, overwrite=True)
+    assert can_overwrite(empty) and (empty / "jsonl" / "train.jsonl").is_file()
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["empty", "fake", "home"]
+
+
+def test_stale_temp_folders_and_crop_parts_are_removed(built, tmp_path):
+    folder, _ = built
+    out = tmp_path / "data"
+    old_time = time.time() - 2 * 3600
+    stale = [tmp_path / "data.partial-dead0001", tmp_path / "data.old-dead0002"]
+    fresh = tmp_path / "data.partial-running"  # another export may be writing it now
+    for d in [*stale, fresh]:
+        d.mkdir()
+        (d / "x.json").write_text("[]")
+    for d in stale:
+        os.utime(d, (old_time, old_time))
+    with Project.open(folder) as p:
+        crops = p.cache_dir / CACHE_DIR
+        crops.mkdir(parents=True, exist_ok=True)
+        old_part, new_part = crops / "1-abc-def.123.part", crops / "2-abc-def.456.part"
+        for part in (old_part, new_part):
+            part.write_bytes(b"half a png")
+        os.utime(old_part, (old_time, old_time))
+        export_dataset(p, replace(OPTIONS, formats=("jsonl",)), out)
+    assert not any(d.exists() for d in stale) and fresh.is_dir()
+    assert not old_part.exists() and new_part.exists()
+    new_part.unlink()
 
 
 def test_second_export_renders_no_crop_and_links_them(built, tmp_path):

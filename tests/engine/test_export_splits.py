@@ -7,7 +7,7 @@ import json
 import numpy as np
 
 from engine.export import ExportOptions, SplitSettings, export_dataset, plan_export
-from engine.export.splits import assign_splits
+from engine.export.splits import assign_splits, position
 from engine.store import Project, documents, records
 from engine.store.documents import NewPage
 from engine.store.models import NewRecord, RecordKind, RecordStatus
@@ -47,6 +47,27 @@ def test_few_units_top_up_empty_splits_and_warn():
     assert one.split_of == {"a" * 64: "train"} and any("test split has no document" in w for w in one.warnings)
     three = assign_splits({c * 64: 10 for c in "abc"}, SETTINGS)
     assert sorted(three.split_of.values()) == ["test", "train", "validation"]
+
+
+def test_a_unit_moved_to_fill_an_empty_split_is_reported():
+    settings = SplitSettings(validation=0.0, test=0.05, seed=13)
+    keys = [c * 64 for c in "abcdef"]
+    assert all(position(k, settings.seed) >= settings.test for k in keys[:4])  # by position: no test unit
+    four = assign_splits(dict.fromkeys(keys[:4], 10), settings)
+    (moved,) = four.moved
+    assert moved == min(keys[:4], key=lambda k: position(k, settings.seed)) and four.split_of[moved] == "test"
+    assert any("The test split got no document by position, so one document was moved there from train" in w
+               for w in four.warnings)
+    natural = assign_splits(dict.fromkeys(keys[:4], 10), SplitSettings(validation=0.0, test=0.0))
+    assert natural.moved == () and not any("moved" in w for w in natural.warnings)
+
+
+def test_page_unit_advice_never_says_keep_pages_together():
+    sizes = {f"{'a' * 64}:{i}": n for i, n in enumerate((300, 2, 2, 1, 1))}
+    for unit in ("page", "document"):
+        warnings = " ".join(assign_splits(sizes, SplitSettings(validation=0.2, test=0.2, unit=unit)).warnings)
+        assert warnings
+        assert ("pages together" in warnings) == (unit == "document")
 
 
 def _add_doc(p: Project, n: int) -> None:

@@ -136,7 +136,7 @@ def test_conversation_turns_become_one_record_each_without_thinking():
     assert all(r.kind is RecordKind.QA and not r.reasoning and r.thinking == "" for r in recs)
 
 
-@pytest.mark.parametrize("correct", ["C", "c", "(C)", "C.", "C. third", "third"])
+@pytest.mark.parametrize("correct", ["C", "c", "(C)", "C.", "C. third", "C) third", "C: third", "third"])
 def test_mcq_correct_letter_is_read_leniently(correct):
     item = {"question": "Q", "thinking": "T", "options": ["A. first", "B) second", "third", "（D）fourth"], "correct": correct}
     (r,), _ = _parse(json.dumps({"items": [item]}), template="mcq")

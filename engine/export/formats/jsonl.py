@@ -14,13 +14,10 @@ def _dump(obj: dict) -> str:
 class JsonlFile:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
         self._f: TextIO = path.open("w", encoding="utf-8", newline="\n")
-        self.count = 0
 
     def write(self, obj: dict) -> None:
         self._f.write(_dump(obj) + "\n")
-        self.count += 1
 
     def close(self) -> None:
         self._f.close()
@@ -31,15 +28,14 @@ class JsonArrayFile:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
         self._f: TextIO = path.open("w", encoding="utf-8", newline="\n")
         self._f.write("[")
-        self.count = 0
+        self._empty = True
 
     def write(self, obj: dict) -> None:
-        self._f.write(("\n" if self.count == 0 else ",\n") + _dump(obj))
-        self.count += 1
+        self._f.write(("\n" if self._empty else ",\n") + _dump(obj))
+        self._empty = False
 
     def close(self) -> None:
-        self._f.write("\n]\n" if self.count else "]\n")
+        self._f.write("]\n" if self._empty else "\n]\n")
         self._f.close()

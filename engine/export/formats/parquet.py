@@ -24,14 +24,11 @@ SCHEMA = pa.schema([
 class ParquetFile:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
         self._writer = pq.ParquetWriter(str(path), SCHEMA, compression="zstd")
         self._rows: list[dict] = []
-        self.count = 0
 
     def write(self, row: dict) -> None:
         self._rows.append(row)
-        self.count += 1
         if len(self._rows) >= ROW_GROUP:
             self._flush()
 
