@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QUrl
+from PySide6.QtGui import QDesktopServices
 
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QUndoView, QWidget
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QTabWidget, QUndoView, QWidget
 
 from engine.errors import RemudError
 from engine.store import documents
@@ -43,7 +44,16 @@ class MainWindow(QMainWindow):
 
         self.canvas = PageCanvas(self.session, self)
         self.canvas.setMinimumWidth(320)  # restored dock sizes must never squeeze the page away
-        self.setCentralWidget(self.canvas)
+        from remud_desktop.chat import ChatTab
+
+        self.chat = ChatTab(self.session, self)
+        self.central_tabs = QTabWidget()
+        self.central_tabs.setObjectName("centralTabs")
+        self.central_tabs.setDocumentMode(True)
+        self.central_tabs.addTab(self.canvas, "Annotate")
+        self.central_tabs.addTab(self.chat, "Chat")
+        self.setCentralWidget(self.central_tabs)
+        self._docks_hidden_for_chat: list[QDockWidget] = []
         self.library = LibraryPanel(self.session)
         self.figure_list = FigureList(self.session)
         self.inspector = FigureInspector(self.session)
@@ -87,6 +97,8 @@ class MainWindow(QMainWindow):
         self.canvas.draw_mode_changed.connect(self.actions_["draw"].setChecked)
         self.canvas.render_failed.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.session.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
+        self.chat.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.central_tabs.currentChanged.connect(self._central_tab_changed)
         self.library.import_requested.connect(self.import_dialog)
         for controller in (self.imports, self.detection, self.synth):
             controller.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
@@ -161,7 +173,7 @@ class MainWindow(QMainWindow):
         project = self.session.project
         self.setWindowTitle(f"{project.folder.name} — ReMUD Desktop" if project else "ReMUD Desktop")
         for name in ("close", "import", "detect_page", "detect_selected", "detect_document", "detect_dialog",
-                     "prev", "next", "reviewed_next", "next_unreviewed", "synthesize", "generate_now"):
+                     "prev", "next", "reviewed_next", "next_unreviewed", "synthesize", "generate_now", "export"):
             self.actions_[name].setEnabled(project is not None)
 
     # -- last position (per project, in QSettings) ------------------------------------------
@@ -318,6 +330,57 @@ class MainWindow(QMainWindow):
         self._start_synth_job(job)
         return job
 
+    # -- export -------------------------------------------------------------------------------
+    def export_dialog(self):
+        """The Export dialog (counts per split first); on success, where it went and "Open folder"."""
+        from remud_desktop.export_dialog import ExportDialog
+
+        if self.session.project is None:
+            QMessageBox.information(self, "Export dataset", "Open a project first.")
+            return None
+        dialog = ExportDialog(self.session, self.runner, self.settings, self)
+        result = dialog.export_result if dialog.exec() == dialog.DialogCode.Accepted else None
+        dialog.deleteLater()
+        if result is not None:
+            text = f"Exported {result.plan.records} records to {result.folder}."
+            self.statusBar().showMessage(text, 15000)
+            if QMessageBox.question(self, "Export dataset", f"{text}\n\nOpen the folder?") == QMessageBox.StandardButton.Yes:
+                QDesktopServices.openUrl(QUrl.fromLocalFile(str(result.folder)))
+        return result
+
+    # -- chat -----------------------------------------------------------------------------------
+    def _central_tab_changed(self, _index: int) -> None:
+        """The annotation docks make way for the Chat tab and come back after it."""
+        if self.central_tabs.currentWidget() is self.chat:
+            self._docks_hidden_for_chat = [d for d in self.docks.values() if d.isVisible()]
+            for dock in self._docks_hidden_for_chat:
+                dock.hide()
+        else:
+            for dock in self._docks_hidden_for_chat:
+                dock.show()
+            self._docks_hidden_for_chat = []
+
+    def show_chat(self) -> None:
+        self.central_tabs.setCurrentWidget(self.chat)
+
+    def send_figure_to_chat(self, figure_id: int | None = None):
+        """Attach the figure's crop (the selected one by default) to the chat composer and show Chat."""
+        from remud_desktop.chat.figure_image import figure_png
+        from remud_desktop.workers import Task, start
+
+        if figure_id is None and self.session.selection:
+            figure_id = self.session.selection[0]
+        if self.session.project is None or figure_id is None:
+            QMessageBox.information(self, "Send figure to chat", "Select a figure on the page first.")
+            return None
+        self.show_chat()
+        folder = self.session.project.folder
+        task = Task(figure_id, lambda: figure_png(folder, figure_id))
+        task.signals.done.connect(lambda fid, path: self.chat.attach_image(path, f"Figure {fid}"))
+        task.signals.failed.connect(lambda _fid, text: self.chat.show_notice(text))
+        self._figure_task = start(task)
+        return task
+
     # -- dialogs --------------------------------------------------------------------------------
     def show_shortcuts(self) -> None:
         from remud_desktop.shortcuts import ShortcutsDialog
@@ -341,11 +404,13 @@ class MainWindow(QMainWindow):
 
     # -- closing ----------------------------------------------------------------------------------
     def closeEvent(self, event) -> None:
+        self.central_tabs.setCurrentWidget(self.canvas)  # the docks come back before their state is saved
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.settings.sync()
         self.synth.cancel_all()
         self.runner.cancel_all()
+        self.chat.shutdown()
         self.canvas.shutdown()
         self.records_view.shutdown()
         self.runner.wait(10000)

@@ -55,6 +55,8 @@ def build_actions(window) -> Actions:
     _action(window, a, "open", "&Open project…", window.open_project_dialog, [StdKey.Open], icon=SP.SP_DialogOpenButton)
     _action(window, a, "import", "&Import PDFs…", window.import_dialog, ["Ctrl+I"],
             "Import PDF files (or drop PDFs and folders on the window)", icon=SP.SP_FileDialogNewFolder)
+    _action(window, a, "export", "&Export dataset…", window.export_dialog, ["Ctrl+E"],
+            "Write the chosen records as a training dataset (counts per split shown first)")
     _action(window, a, "close", "&Close project", window.close_project, [StdKey.Close])
     _action(window, a, "settings", "&Settings…", window.show_settings, ["Ctrl+,"])
     _action(window, a, "quit", "&Quit", window.close, [StdKey.Quit])
@@ -92,6 +94,12 @@ def build_actions(window) -> Actions:
             "Write question / thinking / answer records about figures (count and cost shown first)")
     _action(window, a, "generate_now", "&Generate now for selected figures", window.generate_now, ["Ctrl+Alt+G"],
             "Synthesize records for the selected figure(s) with the last-used kinds and languages")
+    # Chat
+    _action(window, a, "annotate_tab", "&Annotate", lambda: window.central_tabs.setCurrentWidget(window.canvas),
+            ["Ctrl+1"], "Show the page and its figures")
+    _action(window, a, "chat_tab", "&Chat", window.show_chat, ["Ctrl+3"], "Chat offline with a local model")
+    _action(window, a, "send_to_chat", "Send &figure to chat", lambda: window.send_figure_to_chat(), ["Ctrl+Shift+C"],
+            "Attach the selected figure's crop to a chat question")
     # Help
     _action(window, a, "shortcuts", "&Keyboard shortcuts", window.show_shortcuts, ["F1", "?"])
     _action(window, a, "about", "&About ReMUD Desktop", window.show_about)
@@ -105,13 +113,15 @@ def build_menus(window, a: Actions) -> None:
     a.recent_menu = file.addMenu("Open &Recent")
     a.recent_menu.aboutToShow.connect(window.fill_recent_menu)
     file.addSeparator()
-    file.addAction(a["import"])
+    file.addActions([a["import"], a["export"]])
     file.addSeparator()
     file.addActions([a["settings"], a["close"], a["quit"]])
     edit = bar.addMenu("&Edit")
     edit.addActions([a["undo"], a["redo"]])
     view = bar.addMenu("&View")
     view.addActions([a["zoom_in"], a["zoom_out"], a["fit_page"], a["fit_width"]])
+    view.addSeparator()
+    view.addActions([a["annotate_tab"], a["chat_tab"]])
     view.addSeparator()
     a.docks_menu = view.addMenu("&Panels")
     go = bar.addMenu("&Go")
@@ -122,6 +132,10 @@ def build_menus(window, a: Actions) -> None:
     detect.addActions([a["detect_dialog"], a["cancel_job"]])
     synth = bar.addMenu("&Synthesize")
     synth.addActions([a["synthesize"], a["generate_now"]])
+    synth.addSeparator()
+    synth.addAction(a["send_to_chat"])
+    synth.addSeparator()
+    synth.addAction(a["export"])
     helpm = bar.addMenu("&Help")
     helpm.addActions([a["shortcuts"], a["about"]])
 

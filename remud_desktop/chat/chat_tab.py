@@ -1,0 +1,349 @@
+"""The Chat tab: conversations on the left, the model bar, the messages and the composer
+in the middle, the thinking budget and sampling controls on the right.
+
+Conversations are kept in the open project's store; with no project open, in a personal
+chat project (`Chats.remud` in the user's data folder, or in $REMUD_DATA_DIR), created the
+first time the tab is used. Questions go through engine.chat.conversation, the same code
+the `remud chat` command uses, in the model's own thread (remud_desktop.chat.worker).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine import settings
+from engine.chat import ModelSettings, conversation
+from engine.errors import RemudError
+from engine.store import chats
+from engine.store.project import DB_NAME, Project
+from remud_desktop.chat.composer import Composer
+from remud_desktop.chat.controls import ChatControls
+from remud_desktop.chat.conversation_list import ConversationList
+from remud_desktop.chat.message_view import MessageView
+from remud_desktop.chat.model_bar import ModelBar
+from remud_desktop.chat.worker import (
+    ChatWorker,
+    GenerationOptions,
+    GenerationRequest,
+    StreamDelta,
+    no_vision_sentence,
+)
+
+DATA_DIR_ENV = "REMUD_DATA_DIR"  # overrides the folder of the personal chat project (tests, portable installs)
+PERSONAL_NAME = "Chats.remud"
+
+
+def personal_chat_folder() -> Path:
+    folder = os.environ.get(DATA_DIR_ENV)
+    if not folder:
+        from platformdirs import user_data_dir
+
+        folder = user_data_dir(settings.APP_NAME, appauthor=False)
+    return Path(folder) / PERSONAL_NAME
+
+
+def open_personal_project() -> Project:
+    folder = personal_chat_folder()
+    return Project.open(folder) if (folder / DB_NAME).is_file() else Project.create(folder)
+
+
+class ChatTab(QWidget):
+    message = Signal(str)  # for the status bar
+
+    def __init__(self, session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("chatTab")
+        self.session = session
+        self.project: Project | None = None  # where conversations are kept now
+        self._personal: Project | None = None  # opened by this tab, closed by it
+        self.session_id: int | None = None
+        self._active: tuple[int, int] | None = None  # (request id, session id) of the running generation
+        self.worker = ChatWorker(self)
+        self.conversations = ConversationList()
+        self.model_bar = ModelBar()
+        self.view = MessageView()
+        self.composer = Composer()
+        self.controls = ChatControls()
+        self.notice = QLabel()
+        self.notice.setObjectName("chatNotice")
+        self.notice.setWordWrap(True)
+        self.notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        close_notice = QToolButton()
+        close_notice.setText("✕")
+        close_notice.setAutoRaise(True)
+        close_notice.clicked.connect(lambda: self.show_notice(""))
+        self._notice_row = QWidget()
+        self._notice_row.setObjectName("chatNoticeRow")
+        row = QHBoxLayout(self._notice_row)
+        row.setContentsMargins(12, 4, 8, 4)
+        row.addWidget(self.notice, 1)
+        row.addWidget(close_notice)
+        self._notice_row.hide()
+
+        middle = QWidget()
+        col = QVBoxLayout(middle)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.setSpacing(0)
+        col.addWidget(self.model_bar)
+        col.addWidget(self.view, 1)
+        col.addWidget(self._notice_row)
+        col.addWidget(self.composer)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("chatSplitter")
+        self.splitter.addWidget(self.conversations)
+        self.splitter.addWidget(middle)
+        self.splitter.addWidget(self.controls)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setCollapsible(1, False)
+        self.splitter.setSizes([240, 800, 300])
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.splitter)
+        self.setStyleSheet("#chatNoticeRow { background: #fdecea; } #chatNotice { color: #8a1c1c; }"
+                           " #modelBar, #composer { background: palette(window); }")
+
+        self.model_bar.load_requested.connect(self.load_model)
+        self.model_bar.unload_requested.connect(self.worker.unload)
+        self.worker.load_progress.connect(self.model_bar.set_progress)
+        self.worker.loaded.connect(self._loaded)
+        self.worker.load_failed.connect(self.model_bar.failed)
+        self.worker.unloaded.connect(self.model_bar.unloaded)
+        self.worker.delta.connect(self._delta)
+        self.worker.answered.connect(self._answered)
+        self.worker.generation_failed.connect(self._generation_failed)
+        self.conversations.selected.connect(self.show_conversation)
+        self.conversations.export_requested.connect(self.export_dialog)
+        self.composer.send_requested.connect(self.send)
+        self.composer.resend_requested.connect(self.edit_and_resend)
+        self.composer.stop_requested.connect(self.stop)
+        self.composer.attach_failed.connect(self.show_notice)
+        self.view.regenerate_requested.connect(self.regenerate)
+        self.view.edit_requested.connect(self.composer.edit_message)
+        self.controls.save_failed.connect(self.show_notice)
+        self.controls.changed.connect(lambda: self.model_bar.update_estimate(self.controls.n_ctx.value(),
+                                                                             self.controls.n_gpu_layers.value()))
+        self.session.project_opened.connect(self._project_changed)
+
+    # -- where conversations live -------------------------------------------------------------------
+    def ensure_project(self) -> Project | None:
+        """The project conversations go to; the personal one is opened (or created) on first use."""
+        if self.project is None:
+            self._project_changed(force=True)
+        return self.project
+
+    def _project_changed(self, force: bool = False) -> None:
+        if self.project is None and not force:
+            return  # the tab was never used: do not create the personal project yet
+        if self.session.project is not None:
+            project, where = self.session.project, f"In the project {self.session.project.folder.name}"
+        else:
+            if self._personal is None:
+                try:
+                    self._personal = open_personal_project()
+                except RemudError as exc:
+                    self.show_notice(str(exc))
+                    return
+            project, where = self._personal, f"Personal chats ({PERSONAL_NAME}): no project is open"
+        self.project = project
+        self.session_id = None
+        self.conversations.set_project(project, where)
+        if not self.conversations.ids():
+            self.show_conversation(None)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.ensure_project()
+
+    # -- the model ---------------------------------------------------------------------------------------
+    def load_model(self, model: str, mmproj: str) -> None:
+        if not model:
+            self.model_bar.failed("Choose the model's .gguf file first (Browse…).")
+            return
+        self.model_bar.remember()
+        self.controls.flush()
+        opts = settings.chat_options()
+        model_settings = ModelSettings(Path(model), Path(mmproj) if mmproj else None, n_ctx=int(opts["n_ctx"]),
+                                       n_gpu_layers=int(opts["n_gpu_layers"]), n_threads=int(opts["n_threads"]) or None,
+                                       max_image_pixels=int(opts["max_image_pixels"]))
+        self.model_bar.loading()
+        self.worker.load(model_settings)
+
+    def _loaded(self, model) -> None:
+        self.model_bar.loaded(model)
+        self.show_notice("")
+        self.message.emit(f"Chat model loaded: {model.name}")
+
+    # -- conversations ----------------------------------------------------------------------------------
+    def show_conversation(self, session_id: int | None) -> None:
+        self.session_id = session_id
+        self.composer.leave_edit()
+        if session_id is None or self.project is None:
+            self.view.clear()
+            self.view.set_placeholder("Load a model, then ask a question. Attach an ultrasound image with "
+                                      "“Attach image…” or by dropping it on the box below.")
+            return
+        messages = chats.list_messages(self.project, session_id)
+        self.view.show_messages(messages, self.project.folder, self.controls.max_thinking())
+        if self._active is not None and self._active[1] == session_id:  # its answer is still being written
+            self.view.begin_stream(self.controls.max_thinking())
+
+    def new_conversation(self) -> int | None:
+        if self.ensure_project() is None:
+            return None
+        return self.conversations.create()
+
+    def export_to(self, session_id: int, target: str | Path) -> Path:
+        return conversation.write_export(self.project, session_id, target)
+
+    def export_dialog(self, session_id: int, kind: str) -> None:
+        title = chats.get_session(self.project, session_id).title or "conversation"
+        safe = "".join(c if c.isalnum() or c in " -_" else "_" for c in title).strip() or "conversation"
+        flt = "Markdown (*.md)" if kind == "md" else "JSON (*.json)"
+        name = QFileDialog.getSaveFileName(self, "Export the conversation", f"{safe}.{kind}", flt)[0]
+        if not name:
+            return
+        try:
+            path = self.export_to(session_id, Path(name).with_suffix(f".{kind}"))
+        except OSError as exc:
+            self.show_notice(f"Cannot write {name}: {exc.strerror or exc}.")
+            return
+        self.message.emit(f"Conversation exported to {path}")
+
+    # -- asking -------------------------------------------------------------------------------------------
+    def generating(self) -> bool:
+        return self._active is not None
+
+    def _options(self) -> GenerationOptions | None:
+        try:
+            return GenerationOptions(self.controls.budget(), self.controls.sampling(),
+                                     self.controls.system_prompt.toPlainText())
+        except RemudError as exc:
+            self.show_notice(str(exc))
+            return None
+
+    def _can_generate(self, image: Path | None = None) -> bool:
+        if self.generating():
+            self.show_notice("An answer is still being written: wait for it or press Stop.")
+            return False
+        if self.worker.model is None:
+            self.show_notice("No model is loaded: choose a GGUF file above and press Load.")
+            return False
+        if image is not None and not self.worker.model.has_vision:
+            self.show_notice(no_vision_sentence())
+            return False
+        return self.ensure_project() is not None
+
+    def _start(self, action: str, *, text: str = "", image: Path | None = None, message_id: int | None = None) -> bool:
+        options = self._options()
+        if options is None:
+            return False
+        request_id = self.worker.new_request_id()
+        self._active = (request_id, self.session_id)
+        self.show_notice("")
+        self.composer.set_generating(True)
+        self.view.begin_stream(self.controls.max_thinking())
+        self.worker.generate(GenerationRequest(request_id, self.project.folder, self.session_id, action, options,
+                                               text=text, image=image, message_id=message_id))
+        return True
+
+    def send(self, text: str, image: Path | None = None) -> bool:
+        """Ask `text` (with an image) in the current conversation (a new one if none is selected)."""
+        if not text.strip() or not self._can_generate(image):
+            return False
+        if self.session_id is None and self.new_conversation() is None:
+            return False
+        self.view.add_pending_question(text, image)
+        if self._start("ask", text=text, image=image):
+            self.composer.clear_after_send()
+            return True
+        self.view.drop_pending()
+        return False
+
+    def regenerate(self) -> bool:
+        if self.session_id is None or not self._can_generate():
+            return False
+        messages = chats.list_messages(self.project, self.session_id)
+        last_user = next((m for m in reversed(messages) if m.role == "user"), None)
+        if last_user is None:
+            self.show_notice("There is no question to answer again in this conversation.")
+            return False
+        self.view.show_messages([m for m in messages if m.id <= last_user.id], self.project.folder,
+                                self.controls.max_thinking())
+        return self._start("regenerate")
+
+    def edit_and_resend(self, message_id: int, text: str) -> bool:
+        if not text.strip() or self.session_id is None or not self._can_generate():
+            return False
+        messages = chats.list_messages(self.project, self.session_id)
+        kept = [m for m in messages if m.id < message_id]
+        self.view.show_messages(kept, self.project.folder, self.controls.max_thinking())
+        edited = next((m for m in messages if m.id == message_id), None)
+        image = self.project.folder / edited.image_path if edited and edited.image_path else None
+        self.view.add_pending_question(text, image)
+        if self._start("edit", text=text, message_id=message_id):
+            self.composer.clear_after_send()
+            return True
+        return False
+
+    def stop(self) -> None:
+        if self.generating():
+            self.worker.stop()
+            self.message.emit("Stopping the answer…")
+
+    # -- what comes back ------------------------------------------------------------------------------------
+    def _delta(self, delta: StreamDelta) -> None:
+        if self._active is not None and delta.request == self._active[0] and self._active[1] == self.session_id:
+            self.view.apply_delta(delta)
+
+    def _finish(self, request_id: int) -> int | None:
+        if self._active is None or self._active[0] != request_id:
+            return None
+        session_id = self._active[1]
+        self._active = None
+        self.view.end_stream()
+        self.composer.set_generating(False)
+        self.conversations.refresh()  # the title and order change with a new message
+        return session_id
+
+    def _answered(self, request_id: int, message) -> None:
+        session_id = self._finish(request_id)
+        if session_id is not None and session_id == self.session_id:
+            self.show_conversation(session_id)
+        if message.stats.get("stopped"):
+            self.message.emit("Stopped: the answer so far is kept.")
+
+    def _generation_failed(self, request_id: int, text: str) -> None:
+        session_id = self._finish(request_id)
+        if session_id is None:
+            return
+        if session_id == self.session_id:
+            self.show_conversation(session_id)
+        self.show_notice(text)
+
+    # -- from the annotation view ------------------------------------------------------------------------------
+    def attach_image(self, path: str | Path, label: str = "") -> bool:
+        return self.composer.set_image(path, label)
+
+    def show_notice(self, text: str) -> None:
+        self.notice.setText(text)
+        self._notice_row.setVisible(bool(text))
+
+    # -- closing ---------------------------------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        self.controls.flush()
+        self.worker.shutdown()
+        if self._personal is not None:
+            self._personal.close()
+            self._personal = None

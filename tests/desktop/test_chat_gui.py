@@ -1,0 +1,427 @@
+"""The Chat tab, driven like a user would, with a real tiny llama.cpp model (tests/tiny_gguf.py):
+load (progress, errors), send and stream, thinking section and budget bar, stop, regenerate,
+edit and resend, an image on a text-only model, conversations (new, rename, delete, search),
+export, the controls saved to the user's settings, no network, and the main window's tabs
+and "Send figure to chat"."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QGuiApplication, QImage
+
+from engine import settings as user_settings
+from engine.chat import Sampling, StreamEvent
+from engine.store import Project, chats
+from remud_desktop.chat import ChatTab
+from remud_desktop.chat.chat_tab import PERSONAL_NAME
+from remud_desktop.chat.message_view import budget_text
+from remud_desktop.chat.streaming_text import StreamingText, split_point
+from remud_desktop.chat.worker import Coalescer, StreamDelta, no_vision_sentence
+from remud_desktop.session import Session
+from tests.desktop.gui_helpers import isolated, make_window, messages  # noqa: F401
+from tests.tiny_gguf import vocabulary, write_tiny_qwen2_gguf
+
+WAIT_MS = 120_000  # the machine is slow and shared: generous, never a sleep
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    return write_tiny_qwen2_gguf(tmp_path_factory.mktemp("model") / "tiny-qwen2.gguf")
+
+
+@pytest.fixture
+def data_dir(monkeypatch, tmp_path):
+    monkeypatch.setenv("REMUD_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def tab(qtbot, isolated, data_dir):
+    session = Session()
+    t = ChatTab(session)
+    qtbot.addWidget(t)
+    t.resize(1200, 800)
+    t.show()
+    qtbot.waitExposed(t)
+    yield t
+    t.shutdown()
+
+
+def never(*texts: str) -> dict[int, float]:
+    """A logit bias that keeps the random tiny model from writing these tokens (e.g. ending its turn)."""
+    tokens, _ = vocabulary()
+    return {tokens.index(t): -100.0 for t in texts}
+
+
+END_OF_TURN = ("<|endoftext|>", "<|im_end|>")
+
+
+def set_budget(tab: ChatTab, *, mode: int = 3, minimum: int = 8, maximum: int = 24, answer: int = 40) -> None:
+    c = tab.controls
+    c.mode.setCurrentIndex(mode)
+    c.max_tokens.setValue(maximum)
+    c.min_tokens.setValue(minimum)
+    c.max_answer.setValue(answer)
+
+
+def load(qtbot, tab: ChatTab, model, mmproj: str = "") -> list[float]:
+    progress: list[float] = []
+    tab.worker.load_progress.connect(progress.append)
+    tab.model_bar.model.set_path(str(model))
+    tab.model_bar.mmproj.set_path(mmproj)
+    qtbot.mouseClick(tab.model_bar.load, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.model_bar.load.isEnabled(), timeout=WAIT_MS)
+    return progress
+
+
+def ask(qtbot, tab: ChatTab, text: str) -> None:
+    tab.composer.text.setPlainText(text)
+    qtbot.mouseClick(tab.composer.send, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not tab.generating(), timeout=WAIT_MS)
+
+
+# -- loading ---------------------------------------------------------------------------------------------
+def test_load_shows_progress_then_loaded_and_remembers_paths(qtbot, tab, tiny_model):
+    qtbot.waitUntil(lambda: tab.conversations.where.text() != "", timeout=WAIT_MS)
+    assert PERSONAL_NAME in tab.conversations.where.text()  # no project open: the personal chat project
+    progress = load(qtbot, tab, tiny_model)
+    assert progress[0] == 0.0 and progress[-1] == 1.0 and len(progress) >= 3
+    assert tab.model_bar.state.text().startswith("Loaded tiny-qwen2.gguf")
+    assert "text only" in tab.model_bar.state.text()
+    assert tab.model_bar.unload.isEnabled() and tab.worker.model.name == "tiny-qwen2.gguf"
+    qtbot.waitUntil(lambda: tab.model_bar.memory.text().startswith("Needs about"), timeout=WAIT_MS)
+    assert "MiB of memory (model " in tab.model_bar.memory.text()
+    assert user_settings.chat_options()["model_path"] == str(tiny_model)
+
+    qtbot.mouseClick(tab.model_bar.unload, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.worker.model is None, timeout=WAIT_MS)
+    assert tab.model_bar.state.text() == "No model loaded"
+    assert not tab.send("Anything?")
+    assert "No model is loaded" in tab.notice.text()
+
+
+def test_wrong_or_missing_file_is_explained_and_the_app_keeps_running(qtbot, tab, tiny_model, tmp_path):
+    fake = tmp_path / "notes.gguf"
+    fake.write_text("this is not a model", encoding="utf-8")
+    load(qtbot, tab, fake)
+    assert tab.model_bar.state.property("error") is True
+    assert "not a GGUF file" in tab.model_bar.state.text()
+    assert tab.worker.model is None
+
+    load(qtbot, tab, tmp_path / "gone.gguf")
+    assert "does not exist" in tab.model_bar.state.text()
+
+    load(qtbot, tab, tiny_model)  # the same model thread still works
+    assert tab.worker.model is not None and tab.model_bar.state.property("error") is False
+
+
+# -- asking -----------------------------------------------------------------------------------------------
+def test_answer_streams_in_and_is_stored_with_its_thinking(qtbot, tab, tiny_model, monkeypatch):
+    load(qtbot, tab, tiny_model)
+    set_budget(tab, mode=3, minimum=8, maximum=24, answer=120)
+    # the model never closes its thinking nor its turn by itself: the maximum cuts in, the answer runs to its limit
+    monkeypatch.setattr(tab.controls, "sampling", lambda: Sampling(max_answer_tokens=120,
+                                                                   logit_bias=never("</think>", *END_OF_TURN)))
+    tab.worker.repaint_interval = 0.0  # every event its own update: the test counts them
+    deltas, texts = [], []
+    tab.worker.delta.connect(deltas.append)
+    tab.worker.delta.connect(lambda _d: texts.append(tab.view.streaming.content() if tab.view.streaming else None))
+    bars = []
+    tab.worker.delta.connect(lambda _d: bars.append(tab.view.streaming.thinking.budget.text()))
+    ask(qtbot, tab, "What does an anechoic cyst look like?")
+    live = [b for b in bars if not b.endswith("max reached")]
+    assert live and all(b.startswith("thinking ") and "/ max 24 tokens · 0 waits" in b for b in live)
+    assert len(set(live)) >= 3  # the count went up while the model thought
+
+    assert len(deltas) >= 10 and len({t for t in texts if t}) >= 3  # the answer grew in several steps
+    stored = chats.list_messages(tab.project, tab.session_id)
+    assert [m.role for m in stored] == ["user", "assistant"]
+    answer = stored[1]
+    assert answer.content and answer.thinking
+    assert answer.stats["thinking_tokens"] == 24 and answer.stats["max_cut_in"] is True
+    assert answer.stats["answer_tokens"] == 120
+    assert 117 <= deltas[-1].answer_tokens <= 120  # the last bytes of a character may not have made text yet
+    assert answer.stats["finish_reason"] == "length" and answer.stats["waits_inserted"] == 0
+    # the stored answer is what is shown, with the budget bar's counts
+    shown = tab.view.widgets[-1]
+    assert shown.content() == answer.content and shown.message_id == answer.id
+    assert shown.thinking.budget.text() == "thinking 24 / max 24 tokens · 0 waits · max reached"
+    assert "cut at the answer limit" in shown.footer.text()
+    assert shown.thinking.expanded() and not shown.thinking.body.isHidden()
+    qtbot.mouseClick(shown.thinking.toggle, Qt.MouseButton.LeftButton)
+    assert not shown.thinking.expanded() and shown.thinking.body.isHidden()
+    qtbot.mouseClick(shown.copy, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == answer.content
+    assert tab.conversations.list.currentItem().text() == "What does an anechoic cyst look like?"
+
+
+def test_coalescer_hands_on_at_most_one_update_per_interval():
+    now = [0.0]
+    sent: list[StreamDelta] = []
+    c = Coalescer(7, sent.append, interval=1 / 30, clock=lambda: now[0])
+    c.add(StreamEvent("thinking", "An", 1, 0, 0))  # the first event goes at once
+    for n, piece in enumerate(("echoic", " round", " Wait,"), start=2):
+        now[0] += 0.005
+        c.add(StreamEvent("wait" if piece == " Wait," else "thinking", piece, n, 0, int(piece == " Wait,")))
+    assert [d.thinking for d in sent] == ["An"]
+    now[0] += 0.05
+    c.add(StreamEvent("cut", "\n</think>\n", 4, 0, 1))
+    c.add(StreamEvent("answer", "A cyst.", 4, 3, 1))
+    assert len(sent) == 2 and sent[1].thinking == "echoic round Wait," and sent[1].cut and sent[1].answer == ""
+    c.flush()
+    assert sent[2] == StreamDelta(7, "", "A cyst.", 4, 3, 1, True)
+    c.flush()
+    assert len(sent) == 3  # nothing new, nothing sent
+
+
+def test_streaming_text_lays_out_only_the_growing_paragraph(qtbot):
+    assert split_point("short\n\ntext") == (-1, False)
+    para = "word " * 100
+    assert split_point(para + "\n\nnext") == (len(para), True)
+    fenced = "```\n" + "x = 1\n\n" * 80 + "still code"
+    assert split_point(fenced) == (-1, False)  # never inside a code block
+    closed = "```\n" + "x = 1\n\n" * 80 + "```\nafter" + "\n\nlast"
+    assert split_point(closed) == (closed.rfind("\n\n"), True)
+    assert split_point("a" * 1200) == (-1, False)  # nowhere to split: it stays whole
+
+    text = StreamingText(markdown=True, name="messageText")
+    qtbot.addWidget(text)
+    written = ""
+    for n in range(6):
+        for token in [f"Paragraph {n}", *["is written token by token."] * 20, "\n\n"]:
+            text.append(token + " ")
+            written += token + " "
+    assert text.text() == written  # all of it, whatever the pieces
+    assert text.pieces() >= 4 and "Paragraph 4" not in text.live.text()  # finished paragraphs are not laid out again
+    text.set_text("stored")
+    assert text.pieces() == 1 and text.text() == "stored"
+
+
+def test_budget_text():
+    assert budget_text(412, 2, 1024) == "thinking 412 / max 1024 tokens · 2 waits"
+    assert budget_text(96, 1, None) == "thinking 96 tokens · 1 wait"
+    assert budget_text(24, 0, 24, cut=True).endswith("· max reached")
+
+
+def test_stop_ends_generation_quickly_and_keeps_the_partial_answer(qtbot, tab, tiny_model, monkeypatch):
+    load(qtbot, tab, tiny_model)
+    set_budget(tab, mode=2, maximum=16, answer=20000)
+    monkeypatch.setattr(tab.controls, "sampling", lambda: Sampling(max_answer_tokens=20000, logit_bias=never(*END_OF_TURN)))
+    answers = []
+    tab.worker.delta.connect(lambda d: answers.append(d.answer_tokens))
+    tab.composer.text.setPlainText("Describe the kidney at length.")
+    qtbot.mouseClick(tab.composer.send, Qt.MouseButton.LeftButton)
+    assert tab.composer.stop.isVisible() and not tab.composer.send.isVisible()
+    qtbot.waitUntil(lambda: bool(answers) and answers[-1] >= 5, timeout=WAIT_MS)
+    qtbot.mouseClick(tab.composer.stop, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not tab.generating(), timeout=WAIT_MS)
+
+    answer = chats.list_messages(tab.project, tab.session_id)[-1]
+    assert answer.role == "assistant" and answer.stats["stopped"] is True
+    assert answer.stats["finish_reason"] == "cancelled"
+    assert 5 <= answer.stats["answer_tokens"] < 20000 and answer.content
+    assert tab.composer.send.isVisible() and "stopped" in tab.view.widgets[-1].footer.text()
+
+
+def test_regenerate_replaces_the_last_answer(qtbot, tab, tiny_model):
+    load(qtbot, tab, tiny_model)
+    set_budget(tab, mode=2, maximum=8, answer=30)
+    ask(qtbot, tab, "First question")
+    ask(qtbot, tab, "Second question")
+    before = chats.list_messages(tab.project, tab.session_id)
+    last = tab.view.widgets[-1]
+    assert not last.regenerate.isHidden() and tab.view.widgets[1].regenerate.isHidden()
+    qtbot.mouseClick(last.regenerate, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not tab.generating(), timeout=WAIT_MS)
+    after = chats.list_messages(tab.project, tab.session_id)
+    assert [m.role for m in after] == ["user", "assistant", "user", "assistant"]
+    assert after[:3] == before[:3] and after[3].id != before[3].id
+    assert len(tab.view.widgets) == 4 and tab.view.widgets[-1].message_id == after[3].id
+
+
+def test_edit_and_resend_drops_what_followed(qtbot, tab, tiny_model):
+    load(qtbot, tab, tiny_model)
+    set_budget(tab, mode=2, maximum=8, answer=20)
+    ask(qtbot, tab, "Is this a cyst?")
+    ask(qtbot, tab, "And this?")
+    first = tab.view.widgets[0]
+    qtbot.mouseClick(first.edit, Qt.MouseButton.LeftButton)
+    assert tab.composer.editing == first.message_id and tab.composer.send.text() == "Resend"
+    assert tab.composer.text.toPlainText() == "Is this a cyst?"
+    tab.composer.text.setPlainText("Is this a simple renal cyst?")
+    qtbot.keyClick(tab.composer.text, Qt.Key.Key_Return)  # Enter sends
+    qtbot.waitUntil(lambda: not tab.generating(), timeout=WAIT_MS)
+    stored = chats.list_messages(tab.project, tab.session_id)
+    assert [(m.role, m.content if m.role == "user" else "") for m in stored] == [
+        ("user", "Is this a simple renal cyst?"), ("assistant", "")]
+    assert stored[0].id == first.message_id and tab.composer.editing is None
+
+
+def test_image_on_a_text_only_model_says_to_load_the_mmproj(qtbot, tab, tiny_model, tmp_path):
+    load(qtbot, tab, tiny_model)
+    image = tmp_path / "scan.png"
+    picture = QImage(64, 48, QImage.Format.Format_RGB32)
+    picture.fill(Qt.GlobalColor.darkGray)
+    assert picture.save(str(image))
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(image))])
+    drop = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                      Qt.KeyboardModifier.NoModifier)
+    tab.composer.dropEvent(drop)
+    assert tab.composer.image == image and not tab.composer.chip.isHidden()
+
+    tab.composer.text.setPlainText("What organ is this?")
+    qtbot.mouseClick(tab.composer.send, Qt.MouseButton.LeftButton)
+    assert tab.notice.text() == no_vision_sentence() and "mmproj" in tab.notice.text()
+    assert not tab.generating() and tab.composer.image == image  # nothing lost: drop the image or load the mmproj
+    assert all(not chats.list_messages(tab.project, s.id) for s in chats.list_sessions(tab.project))
+
+    qtbot.mouseClick(tab.composer.chip.remove, Qt.MouseButton.LeftButton)
+    assert tab.composer.image is None
+    not_image = tmp_path / "notes.png"
+    not_image.write_text("no pixels here")
+    assert not tab.attach_image(not_image) and "not an image" in tab.notice.text()
+
+
+# -- conversations -------------------------------------------------------------------------------------------
+def test_conversations_new_rename_delete_search(qtbot, tab, messages, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    lst = tab.conversations
+    tab.ensure_project()
+    project = tab.project
+    kidney = chats.create_session(project, "Kidney cyst")
+    chats.add_message(project, kidney.id, "user", "Is the wall thin?")
+    chats.create_session(project, "Thyroid nodule")
+    lst.refresh()
+    assert lst.list.count() == 2
+
+    qtbot.mouseClick(lst.new, Qt.MouseButton.LeftButton)
+    assert lst.list.count() == 3 and lst.list.currentItem().text() == "New conversation"
+    new_id = lst.current_id()
+    assert tab.session_id == new_id and not tab.view.widgets
+
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("Liver lesion", True)))
+    qtbot.mouseClick(lst.rename, Qt.MouseButton.LeftButton)
+    assert chats.get_session(project, new_id).title == "Liver lesion"
+    assert lst.list.currentItem().text() == "Liver lesion"
+
+    qtbot.keyClicks(lst.search, "wall thin")  # finds text inside messages too
+    qtbot.waitUntil(lambda: lst.list.count() == 1, timeout=WAIT_MS)
+    assert lst.list.item(0).text() == "Kidney cyst" and tab.session_id == kidney.id
+    lst.search.clear()
+    qtbot.waitUntil(lambda: lst.list.count() == 3, timeout=WAIT_MS)
+
+    lst.refresh(select=new_id)
+    messages.answer = messages.answer.Yes
+    qtbot.mouseClick(lst.delete, Qt.MouseButton.LeftButton)
+    assert "Liver lesion" in messages.texts("question")[-1]
+    assert [s.title for s in chats.list_sessions(project)] == ["Thyroid nodule", "Kidney cyst"]
+    assert lst.list.count() == 2 and tab.session_id == lst.current_id()
+
+
+def test_export_markdown_and_json(qtbot, tab, tiny_model, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    load(qtbot, tab, tiny_model)
+    set_budget(tab, mode=3, minimum=4, maximum=12, answer=20)
+    ask(qtbot, tab, "Export me")
+    stored = chats.list_messages(tab.project, tab.session_id)
+    target = tmp_path / "out" / "talk.md"
+    target.parent.mkdir()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
+    tab.conversations._export("md")
+    text = target.read_text(encoding="utf-8")
+    assert text.startswith("# Export me") and "## Assistant" in text and f"> **Thinking** ({stored[1].stats['thinking_tokens']} tokens)" in text
+    tab.conversations._export("json")
+    data = json.loads(target.with_suffix(".json").read_text(encoding="utf-8"))
+    assert [m["role"] for m in data["messages"]] == ["user", "assistant"]
+    assert data["messages"][1]["content"] == stored[1].content and data["model"] == ""
+
+
+# -- settings and network ---------------------------------------------------------------------------------------
+def test_controls_are_saved_to_the_shared_chat_settings(qtbot, tab):
+    c = tab.controls
+    c.mode.setCurrentIndex(3)
+    c.min_tokens.setValue(128)
+    c.max_tokens.setValue(512)
+    c.wait.setCurrentText("等等，")
+    c.num_waits.setValue(3)
+    c.temperature.setValue(0.3)
+    c.top_p.setValue(0.9)
+    c.max_answer.setValue(256)
+    c.system_prompt.setPlainText("You are a sonographer.")
+    c.n_ctx.setValue(4096)
+    qtbot.waitUntil(lambda: user_settings.chat_options()["system_prompt"] == "You are a sonographer.", timeout=WAIT_MS)
+    opts = user_settings.chat_options()
+    assert opts["budget"] == {"use_min": True, "use_max": True, "min_thinking_tokens": 128, "max_thinking_tokens": 512,
+                              "wait": "等等，", "num_waits": 3, "answer_prefix": ""}
+    assert opts["sampling"] == {"temperature": 0.3, "top_p": 0.9, "max_answer_tokens": 256}
+    assert opts["n_ctx"] == 4096
+    assert c.budget().wait == "等等，" and c.max_thinking() == 512
+    c.mode.setCurrentIndex(1)
+    assert c.max_thinking() is None and not c.max_tokens.isEnabled()
+
+    c.max_tokens.setValue(64)  # min above max with both on: the engine's sentence, nothing sent
+    c.mode.setCurrentIndex(3)
+    c.flush()
+    again = ChatTab(Session())  # a new window reads what was saved
+    qtbot.addWidget(again)
+    assert again.controls.values() == c.values()
+
+
+def test_chat_opens_no_network_connection(qtbot, tab, tiny_model, monkeypatch):
+    attempts = []
+
+    def refuse(*args, **kwargs):
+        attempts.append(args)
+        raise OSError("network is blocked in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    load(qtbot, tab, tiny_model)
+    set_budget(tab, mode=3, minimum=4, maximum=12, answer=20)
+    ask(qtbot, tab, "Offline?")
+    assert tab.model_bar.offline.text().startswith("● Offline")
+    assert chats.list_messages(tab.project, tab.session_id)[-1].role == "assistant"
+    assert attempts == [] and tab.notice.text() == ""
+
+
+# -- in the main window -------------------------------------------------------------------------------------------------
+def test_main_window_chat_tab_uses_the_open_project_and_receives_figures(qtbot, isolated, data_dir, tmp_path,
+                                                                        messages):
+    from engine.pdf.importer import import_pdf
+    from engine.samplegen import make_sample_pdf
+    from engine.store.figures import add_figures
+    from engine.store.models import NewFigure
+
+    sample = make_sample_pdf(tmp_path / "sample.pdf")
+    with Project.create(tmp_path / "Atlas.remud") as p:
+        doc = import_pdf(p, sample.path).document
+        fig_id = add_figures(p, [NewFigure(doc.id, sample.truth[0].page, sample.truth[0].rect)])[0]
+    window = make_window(qtbot, isolated)
+    assert window.open_project(tmp_path / "Atlas.remud")
+    window.session.go_to(doc.id, sample.truth[0].page)
+    assert window.docks["library"].isVisible()
+
+    window.actions_["chat_tab"].trigger()
+    assert window.central_tabs.currentWidget() is window.chat
+    assert not window.docks["library"].isVisible() and not window.docks["figures"].isVisible()
+    assert "Atlas.remud" in window.chat.conversations.where.text()
+    assert not (data_dir / PERSONAL_NAME).exists()  # a project is open: no personal chat project needed
+
+    window.actions_["annotate_tab"].trigger()
+    assert window.docks["library"].isVisible() and window.docks["figures"].isVisible()
+
+    window.session.select([fid := fig_id])
+    window.actions_["send_to_chat"].trigger()
+    assert window.central_tabs.currentWidget() is window.chat
+    qtbot.waitUntil(lambda: window.chat.composer.image is not None, timeout=WAIT_MS)
+    assert window.chat.composer.chip.name.text() == f"Figure {fid}"
+    assert not QImage(str(window.chat.composer.image)).isNull()
+    window.close()
