@@ -9,7 +9,10 @@ the controller watches the text the model writes inside it:
   "等等，" for Chinese) is appended, and generation continues -- at most `num_waits` times;
 * maximum: when the thinking reaches `max_thinking_tokens`, the end of thinking (`\\n</think>\\n`,
   optionally followed by an answer prefix such as "Answer:") is appended and the model answers.
-  A wait that lands the count on or past the maximum is followed by the cut at once.
+  A wait is inserted only when its tokens fit under the maximum (the engine tells the controller
+  how many tokens the wait string takes); one that lands exactly on the maximum is followed by
+  the cut at once, and one that would go past it is not inserted: the model's own close stands,
+  so the maximum is never exceeded.
 
 Counting. Everything is counted in tokens of the model's own tokenizer. A *thinking token* is a token
 that sits inside the thinking section: every token the model generated there, plus the tokens of each
@@ -113,6 +116,7 @@ class BudgetController:
     """Fed token texts one at a time; says when to insert a wait or cut the thinking off."""
 
     settings: BudgetSettings
+    wait_tokens: int = 0  # tokens of the wait string in the model's tokenizer (0: unknown, assume it fits)
     phase: str = field(init=False)
     thinking_tokens: int = field(init=False, default=0)
     waits: int = field(init=False, default=0)
@@ -152,7 +156,7 @@ class BudgetController:
 
     def feed_end(self) -> Action | None:
         """The model ended its turn while still thinking; the end token was not evaluated."""
-        if self._wants_more():
+        if self._wants_more(self.thinking_tokens):
             return self._wait(drop_tokens=0, leftover="")
         self.phase = ANSWER
         return None
@@ -180,15 +184,18 @@ class BudgetController:
 
     # -- internals ---------------------------------------------------------------------------------
 
-    def _wants_more(self) -> bool:
+    def _wants_more(self, kept_tokens: int) -> bool:
+        """Whether to insert a wait after `kept_tokens` thinking tokens (the closing tag taken back)."""
         s = self.settings
-        return s.use_min and self.thinking_tokens < s.min_thinking_tokens and self.waits < s.num_waits
+        if not (s.use_min and kept_tokens < s.min_thinking_tokens and self.waits < s.num_waits):
+            return False
+        return not s.use_max or kept_tokens + self.wait_tokens <= s.max_thinking_tokens
 
     def _closed_at(self, tag_at: int) -> Action | None:
         first = next(i for i, end in enumerate(self._ends) if end > tag_at)  # token holding the tag's start
         start_of_first = self._ends[first - 1] if first else 0
         leftover = self._text[start_of_first:tag_at]
-        if self._wants_more():
+        if self._wants_more(first):
             drop = len(self._ends) - first
             self._forget_tokens(drop)
             return self._wait(drop_tokens=drop, leftover=leftover)

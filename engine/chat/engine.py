@@ -204,7 +204,8 @@ class _Generation:
         self.engine, self.llama = engine, engine._llama
         self.sampling, self.cancel = sampling, cancel
         self.on_event = on_event or (lambda event: None)
-        self.controller = BudgetController(budget)
+        wait_tokens = len(engine.tokenize(budget.wait)) if budget.wait else 0
+        self.controller = BudgetController(budget, wait_tokens=wait_tokens)
         self.answer = ""
         self.answer_tokens = 0
         self.generated = 0          # tokens sampled and kept or taken back (end-of-turn excluded)

@@ -71,6 +71,13 @@ def test_wait_that_reaches_the_maximum_is_followed_by_the_cut():
     assert c.thinking_tokens == 4 and c.max_cut_in
 
 
+def test_a_wait_that_would_pass_the_maximum_is_not_inserted():
+    c = BudgetController(BudgetSettings.from_mode("both", min_thinking_tokens=4, max_thinking_tokens=5), wait_tokens=3)
+    log = run(c, ["a", "b", "c", "</think>", "answer"], wait_tokens=3)
+    assert log == [] and c.phase == ANSWER and c.waits == 0
+    assert c.thinking_tokens == 3 and not c.max_cut_in  # the model's own close stands: 3 + 3 > 5
+
+
 def test_end_of_turn_while_thinking_counts_as_an_early_close():
     c = BudgetController(BudgetSettings(min_thinking_tokens=10, num_waits=1, wait="等等，"))
     c.feed("a")
