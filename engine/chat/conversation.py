@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Protocol, Sequence
 
 from engine.chat import BudgetSettings, ChatTurn, GenerationResult, Sampling, StreamEvent
+from engine.chat.errors import NoVisionError
 from engine.store import chats
 from engine.store.chats import ChatMessage
 from engine.store.project import Project
@@ -55,7 +56,11 @@ def ask(project: Project, session_id: int, engine: Generator, text: str, *, imag
         model: str = "", budget: BudgetSettings = BudgetSettings(), sampling: Sampling = Sampling(),
         system_prompt: str = "", on_event: Callable[[StreamEvent], None] | None = None,
         cancel: Callable[[], bool] = lambda: False) -> ChatMessage:
-    """Store the question (the image copied into the project), answer it, store the answer."""
+    """Store the question (the image copied into the project), answer it, store the answer.
+
+    An image for a model that cannot see is refused before anything is stored."""
+    if image and not getattr(engine, "has_vision", True):
+        raise NoVisionError()
     rel = chats.store_image(project, image) if image else ""
     chats.add_message(project, session_id, "user", text, image_path=rel)
     if not chats.get_session(project, session_id).title:

@@ -154,10 +154,7 @@ class ChatEngine:
     def _prompt_items(self, turns: Sequence[ChatTurn], opening: str) -> list[Item]:
         segments = build_prompt(turns, opening=opening)
         if images_of(segments) and self._vision is None:
-            raise NoVisionError(
-                "This model cannot see images: load it together with its vision projector (mmproj) file, "
-                "or remove the image."
-            )
+            raise NoVisionError()
         items: list[Item] = []
         for segment in segments:
             if isinstance(segment, ImageSlot):

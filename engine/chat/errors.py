@@ -28,6 +28,10 @@ class VisionProjectorError(ChatError):
 class NoVisionError(ChatError):
     """An image was attached but the loaded model cannot see (no mmproj)."""
 
+    def __init__(self, message: str = "This model cannot see images: load it together with its vision projector "
+                 "(the mmproj .gguf next to it), or send the question without the image.") -> None:
+        super().__init__(message)
+
 
 class ContextTooSmallError(ChatError):
     pass

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from engine import settings
 from engine.chat import ModelSettings, conversation
+from engine.chat.errors import NoVisionError
 from engine.errors import RemudError
 from engine.store import chats
 from engine.store.project import DB_NAME, Project
@@ -38,7 +39,6 @@ from remud_desktop.chat.worker import (
     GenerationOptions,
     GenerationRequest,
     StreamDelta,
-    no_vision_sentence,
 )
 
 DATA_DIR_ENV = "REMUD_DATA_DIR"  # overrides the folder of the personal chat project (tests, portable installs)
@@ -241,7 +241,7 @@ class ChatTab(QWidget):
             self.show_notice("No model is loaded: choose a GGUF file above and press Load.")
             return False
         if image is not None and not self.worker.model.has_vision:
-            self.show_notice(no_vision_sentence())
+            self.show_notice(str(NoVisionError()))
             return False
         return self.ensure_project() is not None
 

@@ -28,7 +28,7 @@ from engine.chat import (
     StreamEvent,
     conversation,
 )
-from engine.chat.errors import ChatError, NoVisionError
+from engine.chat.errors import ChatError
 from engine.errors import CancelledError, RemudError
 from engine.store.project import Project
 
@@ -252,8 +252,6 @@ class _ModelThread(QThread):
     def _answer(self, req: GenerationRequest, on_event):
         if self.engine is None or self.loaded is None:
             raise ModelNotLoadedError("No model is loaded: choose a GGUF file above and press Load.")
-        if req.image is not None and not self.engine.has_vision:
-            raise NoVisionError(no_vision_sentence())
         o = req.options
         kw = {"model": self.loaded.name, "budget": o.budget, "sampling": o.sampling,
               "system_prompt": o.system_prompt, "on_event": on_event, "cancel": self.w._stop.is_set}
@@ -267,7 +265,3 @@ class _ModelThread(QThread):
         finally:
             project.close()
 
-
-def no_vision_sentence() -> str:
-    return ("This model has no vision part, so it cannot read images: load the mmproj file that belongs to it "
-            "(next to the GGUF), or send the question without the image.")

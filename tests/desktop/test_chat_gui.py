@@ -20,10 +20,11 @@ from remud_desktop.chat import ChatTab
 from remud_desktop.chat.chat_tab import PERSONAL_NAME
 from remud_desktop.chat.message_view import budget_text
 from remud_desktop.chat.streaming_text import StreamingText, split_point
-from remud_desktop.chat.worker import Coalescer, StreamDelta, no_vision_sentence
+from engine.chat.errors import NoVisionError
+from remud_desktop.chat.worker import Coalescer, StreamDelta
 from remud_desktop.session import Session
 from tests.desktop.gui_helpers import isolated, make_window, messages  # noqa: F401
-from tests.tiny_gguf import vocabulary, write_tiny_qwen2_gguf
+from tests.tiny_gguf import vocabulary, write_tiny_qwen2_gguf, write_tiny_qwen25vl_mmproj
 
 WAIT_MS = 120_000  # the machine is slow and shared: generous, never a sleep
 
@@ -276,7 +277,7 @@ def test_image_on_a_text_only_model_says_to_load_the_mmproj(qtbot, tab, tiny_mod
 
     tab.composer.text.setPlainText("What organ is this?")
     qtbot.mouseClick(tab.composer.send, Qt.MouseButton.LeftButton)
-    assert tab.notice.text() == no_vision_sentence() and "mmproj" in tab.notice.text()
+    assert tab.notice.text() == str(NoVisionError()) and "mmproj" in tab.notice.text()
     assert not tab.generating() and tab.composer.image == image  # nothing lost: drop the image or load the mmproj
     assert all(not chats.list_messages(tab.project, s.id) for s in chats.list_sessions(tab.project))
 
@@ -285,6 +286,23 @@ def test_image_on_a_text_only_model_says_to_load_the_mmproj(qtbot, tab, tiny_mod
     not_image = tmp_path / "notes.png"
     not_image.write_text("no pixels here")
     assert not tab.attach_image(not_image) and "not an image" in tab.notice.text()
+
+
+def test_image_with_a_vision_model_is_sent_and_stored(qtbot, tab, tmp_path):
+    model = write_tiny_qwen2_gguf(tmp_path / "tiny-vl.gguf", arch="qwen2vl")
+    mmproj = write_tiny_qwen25vl_mmproj(tmp_path / "mmproj.gguf")
+    load(qtbot, tab, model, str(mmproj))
+    assert "text only" not in tab.model_bar.state.text()
+    set_budget(tab, mode=2, minimum=0, maximum=16, answer=16)
+    image = tmp_path / "kidney.png"
+    picture = QImage(96, 80, QImage.Format.Format_RGB32)
+    picture.fill(Qt.GlobalColor.darkGray)
+    assert picture.save(str(image)) and tab.attach_image(image)
+    ask(qtbot, tab, "What organ is this?")
+    user, answer = chats.list_messages(tab.project, tab.session_id)
+    assert user.image_path and chats.image_file(tab.project, user.image_path).read_bytes() == image.read_bytes()
+    assert answer.stats["images_encoded"] == 1 and answer.stats["thinking_tokens"] <= 16
+    assert tab.composer.image is None  # the image went with the question
 
 
 # -- conversations -------------------------------------------------------------------------------------------
