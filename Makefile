@@ -1,18 +1,18 @@
 # Two commands do all set-up on a fresh machine with Python 3.11:
-#   make run    installs the app in .venv and starts it on the sample project
+#   make run    installs the app (with offline chat) in .venv and starts it on the sample project
 #   make test   installs everything the tests need in .venv and runs the whole suite
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test bench install install-test clean
+.PHONY: run test bench package install install-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 install: $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[chat]'
 
 install-test: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
@@ -26,5 +26,10 @@ test: install-test
 bench: install-test
 	for b in tests/benchmarks/bench_*.py; do QT_QPA_PLATFORM=offscreen $(BIN)/python $$b || exit 1; done
 
+# The one-folder desktop app in dist/ReMUD Desktop/, then its headless smoke test.
+package: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[package,chat]'
+	QT_QPA_PLATFORM=offscreen $(BIN)/python packaging/build.py --smoke
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache

@@ -1,4 +1,5 @@
-"""Where the shipped resources (prompts, detector cards, sample data) live."""
+"""Where the shipped resources (prompts, detector cards, icons, sample data) live: $REMUD_RESOURCES,
+else resources/ in a frozen app, else the checkout's resources/, else a wheel's share/ folder."""
 
 from __future__ import annotations
 
@@ -14,7 +15,10 @@ def resources_dir() -> Path:
     frozen = getattr(sys, "_MEIPASS", None)
     if frozen:
         return Path(frozen) / "resources"
-    return Path(__file__).resolve().parent.parent / "resources"
+    beside = Path(__file__).resolve().parent.parent / "resources"  # a source checkout or editable install
+    if (beside / "detectors.toml").is_file():
+        return beside
+    return Path(sys.prefix) / "share" / "remud-desktop" / "resources"  # a wheel install (data-files)
 
 
 def resource(*parts: str) -> Path:

@@ -394,7 +394,8 @@ def _load_llama(settings: ModelSettings, info: GgufInfo) -> Any:
     try:
         import llama_cpp
     except ImportError as exc:  # pragma: no cover - the desktop build always ships it
-        raise ChatError("The offline chat needs llama-cpp-python, which is not installed; reinstall the app.") from exc
+        raise ChatError("The offline chat needs llama-cpp-python, which is not installed: run "
+                        "pip install 'remud-desktop[chat]' (it compiles llama.cpp once, about 10 minutes).") from exc
     try:
         return llama_cpp.Llama(
             str(settings.model_path),
