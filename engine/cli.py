@@ -299,6 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     from engine.cli_eval import add_eval_parser
     from engine.cli_export import add_export_parser
     from engine.cli_records import add_records_parser
+    from engine.cli_settings import add_settings_parser
     from engine.cli_synth import add_synth_parser
 
     add_records_parser(sub, common)
@@ -306,6 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_export_parser(sub, common)
     add_eval_parser(sub, common)
     add_chat_parser(sub, common)
+    add_settings_parser(sub, common)
     return parser
 
 

@@ -176,3 +176,33 @@ def set_chat_options(**changes: Any) -> None:
         opts[name] = value
     data["chat"] = opts
     save(data)
+
+
+# -- appearance ----------------------------------------------------------------------------------
+THEMES = ("system", "light", "dark")
+APPEARANCE_DEFAULTS: dict[str, Any] = {"theme": "system"}
+
+
+def appearance_options() -> dict[str, Any]:
+    """How the app looks: {"theme": "system" | "light" | "dark"} ("system" follows the OS)."""
+    saved = load().get("appearance", {})
+    saved = saved if isinstance(saved, dict) else {}
+    opts = {**APPEARANCE_DEFAULTS, **{k: v for k, v in saved.items() if k in APPEARANCE_DEFAULTS}}
+    if opts["theme"] not in THEMES:
+        opts["theme"] = APPEARANCE_DEFAULTS["theme"]
+    return opts
+
+
+def set_appearance_options(**changes: Any) -> None:
+    """Update some appearance options, e.g. theme="dark"."""
+    unknown = set(changes) - set(APPEARANCE_DEFAULTS)
+    if unknown:
+        raise SettingsError(f"Unknown appearance settings: {', '.join(sorted(unknown))}.")
+    theme = changes.get("theme")
+    if theme is not None and theme not in THEMES:
+        raise SettingsError(f"The theme “{theme}” is not one of {', '.join(THEMES)}.")
+    data = load()
+    opts = data.get("appearance") if isinstance(data.get("appearance"), dict) else {}
+    opts.update(changes)
+    data["appearance"] = opts
+    save(data)

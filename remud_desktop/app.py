@@ -1,7 +1,7 @@
 """`remud-desktop [PROJECT] [--sample] [--screenshot PNG]`: start the app.
 
-With no project given it reopens the last one (remembered in QSettings), else the
-sample project, which is made on first use in a worker.
+With no project given it reopens the last one (remembered in QSettings), else it shows
+the welcome screen; `--sample` opens the sample project, made on first use in a worker.
 
 `--smoke-test` (hidden; used by packaging/smoke.py on the built app) opens the sample
 project, renders its scanned page, runs the `scanned` detector on it through the window's
@@ -181,6 +181,10 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationName("ReMUD")
     app.setWindowIcon(app_icon())
     install_cjk_fallback(app)
+    from engine.settings import appearance_options
+    from remud_desktop.theme import apply_theme
+
+    apply_theme(app, appearance_options()["theme"])
     window = MainWindow()
     window.show()
     if args.smoke_test:
@@ -196,8 +200,10 @@ def main(argv: list[str] | None = None) -> int:
         QTimer.singleShot(0, lambda: (window.open_project(Path(args.project)), loaded()))
     elif not args.sample and last and (Path(str(last)) / "project.sqlite").is_file():
         QTimer.singleShot(0, lambda: (window.open_project(Path(str(last))), loaded()))
-    else:
+    elif args.sample:
         open_sample(window, then=loaded)
+    else:
+        loaded()  # no project yet: the welcome screen
     return app.exec()
 
 

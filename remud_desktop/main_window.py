@@ -9,7 +9,8 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QTabWidget, QUndoView, QWidget
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QMainWindow, QMessageBox, QStackedWidget, QTabWidget,
+                               QUndoView, QWidget)
 
 from engine.errors import RemudError
 from engine.store import documents
@@ -52,7 +53,14 @@ class MainWindow(QMainWindow):
         self.central_tabs.setDocumentMode(True)
         self.central_tabs.addTab(self.canvas, "Annotate")
         self.central_tabs.addTab(self.chat, "Chat")
-        self.setCentralWidget(self.central_tabs)
+        from remud_desktop.welcome import WelcomeScreen
+
+        self.welcome = WelcomeScreen(self.settings)  # shown instead of the page while no project is open
+        self.central_stack = QStackedWidget()
+        self.central_stack.addWidget(self.central_tabs)
+        self.central_stack.addWidget(self.welcome)
+        self.setCentralWidget(self.central_stack)
+        self._docks_hidden_for_welcome: list[QDockWidget] = []
         self._docks_hidden_for_chat: list[QDockWidget] = []
         self.library = LibraryPanel(self.session)
         self.figure_list = FigureList(self.session)
@@ -100,6 +108,11 @@ class MainWindow(QMainWindow):
         self.chat.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.central_tabs.currentChanged.connect(self._central_tab_changed)
         self.library.import_requested.connect(self.import_dialog)
+        self.welcome.open_sample_requested.connect(self.open_sample_project)
+        self.welcome.new_project_requested.connect(self.new_project_dialog)
+        self.welcome.open_project_requested.connect(self.open_project_dialog)
+        self.welcome.open_recent_requested.connect(self.open_project)
+        self.welcome.settings_requested.connect(self.show_settings)
         for controller in (self.imports, self.detection, self.synth):
             controller.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.imports.imported.connect(self._imported)
@@ -108,6 +121,8 @@ class MainWindow(QMainWindow):
         self._project_changed()
         self.restoreGeometry(self.settings.value("window/geometry", b""))
         self.restoreState(self.settings.value("window/state", b""))
+        self.session.project_opened.connect(self._update_welcome)  # after restoreState: it shows docks
+        self._update_welcome()
 
     def _size_to_screen(self) -> None:
         """1440x900 where it fits; otherwise most of the screen (laptops, 1366x768)."""
@@ -163,6 +178,26 @@ class MainWindow(QMainWindow):
         folder = QFileDialog.getSaveFileName(self, "New project — choose a name and place", "Untitled.remud")[0]
         if folder:
             self.open_project(folder, create=True)
+
+    def open_sample_project(self):
+        from remud_desktop.app import open_sample
+
+        return open_sample(self)
+
+    def _update_welcome(self) -> None:
+        """No project: the welcome screen, without the docks; a project: the page, and the docks as they were."""
+        if self.session.project is None:
+            if self.central_stack.currentWidget() is not self.welcome:
+                self._docks_hidden_for_welcome = [d for d in self.docks.values() if not d.isHidden()]
+                for dock in self._docks_hidden_for_welcome:
+                    dock.hide()
+                self.central_stack.setCurrentWidget(self.welcome)
+            self.welcome.refresh()
+        elif self.central_stack.currentWidget() is self.welcome:
+            self.central_stack.setCurrentWidget(self.central_tabs)
+            for dock in self._docks_hidden_for_welcome:
+                dock.show()
+            self._docks_hidden_for_welcome = []
 
     def open_project_dialog(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Open a project folder")
@@ -390,12 +425,22 @@ class MainWindow(QMainWindow):
         self._shortcuts = ShortcutsDialog(self.actions_.all.values(), self)
         self._shortcuts.show()
 
-    def show_settings(self) -> None:
+    def show_settings(self, page: str | bool = False) -> None:
+        """The Settings dialog, at `page` ("synthesis", "chat"...) when given (menu actions pass a bool)."""
+        from engine import settings as user_settings
         from remud_desktop.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(self)
-        dialog.exec()
+        if isinstance(page, str) and page:
+            dialog.show_page(page)
+        accepted = dialog.exec() == dialog.DialogCode.Accepted
         dialog.deleteLater()
+        if accepted:  # the Chat tab shows what was just saved (and must not save its old values over it)
+            opts = user_settings.chat_options()
+            self.chat.controls.load_saved()
+            self.chat.model_bar.model.set_path(str(opts["model_path"] or ""))
+            self.chat.model_bar.mmproj.set_path(str(opts["mmproj_path"] or ""))
+        self.welcome.refresh_checklist()
 
     def show_about(self) -> None:
         QMessageBox.about(self, "About ReMUD Desktop",
@@ -405,6 +450,8 @@ class MainWindow(QMainWindow):
     # -- closing ----------------------------------------------------------------------------------
     def closeEvent(self, event) -> None:
         self.central_tabs.setCurrentWidget(self.canvas)  # the docks come back before their state is saved
+        for dock in self._docks_hidden_for_welcome:
+            dock.show()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.settings.sync()

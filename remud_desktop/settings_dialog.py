@@ -1,14 +1,39 @@
-"""Settings: the qwen-vl detector's endpoint (URL, model, image size) and its API key;
-the synthesizers (remud_desktop.synth_settings).
+"""Settings, one tab per page: Detection (the detectors, and the qwen-vl endpoint with
+its API key), Synthesis (providers, keys, base URLs, models, concurrency; prices),
+Chat (remud_desktop.chat_settings) and Appearance (light, dark or the system's).
 
-Non-secret settings go to engine.settings (a JSON file the `remud` command reads too).
-The key goes to the OS keyring through engine.secrets, never to a file or QSettings.
+Non-secret settings go to engine.settings (a JSON file `remud settings` reads too).
+Keys go to the OS keyring through engine.secrets, never to a file or QSettings.
 """
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
-                               QPushButton, QSpinBox, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QButtonGroup,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine import settings
 from engine.detect import registry
@@ -17,6 +42,151 @@ from engine.secrets import get_secret, set_secret
 from remud_desktop.workers import Task, start
 
 QWEN = "qwen-vl"
+PAGES = ("detection", "synthesis", "chat", "appearance")
+THEME_CHOICES = (("system", "Same as the system",
+                  "Light or dark as your operating system is set, and it follows when it changes."),
+                 ("light", "Light", "Dark text on light backgrounds."),
+                 ("dark", "Dark", "Light text on dark backgrounds, easier on the eyes in a dim scanning room."))
+
+
+def _note(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def _scrolled(page: QWidget) -> QScrollArea:
+    """A page in a frameless scroll area with room around it, so small screens can reach all of it."""
+    holder = QWidget()
+    lay = QVBoxLayout(holder)
+    lay.setContentsMargins(16, 16, 16, 16)
+    lay.addWidget(page)
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setWidget(holder)
+    return area
+
+
+def _group(title: str, *widgets: QWidget) -> QGroupBox:
+    group = QGroupBox(title)
+    lay = QVBoxLayout(group)
+    lay.setContentsMargins(14, 12, 14, 12)
+    lay.setSpacing(10)
+    for w in widgets:
+        lay.addWidget(w)
+    return group
+
+
+class DetectorList(QWidget):
+    """The detectors there are (read-only): name, title and what each one does."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(12)
+        self.names: list[str] = []
+        for card in registry.available():
+            entry = QVBoxLayout()
+            entry.setSpacing(2)
+            entry.addWidget(QLabel(f"<b>{card.title}</b> &nbsp;<tt>{card.name}</tt>"
+                                   + (" · uses the network" if card.remote else "")))
+            entry.addWidget(_note(card.description.replace("`", "")))
+            lay.addLayout(entry)
+            self.names.append(card.name)
+
+
+class PriceTable(QWidget):
+    """The prices synthesis cost is estimated with (resources/pricing.toml), read-only."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from engine.resources import resource
+        from engine.synth.base import load_pricing
+
+        self.path = resource("pricing.toml")
+        self.table = QTableWidget(0, 3)
+        for col, title in enumerate(("Model", "Input / 1M tokens", "Output / 1M tokens")):
+            head = QTableWidgetItem(title)
+            head.setTextAlignment((Qt.AlignmentFlag.AlignLeft if col == 0 else Qt.AlignmentFlag.AlignRight)
+                                  | Qt.AlignmentFlag.AlignVCenter)
+            self.table.setHorizontalHeaderItem(col, head)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 10)
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in (1, 2):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(8)
+        try:
+            pricing = load_pricing(self.path)
+        except RemudError as exc:
+            lay.addWidget(_note(str(exc)))
+            return
+        for name, price in pricing.prices.items():
+            row = self.table.rowCount()
+            self.table.insertRow(row)
+            self.table.setItem(row, 0, QTableWidgetItem(name))
+            for col, value in ((1, price.input), (2, price.output)):
+                item = QTableWidgetItem(f"${value:,.2f}")
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(row, col, item)
+        rows = self.table.rowCount()
+        self.table.setFixedHeight(self.table.horizontalHeader().height() + sum(self.table.rowHeight(r) for r in range(rows))
+                                  + 2 * self.table.frameWidth())
+        lay.addWidget(self.table)
+        lay.addWidget(_note(f"US dollars per million tokens; batch jobs cost ×{pricing.batch_discount:g}. "
+                            f"Models not listed get no estimate. To change prices, edit {self.path}"))
+
+
+class AppearancePage(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.buttons = QButtonGroup(self)
+        box = QGroupBox("Theme")
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(14, 12, 14, 12)
+        lay.setSpacing(4)
+        self.radios: dict[str, QRadioButton] = {}
+        for i, (name, title, detail) in enumerate(THEME_CHOICES):
+            radio = QRadioButton(title)
+            self.radios[name] = radio
+            self.buttons.addButton(radio)
+            if i:
+                lay.addSpacing(8)
+            lay.addWidget(radio)
+            note = _note(detail)
+            note.setContentsMargins(24, 0, 0, 0)
+            lay.addWidget(note)
+        self.radios[settings.appearance_options()["theme"]].setChecked(True)
+        page = QVBoxLayout(self)
+        page.setContentsMargins(0, 0, 0, 0)
+        page.addWidget(box)
+        page.addStretch(1)
+
+    def theme(self) -> str:
+        return next(name for name, radio in self.radios.items() if radio.isChecked())
+
+    def save(self) -> None:
+        """Save the theme and use it at once."""
+        from remud_desktop.theme import apply_theme
+
+        theme = self.theme()
+        settings.set_appearance_options(theme=theme)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, theme)
 
 
 def _card_defaults() -> dict:
@@ -28,7 +198,7 @@ class SettingsDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(640)
         from engine.detect.qwen_parse import DEFAULT_MAX_PIXELS, DEFAULT_MIN_PIXELS
 
         defaults = {"min_pixels": DEFAULT_MIN_PIXELS, "max_pixels": DEFAULT_MAX_PIXELS, **_card_defaults()}
@@ -63,8 +233,10 @@ class SettingsDialog(QDialog):
         test_row.addWidget(self.test_button)
         test_row.addWidget(self.test_result, 1)
 
-        page = QWidget()
-        form = QFormLayout(page)
+        form = QFormLayout()
+        form.setHorizontalSpacing(16)
+        form.setVerticalSpacing(10)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         intro = QLabel("The <b>qwen-vl</b> detector asks a Qwen2.5-VL model behind an OpenAI-compatible endpoint "
                        "(vLLM, llama.cpp server, DashScope) to box the figures of each page.")
         intro.setWordWrap(True)
@@ -75,25 +247,65 @@ class SettingsDialog(QDialog):
         form.addRow("Max pixels", self.max_pixels)
         form.addRow("API key", key_row)
         form.addRow(test_row)
-        note = QLabel(f"Saved in {settings.settings_path()} (the key only in the keyring).")
-        note.setWordWrap(True)
-        note.setStyleSheet("color: palette(mid);")
-        form.addRow(note)
-        tabs = QTabWidget()
-        tabs.addTab(page, "Detection")
+        endpoint = QGroupBox("qwen-vl endpoint")
+        endpoint.setLayout(form)
+        form.setContentsMargins(14, 12, 14, 12)
+        self.detectors = DetectorList()
+        detection = QWidget()
+        lay = QVBoxLayout(detection)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(14)
+        lay.addWidget(endpoint)
+        lay.addWidget(_group("Detectors", self.detectors))
+        lay.addWidget(_note(f"Saved in {settings.settings_path()} (keys only in the system keyring)."))
+        lay.addStretch(1)
+
+        from remud_desktop.chat_settings import ChatSettingsPage
         from remud_desktop.synth_settings import SynthesisPage
 
         self.synthesis = SynthesisPage()
-        tabs.addTab(self.synthesis, "Synthesis")
+        self.synthesis.layout().setContentsMargins(14, 12, 14, 12)
+        self.synthesis.layout().setVerticalSpacing(10)
+        self.synthesis.layout().setHorizontalSpacing(16)
+        self.prices = PriceTable()
+        synthesis = QWidget()
+        lay = QVBoxLayout(synthesis)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(14)
+        provider = QGroupBox("Provider")
+        QVBoxLayout(provider).addWidget(self.synthesis)
+        provider.layout().setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(provider)
+        lay.addWidget(_group("Prices", self.prices))
+        lay.addStretch(1)
+        self.chat = ChatSettingsPage()
+        self.appearance = AppearancePage()
+
+        tabs = QTabWidget()
+        for page, title in ((detection, "Detection"), (synthesis, "Synthesis"), (self.chat, "Chat"),
+                            (self.appearance, "Appearance")):
+            tabs.addTab(_scrolled(page), title)
         self.tabs = tabs
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
-        lay.addWidget(tabs)
+        lay.setContentsMargins(12, 12, 12, 12)
+        lay.setSpacing(12)
+        lay.addWidget(tabs, 1)
         lay.addWidget(buttons)
+        self.resize(760, 700)
         self._task: Task | None = None
+
+    def show_page(self, name: str) -> None:
+        """Bring a page to the front: "detection", "synthesis", "chat" or "appearance"."""
+        if name not in PAGES:
+            raise ValueError(f"No settings page {name!r}; pages: {', '.join(PAGES)}")
+        self.tabs.setCurrentIndex(PAGES.index(name))
+
+    def current_page(self) -> str:
+        return PAGES[self.tabs.currentIndex()]
 
     def values(self) -> dict:
         return {
@@ -113,7 +325,14 @@ class SettingsDialog(QDialog):
         """Write the settings file and the keyring; a readable message on failure."""
         values = self.values()
         if values["min_pixels"] > values["max_pixels"]:
+            self.show_page("detection")
             QMessageBox.warning(self, "Settings", "Min pixels must not be larger than max pixels.")
+            return False
+        try:
+            self.chat.save()
+        except RemudError as exc:
+            self.show_page("chat")
+            QMessageBox.warning(self, "Settings", str(exc))
             return False
         try:
             settings.set_detector_params(QWEN, values)
@@ -123,6 +342,7 @@ class SettingsDialog(QDialog):
             elif self._forget:
                 set_secret(QWEN, "")
             self.synthesis.save()
+            self.appearance.save()
         except RemudError as exc:
             QMessageBox.warning(self, "Settings", str(exc))
             return False

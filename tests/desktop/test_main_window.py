@@ -114,9 +114,9 @@ def test_layout_project_and_page_are_remembered(qtbot, isolated, folder, tmp_pat
 
     again = make_window(qtbot, QSettings(isolated.fileName(), QSettings.Format.IniFormat))
     assert again.settings.value("lastProject") == str(folder)
-    assert not again.docks["figures"].isVisible() and again.docks["library"].isVisible()
     assert again.size() == size
     again.open_project(again.settings.value("lastProject"))
+    assert not again.docks["figures"].isVisible() and again.docks["library"].isVisible()  # the welcome screen had none
     assert (again.session.doc_id, again.session.page) == (2, 4)
     assert again.recent_projects() == [str(folder)]
     again.fill_recent_menu()

@@ -1,0 +1,204 @@
+"""`remud settings`: everything the Settings dialog holds, readable (and the plain values
+changeable) from the command line.
+
+    remud settings                      a readable table
+    remud settings --json               the same as JSON
+    remud settings set chat.n_ctx=4096 synthesizers.openai.model=gpt-4.1-mini
+
+API keys are never printed: per keyring entry only "set in keyring", "from environment
+(VAR)" or "not set". Keys cannot be set here either (the settings file refuses them);
+the app's Settings dialog puts them in the system keyring.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict
+from typing import Any
+
+from engine import settings
+from engine.settings import SettingsError
+
+SECTIONS = ("appearance", "chat", "synthesis", "synthesizers", "detectors")
+
+
+def add_settings_parser(sub, common: argparse.ArgumentParser) -> None:
+    text = "show the app's settings (API keys only as set / not set), or change them with `set KEY=VALUE`"
+    sp = sub.add_parser("settings", parents=[common], help=text, description=text)
+    sp.add_argument("action", nargs="?", choices=("show", "set"), default="show")
+    sp.add_argument("assignments", nargs="*", metavar="KEY=VALUE",
+                    help="with `set`: e.g. chat.model_path=/models/remud.gguf, chat.budget.use_max=true, "
+                         "synthesis.concurrency=4, appearance.theme=dark (an empty value clears it)")
+    sp.set_defaults(func=cmd_settings)
+
+
+# -- reading -----------------------------------------------------------------------------
+def snapshot() -> dict[str, Any]:
+    """All settings as the app and the CLI see them (saved values over the shipped defaults)."""
+    from engine.detect import registry as detectors
+    from engine.key_status import all_key_statuses
+    from engine.resources import resource
+    from engine.synth import registry as synthesizers
+    from engine.synth.base import load_pricing
+
+    pricing_file = resource("pricing.toml")
+    pricing = load_pricing(pricing_file)
+    return {
+        "file": str(settings.settings_path()),
+        "api_keys": {s.name: {"used_for": s.title, "kind": s.kind, "status": s.describe()} for s in all_key_statuses()},
+        "appearance": settings.appearance_options(),
+        "chat": settings.chat_options(),
+        "synthesis": settings.synthesis_options(),
+        "synthesizers": {name: {**card.params, **settings.synthesizer_params(name)}
+                         for name, card in synthesizers.load_cards().items()},
+        "detectors": {name: {**card.params, **settings.detector_params(name)}
+                      for name, card in detectors.load_cards().items() if card.params or settings.detector_params(name)},
+        "pricing": {"file": str(pricing_file), "batch_discount": pricing.batch_discount, "unit": "USD per 1M tokens",
+                    "models": {name: asdict(price) for name, price in pricing.prices.items()}},
+    }
+
+
+def flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """{"chat": {"budget": {"wait": "Wait,"}}} -> [("chat.budget.wait", "Wait,")]."""
+    rows: list[tuple[str, Any]] = []
+    for key, value in data.items():
+        if isinstance(value, dict) and value:
+            rows.extend(flatten(value, f"{prefix}{key}."))
+        else:
+            rows.append((f"{prefix}{key}", value))
+    return rows
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False) if value == "" or value != value.strip() else value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def render_text(snap: dict[str, Any]) -> str:
+    lines = [f"Settings file: {snap['file']}", "", "API keys (kept in the system keyring; never shown)"]
+    width = max((len(n) for n in snap["api_keys"]), default=0)
+    for name, info in snap["api_keys"].items():
+        lines.append(f"  {name:<{width}}  {info['status']:<34}  {info['used_for']}")
+    for section in SECTIONS:
+        rows = flatten(snap[section], f"{section}.")
+        width = max(len(k) for k, _ in rows)
+        lines += ["", section.capitalize()] + [f"  {k:<{width}}  {_shown(v)}" for k, v in rows]
+    pricing = snap["pricing"]
+    lines += ["", f"Prices ({pricing['unit']}; batch jobs cost ×{pricing['batch_discount']:g}) from {pricing['file']}"]
+    width = max((len(n) for n in pricing["models"]), default=0)
+    lines.append(f"  {'model':<{width}}  {'input':>8}  {'output':>8}")
+    for name, price in pricing["models"].items():
+        lines.append(f"  {name:<{width}}  {price['input']:>8.2f}  {price['output']:>8.2f}")
+    return "\n".join(lines)
+
+
+# -- writing -----------------------------------------------------------------------------
+def _coerce(key: str, raw: str, default: Any) -> Any:
+    """`raw` in the type of `default` (bool, int, float, str); JSON or text when unknown."""
+    if isinstance(default, bool):
+        low = raw.strip().lower()
+        if low in ("true", "yes", "on", "1"):
+            return True
+        if low in ("false", "no", "off", "0"):
+            return False
+        raise SettingsError(f"{key} is true or false, not “{raw}”.")
+    if isinstance(default, (int, float)):
+        if raw.strip() == "":
+            raise SettingsError(f"{key} needs a number.")
+        try:
+            return int(raw) if isinstance(default, int) else float(raw)
+        except ValueError:
+            kind = "a whole number" if isinstance(default, int) else "a number"
+            raise SettingsError(f"{key} needs {kind}, not “{raw}”.") from None
+    if isinstance(default, str):
+        return raw
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        return raw
+
+
+def _unknown(key: str, choices) -> SettingsError:
+    return SettingsError(f"There is no setting “{key}”; known here: {', '.join(sorted(choices))}.")
+
+
+def _set_card_param(key: str, parts: list[str], raw: str, cards: dict, saved_of, save_to) -> None:
+    if len(parts) != 3:
+        raise SettingsError(f"Use {parts[0]}.<name>.<setting>=value (e.g. {parts[0]}.{next(iter(cards))}.model=…).")
+    _, name, param = parts
+    if name not in cards:
+        raise _unknown(f"{parts[0]}.{name}", [f"{parts[0]}.{n}" for n in cards])
+    params = saved_of(name)
+    value = _coerce(key, raw, cards[name].params.get(param, params.get(param)))
+    params[param] = value
+    save_to(name, params)
+
+
+def set_value(key: str, raw: str) -> None:
+    """Change one plain setting named by its dotted key (the names `remud settings` shows)."""
+    parts = key.strip().split(".")
+    section = parts[0]
+    if section == "appearance":
+        if parts[1:] != ["theme"]:
+            raise _unknown(key, ["appearance.theme"])
+        settings.set_appearance_options(theme=raw.strip().lower())
+    elif section == "chat":
+        defaults = settings.CHAT_DEFAULTS
+        if len(parts) == 2 and parts[1] in defaults and not isinstance(defaults[parts[1]], dict):
+            settings.set_chat_options(**{parts[1]: _coerce(key, raw, defaults[parts[1]])})
+        elif len(parts) == 3 and isinstance(defaults.get(parts[1]), dict) and parts[2] in defaults[parts[1]]:
+            settings.set_chat_options(**{parts[1]: {parts[2]: _coerce(key, raw, defaults[parts[1]][parts[2]])}})
+        else:
+            raise _unknown(key, [k for k, v in flatten(defaults, "chat.")])
+    elif section == "synthesis":
+        scalars = {k: v for k, v in settings.synthesis_options().items() if not isinstance(v, list)}
+        if len(parts) != 2 or parts[1] not in scalars:
+            raise _unknown(key, [f"synthesis.{k}" for k in scalars])
+        value = _coerce(key, raw, scalars[parts[1]])
+        if parts[1] == "concurrency" and value < 1:
+            raise SettingsError("synthesis.concurrency must be 1 or more.")
+        if parts[1] == "card":
+            from engine.synth.registry import load_cards
+
+            if value not in load_cards():
+                raise SettingsError(f"There is no synthesizer “{value}”; choose one of: {', '.join(load_cards())}.")
+        settings.set_synthesis_options(**{parts[1]: value})
+    elif section == "synthesizers":
+        from engine.synth.registry import load_cards
+
+        _set_card_param(key, parts, raw, load_cards(), settings.synthesizer_params, settings.set_synthesizer_params)
+    elif section == "detectors":
+        from engine.detect.registry import load_cards
+
+        _set_card_param(key, parts, raw, load_cards(), settings.detector_params, settings.set_detector_params)
+    else:
+        raise _unknown(key, [f"{s}.…" for s in SECTIONS])
+
+
+def cmd_settings(args) -> int:
+    if args.action == "set":
+        if not args.assignments:
+            raise SettingsError("Say what to change, e.g. remud settings set chat.n_ctx=4096.")
+        pairs = []
+        for item in args.assignments:
+            key, sep, raw = item.partition("=")
+            if not sep:
+                raise SettingsError(f"“{item}” is not KEY=VALUE (e.g. chat.n_ctx=4096).")
+            pairs.append((key, raw))
+        for key, raw in pairs:
+            set_value(key, raw)
+        if not args.json:
+            print(f"Saved {len(pairs)} setting{'s' if len(pairs) != 1 else ''} to {settings.settings_path()}")
+            return 0
+    snap = snapshot()
+    if args.json:
+        print(json.dumps(snap, ensure_ascii=False, indent=2))
+    else:
+        print(render_text(snap))
+    return 0

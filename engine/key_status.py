@@ -1,0 +1,100 @@
+"""Which API keys are set, and where (the OS keyring or an environment variable), without
+ever returning a key. The welcome screen's checklist and `remud settings` both use it.
+
+The keys belong to the remote cards: each synthesizer or detector module reads its key
+from the keyring entry named by its module's NAME ("openai", "gemini", "qwen-vl").
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import importlib.util
+import os
+from dataclasses import dataclass
+
+from engine.cards import Card
+from engine.secrets import get_secret
+
+# The environment variables each keyring entry falls back to (as the modules read them).
+ENV_VARS: dict[str, tuple[str, ...]] = {
+    "openai": ("OPENAI_API_KEY",),
+    "gemini": ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
+    "qwen-vl": ("OPENAI_API_KEY",),
+}
+
+KEYRING, ENVIRONMENT, NOT_SET = "keyring", "environment", "not set"
+
+
+@dataclass(frozen=True)
+class KeyStatus:
+    name: str  # the keyring entry
+    title: str  # who uses it, for people
+    kind: str  # "synthesis" or "detection"
+    source: str  # KEYRING, ENVIRONMENT or NOT_SET
+    variable: str = ""  # the environment variable it came from, when source is ENVIRONMENT
+
+    @property
+    def is_set(self) -> bool:
+        return self.source != NOT_SET
+
+    def describe(self) -> str:
+        """"set in keyring", "from environment (GEMINI_API_KEY)" or "not set"."""
+        if self.source == KEYRING:
+            return "set in keyring"
+        if self.source == ENVIRONMENT:
+            return f"from environment ({self.variable})"
+        return "not set"
+
+
+def key_name(card: Card) -> str:
+    """The keyring entry the card's class reads its key from: its module's NAME, read from
+    the source when there is one (importing the provider SDKs takes seconds)."""
+    module_name = card.factory.split(":")[0]
+    spec = importlib.util.find_spec(module_name)
+    if spec is not None and spec.origin and spec.origin.endswith(".py"):
+        try:
+            tree = ast.parse(open(spec.origin, encoding="utf-8").read())
+        except (OSError, SyntaxError):
+            tree = None
+        for node in tree.body if tree else []:
+            if (isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "NAME" for t in node.targets)
+                    and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)):
+                return node.value.value
+    module = importlib.import_module(module_name)
+    return str(getattr(module, "NAME", card.name))
+
+
+def env_vars(name: str) -> tuple[str, ...]:
+    return ENV_VARS.get(name, (name.upper().replace("-", "_") + "_API_KEY",))
+
+
+def key_status(name: str, title: str, kind: str) -> KeyStatus:
+    """Where the key `name` comes from; keyring calls can be slow, so call it off the GUI thread."""
+    if get_secret(name):
+        return KeyStatus(name, title, kind, KEYRING)
+    for var in env_vars(name):
+        if os.environ.get(var):
+            return KeyStatus(name, title, kind, ENVIRONMENT, var)
+    return KeyStatus(name, title, kind, NOT_SET)
+
+
+def all_key_statuses() -> list[KeyStatus]:
+    """One entry per keyring name used by a remote synthesizer or detector card."""
+    from engine.detect import registry as detectors
+    from engine.synth import registry as synthesizers
+
+    seen: dict[str, KeyStatus] = {}
+    for kind, cards in (("synthesis", synthesizers.load_cards()), ("detection", detectors.load_cards())):
+        for card in cards.values():
+            if not card.remote:
+                continue
+            name = key_name(card)
+            if name not in seen:
+                seen[name] = key_status(name, card.title, kind)
+    return list(seen.values())
+
+
+def synthesis_key_set(statuses: list[KeyStatus]) -> bool:
+    """True when at least one synthesis provider has a key."""
+    return any(s.is_set for s in statuses if s.kind == "synthesis")

@@ -1,0 +1,384 @@
+"""The welcome screen shown while no project is open: the three ways in (the sample
+project, a new project, an existing one), the recent projects, and a checklist of what
+is set up (an API key for synthesis, a chat model, the sample project).
+
+It knows no project logic: it only emits what the user asked for, and the main window
+does it. Colours come from the palette (no style sheets), so light and dark both work.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QSettings, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine import settings
+from engine.errors import RemudError
+from remud_desktop.workers import Task, start
+
+RECENT_KEY = "recentProjects"  # the QSettings key main_window keeps the recent projects under
+GGUF_FILTER = "GGUF files (*.gguf);;All files (*)"
+DONE, TODO, CHECKING = "✓", "○", "…"
+GREEN = QColor(0x2d, 0xa4, 0x4e)
+PATH_ROLE = Qt.ItemDataRole.UserRole
+
+
+def _font(widget: QWidget, scale: float = 1.0, bold: bool = False) -> QFont:
+    font = QFont(widget.font())
+    if font.pointSizeF() > 0:
+        font.setPointSizeF(font.pointSizeF() * scale)
+    else:
+        font.setPixelSize(round(font.pixelSize() * scale))
+    font.setBold(bold)
+    return font
+
+
+def _muted(label: QLabel) -> QLabel:
+    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+    return label
+
+
+def find_mmproj(model: Path) -> Path | None:
+    """The vision projector next to a model: the one .gguf in its folder with "mmproj" in its name."""
+    candidates = sorted(p for p in model.parent.glob("*.gguf") if "mmproj" in p.name.lower() and p != model)
+    return candidates[0] if len(candidates) == 1 else None
+
+
+class ActionButton(QPushButton):
+    """A large button with a title and a one-line explanation under it."""
+
+    def __init__(self, title: str, detail: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName(title)
+        self.setToolTip(detail)
+        self.setMinimumHeight(84)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.title = QLabel(title)
+        self.title.setFont(_font(self, 1.15, bold=True))
+        self.detail = _muted(QLabel(detail))
+        self.detail.setWordWrap(True)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(18, 14, 18, 14)
+        lay.setSpacing(4)
+        lay.addWidget(self.title)
+        lay.addWidget(self.detail)
+        lay.addStretch(1)
+        for label in (self.title, self.detail):
+            label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+
+    def sizeHint(self) -> QSize:
+        return self.layout().sizeHint().expandedTo(QSize(200, 84))
+
+
+class CheckRow(QWidget):
+    """One line of the checklist: a mark, what it is, its state in words, and a button."""
+
+    def __init__(self, title: str, button: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.done: bool | None = None
+        self.mark = QLabel(CHECKING)
+        self.mark.setFont(_font(self, 1.45, bold=True))
+        self.mark.setFixedWidth(28)
+        self.mark.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.title = QLabel(title)
+        self.title.setFont(_font(self, 1.0, bold=True))
+        self.detail = _muted(QLabel())
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.button = QPushButton(button)
+        text = QVBoxLayout()
+        text.setSpacing(2)
+        text.addWidget(self.title)
+        text.addWidget(self.detail)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 10, 0, 10)
+        lay.setSpacing(12)
+        lay.addWidget(self.mark, 0, Qt.AlignmentFlag.AlignTop)
+        lay.addLayout(text, 1)
+        lay.addWidget(self.button, 0, Qt.AlignmentFlag.AlignVCenter)
+
+    def set_state(self, done: bool | None, detail: str) -> None:
+        """done: True (✓), False (○) or None (still checking)."""
+        self.mark.setText(CHECKING if done is None else DONE if done else TODO)
+        palette = self.mark.palette()
+        color = GREEN if done else self.palette().color(QPalette.ColorRole.PlaceholderText)
+        for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text):
+            palette.setColor(role, color)
+        self.mark.setPalette(palette)
+        self.detail.setText(detail)
+        self.done = done
+
+
+class WelcomeScreen(QWidget):
+    open_sample_requested = Signal()
+    new_project_requested = Signal()
+    open_project_requested = Signal()
+    open_recent_requested = Signal(str)  # the project folder
+    settings_requested = Signal(str)  # the Settings page: "synthesis", "detection", "chat", "appearance"
+
+    def __init__(self, qsettings: QSettings, sample_folder: Path | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("welcomeScreen")
+        self.qsettings = qsettings
+        if sample_folder is None:
+            from remud_desktop.app import default_sample_folder
+
+            sample_folder = default_sample_folder()
+        self.sample_folder = Path(sample_folder)
+        self._key_task: Task | None = None  # the keyring check running now
+        self._recheck_keys = False  # check again when it ends
+
+        icon = QLabel()
+        from remud_desktop.app import app_icon
+
+        icon.setPixmap(app_icon().pixmap(64, 64))
+        icon.setFixedSize(64, 64)
+        title = QLabel("ReMUD Desktop")
+        title.setFont(_font(self, 2.1, bold=True))
+        tagline = _muted(QLabel("Turn ultrasound books and reports into reasoning training data, "
+                                "then ask the trained model, offline."))
+        tagline.setFont(_font(self, 1.1))
+        tagline.setWordWrap(True)
+        heading = QVBoxLayout()
+        heading.setSpacing(4)
+        heading.addWidget(title)
+        heading.addWidget(tagline)
+        header = QHBoxLayout()
+        header.setSpacing(18)
+        header.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
+        header.addLayout(heading, 1)
+
+        self.sample_button = ActionButton("Open the sample project", "A short scanned atlas to try everything on")
+        self.new_button = ActionButton("New project…", "Start from your own PDFs: books, guidelines, reports")
+        self.open_button = ActionButton("Open project…", "A .remud project folder on this computer")
+        self.sample_button.clicked.connect(self.open_sample_requested.emit)
+        self.new_button.clicked.connect(self.new_project_requested.emit)
+        self.open_button.clicked.connect(self.open_project_requested.emit)
+        actions = QHBoxLayout()
+        actions.setSpacing(14)
+        for button in (self.sample_button, self.new_button, self.open_button):
+            actions.addWidget(button, 1)
+
+        self.recent = QListWidget()
+        self.recent.setObjectName("recentProjects")
+        self.recent.setAlternatingRowColors(False)
+        self.recent.setSpacing(2)
+        self.recent.setMinimumHeight(180)
+        self.recent.setMaximumHeight(330)
+        self.recent.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.recent.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.recent.itemActivated.connect(self._recent_activated)
+
+        self.keys_row = CheckRow("API key for synthesis", "Set up…")
+        self.keys_row.button.clicked.connect(lambda: self.settings_requested.emit("synthesis"))
+        self.chat_row = CheckRow("Chat model (GGUF)", "Choose model…")
+        self.chat_row.button.clicked.connect(self.choose_model)
+        self.sample_row = CheckRow("Sample project", "Open sample")
+        self.sample_row.button.clicked.connect(self.open_sample_requested.emit)
+        checklist = QVBoxLayout()
+        checklist.setSpacing(0)
+        for i, row in enumerate((self.keys_row, self.chat_row, self.sample_row)):
+            if i:
+                checklist.addWidget(self._rule())
+            checklist.addWidget(row)
+
+        columns = QGridLayout()
+        columns.setHorizontalSpacing(28)
+        columns.setVerticalSpacing(10)
+        columns.addWidget(self._section("Recent projects"), 0, 0)
+        columns.addWidget(self._section("Setup"), 0, 1)
+        columns.addWidget(self.recent, 1, 0)
+        setup = QFrame()
+        setup.setObjectName("setupChecklist")
+        setup.setFrameShape(QFrame.Shape.StyledPanel)
+        setup.setAutoFillBackground(True)
+        setup.setBackgroundRole(QPalette.ColorRole.Base)
+        setup.setLayout(checklist)
+        checklist.setContentsMargins(16, 6, 16, 6)
+        columns.addWidget(setup, 1, 1, Qt.AlignmentFlag.AlignTop)
+        columns.setColumnStretch(0, 5)
+        columns.setColumnStretch(1, 6)
+
+        column = QWidget()
+        column.setMaximumWidth(980)
+        lay = QVBoxLayout(column)
+        lay.setContentsMargins(40, 44, 40, 40)
+        lay.setSpacing(0)
+        lay.addLayout(header)
+        lay.addSpacing(32)
+        lay.addLayout(actions)
+        lay.addSpacing(36)
+        lay.addLayout(columns)
+        lay.addStretch(1)
+
+        inner = QWidget()
+        centre = QHBoxLayout(inner)
+        centre.setContentsMargins(0, 0, 0, 0)
+        centre.addStretch(1)
+        centre.addWidget(column, 12)
+        centre.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        self.refresh()
+
+    @staticmethod
+    def _section(text: str) -> QLabel:
+        label = QLabel(text)
+        label.setFont(_font(label, 1.15, bold=True))
+        return label
+
+    @staticmethod
+    def _rule() -> QFrame:
+        rule = QFrame()
+        rule.setFrameShape(QFrame.Shape.HLine)
+        rule.setFrameShadow(QFrame.Shadow.Sunken)
+        return rule
+
+    # -- filling in ------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Read the recent projects and check the setup again (after Settings, on show)."""
+        self.refresh_recent()
+        self.refresh_checklist()
+
+    def recent_projects(self) -> list[str]:
+        value = self.qsettings.value(RECENT_KEY, [])
+        return [value] if isinstance(value, str) else [str(v) for v in (value or [])]
+
+    def refresh_recent(self) -> None:
+        self.recent.clear()
+        for folder in self.recent_projects():
+            path = Path(folder)
+            found = path.is_dir()
+            item = QListWidgetItem(f"{path.name}\n{folder}" if found else f"{path.name} — not found\n{folder}")
+            item.setData(PATH_ROLE, folder)
+            item.setToolTip(folder if found else f"{folder} is not there any more (moved, renamed or on a removed drive).")
+            item.setSizeHint(QSize(0, self.recent.fontMetrics().height() * 2 + 14))
+            if not found:
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
+            self.recent.addItem(item)
+        if not self.recent.count():
+            item = QListWidgetItem("No recent projects yet.\nProjects you open will be listed here.")
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.recent.addItem(item)
+        else:
+            first = next((i for i in range(self.recent.count()) if self.recent.item(i).flags() & Qt.ItemFlag.ItemIsEnabled), -1)
+            self.recent.setCurrentRow(first)
+
+    def refresh_checklist(self) -> None:
+        self._check_chat_model()
+        self._check_sample()
+        self._check_keys()
+
+    def _check_chat_model(self) -> None:
+        opts = settings.chat_options()
+        model, mmproj = str(opts["model_path"] or ""), str(opts["mmproj_path"] or "")
+        if not model:
+            self.chat_row.set_state(False, "No model chosen yet. Chat runs a GGUF file (e.g. ReMUD-7B-Q4_K_M.gguf) "
+                                           "on this computer, offline.")
+            return
+        if not Path(model).is_file():
+            self.chat_row.set_state(False, f"{Path(model).name} is not at {Path(model).parent} any more.")
+            return
+        if mmproj and Path(mmproj).is_file():
+            vision = f"vision projector {Path(mmproj).name}"
+        elif mmproj:
+            vision = f"vision projector {Path(mmproj).name} not found"
+        else:
+            vision = "no vision projector (mmproj), so no images"
+        self.chat_row.set_state(True, f"{Path(model).name} · {vision}")
+
+    def _check_sample(self) -> None:
+        made = (self.sample_folder / "project.sqlite").is_file()
+        self.sample_row.set_state(made, f"Ready in {self.sample_folder}" if made else
+                                  "A short scanned atlas, made the first time you open it.")
+
+    def _check_keys(self) -> Task | None:
+        """Ask the keyring in a worker; while one check runs, another is queued behind it."""
+        from engine.key_status import all_key_statuses
+
+        self.keys_row.set_state(None, "Checking the system keyring…")
+        if self._key_task is not None:
+            self._recheck_keys = True
+            return None
+        self._recheck_keys = False
+        task = Task("keys", all_key_statuses)
+        task.signals.done.connect(self._keys_checked)
+        task.signals.failed.connect(lambda _tag, message: self._keys_checked(None, None, message))
+        self._key_task = task
+        return start(task)
+
+    def _keys_checked(self, _tag, statuses, message: str = "") -> None:
+        from engine.key_status import synthesis_key_set
+
+        self._key_task = None
+        if self._recheck_keys:  # something changed while this check ran
+            self._check_keys()
+            return
+        if statuses is None:
+            self.keys_row.set_state(False, f"The keys could not be checked: {message}")
+            return
+        synth = [s for s in statuses if s.kind == "synthesis"]
+        self.keys_row.set_state(synthesis_key_set(statuses),
+                                " · ".join(f"{s.title}: {s.describe()}" for s in synth) or "No synthesis provider needs one.")
+
+    def key_check_done(self) -> bool:
+        return self.keys_row.done is not None
+
+    # -- actions ---------------------------------------------------------------------------
+    def _recent_activated(self, item: QListWidgetItem) -> None:
+        folder = item.data(PATH_ROLE)
+        if folder and item.flags() & Qt.ItemFlag.ItemIsEnabled:
+            self.open_recent_requested.emit(str(folder))
+
+    def choose_model(self) -> str | None:
+        """A file dialog for the GGUF; saves it (and an mmproj found beside it) as the chat model."""
+        current = str(settings.chat_options()["model_path"] or "")
+        start_dir = str(Path(current).parent) if current else str(Path.home())
+        name = QFileDialog.getOpenFileName(self, "Choose the chat model (GGUF)", start_dir, GGUF_FILTER)[0]
+        if not name:
+            return None
+        changes = {"model_path": name}
+        mmproj = find_mmproj(Path(name))
+        if mmproj is not None and not settings.chat_options()["mmproj_path"]:
+            changes["mmproj_path"] = str(mmproj)
+        try:
+            settings.set_chat_options(**changes)
+        except RemudError as exc:
+            QMessageBox.warning(self, "Chat model", str(exc))
+            return None
+        self._check_chat_model()
+        return name
+
+    # -- events ----------------------------------------------------------------------------
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not event.spontaneous():
+            self.refresh()
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # light <-> dark: the grey marks follow
+            for row in (self.keys_row, self.chat_row, self.sample_row):
+                if row.done is not None:
+                    row.set_state(row.done, row.detail.text())

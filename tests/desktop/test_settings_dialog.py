@@ -1,0 +1,169 @@
+"""The Settings dialog driven with real clicks and keys: the Chat page saves what
+`remud settings` then reads back, API keys go to the keyring and never into the settings
+file's bytes, the theme is saved and applied, and every page can be opened by name."""
+
+import json
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel
+
+from engine import settings
+from engine.cli import main
+from engine.detect import registry
+from engine.secrets import SERVICE
+from engine.synth.base import load_pricing
+from remud_desktop.settings_dialog import PAGES, SettingsDialog
+from remud_desktop.theme import apply_theme
+from tests.desktop.gui_helpers import isolated, memory_keyring, messages  # noqa: F401
+
+
+@pytest.fixture
+def dialog(qtbot, isolated, memory_keyring):
+    d = SettingsDialog()
+    qtbot.addWidget(d)
+    d.show()
+    qtbot.waitExposed(d)
+    return d
+
+
+@pytest.fixture
+def system_theme_after():
+    yield
+    apply_theme(QApplication.instance(), "system")  # the next test starts with the platform's look
+
+
+def pick(qtbot, radio) -> None:
+    """Click a radio button on its circle, where a person would."""
+    qtbot.mouseClick(radio, Qt.MouseButton.LeftButton, pos=QPoint(8, radio.height() // 2))
+    assert radio.isChecked()
+
+
+def click_save(qtbot, dialog) -> None:
+    box = dialog.findChild(QDialogButtonBox)
+    qtbot.mouseClick(box.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
+
+
+def type_into(qtbot, widget, text: str) -> None:
+    widget.clear()
+    qtbot.keyClicks(widget, text)
+
+
+def test_chat_page_saves_what_the_cli_reads_back(qtbot, dialog, capsys, tmp_path):
+    dialog.show_page("chat")
+    assert dialog.current_page() == "chat"
+    page = dialog.chat
+    type_into(qtbot, page.model.edit, str(tmp_path / "ReMUD-7B-Q4_K_M.gguf"))
+    type_into(qtbot, page.mmproj.edit, str(tmp_path / "mmproj-ReMUD-7B-f16.gguf"))
+    page.n_ctx.setValue(16384)
+    page.n_threads.setValue(6)
+    page.n_gpu_layers.setValue(-1)
+    page.max_image_pixels.setValue(28 * 28 * 512)
+    page.mode.setCurrentIndex(3)  # minimum and maximum
+    assert page.max_tokens.isEnabled() and page.answer_prefix.isEnabled()
+    page.min_tokens.setValue(128)
+    page.max_tokens.setValue(2048)
+    assert [page.wait.itemText(i) for i in range(2)] == ["Wait,", "等等，"]
+    page.wait.setCurrentIndex(1)
+    page.num_waits.setValue(3)
+    type_into(qtbot, page.answer_prefix.lineEdit(), "Answer:")
+    page.temperature.setValue(0.3)
+    page.top_p.setValue(0.9)
+    page.max_answer.setValue(512)
+    qtbot.keyClicks(page.system_prompt, "You are a sonographer.")
+    click_save(qtbot, dialog)
+    assert dialog.result() == dialog.DialogCode.Accepted
+
+    expected = {
+        "model_path": str(tmp_path / "ReMUD-7B-Q4_K_M.gguf"), "mmproj_path": str(tmp_path / "mmproj-ReMUD-7B-f16.gguf"),
+        "n_ctx": 16384, "n_threads": 6, "n_gpu_layers": -1, "max_image_pixels": 28 * 28 * 512,
+        "system_prompt": "You are a sonographer.",
+        "budget": {"use_min": True, "use_max": True, "min_thinking_tokens": 128, "max_thinking_tokens": 2048,
+                   "wait": "等等，", "num_waits": 3, "answer_prefix": "Answer:"},
+        "sampling": {"temperature": 0.3, "top_p": 0.9, "max_answer_tokens": 512},
+    }
+    assert settings.chat_options() == expected
+    assert main(["settings", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["chat"] == expected
+
+    again = SettingsDialog()  # a new dialog shows what was saved
+    qtbot.addWidget(again)
+    assert again.chat.values() == expected
+
+
+def test_chat_page_refuses_a_minimum_above_the_maximum(qtbot, dialog, messages):
+    dialog.show_page("appearance")
+    page = dialog.chat
+    page.mode.setCurrentIndex(3)
+    page.min_tokens.setValue(900)
+    page.max_tokens.setValue(300)
+    click_save(qtbot, dialog)
+    assert dialog.isVisible() and dialog.current_page() == "chat"
+    assert messages.texts("warning") == ["The minimum thinking length must not be larger than the maximum."]
+    assert settings.chat_options()["budget"]["min_thinking_tokens"] == 96  # nothing saved
+
+
+def test_api_keys_go_to_the_keyring_never_to_the_settings_file(qtbot, dialog, memory_keyring, tmp_path):
+    gemini_key, qwen_key = "AIza-typed-gemini-7777777", "sk-typed-qwen-8888888"
+    dialog.show_page("synthesis")
+    synth = dialog.synthesis
+    synth.card.setCurrentIndex(synth.card.findData("gemini"))
+    type_into(qtbot, synth.model, "gemini-2.5-pro")
+    qtbot.keyClicks(synth.key, gemini_key)
+    synth.concurrency.setValue(12)
+    dialog.show_page("detection")
+    qtbot.keyClicks(dialog.key, qwen_key)
+    click_save(qtbot, dialog)
+
+    assert memory_keyring.store[(SERVICE, "gemini")] == gemini_key
+    assert memory_keyring.store[(SERVICE, "qwen-vl")] == qwen_key
+    raw = settings.settings_path().read_bytes()
+    saved = json.loads(raw)
+    assert saved["synthesizers"]["gemini"]["model"] == "gemini-2.5-pro" and saved["synthesis"]["concurrency"] == 12
+    for secret in (gemini_key, qwen_key):
+        for needle in (secret, secret[:12], secret[-7:]):
+            assert needle.encode() not in raw
+    for f in tmp_path.rglob("*"):  # nor in QSettings or any other file
+        assert not f.is_file() or (gemini_key.encode() not in f.read_bytes() and qwen_key.encode() not in f.read_bytes())
+
+
+def test_appearance_theme_is_saved_and_applied(qtbot, dialog, system_theme_after):
+    app = QApplication.instance()
+    dialog.show_page("appearance")
+    assert dialog.appearance.radios["system"].isChecked()
+    pick(qtbot, dialog.appearance.radios["dark"])
+    click_save(qtbot, dialog)
+    assert settings.appearance_options() == {"theme": "dark"}
+    assert app.palette().color(QPalette.ColorRole.Window).lightness() < 80
+    probe = QLabel("probe")
+    qtbot.addWidget(probe)
+    assert probe.palette().color(QPalette.ColorRole.Window).lightness() < 80
+    assert probe.palette().color(QPalette.ColorRole.WindowText).lightness() > 180
+
+    light = SettingsDialog()
+    qtbot.addWidget(light)
+    assert light.appearance.radios["dark"].isChecked()
+    light.show()
+    light.show_page("appearance")
+    pick(qtbot, light.appearance.radios["light"])
+    light.accept()
+    assert settings.appearance_options() == {"theme": "light"}
+    assert app.palette().color(QPalette.ColorRole.Window).lightness() > 180
+    assert app.palette().color(QPalette.ColorRole.WindowText).lightness() < 80
+
+
+def test_pages_by_name_prices_and_detectors(qtbot, dialog):
+    for name in PAGES:
+        dialog.show_page(name)
+        assert dialog.current_page() == name and dialog.tabs.tabText(dialog.tabs.currentIndex()).lower() == name
+    with pytest.raises(ValueError):
+        dialog.show_page("network")
+    pricing = load_pricing(dialog.prices.path)
+    table = dialog.prices.table
+    assert [table.item(r, 0).text() for r in range(table.rowCount())] == list(pricing.prices)
+    row = list(pricing.prices).index("gpt-4o")
+    assert (table.item(row, 1).text(), table.item(row, 2).text()) == ("$2.50", "$10.00")
+    notes = [label.text() for label in dialog.findChildren(QLabel)]
+    assert any(str(dialog.prices.path) in text for text in notes)
+    assert dialog.detectors.names == [card.name for card in registry.available()]

@@ -1,0 +1,116 @@
+"""`remud settings`: reads everything the Settings dialog holds (keys only as set / not set)
+and changes the plain values, with readable errors for bad names, values and secrets."""
+
+import json
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+
+from engine import settings
+from engine.cli import main
+from engine.secrets import SERVICE
+from tests.desktop.gui_helpers import MemoryKeyring
+
+KEY_VARS = ("OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY")
+
+
+@pytest.fixture
+def config(monkeypatch, tmp_path):
+    monkeypatch.setenv("REMUD_CONFIG_DIR", str(tmp_path / "config"))
+    for var in KEY_VARS:
+        monkeypatch.delenv(var, raising=False)
+    backend = type("TestKeyring", (MemoryKeyring, KeyringBackend), {})()
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_shows_defaults_as_json_and_as_a_table(config, capsys):
+    code, out, _ = run(capsys, "settings", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["file"] == str(settings.settings_path())
+    assert data["chat"] == settings.CHAT_DEFAULTS
+    assert data["appearance"] == {"theme": "system"}
+    assert data["synthesis"]["concurrency"] == settings.DEFAULT_CONCURRENCY
+    assert data["synthesizers"]["gemini"]["model"] == "gemini-2.5-flash"
+    assert data["detectors"]["qwen-vl"]["model"] == "Qwen/Qwen2.5-VL-7B-Instruct"
+    assert data["pricing"]["models"]["gpt-4o"] == {"input": 2.5, "output": 10.0}
+    assert data["pricing"]["file"].endswith("pricing.toml")
+    assert {k: v["status"] for k, v in data["api_keys"].items()} == {
+        "openai": "not set", "gemini": "not set", "qwen-vl": "not set"}
+
+    code, out, _ = run(capsys, "settings")
+    assert code == 0
+    assert "chat.budget.wait                 Wait," in out
+    assert "synthesizers.openai.model" in out and "gpt-4o" in out
+    assert f"from {data['pricing']['file']}" in out
+
+
+def test_key_sources_are_named_but_keys_never_printed(config, capsys, monkeypatch):
+    config.set_password(SERVICE, "openai", "sk-from-the-keyring-123456")
+    monkeypatch.setenv("GOOGLE_API_KEY", "AIza-from-the-environment-987")
+    for argv in (("settings",), ("settings", "--json")):
+        code, out, err = run(capsys, *argv)
+        assert code == 0
+        assert "sk-from-the-keyring" not in out + err and "AIza-from" not in out + err
+    keys = json.loads(out)["api_keys"]
+    assert keys["openai"]["status"] == "set in keyring"
+    assert keys["gemini"]["status"] == "from environment (GOOGLE_API_KEY)"
+    assert keys["qwen-vl"]["status"] == "not set"
+
+
+def test_set_changes_plain_values_in_their_types(config, capsys, tmp_path):
+    model = tmp_path / "remud-7b.gguf"
+    code, out, _ = run(capsys, "settings", "set", f"chat.model_path={model}", "chat.n_ctx=4096",
+                       "chat.budget.use_max=yes", "chat.budget.wait=等等，", "chat.sampling.top_p=0.9",
+                       "synthesis.concurrency=3", "synthesizers.local.base_url=http://127.0.0.1:9999/v1",
+                       "synthesizers.openai.temperature=0.25", "detectors.qwen-vl.max_pixels=1003520",
+                       "appearance.theme=Dark")
+    assert code == 0 and "Saved 10 settings" in out
+    chat = settings.chat_options()
+    assert chat["model_path"] == str(model) and chat["n_ctx"] == 4096
+    assert chat["budget"]["use_max"] is True and chat["budget"]["use_min"] is True  # the other value kept
+    assert chat["budget"]["wait"] == "等等，" and chat["sampling"]["top_p"] == 0.9
+    assert settings.synthesis_options()["concurrency"] == 3
+    assert settings.synthesizer_params("local") == {"base_url": "http://127.0.0.1:9999/v1"}
+    assert settings.synthesizer_params("openai") == {"temperature": 0.25}
+    assert settings.detector_params("qwen-vl") == {"max_pixels": 1003520}
+    assert settings.appearance_options() == {"theme": "dark"}
+
+    code, out, _ = run(capsys, "settings", "set", "synthesizers.local.base_url=", "--json")
+    assert code == 0 and json.loads(out)["synthesizers"]["local"]["base_url"] == "http://127.0.0.1:8000/v1"
+
+
+@pytest.mark.parametrize("assignment, message", [
+    ("chat.wait=Wait,", "There is no setting “chat.wait”"),
+    ("chat.n_ctx=lots", "chat.n_ctx needs a whole number, not “lots”."),
+    ("chat.budget.use_min=maybe", "chat.budget.use_min is true or false"),
+    ("appearance.theme=purple", "The theme “purple” is not one of system, light, dark."),
+    ("synthesis.concurrency=0", "synthesis.concurrency must be 1 or more."),
+    ("synthesis.card=nobody", "There is no synthesizer “nobody”"),
+    ("synthesizers.nobody.model=x", "There is no setting “synthesizers.nobody”"),
+    ("synthesizers.openai.api_key=sk-secret-555", "looks like a secret"),
+    ("detectors.qwen-vl.access_token=tok-555", "looks like a secret"),
+    ("weather.today=sunny", "There is no setting “weather.today”"),
+    ("chat.n_ctx", "is not KEY=VALUE"),
+])
+def test_set_refuses_with_a_readable_sentence(config, capsys, assignment, message):
+    code, _, err = run(capsys, "settings", "set", assignment)
+    assert code == 1 and message in err and err.startswith("error: ")
+    assert "sk-secret-555" not in err and "tok-555" not in err
+    path = settings.settings_path()
+    assert not path.exists() or b"555" not in path.read_bytes()
+
+
+def test_set_without_values_says_what_to_do(config, capsys):
+    code, _, err = run(capsys, "settings", "set")
+    assert code == 1 and "remud settings set chat.n_ctx=4096" in err
