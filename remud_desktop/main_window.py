@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QMainWindow, QMessageBox, QStackedWidget, QTabWidget,
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QMainWindow, QMessageBox, QStackedWidget, QTabBar, QTabWidget,
                                QUndoView, QWidget)
 
 from engine.errors import RemudError
@@ -188,16 +188,27 @@ class MainWindow(QMainWindow):
         """No project: the welcome screen, without the docks; a project: the page, and the docks as they were."""
         if self.session.project is None:
             if self.central_stack.currentWidget() is not self.welcome:
-                self._docks_hidden_for_welcome = [d for d in self.docks.values() if not d.isHidden()]
-                for dock in self._docks_hidden_for_welcome:
-                    dock.hide()
+                self._docks_hidden_for_welcome = self._park_docks()
                 self.central_stack.setCurrentWidget(self.welcome)
             self.welcome.refresh()
         elif self.central_stack.currentWidget() is self.welcome:
             self.central_stack.setCurrentWidget(self.central_tabs)
-            for dock in self._docks_hidden_for_welcome:
-                dock.show()
+            self._unpark_docks(self._docks_hidden_for_welcome)
             self._docks_hidden_for_welcome = []
+
+    def _park_docks(self) -> list[QDockWidget]:
+        """Hide the visible docks (for the welcome screen or the Chat tab); returns them for _unpark_docks."""
+        parked = [d for d in self.docks.values() if not d.isHidden()]
+        for dock in parked:
+            dock.hide()
+        # Qt leaves the tab bar of tabified docks on screen when they are hidden one by one
+        for bar in self.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly):
+            bar.hide()
+        return parked
+
+    def _unpark_docks(self, parked: list[QDockWidget]) -> None:
+        for dock in parked:
+            dock.show()
 
     def open_project_dialog(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Open a project folder")
@@ -387,12 +398,9 @@ class MainWindow(QMainWindow):
     def _central_tab_changed(self, _index: int) -> None:
         """The annotation docks make way for the Chat tab and come back after it."""
         if self.central_tabs.currentWidget() is self.chat:
-            self._docks_hidden_for_chat = [d for d in self.docks.values() if d.isVisible()]
-            for dock in self._docks_hidden_for_chat:
-                dock.hide()
+            self._docks_hidden_for_chat = self._park_docks()
         else:
-            for dock in self._docks_hidden_for_chat:
-                dock.show()
+            self._unpark_docks(self._docks_hidden_for_chat)
             self._docks_hidden_for_chat = []
 
     def show_chat(self) -> None:

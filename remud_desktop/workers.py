@@ -33,12 +33,18 @@ class Task(QRunnable):
         try:
             result = self.fn()
         except RemudError as exc:
-            self.signals.failed.emit(self.tag, str(exc))
+            self._emit(self.signals.failed, str(exc))
         except Exception as exc:  # a bug: say so, keep the app alive
             traceback.print_exc()
-            self.signals.failed.emit(self.tag, f"Unexpected error: {exc}")
+            self._emit(self.signals.failed, f"Unexpected error: {exc}")
         else:
-            self.signals.done.emit(self.tag, result)
+            self._emit(self.signals.done, result)
+
+    def _emit(self, signal, value: Any) -> None:
+        try:
+            signal.emit(self.tag, value)
+        except RuntimeError:  # the app is closing and took the receiver with it: nobody wants the result
+            pass
 
 
 def start(task: Task, pool: QThreadPool | None = None) -> Task:
