@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QMainWindow, QMessageBo
 from engine.errors import RemudError
 from engine.store import documents
 from remud_desktop.detection_job import DetectionController
+from remud_desktop.file_drop import FileDropTarget
 from remud_desktop.import_job import ImportController, pdf_paths_from_urls
 from remud_desktop.job_bar import JobRunner
 from remud_desktop.library import LibraryPanel
@@ -26,7 +27,7 @@ MAX_RECENT = 8
 MAX_POSITIONS = 50
 
 
-class MainWindow(QMainWindow):
+class MainWindow(FileDropTarget, QMainWindow):
     def __init__(self, settings: QSettings | None = None) -> None:
         super().__init__()
         from remud_desktop.canvas import PageCanvas
@@ -259,20 +260,11 @@ class MainWindow(QMainWindow):
         if files:
             self.imports.import_paths(files)
 
-    def dragEnterEvent(self, event) -> None:
-        if event.mimeData().hasUrls() and pdf_paths_from_urls(event.mimeData().urls()):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
+    def wanted_files(self, urls) -> list[Path]:
+        return pdf_paths_from_urls(urls)
 
-    def dragMoveEvent(self, event) -> None:
-        self.dragEnterEvent(event)
-
-    def dropEvent(self, event) -> None:
-        paths = pdf_paths_from_urls(event.mimeData().urls()) if event.mimeData().hasUrls() else []
-        if paths:
-            event.acceptProposedAction()
-            self.imports.import_paths(paths)
+    def files_dropped(self, paths: list[Path]) -> None:
+        self.imports.import_paths(paths)
 
     # -- going through pages ------------------------------------------------------------------
     def mark_reviewed_and_next(self) -> None:

@@ -59,6 +59,17 @@ def _touch(db, session_id: int) -> None:
     db.execute("UPDATE chat_sessions SET updated_at = ? WHERE id = ?", [now(), session_id])
 
 
+def _changes(**values: Any) -> dict[str, Any]:
+    """The columns given (not None), dicts stored as JSON."""
+    return {k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v
+            for k, v in values.items() if v is not None}
+
+
+def _update(db, table: str, row_id: int, changes: dict[str, Any]) -> None:
+    sets = ", ".join(f"{k} = ?" for k in changes)  # column names come from this module, never from input
+    db.execute(f"UPDATE {table} SET {sets} WHERE id = ?", [*changes.values(), row_id])
+
+
 def create_session(project: Project, title: str = "", *, model: str = "", settings: dict | None = None) -> ChatSession:
     stamp = now()
     with project.atomic() as db:
@@ -92,18 +103,11 @@ def list_sessions(project: Project, query: str = "") -> list[ChatSession]:
 def update_session(project: Project, session_id: int, *, title: str | None = None, model: str | None = None,
                    settings: dict | None = None) -> ChatSession:
     get_session(project, session_id)
-    changes: dict[str, Any] = {}
-    if title is not None:
-        changes["title"] = title
-    if model is not None:
-        changes["model"] = model
-    if settings is not None:
-        changes["settings"] = json.dumps(settings, ensure_ascii=False)
+    changes = _changes(title=title, model=model, settings=settings)
     if changes:
         with project.atomic() as db:
-            sets = ", ".join(f"{k} = ?" for k in changes)
-            db.execute(f"UPDATE chat_sessions SET {sets}, updated_at = ? WHERE id = ?",
-                       [*changes.values(), now(), session_id])
+            _update(db, "chat_sessions", session_id, changes)
+            _touch(db, session_id)
     return get_session(project, session_id)
 
 
@@ -145,17 +149,10 @@ def list_messages(project: Project, session_id: int) -> list[ChatMessage]:
 def update_message(project: Project, message_id: int, *, content: str | None = None, thinking: str | None = None,
                    stats: dict | None = None) -> ChatMessage:
     msg = get_message(project, message_id)
-    changes: dict[str, Any] = {}
-    if content is not None:
-        changes["content"] = content
-    if thinking is not None:
-        changes["thinking"] = thinking
-    if stats is not None:
-        changes["stats"] = json.dumps(stats, ensure_ascii=False)
+    changes = _changes(content=content, thinking=thinking, stats=stats)
     if changes:
         with project.atomic() as db:
-            sets = ", ".join(f"{k} = ?" for k in changes)
-            db.execute(f"UPDATE chat_messages SET {sets} WHERE id = ?", [*changes.values(), message_id])
+            _update(db, "chat_messages", message_id, changes)
             _touch(db, msg.session_id)
     return get_message(project, message_id)
 

@@ -132,8 +132,8 @@ class ChatTab(QWidget):
         self.view.regenerate_requested.connect(self.regenerate)
         self.view.edit_requested.connect(self.composer.edit_message)
         self.controls.save_failed.connect(self.show_notice)
-        self.controls.changed.connect(lambda: self.model_bar.update_estimate(self.controls.n_ctx.value(),
-                                                                             self.controls.n_gpu_layers.value()))
+        self.controls.changed.connect(lambda: self.model_bar.update_estimate(self.controls.fields.n_ctx.value(),
+                                                                             self.controls.fields.n_gpu_layers.value()))
         self.session.project_opened.connect(self._project_changed)
 
     # -- where conversations live -------------------------------------------------------------------
@@ -228,7 +228,7 @@ class ChatTab(QWidget):
     def _options(self) -> GenerationOptions | None:
         try:
             return GenerationOptions(self.controls.budget(), self.controls.sampling(),
-                                     self.controls.system_prompt.toPlainText())
+                                     self.controls.fields.system_prompt.toPlainText())
         except RemudError as exc:
             self.show_notice(str(exc))
             return None

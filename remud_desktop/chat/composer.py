@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from remud_desktop.file_drop import FileDropTarget
+
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".gif"}
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.webp *.tif *.tiff *.gif);;All files (*)"
 
@@ -68,7 +70,7 @@ class ImageChip(QFrame):
         self.show()
 
 
-class Composer(QFrame):
+class Composer(FileDropTarget, QFrame):
     send_requested = Signal(str, object)  # (text, image Path or None)
     resend_requested = Signal(int, str)  # (message id, new text): edit and resend
     stop_requested = Signal()
@@ -148,20 +150,11 @@ class Composer(QFrame):
         if name:
             self.set_image(name)
 
-    def dragEnterEvent(self, event) -> None:
-        if event.mimeData().hasUrls() and image_paths_from_urls(event.mimeData().urls()):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
+    def wanted_files(self, urls) -> list[Path]:
+        return image_paths_from_urls(urls)
 
-    def dragMoveEvent(self, event) -> None:
-        self.dragEnterEvent(event)
-
-    def dropEvent(self, event) -> None:
-        paths = image_paths_from_urls(event.mimeData().urls()) if event.mimeData().hasUrls() else []
-        if paths:
-            event.acceptProposedAction()
-            self.set_image(paths[0])
+    def files_dropped(self, paths: list[Path]) -> None:
+        self.set_image(paths[0])
 
     # -- sending ----------------------------------------------------------------------------------
     def submit(self) -> None:

@@ -147,9 +147,9 @@ def main() -> None:
         tab = ChatTab(Session())
         tab.resize(1200, 800)
         tab.show()
-        tab.controls.mode.setCurrentIndex(2)  # maximum only: the thinking runs to exactly 256 tokens
-        tab.controls.max_tokens.setValue(256)
-        tab.controls.n_ctx.setValue(max(4096, args.tokens + 1024))
+        tab.controls.fields.mode.setCurrentIndex(2)  # maximum only: the thinking runs to exactly 256 tokens
+        tab.controls.fields.max_tokens.setValue(256)
+        tab.controls.fields.n_ctx.setValue(max(4096, args.tokens + 1024))
         tab.controls.flush()
         tab.controls.sampling = lambda: Sampling(max_answer_tokens=args.tokens, seed=args.seed, logit_bias=english_like_bias())
         tab.model_bar.model.set_path(str(model))

@@ -63,10 +63,11 @@ END_OF_TURN = ("<|endoftext|>", "<|im_end|>")
 
 def set_budget(tab: ChatTab, *, mode: int = 3, minimum: int = 8, maximum: int = 24, answer: int = 40) -> None:
     c = tab.controls
-    c.mode.setCurrentIndex(mode)
-    c.max_tokens.setValue(maximum)
-    c.min_tokens.setValue(minimum)
-    c.max_answer.setValue(answer)
+    f = c.fields
+    f.mode.setCurrentIndex(mode)
+    f.max_tokens.setValue(maximum)
+    f.min_tokens.setValue(minimum)
+    f.max_answer.setValue(answer)
 
 
 def load(qtbot, tab: ChatTab, model, mmproj: str = "") -> list[float]:
@@ -364,16 +365,17 @@ def test_export_markdown_and_json(qtbot, tab, tiny_model, tmp_path, monkeypatch)
 # -- settings and network ---------------------------------------------------------------------------------------
 def test_controls_are_saved_to_the_shared_chat_settings(qtbot, tab):
     c = tab.controls
-    c.mode.setCurrentIndex(3)
-    c.min_tokens.setValue(128)
-    c.max_tokens.setValue(512)
-    c.wait.setCurrentText("等等，")
-    c.num_waits.setValue(3)
-    c.temperature.setValue(0.3)
-    c.top_p.setValue(0.9)
-    c.max_answer.setValue(256)
-    c.system_prompt.setPlainText("You are a sonographer.")
-    c.n_ctx.setValue(4096)
+    f = c.fields
+    f.mode.setCurrentIndex(3)
+    f.min_tokens.setValue(128)
+    f.max_tokens.setValue(512)
+    f.wait.setCurrentText("等等，")
+    f.num_waits.setValue(3)
+    f.temperature.setValue(0.3)
+    f.top_p.setValue(0.9)
+    f.max_answer.setValue(256)
+    f.system_prompt.setPlainText("You are a sonographer.")
+    f.n_ctx.setValue(4096)
     qtbot.waitUntil(lambda: user_settings.chat_options()["system_prompt"] == "You are a sonographer.", timeout=WAIT_MS)
     opts = user_settings.chat_options()
     assert opts["budget"] == {"use_min": True, "use_max": True, "min_thinking_tokens": 128, "max_thinking_tokens": 512,
@@ -381,11 +383,11 @@ def test_controls_are_saved_to_the_shared_chat_settings(qtbot, tab):
     assert opts["sampling"] == {"temperature": 0.3, "top_p": 0.9, "max_answer_tokens": 256}
     assert opts["n_ctx"] == 4096
     assert c.budget().wait == "等等，" and c.max_thinking() == 512
-    c.mode.setCurrentIndex(1)
-    assert c.max_thinking() is None and not c.max_tokens.isEnabled()
+    f.mode.setCurrentIndex(1)
+    assert c.max_thinking() is None and not f.max_tokens.isEnabled()
 
-    c.max_tokens.setValue(64)  # min above max with both on: the engine's sentence, nothing sent
-    c.mode.setCurrentIndex(3)
+    f.max_tokens.setValue(64)  # min above max with both on: the engine's sentence, nothing sent
+    f.mode.setCurrentIndex(3)
     c.flush()
     again = ChatTab(Session())  # a new window reads what was saved
     qtbot.addWidget(again)

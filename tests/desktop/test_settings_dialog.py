@@ -56,22 +56,22 @@ def test_chat_page_saves_what_the_cli_reads_back(qtbot, dialog, capsys, tmp_path
     page = dialog.chat
     type_into(qtbot, page.model.edit, str(tmp_path / "ReMUD-7B-Q4_K_M.gguf"))
     type_into(qtbot, page.mmproj.edit, str(tmp_path / "mmproj-ReMUD-7B-f16.gguf"))
-    page.n_ctx.setValue(16384)
-    page.n_threads.setValue(6)
-    page.n_gpu_layers.setValue(-1)
+    page.fields.n_ctx.setValue(16384)
+    page.fields.n_threads.setValue(6)
+    page.fields.n_gpu_layers.setValue(-1)
     page.max_image_pixels.setValue(28 * 28 * 512)
-    page.mode.setCurrentIndex(3)  # minimum and maximum
-    assert page.max_tokens.isEnabled() and page.answer_prefix.isEnabled()
-    page.min_tokens.setValue(128)
-    page.max_tokens.setValue(2048)
-    assert [page.wait.itemText(i) for i in range(2)] == ["Wait,", "等等，"]
-    page.wait.setCurrentIndex(1)
-    page.num_waits.setValue(3)
-    type_into(qtbot, page.answer_prefix.lineEdit(), "Answer:")
-    page.temperature.setValue(0.3)
-    page.top_p.setValue(0.9)
-    page.max_answer.setValue(512)
-    qtbot.keyClicks(page.system_prompt, "You are a sonographer.")
+    page.fields.mode.setCurrentIndex(3)  # minimum and maximum
+    assert page.fields.max_tokens.isEnabled() and page.fields.answer_prefix.isEnabled()
+    page.fields.min_tokens.setValue(128)
+    page.fields.max_tokens.setValue(2048)
+    assert [page.fields.wait.itemText(i) for i in range(2)] == ["Wait,", "等等，"]
+    page.fields.wait.setCurrentIndex(1)
+    page.fields.num_waits.setValue(3)
+    type_into(qtbot, page.fields.answer_prefix.lineEdit(), "Answer:")
+    page.fields.temperature.setValue(0.3)
+    page.fields.top_p.setValue(0.9)
+    page.fields.max_answer.setValue(512)
+    qtbot.keyClicks(page.fields.system_prompt, "You are a sonographer.")
     click_save(qtbot, dialog)
     assert dialog.result() == dialog.DialogCode.Accepted
 
@@ -95,9 +95,9 @@ def test_chat_page_saves_what_the_cli_reads_back(qtbot, dialog, capsys, tmp_path
 def test_chat_page_refuses_a_minimum_above_the_maximum(qtbot, dialog, messages):
     dialog.show_page("appearance")
     page = dialog.chat
-    page.mode.setCurrentIndex(3)
-    page.min_tokens.setValue(900)
-    page.max_tokens.setValue(300)
+    page.fields.mode.setCurrentIndex(3)
+    page.fields.min_tokens.setValue(900)
+    page.fields.max_tokens.setValue(300)
     click_save(qtbot, dialog)
     assert dialog.isVisible() and dialog.current_page() == "chat"
     assert messages.texts("warning") == ["The minimum thinking length must not be larger than the maximum."]
