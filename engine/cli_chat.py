@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -128,7 +130,8 @@ def _summary(stats: dict[str, Any]) -> str:
 
 
 def cmd_chat(args) -> int:
-    from engine.chat import ChatEngine, ChatTurn
+    from engine.chat import ChatEngine, ChatError, ChatTurn
+    from engine.errors import CancelledError
 
     opts = settings.chat_options()
     budget, sampling = _budget(args, opts["budget"]), _sampling(args, opts["sampling"])
@@ -154,9 +157,11 @@ def cmd_chat(args) -> int:
         return 2
     printer = _Printer(quiet=args.json or args.quiet)
     engine = ChatEngine(model_settings)
+    ask_kw = {"model": model_settings.model_path.name, "budget": budget, "sampling": sampling,
+              "system_prompt": system, "on_event": printer}
+    turns: list = [ChatTurn("system", system)] if system.strip() else []
+    image = args.image
     try:
-        turns: list = [ChatTurn("system", system)] if system.strip() else []
-        image = args.image
         while True:
             if interactive:
                 try:
@@ -165,20 +170,15 @@ def cmd_chat(args) -> int:
                     return 0
                 if not question:
                     continue
-            if project is not None:
-                from engine.chat import conversation
-
-                msg = conversation.ask(project, session_id, engine, question, image=image,
-                                       model=model_settings.model_path.name, budget=budget, sampling=sampling,
-                                       system_prompt=system, on_event=printer)
-                result_dict = {"answer": msg.content, "thinking": msg.thinking, **msg.stats,
-                               "session": session_id, "message": msg.id}
-
-            else:
-                turns.append(ChatTurn("user", question, Path(image) if image else None))
-                result = engine.generate(turns, budget=budget, sampling=sampling, on_event=printer)
-                turns.append(ChatTurn("assistant", result.answer))
-                result_dict = result.to_dict()
+            try:
+                with _StopOnCtrlC() as stop:
+                    result_dict = _ask(engine, project, session_id, turns, question, image, ask_kw, stop)
+            except (ChatError, CancelledError) as exc:
+                printer.end()
+                if not interactive:
+                    raise
+                print(f"error: {exc}", file=sys.stderr)  # the question is forgotten; the session goes on
+                continue
             printer.end()
             image = None  # the image belongs to the first question; follow-ups refer to it
             if args.json:
@@ -187,11 +187,44 @@ def cmd_chat(args) -> int:
                 print(_summary(result_dict), file=sys.stderr)
             if not interactive:
                 return 0
-    except KeyboardInterrupt:
-        printer.end()
-        raise
     finally:
+        printer.end()
         engine.close()
         if project is not None:
             project.close()
+
+
+def _ask(engine, project, session_id, turns: list, question: str, image, kw: dict, stop) -> dict[str, Any]:
+    """One question and its answer: stored in the project, or kept in `turns` (only once answered)."""
+    from engine.chat import ChatTurn, conversation
+
+    if project is not None:
+        msg = conversation.ask(project, session_id, engine, question, image=image, cancel=stop.is_set, **kw)
+        return {"answer": msg.content, "thinking": msg.thinking, **msg.stats, "session": session_id, "message": msg.id}
+    asked = [*turns, ChatTurn("user", question, Path(image) if image else None)]
+    result = engine.generate(asked, budget=kw["budget"], sampling=kw["sampling"], on_event=kw["on_event"],
+                             cancel=stop.is_set)
+    turns[:] = [*asked, ChatTurn("assistant", result.answer)]
+    return result.to_dict()
+
+
+class _StopOnCtrlC:
+    """While an answer is written, the first Ctrl-C stops the answer (the model stops computing);
+    a second one interrupts the program."""
+
+    def __enter__(self) -> threading.Event:
+        self.stop = threading.Event()
+        self.previous = signal.getsignal(signal.SIGINT)
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, self._handle)
+        return self.stop
+
+    def _handle(self, signum, frame) -> None:
+        if self.stop.is_set():
+            raise KeyboardInterrupt
+        self.stop.set()
+
+    def __exit__(self, *exc) -> None:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, self.previous)
 

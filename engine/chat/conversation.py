@@ -15,24 +15,40 @@ from typing import Any, Callable, Protocol, Sequence
 
 from engine.chat import BudgetSettings, ChatTurn, GenerationResult, Sampling, StreamEvent
 from engine.chat.errors import NoVisionError
+from engine.errors import CancelledError
 from engine.store import chats
 from engine.store.chats import ChatMessage
 from engine.store.project import Project
 
 
 class Generator(Protocol):
+    has_vision: bool
+
     def generate(self, turns: Sequence[ChatTurn], *, budget: BudgetSettings = ..., sampling: Sampling = ...,
                  on_event: Callable[[StreamEvent], None] | None = None,
                  cancel: Callable[[], bool] = ...) -> GenerationResult: ...
 
 
-def context_turns(project: Project, session_id: int, system_prompt: str = "") -> list[ChatTurn]:
+IMAGE_NOT_SHOWN = "[An image was attached here; the model now loaded cannot see images.]"
+
+
+def context_turns(project: Project, session_id: int, system_prompt: str = "", *, with_images: bool = True,
+                  before: int | None = None) -> list[ChatTurn]:
+    """The model's context from the stored messages (those with an id below `before`, if given).
+
+    Assistant turns carry the answer only; answers that were stopped before any text are left
+    out. Without `with_images` (a model that cannot see) an earlier image becomes a note."""
     turns = [ChatTurn("system", system_prompt)] if system_prompt.strip() else []
     for m in chats.list_messages(project, session_id):
-        if m.role == "system":
+        if m.role == "system" or (before is not None and m.id >= before):
+            continue
+        if m.role == "assistant" and not m.content.strip():
             continue
         image = chats.image_file(project, m.image_path) if m.image_path else None
-        turns.append(ChatTurn(m.role, m.content, image))
+        if image is not None and not with_images:
+            turns.append(ChatTurn(m.role, f"{m.content}\n\n{IMAGE_NOT_SHOWN}"))
+        else:
+            turns.append(ChatTurn(m.role, m.content, image))
     return turns
 
 
@@ -42,61 +58,84 @@ def settings_record(budget: BudgetSettings, sampling: Sampling, system_prompt: s
             "sampling": {k: v for k, v in asdict(sampling).items() if k != "logit_bias"}}
 
 
-def _answer(project: Project, session_id: int, engine: Generator, *, model: str, budget: BudgetSettings,
-            sampling: Sampling, system_prompt: str, on_event, cancel) -> ChatMessage:
-    turns = context_turns(project, session_id, system_prompt)
-    result = engine.generate(turns, budget=budget, sampling=sampling, on_event=on_event, cancel=cancel)
-    stats = {**result.to_dict(), "settings": settings_record(budget, sampling, system_prompt, model)}
+def _generate(engine: Generator, turns: list[ChatTurn], kw: dict) -> chats.NewMessage:
+    """The answer as a message to store; nothing to store when stopped before any text."""
+    result = engine.generate(turns, budget=kw["budget"], sampling=kw["sampling"], on_event=kw["on_event"],
+                             cancel=kw["cancel"])
+    if result.stopped and not result.answer.strip() and not result.thinking.strip():
+        raise CancelledError("Stopped before the model wrote anything.")
+    stats = {**result.to_dict(), "settings": settings_record(kw["budget"], kw["sampling"], kw["system_prompt"],
+                                                             kw["model"])}
     stats.pop("answer", None)
     stats.pop("thinking", None)
-    return chats.add_message(project, session_id, "assistant", result.answer, thinking=result.thinking, stats=stats)
+    return chats.NewMessage("assistant", result.answer, thinking=result.thinking, stats=stats)
+
+
+def _options(kw: dict) -> dict:
+    unknown = set(kw) - {"model", "budget", "sampling", "system_prompt", "on_event", "cancel"}
+    if unknown:
+        raise TypeError(f"unexpected options: {', '.join(sorted(unknown))}")
+    return {"model": kw.get("model", ""), "budget": kw.get("budget", BudgetSettings()),
+            "sampling": kw.get("sampling", Sampling()), "system_prompt": kw.get("system_prompt", ""),
+            "on_event": kw.get("on_event"), "cancel": kw.get("cancel", lambda: False)}
+
+
+def _history(project: Project, session_id: int, engine: Generator, kw: dict, before: int | None = None):
+    return context_turns(project, session_id, kw["system_prompt"], with_images=getattr(engine, "has_vision", True),
+                         before=before)
 
 
 def ask(project: Project, session_id: int, engine: Generator, text: str, *, image: str | Path | None = None,
-        model: str = "", budget: BudgetSettings = BudgetSettings(), sampling: Sampling = Sampling(),
-        system_prompt: str = "", on_event: Callable[[StreamEvent], None] | None = None,
-        cancel: Callable[[], bool] = lambda: False) -> ChatMessage:
-    """Store the question (the image copied into the project), answer it, store the answer.
+        **kw) -> ChatMessage:
+    """Answer a new question; the question (its image copied into the project) and the answer
+    are stored together once the answer exists, so a failure or an early stop stores nothing.
 
-    An image for a model that cannot see is refused before anything is stored."""
+    Options: model, budget, sampling, system_prompt, on_event, cancel."""
+    kw = _options(kw)
     if image and not getattr(engine, "has_vision", True):
         raise NoVisionError()
+    chats.get_session(project, session_id)
     rel = chats.store_image(project, image) if image else ""
-    chats.add_message(project, session_id, "user", text, image_path=rel)
+    turns = _history(project, session_id, engine, kw)
+    turns.append(ChatTurn("user", text, chats.image_file(project, rel) if rel else None))
+    try:
+        answer = _generate(engine, turns, kw)
+    except BaseException:
+        chats.remove_unused_images(project, {rel} if rel else set())
+        raise
+    stored = chats.commit_messages(project, session_id, [chats.NewMessage("user", text, image_path=rel), answer])
     if not chats.get_session(project, session_id).title:
         chats.update_session(project, session_id, title=title_from(text))
-    return _answer(project, session_id, engine, model=model, budget=budget, sampling=sampling,
-                   system_prompt=system_prompt, on_event=on_event, cancel=cancel)
+    return stored[-1]
 
 
 def regenerate(project: Project, session_id: int, engine: Generator, **kw) -> ChatMessage:
-    """Drop the last answer (and anything after the last question) and answer the last question again."""
+    """Answer the last question again; its old answer is replaced only once the new one exists."""
+    kw = _options(kw)
     messages = chats.list_messages(project, session_id)
     last_user = next((m for m in reversed(messages) if m.role == "user"), None)
     if last_user is None:
         raise ValueError("There is no question to answer again in this conversation.")
+    turns = _history(project, session_id, engine, kw, before=last_user.id + 1)
+    answer = _generate(engine, turns, kw)
     later = [m for m in messages if m.id > last_user.id]
-    if later:
-        chats.delete_messages_from(project, later[0].id)
-    return _answer(project, session_id, engine, **_answer_kw(kw))
+    return chats.commit_messages(project, session_id, [answer], drop_from=later[0].id if later else None)[-1]
 
 
 def edit_and_resend(project: Project, message_id: int, text: str, engine: Generator, **kw) -> ChatMessage:
-    """Replace a question's text, forget everything after it, and answer it again."""
+    """Answer an edited question; the edit and the new answer replace what followed it, all at once."""
+    kw = _options(kw)
     msg = chats.get_message(project, message_id)
     if msg.role != "user":
         raise ValueError("Only your own questions can be edited and sent again.")
-    following = [m for m in chats.list_messages(project, msg.session_id) if m.id > message_id]
-    if following:
-        chats.delete_messages_from(project, following[0].id)
-    chats.update_message(project, message_id, content=text)
-    return _answer(project, msg.session_id, engine, **_answer_kw(kw))
-
-
-def _answer_kw(kw: dict) -> dict:
-    return {"model": kw.get("model", ""), "budget": kw.get("budget", BudgetSettings()),
-            "sampling": kw.get("sampling", Sampling()), "system_prompt": kw.get("system_prompt", ""),
-            "on_event": kw.get("on_event"), "cancel": kw.get("cancel", lambda: False)}
+    turns = _history(project, msg.session_id, engine, kw, before=message_id)
+    image = chats.image_file(project, msg.image_path) if msg.image_path else None
+    if image is not None and not getattr(engine, "has_vision", True):
+        raise NoVisionError()
+    turns.append(ChatTurn("user", text, image))
+    answer = _generate(engine, turns, kw)
+    edited = chats.NewMessage("user", text, image_path=msg.image_path)
+    return chats.commit_messages(project, msg.session_id, [edited, answer], drop_from=message_id)[-1]
 
 
 def title_from(text: str, limit: int = 48) -> str:

@@ -45,6 +45,15 @@ class ChatMessage:
     created_at: str = ""
 
 
+@dataclass(frozen=True)
+class NewMessage:
+    role: str
+    content: str
+    thinking: str = ""
+    image_path: str = ""
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
 def _session(row) -> ChatSession:
     i, title, model, settings, created, updated = row
     return ChatSession(i, title, model, json.loads(settings or "{}"), created, updated)
@@ -57,17 +66,6 @@ def _message(row) -> ChatMessage:
 
 def _touch(db, session_id: int) -> None:
     db.execute("UPDATE chat_sessions SET updated_at = ? WHERE id = ?", [now(), session_id])
-
-
-def _changes(**values: Any) -> dict[str, Any]:
-    """The columns given (not None), dicts stored as JSON."""
-    return {k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v
-            for k, v in values.items() if v is not None}
-
-
-def _update(db, table: str, row_id: int, changes: dict[str, Any]) -> None:
-    sets = ", ".join(f"{k} = ?" for k in changes)  # column names come from this module, never from input
-    db.execute(f"UPDATE {table} SET {sets} WHERE id = ?", [*changes.values(), row_id])
 
 
 def create_session(project: Project, title: str = "", *, model: str = "", settings: dict | None = None) -> ChatSession:
@@ -103,11 +101,14 @@ def list_sessions(project: Project, query: str = "") -> list[ChatSession]:
 def update_session(project: Project, session_id: int, *, title: str | None = None, model: str | None = None,
                    settings: dict | None = None) -> ChatSession:
     get_session(project, session_id)
-    changes = _changes(title=title, model=model, settings=settings)
+    changes = {k: v for k, v in (("title", title), ("model", model)) if v is not None}
+    if settings is not None:
+        changes["settings"] = json.dumps(settings, ensure_ascii=False)
     if changes:
         with project.atomic() as db:
-            _update(db, "chat_sessions", session_id, changes)
-            _touch(db, session_id)
+            sets = ", ".join(f"{k} = ?" for k in changes)
+            db.execute(f"UPDATE chat_sessions SET {sets}, updated_at = ? WHERE id = ?",
+                       [*changes.values(), now(), session_id])
     return get_session(project, session_id)
 
 
@@ -116,20 +117,35 @@ def delete_session(project: Project, session_id: int) -> None:
     images = {m.image_path for m in list_messages(project, session_id) if m.image_path}
     with project.atomic() as db:
         db.execute("DELETE FROM chat_sessions WHERE id = ?", [session_id])
-    _remove_unused_images(project, images)
+    remove_unused_images(project, images)
 
 
 def add_message(project: Project, session_id: int, role: str, content: str, *, thinking: str = "",
                 image_path: str = "", stats: dict | None = None) -> ChatMessage:
+    return commit_messages(project, session_id, [NewMessage(role, content, thinking, image_path, stats or {})])[0]
+
+
+def commit_messages(project: Project, session_id: int, messages: list[NewMessage], *,
+                    drop_from: int | None = None) -> list[ChatMessage]:
+    """In one transaction: forget the messages from `drop_from` on (if given), then add `messages`."""
     get_session(project, session_id)
+    removed = [m for m in list_messages(project, session_id) if drop_from is not None and m.id >= drop_from]
+    ids = []
     with project.atomic() as db:
-        cur = db.execute(
-            "INSERT INTO chat_messages(session_id, role, content, thinking, image_path, stats, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [session_id, role, content, thinking, image_path, json.dumps(stats or {}, ensure_ascii=False), now()],
-        )
+        if drop_from is not None:
+            db.execute("DELETE FROM chat_messages WHERE session_id = ? AND id >= ?", [session_id, drop_from])
+        stamp = now()
+        for m in messages:
+            cur = db.execute(
+                "INSERT INTO chat_messages(session_id, role, content, thinking, image_path, stats, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [session_id, m.role, m.content, m.thinking, m.image_path, json.dumps(m.stats, ensure_ascii=False),
+                 stamp],
+            )
+            ids.append(cur.lastrowid)
         _touch(db, session_id)
-    return get_message(project, cur.lastrowid)
+    remove_unused_images(project, {m.image_path for m in removed if m.image_path})
+    return [get_message(project, i) for i in ids]
 
 
 def get_message(project: Project, message_id: int) -> ChatMessage:
@@ -144,28 +160,6 @@ def list_messages(project: Project, session_id: int) -> list[ChatMessage]:
         f"SELECT {_MESSAGE_COLS} FROM chat_messages WHERE session_id = ? ORDER BY id", [session_id]
     ).fetchall()
     return [_message(r) for r in rows]
-
-
-def update_message(project: Project, message_id: int, *, content: str | None = None, thinking: str | None = None,
-                   stats: dict | None = None) -> ChatMessage:
-    msg = get_message(project, message_id)
-    changes = _changes(content=content, thinking=thinking, stats=stats)
-    if changes:
-        with project.atomic() as db:
-            _update(db, "chat_messages", message_id, changes)
-            _touch(db, msg.session_id)
-    return get_message(project, message_id)
-
-
-def delete_messages_from(project: Project, message_id: int) -> list[ChatMessage]:
-    """This message and every later one of its conversation (regenerate, edit and resend)."""
-    msg = get_message(project, message_id)
-    removed = [m for m in list_messages(project, msg.session_id) if m.id >= message_id]
-    with project.atomic() as db:
-        db.execute("DELETE FROM chat_messages WHERE session_id = ? AND id >= ?", [msg.session_id, message_id])
-        _touch(db, msg.session_id)
-    _remove_unused_images(project, {m.image_path for m in removed if m.image_path})
-    return removed
 
 
 def store_image(project: Project, source: str | Path) -> str:
@@ -190,7 +184,8 @@ def image_file(project: Project, relative: str) -> Path:
     return project.folder / relative
 
 
-def _remove_unused_images(project: Project, candidates: set[str]) -> None:
+def remove_unused_images(project: Project, candidates: set[str]) -> None:
+    """Delete copied images that no message refers to (any more)."""
     for relative in candidates:
         used = project.db.execute("SELECT 1 FROM chat_messages WHERE image_path = ? LIMIT 1", [relative]).fetchone()
         if used is None:

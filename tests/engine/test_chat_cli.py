@@ -121,3 +121,68 @@ def test_image_question_with_mmproj_and_without(model_path, tmp_path, capsys):
     assert rc == 0 and out["images_encoded"] == 1 and out["thinking_tokens"] == 3
     assert main(["chat", "--model", str(model_path), "--image", str(image), "hi"]) == 1
     assert "mmproj" in capsys.readouterr().err  # a text-only model: says which file is missing
+
+
+def test_nothing_is_stored_when_the_answer_fails_or_is_stopped_at_once(model_path, project, tmp_path):
+    from PIL import Image
+
+    from engine.chat.errors import ContextTooSmallError
+    from engine.errors import CancelledError
+
+    session = chats.create_session(project, "t")
+    budget = BudgetSettings(use_min=False, use_max=True, max_thinking_tokens=4)
+    sampling = Sampling(max_answer_tokens=3)
+    with ChatEngine(ModelSettings(model_path, n_ctx=256, seed=1)) as engine:
+        with pytest.raises(ContextTooSmallError):
+            conversation.ask(project, session.id, engine, "why? " * 200, budget=budget, sampling=sampling)
+        with pytest.raises(CancelledError):
+            conversation.ask(project, session.id, engine, "stop me", budget=budget, sampling=sampling,
+                             cancel=lambda: True)
+        assert chats.list_messages(project, session.id) == []  # no question left without its answer
+        first = conversation.ask(project, session.id, engine, "one", budget=budget, sampling=sampling)
+        with pytest.raises(CancelledError):  # a regeneration stopped at once keeps the old answer
+            conversation.regenerate(project, session.id, engine, budget=budget, sampling=sampling,
+                                    cancel=lambda: True)
+        assert [m.id for m in chats.list_messages(project, session.id)][-1] == first.id
+        image = tmp_path / "scan.png"
+        Image.new("RGB", (32, 32)).save(image)
+        from engine.chat.errors import NoVisionError
+
+        with pytest.raises(NoVisionError):
+            conversation.ask(project, session.id, engine, "and this?", image=image)
+        assert not (project.folder / chats.IMAGES_DIR).exists() or not any((project.folder / chats.IMAGES_DIR).iterdir())
+
+
+def test_earlier_images_become_a_note_for_a_model_that_cannot_see(model_path, project, tmp_path):
+    from PIL import Image
+
+    image = tmp_path / "scan.png"
+    Image.new("RGB", (32, 32)).save(image)
+    session = chats.create_session(project, "t")
+    rel = chats.store_image(project, image)
+    chats.add_message(project, session.id, "user", "What is it?", image_path=rel)
+    chats.add_message(project, session.id, "assistant", "A cyst.")
+    chats.add_message(project, session.id, "assistant", "")  # an answer stopped before any text
+    seeing = conversation.context_turns(project, session.id)
+    blind = conversation.context_turns(project, session.id, with_images=False)
+    assert [t.role for t in seeing] == ["user", "assistant"] and seeing[0].image is not None
+    assert blind[0].image is None and conversation.IMAGE_NOT_SHOWN in blind[0].content
+    with ChatEngine(ModelSettings(model_path, n_ctx=512, seed=1)) as engine:  # text-only: the follow-up still works
+        msg = conversation.ask(project, session.id, engine, "Is it benign?",
+                               budget=BudgetSettings(use_min=False, use_max=True, max_thinking_tokens=3),
+                               sampling=Sampling(max_answer_tokens=2))
+    assert msg.role == "assistant"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_interactive_session_survives_a_failed_question(model_path, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", _Terminal("why? " * 300 + "\nIs it a cyst?\n"))
+    rc = main(["chat", "--model", str(model_path), "--ctx", "256", "--max-think", "3", "--max-tokens", "2"])
+    err = capsys.readouterr().err
+    assert rc == 0
+    assert "error:" in err and "context" in err.lower()  # the long question: said, then forgotten
+    assert err.count("thinking tokens") == 1  # the next question was answered

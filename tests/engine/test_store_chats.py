@@ -50,16 +50,16 @@ def test_search_rename_and_order(project):
     assert chats.get_session(project, first.id).title == "Thyroid TI-RADS"
 
 
-def test_regenerate_drops_the_answer_and_what_follows(project, tmp_path):
+def test_commit_replaces_the_answer_and_what_follows_at_once(project, tmp_path):
     s = chats.create_session(project, "t")
     q1 = chats.add_message(project, s.id, "user", "q1")
     a1 = chats.add_message(project, s.id, "assistant", "a1")
     rel = chats.store_image(project, _image(tmp_path / "x.png"))
     chats.add_message(project, s.id, "user", "q2", image_path=rel)
     chats.add_message(project, s.id, "assistant", "a2")
-    removed = chats.delete_messages_from(project, a1.id)
-    assert [m.content for m in removed] == ["a1", "q2", "a2"]
-    assert [m.id for m in chats.list_messages(project, s.id)] == [q1.id]
+    new = chats.commit_messages(project, s.id, [chats.NewMessage("assistant", "a1, again")], drop_from=a1.id)
+    assert [m.id for m in chats.list_messages(project, s.id)] == [q1.id, new[0].id]
+    assert new[0].content == "a1, again"
     assert not chats.image_file(project, rel).exists()  # no other message uses it
 
 
@@ -76,11 +76,7 @@ def test_delete_session_keeps_images_still_in_use(project, tmp_path):
     assert chats.list_sessions(project) == []
 
 
-def test_update_message_and_missing_ids(project, tmp_path):
-    s = chats.create_session(project, "t")
-    m = chats.add_message(project, s.id, "assistant", "")
-    m = chats.update_message(project, m.id, content="done", thinking="th", stats={"tokens_per_second": 12.5})
-    assert (m.content, m.thinking, m.stats) == ("done", "th", {"tokens_per_second": 12.5})
+def test_missing_ids(project, tmp_path):
     with pytest.raises(NotFoundError):
         chats.add_message(project, 999, "user", "x")
     with pytest.raises(NotFoundError):
