@@ -67,7 +67,8 @@ def cmd_run(args) -> int:
             items, cost = jobs.estimate(p, job.id, batch=args.batch)
             est = "unknown (no price for this model)" if cost is None else f"${cost:.4f}"
             if not args.json:
-                print(f"job {job.id}: {created} new item(s), {skipped} already synthesized; estimated cost {est}")
+                print(f"job {job.id}: {created} new item(s), {skipped} already in this project (synthesized, or "
+                      f"waiting in an earlier job: run that one with --job ID); estimated cost {est}")
             if args.estimate_only:
                 if args.json:
                     _emit(args, {"job": job.id, "created": created, "skipped": skipped, "items": items, "cost": cost}, "")

@@ -18,6 +18,7 @@ from engine.errors import RemudError
 APP_NAME = "ReMUD Desktop"
 FILE_NAME = "settings.json"
 ENV_DIR = "REMUD_CONFIG_DIR"  # overrides the folder (tests, portable installs)
+DATA_ENV_DIR = "REMUD_DATA_DIR"  # overrides the data folder: the sample and the personal chat projects
 SECRET_WORDS = ("secret", "password", "passwd", "apikey", "api_key", "credential")  # anywhere in a name
 SECRET_PARTS = ("key", "token", "auth", "bearer")  # as a whole part of a name ("api_key", "access_token"; not "max_tokens")
 
@@ -33,6 +34,16 @@ def settings_path() -> Path:
 
         folder = user_config_dir(APP_NAME, appauthor=False)
     return Path(folder) / FILE_NAME
+
+
+def data_dir() -> Path:
+    """Where the app keeps its own projects (the sample, personal chats)."""
+    folder = os.environ.get(DATA_ENV_DIR)
+    if not folder:
+        from platformdirs import user_data_dir
+
+        folder = user_data_dir(APP_NAME, appauthor=False)
+    return Path(folder)
 
 
 def load() -> dict[str, Any]:

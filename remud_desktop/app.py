@@ -17,9 +17,9 @@ from pathlib import Path
 
 
 def default_sample_folder() -> Path:
-    from platformdirs import user_data_dir
+    from engine.settings import data_dir
 
-    return Path(user_data_dir("ReMUD Desktop", "ReMUD")) / "Sample atlas.remud"
+    return data_dir() / "Sample atlas.remud"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

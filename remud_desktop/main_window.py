@@ -9,8 +9,8 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QMainWindow, QMessageBox, QStackedWidget, QTabBar, QTabWidget,
-                               QUndoView, QWidget)
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QMainWindow, QMessageBox, QSizePolicy, QStackedWidget,
+                               QTabBar, QTabWidget, QUndoView, QWidget)
 
 from engine.errors import RemudError
 from engine.store import documents
@@ -49,6 +49,8 @@ class MainWindow(FileDropTarget, QMainWindow):
         from remud_desktop.chat import ChatTab
 
         self.chat = ChatTab(self.session, self)
+        # the Chat tab is wide; it must not make the Annotate tab (and so the window's minimum) wide too
+        self.chat.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.central_tabs = QTabWidget()
         self.central_tabs.setObjectName("centralTabs")
         self.central_tabs.setDocumentMode(True)
@@ -196,6 +198,7 @@ class MainWindow(FileDropTarget, QMainWindow):
             self.central_stack.setCurrentWidget(self.central_tabs)
             self._unpark_docks(self._docks_hidden_for_welcome)
             self._docks_hidden_for_welcome = []
+        self._sync_page_zoom()
 
     def _park_docks(self) -> list[QDockWidget]:
         """Hide the visible docks (for the welcome screen or the Chat tab); returns them for _unpark_docks."""
@@ -211,6 +214,11 @@ class MainWindow(FileDropTarget, QMainWindow):
         for dock in parked:
             dock.show()
 
+    def _sync_page_zoom(self) -> None:
+        """The zoom figure in the status bar belongs to the page: shown only when the page is."""
+        tabs_shown = self.central_stack.currentWidget() is self.central_tabs
+        self.status.zoom.setVisible(tabs_shown and self.central_tabs.currentWidget() is self.canvas)
+
     def open_project_dialog(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Open a project folder")
         if folder:
@@ -220,7 +228,8 @@ class MainWindow(FileDropTarget, QMainWindow):
         project = self.session.project
         self.setWindowTitle(f"{project.folder.name} — ReMUD Desktop" if project else "ReMUD Desktop")
         for name in ("close", "import", "detect_page", "detect_selected", "detect_document", "detect_dialog",
-                     "prev", "next", "reviewed_next", "next_unreviewed", "synthesize", "generate_now", "export"):
+                     "prev", "next", "reviewed_next", "next_unreviewed", "synthesize", "generate_now", "export",
+                     "draw", "zoom_in", "zoom_out", "fit_page", "fit_width", "send_to_chat"):
             self.actions_[name].setEnabled(project is not None)
 
     # -- last position (per project, in QSettings) ------------------------------------------
@@ -394,6 +403,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         else:
             self._unpark_docks(self._docks_hidden_for_chat)
             self._docks_hidden_for_chat = []
+        self._sync_page_zoom()
 
     def show_chat(self) -> None:
         self.central_tabs.setCurrentWidget(self.chat)

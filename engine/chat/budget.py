@@ -9,10 +9,18 @@ the controller watches the text the model writes inside it:
   "等等，" for Chinese) is appended, and generation continues -- at most `num_waits` times;
 * maximum: when the thinking reaches `max_thinking_tokens`, the end of thinking (`\\n</think>\\n`,
   optionally followed by an answer prefix such as "Answer:") is appended and the model answers.
-  A wait is inserted only when its tokens fit under the maximum (the engine tells the controller
-  how many tokens the wait string takes); one that lands exactly on the maximum is followed by
-  the cut at once, and one that would go past it is not inserted: the model's own close stands,
-  so the maximum is never exceeded.
+  A wait is inserted only when its tokens fit under the maximum (the engine gives the controller
+  its tokenizer, and the controller counts the exact text it would inject: the part of the tag's
+  first token before the tag, then the wait string); one that lands exactly on the maximum is
+  followed by the cut at once, and one that would go past it is not inserted: the model's own
+  close stands, so the maximum is never exceeded.
+
+Unclosed thinking. Some models never write the closing tag: stock Qwen2.5-VL-Instruct, opened with
+a forced `<think>`, simply answers and ends its turn inside the thinking section. When the turn ends
+while thinking, no closing tag was ever seen and no wait was inserted, the text the model wrote is
+its answer: it is moved out of the thinking (thinking text empty, 0 thinking tokens) into the
+answer, and `thinking_closed` is False. A turn that ends while thinking after a wait keeps its text
+as thinking (the model did think on command); so does one that was stopped or ran out of room.
 
 Counting. Everything is counted in tokens of the model's own tokenizer. A *thinking token* is a token
 that sits inside the thinking section: every token the model generated there, plus the tokens of each
@@ -33,13 +41,17 @@ budget with tokens = characters / ratio. (The paper's exact character figure cou
 offline while writing this; if it differs, only the constant changes.) The maximum is off by
 default; 1024 tokens when enabled.
 
-The controller never touches a model: the engine feeds it each generated token's text and reports what
-it evaluated on the controller's behalf. `drop_tokens` in an `Action` tells the engine how many of the
-most recent generated tokens to take back (the closing tag, the token just sampled included).
+The controller never touches a model: the engine feeds it each generated token's text (and bytes)
+and reports what it evaluated on the controller's behalf. `drop_tokens` in an `Action` tells the
+engine how many of the most recent generated tokens to take back (the closing tag, the token just
+sampled included). What the engine evaluates in their place is `Action.evaluate`, in bytes: the
+part of the tag's first token before the tag is taken from that token's own bytes, because its
+decoded text may begin with a character whose first bytes belong to the previous (kept) token.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from engine.chat.errors import BudgetSettingsError
@@ -108,7 +120,8 @@ class Action:
 
     kind: str          # "wait" | "cut"
     drop_tokens: int   # how many of the latest generated tokens to take back (the just-sampled one included)
-    inject: str        # text to evaluate in their place
+    inject: str        # the text this adds to the thinking (what the user sees)
+    evaluate: bytes    # the bytes to evaluate in place of the dropped tokens (what the model sees)
 
 
 @dataclass
@@ -116,19 +129,23 @@ class BudgetController:
     """Fed token texts one at a time; says when to insert a wait or cut the thinking off."""
 
     settings: BudgetSettings
-    wait_tokens: int = 0  # tokens of the wait string in the model's tokenizer (0: unknown, assume it fits)
+    count_tokens: Callable[[bytes], int] | None = None  # the model's token count of an injection (None: 0)
     phase: str = field(init=False)
     thinking_tokens: int = field(init=False, default=0)
-    waits: int = field(init=False, default=0)
+    waits: int = field(init=False, default=0)            # waits inserted (counted once evaluated)
     max_cut_in: bool = field(init=False, default=False)
+    closed: bool = field(init=False, default=True)       # False until the thinking section is closed
+    unclosed_answer: bool = field(init=False, default=False)  # the thinking text turned out to be the answer
     answer_start: str = field(init=False, default="")   # text after the closing tag, inside the same token
     _text: str = field(init=False, default="")           # thinking text so far (tags excluded)
     _ends: list[int] = field(init=False, default_factory=list)  # end offset in _text of each thinking token
+    _raw: list[bytes] = field(init=False, default_factory=list)  # the bytes of each thinking token
     _shown: int = field(init=False, default=0)           # how much of _text has been handed out for display
     _search_from: int = field(init=False, default=0)     # the closing tag cannot start before this offset
 
     def __post_init__(self) -> None:
         self.phase = THINKING if self.settings.think_open else ANSWER
+        self.closed = self.phase == ANSWER
 
     @property
     def opening(self) -> str:
@@ -139,12 +156,17 @@ class BudgetController:
     def thinking_text(self) -> str:
         return self._text
 
-    def feed(self, piece: str) -> Action | None:
-        """One generated token's text while thinking. Returns an action, or None to keep sampling."""
+    def feed(self, piece: str, raw: bytes | None = None) -> Action | None:
+        """One generated token's text (and bytes) while thinking. Returns an action, or None to keep sampling.
+
+        `raw` is the token's own bytes; `piece` its decoded text, which may lack bytes still waiting for
+        the rest of their character or hold the end of a character started by earlier tokens.
+        """
         if self.phase != THINKING:
             raise RuntimeError("feed() is only for the thinking phase")
         self._text += piece
         self._ends.append(len(self._text))
+        self._raw.append(piece.encode("utf-8") if raw is None else raw)
         self.thinking_tokens += 1
         window = max(self._search_from, len(self._text) - len(piece) - len(self.settings.think_close))
         tag_at = self._text.find(self.settings.think_close, window)
@@ -155,18 +177,32 @@ class BudgetController:
         return None
 
     def feed_end(self) -> Action | None:
-        """The model ended its turn while still thinking; the end token was not evaluated."""
-        if self._wants_more(self.thinking_tokens):
-            return self._wait(drop_tokens=0, leftover="")
+        """The model ended its turn while still thinking; the end token was not evaluated.
+
+        Returns a wait to insert, or None: the turn is over. Then, if no wait was ever inserted (and so
+        no closing tag was ever seen), the thinking text is the model's answer: `answer_start` holds it,
+        the thinking is emptied and `unclosed_answer` is set.
+        """
+        if self._wants_more(self.thinking_tokens, b""):
+            return self._wait(drop_tokens=0, leftover="", leftover_bytes=b"")
         self.phase = ANSWER
+        if self.waits == 0:
+            self.unclosed_answer = True
+            self.answer_start = self._text
+            self._text, self._shown = "", 0
+            self.thinking_tokens = 0
+            self._ends.clear()
+            self._raw.clear()
         return None
 
     def injected(self, text: str, n_tokens: int) -> Action | None:
         """The engine evaluated the text of the last action as `n_tokens` tokens."""
         if self.phase == ANSWER:
             return None  # the cut: end of thinking + answer prefix are not thinking tokens
+        self.waits += 1  # only a wait is injected while thinking
         self._text += text
         self._ends.extend([len(self._text)] * n_tokens)
+        self._raw.extend([b""] * n_tokens)
         self.thinking_tokens += n_tokens
         self._search_from = len(self._text)
         if self.settings.use_max and self.thinking_tokens >= self.settings.max_thinking_tokens:
@@ -184,43 +220,63 @@ class BudgetController:
 
     # -- internals ---------------------------------------------------------------------------------
 
-    def _wants_more(self, kept_tokens: int) -> bool:
+    def _wants_more(self, kept_tokens: int, leftover_bytes: bytes) -> bool:
         """Whether to insert a wait after `kept_tokens` thinking tokens (the closing tag taken back)."""
         s = self.settings
         if not (s.use_min and kept_tokens < s.min_thinking_tokens and self.waits < s.num_waits):
             return False
-        return not s.use_max or kept_tokens + self.wait_tokens <= s.max_thinking_tokens
+        if not s.use_max:
+            return True
+        cost = self.count_tokens(leftover_bytes + s.wait.encode("utf-8")) if self.count_tokens else 0
+        return kept_tokens + cost <= s.max_thinking_tokens
 
     def _closed_at(self, tag_at: int) -> Action | None:
         first = next(i for i, end in enumerate(self._ends) if end > tag_at)  # token holding the tag's start
         start_of_first = self._ends[first - 1] if first else 0
         leftover = self._text[start_of_first:tag_at]
-        if self._wants_more(first):
+        leftover_bytes = self._bytes_before_tag(first, tag_at)
+        if self._wants_more(first, leftover_bytes):
             drop = len(self._ends) - first
             self._forget_tokens(drop)
-            return self._wait(drop_tokens=drop, leftover=leftover)
+            return self._wait(drop_tokens=drop, leftover=leftover, leftover_bytes=leftover_bytes)
         self.answer_start = self._text[tag_at + len(self.settings.think_close):]
         self._text = self._text[:tag_at]
         self.thinking_tokens = first  # the tokens of the tag are not thinking tokens
         del self._ends[first:]
+        del self._raw[first:]
         self.phase = ANSWER
+        self.closed = True
         return None
+
+    def _bytes_before_tag(self, first: int, tag_at: int) -> bytes:
+        """The bytes of token `first` that come before the tag starting at `tag_at` in the text.
+
+        The token's text from the tag on is encoded and looked for in the token's own bytes (from the
+        right: any bytes after it are an unfinished character, which cannot contain it).
+        """
+        raw = self._raw[first]
+        from_tag = self._text[tag_at:self._ends[first]].encode("utf-8")
+        at = raw.rfind(from_tag)
+        return raw[:at] if at >= 0 else self._text[self._ends[first - 1] if first else 0:tag_at].encode("utf-8")
 
     def _forget_tokens(self, n: int) -> None:
         if n:
             del self._ends[-n:]
+            del self._raw[-n:]
         self.thinking_tokens -= n
         self._text = self._text[: self._ends[-1] if self._ends else 0]
         # _shown stays: what was shown lies before the tag and comes back verbatim with the injection
 
-    def _wait(self, *, drop_tokens: int, leftover: str) -> Action:
-        self.waits += 1
-        return Action("wait", drop_tokens, leftover + self.settings.wait)
+    def _wait(self, *, drop_tokens: int, leftover: str, leftover_bytes: bytes) -> Action:
+        wait = self.settings.wait
+        return Action("wait", drop_tokens, leftover + wait, leftover_bytes + wait.encode("utf-8"))
 
     def _cut(self) -> Action:
         self.max_cut_in = True
+        self.closed = True
         self.phase = ANSWER
-        return Action("cut", 0, self.settings.end_of_thinking + self.settings.answer_prefix)
+        text = self.settings.end_of_thinking + self.settings.answer_prefix
+        return Action("cut", 0, text, text.encode("utf-8"))
 
 
 def _partial_tag_length(text: str, tag: str, floor: int) -> int:

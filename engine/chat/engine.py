@@ -1,7 +1,9 @@
 """ChatEngine: a GGUF model (and optional mmproj) run offline with llama.cpp, streaming, with budget forcing.
 
 Generation is driven token by token (decode one token, sample one token), so `cancel` stops the
-computation between two tokens, and every string the budget controller forces (a wait, the end of
+computation between two tokens. The long steps ask `cancel` too: before each prompt batch, image
+encode and image decode, and, through llama.cpp's abort callback, during each prompt batch or image
+decode (so stop waits for one graph node, not a whole batch). Every string the budget controller forces (a wait, the end of
 thinking, an answer prefix) is decoded on top of the KV cache: the prompt is never evaluated again.
 
 The engine remembers what its KV cache holds (text tokens and images, in order). A new call evaluates
@@ -13,7 +15,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self
 
@@ -22,6 +25,7 @@ from engine.chat.decoding import RANDOM_SEED, PieceDecoder, build_sampler
 from engine.chat.errors import (
     ChatError,
     ContextTooSmallError,
+    DecodeError,
     EngineClosedError,
     ModelFormatError,
     NoVisionError,
@@ -32,7 +36,7 @@ from engine.chat.memory import check_memory, estimate_memory
 from engine.chat.modelfile import GgufInfo, read_gguf_info
 from engine.chat.prompt import ImageSlot, build_prompt, images_of
 from engine.chat.types import ChatTurn, GenerationResult, ModelSettings, StreamEvent
-from engine.chat.vision import ImageItem, VisionEncoder
+from engine.chat.vision import ABORTED, ImageItem, VisionEncoder
 
 Item = int | ImageItem
 
@@ -59,6 +63,7 @@ class ChatEngine:
         check_memory(estimate_memory(self.model_info, mmproj_info, n_ctx=settings.n_ctx, n_gpu_layers=settings.n_gpu_layers))
         report(0.1)
         self._llama = _load_llama(settings, self.model_info)
+        self._abort = _AbortCallback(self._llama.ctx)
         report(0.8 if mmproj_info else 0.95)
         try:
             if settings.mmproj_path is not None:
@@ -124,12 +129,9 @@ class ChatEngine:
                 raise EngineClosedError("The model has been unloaded; load it again to chat.")
             try:
                 return _Generation(self, budget, sampling, on_event, cancel).run(turns)
-            except RuntimeError as exc:  # llama.cpp failed to decode (out of memory, KV cache full)
-                self._truncate(0)
-                raise ChatError(
-                    f"The model stopped with an error ({exc}); lower the context size or image pixel limit, "
-                    "or load the model again."
-                ) from exc
+            finally:
+                if self._vision is not None:
+                    self._vision.release()  # the images of this prompt may be evicted again
 
     def close(self) -> None:
         """Free the model; waits for a running generate() to return (cancel it first)."""
@@ -151,6 +153,10 @@ class ChatEngine:
 
     # -- KV bookkeeping used by _Generation ------------------------------------------------------------
 
+    def _tokenize_forced(self, data: bytes) -> list[int]:
+        """Tokens of a string the budget controller injects (special tokens not recognised, as in model text)."""
+        return self._llama.tokenize(data, add_bos=False, special=False)
+
     def _prompt_items(self, turns: Sequence[ChatTurn], opening: str) -> list[Item]:
         segments = build_prompt(turns, opening=opening)
         if images_of(segments) and self._vision is None:
@@ -171,26 +177,92 @@ class ChatEngine:
         self._llama._ctx.kv_cache_seq_rm(-1, pos, -1)
         self._llama.n_tokens = pos
 
-    def _decode_tokens(self, tokens: Sequence[int], cancel: Callable[[], bool]) -> int:
-        """Evaluate text tokens in batches, asking `cancel` before each; returns how many were decoded."""
-        step = self._llama.n_batch
-        done = 0
-        for start in range(0, len(tokens), step):
-            if cancel():
-                break
-            batch = list(tokens[start:start + step])
-            self._llama.eval(batch)
+    def _eval(self, tokens: Sequence[int], cancel: Callable[[], bool] | None = None) -> bool:
+        """Decode text tokens after the cache in batches of n_batch, keeping the bookkeeping.
+
+        With `cancel`, it is asked before each batch and, through llama.cpp's abort callback, during
+        each decode. Returns False when stopped: the cache then holds the batches decoded whole.
+        """
+        import llama_cpp
+
+        llama = self._llama
+        for start in range(0, len(tokens), llama.n_batch):
+            if cancel is not None and cancel():
+                return False
+            batch = list(tokens[start:start + llama.n_batch])
+            n_past = llama.n_tokens
+            llama._batch.set_batch(batch=batch, n_past=n_past, logits_all=False)
+            with self._abort.asking(cancel):
+                rc = llama_cpp.llama_decode(llama.ctx, llama._batch.batch)
+            if rc != 0:
+                # an aborted or failed decode can leave part of the batch in the KV cache: forget it
+                self._truncate(len(self._seq))
+                if rc == ABORTED and cancel is not None:
+                    return False
+                raise _decode_error(rc)
+            llama.input_ids[n_past:n_past + len(batch)] = batch
+            llama.n_tokens += len(batch)
             self._seq.extend(batch)
             self._kv_cells += len(batch)
-            done += len(batch)
-        return done
+        return True
 
-    def _decode_image(self, item: ImageItem) -> None:
+    def _decode_image(self, item: ImageItem, cancel: Callable[[], bool]) -> bool:
+        """Encode (unless cached) and decode an image after the cache; False when stopped."""
         assert self._vision is not None
-        self._llama._ctx.kv_cache_seq_rm(-1, self._llama.n_tokens, -1)
-        self._llama.n_tokens = self._vision.decode(item, self._llama.n_tokens, self._llama.n_batch)
+        if cancel():
+            return False
+        embeddings = self._vision.encode(item)
+        if cancel():
+            return False
+        with self._abort.asking(cancel):
+            end = self._vision.decode(item, embeddings, self._llama.n_tokens, self._llama.n_batch)
+        if end is None:  # aborted: forget what part of the image reached the KV cache
+            self._truncate(len(self._seq))
+            return False
+        self._llama.n_tokens = end
         self._seq.append(item)
         self._kv_cells += item.n_tokens
+        return True
+
+
+def _decode_error(rc: int) -> DecodeError:
+    return DecodeError(
+        f"The model could not evaluate the conversation (llama.cpp error {rc}: out of context or memory); "
+        "lower the context size or image pixel limit, or load the model again."
+    )
+
+
+class _AbortCallback:
+    """llama.cpp's abort callback, asking a `cancel` callable between the graph nodes of a decode.
+
+    It is installed only around the long decodes (prompt batches, images): the single-token decodes
+    of generation stay free of Python calls, and `cancel` is asked between them anyway.
+    """
+
+    def __init__(self, ctx: Any) -> None:
+        import llama_cpp
+
+        self._ctx = ctx
+        self._set = llama_cpp.llama_set_abort_callback
+        self._callback = llama_cpp.ggml_abort_callback(self._check)  # kept alive as long as the context
+        self._none = llama_cpp.ggml_abort_callback()                  # NULL: no callback
+        self._cancel: Callable[[], bool] | None = None
+
+    def _check(self, _data: Any) -> bool:
+        return self._cancel is not None and bool(self._cancel())
+
+    @contextmanager
+    def asking(self, cancel: Callable[[], bool] | None) -> Iterator[None]:
+        if cancel is None:
+            yield
+            return
+        self._cancel = cancel
+        self._set(self._ctx, self._callback, None)
+        try:
+            yield
+        finally:
+            self._set(self._ctx, self._none, None)
+            self._cancel = None
 
 
 class _Generation:
@@ -201,8 +273,7 @@ class _Generation:
         self.engine, self.llama = engine, engine._llama
         self.sampling, self.cancel = sampling, cancel
         self.on_event = on_event or (lambda event: None)
-        wait_tokens = len(engine.tokenize(budget.wait)) if budget.wait else 0
-        self.controller = BudgetController(budget, wait_tokens=wait_tokens)
+        self.controller = BudgetController(budget, count_tokens=lambda data: len(engine._tokenize_forced(data)))
         self.answer = ""
         self.answer_tokens = 0
         self.generated = 0          # tokens sampled and kept or taken back (end-of-turn excluded)
@@ -218,7 +289,7 @@ class _Generation:
         if prompt_tokens >= self.engine.n_ctx:
             what = "image and conversation" if any(isinstance(i, ImageItem) for i in items) else "conversation"
             raise ContextTooSmallError(
-                f"The {what} need {prompt_tokens} tokens but the context holds {self.engine.n_ctx}; raise the "
+                f"The {what} needs {prompt_tokens} tokens but the context holds {self.engine.n_ctx}; raise the "
                 "context size, lower the image pixel limit or start a new chat."
             )
         encodes_before = engine._vision.encodes if engine._vision else 0
@@ -230,6 +301,9 @@ class _Generation:
             finish = self._loop()
         t_end = time.perf_counter()
         self._flush_thinking()
+        if self.controller.unclosed_answer:  # the model answered without ever closing its thinking
+            self.answer_tokens += self.generated
+            self._answer_text(self.controller.answer_start)
         elapsed = t_end - t_gen
         return GenerationResult(
             answer=self.answer.strip(),
@@ -238,6 +312,7 @@ class _Generation:
             answer_tokens=self.answer_tokens,
             waits_inserted=self.controller.waits,
             max_cut_in=self.controller.max_cut_in,
+            thinking_closed=self.controller.closed,
             stopped=finish == "cancelled",
             finish_reason=finish,
             time_to_first_token_s=(self.t_first - t_start) if self.t_first is not None else 0.0,
@@ -259,21 +334,18 @@ class _Generation:
             common += 1
         common = min(common, len(items) - 1)  # the last prompt token is decoded again for fresh logits
         engine._truncate(common)
-        evaluated = 0
+        cells_before = engine._kv_cells
+        finished = True
         run: list[int] = []
         for item in items[common:] + [None]:
             if isinstance(item, int):
                 run.append(item)
                 continue
-            done = engine._decode_tokens(run, self.cancel)
-            evaluated += done
-            if done < len(run) or (item is not None and self.cancel()):
-                return evaluated, False
+            finished = engine._eval(run, self.cancel) and (item is None or engine._decode_image(item, self.cancel))
+            if not finished:
+                break
             run = []
-            if item is not None:
-                engine._decode_image(item)
-                evaluated += item.n_tokens
-        return evaluated, True
+        return engine._kv_cells - cells_before, finished
 
     def _loop(self) -> str:
         llama, controller = self.llama, self.controller
@@ -300,9 +372,10 @@ class _Generation:
                         continue
                 return "stop"
             self.generated += 1
-            piece = decoder.decode(llama.detokenize([token]))
+            raw = llama.detokenize([token])
+            piece = decoder.decode(raw)
             if controller.phase == THINKING:
-                action = controller.feed(piece)
+                action = controller.feed(piece, raw)
                 if action is None:
                     self._decode([token])
                     self._flush_thinking()
@@ -329,7 +402,7 @@ class _Generation:
             sampled = None
             if action.kind == "cut":
                 self._flush_thinking()
-            tokens = self.llama.tokenize(action.inject.encode("utf-8"), add_bos=False, special=False)
+            tokens = self.engine._tokenize_forced(action.evaluate)
             if self.engine._kv_cells + len(tokens) >= self.engine.n_ctx:
                 return False
             self._decode(tokens)
@@ -343,9 +416,7 @@ class _Generation:
         return True
 
     def _decode(self, tokens: list[int]) -> None:
-        self.llama.eval(tokens)
-        self.engine._seq.extend(tokens)
-        self.engine._kv_cells += len(tokens)
+        self.engine._eval(tokens)
         self.decoded += len(tokens)
 
     def _flush_thinking(self) -> None:

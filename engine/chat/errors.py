@@ -51,3 +51,7 @@ class BudgetSettingsError(ChatError):
 
 class EngineClosedError(ChatError):
     pass
+
+
+class DecodeError(ChatError):
+    """llama.cpp could not evaluate tokens (no room left in the KV cache, out of memory)."""

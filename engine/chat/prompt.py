@@ -14,7 +14,6 @@ from pathlib import Path
 from engine.chat.types import ChatTurn
 
 DEFAULT_SYSTEM = "You are a helpful assistant."
-IMAGE_PLACEHOLDER = "<|vision_start|><|image_pad|><|vision_end|>"
 
 
 @dataclass(frozen=True)
@@ -43,11 +42,6 @@ def build_prompt(turns: Sequence[ChatTurn], *, opening: str, system: str = DEFAU
     text += "<|im_start|>assistant\n" + opening
     segments.append(text)
     return [s for s in segments if s != ""]
-
-
-def render_text(segments: Sequence[Segment]) -> str:
-    """The prompt as plain text, each image written as Qwen2.5-VL's placeholder."""
-    return "".join(IMAGE_PLACEHOLDER if isinstance(s, ImageSlot) else s for s in segments)
 
 
 def images_of(segments: Sequence[Segment]) -> list[ImageSlot]:

@@ -55,6 +55,8 @@ class GenerationResult:
     answer_tokens: int
     waits_inserted: int
     max_cut_in: bool
+    thinking_closed: bool         # False: the thinking section never closed; if the model ended its turn in it
+                                  # without any wait inserted, its text is the answer (thinking empty, 0 tokens)
     stopped: bool                 # the user stopped it
     finish_reason: str            # "stop" | "length" | "cancelled"
     time_to_first_token_s: float  # from the call to the first sampled token (prompt evaluation included)

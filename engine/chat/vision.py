@@ -5,6 +5,10 @@ image is keyed by the hash of its bytes (and the pixel limit): its mtmd chunks a
 (the image embeddings) are kept, so an image the conversation already contains is neither encoded nor
 decoded again (the engine keeps it in the KV cache), and one that must be decoded at a new position
 (an earlier turn changed) skips the vision encoder.
+
+Both caches hold at most CACHE_SIZE images, but never evict an image of the prompt being evaluated:
+`prepare` pins the image until `release` (the engine releases after each generate call), so a prompt
+with more images than CACHE_SIZE keeps all of them until it is done.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import numpy as np
 from engine.chat.errors import ChatError, ImageFileError, VisionProjectorError
 
 CACHE_SIZE = 16
+ABORTED = 2  # llama_decode's return code when the abort callback stopped it
 
 
 @dataclass(frozen=True)
@@ -37,7 +42,6 @@ class ImageItem:
 @dataclass
 class PreparedImage:
     key: str
-    size: tuple[int, int]          # (width, height) after downscaling
     items: list[int | ImageItem]   # <|vision_start|> tokens, the image, <|vision_end|> tokens
     chunks: Any = field(repr=False)        # owning mtmd_input_chunks pointer
     image_chunk: Any = field(repr=False)   # borrowed pointer to the image chunk inside `chunks`
@@ -77,6 +81,7 @@ class VisionEncoder:
         self.max_image_pixels = max_image_pixels
         self._prepared: OrderedDict[str, PreparedImage] = OrderedDict()
         self._embeddings: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._pinned: set[str] = set()  # keys of the prompt being evaluated: never evicted
         self.encodes = 0  # how many times the vision encoder ran (for tests and statistics)
         params = mtmd_cpp.mtmd_context_params_default()
         params.use_gpu = use_gpu
@@ -99,48 +104,67 @@ class VisionEncoder:
         self._n_embd = llama_cpp.llama_model_n_embd_inp(llama.model)
 
     def prepare(self, path: Path) -> PreparedImage:
-        """Read, downscale and tokenize an image (cached by content)."""
+        """Read, downscale and tokenize an image (cached by content); it stays cached until `release`."""
         try:
             data = Path(path).read_bytes()
         except OSError as exc:
             raise ImageFileError(f"The image {Path(path).name} cannot be read ({exc.strerror}); attach it again.") from exc
         key = image_key(data, self.max_image_pixels)
+        self._pinned.add(key)
         if key in self._prepared:
             self._prepared.move_to_end(key)
             return self._prepared[key]
         width, height, rgb = downscale(data, self.max_image_pixels)
         prepared = self._tokenize(key, width, height, rgb)
         self._prepared[key] = prepared
-        while len(self._prepared) > CACHE_SIZE:
-            _, old = self._prepared.popitem(last=False)
-            self._mtmd.mtmd_input_chunks_free(old.chunks)
+        self._evict()
         return prepared
 
-    def decode(self, item: ImageItem, n_past: int, n_batch: int) -> int:
-        """Put the image's embeddings into the KV cache at `n_past`; returns the position after it."""
-        mtmd = self._mtmd
-        prepared = self._prepared[item.key]
+    def release(self) -> None:
+        """The prompt is done: its images may be evicted again."""
+        self._pinned.clear()
+        self._evict()
+
+    def encode(self, item: ImageItem) -> np.ndarray:
+        """The image's embeddings: from the cache, or from one run of the vision encoder."""
         embd = self._embeddings.get(item.key)
-        if embd is None:
-            if mtmd.mtmd_encode_chunk(self._ctx, prepared.image_chunk) != 0:
-                raise ChatError("The vision encoder failed on this image; try a smaller image or restart the chat.")
-            self.encodes += 1
-            out = mtmd.mtmd_get_output_embd(self._ctx)
-            embd = np.ctypeslib.as_array(out, shape=(item.n_tokens * self._n_embd,)).copy()
-            self._embeddings[item.key] = embd
-            while len(self._embeddings) > CACHE_SIZE:
-                self._embeddings.popitem(last=False)
+        if embd is not None:
+            self._embeddings.move_to_end(item.key)
+            return embd
+        if self._mtmd.mtmd_encode_chunk(self._ctx, self._prepared[item.key].image_chunk) != 0:
+            raise ChatError("The vision encoder failed on this image; try a smaller image or restart the chat.")
+        self.encodes += 1
+        out = self._mtmd.mtmd_get_output_embd(self._ctx)
+        embd = np.ctypeslib.as_array(out, shape=(item.n_tokens * self._n_embd,)).copy()
+        self._embeddings[item.key] = embd
+        self._evict()
+        return embd
+
+    def decode(self, item: ImageItem, embd: np.ndarray, n_past: int, n_batch: int) -> int | None:
+        """Put the image's embeddings into the KV cache at `n_past`; the position after it, None if aborted."""
         import llama_cpp
 
+        mtmd = self._mtmd
         new_n_past = llama_cpp.llama_pos(0)
         rc = mtmd.mtmd_helper_decode_image_chunk(
-            self._ctx, self._llama.ctx, prepared.image_chunk,
+            self._ctx, self._llama.ctx, self._prepared[item.key].image_chunk,
             embd.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
             n_past, 0, n_batch, ctypes.byref(new_n_past), mtmd.mtmd_helper_post_decode_callback(), None,
         )
+        if rc == ABORTED:
+            return None
         if rc != 0:
             raise ChatError("The model could not take in the image (out of context or memory); raise the context size or use a smaller image.")
         return int(new_n_past.value)
+
+    def _evict(self) -> None:
+        """Drop the least recently used images beyond CACHE_SIZE, never a pinned one."""
+        for cache in (self._prepared, self._embeddings):
+            unpinned = [key for key in cache if key not in self._pinned]  # oldest first
+            for key in unpinned[:max(0, len(cache) - CACHE_SIZE)]:
+                old = cache.pop(key)
+                if isinstance(old, PreparedImage):
+                    self._mtmd.mtmd_input_chunks_free(old.chunks)
 
     def close(self) -> None:
         for prepared in self._prepared.values():
@@ -184,4 +208,4 @@ class VisionEncoder:
             else:
                 image_chunk = chunk
                 items.append(ImageItem(key, mtmd.mtmd_input_chunk_get_n_tokens(chunk), mtmd.mtmd_input_chunk_get_n_pos(chunk)))
-        return PreparedImage(key, (width, height), items, chunks, image_chunk)
+        return PreparedImage(key, items, chunks, image_chunk)

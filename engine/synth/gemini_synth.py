@@ -41,6 +41,7 @@ from engine.synth.prompts import Prompt, build_prompt
 
 NAME = "gemini"
 WHERE = "the Gemini API"
+_WHERE_AT_START = WHERE[0].upper() + WHERE[1:]  # a sentence start; keeps “Gemini API” as written
 _DELAY = re.compile(r"^\s*([0-9.]+)\s*s\s*$")
 
 
@@ -92,11 +93,11 @@ def synth_error(exc: Exception, *, model: str, api_key: str | None, timeout: flo
 
     timeouts, connects = _transport_errors()
     if timeouts and isinstance(exc, timeouts):
-        return SynthServerError(f"{WHERE.capitalize()} did not answer within {timeout:g} seconds.")
+        return SynthServerError(f"{_WHERE_AT_START} did not answer within {timeout:g} seconds.")
     if connects and isinstance(exc, connects):
         return SynthServerError(f"Could not connect to {WHERE}; check the network and the base URL.")
     if not isinstance(exc, genai_errors.APIError):
-        return SynthError(f"{WHERE.capitalize()} sent an answer that could not be read ({type(exc).__name__}).")
+        return SynthError(f"{_WHERE_AT_START} sent an answer that could not be read ({type(exc).__name__}).")
     code = int(exc.code or 0)
     status = str(exc.status or "")
     message = str(exc.message or "")
@@ -107,7 +108,7 @@ def synth_error(exc: Exception, *, model: str, api_key: str | None, timeout: flo
     if code in (401, 403) or status in ("UNAUTHENTICATED", "PERMISSION_DENIED") or "API_KEY_INVALID" in reasons or (
         code == 400 and "api key not valid" in message.lower()
     ):
-        return SynthAuthError(f"{WHERE.capitalize()} rejected the API key (HTTP {code}); check the key in the settings.")
+        return SynthAuthError(f"{_WHERE_AT_START} rejected the API key (HTTP {code}); check the key in the settings.")
     if code == 429 or status == "RESOURCE_EXHAUSTED":
         headers = getattr(getattr(exc, "response", None), "headers", None)
         retry_after = parse_retry_after(dict(headers) if headers else None)
@@ -118,12 +119,12 @@ def synth_error(exc: Exception, *, model: str, api_key: str | None, timeout: flo
         if daily or (billing and retry_after is None):
             return SynthQuotaError(f"The Gemini quota of this key is used up (HTTP {code}){suffix}.")
         wait = f"; retry after {retry_after:g} s" if retry_after is not None else ""
-        return SynthRateLimitError(f"{WHERE.capitalize()} is rate limiting requests (HTTP 429){wait}.", retry_after)
+        return SynthRateLimitError(f"{_WHERE_AT_START} is rate limiting requests (HTTP 429){wait}.", retry_after)
     if code == 404:
-        return SynthRequestError(f"{WHERE.capitalize()} has no model named '{model}' (HTTP 404){suffix}.")
+        return SynthRequestError(f"{_WHERE_AT_START} has no model named '{model}' (HTTP 404){suffix}.")
     if code >= 500 or code == 408:
-        return SynthServerError(f"{WHERE.capitalize()} failed with a server error (HTTP {code}){suffix}.")
-    return SynthRequestError(f"{WHERE.capitalize()} refused the request (HTTP {code}){suffix}.")
+        return SynthServerError(f"{_WHERE_AT_START} failed with a server error (HTTP {code}){suffix}.")
+    return SynthRequestError(f"{_WHERE_AT_START} refused the request (HTTP {code}){suffix}.")
 
 
 class GeminiSynthesizer:

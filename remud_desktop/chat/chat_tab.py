@@ -9,7 +9,6 @@ the `remud chat` command uses, in the model's own thread (remud_desktop.chat.wor
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -29,6 +28,7 @@ from engine.chat.errors import NoVisionError
 from engine.errors import RemudError
 from engine.store import chats
 from engine.store.project import DB_NAME, Project
+from remud_desktop.chat.active_request import ActiveRequest, Unanswered
 from remud_desktop.chat.composer import Composer
 from remud_desktop.chat.controls import ChatControls
 from remud_desktop.chat.conversation_list import ConversationList
@@ -41,17 +41,11 @@ from remud_desktop.chat.worker import (
     StreamDelta,
 )
 
-DATA_DIR_ENV = "REMUD_DATA_DIR"  # overrides the folder of the personal chat project (tests, portable installs)
 PERSONAL_NAME = "Chats.remud"
 
 
 def personal_chat_folder() -> Path:
-    folder = os.environ.get(DATA_DIR_ENV)
-    if not folder:
-        from platformdirs import user_data_dir
-
-        folder = user_data_dir(settings.APP_NAME, appauthor=False)
-    return Path(folder) / PERSONAL_NAME
+    return settings.data_dir() / PERSONAL_NAME
 
 
 def open_personal_project() -> Project:
@@ -69,7 +63,8 @@ class ChatTab(QWidget):
         self.project: Project | None = None  # where conversations are kept now
         self._personal: Project | None = None  # opened by this tab, closed by it
         self.session_id: int | None = None
-        self._active: tuple[int, int] | None = None  # (request id, session id) of the running generation
+        self._active: ActiveRequest | None = None  # the running generation
+        self._unanswered: dict[tuple[Path, int], Unanswered] = {}  # questions to give back when shown again
         self.worker = ChatWorker(self)
         self.conversations = ConversationList()
         self.model_bar = ModelBar()
@@ -159,8 +154,8 @@ class ChatTab(QWidget):
         self.project = project
         self.session_id = None
         self.conversations.set_project(project, where)
-        if not self.conversations.ids():
-            self.show_conversation(None)
+        # shown here even when the list kept the same id selected: an id says nothing across projects
+        self.show_conversation(self.conversations.current_id())
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -187,17 +182,40 @@ class ChatTab(QWidget):
 
     # -- conversations ----------------------------------------------------------------------------------
     def show_conversation(self, session_id: int | None) -> None:
+        if session_id != self.session_id:  # an edit belongs to its conversation; shown again, it stays
+            self.composer.leave_edit()
         self.session_id = session_id
-        self.composer.leave_edit()
         if session_id is None or self.project is None:
             self.view.clear()
             self.view.set_placeholder("Load a model, then ask a question. Attach an ultrasound image with "
                                       "“Attach image…” or by dropping it on the box below.")
             return
-        messages = chats.list_messages(self.project, session_id)
-        self.view.show_messages(messages, self.project.folder, self.controls.max_thinking())
-        if self._active is not None and self._active[1] == session_id:  # its answer is still being written
-            self.view.begin_stream(self.controls.max_thinking())
+        if self._showing_active():  # its answer is still being written
+            self._paint_active()
+        else:
+            messages = chats.list_messages(self.project, session_id)
+            self.view.show_messages(messages, self.project.folder, self.controls.max_thinking())
+        back = self._unanswered.pop((self.project.folder, session_id), None)
+        if back is not None:
+            self.composer.give_back(back.text, back.image, back.message_id)
+
+    def _showing_active(self) -> bool:
+        """Whether the conversation on screen is the one whose answer is being written."""
+        return (self._active is not None and self.project is not None
+                and self._active.belongs_to(self.project.folder, self.session_id))
+
+    def _paint_active(self) -> None:
+        """The stored messages it answers, the pending question, and what streamed in so far."""
+        a = self._active
+        messages = [m for m in chats.list_messages(self.project, a.session_id)
+                    if a.shown_below is None or m.id < a.shown_below]
+        self.view.show_messages(messages, self.project.folder, a.max_tokens)
+        if a.question:
+            self.view.add_pending_question(a.question, a.image)
+        self.view.begin_stream(a.max_tokens)
+        so_far = a.so_far()
+        if so_far is not None:
+            self.view.apply_delta(so_far)
 
     def new_conversation(self) -> int | None:
         if self.ensure_project() is None:
@@ -245,15 +263,19 @@ class ChatTab(QWidget):
             return False
         return self.ensure_project() is not None
 
-    def _start(self, action: str, *, text: str = "", image: Path | None = None, message_id: int | None = None) -> bool:
+    def _start(self, action: str, *, text: str = "", image: Path | None = None, message_id: int | None = None,
+               shown_image: Path | None = None, shown_below: int | None = None) -> bool:
+        """Queue a generation and show it; nothing on screen changes when the settings are refused."""
         options = self._options()
         if options is None:
             return False
         request_id = self.worker.new_request_id()
-        self._active = (request_id, self.session_id)
+        self._active = ActiveRequest(request_id, self.project.folder, self.session_id, action, question=text,
+                                     image=shown_image or image, message_id=message_id, shown_below=shown_below,
+                                     max_tokens=self.controls.max_thinking())
         self.show_notice("")
         self.composer.set_generating(True)
-        self.view.begin_stream(self.controls.max_thinking())
+        self._paint_active()
         self.worker.generate(GenerationRequest(request_id, self.project.folder, self.session_id, action, options,
                                                text=text, image=image, message_id=message_id))
         return True
@@ -264,12 +286,10 @@ class ChatTab(QWidget):
             return False
         if self.session_id is None and self.new_conversation() is None:
             return False
-        self.view.add_pending_question(text, image)
-        if self._start("ask", text=text, image=image):
-            self.composer.clear_after_send()
-            return True
-        self.view.drop_pending()
-        return False
+        if not self._start("ask", text=text, image=image):
+            return False
+        self.composer.clear_after_send()
+        return True
 
     def regenerate(self) -> bool:
         if self.session_id is None or not self._can_generate():
@@ -279,23 +299,17 @@ class ChatTab(QWidget):
         if last_user is None:
             self.show_notice("There is no question to answer again in this conversation.")
             return False
-        self.view.show_messages([m for m in messages if m.id <= last_user.id], self.project.folder,
-                                self.controls.max_thinking())
-        return self._start("regenerate")
+        return self._start("regenerate", shown_below=last_user.id + 1)  # the old answer stays stored until then
 
     def edit_and_resend(self, message_id: int, text: str) -> bool:
         if not text.strip() or self.session_id is None or not self._can_generate():
             return False
-        messages = chats.list_messages(self.project, self.session_id)
-        kept = [m for m in messages if m.id < message_id]
-        self.view.show_messages(kept, self.project.folder, self.controls.max_thinking())
-        edited = next((m for m in messages if m.id == message_id), None)
-        image = self.project.folder / edited.image_path if edited and edited.image_path else None
-        self.view.add_pending_question(text, image)
-        if self._start("edit", text=text, message_id=message_id):
-            self.composer.clear_after_send()
-            return True
-        return False
+        edited = next((m for m in chats.list_messages(self.project, self.session_id) if m.id == message_id), None)
+        image = chats.image_file(self.project, edited.image_path) if edited and edited.image_path else None
+        if not self._start("edit", text=text, message_id=message_id, shown_image=image, shown_below=message_id):
+            return False
+        self.composer.clear_after_send()
+        return True
 
     def stop(self) -> None:
         if self.generating():
@@ -304,32 +318,48 @@ class ChatTab(QWidget):
 
     # -- what comes back ------------------------------------------------------------------------------------
     def _delta(self, delta: StreamDelta) -> None:
-        if self._active is not None and delta.request == self._active[0] and self._active[1] == self.session_id:
+        a = self._active
+        if a is None or delta.request != a.request:
+            return
+        a.add(delta)  # kept even while another conversation is shown: painted again on coming back
+        if self._showing_active():
             self.view.apply_delta(delta)
 
-    def _finish(self, request_id: int) -> int | None:
-        if self._active is None or self._active[0] != request_id:
+    def _finish(self, request_id: int) -> tuple[ActiveRequest, bool] | None:
+        """End the request; returns it and whether its conversation is on screen (None: not ours)."""
+        a = self._active
+        if a is None or a.request != request_id:
             return None
-        session_id = self._active[1]
+        showing = self._showing_active()
         self._active = None
-        self.view.end_stream()
+        if showing:
+            self.view.end_stream()
         self.composer.set_generating(False)
-        self.conversations.refresh()  # the title and order change with a new message
-        return session_id
+        return a, showing
 
     def _answered(self, request_id: int, message) -> None:
-        session_id = self._finish(request_id)
-        if session_id is not None and session_id == self.session_id:
-            self.show_conversation(session_id)
+        finished = self._finish(request_id)
+        if finished is None:
+            return
+        active, showing = finished
+        if showing:
+            self.show_conversation(active.session_id)  # what is shown is what was stored
+        self.conversations.refresh()  # the title and order change with a new message
         if message.stats.get("stopped"):
             self.message.emit("Stopped: the answer so far is kept.")
 
     def _generation_failed(self, request_id: int, text: str) -> None:
-        session_id = self._finish(request_id)
-        if session_id is None:
+        """Nothing was stored: the sentence is shown and the question goes back to its composer."""
+        finished = self._finish(request_id)
+        if finished is None:
             return
-        if session_id == self.session_id:
-            self.show_conversation(session_id)
+        active, showing = finished
+        if active.question:
+            self._unanswered[(active.folder, active.session_id)] = Unanswered(
+                active.question, active.image if active.action == "ask" else None,
+                active.message_id if active.action == "edit" else None)
+        if showing:
+            self.show_conversation(active.session_id)  # the stored conversation, the question back in the box
         self.show_notice(text)
 
     # -- from the annotation view ------------------------------------------------------------------------------

@@ -171,6 +171,21 @@ class Composer(FileDropTarget, QFrame):
         self.set_image(None)
         self.leave_edit()
 
+    def give_back(self, text: str, image: Path | None = None, message_id: int | None = None) -> None:
+        """Put a question that got no answer back in the box (before anything typed since), with its
+        image, or back in edit-and-resend mode for `message_id`: nothing the user wrote is lost."""
+        typed = self.text.toPlainText().strip()
+        joined = text if not typed or typed == text else f"{text}\n\n{typed}"
+        if message_id is not None:
+            self.edit_message(message_id, joined)
+        else:
+            self.editing = None
+            self._banner_row.hide()
+            self.send.setText("Send")
+            self.text.setPlainText(joined)
+        if image is not None and self.image is None:
+            self.set_image(image)
+
     def edit_message(self, message_id: int, text: str) -> None:
         """Edit-and-resend mode: the question's text in the box; Send answers it again."""
         self.editing = message_id

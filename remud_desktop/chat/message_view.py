@@ -1,8 +1,9 @@
 """The conversation as a column of messages: questions in tinted bubbles, answers as
 Markdown, each answer's thinking in a muted, collapsible section with its budget bar.
 
-While an answer streams in, one MessageWidget grows from StreamDeltas; once it is
-stored, the view is rebuilt from the store, so what is shown is what was kept.
+While an answer streams in, the question waits in a pending bubble and one MessageWidget
+grows from StreamDeltas; once both are stored, the view is rebuilt from the store, so what
+is shown is what was kept.
 """
 
 from __future__ import annotations
@@ -286,7 +287,7 @@ class MessageView(QScrollArea):
         return w
 
     def add_pending_question(self, text: str, image: Path | None) -> MessageWidget:
-        """The question as sent, shown at once; the rebuild after the answer replaces it."""
+        """The question as sent, shown at once; it is stored with its answer, and the rebuild replaces it."""
         w = self._add("user", None)
         w.set_content(text)
         w.set_image(image)
@@ -323,14 +324,6 @@ class MessageView(QScrollArea):
         if self.streaming is not None:
             self.streaming.set_streaming(False)
         self.streaming = None
-
-    def drop_pending(self) -> None:
-        """Remove widgets not yet stored (a failed or refused question)."""
-        for w in [w for w in self.widgets if w.message_id is None]:
-            self.widgets.remove(w)
-            w.deleteLater()
-        self.streaming = None
-        self.placeholder.setVisible(not self.widgets)
 
     # -- scrolling ----------------------------------------------------------------------------------
     def _scrolled(self, value: int) -> None:

@@ -10,6 +10,7 @@ what belongs to a request it has moved away from.
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
 
 from engine.chat import (
     BudgetSettings,
@@ -33,6 +34,10 @@ from engine.errors import CancelledError, RemudError
 from engine.store.project import Project
 
 REPAINT_INTERVAL_S = 1 / 30
+SHUTDOWN_WAIT_MS = 30_000  # a decode stops within milliseconds of Stop; a model load cannot be interrupted
+STOPPED_EMPTY = "Stopped before the model wrote anything."
+
+log = logging.getLogger(__name__)
 
 
 class ModelNotLoadedError(ChatError):
@@ -132,7 +137,7 @@ class ChatWorker(QObject):
     generation_started = Signal(int)  # request id
     delta = Signal(object)  # StreamDelta
     answered = Signal(int, object)  # (request id, the stored assistant ChatMessage)
-    generation_failed = Signal(int, str)  # (request id, a sentence to show)
+    generation_failed = Signal(int, str)  # (request id, a sentence to show): nothing was stored
     busy_changed = Signal(bool)
 
     def __init__(self, parent: QObject | None = None, *, repaint_interval: float = REPAINT_INTERVAL_S) -> None:
@@ -140,13 +145,15 @@ class ChatWorker(QObject):
         self.repaint_interval = repaint_interval
         self._requests: queue.Queue = queue.Queue()
         self._stop = threading.Event()
-        self._thread = _ModelThread(self)
+        self._thread: _ModelThread | None = _ModelThread(self)  # None once handed off at shutdown
         self._next_id = 0
         self.model: LoadedModel | None = None  # set in the GUI thread when `loaded` arrives
         self.loaded.connect(self._set_model)
         self.unloaded.connect(lambda: self._set_model(None))
 
     def _put(self, kind: str, payload) -> None:
+        if self._thread is None:
+            raise RuntimeError("the chat worker was shut down")
         if not self._thread.isRunning():  # started on first use: a window that never chats has no model thread
             self._thread.start()
         self._requests.put((kind, payload))
@@ -173,12 +180,30 @@ class ChatWorker(QObject):
         """Stop the running generation: the engine sees it at the next token."""
         self._stop.set()
 
-    def shutdown(self, timeout_ms: int = 10000) -> None:
-        if not self._thread.isRunning():
-            return
+    def shutdown(self, timeout_ms: int = SHUTDOWN_WAIT_MS) -> bool:
+        """Stop the running generation, drop queued requests, close the model and end the thread.
+
+        True when the thread has ended. Otherwise (a long model load, say) it is logged and the
+        thread is handed to the application, so the QThread is not destroyed with this worker
+        while it still runs; it deletes itself when it ends. It is never terminated: that
+        could leave the llama.cpp context half-freed."""
+        thread = self._thread
+        if thread is None or not thread.isRunning():
+            return True
         self._stop.set()
+        while True:  # requests not started yet are dropped, so "quit" comes next
+            try:
+                self._requests.get_nowait()
+            except queue.Empty:
+                break
         self._requests.put(("quit", None))
-        self._thread.wait(timeout_ms)
+        if thread.wait(timeout_ms):
+            return True
+        log.warning("The chat model thread did not end within %d ms; it is left to finish on its own.", timeout_ms)
+        thread.setParent(QCoreApplication.instance())
+        thread.finished.connect(thread.deleteLater)
+        self._thread = None
+        return False
 
 
 class _ModelThread(QThread):
@@ -236,9 +261,9 @@ class _ModelThread(QThread):
         coalescer = Coalescer(req.request, self.w.delta.emit, self.w.repaint_interval)
         try:
             message = self._answer(req, coalescer.add)
-        except CancelledError:
+        except CancelledError as exc:  # stopped before any answer text: the engine stored nothing
             coalescer.flush()
-            self.w.generation_failed.emit(req.request, "Stopped before the model wrote anything.")
+            self.w.generation_failed.emit(req.request, str(exc) or STOPPED_EMPTY)
         except RemudError as exc:
             coalescer.flush()
             self.w.generation_failed.emit(req.request, str(exc))

@@ -101,6 +101,44 @@ def stop_latency(engine: ChatEngine) -> None:
           "(target < 100 ms)")
 
 
+def stop_during_prompt(engine: ChatEngine) -> None:
+    """Stop while a ~2,000-token prompt is evaluated: the wait is at most one aborted graph node, not a batch."""
+    budget, sampling = BudgetSettings.from_mode("off", think_open=""), Sampling(max_answer_tokens=1, seed=1)
+
+    def prompt(i: int) -> list[ChatTurn]:  # a new prompt each time, so nothing of it is in the KV cache
+        return [ChatTurn("user", f"Case {i}. " + " ".join(f"lesion {j} measures {j % 7 + 1} mm;" for j in range(76)))]
+
+    full = engine.generate(prompt(-1), budget=budget, sampling=sampling)
+    n_batch = engine.settings.n_batch
+    evals = []
+    for i in (-2, -3):
+        t = time.perf_counter()
+        engine.generate(prompt(i), budget=budget, sampling=sampling)
+        evals.append(time.perf_counter() - t)
+    prompt_s = median(evals)
+    batch_s = prompt_s * min(1.0, n_batch / full.prompt_tokens)  # one n_batch decode: the old worst-case wait
+    latencies, stopped = [], []
+    for i in range(9):
+        stop, done = threading.Event(), []
+
+        def work(i=i, stop=stop, done=done):
+            done.append(engine.generate(prompt(i), budget=budget, sampling=sampling, cancel=stop.is_set))
+            done.append(time.perf_counter())
+
+        worker = threading.Thread(target=work)
+        worker.start()
+        time.sleep(prompt_s * (0.05 + 0.06 * i))  # stop somewhere inside the prompt
+        t_stop = time.perf_counter()
+        stop.set()
+        worker.join()
+        if done[0].stopped:  # a run that finished before the stop measures nothing
+            latencies.append(done[1] - t_stop)
+        stopped.append(done[0].stopped)
+    print(f"stop during a {full.prompt_tokens:,}-token prompt -> idle  median {median(latencies) * 1000:6.2f} ms   "
+          f"p95 {percentile(latencies, 95) * 1000:6.2f} ms   one {n_batch}-token batch {batch_s * 1000:6.1f} ms   "
+          f"ratio {median(latencies) / batch_s:.3f} (stopped {sum(stopped)} of {len(stopped)}; target < 100 ms)")
+
+
 def follow_up_text(engine: ChatEngine) -> None:
     context = " ".join(f"Finding {i}: hypoechoic lesion, {i % 9 + 1} mm, posterior enhancement." for i in range(35))
     first_turn = [ChatTurn("user", context + "\nSummarise.")]
@@ -169,6 +207,7 @@ def main() -> None:
             print(f"model {model.name}: {model.stat().st_size / 1e6:.0f} MB, {args.threads} threads")
             throughput(engine, model, args.threads)
             stop_latency(engine)
+            stop_during_prompt(engine)
             follow_up_text(engine)
             if engine.has_vision:
                 follow_up_image(engine, images)

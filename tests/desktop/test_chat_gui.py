@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
+from contextlib import contextmanager
 
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
@@ -251,8 +252,9 @@ def test_edit_and_resend_drops_what_followed(qtbot, tab, tiny_model):
     ask(qtbot, tab, "Is this a cyst?")
     ask(qtbot, tab, "And this?")
     first = tab.view.widgets[0]
+    first_id = first.message_id
     qtbot.mouseClick(first.edit, Qt.MouseButton.LeftButton)
-    assert tab.composer.editing == first.message_id and tab.composer.send.text() == "Resend"
+    assert tab.composer.editing == first_id and tab.composer.send.text() == "Resend"
     assert tab.composer.text.toPlainText() == "Is this a cyst?"
     tab.composer.text.setPlainText("Is this a simple renal cyst?")
     qtbot.keyClick(tab.composer.text, Qt.Key.Key_Return)  # Enter sends
@@ -260,7 +262,8 @@ def test_edit_and_resend_drops_what_followed(qtbot, tab, tiny_model):
     stored = chats.list_messages(tab.project, tab.session_id)
     assert [(m.role, m.content if m.role == "user" else "") for m in stored] == [
         ("user", "Is this a simple renal cyst?"), ("assistant", "")]
-    assert stored[0].id == first.message_id and tab.composer.editing is None
+    assert first_id not in {m.id for m in stored} and tab.composer.editing is None  # replaced with its answer
+    assert [w.message_id for w in tab.view.widgets] == [m.id for m in stored]
 
 
 def test_image_on_a_text_only_model_says_to_load_the_mmproj(qtbot, tab, tiny_model, tmp_path):
@@ -445,3 +448,185 @@ def test_main_window_chat_tab_uses_the_open_project_and_receives_figures(qtbot, 
     assert window.chat.composer.chip.name.text() == f"Figure {fid}"
     assert not QImage(str(window.chat.composer.image)).isNull()
     window.close()
+
+
+# -- no answer, nothing lost ----------------------------------------------------------------------------------------
+@contextmanager
+def model_held(tab: ChatTab):
+    """Keep the model busy (its engine's lock held), so Stop is pressed before the first token
+    however fast the tiny model is."""
+    lock = tab.worker._thread.engine._lock
+    with lock:
+        yield
+
+
+def stored_messages(project) -> list:
+    return [m for s in chats.list_sessions(project) for m in chats.list_messages(project, s.id)]
+
+
+def test_stop_before_any_text_stores_nothing_and_gives_the_question_back(qtbot, tab, tiny_model):
+    load(qtbot, tab, tiny_model)
+    set_budget(tab, mode=2, maximum=16, answer=40)
+    tab.composer.text.setPlainText("Is the gallbladder wall thickened?")
+    with model_held(tab):
+        qtbot.mouseClick(tab.composer.send, Qt.MouseButton.LeftButton)
+        # the question waits in its own bubble over the answer being written: it is stored only with its answer
+        assert tab.generating() and tab.composer.text.toPlainText() == ""
+        assert [(w.role, w.message_id, w.content()) for w in tab.view.widgets] == [
+            ("user", None, "Is the gallbladder wall thickened?"), ("assistant", None, "")]
+        qtbot.mouseClick(tab.composer.stop, Qt.MouseButton.LeftButton)  # before the first token
+    qtbot.waitUntil(lambda: not tab.generating(), timeout=WAIT_MS)
+
+    assert tab.notice.text() == "Stopped before the model wrote anything."
+    assert tab.composer.text.toPlainText() == "Is the gallbladder wall thickened?"
+    assert tab.composer.send.isVisible() and tab.composer.editing is None
+    assert stored_messages(tab.project) == [] and tab.view.widgets == [] and tab.view.streaming is None
+
+
+def test_an_error_stores_nothing_and_gives_the_question_and_image_back(qtbot, tab, tmp_path):
+    model = write_tiny_qwen2_gguf(tmp_path / "tiny-vl.gguf", arch="qwen2vl")
+    mmproj = write_tiny_qwen25vl_mmproj(tmp_path / "mmproj.gguf")
+    tab.controls.fields.n_ctx.setValue(512)  # read when the model loads
+    load(qtbot, tab, model, str(mmproj))
+    set_budget(tab, mode=2, minimum=0, maximum=16, answer=16)
+    image = tmp_path / "liver.png"
+    picture = QImage(96, 80, QImage.Format.Format_RGB32)
+    picture.fill(Qt.GlobalColor.darkGray)
+    assert picture.save(str(image)) and tab.attach_image(image)
+    question = "Describe every segment of this liver. " * 60  # far more than the 512-token context
+    ask(qtbot, tab, question)
+
+    assert "context holds 512" in tab.notice.text()  # the engine's sentence
+    assert tab.composer.text.toPlainText() == question.strip() and tab.composer.image == image
+    assert stored_messages(tab.project) == [] and tab.view.widgets == []
+
+
+def test_refused_settings_on_edit_and_resend_leave_the_conversation_as_it_was(qtbot, tab, tiny_model):
+    load(qtbot, tab, tiny_model)
+    set_budget(tab, mode=2, maximum=8, answer=10)
+    ask(qtbot, tab, "Is this a cyst?")
+    shown = [(w.role, w.message_id) for w in tab.view.widgets]
+    first = tab.view.widgets[0]
+    qtbot.mouseClick(first.edit, Qt.MouseButton.LeftButton)
+    tab.composer.text.setPlainText("Is this a simple cyst?")
+    set_budget(tab, mode=3, minimum=64, maximum=8)  # minimum above maximum: refused before anything is sent
+    qtbot.mouseClick(tab.composer.send, Qt.MouseButton.LeftButton)
+    assert not tab.generating() and "lower the minimum" in tab.notice.text()
+    assert [(w.role, w.message_id) for w in tab.view.widgets] == shown and tab.view.streaming is None
+    assert tab.composer.editing == first.message_id and tab.composer.text.toPlainText() == "Is this a simple cyst?"
+
+
+
+def test_stop_before_any_text_on_edit_or_regenerate_keeps_the_old_answer(qtbot, tab, tiny_model):
+    load(qtbot, tab, tiny_model)
+    set_budget(tab, mode=2, maximum=8, answer=10)
+    ask(qtbot, tab, "Is this a cyst?")
+    before = chats.list_messages(tab.project, tab.session_id)
+    question = tab.view.widgets[0]
+    qtbot.mouseClick(question.edit, Qt.MouseButton.LeftButton)
+    tab.composer.text.setPlainText("Is this a septated cyst?")
+    with model_held(tab):
+        qtbot.mouseClick(tab.composer.send, Qt.MouseButton.LeftButton)
+        assert [(w.message_id, w.content()) for w in tab.view.widgets] == [(None, "Is this a septated cyst?"),
+                                                                           (None, "")]
+        qtbot.mouseClick(tab.composer.stop, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not tab.generating(), timeout=WAIT_MS)
+    assert tab.notice.text() == "Stopped before the model wrote anything."
+    assert tab.composer.editing == before[0].id and tab.composer.text.toPlainText() == "Is this a septated cyst?"
+    assert chats.list_messages(tab.project, tab.session_id) == before
+    assert [w.message_id for w in tab.view.widgets] == [m.id for m in before]
+
+    with model_held(tab):
+        qtbot.mouseClick(tab.view.widgets[-1].regenerate, Qt.MouseButton.LeftButton)
+        assert [w.message_id for w in tab.view.widgets] == [before[0].id, None]  # the old answer waits in the store
+        qtbot.mouseClick(tab.composer.stop, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not tab.generating(), timeout=WAIT_MS)
+    assert chats.list_messages(tab.project, tab.session_id) == before
+    assert [w.message_id for w in tab.view.widgets] == [m.id for m in before]
+    assert tab.composer.text.toPlainText() == "Is this a septated cyst?"  # still there: nothing typed is lost
+
+# -- an answer being written while the user looks elsewhere ---------------------------------------------------------
+def start_long_answer(qtbot, tab: ChatTab, model, monkeypatch, text: str) -> list[StreamDelta]:
+    load(qtbot, tab, model)
+    set_budget(tab, mode=2, maximum=16, answer=20000)
+    monkeypatch.setattr(tab.controls, "sampling", lambda: Sampling(max_answer_tokens=20000, logit_bias=never(*END_OF_TURN)))
+    deltas: list[StreamDelta] = []
+    tab.worker.delta.connect(deltas.append)
+    tab.composer.text.setPlainText(text)
+    qtbot.mouseClick(tab.composer.send, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(deltas) and deltas[-1].answer_tokens >= 5, timeout=WAIT_MS)
+    return deltas
+
+
+def test_switching_away_and_back_shows_the_answer_so_far(qtbot, tab, tiny_model, monkeypatch):
+    deltas = start_long_answer(qtbot, tab, tiny_model, monkeypatch, "Describe the spleen.")
+    first = tab.session_id
+    other = tab.conversations.create()
+    assert tab.session_id == other and tab.view.widgets == [] and tab.view.streaming is None
+    seen = deltas[-1].answer_tokens
+    qtbot.waitUntil(lambda: deltas[-1].answer_tokens >= seen + 10, timeout=WAIT_MS)  # streamed while away
+
+    tab.conversations.refresh(select=first)
+    assert tab.session_id == first
+    question, answer = tab.view.widgets
+    assert question.content() == "Describe the spleen." and answer is tab.view.streaming
+    assert answer.content() == "".join(d.answer for d in deltas) != ""
+    assert answer.thinking.text() == "".join(d.thinking for d in deltas)
+    assert answer.footer.text() == f"writing… {deltas[-1].answer_tokens} answer tokens"
+    count = len(deltas)
+    qtbot.waitUntil(lambda: len(deltas) > count + 2, timeout=WAIT_MS)
+    assert answer.content() == "".join(d.answer for d in deltas)  # and it keeps growing
+
+    qtbot.mouseClick(tab.composer.stop, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not tab.generating(), timeout=WAIT_MS)
+    assert [m.role for m in chats.list_messages(tab.project, first)] == ["user", "assistant"]
+    assert chats.list_messages(tab.project, other) == []
+
+
+def test_another_project_with_the_same_session_id_does_not_get_the_stream(qtbot, tab, tiny_model, monkeypatch,
+                                                                          tmp_path):
+    deltas = start_long_answer(qtbot, tab, tiny_model, monkeypatch, "Describe the pancreas.")
+    personal, session_id = tab.project.folder, tab.session_id
+    with Project.create(tmp_path / "Other.remud") as other:
+        same = chats.create_session(other, "Thyroid")
+        chats.add_message(other, same.id, "user", "Is the nodule solid?")
+    assert same.id == session_id  # the same id, in another project
+
+    tab.session.open_project(tmp_path / "Other.remud")
+    assert tab.project.folder == tmp_path / "Other.remud" and tab.session_id == same.id
+    assert [w.content() for w in tab.view.widgets] == ["Is the nodule solid?"] and tab.view.streaming is None
+    count = len(deltas)
+    qtbot.waitUntil(lambda: len(deltas) > count + 3, timeout=WAIT_MS)
+    assert [w.content() for w in tab.view.widgets] == ["Is the nodule solid?"] and tab.view.streaming is None
+
+    assert not tab.send("Another question?")  # one answer at a time, wherever it is written
+    qtbot.mouseClick(tab.composer.stop, Qt.MouseButton.LeftButton)  # Stop still reaches it
+    qtbot.waitUntil(lambda: not tab.generating(), timeout=WAIT_MS)
+    assert [w.content() for w in tab.view.widgets] == ["Is the nodule solid?"]
+    assert [m.role for m in chats.list_messages(tab.project, same.id)] == ["user"]
+    with Project.open(personal) as p:
+        assert [m.role for m in chats.list_messages(p, session_id)] == ["user", "assistant"]
+
+
+# -- closing ----------------------------------------------------------------------------------------------------------
+def test_shutdown_stops_the_answer_and_ends_the_model_thread(qtbot, tab, tiny_model, monkeypatch):
+    start_long_answer(qtbot, tab, tiny_model, monkeypatch, "Describe the aorta.")
+    thread = tab.worker._thread
+    assert tab.worker.shutdown()
+    assert thread.isFinished() and thread.parent() is tab.worker
+
+
+def test_shutdown_that_times_out_hands_the_running_thread_to_the_application(qtbot, tab, tiny_model, monkeypatch,
+                                                                             caplog):
+    from PySide6.QtCore import QCoreApplication
+
+    start_long_answer(qtbot, tab, tiny_model, monkeypatch, "Describe the bladder.")
+    thread = tab.worker._thread
+    ended = []
+    thread.finished.connect(lambda: ended.append(True))
+    with caplog.at_level("WARNING"):
+        assert not tab.worker.shutdown(timeout_ms=0)  # no time at all: the decode is still running
+    assert "did not end within 0 ms" in caplog.text
+    assert thread.parent() is QCoreApplication.instance()  # not destroyed with the tab while it runs
+    assert tab.worker.shutdown()  # nothing left here to wait for
+    qtbot.waitUntil(lambda: bool(ended), timeout=WAIT_MS)  # Stop reached the decode: the thread ended by itself

@@ -72,10 +72,62 @@ def test_wait_that_reaches_the_maximum_is_followed_by_the_cut():
 
 
 def test_a_wait_that_would_pass_the_maximum_is_not_inserted():
-    c = BudgetController(BudgetSettings.from_mode("both", min_thinking_tokens=4, max_thinking_tokens=5), wait_tokens=3)
+    c = BudgetController(BudgetSettings.from_mode("both", min_thinking_tokens=4, max_thinking_tokens=5),
+                         count_tokens=lambda data: 3)
     log = run(c, ["a", "b", "c", "</think>", "answer"], wait_tokens=3)
     assert log == [] and c.phase == ANSWER and c.waits == 0
     assert c.thinking_tokens == 3 and not c.max_cut_in  # the model's own close stands: 3 + 3 > 5
+
+
+def test_the_wait_is_counted_with_the_leftover_it_is_injected_with():
+    # the maximum lands inside the wait: "Wait," alone (2 tokens) would fit, " Wait," (one byte per token: 6) does not
+    counted = []
+
+    def count(data: bytes) -> int:
+        counted.append(data)
+        return len(data)
+
+    c = BudgetController(BudgetSettings.from_mode("both", min_thinking_tokens=4, max_thinking_tokens=5), count_tokens=count)
+    assert run(c, ["a", " </think>"]) == []
+    assert counted == [b" Wait,"] and c.waits == 0 and c.thinking_tokens == 1 and not c.max_cut_in
+
+
+def test_a_wait_is_counted_only_once_injected():
+    c = BudgetController(BudgetSettings(min_thinking_tokens=10, num_waits=2))
+    action = c.feed("</think>")
+    assert action is not None and action.kind == "wait"
+    assert c.waits == 0  # the engine may find it does not fit the context and never inject it
+    c.injected(action.inject, 2)
+    assert c.waits == 1
+
+
+def test_the_leftover_comes_from_the_bytes_of_the_tags_first_token():
+    # "é" is split over two tokens: b"\xc3" (kept) and b"\xa9</think>"; only b"\xa9" is evaluated again
+    c = BudgetController(BudgetSettings(min_thinking_tokens=10, num_waits=1))
+    assert c.feed("", b"\xc3") is None
+    action = c.feed("é</think>", b"\xa9</think>")
+    assert action is not None and action.drop_tokens == 1
+    assert action.evaluate == b"\xa9Wait," and action.inject == "éWait,"
+    c.injected(action.inject, 3)
+    assert c.thinking_text == "éWait,"
+
+
+def test_a_turn_that_ends_inside_unclosed_thinking_is_the_answer():
+    c = BudgetController(BudgetSettings.from_mode("off"))
+    for piece in ["The", " kidney", "."]:
+        assert c.feed(piece) is None
+    assert c.feed_end() is None
+    assert c.phase == ANSWER and c.unclosed_answer and not c.closed
+    assert c.answer_start == "The kidney." and c.thinking_text == "" and c.thinking_tokens == 0
+
+
+def test_a_turn_that_ends_in_thinking_after_a_wait_keeps_its_thinking():
+    c = BudgetController(BudgetSettings(min_thinking_tokens=3, num_waits=1))
+    action = c.feed_end()
+    c.injected(action.inject, 2)
+    c.feed("x")
+    assert c.feed_end() is None
+    assert not c.unclosed_answer and not c.closed and c.thinking_text == "Wait,x" and c.thinking_tokens == 3
 
 
 def test_end_of_turn_while_thinking_counts_as_an_early_close():
@@ -84,7 +136,7 @@ def test_end_of_turn_while_thinking_counts_as_an_early_close():
     action = c.feed_end()
     assert action is not None and action.inject == "等等，" and action.drop_tokens == 0
     c.injected(action.inject, 3)
-    assert c.feed_end() is None and c.phase == ANSWER
+    assert c.feed_end() is None and c.phase == ANSWER and c.waits == 1
 
 
 @pytest.mark.parametrize("mode", ["off", "max"])

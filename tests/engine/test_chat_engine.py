@@ -182,18 +182,79 @@ def write_projector_header(path) -> None:
     writer.close()
 
 
-def test_stop_while_the_prompt_is_evaluated(model_path):
-    calls = []
-
-    def cancel_on_third_ask():
-        calls.append(1)
-        return len(calls) >= 3
-
+def test_stop_between_prompt_batches_keeps_the_batches_evaluated(model_path):
     with ChatEngine(ModelSettings(model_path, n_ctx=1024, n_threads=1, n_batch=16)) as e:
-        result = e.generate([ChatTurn("user", "word " * 100)], cancel=cancel_on_third_ask)
+        result = e.generate([ChatTurn("user", "word " * 100)], cancel=lambda: e.cached_tokens >= 32)
         assert result.stopped and result.finish_reason == "cancelled"
         assert result.prompt_tokens_evaluated == 32 < result.prompt_tokens  # two batches, then stopped
         assert result.tokens_decoded == 32 and result.answer_tokens == 0
         assert e.cached_tokens == 32
         again = e.generate([ChatTurn("user", "word " * 100)], budget=NO_THINKING, sampling=Sampling(max_answer_tokens=1))
         assert again.prompt_tokens_evaluated == again.prompt_tokens - 32  # the stopped part was kept
+
+
+def test_stop_during_one_long_prompt_batch_aborts_the_decode(model_path):
+    asked = []
+
+    def stop_once_the_decode_runs() -> bool:
+        asked.append(1)
+        return len(asked) >= 2  # the 1st ask is before the batch, the 2nd comes from inside llama_decode
+
+    with ChatEngine(ModelSettings(model_path, n_ctx=1024, n_threads=1, n_batch=1024)) as e:
+        turns = [ChatTurn("user", "word " * 100)]
+        result = e.generate(turns, cancel=stop_once_the_decode_runs)
+        assert result.stopped and result.finish_reason == "cancelled"
+        assert len(asked) == 2                      # stopped inside the single batch, nothing asked after
+        assert result.prompt_tokens_evaluated == 0 and e.cached_tokens == 0  # the aborted batch was taken back
+        again = e.generate(turns, budget=NO_THINKING, sampling=endless(e, max_answer_tokens=2, seed=4))
+        assert again.prompt_tokens_evaluated == again.prompt_tokens and again.answer_tokens == 2
+        with ChatEngine(ModelSettings(model_path, n_ctx=1024, n_threads=1, n_batch=1024)) as fresh:
+            reference = fresh.generate(turns, budget=NO_THINKING, sampling=endless(fresh, max_answer_tokens=2, seed=4))
+        assert again.answer == reference.answer  # the KV cache holds nothing of the aborted decode
+
+
+def test_a_failed_decode_is_a_chat_error_and_other_errors_are_not_hidden(engine):
+    from engine.chat.errors import DecodeError
+
+    with pytest.raises(DecodeError, match="context size"):
+        engine._eval([10_000_000])  # a token id outside the vocabulary: llama_decode refuses the batch
+
+    def broken_listener(event):
+        raise RuntimeError("a bug in the caller")
+
+    with pytest.raises(RuntimeError, match="a bug in the caller"):  # not a "lower the context size" message
+        engine.generate(QUESTION, budget=NO_THINKING, sampling=endless(engine, max_answer_tokens=3),
+                        on_event=broken_listener)
+    assert engine.cached_tokens > 0  # and the KV cache was not wiped
+    again = engine.generate(QUESTION, budget=NO_THINKING, sampling=endless(engine, max_answer_tokens=3))
+    assert again.prompt_tokens_evaluated == 1
+
+
+def test_a_wait_that_does_not_fit_the_context_is_not_counted(model_path):
+    close_bias = {}
+    with ChatEngine(ModelSettings(model_path, n_ctx=1024, n_threads=1)) as e:
+        close_bias[e.token_id("</think>")] = 100.0
+        prompt_tokens = e.generate(QUESTION, sampling=Sampling(max_answer_tokens=1)).prompt_tokens
+        wait_len = len(e.tokenize("Wait,"))
+    with ChatEngine(ModelSettings(model_path, n_ctx=prompt_tokens + wait_len, n_threads=1)) as e:
+        result = e.generate(QUESTION, budget=BudgetSettings(min_thinking_tokens=50, num_waits=2),
+                            sampling=Sampling(logit_bias=close_bias, seed=1))
+    assert result.finish_reason == "length"
+    assert result.waits_inserted == 0 and result.thinking_tokens == 0
+
+
+def test_a_turn_that_never_closes_its_thinking_is_the_answer(engine):
+    # like stock Qwen2.5-VL-Instruct after a forced <think>: no </think>, the turn just ends (greedy, with
+    # +6 on <|im_end|> the tiny model writes 13 tokens first)
+    bias = {engine.token_id("</think>"): -100.0, engine.token_id("<|endoftext|>"): -100.0, engine.token_id("<|im_end|>"): 6.0}
+    events = []
+    result = engine.generate(QUESTION, budget=BudgetSettings.from_mode("off"), on_event=events.append,
+                             sampling=Sampling(logit_bias=bias, temperature=0, max_answer_tokens=100))
+    assert result.finish_reason == "stop" and not result.thinking_closed
+    assert result.thinking == "" and result.thinking_tokens == 0
+    assert result.answer_tokens > 1 and result.answer
+    streamed_thinking = "".join(e.text for e in events if e.kind == "thinking")
+    assert "".join(e.text for e in events if e.kind == "answer") == streamed_thinking  # the same text, now the answer
+    assert result.answer == streamed_thinking.strip()
+    closed = engine.generate(QUESTION, budget=NO_THINKING, sampling=endless(engine, max_answer_tokens=2))
+    assert closed.thinking_closed  # no thinking section: nothing left open

@@ -135,3 +135,16 @@ def test_closing_tag_spread_over_several_tokens_is_taken_back_whole(engine):
     assert result.tokens_decoded == result.prompt_tokens_evaluated + 2 * (1 + ok_len) + 2 + 3
     assert engine.llama_decoded_tokens() - before == result.tokens_decoded
     assert engine.cached_tokens == result.prompt_tokens + 2 * ok_len + 2 + 3
+
+
+def test_a_maximum_that_lands_inside_the_injected_wait_is_never_passed(engine):
+    # The tag "itW" starts inside the first "Wait" token, so the wait is injected as "Wa" + "ok": 3 tokens
+    # ("Wa", "o", "k"), while "ok" alone is 2. With a maximum of 2 the wait must not be inserted.
+    word = engine.token_id("Wait")
+    assert len(engine.tokenize("ok")) == 2 and len(engine._tokenize_forced(b"Waok")) == 3
+    budget = BudgetSettings.from_mode("both", min_thinking_tokens=2, max_thinking_tokens=2, num_waits=2, wait="ok",
+                                      think_close="itW", end_of_thinking="\nitW\n")
+    result = engine.generate(QUESTION, budget=budget,
+                             sampling=Sampling(temperature=0, logit_bias={word: 100.0}, max_answer_tokens=2))
+    assert result.waits_inserted == 0 and result.thinking_tokens == 0 <= 2
+    assert result.forced_tokens == 0

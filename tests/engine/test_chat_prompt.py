@@ -9,7 +9,7 @@ import pytest
 from engine.chat.errors import ModelFileMissingError, ModelFormatError, NotEnoughMemoryError
 from engine.chat.memory import check_memory, estimate_memory, kv_cache_bytes
 from engine.chat.modelfile import read_gguf_info
-from engine.chat.prompt import ImageSlot, build_prompt, render_text
+from engine.chat.prompt import ImageSlot, build_prompt, images_of
 from engine.chat.types import ChatTurn
 from tests.tiny_gguf import write_tiny_qwen2_gguf
 
@@ -21,19 +21,22 @@ def test_chatml_with_image_earlier_answers_only_and_open_thinking():
         ChatTurn("user", "Any stones?"),
     ]
     segments = build_prompt(turns, opening="<think>\n")
-    assert [type(s) for s in segments] == [str, ImageSlot, str]
-    assert render_text(segments) == (
-        "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
-        "<|im_start|>user\n<|vision_start|><|image_pad|><|vision_end|>What is shown?<|im_end|>\n"
+    # the image slot sits where the vision path puts <|vision_start|> + embeddings + <|vision_end|>
+    assert segments == [
+        "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\n",
+        ImageSlot(Path("a.png")),
+        "What is shown?<|im_end|>\n"
         "<|im_start|>assistant\nA kidney.<|im_end|>\n"
         "<|im_start|>user\nAny stones?<|im_end|>\n"
-        "<|im_start|>assistant\n<think>\n"
-    )
+        "<|im_start|>assistant\n<think>\n",
+    ]
+    assert images_of(segments) == [ImageSlot(Path("a.png"))]
 
 
 def test_own_system_prompt_and_no_thinking():
-    text = render_text(build_prompt([ChatTurn("system", "Be brief."), ChatTurn("user", "Hi")], opening=""))
-    assert text == "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"
+    segments = build_prompt([ChatTurn("system", "Be brief."), ChatTurn("user", "Hi")], opening="")
+    assert segments == ["<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"]
+    assert images_of(segments) == []
 
 
 def test_last_turn_must_be_the_user():

@@ -151,3 +151,55 @@ def test_projector_for_another_model_size(files, tmp_path):
     wrong = write_tiny_qwen25vl_mmproj(tmp_path / "mmproj-512.gguf", projection_dim=512)
     with pytest.raises(VisionProjectorError, match="does not fit"):
         ChatEngine(ModelSettings(model, mmproj_path=wrong, n_ctx=256))
+
+
+def text_before_image(engine) -> int:
+    return len(engine.tokenize("<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\n"
+                               "<|vision_start|>"))
+
+
+def test_stop_before_the_image_is_encoded(files, tmp_path):
+    model, mmproj, _, _ = files
+    image = noise_image(tmp_path / "new.png", seed=7)
+    with ChatEngine(ModelSettings(model, mmproj_path=mmproj, n_ctx=2048, n_threads=2, max_image_pixels=MAX_PIXELS)) as e:
+        before_image = text_before_image(e)
+        turns = [ChatTurn("user", "Which organ?", image=image)]
+        result = e.generate(turns, budget=BUDGET, cancel=lambda: e.cached_tokens >= before_image)
+        assert result.stopped and result.images_encoded == 0 and e.cached_tokens == before_image
+        again = e.generate(turns, budget=BUDGET, sampling=Sampling(max_answer_tokens=1))
+        assert again.images_encoded == 1 and again.prompt_tokens_evaluated == again.prompt_tokens - before_image
+
+
+def test_stop_during_the_image_decode_takes_the_image_back(files, tmp_path):
+    model, mmproj, _, _ = files
+    image = noise_image(tmp_path / "new.png", seed=8)
+    asked_after_text = []
+
+    def stop_inside_the_image_decode() -> bool:
+        if e.cached_tokens < before_image:
+            return False
+        asked_after_text.append(1)  # 1: before the encode, 2: before the decode, 3: inside llama_decode
+        return len(asked_after_text) >= 3
+
+    with ChatEngine(ModelSettings(model, mmproj_path=mmproj, n_ctx=2048, n_threads=2, max_image_pixels=MAX_PIXELS)) as e:
+        before_image = text_before_image(e)
+        turns = [ChatTurn("user", "Which organ?", image=image)]
+        result = e.generate(turns, budget=BUDGET, cancel=stop_inside_the_image_decode)
+        assert result.stopped and result.images_encoded == 1 and len(asked_after_text) == 3
+        assert e.cached_tokens == before_image  # what part of the image reached the KV cache was taken back
+        again = e.generate(turns, budget=BUDGET, sampling=Sampling(max_answer_tokens=1))
+        assert again.images_encoded == 0 and again.prompt_tokens_evaluated == again.prompt_tokens - before_image
+
+
+def test_a_prompt_with_more_images_than_the_cache_keeps_them_all(files, monkeypatch):
+    from engine.chat import vision
+
+    model, mmproj, kidney, liver = files
+    monkeypatch.setattr(vision, "CACHE_SIZE", 1)
+    turns = [ChatTurn("user", "Which organ?", image=kidney), ChatTurn("assistant", "The kidney."),
+             ChatTurn("user", "And this one?", image=liver)]
+    with ChatEngine(ModelSettings(model, mmproj_path=mmproj, n_ctx=2048, n_threads=2, max_image_pixels=MAX_PIXELS)) as e:
+        result = e.generate(turns, budget=BUDGET, sampling=Sampling(max_answer_tokens=1))
+        assert result.images_encoded == 2 and not result.stopped
+        other = e.generate([ChatTurn("user", "?", image=liver)], budget=BUDGET, sampling=Sampling(max_answer_tokens=1))
+        assert other.images_encoded == 0  # the latest image stayed cached after the prompt released its pins
