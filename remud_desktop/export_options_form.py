@@ -92,7 +92,6 @@ class ExportOptionsForm(QObject):
                                   "records without a score are left out when a minimum is set")
         self.documents = QListWidget()
         self.documents.setMinimumHeight(84)
-        self.documents.setMaximumHeight(200)  # a long list scrolls; a short one leaves room for the rest
         self.documents.setToolTip("Text-only records that belong to no document are always included")
 
         self.validation = self._percent(5.0)

@@ -1,28 +1,48 @@
-"""Screenshots of the main window for the README: the sample project, a page with boxes,
-a figure selected in the inspector. Runs offscreen; writes PNGs to docs/screenshots/.
+"""Screenshots for the README and the user guide, taken from the real app, offscreen.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
+Everything happens in a temporary folder: the generated sample project, a generated scanned
+atlas imported through the window, a synthesis job run end to end against a local fake
+OpenAI-compatible server (tests/servers/openai_compat.py) with a key in an in-memory keyring,
+the Export dialog's live preview, and the Chat tab with a tiny llama.cpp model
+(tests/tiny_gguf.py) and an example conversation. REMUD_CONFIG_DIR and REMUD_DATA_DIR point
+into the temporary folder, so the user's settings, keyring and projects are never touched.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--only NAME ...]
+
+--only still runs the whole tour (each step needs the ones before it) but saves only those names.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+WINDOW_SIZE = (1480, 920)
+SYNTH_MODEL = "gpt-4o-mini"  # priced in resources/pricing.toml, so the dialog shows a cost
+FAKE_KEY = "sk-screenshot-only-0000"  # accepted by the local fake server, kept in an in-memory keyring
+SHOTS = ("welcome", "main-window", "inspector", "scanned-page", "synthesize", "records", "records-mcq", "export",
+         "chat", "settings-chat")
 
-def wait_until(app, condition, timeout_s: float = 60.0) -> None:
+
+# -- waiting ----------------------------------------------------------------------------------------
+def wait_until(app, condition: Callable[[], bool], timeout_s: float = 120.0, what: str = "the window") -> None:
     deadline = time.monotonic() + timeout_s
     while not condition():
         if time.monotonic() > deadline:
-            raise TimeoutError("the window did not get ready in time")
+            raise TimeoutError(f"{what} did not get ready in {timeout_s:.0f} s")
         app.processEvents()
         time.sleep(0.01)
 
@@ -34,59 +54,444 @@ def settle(app, seconds: float) -> None:
         time.sleep(0.01)
 
 
+# -- what the fake synthesis server answers -----------------------------------------------------------
+# Example content written for these screenshots, chosen by the figure's section (as the prompt
+# states it); figures of the same section get the variants in turn.
+class Example(NamedTuple):
+    question: str
+    thinking: str
+    answer: str
+    options: list[str]
+
+
+TOPICS: dict[str, list[Example]] = {
+    "liver segments": [
+        Example("Along which structures does this diagram divide the liver into segments?",
+         "The diagram shows dashed lines for the hepatic vein planes and blue portal vein branches. Couinaud's "
+         "scheme uses the three hepatic veins to split the liver vertically and the portal bifurcation to split "
+         "it horizontally, which gives eight segments.",
+         "Along the planes of the three hepatic veins and the portal vein bifurcation, giving eight segments.",
+         ["Hepatic veins and portal vein", "Bile ducts only", "Hepatic artery only", "Ligamentum teres only"])],
+    "liver": [
+        Example("What does this subcostal view show about the right liver lobe?",
+         "The image is a right subcostal oblique view. The parenchyma has a fine, homogeneous echotexture with no "
+         "focal lesion. The hepatic veins run as anechoic tubes toward the IVC. The diaphragm is a bright curved "
+         "line behind the liver. Wait, I should check the liver edge: it is sharp, not rounded.",
+         "A normal right liver lobe: homogeneous parenchyma, clearly traced hepatic veins and a smooth "
+         "diaphragm, with no focal lesion.",
+         ["Normal right liver lobe", "Diffuse fatty liver", "Liver cirrhosis", "Hepatic haemangioma"]),
+        Example("Is there a focal lesion in this view of the liver?",
+         "I scan the whole parenchyma in the image: the echotexture is even and there is no region that is "
+         "brighter or darker than the rest. The vessels are normal in calibre.",
+         "No: the parenchyma is homogeneous and no focal lesion is seen.",
+         ["No focal lesion", "Simple cyst", "Haemangioma", "Metastasis"])],
+    "gallbladder": [
+        Example("What is the echogenic focus inside the gallbladder in this longitudinal view?",
+         "Inside the gallbladder lumen there is a bright echogenic focus. It casts a clean posterior acoustic "
+         "shadow, which points to a calculus rather than a polyp. The text says it moved when the patient "
+         "changed position, so it is not attached to the wall. The wall is thin.",
+         "A gallbladder stone: an echogenic focus with a posterior acoustic shadow that moves with position; "
+         "the wall is not thickened.",
+         ["Gallbladder stone", "Gallbladder polyp", "Sludge ball", "Gallbladder carcinoma"]),
+        Example("Why is the bright focus in this transverse view not a polyp?",
+         "A polyp is fixed to the wall and does not shadow. Here the focus lies in the dependent part of the "
+         "lumen, has a posterior acoustic shadow and moved when the patient turned.",
+         "Because it shadows and moves with position, which a wall-fixed polyp does not do: it is a stone.",
+         ["It shadows and moves", "It is hypoechoic", "It shows colour flow", "It is larger than 10 mm"])],
+    "kidney": [
+        Example("How do the cortex and the renal sinus compare in this long-axis view of the right kidney?",
+         "This is a long-axis view of the right kidney. The cortex is hypoechoic and of even thickness. The "
+         "central sinus is echogenic because of its fat. Wait, I should look for hydronephrosis: the sinus is "
+         "not split by fluid.",
+         "The cortex is less echogenic than the bright central sinus, with a clear corticomedullary junction "
+         "and no hydronephrosis: a normal kidney.",
+         ["Normal kidney", "Hydronephrosis", "Renal cyst", "Acute pyelonephritis"]),
+        Example("Is the corticomedullary differentiation preserved in this short-axis view?",
+         "In the short axis the medullary pyramids are darker triangles between the brighter cortex, and the "
+         "boundary between them is sharp all round.",
+         "Yes: the pyramids are clearly set apart from the cortex, so the differentiation is preserved.",
+         ["Preserved", "Lost, as in chronic kidney disease", "Reversed", "Not assessable"]),
+        Example("What is the round anechoic structure in this kidney?",
+         "There is a round, completely anechoic structure with a thin wall and posterior enhancement. There are "
+         "no septa and no solid part.",
+         "A simple renal cyst (Bosniak I).",
+         ["Simple cyst (Bosniak I)", "Renal cell carcinoma", "Angiomyolipoma", "Abscess"]),
+        Example("Which features of this kidney image are normal?",
+         "The outline is smooth, the cortex is of even thickness, the sinus is echogenic and there is no "
+         "collecting system dilatation.",
+         "A smooth outline, even cortical thickness, an echogenic sinus and no hydronephrosis.",
+         ["All of them", "Only the outline", "Only the sinus", "None"])],
+    "spleen": [
+        Example("Is the spleen in this image of normal size and echotexture?",
+         "The spleen is seen in its long axis. Its echotexture is homogeneous. The text gives under 12 cm as the "
+         "normal length, and this spleen is within it.",
+         "Yes: homogeneous echotexture and a length within the normal range (under 12 cm).",
+         ["Normal spleen", "Splenomegaly", "Splenic infarct", "Splenic cyst"])],
+}
+
+
+class SynthesisAnswers:
+    """Answers OpenAI chat.completions synthesis requests with the example content above."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._served: dict[tuple[str, str], int] = {}
+
+    def __call__(self, req):
+        from tests.servers.openai_compat import chat_completion
+
+        text = req.text().lower()
+        section = re.search(r"section: (.*)", text)
+        where = section.group(1) if section else text
+        key = next((k for k in TOPICS if k in where), "kidney")
+        name = req.json["response_format"]["json_schema"]["name"].removeprefix("remud_")
+        with self._lock:
+            n = self._served.get((key, name), 0)
+            self._served[(key, name)] = n + 1
+        question, thinking, answer, options = TOPICS[key][n % len(TOPICS[key])]
+        if name == "mcq":
+            item = {"question": question, "thinking": thinking, "options": options, "correct": "A"}
+        else:
+            item = {"question": question, "thinking": thinking, "answer": answer}
+        return chat_completion(json.dumps({"items": [item]}), prompt_tokens=1450, completion_tokens=260)
+
+
+# -- the example conversation of the Chat screenshot ----------------------------------------------------
+CHAT_QUESTION = "What is the round anechoic lesion in the upper pole of this kidney?"
+CHAT_THINKING = (
+    "The image shows a longitudinal view of the kidney. In the upper pole there is a round, well-defined "
+    "lesion that is completely anechoic, with a thin smooth wall and posterior acoustic enhancement. Wait, I "
+    "should check for septations or solid components: none are visible, and there is no calcification. "
+    "These are the Bosniak I criteria of a simple cyst.")
+CHAT_ANSWER = (
+    "This is most likely a **simple renal cortical cyst** (Bosniak I):\n\n"
+    "- round and **anechoic**, with a thin, smooth wall\n"
+    "- posterior acoustic enhancement\n"
+    "- no septa, solid parts or calcification\n\n"
+    "No follow-up is needed when all criteria are met. If any wall thickening or internal echoes appear, "
+    "characterise it with contrast-enhanced CT or CEUS.")
+
+
+class Shooter:
+    """Drives one MainWindow through the tour and saves each screenshot."""
+
+    def __init__(self, app, tmp: Path, out: Path, only: set[str]) -> None:
+        from PySide6.QtCore import QSettings
+
+        from remud_desktop.main_window import MainWindow
+
+        self.app, self.tmp, self.out, self.only = app, tmp, out, only
+        self.qsettings = QSettings(str(tmp / "window.ini"), QSettings.Format.IniFormat)
+        self.window = MainWindow(self.qsettings)
+        self.window.resize(*WINDOW_SIZE)
+        self.window.show()
+        self.saved: list[Path] = []
+
+    def lay_out_docks(self) -> None:
+        """The window's own first-start dock sizes (a second document or the records dock shift them)."""
+        from PySide6.QtCore import Qt
+
+        w = self.window
+        w.resizeDocks([w.docks["library"], w.docks["figures"]], [290, 450], Qt.Orientation.Horizontal)
+
+    def save(self, name: str, widget) -> None:
+        if self.only and name not in self.only:
+            return
+        settle(self.app, 0.3)
+        path = self.out / f"{name}.png"
+        if not widget.grab().save(str(path)):
+            raise OSError(f"could not write {path}")
+        self.saved.append(path)
+        print(path)
+
+    # -- the main window on the sample ---------------------------------------------------------------
+    def main_window(self, folder: Path) -> None:
+        from engine.store import figures
+        from engine.store.models import FigureStatus
+
+        w = self.window
+        if not w.open_project(folder):
+            raise RuntimeError(f"could not open {folder}")
+        s = w.session
+        per_page = figures.counts_per_page(s.project, s.doc_id)
+        page = max(per_page, key=lambda p: (per_page[p], -p))  # the page with the most boxes
+        s.go_to(s.doc_id, page)
+        s.set_reviewed(s.doc_id, 0, True)
+        figs = s.current_figures()
+        s.set_status([figs[0].id], FigureStatus.ACCEPTED)
+        if len(figs) > 2:
+            s.set_status([figs[-1].id], FigureStatus.REJECTED)
+        s.select([figs[0].id])
+        self.lay_out_docks()
+        w.canvas.fit_page()
+        wait_until(self.app, lambda: w.canvas.page_ready)
+        settle(self.app, 1.5)  # thumbnails and the inspector's crop render in workers
+        self.save("main-window", w)
+        inspector = w.docks["inspector"]  # floated (as a user can), so that it shows at a readable width
+        inspector.setFloating(True)
+        inspector.resize(440, 820)
+        settle(self.app, 1.0)
+        self.save("inspector", inspector)
+        inspector.setFloating(False)
+        w.tabifyDockWidget(inspector, w.docks["history"])
+        inspector.raise_()
+
+    # -- a scanned atlas: import, then the scanned detector on the whole document --------------------
+    def scanned_atlas(self) -> int:
+        from engine.samplegen import make_scanned_test_pdf
+
+        w = self.window
+        pdf = make_scanned_test_pdf(self.tmp / "Scanned kidney atlas.pdf",
+                                    layout=["grid", "side_by_side", "stacked", "single", "distractors"], seed=3).path
+        imported: list = []
+        w.imports.finished.connect(imported.append)
+        w.imports.import_paths([pdf])
+        wait_until(self.app, lambda: bool(imported) and not w.runner.busy(), what="the import")
+        doc = next(r.document for r in imported[0] if r.document is not None)
+        w.session.go_to(doc.id, 0)
+        outcomes: list = []
+        w.detection.run_finished.connect(outcomes.append)
+        w.detect("document", "scanned")  # the window's own path: worker, pages filled in, one undo step
+        wait_until(self.app, lambda: bool(outcomes) and not w.runner.busy(), what="detection")
+        figs = w.session.current_figures()
+        if figs:
+            w.session.select([figs[0].id])
+        self.lay_out_docks()
+        w.canvas.fit_page()
+        wait_until(self.app, lambda: w.canvas.page_ready)
+        settle(self.app, 1.5)
+        self.save("scanned-page", w)
+        return doc.id
+
+    # -- synthesis against the local fake server, then review ---------------------------------------
+    def synthesize(self, sample_doc: int, base_url: str) -> None:
+        from engine import settings as user_settings
+        from engine.store import figures
+        from engine.store.models import FigureStatus
+        from remud_desktop.synth_dialog import SynthDialog
+
+        w = self.window
+        s = w.session
+        s.go_to(sample_doc, 0)
+        s.set_status([f.id for f in figures.list_figures(s.project, sample_doc)], FigureStatus.ACCEPTED)
+        s.select([])
+        user_settings.set_synthesizer_params("openai", {"model": SYNTH_MODEL, "base_url": base_url})
+        user_settings.set_synthesis_options(concurrency=1,  # one at a time: records in a stable order
+                                            kinds=["vqa", "mcq"], languages=["en"], card="openai",
+                                            reasoning=True)
+        dialog = SynthDialog(s, [], w)
+        dialog.show()
+        dialog.resize(dialog.sizeHint())  # what a window manager does with a new dialog
+        settle(self.app, 0.5)
+        self.save("synthesize", dialog)
+        finished: list = []
+        w.synth.run_finished.connect(lambda job_id, report: finished.append(report))
+        dialog.accept()
+        job = dialog.job
+        dialog.deleteLater()
+        w._start_synth_job(job)
+        wait_until(self.app, lambda: bool(finished) and not w.runner.busy(), what="the synthesis job")
+        if finished[0].state != "done":
+            raise RuntimeError(f"the synthesis job ended {finished[0].state}: {finished[0].message}")
+
+    def records(self) -> None:
+        from PySide6.QtCore import Qt
+
+        from engine.store.models import RecordKind, RecordStatus
+
+        w = self.window
+        view = w.records_view
+        dock = w.docks["records"]
+        dock.show()
+        dock.raise_()
+        view.reload()
+        wait_until(self.app, lambda: not view.loading and view.model.rowCount() > 0, what="the records")
+        rows = view.model.rowCount()
+        kinds = [view.model.row(r).kind for r in range(rows)]
+        # a person's review: most accepted (A), one rejected (X), the last two still drafts
+        for r in range(rows - 2):
+            view.select_row(r)
+            view.set_status(RecordStatus.REJECTED if r == 3 else RecordStatus.ACCEPTED)
+        w.resizeDocks([dock], [600], Qt.Orientation.Vertical)
+        view.splitter.setSizes([600, 520, 360])
+        for name, kind in (("records", RecordKind.VQA), ("records-mcq", RecordKind.MCQ)):
+            view.select_row(kinds.index(str(kind)))
+            settle(self.app, 1.5)  # the record's figure renders in a worker
+            self.save(name, dock)
+        dock.hide()
+
+    def export(self) -> None:
+        from remud_desktop.export_dialog import ExportDialog
+
+        w = self.window
+        dialog = ExportDialog(w.session, w.runner, self.qsettings, w)
+        dialog.output.setText(str(self.tmp / "exports" / "kidney-v1"))
+        ready: list = []
+        dialog.preview_ready.connect(ready.append)
+        dialog.resize(1100, 780)
+        dialog.show()
+        wait_until(self.app, lambda: bool(ready), what="the export preview")
+        # one document: split by pages, so that every split gets some (the dialog suggests it)
+        ready.clear()
+        form = dialog.form
+        form.unit.setCurrentIndex(form.unit.findData("page"))
+        form.validation.setValue(10.0)
+        form.test.setValue(20.0)
+        wait_until(self.app, lambda: bool(ready) and dialog.table.rowCount() > 0, what="the export preview")
+        settle(self.app, 0.8)
+        self.save("export", dialog)
+        dialog.reject()
+        dialog.deleteLater()
+
+    # -- chat -------------------------------------------------------------------------------------
+    def chat(self) -> None:
+        from engine.store import chats, figures
+        from remud_desktop.chat.figure_image import figure_png
+        from tests.tiny_gguf import write_tiny_qwen2_gguf, write_tiny_qwen25vl_mmproj
+
+        w = self.window
+        tab = w.chat
+        models = self.tmp / "models"
+        models.mkdir()
+        model = write_tiny_qwen2_gguf(models / "tiny-qwen2vl-test.gguf", arch="qwen2vl")
+        mmproj = write_tiny_qwen25vl_mmproj(models / "mmproj-tiny-qwen2vl-test.gguf")
+        w.show_chat()
+        project = tab.ensure_project()
+        kidney = figures.list_figures(project, min(self._doc_ids()), page=3)[0]  # the sample's scanned kidney page
+        image = figure_png(project.folder, kidney.id)
+        for title in ("Gallbladder wall thickening", "Thyroid nodule TI-RADS"):
+            chats.create_session(project, title, model=model.name)
+        session = chats.create_session(project, "Renal lesion, upper pole", model=model.name)
+        stored = chats.store_image(project, image)
+        chats.add_message(project, session.id, "user", CHAT_QUESTION, image_path=stored)
+        budget = {"use_min": True, "use_max": True, "min_thinking_tokens": 96, "max_thinking_tokens": 1024,
+                  "num_waits": 2}
+        chats.add_message(project, session.id, "assistant", CHAT_ANSWER, thinking=CHAT_THINKING,
+                          stats={"thinking_tokens": 412, "waits_inserted": 2, "answer_tokens": 96,
+                                 "tokens_per_second": 14.2, "settings": {"model": model.name, "budget": budget}})
+        from engine import settings as user_settings
+
+        user_settings.set_chat_options(budget={"use_min": True, "use_max": True, "min_thinking_tokens": 96,
+                                               "max_thinking_tokens": 1024, "num_waits": 2})
+        tab.controls.load_saved()  # as the tab reads them at start: minimum and maximum on
+        tab.model_bar.model.set_path(str(model))
+        tab.model_bar.mmproj.set_path(str(mmproj))
+        tab.model_bar.load.click()
+        wait_until(self.app, lambda: tab.model_bar.load.isEnabled() and tab.worker.model is not None,
+                   what="the chat model")
+        tab.conversations.refresh(select=session.id)  # shows the conversation, as a click on it would
+        tab.composer.text.setPlainText("Could it be a calyceal diverticulum instead?")
+        settle(self.app, 1.5)
+        self.save("chat", w)
+
+    def _doc_ids(self) -> list[int]:
+        from engine.store import documents
+
+        return [d.id for d in documents.list_documents(self.window.session.project)]
+
+    def settings_chat(self) -> None:
+        from remud_desktop.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.window)
+        dialog.show_page("chat")
+        dialog.resize(780, 940)
+        dialog.show()
+        settle(self.app, 0.8)
+        self.save("settings-chat", dialog)
+        dialog.reject()
+        dialog.deleteLater()
+
+    # -- the welcome screen (no project open yet) ------------------------------------------------
+    def welcome(self, recent: Path) -> None:
+        """What the window shows before a project is open, with one recent project."""
+        self.qsettings.setValue("recentProjects", [str(recent)])
+        screen = getattr(self.window, "welcome", None)
+        if screen is None:  # a window without the welcome screen: the widget itself, at the window's size
+            from remud_desktop.welcome import WelcomeScreen
+
+            screen = WelcomeScreen(self.qsettings, recent)
+            screen.resize(*WINDOW_SIZE)
+            screen.show()
+        screen.refresh()
+        wait_until(self.app, screen.key_check_done, what="the welcome screen's key check")
+        settle(self.app, 1.0)
+        self.save("welcome", self.window if screen.window() is self.window else screen)
+        if screen.window() is not self.window:
+            screen.close()
+
+    def close(self) -> None:
+        self.window.close()
+
+
+def in_memory_keyring():
+    """A keyring backend that lives in this process only, with the fake server's key."""
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    class ScreenshotKeyring(KeyringBackend):
+        priority = 1
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.store: dict[tuple[str, str], str] = {}
+
+        def get_password(self, service, username):
+            return self.store.get((service, username))
+
+        def set_password(self, service, username, password):
+            self.store[(service, username)] = password
+
+        def delete_password(self, service, username):
+            self.store.pop((service, username), None)
+
+    backend = ScreenshotKeyring()
+    keyring.set_keyring(backend)
+    backend.set_password("ReMUD Desktop", "openai", FAKE_KEY)
+    return backend
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    parser.add_argument("--project", type=Path, help="sample project folder (default: made in a temporary folder)")
+    parser.add_argument("--only", nargs="*", choices=SHOTS, default=[], help="only these screenshots (names without .png)")
     args = parser.parse_args(argv)
 
-    from PySide6.QtCore import QSettings
-    from PySide6.QtGui import QFont
-    from PySide6.QtWidgets import QApplication
-
-    from engine.sample import ensure_sample_project
-    from engine.store import figures
-    from remud_desktop.main_window import MainWindow
-
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setFont(QFont("DejaVu Sans", 9))
-    from remud_desktop.app import install_cjk_fallback
-
-    install_cjk_fallback(app)
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(prefix="remud-shots-") as tmp:
         tmp = Path(tmp)
-        os.environ.setdefault("REMUD_CONFIG_DIR", str(tmp / "config"))  # never the user's settings
-        folder = ensure_sample_project(args.project or tmp / "Sample atlas.remud")
-        window = MainWindow(QSettings(str(tmp / "window.ini"), QSettings.Format.IniFormat))
-        window.resize(1480, 920)
-        window.show()
-        window.open_project(folder)
-        session = window.session
-        doc_id = session.doc_id
-        # the page with the most boxes, two figures on it marked as a person would
-        per_page = figures.counts_per_page(session.project, doc_id)
-        page = max(per_page, key=lambda p: (per_page[p], -p))
-        session.go_to(doc_id, page)
-        session.set_reviewed(doc_id, 0, True)
-        figs = session.current_figures()
-        from engine.store.models import FigureStatus
+        os.environ["REMUD_CONFIG_DIR"] = str(tmp / "config")  # never the user's settings
+        os.environ["REMUD_DATA_DIR"] = str(tmp / "data")  # never the user's sample or personal chats
+        for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "GEMINI_API_KEY", "GOOGLE_API_KEY"):
+            os.environ.pop(name, None)
+        in_memory_keyring()
 
-        session.set_status([figs[0].id], FigureStatus.ACCEPTED)
-        if len(figs) > 2:
-            session.set_status([figs[-1].id], FigureStatus.REJECTED)
-        session.select([figs[0].id])
-        window.canvas.fit_page()
-        wait_until(app, lambda: window.canvas.page_ready)
-        settle(app, 1.5)  # thumbnails and the inspector's crop render in workers
+        from PySide6.QtGui import QFont
+        from PySide6.QtWidgets import QApplication, QMessageBox
+
+        from engine.sample import ensure_sample_project
+        from remud_desktop.app import install_cjk_fallback
+        from tests.servers.openai_compat import OpenAICompatServer
+
+        app = QApplication.instance() or QApplication(sys.argv[:1])
+        app.setFont(QFont("DejaVu Sans", 9))
+        install_cjk_fallback(app)
+        # a dialog that would wait for a click (e.g. "re-detect corrected pages?") answers No at once
+        QMessageBox.question = staticmethod(lambda *a, **k: QMessageBox.StandardButton.No)
         args.out.mkdir(parents=True, exist_ok=True)
-        shots = {"main-window.png": window}
-        inspector_dock = window.docks["inspector"]
-        shots["inspector.png"] = inspector_dock
-        for name, widget in shots.items():
-            path = args.out / name
-            widget.grab().save(str(path))
-            print(path)
-        window.close()
+        folder = ensure_sample_project(tmp / "Sample atlas.remud")
+        with OpenAICompatServer(api_key=FAKE_KEY, models=(SYNTH_MODEL,), default=SynthesisAnswers()) as server:
+            shooter = Shooter(app, tmp, args.out, set(args.only))
+            try:
+                shooter.welcome(folder)
+                shooter.main_window(folder)
+                sample_doc = shooter.window.session.doc_id
+                shooter.scanned_atlas()
+                shooter.synthesize(sample_doc, server.base_url)
+                shooter.records()
+                shooter.export()
+                shooter.chat()
+                shooter.settings_chat()
+            finally:
+                shooter.close()
     return 0
 
 
