@@ -183,6 +183,13 @@ def cmd_figures(args) -> int:
 
     with Project.open(args.project) as p:
         figs = figures.list_figures(p, args.doc, None if args.page is None else args.page - 1, args.status)
+        if args.id:
+            figs = [f for f in figs if f.id in set(args.id)]
+        if args.set_status:
+            for f in figs:
+                figures.set_status(p, f.id, args.set_status)
+            _emit(args, [f.id for f in figs], f"{len(figs)} figure(s) marked {args.set_status}")
+            return 0
         if args.export:
             from engine.pdf.crops import export_crops
 
@@ -287,6 +294,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--doc", type=int)
     sp.add_argument("--page", type=int, help="1-based page")
     sp.add_argument("--status", choices=["proposed", "accepted", "rejected"])
+    sp.add_argument("--id", type=int, action="append", default=[], metavar="ID", help="only this figure (repeatable)")
+    sp.add_argument("--set-status", choices=["proposed", "accepted", "rejected"],
+                    help="mark the figures chosen by the other options (e.g. accept a whole page)")
     sp.add_argument("--export", metavar="FOLDER", help="write crops (masks applied) as PNG files here")
     sp.add_argument("--dpi", type=float, default=200)
     sp = add("search", cmd_search, "full-text search over captions, context and records")

@@ -54,6 +54,13 @@ def test_full_flow_with_json(capsys, tmp_path, sample_pdf):
     crops = tmp_path / "crops"
     code, out, _ = run(capsys, "figures", proj, "--export", crops, "--page", "1")
     assert code == 0 and len(list(crops.glob("*.png"))) == len([f for f in figs if f["page"] == 1])
+    code, out, _ = run(capsys, "figures", proj, "--page", "1", "--set-status", "accepted", "--json")
+    accepted = json.loads(out)
+    assert code == 0 and sorted(accepted) == sorted(f["id"] for f in figs if f["page"] == 1)
+    code, out, _ = run(capsys, "figures", proj, "--id", str(figs[-1]["id"]), "--set-status", "rejected")
+    assert code == 0 and "1 figure(s) marked rejected" in out
+    code, out, _ = run(capsys, "figures", proj, "--status", "accepted", "--json")
+    assert sorted(f["id"] for f in json.loads(out)) == sorted(set(accepted) - {figs[-1]["id"]})
 
 
 def test_human_output_and_pages_option(capsys, tmp_path, sample_pdf):
