@@ -13,11 +13,14 @@ the app's Settings dialog puts them in the system keyring.
 from __future__ import annotations
 
 import argparse
+import importlib
+import inspect
 import json
 from dataclasses import asdict
 from typing import Any
 
 from engine import settings
+from engine.cards import Card
 from engine.settings import SettingsError
 
 SECTIONS = ("appearance", "chat", "synthesis", "synthesizers", "detectors")
@@ -29,7 +32,7 @@ def add_settings_parser(sub, common: argparse.ArgumentParser) -> None:
     sp.add_argument("action", nargs="?", choices=("show", "set"), default="show")
     sp.add_argument("assignments", nargs="*", metavar="KEY=VALUE",
                     help="with `set`: e.g. chat.model_path=/models/remud.gguf, chat.budget.use_max=true, "
-                         "synthesis.concurrency=4, appearance.theme=dark (an empty value clears it)")
+                         "synthesis.concurrency=4, appearance.theme=dark (an empty value resets it to its default)")
     sp.set_defaults(func=cmd_settings)
 
 
@@ -44,16 +47,24 @@ def snapshot() -> dict[str, Any]:
 
     pricing_file = resource("pricing.toml")
     pricing = load_pricing(pricing_file)
+    saved = settings.load()  # once, not once per card
+
+    def overrides(section: str, name: str) -> dict[str, Any]:
+        group = saved.get(section)
+        params = group.get(name) if isinstance(group, dict) else None
+        return dict(params) if isinstance(params, dict) else {}
+
+    detector_overrides = {name: overrides("detectors", name) for name in detectors.load_cards()}
     return {
         "file": str(settings.settings_path()),
         "api_keys": {s.name: {"used_for": s.title, "kind": s.kind, "status": s.describe()} for s in all_key_statuses()},
         "appearance": settings.appearance_options(),
         "chat": settings.chat_options(),
         "synthesis": settings.synthesis_options(),
-        "synthesizers": {name: {**card.params, **settings.synthesizer_params(name)}
+        "synthesizers": {name: {**card.params, **overrides("synthesizers", name)}
                          for name, card in synthesizers.load_cards().items()},
-        "detectors": {name: {**card.params, **settings.detector_params(name)}
-                      for name, card in detectors.load_cards().items() if card.params or settings.detector_params(name)},
+        "detectors": {name: {**card.params, **detector_overrides[name]}
+                      for name, card in detectors.load_cards().items() if card.params or detector_overrides[name]},
         "pricing": {"file": str(pricing_file), "batch_discount": pricing.batch_discount, "unit": "USD per 1M tokens",
                     "models": {name: asdict(price) for name, price in pricing.prices.items()}},
     }
@@ -109,8 +120,6 @@ def _coerce(key: str, raw: str, default: Any) -> Any:
             return False
         raise SettingsError(f"{key} is true or false, not “{raw}”.")
     if isinstance(default, (int, float)):
-        if raw.strip() == "":
-            raise SettingsError(f"{key} needs a number.")
         try:
             return int(raw) if isinstance(default, int) else float(raw)
         except ValueError:
@@ -128,15 +137,36 @@ def _unknown(key: str, choices) -> SettingsError:
     return SettingsError(f"There is no setting “{key}”; known here: {', '.join(sorted(choices))}.")
 
 
-def _set_card_param(key: str, parts: list[str], raw: str, cards: dict, saved_of, save_to) -> None:
+def _card_settings(card: Card) -> list[str] | None:
+    """The parameter names the card's class takes (None when it takes any), as engine.cards.build checks them."""
+    module_name, _, class_name = card.factory.partition(":")
+    try:
+        cls = getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError) as exc:
+        raise SettingsError(f"The card “{card.name}” cannot be loaded ({exc}); its settings cannot be checked.") from exc
+    accepted = inspect.signature(cls).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
+        return None
+    return [n for n, p in accepted.items() if p.kind is not inspect.Parameter.VAR_POSITIONAL]
+
+
+def _set_card_param(key: str, parts: list[str], raw: str, cards: dict[str, Card], saved_of, save_to) -> None:
     if len(parts) != 3:
         raise SettingsError(f"Use {parts[0]}.<name>.<setting>=value (e.g. {parts[0]}.{next(iter(cards))}.model=…).")
     _, name, param = parts
     if name not in cards:
         raise _unknown(f"{parts[0]}.{name}", [f"{parts[0]}.{n}" for n in cards])
+    if settings.looks_secret(param):
+        raise SettingsError(f"The setting “{key}” looks like a secret; keys are kept in the system keyring, never in files.")
+    accepted = _card_settings(cards[name])
+    if accepted is not None and param not in accepted:
+        shown = [n for n in accepted if not settings.looks_secret(n)]  # keys go to the keyring, not here
+        raise SettingsError(f"The card “{name}” has no setting “{param}”; its settings are: {', '.join(shown)}.")
     params = saved_of(name)
-    value = _coerce(key, raw, cards[name].params.get(param, params.get(param)))
-    params[param] = value
+    if raw.strip() == "":
+        params.pop(param, None)  # back to the card's default
+    else:
+        params[param] = _coerce(key, raw, cards[name].params.get(param, params.get(param)))
     save_to(name, params)
 
 
@@ -144,23 +174,28 @@ def set_value(key: str, raw: str) -> None:
     """Change one plain setting named by its dotted key (the names `remud settings` shows)."""
     parts = key.strip().split(".")
     section = parts[0]
+    reset = raw.strip() == ""  # an empty value puts the setting back to its default
+
+    def value_of(default: Any) -> Any:
+        return default if reset else _coerce(key, raw, default)
+
     if section == "appearance":
         if parts[1:] != ["theme"]:
             raise _unknown(key, ["appearance.theme"])
-        settings.set_appearance_options(theme=raw.strip().lower())
+        settings.set_appearance_options(theme=value_of(settings.APPEARANCE_DEFAULTS["theme"]).strip().lower())
     elif section == "chat":
         defaults = settings.CHAT_DEFAULTS
         if len(parts) == 2 and parts[1] in defaults and not isinstance(defaults[parts[1]], dict):
-            settings.set_chat_options(**{parts[1]: _coerce(key, raw, defaults[parts[1]])})
+            settings.set_chat_options(**{parts[1]: value_of(defaults[parts[1]])})
         elif len(parts) == 3 and isinstance(defaults.get(parts[1]), dict) and parts[2] in defaults[parts[1]]:
-            settings.set_chat_options(**{parts[1]: {parts[2]: _coerce(key, raw, defaults[parts[1]][parts[2]])}})
+            settings.set_chat_options(**{parts[1]: {parts[2]: value_of(defaults[parts[1]][parts[2]])}})
         else:
             raise _unknown(key, [k for k, v in flatten(defaults, "chat.")])
     elif section == "synthesis":
-        scalars = {k: v for k, v in settings.synthesis_options().items() if not isinstance(v, list)}
+        scalars = {k: v for k, v in settings.SYNTHESIS_DEFAULTS.items() if not isinstance(v, list)}
         if len(parts) != 2 or parts[1] not in scalars:
             raise _unknown(key, [f"synthesis.{k}" for k in scalars])
-        value = _coerce(key, raw, scalars[parts[1]])
+        value = value_of(scalars[parts[1]])
         if parts[1] == "concurrency" and value < 1:
             raise SettingsError("synthesis.concurrency must be 1 or more.")
         if parts[1] == "card":

@@ -21,6 +21,10 @@ ENV_DIR = "REMUD_CONFIG_DIR"  # overrides the folder (tests, portable installs)
 DATA_ENV_DIR = "REMUD_DATA_DIR"  # overrides the data folder: the sample and the personal chat projects
 SECRET_WORDS = ("secret", "password", "passwd", "apikey", "api_key", "credential")  # anywhere in a name
 SECRET_PARTS = ("key", "token", "auth", "bearer")  # as a whole part of a name ("api_key", "access_token"; not "max_tokens")
+SECRET_VALUES = (  # values shaped like provider API keys (OpenAI, Anthropic, Google)
+    re.compile(r"^sk-[A-Za-z0-9_-]{16,}$"),
+    re.compile(r"^AIza[0-9A-Za-z_-]{30,}$"),
+)
 
 
 class SettingsError(RemudError):
@@ -59,14 +63,21 @@ def load() -> dict[str, Any]:
 def save(data: dict[str, Any]) -> Path:
     """Write all settings atomically (temporary file, then rename)."""
     _refuse_secrets(data)
+    try:
+        text = json.dumps(data, indent=2, sort_keys=True)
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"Settings hold only text, numbers, true/false, lists and groups, not this ({exc}).") from exc
     path = settings_path()
+    tmp: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".json", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, sort_keys=True)
+            fh.write(text)
         os.replace(tmp, path)
     except OSError as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
         raise SettingsError(f"Cannot save the settings to {path}: {exc.strerror or exc}.") from exc
     return path
 
@@ -89,24 +100,34 @@ def set_detector_params(name: str, params: dict[str, Any]) -> None:
     save(data)
 
 
-def _looks_secret(name: str) -> bool:
+def looks_secret(name: str) -> bool:
+    """Whether a setting's name says it holds a secret ("api_key", "accessToken", "password")."""
     low = name.lower()
     parts = re.split(r"[^a-z0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower())
     return any(word in low for word in SECRET_WORDS) or any(part in SECRET_PARTS for part in parts)
 
 
+def _looks_like_key(value: str) -> bool:
+    text = value.strip()
+    return any(pattern.match(text) for pattern in SECRET_VALUES)
+
+
 def _refuse_secrets(data: Any, where: str = "") -> None:
-    if isinstance(data, dict):
-        for k, v in data.items():
-            if _looks_secret(str(k)):
-                raise SettingsError(
-                    f"The setting “{where}{k}” looks like a secret; keys are kept in the system keyring, never in files."
-                )
-            _refuse_secrets(v, f"{where}{k}.")
+    """SettingsError when a name looks secret ("api_key") or a text value looks like an API key."""
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for k, v in items:
+        name = f"{where}{k}"
+        if (isinstance(data, dict) and looks_secret(str(k))) or (isinstance(v, str) and _looks_like_key(v)):
+            raise SettingsError(
+                f"The setting “{name}” looks like a secret; keys are kept in the system keyring, never in files."
+            )
+        _refuse_secrets(v, f"{name}.")
 
 
 # -- synthesis ---------------------------------------------------------------------------------
 DEFAULT_CONCURRENCY = 8
+SYNTHESIS_DEFAULTS: dict[str, Any] = {"card": "openai", "concurrency": DEFAULT_CONCURRENCY, "kinds": ["vqa"],
+                                      "languages": ["en"], "reasoning": True}
 
 
 def synthesizer_params(name: str) -> dict[str, Any]:
@@ -131,11 +152,8 @@ def synthesis_options() -> dict[str, Any]:
     """How jobs run and what the last job asked for: card, concurrency, kinds, languages, reasoning."""
     opts = load().get("synthesis", {})
     opts = dict(opts) if isinstance(opts, dict) else {}
-    opts.setdefault("card", "openai")
-    opts.setdefault("concurrency", DEFAULT_CONCURRENCY)
-    opts.setdefault("kinds", ["vqa"])
-    opts.setdefault("languages", ["en"])
-    opts.setdefault("reasoning", True)
+    for name, default in SYNTHESIS_DEFAULTS.items():
+        opts.setdefault(name, list(default) if isinstance(default, list) else default)
     return opts
 
 
@@ -165,7 +183,10 @@ CHAT_DEFAULTS: dict[str, Any] = {
 
 def chat_options() -> dict[str, Any]:
     """Chat model paths, loading settings and the default budget forcing and sampling."""
-    saved = load().get("chat", {})
+    return _chat_with_defaults(load().get("chat", {}))
+
+
+def _chat_with_defaults(saved: Any) -> dict[str, Any]:
     saved = saved if isinstance(saved, dict) else {}
     opts = {**CHAT_DEFAULTS, **{k: v for k, v in saved.items() if k in CHAT_DEFAULTS}}
     for group in ("budget", "sampling"):
@@ -185,8 +206,17 @@ def set_chat_options(**changes: Any) -> None:
         if name in ("budget", "sampling") and isinstance(value, dict):
             value = {**(opts.get(name) or {}), **value}
         opts[name] = value
+    _check_budget(_chat_with_defaults(opts)["budget"])
     data["chat"] = opts
     save(data)
+
+
+def _check_budget(budget: dict[str, Any]) -> None:
+    """SettingsError when the budget forcing settings contradict each other."""
+    if budget["use_min"] and budget["use_max"] and budget["min_thinking_tokens"] > budget["max_thinking_tokens"]:
+        raise SettingsError("The minimum thinking length must not be larger than the maximum.")
+    if budget["use_min"] and budget["num_waits"] > 0 and not str(budget["wait"]).strip():
+        raise SettingsError("Give a wait string (e.g. “Wait,”) or set the number of waits to 0.")
 
 
 # -- appearance ----------------------------------------------------------------------------------

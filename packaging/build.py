@@ -23,6 +23,8 @@ DIST = ROOT / "dist"
 WORK = ROOT / "build" / "pyinstaller"
 PYINSTALLER_PIN = "pyinstaller==6.22.3"
 SOURCES = ("engine", "remud_desktop", "resources", "packaging", "pyproject.toml")
+EXE_SUFFIX = ".exe" if sys.platform == "win32" else ""  # packaging/smoke.py uses it too
+GUI_EXE = f"remud-desktop{EXE_SUFFIX}"
 
 
 class BuildError(RuntimeError):
@@ -54,7 +56,7 @@ def newest_source_mtime(root: Path = ROOT) -> float:
 def is_fresh(folder: Path, root: Path = ROOT) -> bool:
     """The built folder exists and is newer than every source that goes into it."""
     stamp = folder / "_internal" / "base_library.zip"
-    exe = folder / "remud-desktop"
+    exe = folder / GUI_EXE
     if not (stamp.is_file() and exe.exists()):
         return False
     return min(stamp.stat().st_mtime, exe.stat().st_mtime) > newest_source_mtime(root)
@@ -67,15 +69,15 @@ def clean(dist: Path = DIST, work: Path = WORK) -> None:
 
 
 def run_pyinstaller(dist: Path = DIST, work: Path = WORK) -> Path:
-    check_pyinstaller()
+    """PyInstaller on the spec (check_pyinstaller() first)."""
     cmd = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
            "--distpath", str(dist), "--workpath", str(work), str(SPEC)]
     result = subprocess.run(cmd, cwd=ROOT)
     if result.returncode != 0:
         raise BuildError(f"PyInstaller failed (exit code {result.returncode}); its messages are above.")
     folder = app_folder(dist)
-    if not (folder / "remud-desktop").exists() and not (folder / "remud-desktop.exe").exists():
-        raise BuildError(f"PyInstaller finished but {folder} has no remud-desktop executable.")
+    if not (folder / GUI_EXE).exists():
+        raise BuildError(f"PyInstaller finished but {folder} has no {GUI_EXE} executable.")
     return folder
 
 
@@ -88,7 +90,7 @@ def build(*, reuse: bool = False) -> Path:
     if reuse and is_fresh(folder):
         print(f"build: {folder} is newer than the sources; reusing it")
         return folder
-    check_pyinstaller()
+    check_pyinstaller()  # before clean(): a missing PyInstaller must not cost the old build
     clean()
     start = time.monotonic()
     folder = run_pyinstaller()

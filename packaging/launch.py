@@ -14,6 +14,8 @@ CLI_NAME = "remud"
 
 
 def main() -> int:
+    # The only freeze_support() call: remud_desktop.app.main runs after it (or not at all, for `remud`),
+    # and when not frozen (the pip-installed entry points) freeze_support() does nothing.
     multiprocessing.freeze_support()
     if Path(sys.executable).stem.lower() == CLI_NAME:
         from engine.cli import main as cli_main

@@ -27,10 +27,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from build import EXE_SUFFIX  # packaging/build.py, next to this script
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_APP = ROOT / "dist" / "ReMUD Desktop"
 STEP_TIMEOUT_S = 600
-EXE_SUFFIX = ".exe" if sys.platform == "win32" else ""
 
 
 @dataclass
@@ -42,14 +43,17 @@ class Step:
 
 
 def isolated_env(home: Path) -> dict[str, str]:
-    """The environment for the app: offscreen Qt and a home of its own; nothing from this
-    Python (PYTHONPATH, the venv) leaks into the frozen app."""
+    """The environment for the app: offscreen Qt, a home of its own and the app's own config and
+    data folders in it (REMUD_CONFIG_DIR also keeps QSettings in an INI file there, never the
+    registry or CFPreferences); nothing from this Python (PYTHONPATH, the venv) leaks into the frozen app."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV", "REMUD_", "QT_"))}
     env.update(
         HOME=str(home),
         XDG_CONFIG_HOME=str(home / "config"),
         XDG_DATA_HOME=str(home / "data"),
         XDG_CACHE_HOME=str(home / "cache"),
+        REMUD_CONFIG_DIR=str(home / "remud-config"),
+        REMUD_DATA_DIR=str(home / "remud-data"),
         QT_QPA_PLATFORM="offscreen",
         PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",  # no desktop keyring on a headless machine
     )

@@ -12,6 +12,7 @@ all of it worked, 1 with the reason otherwise.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -138,12 +139,20 @@ def run_smoke_test(app, window) -> None:
 
 
 def open_sample(window, folder: Path | None = None, then=None):
-    """Make the sample project in a worker (first start only), then open it."""
+    """Make the sample project in a worker (first start only), then open it. One at a time:
+    while a job is making it (window.sample_job), another request is ignored and returns None,
+    and the welcome screen's sample buttons wait."""
     from engine.sample import ensure_sample_project
     from remud_desktop.workers import Job
 
+    if window.sample_job is not None:
+        return None
     folder = folder or default_sample_folder()
     job = Job("Preparing the sample project (first start only)", lambda ctx: ensure_sample_project(folder))
+
+    def ended() -> None:
+        window.sample_job = None
+        window.welcome.set_sample_busy(False)
 
     def opened(path) -> None:
         window.statusBar().clearMessage()
@@ -159,17 +168,30 @@ def open_sample(window, folder: Path | None = None, then=None):
         if then:
             then()
 
+    job.signals.finished.connect(ended)  # always, after done or failed
     job.signals.done.connect(opened)
     job.signals.failed.connect(failed)
     window.statusBar().showMessage("Preparing the sample project…")
+    window.sample_job = job
+    window.welcome.set_sample_busy(True)
     return window.runner.start(job)
 
 
-def main(argv: list[str] | None = None) -> int:
-    import multiprocessing
+def use_ini_settings_under(folder: Path) -> None:
+    """QSettings() from now on: an INI file under `folder`, never the registry or CFPreferences
+    (REMUD_CONFIG_DIR: a test or portable run keeps all its settings in that folder)."""
+    from PySide6.QtCore import QSettings
 
-    multiprocessing.freeze_support()  # detection runs in a spawned child; a frozen app must not relaunch itself
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+
+
+def main(argv: list[str] | None = None) -> int:
+    # multiprocessing.freeze_support() is in packaging/launch.py, the frozen app's entry point (it
+    # must come before anything else there, for both executables); it does nothing when not frozen.
     args = parse_args(argv)
+    if os.environ.get("REMUD_CONFIG_DIR"):
+        use_ini_settings_under(Path(os.environ["REMUD_CONFIG_DIR"]))
 
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication

@@ -10,7 +10,6 @@ from typing import Any
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from engine import settings
-from engine.settings import SettingsError
 from remud_desktop.chat.model_bar import PathField
 from remud_desktop.chat.option_fields import ChatOptionFields, spin
 
@@ -75,10 +74,4 @@ class ChatSettingsPage(QWidget):
 
     def save(self) -> None:
         """Write the chat settings; SettingsError (a readable sentence) when they do not fit together."""
-        values = self.values()
-        b = values["budget"]
-        if b["use_min"] and b["use_max"] and b["min_thinking_tokens"] > b["max_thinking_tokens"]:
-            raise SettingsError("The minimum thinking length must not be larger than the maximum.")
-        if b["use_min"] and b["num_waits"] > 0 and not b["wait"].strip():
-            raise SettingsError("Give a wait string (e.g. “Wait,”) or set the number of waits to 0.")
-        settings.set_chat_options(**values)
+        settings.set_chat_options(**self.values())

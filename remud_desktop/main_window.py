@@ -21,6 +21,7 @@ from remud_desktop.job_bar import JobRunner
 from remud_desktop.library import LibraryPanel
 from remud_desktop.session import Session
 from remud_desktop.status_bar import StatusBar
+from remud_desktop.welcome import RECENT_KEY, recent_projects
 from remud_desktop.window_actions import build_actions, build_menus, build_toolbar
 
 MAX_RECENT = 8
@@ -57,6 +58,8 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.central_tabs.addTab(self.canvas, "Annotate")
         self.central_tabs.addTab(self.chat, "Chat")
         from remud_desktop.welcome import WelcomeScreen
+
+        self.sample_job = None  # the job making the sample project (app.open_sample), while it runs
 
         self.welcome = WelcomeScreen(self.settings)  # shown instead of the page while no project is open
         self.central_stack = QStackedWidget()
@@ -116,6 +119,8 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.welcome.open_project_requested.connect(self.open_project_dialog)
         self.welcome.open_recent_requested.connect(self.open_project)
         self.welcome.settings_requested.connect(self.show_settings)
+        self.welcome.open_chat_requested.connect(self.show_chat)
+        self.welcome.chat_model_changed.connect(self._reload_chat_settings)
         for controller in (self.imports, self.detection, self.synth):
             controller.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.imports.imported.connect(self._imported)
@@ -156,7 +161,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         folder = str(self.session.project.folder)
         self.settings.setValue("lastProject", folder)
         recent = [folder] + [p for p in self.recent_projects() if p != folder]
-        self.settings.setValue("recentProjects", recent[:MAX_RECENT])
+        self.settings.setValue(RECENT_KEY, recent[:MAX_RECENT])
         self._restore_position()
         return True
 
@@ -166,8 +171,7 @@ class MainWindow(FileDropTarget, QMainWindow):
             self.session.close_project()
 
     def recent_projects(self) -> list[str]:
-        value = self.settings.value("recentProjects", [])
-        return [value] if isinstance(value, str) else list(value or [])
+        return recent_projects(self.settings)
 
     def fill_recent_menu(self) -> None:
         menu = self.actions_.recent_menu
@@ -188,15 +192,19 @@ class MainWindow(FileDropTarget, QMainWindow):
         return open_sample(self)
 
     def _update_welcome(self) -> None:
-        """No project: the welcome screen, without the docks; a project: the page, and the docks as they were."""
+        """No project: the welcome screen (it checks the setup when shown), without the docks;
+        a project: the page, and the docks as they were (on the Chat tab they wait for Annotate).
+        The Chat tab can be on show with no project too (show_chat): its docks stay parked."""
         if self.session.project is None:
             if self.central_stack.currentWidget() is not self.welcome:
-                self._docks_hidden_for_welcome = self._park_docks()
+                self._docks_hidden_for_welcome += self._park_docks()
                 self.central_stack.setCurrentWidget(self.welcome)
-            self.welcome.refresh()
-        elif self.central_stack.currentWidget() is self.welcome:
+        elif self.central_stack.currentWidget() is self.welcome or self._docks_hidden_for_welcome:
             self.central_stack.setCurrentWidget(self.central_tabs)
-            self._unpark_docks(self._docks_hidden_for_welcome)
+            if self.central_tabs.currentWidget() is self.chat:
+                self._docks_hidden_for_chat += self._docks_hidden_for_welcome
+            else:
+                self._unpark_docks(self._docks_hidden_for_welcome)
             self._docks_hidden_for_welcome = []
         self._sync_page_zoom()
 
@@ -397,16 +405,34 @@ class MainWindow(FileDropTarget, QMainWindow):
 
     # -- chat -----------------------------------------------------------------------------------
     def _central_tab_changed(self, _index: int) -> None:
-        """The annotation docks make way for the Chat tab and come back after it."""
+        """The annotation docks make way for the Chat tab and come back after it; with no project
+        open, leaving Chat goes back to the welcome screen (and the docks stay parked for it)."""
         if self.central_tabs.currentWidget() is self.chat:
-            self._docks_hidden_for_chat = self._park_docks()
+            self._docks_hidden_for_chat += self._park_docks()
+        elif self.session.project is None:
+            self._docks_hidden_for_welcome += self._docks_hidden_for_chat
+            self._docks_hidden_for_chat = []
+            self.central_stack.setCurrentWidget(self.welcome)
         else:
             self._unpark_docks(self._docks_hidden_for_chat)
             self._docks_hidden_for_chat = []
         self._sync_page_zoom()
 
     def show_chat(self) -> None:
+        """The Chat tab, also from the welcome screen: with no project it keeps the personal chats."""
         self.central_tabs.setCurrentWidget(self.chat)
+        if self.central_stack.currentWidget() is self.welcome:
+            self.central_stack.setCurrentWidget(self.central_tabs)
+            self._sync_page_zoom()
+
+    def _reload_chat_settings(self) -> None:
+        """The Chat tab shows the chat settings just saved elsewhere (and must not save its old values over them)."""
+        from engine import settings as user_settings
+
+        opts = user_settings.chat_options()
+        self.chat.controls.load_saved()
+        self.chat.model_bar.model.set_path(str(opts["model_path"] or ""))
+        self.chat.model_bar.mmproj.set_path(str(opts["mmproj_path"] or ""))
 
     def send_figure_to_chat(self, figure_id: int | None = None):
         """Attach the figure's crop (the selected one by default) to the chat composer and show Chat."""
@@ -437,7 +463,6 @@ class MainWindow(FileDropTarget, QMainWindow):
 
     def show_settings(self, page: str | bool = False) -> None:
         """The Settings dialog, at `page` ("synthesis", "chat"...) when given (menu actions pass a bool)."""
-        from engine import settings as user_settings
         from remud_desktop.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(self)
@@ -445,12 +470,9 @@ class MainWindow(FileDropTarget, QMainWindow):
             dialog.show_page(page)
         accepted = dialog.exec() == dialog.DialogCode.Accepted
         dialog.deleteLater()
-        if accepted:  # the Chat tab shows what was just saved (and must not save its old values over it)
-            opts = user_settings.chat_options()
-            self.chat.controls.load_saved()
-            self.chat.model_bar.model.set_path(str(opts["model_path"] or ""))
-            self.chat.model_bar.mmproj.set_path(str(opts["mmproj_path"] or ""))
-        self.welcome.refresh_checklist()
+        if accepted:
+            self._reload_chat_settings()
+        self.welcome.settings_changed()
 
     def show_about(self) -> None:
         QMessageBox.about(self, "About ReMUD Desktop",

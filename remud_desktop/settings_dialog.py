@@ -3,7 +3,9 @@ its API key), Synthesis (providers, keys, base URLs, models, concurrency; prices
 Chat (remud_desktop.chat_settings) and Appearance (light, dark or the system's).
 
 Non-secret settings go to engine.settings (a JSON file `remud settings` reads too).
-Keys go to the OS keyring through engine.secrets, never to a file or QSettings.
+Keys go to the OS keyring through engine.secrets, never to a file or QSettings. Keyring
+calls can be slow, so they run in the thread pool: which keys are saved is checked while
+the dialog opens, and typed keys are stored before it closes.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ from PySide6.QtWidgets import (
 from engine import settings
 from engine.detect import registry
 from engine.errors import RemudError
-from engine.secrets import get_secret, set_secret
+from engine.key_status import KEYRING, key_status
+from engine.secrets import set_secret
 from remud_desktop.workers import Task, start
 
 QWEN = "qwen-vl"
@@ -189,6 +192,25 @@ class AppearancePage(QWidget):
             apply_theme(app, theme)
 
 
+class KeyringSaveError(RemudError):
+    pass
+
+
+def keys_in_keyring(names: list[str]) -> dict[str, bool]:
+    """Which keyring entries hold a key (slow on some systems: call it off the GUI thread)."""
+    return {name: key_status(name, name, "").source == KEYRING for name in names}
+
+
+def store_keys(keys: dict[str, str]) -> None:
+    """Put typed keys in the keyring; an empty key removes the entry (call it off the GUI thread)."""
+    for name, value in keys.items():
+        try:
+            set_secret(name, value)
+        except Exception as exc:  # keyring backends raise their own errors
+            raise KeyringSaveError(f"The key “{name}” could not be saved in the system keyring ({type(exc).__name__}); "
+                                   "check that a keyring is available and try again.") from exc
+
+
 def _card_defaults() -> dict:
     cards = registry.load_cards()
     return dict(cards[QWEN].params) if QWEN in cards else {}
@@ -214,11 +236,10 @@ class SettingsDialog(QDialog):
         self.max_pixels.setValue(int(value("max_pixels")))
         self.key = QLineEdit()
         self.key.setEchoMode(QLineEdit.EchoMode.Password)
-        self.has_key = bool(get_secret(QWEN))
-        self.key.setPlaceholderText("A key is saved in the system keyring (type to replace it)"
-                                    if self.has_key else "Empty for local servers")
+        self.has_key = False  # known once the keyring check returns
+        self.key.setPlaceholderText("Checking the system keyring…")
         self.forget_key = QPushButton("Forget key")
-        self.forget_key.setEnabled(self.has_key)
+        self.forget_key.setEnabled(False)
         self.forget_key.clicked.connect(self._forget_key)
         self._forget = False
         key_row = QHBoxLayout()
@@ -287,16 +308,28 @@ class SettingsDialog(QDialog):
             tabs.addTab(_scrolled(page), title)
         self.tabs = tabs
 
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.buttons)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(12, 12, 12, 12)
         lay.setSpacing(12)
         lay.addWidget(tabs, 1)
-        lay.addWidget(buttons)
+        lay.addLayout(bottom)
         self.resize(760, 700)
         self._task: Task | None = None
+        self._saving: Task | None = None
+        self._closed = False  # results that arrive after this are dropped
+        names = [QWEN, *sorted(set(self.synthesis.key_names.values()) - {QWEN})]
+        self.key_check = Task("keys", lambda: keys_in_keyring(names))
+        self.key_check.signals.done.connect(lambda _tag, found: self._keys_checked(found))
+        self.key_check.signals.failed.connect(lambda _tag, _message: self._keys_checked({}))
+        start(self.key_check)
 
     def show_page(self, name: str) -> None:
         """Bring a page to the front: "detection", "synthesis", "chat" or "appearance"."""
@@ -315,45 +348,86 @@ class SettingsDialog(QDialog):
             "max_pixels": self.max_pixels.value(),
         }
 
+    def _keys_checked(self, found: dict[str, bool]) -> None:
+        if self._closed:
+            return
+        self.has_key = found.get(QWEN, False)
+        if not self._forget:
+            self.key.setPlaceholderText("A key is saved in the system keyring (type to replace it)"
+                                        if self.has_key else "Empty for local servers")
+            self.forget_key.setEnabled(self.has_key)
+        self.synthesis.set_saved_keys(found)
+
     def _forget_key(self) -> None:
         self._forget = True
         self.key.clear()
         self.key.setPlaceholderText("The key will be removed from the keyring when you save")
         self.forget_key.setEnabled(False)
 
-    def save(self) -> bool:
-        """Write the settings file and the keyring; a readable message on failure."""
+    def save(self) -> dict[str, str] | None:
+        """Write the settings file; the keys still to put in the keyring ("" removes one), or
+        None after showing a readable message."""
         values = self.values()
         if values["min_pixels"] > values["max_pixels"]:
             self.show_page("detection")
             QMessageBox.warning(self, "Settings", "Min pixels must not be larger than max pixels.")
-            return False
+            return None
         try:
             self.chat.save()
         except RemudError as exc:
             self.show_page("chat")
             QMessageBox.warning(self, "Settings", str(exc))
-            return False
+            return None
         try:
             settings.set_detector_params(QWEN, values)
-            key = self.key.text().strip()
-            if key:
-                set_secret(QWEN, key)
-            elif self._forget:
-                set_secret(QWEN, "")
             self.synthesis.save()
             self.appearance.save()
         except RemudError as exc:
             QMessageBox.warning(self, "Settings", str(exc))
-            return False
-        except Exception as exc:  # keyring backends raise their own errors
-            QMessageBox.warning(self, "Settings", f"The key could not be saved in the system keyring ({type(exc).__name__}).")
-            return False
-        return True
+            return None
+        keys = self.synthesis.typed_keys()
+        key = self.key.text().strip()
+        if key or self._forget:
+            keys[QWEN] = key
+        return keys
 
     def accept(self) -> None:
-        if self.save():
+        """Save; typed keys go to the keyring in the thread pool and the dialog closes when they are in."""
+        if self._saving is not None:
+            return
+        keys = self.save()
+        if keys is None:
+            return
+        if not keys:
             super().accept()
+            return
+        self.buttons.setEnabled(False)
+        self.status.setStyleSheet("")
+        self.status.setText("Saving the keys in the system keyring…")
+        task = Task("store-keys", lambda: store_keys(keys))
+        task.signals.done.connect(lambda _tag, _result: self._keys_stored(None))
+        task.signals.failed.connect(lambda _tag, message: self._keys_stored(message))
+        self._saving = start(task)
+
+    def _keys_stored(self, error: str | None) -> None:
+        self._saving = None
+        self.buttons.setEnabled(True)
+        self.status.clear()
+        if error is None:
+            super().accept()
+            return
+        self.status.setStyleSheet("color: #cf222e;")
+        self.status.setText(error)
+        QMessageBox.warning(self, "Settings", error)
+
+    def reject(self) -> None:
+        if self._saving is None:  # keys being stored: wait for them
+            super().reject()
+
+    def done(self, result: int) -> None:
+        self._closed = True
+        self.synthesis.drop_late_results()
+        super().done(result)
 
     def test_connection(self) -> Task:
         from engine.detect.endpoint import check_endpoint
@@ -369,6 +443,8 @@ class SettingsDialog(QDialog):
         return start(task)
 
     def _tested(self, message: str, ok: bool) -> None:
+        if self._closed:  # the dialog was closed while the test ran
+            return
         self.test_button.setEnabled(True)
         self.test_result.setStyleSheet("color: #2da44e;" if ok else "color: #cf222e;")
         self.test_result.setText(message)

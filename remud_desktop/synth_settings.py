@@ -1,10 +1,10 @@
 """The Synthesis page of the settings: per synthesizer card its model, base URL,
 temperature and max tokens (engine.settings), how many requests run at once, and the API
-key, which goes to the OS keyring under the card's key name ("openai", "gemini") only."""
+key, which goes to the OS keyring under the card's key name ("openai", "gemini") only.
+The page never calls the keyring itself: the Settings dialog checks and stores keys in
+the thread pool and hands the results over (set_saved_keys, typed_keys)."""
 
 from __future__ import annotations
-
-import importlib
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -19,23 +19,20 @@ from PySide6.QtWidgets import (
 )
 
 from engine import settings
-from engine.secrets import get_secret, set_secret
+from engine.key_status import key_name
 from engine.synth.registry import create, load_cards
 from remud_desktop.workers import Task, start
 
 FIELDS = ("model", "base_url", "temperature", "max_tokens")
 
 
-def key_name(card) -> str:
-    """The keyring entry the card's synthesizer reads its key from (its module's NAME)."""
-    module = importlib.import_module(card.factory.split(":")[0])
-    return str(getattr(module, "NAME", card.name))
-
-
 class SynthesisPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.cards = load_cards()
+        self.key_names = {name: key_name(card) for name, card in self.cards.items()}  # card -> keyring entry
+        self._saved_keys: dict[str, bool] | None = None  # keyring entry -> has a key; None until checked
+        self._closed = False
         self.card = QComboBox()
         for card in self.cards.values():
             self.card.addItem(card.title, card.name)
@@ -86,7 +83,7 @@ class SynthesisPage(QWidget):
         self._edits[self._shown] = self.values()
         key = self.key.text().strip()
         if key:
-            self._keys[key_name(self.cards[self._shown])] = key
+            self._keys[self.key_names[self._shown]] = key
 
     def _show_card(self, *_args) -> None:
         self._keep_shown()
@@ -97,25 +94,44 @@ class SynthesisPage(QWidget):
         self.base_url.setText(str(saved.get("base_url", "")))
         self.temperature.setValue(float(saved.get("temperature", 0.7)))
         self.max_tokens.setValue(int(saved.get("max_tokens", 4096)))
-        secret = key_name(card)
-        self.key.setText(self._keys.get(secret, ""))
-        self.key.setPlaceholderText(f"A key is saved in the system keyring as “{secret}” (type to replace it)"
-                                    if get_secret(secret) else f"Stored in the system keyring as “{secret}”")
+        self.key.setText(self._keys.get(self.key_names[name], ""))
+        self._show_key_hint()
         self.test_result.clear()
         self._shown = name
+
+    def _show_key_hint(self) -> None:
+        secret = self.key_names[self.current_card()]
+        if self._saved_keys is None:
+            self.key.setPlaceholderText("Checking the system keyring…")
+        elif self._saved_keys.get(secret):
+            self.key.setPlaceholderText(f"A key is saved in the system keyring as “{secret}” (type to replace it)")
+        else:
+            self.key.setPlaceholderText(f"Stored in the system keyring as “{secret}”")
+
+    def set_saved_keys(self, found: dict[str, bool]) -> None:
+        """Which keyring entries hold a key (the dialog's background check)."""
+        self._saved_keys = dict(found)
+        self._show_key_hint()
+
+    def drop_late_results(self) -> None:
+        """The dialog closed: a connection test that finishes later changes nothing."""
+        self._closed = True
 
     def values(self) -> dict:
         return {"model": self.model.text().strip(), "base_url": self.base_url.text().strip(),
                 "temperature": round(self.temperature.value(), 2), "max_tokens": self.max_tokens.value()}
 
     def save(self) -> None:
-        """Settings file for the cards edited here, the keyring for keys typed; raises on failure."""
+        """Settings file for the cards edited here (not the keys: see typed_keys); raises on failure."""
         self._keep_shown()
         for name, values in self._edits.items():
             settings.set_synthesizer_params(name, values)
         settings.set_synthesis_options(concurrency=self.concurrency.value(), card=self.current_card())
-        for secret, key in self._keys.items():
-            set_secret(secret, key)
+
+    def typed_keys(self) -> dict[str, str]:
+        """Keyring entry -> the key typed for it on this page."""
+        self._keep_shown()
+        return dict(self._keys)
 
     def test_connection(self) -> Task:
         name, values = self.current_card(), {k: v for k, v in self.values().items() if v not in ("", None)}
@@ -131,6 +147,8 @@ class SynthesisPage(QWidget):
         return start(task)
 
     def _tested(self, message: str, ok: bool) -> None:
+        if self._closed:
+            return
         self.test_button.setEnabled(True)
         self.test_result.setStyleSheet("color: #2da44e;" if ok else "color: #cf222e;")
         self.test_result.setText(message)

@@ -12,7 +12,8 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
-THEMES = ("system", "light", "dark")
+from engine.settings import THEMES
+
 STATE_NAME = "remudThemeState"
 
 
@@ -97,8 +98,3 @@ def apply_theme(app: QApplication, theme: str) -> bool:
     state.apply()
     return is_dark(app.palette())
 
-
-def current_theme(app: QApplication) -> str:
-    """The theme last given to apply_theme ("system" before any)."""
-    state = app.findChild(_ThemeState, STATE_NAME)
-    return state.theme if state is not None else "system"

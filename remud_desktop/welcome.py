@@ -8,6 +8,7 @@ does it. Colours come from the palette (no style sheets), so light and dark both
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QSettings, QSize, Qt, Signal
@@ -32,7 +33,7 @@ from engine import settings
 from engine.errors import RemudError
 from remud_desktop.workers import Task, start
 
-RECENT_KEY = "recentProjects"  # the QSettings key main_window keeps the recent projects under
+RECENT_KEY = "recentProjects"  # the QSettings key the recent projects are kept under (newest first)
 GGUF_FILTER = "GGUF files (*.gguf);;All files (*)"
 DONE, TODO, CHECKING = "✓", "○", "…"
 GREEN = QColor(0x2d, 0xa4, 0x4e)
@@ -52,6 +53,40 @@ def _font(widget: QWidget, scale: float = 1.0, bold: bool = False) -> QFont:
 def _muted(label: QLabel) -> QLabel:
     label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
     return label
+
+
+def recent_projects(qsettings: QSettings) -> list[str]:
+    """The recent project folders, newest first (one value comes back from QSettings as a str)."""
+    value = qsettings.value(RECENT_KEY, [])
+    return [value] if isinstance(value, str) else [str(v) for v in (value or [])]
+
+
+@dataclass
+class SetupState:
+    """What the welcome screen shows, found off the GUI thread (disk and keyring checks)."""
+
+    recent: list[tuple[str, bool]]  # (folder, still there)
+    model: str
+    model_found: bool
+    mmproj: str
+    mmproj_found: bool
+    sample_made: bool
+    keys: list = field(default_factory=list)  # engine.key_status.KeyStatus
+    keys_error: str = ""
+
+
+def check_setup(recent: list[str], model: str, mmproj: str, sample_folder: Path) -> SetupState:
+    """The disk checks and the keyring check, in one go (run in a worker: drives and keyrings can be slow)."""
+    from engine.key_status import all_key_statuses
+
+    state = SetupState([(folder, Path(folder).is_dir()) for folder in recent], model,
+                       bool(model) and Path(model).is_file(), mmproj, bool(mmproj) and Path(mmproj).is_file(),
+                       (sample_folder / "project.sqlite").is_file())
+    try:
+        state.keys = all_key_statuses()
+    except Exception as exc:  # noqa: BLE001 - any keyring backend error: shown on the row, the rest still shows
+        state.keys_error = str(exc) or type(exc).__name__
+    return state
 
 
 def find_mmproj(model: Path) -> Path | None:
@@ -91,6 +126,7 @@ class CheckRow(QWidget):
 
     def __init__(self, title: str, button: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.buttons = QHBoxLayout()
         self.done: bool | None = None
         self.mark = QLabel(CHECKING)
         self.mark.setFont(_font(self, 1.45, bold=True))
@@ -111,7 +147,14 @@ class CheckRow(QWidget):
         lay.setSpacing(12)
         lay.addWidget(self.mark, 0, Qt.AlignmentFlag.AlignTop)
         lay.addLayout(text, 1)
-        lay.addWidget(self.button, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.buttons.addWidget(self.button)
+        lay.addLayout(self.buttons, 0)
+
+    def add_button(self, text: str) -> QPushButton:
+        """Another button, before the row's own."""
+        button = QPushButton(text)
+        self.buttons.insertWidget(0, button)
+        return button
 
     def set_state(self, done: bool | None, detail: str) -> None:
         """done: True (✓), False (○) or None (still checking)."""
@@ -131,6 +174,8 @@ class WelcomeScreen(QWidget):
     open_project_requested = Signal()
     open_recent_requested = Signal(str)  # the project folder
     settings_requested = Signal(str)  # the Settings page: "synthesis", "detection", "chat", "appearance"
+    open_chat_requested = Signal()
+    chat_model_changed = Signal()  # a model was chosen here and saved in the chat settings
 
     def __init__(self, qsettings: QSettings, sample_folder: Path | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -141,8 +186,8 @@ class WelcomeScreen(QWidget):
 
             sample_folder = default_sample_folder()
         self.sample_folder = Path(sample_folder)
-        self._key_task: Task | None = None  # the keyring check running now
-        self._recheck_keys = False  # check again when it ends
+        self._check_task: Task | None = None  # the setup check running now
+        self._recheck = False  # check again when it ends
 
         icon = QLabel()
         from remud_desktop.app import app_icon
@@ -189,6 +234,10 @@ class WelcomeScreen(QWidget):
         self.keys_row.button.clicked.connect(lambda: self.settings_requested.emit("synthesis"))
         self.chat_row = CheckRow("Chat model (GGUF)", "Choose model…")
         self.chat_row.button.clicked.connect(self.choose_model)
+        self.open_chat_button = self.chat_row.add_button("Open chat")
+        self.open_chat_button.setToolTip("Chat with the model now; no project is needed")
+        self.open_chat_button.hide()  # until a model is there
+        self.open_chat_button.clicked.connect(self.open_chat_requested.emit)
         self.sample_row = CheckRow("Sample project", "Open sample")
         self.sample_row.button.clicked.connect(self.open_sample_requested.emit)
         checklist = QVBoxLayout()
@@ -240,7 +289,7 @@ class WelcomeScreen(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
-        self.refresh()
+        # filled in when shown (showEvent): nothing is checked for a screen nobody sees
 
     @staticmethod
     def _section(text: str) -> QLabel:
@@ -257,19 +306,50 @@ class WelcomeScreen(QWidget):
 
     # -- filling in ------------------------------------------------------------------------
     def refresh(self) -> None:
-        """Read the recent projects and check the setup again (after Settings, on show)."""
-        self.refresh_recent()
-        self.refresh_checklist()
+        """Check the recent projects and the setup again, in a worker; while one check runs,
+        another is queued behind it. Rows show "…" until the answer is in."""
+        opts = settings.chat_options()
+        for row in (self.keys_row, self.chat_row, self.sample_row):
+            row.set_state(None, "Checking…")
+        if self._check_task is not None:
+            self._recheck = True
+            return
+        self._recheck = False
+        args = (recent_projects(self.qsettings), str(opts["model_path"] or ""), str(opts["mmproj_path"] or ""),
+                self.sample_folder)
+        task = Task("setup", lambda: check_setup(*args))
+        task.signals.done.connect(self._checked)
+        task.signals.failed.connect(self._check_failed)
+        self._check_task = start(task)
 
-    def recent_projects(self) -> list[str]:
-        value = self.qsettings.value(RECENT_KEY, [])
-        return [value] if isinstance(value, str) else [str(v) for v in (value or [])]
+    def settings_changed(self) -> None:
+        """The settings (or keys) may have changed: check again if the screen is on show."""
+        if self.isVisible():
+            self.refresh()
 
-    def refresh_recent(self) -> None:
+    def _checked(self, _tag, state: SetupState) -> None:
+        self._check_task = None
+        if self._recheck:  # something changed while this check ran
+            self.refresh()
+            return
+        self._show_recent(state.recent)
+        self._show_chat_model(state)
+        self.sample_row.set_state(state.sample_made, f"Ready in {self.sample_folder}" if state.sample_made else
+                                  "A short scanned atlas, made the first time you open it.")
+        self._show_keys(state)
+
+    def _check_failed(self, _tag, message: str) -> None:
+        self._check_task = None
+        if self._recheck:
+            self.refresh()
+            return
+        for row in (self.keys_row, self.chat_row, self.sample_row):
+            row.set_state(False, f"This could not be checked: {message}")
+
+    def _show_recent(self, recent: list[tuple[str, bool]]) -> None:
         self.recent.clear()
-        for folder in self.recent_projects():
+        for folder, found in recent:
             path = Path(folder)
-            found = path.is_dir()
             item = QListWidgetItem(f"{path.name}\n{folder}" if found else f"{path.name} — not found\n{folder}")
             item.setData(PATH_ROLE, folder)
             item.setToolTip(folder if found else f"{folder} is not there any more (moved, renamed or on a removed drive).")
@@ -285,65 +365,38 @@ class WelcomeScreen(QWidget):
             first = next((i for i in range(self.recent.count()) if self.recent.item(i).flags() & Qt.ItemFlag.ItemIsEnabled), -1)
             self.recent.setCurrentRow(first)
 
-    def refresh_checklist(self) -> None:
-        self._check_chat_model()
-        self._check_sample()
-        self._check_keys()
-
-    def _check_chat_model(self) -> None:
-        opts = settings.chat_options()
-        model, mmproj = str(opts["model_path"] or ""), str(opts["mmproj_path"] or "")
-        if not model:
+    def _show_chat_model(self, state: SetupState) -> None:
+        model, mmproj = Path(state.model), Path(state.mmproj)
+        self.open_chat_button.setVisible(state.model_found)
+        if not state.model:
             self.chat_row.set_state(False, "No model chosen yet. Chat runs a GGUF file (e.g. ReMUD-7B-Q4_K_M.gguf) "
                                            "on this computer, offline.")
-            return
-        if not Path(model).is_file():
-            self.chat_row.set_state(False, f"{Path(model).name} is not at {Path(model).parent} any more.")
-            return
-        if mmproj and Path(mmproj).is_file():
-            vision = f"vision projector {Path(mmproj).name}"
-        elif mmproj:
-            vision = f"vision projector {Path(mmproj).name} not found"
+        elif not state.model_found:
+            self.chat_row.set_state(False, f"{model.name} is not at {model.parent} any more.")
         else:
-            vision = "no vision projector (mmproj), so no images"
-        self.chat_row.set_state(True, f"{Path(model).name} · {vision}")
+            vision = (f"vision projector {mmproj.name}" if state.mmproj_found else
+                      f"vision projector {mmproj.name} not found" if state.mmproj else
+                      "no vision projector (mmproj), so no images")
+            self.chat_row.set_state(True, f"{model.name} · {vision}")
 
-    def _check_sample(self) -> None:
-        made = (self.sample_folder / "project.sqlite").is_file()
-        self.sample_row.set_state(made, f"Ready in {self.sample_folder}" if made else
-                                  "A short scanned atlas, made the first time you open it.")
-
-    def _check_keys(self) -> Task | None:
-        """Ask the keyring in a worker; while one check runs, another is queued behind it."""
-        from engine.key_status import all_key_statuses
-
-        self.keys_row.set_state(None, "Checking the system keyring…")
-        if self._key_task is not None:
-            self._recheck_keys = True
-            return None
-        self._recheck_keys = False
-        task = Task("keys", all_key_statuses)
-        task.signals.done.connect(self._keys_checked)
-        task.signals.failed.connect(lambda _tag, message: self._keys_checked(None, None, message))
-        self._key_task = task
-        return start(task)
-
-    def _keys_checked(self, _tag, statuses, message: str = "") -> None:
+    def _show_keys(self, state: SetupState) -> None:
         from engine.key_status import synthesis_key_set
 
-        self._key_task = None
-        if self._recheck_keys:  # something changed while this check ran
-            self._check_keys()
+        if state.keys_error:
+            self.keys_row.set_state(False, f"The keys could not be checked: {state.keys_error}")
             return
-        if statuses is None:
-            self.keys_row.set_state(False, f"The keys could not be checked: {message}")
-            return
-        synth = [s for s in statuses if s.kind == "synthesis"]
-        self.keys_row.set_state(synthesis_key_set(statuses),
+        synth = [s for s in state.keys if s.kind == "synthesis"]
+        self.keys_row.set_state(synthesis_key_set(state.keys),
                                 " · ".join(f"{s.title}: {s.describe()}" for s in synth) or "No synthesis provider needs one.")
 
     def key_check_done(self) -> bool:
-        return self.keys_row.done is not None
+        """The last setup check (keyring, disk) has answered."""
+        return self._check_task is None and self.keys_row.done is not None
+
+    def set_sample_busy(self, busy: bool) -> None:
+        """While the sample project is being made, its buttons wait."""
+        for button in (self.sample_button, self.sample_row.button):
+            button.setEnabled(not busy)
 
     # -- actions ---------------------------------------------------------------------------
     def _recent_activated(self, item: QListWidgetItem) -> None:
@@ -359,15 +412,17 @@ class WelcomeScreen(QWidget):
         if not name:
             return None
         changes = {"model_path": name}
-        mmproj = find_mmproj(Path(name))
-        if mmproj is not None and not settings.chat_options()["mmproj_path"]:
-            changes["mmproj_path"] = str(mmproj)
+        saved = str(settings.chat_options()["mmproj_path"] or "")
+        if not saved or Path(saved).parent != Path(name).parent:  # another folder: the old model's projector
+            mmproj = find_mmproj(Path(name))
+            changes["mmproj_path"] = str(mmproj) if mmproj is not None else ""
         try:
             settings.set_chat_options(**changes)
         except RemudError as exc:
             QMessageBox.warning(self, "Chat model", str(exc))
             return None
-        self._check_chat_model()
+        self.chat_model_changed.emit()
+        self.refresh()
         return name
 
     # -- events ----------------------------------------------------------------------------

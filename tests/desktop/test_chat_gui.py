@@ -389,8 +389,14 @@ def test_controls_are_saved_to_the_shared_chat_settings(qtbot, tab):
     f.mode.setCurrentIndex(1)
     assert c.max_thinking() is None and not f.max_tokens.isEnabled()
 
-    f.max_tokens.setValue(64)  # min above max with both on: the engine's sentence, nothing sent
+    failures: list[str] = []
+    c.save_failed.connect(failures.append)
+    f.max_tokens.setValue(64)  # min above max with both on: refused with a sentence, the last good values stay
     f.mode.setCurrentIndex(3)
+    c.flush()
+    assert failures and "minimum" in failures[-1].lower()
+    assert user_settings.chat_options()["budget"]["max_thinking_tokens"] == 512
+    f.max_tokens.setValue(1024)
     c.flush()
     again = ChatTab(Session())  # a new window reads what was saved
     qtbot.addWidget(again)
@@ -630,3 +636,43 @@ def test_shutdown_that_times_out_hands_the_running_thread_to_the_application(qtb
     assert thread.parent() is QCoreApplication.instance()  # not destroyed with the tab while it runs
     assert tab.worker.shutdown()  # nothing left here to wait for
     qtbot.waitUntil(lambda: bool(ended), timeout=WAIT_MS)  # Stop reached the decode: the thread ended by itself
+
+
+def test_chat_from_the_welcome_screen_then_a_project_opens_on_chat(qtbot, isolated, data_dir, tmp_path, monkeypatch):
+    """No project: Ctrl+3 and the welcome's "Open chat" show Chat (personal chats); a project opened
+    then stays on Chat with its docks parked until Annotate; Annotate with no project is the welcome."""
+    from PySide6.QtWidgets import QFileDialog
+
+    Project.create(tmp_path / "Atlas.remud").close()
+    (tmp_path / "models").mkdir()
+    model = write_tiny_qwen2_gguf(tmp_path / "models" / "chosen.gguf")
+    window = make_window(qtbot, isolated)
+    assert window.central_stack.currentWidget() is window.welcome and not window.docks["library"].isVisible()
+
+    window.actions_["chat_tab"].trigger()  # Ctrl+3, View → Chat
+    assert window.central_stack.currentWidget() is window.central_tabs
+    assert window.central_tabs.currentWidget() is window.chat and window.chat.isVisible()
+    qtbot.waitUntil(lambda: PERSONAL_NAME in window.chat.conversations.where.text(), timeout=WAIT_MS)
+    assert not window.docks["library"].isVisible()
+
+    window.actions_["annotate_tab"].trigger()  # no project: back to the welcome screen, docks still away
+    assert window.central_stack.currentWidget() is window.welcome and not window.docks["library"].isVisible()
+
+    # a model chosen on the welcome screen reaches the Chat tab, and the welcome's "Open chat" shows it
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a: (str(model), "")))
+    qtbot.waitUntil(window.welcome.key_check_done, timeout=WAIT_MS)
+    qtbot.mouseClick(window.welcome.chat_row.button, Qt.MouseButton.LeftButton)
+    assert window.chat.model_bar.model.path() == str(model) and window.chat.model_bar.mmproj.path() == ""
+    window.chat.model_bar.remember()  # what Load does: the tab's paths are the chosen ones, nothing stale
+    assert user_settings.chat_options()["model_path"] == str(model)
+    qtbot.waitUntil(window.welcome.open_chat_button.isVisible, timeout=WAIT_MS)
+    qtbot.mouseClick(window.welcome.open_chat_button, Qt.MouseButton.LeftButton)
+    assert window.central_stack.currentWidget() is window.central_tabs and window.chat.isVisible()
+
+    assert window.open_project(tmp_path / "Atlas.remud")
+    assert window.central_tabs.currentWidget() is window.chat
+    assert not window.docks["library"].isVisible() and not window.docks["figures"].isVisible()
+    window.actions_["annotate_tab"].trigger()
+    assert window.central_stack.currentWidget() is window.central_tabs
+    assert window.docks["library"].isVisible() and window.docks["figures"].isVisible()
+    window.close()

@@ -159,6 +159,7 @@ def test_settings_store_the_key_in_the_keyring_only(qtbot, isolated, memory_keyr
     dialog.max_pixels.setValue(1_003_520)
     qtbot.keyClicks(dialog.key, secret)
     dialog.accept()
+    qtbot.waitUntil(lambda: dialog.result() == dialog.DialogCode.Accepted, timeout=10000)  # keys stored off the GUI thread
     assert memory_keyring.store[("ReMUD Desktop", "qwen-vl")] == secret
     path = user_settings.settings_path()
     raw = path.read_bytes()
@@ -175,6 +176,7 @@ def test_settings_store_the_key_in_the_keyring_only(qtbot, isolated, memory_keyr
     again = SettingsDialog()
     qtbot.addWidget(again)
     assert again.model.text() == "Qwen/Qwen2.5-VL-3B-Instruct" and again.key.text() == ""
+    qtbot.waitUntil(lambda: again.forget_key.isEnabled(), timeout=10000)
     assert "saved in the system keyring" in again.key.placeholderText()
     with pytest.raises(user_settings.SettingsError):
         user_settings.set_detector_params("qwen-vl", {"api_key": secret})

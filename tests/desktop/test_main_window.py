@@ -170,8 +170,9 @@ def test_app_opens_a_project_and_saves_a_screenshot(folder, tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert shot.stat().st_size > 10_000
-    ini = tmp_path / "xdg" / "ReMUD" / "ReMUD Desktop.conf"
+    ini = tmp_path / "config" / "ReMUD" / "ReMUD Desktop.ini"  # REMUD_CONFIG_DIR: QSettings in an INI file there
     assert str(folder) in ini.read_text()  # remembered as the last project
+    assert not (tmp_path / "xdg" / "ReMUD").exists()  # nothing in the platform's own settings store
 
 
 def test_a_bug_in_a_worker_is_reported_not_fatal(qtbot, window):
@@ -184,3 +185,23 @@ def test_a_bug_in_a_worker_is_reported_not_fatal(qtbot, window):
     finish_jobs(qtbot, window)
     key(qtbot, window, Qt.Key.Key_D)
     assert window.session.page == 1
+
+
+def test_the_sample_is_made_once_however_often_it_is_asked_for(qtbot, isolated, monkeypatch, tmp_path):
+    """A double-click, or both sample buttons: one job; the buttons wait until it is done."""
+    from PySide6.QtCore import Qt as QtKeys
+
+    monkeypatch.setenv("REMUD_DATA_DIR", str(tmp_path / "data"))
+    w = make_window(qtbot, isolated)
+    started = []
+    w.runner.started.connect(started.append)
+    qtbot.mouseClick(w.welcome.sample_button, QtKeys.MouseButton.LeftButton)
+    assert w.sample_job is not None and not w.welcome.sample_button.isEnabled()
+    assert not w.welcome.sample_row.button.isEnabled()
+    assert w.open_sample_project() is None  # a second request while the first runs: ignored
+    w.welcome.open_sample_requested.emit()
+    assert started == [w.sample_job]
+    qtbot.waitUntil(lambda: w.session.project is not None and w.sample_job is None, timeout=120000)
+    assert w.session.project.folder.name == "Sample atlas.remud"
+    assert w.welcome.sample_button.isEnabled() and w.welcome.sample_row.button.isEnabled()
+    finish_jobs(qtbot, w)

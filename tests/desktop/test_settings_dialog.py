@@ -115,6 +115,8 @@ def test_api_keys_go_to_the_keyring_never_to_the_settings_file(qtbot, dialog, me
     dialog.show_page("detection")
     qtbot.keyClicks(dialog.key, qwen_key)
     click_save(qtbot, dialog)
+    assert not dialog.buttons.isEnabled()  # the keys are stored in the thread pool; the dialog waits
+    qtbot.waitUntil(lambda: dialog.result() == dialog.DialogCode.Accepted and not dialog.isVisible(), timeout=10000)
 
     assert memory_keyring.store[(SERVICE, "gemini")] == gemini_key
     assert memory_keyring.store[(SERVICE, "qwen-vl")] == qwen_key
@@ -167,3 +169,51 @@ def test_pages_by_name_prices_and_detectors(qtbot, dialog):
     notes = [label.text() for label in dialog.findChildren(QLabel)]
     assert any(str(dialog.prices.path) in text for text in notes)
     assert dialog.detectors.names == [card.name for card in registry.available()]
+
+
+def test_saved_keys_are_checked_off_the_gui_thread_then_shown_and_forgotten(qtbot, isolated, memory_keyring):
+    memory_keyring.store[(SERVICE, "qwen-vl")] = "sk-saved-before-0000000000"
+    memory_keyring.store[(SERVICE, "gemini")] = "AIza-saved-before"
+    d = SettingsDialog()
+    qtbot.addWidget(d)
+    d.show()
+    qtbot.waitUntil(lambda: d.forget_key.isEnabled(), timeout=10000)
+    assert "saved in the system keyring" in d.key.placeholderText()
+    synth = d.synthesis
+    synth.card.setCurrentIndex(synth.card.findData("gemini"))
+    assert "saved in the system keyring as “gemini”" in synth.key.placeholderText()
+    synth.card.setCurrentIndex(synth.card.findData("openai"))
+    assert "saved" not in synth.key.placeholderText() and "“openai”" in synth.key.placeholderText()
+    qtbot.mouseClick(d.forget_key, Qt.MouseButton.LeftButton)
+    assert not d.forget_key.isEnabled()
+    click_save(qtbot, d)
+    qtbot.waitUntil(lambda: not d.isVisible(), timeout=10000)
+    assert (SERVICE, "qwen-vl") not in memory_keyring.store and (SERVICE, "gemini") in memory_keyring.store
+
+
+def test_a_keyring_that_fails_keeps_the_dialog_open_with_the_reason(qtbot, dialog, memory_keyring, messages):
+    def broken(service, username, password):
+        raise OSError("locked")
+
+    memory_keyring.set_password = broken
+    qtbot.keyClicks(dialog.key, "sk-typed-qwen-8888888888888888")
+    click_save(qtbot, dialog)
+    qtbot.waitUntil(lambda: dialog.buttons.isEnabled(), timeout=10000)
+    assert dialog.isVisible() and dialog.result() != dialog.DialogCode.Accepted
+    assert "could not be saved in the system keyring (OSError)" in dialog.status.text()
+    assert messages.texts("warning") == [dialog.status.text()]
+
+
+def test_a_connection_test_that_ends_after_closing_is_dropped(qtbot, dialog):
+    from tests.servers.openai_compat import closed_port_url
+
+    dialog.base_url.setText(closed_port_url())
+    dialog.synthesis.base_url.setText(closed_port_url())
+    arrived = []
+    for test in (dialog.test_connection(), dialog.synthesis.test_connection()):
+        test.signals.done.connect(lambda *_: arrived.append(1))
+        test.signals.failed.connect(lambda *_: arrived.append(1))
+    dialog.reject()  # before the event loop can deliver either result
+    qtbot.waitUntil(lambda: len(arrived) == 2, timeout=20000)
+    assert dialog.test_result.text() == "Connecting…" and not dialog.test_button.isEnabled()
+    assert dialog.synthesis.test_result.text() == "Connecting…"

@@ -188,6 +188,7 @@ def test_synthesis_settings_put_the_key_in_the_keyring_only(qtbot, isolated, rin
     page.concurrency.setValue(5)
     qtbot.keyClicks(page.key, secret)
     dialog.accept()
+    qtbot.waitUntil(lambda: dialog.result() == dialog.DialogCode.Accepted, timeout=10000)  # keys stored off the GUI thread
     assert ring.store[("ReMUD Desktop", "openai")] == secret
     raw = user_settings.settings_path().read_bytes()
     assert secret.encode() not in raw and b"sk-typed" not in raw
@@ -201,6 +202,7 @@ def test_synthesis_settings_put_the_key_in_the_keyring_only(qtbot, isolated, rin
     again = SettingsDialog()
     qtbot.addWidget(again)
     assert again.synthesis.model.text() == MODEL and again.synthesis.key.text() == ""
+    qtbot.waitUntil(lambda: "Checking" not in again.synthesis.key.placeholderText(), timeout=10000)
     assert "saved in the system keyring" in again.synthesis.key.placeholderText()
     again.synthesis.test_connection()  # the saved key is wrong for this server
     qtbot.waitUntil(lambda: again.synthesis.test_button.isEnabled(), timeout=20000)

@@ -39,6 +39,11 @@ def make_screen(qtbot, qsettings, tmp_path) -> WelcomeScreen:
     return screen
 
 
+def recheck(qtbot, screen: WelcomeScreen) -> None:
+    screen.refresh()
+    qtbot.waitUntil(screen.key_check_done, timeout=20000)
+
+
 def double_click(qtbot, view, item) -> None:
     """Press, release, then the double-click event, as the platform sends them."""
     centre = view.visualItemRect(item).center()
@@ -80,7 +85,7 @@ def test_recent_projects_open_by_double_click_or_enter_and_missing_ones_are_grey
     assert opened == [str(present)] * 2  # the missing folder does nothing
 
     isolated.setValue("recentProjects", [])
-    screen.refresh_recent()
+    recheck(qtbot, screen)
     assert screen.recent.count() == 1 and "No recent projects yet" in screen.recent.item(0).text()
 
 
@@ -89,16 +94,14 @@ def test_key_check_reads_keyring_and_environment(qtbot, isolated, memory_keyring
     assert screen.keys_row.mark.text() == TODO and "OpenAI: not set" in screen.keys_row.detail.text()
 
     memory_keyring.set_password(SERVICE, "gemini", "AIza-in-the-keyring-31337")
-    screen.refresh_checklist()
-    qtbot.waitUntil(screen.key_check_done, timeout=20000)
+    recheck(qtbot, screen)
     assert screen.keys_row.mark.text() == DONE
     assert "Google Gemini: set in keyring" in screen.keys_row.detail.text()
     assert "31337" not in screen.keys_row.detail.text()
 
     memory_keyring.delete_password(SERVICE, "gemini")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-env-4242")
-    screen.refresh_checklist()
-    qtbot.waitUntil(screen.key_check_done, timeout=20000)
+    recheck(qtbot, screen)
     assert screen.keys_row.mark.text() == DONE
     assert "OpenAI: from environment (OPENAI_API_KEY)" in screen.keys_row.detail.text()
 
@@ -118,21 +121,53 @@ def test_choose_model_saves_the_gguf_and_finds_its_mmproj(qtbot, isolated, memor
         return str(model), filters
 
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(pick))
-    qtbot.mouseClick(screen.chat_row.button, Qt.MouseButton.LeftButton)
+    assert not screen.open_chat_button.isVisible()
+    with qtbot.waitSignal(screen.chat_model_changed, timeout=2000):
+        qtbot.mouseClick(screen.chat_row.button, Qt.MouseButton.LeftButton)
     assert asked and "GGUF" in asked[0][1]
     opts = settings.chat_options()
     assert opts["model_path"] == str(model) and opts["mmproj_path"] == str(mmproj)
+    qtbot.waitUntil(screen.key_check_done, timeout=20000)
     assert screen.chat_row.mark.text() == DONE
     assert "remud-tiny.gguf" in screen.chat_row.detail.text() and "mmproj-remud-tiny.gguf" in screen.chat_row.detail.text()
+    assert screen.open_chat_button.isVisible()
+    with qtbot.waitSignal(screen.open_chat_requested, timeout=2000):
+        qtbot.mouseClick(screen.open_chat_button, Qt.MouseButton.LeftButton)
 
     model.unlink()
-    screen.refresh_checklist()
+    recheck(qtbot, screen)
     assert screen.chat_row.mark.text() == TODO and "is not at" in screen.chat_row.detail.text()
+    assert not screen.open_chat_button.isVisible()
+
+
+def test_another_model_never_keeps_the_previous_models_projector(qtbot, isolated, memory_keyring, no_env_keys,
+                                                                 monkeypatch, tmp_path):
+    first, second, third = (tmp_path / name for name in ("first", "second", "third"))
+    for folder in (first, second, third):
+        folder.mkdir()
+    old_model = write_tiny_qwen2_gguf(first / "old.gguf")
+    old_mmproj = write_tiny_qwen25vl_mmproj(first / "mmproj-old.gguf")
+    settings.set_chat_options(model_path=str(old_model), mmproj_path=str(old_mmproj))
+    plain = write_tiny_qwen2_gguf(second / "plain.gguf")
+    vision = write_tiny_qwen2_gguf(third / "vision.gguf")
+    vision_mmproj = write_tiny_qwen25vl_mmproj(third / "mmproj-vision.gguf")
+    screen = make_screen(qtbot, isolated, tmp_path)
+    picks = [str(vision), str(plain), str(write_tiny_qwen2_gguf(third / "vision-2.gguf"))]
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a: (picks.pop(0), "")))
+
+    screen.choose_model()  # a folder with its own projector: that one replaces the old model's
+    assert settings.chat_options()["mmproj_path"] == str(vision_mmproj)
+    screen.choose_model()  # a folder with none: no projector (not the previous model's)
+    assert settings.chat_options()["model_path"] == str(plain) and not settings.chat_options()["mmproj_path"]
+    chosen = write_tiny_qwen25vl_mmproj(third / "projector.gguf")  # set by hand in Settings
+    settings.set_chat_options(mmproj_path=str(chosen))
+    screen.choose_model()  # the same folder: the projector chosen there is kept
+    assert settings.chat_options()["mmproj_path"] == str(chosen)
 
 
 def test_sample_row_is_checked_once_the_sample_exists(qtbot, isolated, memory_keyring, no_env_keys, tmp_path):
     screen = make_screen(qtbot, isolated, tmp_path)
     assert screen.sample_row.mark.text() == TODO
     Project.create(tmp_path / "Sample atlas.remud").close()
-    screen.refresh_checklist()
+    recheck(qtbot, screen)
     assert screen.sample_row.mark.text() == DONE and "Ready in" in screen.sample_row.detail.text()

@@ -38,3 +38,38 @@ def test_unknown_or_broken_values():
     settings.save({"chat": {"budget": "garbage", "n_ctx": 4096}})
     opts = settings.chat_options()
     assert opts["n_ctx"] == 4096 and opts["budget"]["min_thinking_tokens"] == 96
+
+
+def test_budget_contradictions_are_refused_on_the_merged_result():
+    settings.set_chat_options(budget={"use_max": True, "max_thinking_tokens": 300})
+    with pytest.raises(settings.SettingsError, match="minimum thinking length must not be larger than the maximum"):
+        settings.set_chat_options(budget={"min_thinking_tokens": 900})  # the saved maximum is 300
+    with pytest.raises(settings.SettingsError, match="Give a wait string"):
+        settings.set_chat_options(budget={"wait": "  "})  # the minimum is on and 2 waits by default
+    assert settings.chat_options()["budget"]["min_thinking_tokens"] == 96  # nothing saved
+    settings.set_chat_options(budget={"wait": "", "num_waits": 0})  # no waits: no wait string needed
+    settings.set_chat_options(budget={"use_max": False, "min_thinking_tokens": 900})  # no maximum: any minimum
+    assert settings.chat_options()["budget"]["min_thinking_tokens"] == 900
+
+
+def test_save_refuses_key_shaped_values_and_non_json_and_leaves_no_temp_file(tmp_path):
+    folder = settings.settings_path().parent
+    for value in ("sk-abcdefghijklmnop1234", " AIzaSyA1234567890abcdefghijklmnopqrstu"):
+        with pytest.raises(settings.SettingsError, match="“detectors.qwen-vl.model” looks like a secret"):
+            settings.set_detector_params("qwen-vl", {"model": value})
+    settings.set_detector_params("qwen-vl", {"model": "sk-short"})  # not shaped like a key
+    with pytest.raises(settings.SettingsError, match="Settings hold only text"):
+        settings.save({"chat": {"n_ctx": object()}})
+    folder.chmod(0o500)  # the rename target folder is read-only: the write fails
+    try:
+        import os
+
+        if os.access(folder, os.W_OK):  # root ignores permissions: make the target a folder instead
+            folder.chmod(0o700)
+            settings.settings_path().unlink()
+            settings.settings_path().mkdir()
+        with pytest.raises(settings.SettingsError, match="Cannot save the settings"):
+            settings.save({"chat": {"n_ctx": 4096}})
+    finally:
+        folder.chmod(0o700)
+    assert not list(folder.glob(".settings-*.json"))

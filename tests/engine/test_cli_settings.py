@@ -101,12 +101,16 @@ def test_set_changes_plain_values_in_their_types(config, capsys, tmp_path):
     ("synthesizers.openai.api_key=sk-secret-555", "looks like a secret"),
     ("detectors.qwen-vl.access_token=tok-555", "looks like a secret"),
     ("weather.today=sunny", "There is no setting “weather.today”"),
+    ("synthesizers.openai.modle=gpt-4o", "The card “openai” has no setting “modle”; its settings are: model, base_url,"),
+    ("detectors.qwen-vl.max_pixel=5", "The card “qwen-vl” has no setting “max_pixel”"),
+    ("synthesizers.local.model=sk-proj-555aaaaaaaaaaaaaaaaaaaa", "looks like a secret"),
+    ("detectors.qwen-vl.base_url=AIzaSy555AAAAAAAAAAAAAAAAAAAAAAAAAAAA", "looks like a secret"),
     ("chat.n_ctx", "is not KEY=VALUE"),
 ])
 def test_set_refuses_with_a_readable_sentence(config, capsys, assignment, message):
     code, _, err = run(capsys, "settings", "set", assignment)
     assert code == 1 and message in err and err.startswith("error: ")
-    assert "sk-secret-555" not in err and "tok-555" not in err
+    assert "555" not in err and "api_key" not in err.partition("settings are:")[2]
     path = settings.settings_path()
     assert not path.exists() or b"555" not in path.read_bytes()
 
@@ -114,3 +118,16 @@ def test_set_refuses_with_a_readable_sentence(config, capsys, assignment, messag
 def test_set_without_values_says_what_to_do(config, capsys):
     code, _, err = run(capsys, "settings", "set")
     assert code == 1 and "remud settings set chat.n_ctx=4096" in err
+
+
+def test_an_empty_value_resets_the_setting_to_its_default(config, capsys):
+    assert run(capsys, "settings", "set", "chat.n_ctx=4096", "chat.budget.use_max=true", "appearance.theme=dark",
+               "synthesis.concurrency=3", "chat.budget.wait=Hmm,", "synthesizers.openai.temperature=0.2")[0] == 0
+    code, out, err = run(capsys, "settings", "set", "chat.n_ctx=", "chat.budget.use_max=", "appearance.theme=",
+                         "synthesis.concurrency=", "chat.budget.wait=", "synthesizers.openai.temperature=", "--json")
+    assert code == 0, err
+    snap = json.loads(out)
+    assert snap["chat"]["n_ctx"] == 8192 and snap["chat"]["budget"]["use_max"] is False
+    assert snap["chat"]["budget"]["wait"] == "Wait," and snap["appearance"]["theme"] == "system"
+    assert snap["synthesis"]["concurrency"] == settings.DEFAULT_CONCURRENCY
+    assert snap["synthesizers"]["openai"]["temperature"] == 0.7 and settings.synthesizer_params("openai") == {}
