@@ -40,7 +40,7 @@ from engine.export import (
     plan_export,
 )
 from engine.export.manifest import MANIFEST, is_export_manifest
-from engine.store import Project, documents
+from engine.store import Project, documents, records
 from remud_desktop.export_options_form import ExportOptionsForm, language_name
 from remud_desktop.job_bar import JobRunner
 from remud_desktop.synth_dialog import KINDS
@@ -62,8 +62,7 @@ def default_output(project_folder: Path, today: date | None = None) -> Path:
 def project_languages(folder: Path) -> list[str]:
     """The languages the project's records are written in (worker side: its own connection)."""
     with Project.open(folder) as project:
-        rows = project.db.execute("SELECT DISTINCT language FROM records ORDER BY language").fetchall()
-    return [language for (language,) in rows]
+        return records.record_languages(project)
 
 
 @dataclass(frozen=True)

@@ -105,5 +105,11 @@ def update_record(project: Project, record_id: int, **changes) -> Record:
     return get_record(project, record_id)
 
 
+def record_languages(project: Project) -> list[str]:
+    """The languages the project's records are written in, sorted."""
+    rows = project.db.execute("SELECT DISTINCT language FROM records WHERE language != '' ORDER BY language")
+    return [language for (language,) in rows.fetchall()]
+
+
 def count_records(project: Project) -> int:
     return project.db.execute("SELECT count(*) FROM records").fetchone()[0]

@@ -207,3 +207,12 @@ def test_deleting_a_document_keeps_records_and_logs_before_values(project):
     kept = records.get_record(project, r.id)
     assert kept.doc_id is None and kept.figure_id is None and kept.question == "Echogenic lesion?"
     assert [h.id for h in search.query(project.db, "echogenic", entity="record")] == [r.id]
+
+
+def test_record_languages(project):
+    from engine.store import records
+    from engine.store.models import NewRecord, RecordKind
+
+    assert records.record_languages(project) == []
+    records.add_records(project, [NewRecord(RecordKind.QA, "q", "a", language=lang) for lang in ("zh", "en", "zh")])
+    assert records.record_languages(project) == ["en", "zh"]
