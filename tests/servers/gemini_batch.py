@@ -30,7 +30,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
-from tests.servers.loopback import LoopbackServer
+from tests.servers.loopback import LoopbackServer, read_request
 
 from tests.servers.gemini_compat import (
     GeminiRequest,
@@ -152,14 +152,8 @@ def _handler(server: GeminiBatchServer) -> type[BaseHTTPRequestHandler]:
             pass
 
         def _read(self) -> GeminiRequest:
-            length = int(self.headers.get("content-length") or 0)
-            body = self.rfile.read(length) if length else b""
-            try:
-                parsed = json.loads(body) if body else None
-            except ValueError:
-                parsed = None
+            body, parsed, headers = read_request(self)
             url = urlsplit(self.path)
-            headers = {k.lower(): v for k, v in self.headers.items()}
             request = GeminiRequest(self.command, unquote(url.path), parse_qs(url.query), headers, body, parsed)
             with server._lock:
                 server.requests.append(request)

@@ -32,7 +32,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
-from tests.servers.loopback import LoopbackServer
+from tests.servers.loopback import LoopbackServer, read_request
 
 
 @dataclass
@@ -202,14 +202,8 @@ def _handler(server: GeminiCompatServer) -> type[BaseHTTPRequestHandler]:
             pass
 
         def _read(self) -> GeminiRequest:
-            length = int(self.headers.get("content-length") or 0)
-            body = self.rfile.read(length) if length else b""
-            try:
-                parsed = json.loads(body) if body else None
-            except ValueError:
-                parsed = None
+            body, parsed, headers = read_request(self)
             url = urlsplit(self.path)
-            headers = {k.lower(): v for k, v in self.headers.items()}
             return GeminiRequest(self.command, unquote(url.path), parse_qs(url.query), headers, body, parsed)
 
         def _send(self, resp: ScriptedResponse) -> None:

@@ -3,9 +3,10 @@ free port, started and stopped with the test."""
 
 from __future__ import annotations
 
+import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Self
+from typing import Any, Self
 
 
 class _Server(ThreadingHTTPServer):
@@ -65,3 +66,18 @@ class LoopbackServer:
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}{self.url_path}"
+
+
+def read_request(handler: BaseHTTPRequestHandler, *, json_only: bool = False) -> tuple[bytes, Any, dict[str, str]]:
+    """(body, parsed JSON or None, lower-case headers) of the request a handler is serving.
+
+    With `json_only`, the body is parsed only when the content type says JSON (multipart uploads)."""
+    length = int(handler.headers.get("content-length") or 0)
+    body = handler.rfile.read(length) if length else b""
+    parsed = None
+    if body and (not json_only or "json" in (handler.headers.get("content-type") or "")):
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            parsed = None
+    return body, parsed, {k.lower(): v for k, v in handler.headers.items()}

@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from tests.servers.loopback import LoopbackServer
+from tests.servers.loopback import LoopbackServer, read_request
 from tests.servers.openai_compat import RecordedRequest, ScriptedResponse, chat_completion, error_response
 
 Answer = Callable[[dict, str], Any]
@@ -149,14 +149,8 @@ def _make_handler(server: OpenAIBatchServer) -> type[BaseHTTPRequestHandler]:
             pass
 
         def _read(self) -> RecordedRequest:
-            length = int(self.headers.get("content-length") or 0)
-            body = self.rfile.read(length) if length else b""
-            try:
-                parsed = json.loads(body) if body and "json" in (self.headers.get("content-type") or "") else None
-            except ValueError:
-                parsed = None
-            return RecordedRequest(self.command, self.path.split("?")[0], {k.lower(): v for k, v in self.headers.items()},
-                                   body, parsed)
+            body, parsed, headers = read_request(self, json_only=True)  # file uploads are multipart
+            return RecordedRequest(self.command, self.path.split("?")[0], headers, body, parsed)
 
         def _send(self, resp: ScriptedResponse) -> None:
             data = json.dumps(resp.body).encode() if isinstance(resp.body, (dict, list)) else resp.body

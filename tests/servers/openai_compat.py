@@ -32,7 +32,7 @@ from typing import Any, Callable, Iterator, Union
 
 import pytest
 
-from tests.servers.loopback import LoopbackServer
+from tests.servers.loopback import LoopbackServer, read_request
 
 
 @dataclass
@@ -201,13 +201,7 @@ def _make_handler(server: OpenAICompatServer) -> type[BaseHTTPRequestHandler]:
             pass
 
         def _read(self) -> RecordedRequest:
-            length = int(self.headers.get("content-length") or 0)
-            body = self.rfile.read(length) if length else b""
-            try:
-                parsed = json.loads(body) if body else None
-            except ValueError:
-                parsed = None
-            headers = {k.lower(): v for k, v in self.headers.items()}
+            body, parsed, headers = read_request(self)
             return RecordedRequest(self.command, self.path.split("?")[0], headers, body, parsed)
 
         def _send(self, resp: ScriptedResponse) -> None:
