@@ -6,13 +6,15 @@ from typing import Sequence
 
 import pymupdf
 
-from engine.detect.base import Box, Detector
+from engine.detect.base import Box, Detector, detect_page
 from engine.detect.nms import non_max_suppression
+from engine.geometry import Rect
 from engine.pdf.pageinfo import page_is_scan
 
 
 class AutoDetector:
     name = "auto"
+    sends_page = True  # passes the page's masks on to those of its detectors that send pages
 
     def __init__(
         self,
@@ -30,6 +32,6 @@ class AutoDetector:
     def detectors_for(self, page: pymupdf.Page) -> list[Detector]:
         return self._scanned if page_is_scan(page) else self._born_digital
 
-    def detect(self, page: pymupdf.Page) -> list[Box]:
-        boxes = [b for d in self.detectors_for(page) for b in d.detect(page)]
+    def detect(self, page: pymupdf.Page, masks: Sequence[Rect] = ()) -> list[Box]:
+        boxes = [b for d in self.detectors_for(page) for b in detect_page(d, page, masks)]
         return non_max_suppression(boxes, self.nms_iou)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Protocol, Sequence, runtime_checkable
 
 import pymupdf
 
@@ -29,6 +29,14 @@ class Detector(Protocol):
     def detect(self, page: pymupdf.Page) -> list[Box]:
         """Boxes for one page. Must not keep references to the page."""
         ...
+
+
+def detect_page(detector: Detector, page: pymupdf.Page, masks: Sequence[Rect] = ()) -> list[Box]:
+    """`detector.detect(page)`. A detector that sends the page off the machine (its class says
+    `sends_page = True`) takes `masks`, the page's redaction masks, and sends it black under them."""
+    if getattr(detector, "sends_page", False):
+        return detector.detect(page, masks=masks)  # type: ignore[call-arg]
+    return detector.detect(page)
 
 
 def page_rect(page: pymupdf.Page) -> Rect:

@@ -20,7 +20,7 @@ import math
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Any, Literal, Mapping, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 import openai
@@ -39,6 +39,7 @@ from engine.detect.qwen_parse import (
 from engine.errors import DetectorError, EndpointError
 from engine.geometry import Rect
 from engine.imaging import Raster
+from engine.pdf.render import apply_masks
 from engine.resources import resource
 from engine.secrets import get_secret
 
@@ -183,8 +184,10 @@ def render_page(
     dpi: float = 144.0,
     min_pixels: int = DEFAULT_MIN_PIXELS,
     max_pixels: int = DEFAULT_MAX_PIXELS,
+    masks: Sequence[Rect] = (),
 ) -> PageImage:
-    """Render the page, then resize it to exactly the smart_resize size of the render.
+    """Render the page, black out `masks` (PDF points: the page's redaction masks), then
+    resize it to exactly the smart_resize size of the render.
 
     The render is capped at four times max_pixels so a poster-sized page does not
     allocate gigabytes before it is scaled down anyway.
@@ -202,7 +205,7 @@ def render_page(
         raise DetectorError(
             f"This page is too long and narrow ({rect.width:.0f} x {rect.height:.0f} pt) for the qwen-vl detector."
         ) from exc
-    image = Raster.from_pixmap(pix).to_pil().convert("RGB")
+    image = apply_masks(Raster.from_pixmap(pix), rect, masks).to_pil().convert("RGB")
     del pix
     if image.size != (target_w, target_h):
         image = image.resize((target_w, target_h), Image.Resampling.BICUBIC)
@@ -233,6 +236,7 @@ class GroundingResult:
 
 class QwenVLDetector:
     name = NAME
+    sends_page = True  # the page leaves the machine: detect_page hands it the page's masks
 
     def __init__(
         self,
@@ -317,12 +321,13 @@ class QwenVLDetector:
                 self._client.close()
                 self._client = None
 
-    def detect(self, page: pymupdf.Page) -> list[Box]:
-        return self.ground(page).boxes
+    def detect(self, page: pymupdf.Page, masks: Sequence[Rect] = ()) -> list[Box]:
+        return self.ground(page, masks).boxes
 
-    def ground(self, page: pymupdf.Page) -> GroundingResult:
-        """Detect, keeping the raw answer and the image size for inspection."""
-        shot = render_page(page, dpi=self.dpi, min_pixels=self.min_pixels, max_pixels=self.max_pixels)
+    def ground(self, page: pymupdf.Page, masks: Sequence[Rect] = ()) -> GroundingResult:
+        """Detect, keeping the raw answer and the image size for inspection. The page leaves
+        the machine: it is sent black under `masks` (its redaction masks)."""
+        shot = render_page(page, dpi=self.dpi, min_pixels=self.min_pixels, max_pixels=self.max_pixels, masks=masks)
         raw, truncated, usage = self._ask(shot)
         boxes = self.boxes_from_answer(raw, shot.size, shot.page)
         return GroundingResult(boxes, raw, shot.size, truncated, usage)

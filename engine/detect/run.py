@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
 from engine.detect import registry
-from engine.detect.base import Box, Detector
+from engine.detect.base import Box, Detector, detect_page
 from engine.errors import CancelledError
 from engine.pdf.opener import open_pdf
+from engine.redaction import page_masks
 from engine.store import documents, figures
 from engine.store.models import Figure, FigureText, NewFigure
 from engine.store.project import Project
@@ -70,7 +71,7 @@ def iter_detect(
                 yield PageResult(doc_id, index, (), True)
                 continue
             page = pdf.load_page(index)
-            boxes = detector.detect(page)
+            boxes = detect_page(detector, page, page_masks(project, doc_id, index))
             del page
             news = [to_new_figure(b, doc_id, index, detector.name) for b in boxes]
             done = figures.replace_detected(project, doc_id, index, news, detector.name, force=force)

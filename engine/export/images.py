@@ -1,11 +1,11 @@
 """Figure crops for an export: rendered once, cached in the project, linked into the folder.
 
 A crop is cached as cache/export-crops/<figure id>-<settings key>-<sha256 of its PNG>.png;
-the key hashes everything the pixels depend on (source document, page, rect, masks,
-image xref, last edit, pixel cap), so a second export of unchanged figures renders
-nothing. Many cold renders run in a small process pool. Crops enter the export as
-images/<first 24 hex of the sha256>.png, by hard link when the export lies on the same
-file system as the project, else by copy.
+the key hashes everything the pixels depend on (source document, page, rect, the masks of
+the page reaching into it, image xref, last edit, pixel cap), so a second export of
+unchanged figures renders nothing. Many cold renders run in a small process pool. Crops
+enter the export as images/<first 24 hex of the sha256>.png, by hard link when the export
+lies on the same file system as the project, else by copy.
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ import multiprocessing
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
 from engine.errors import CancelledError
+from engine.geometry import Rect
 from engine.pdf.crops import figure_raster
 from engine.pdf.opener import DocumentCache
 from engine.store import documents, figures
@@ -45,8 +46,9 @@ class CropFile:
     sha256: str
 
 
-def settings_key(fig: Figure, doc_sha256: str, max_pixels: int | None) -> str:
-    data = [doc_sha256, fig.page, fig.rect.as_tuple(), [m.as_tuple() for m in fig.redactions], fig.image_xref,
+def settings_key(fig: Figure, doc_sha256: str, max_pixels: int | None, masks: Sequence[Rect]) -> str:
+    """`masks`: the masks of the figure's page that reach into it (other figures' masks black out this crop too)."""
+    data = [doc_sha256, fig.page, fig.rect.as_tuple(), [m.as_tuple() for m in masks], fig.image_xref,
             fig.updated_at, max_pixels, DPI]
     return hashlib.sha256(json.dumps(data).encode()).hexdigest()[:16]
 
@@ -82,6 +84,7 @@ class CropCache:
         self.renders = 0
         self._entries: dict[str, str] | None = None  # "<fid>-<key>" -> file name
         self._doc_sha: dict[int, str] = {}
+        self._masks: dict[int, dict[int, tuple[Rect, ...]]] = {}  # doc id -> {page: masks}
 
     def remove_stale_parts(self, max_age: float) -> None:
         """Delete half-written renders (*.part) older than `max_age` seconds: a killed export leaves them."""
@@ -104,10 +107,16 @@ class CropCache:
                         self._entries[f"{parts[0]}-{parts[1]}"] = entry.name
         return self._entries
 
+    def _masks_on(self, fig: Figure) -> tuple[Rect, ...]:
+        """The masks of the figure's page (any figure's) that reach into its crop."""
+        if fig.doc_id not in self._masks:
+            self._masks[fig.doc_id] = figures.masks_by_page(self.project, fig.doc_id)
+        return tuple(m for m in self._masks[fig.doc_id].get(fig.page, ()) if not m.intersect(fig.rect).is_empty)
+
     def _stem(self, fig: Figure) -> str:
         if fig.doc_id not in self._doc_sha:
             self._doc_sha[fig.doc_id] = documents.get_document(self.project, fig.doc_id).sha256
-        return f"{fig.id}-{settings_key(fig, self._doc_sha[fig.doc_id], self.max_pixels)}"
+        return f"{fig.id}-{settings_key(fig, self._doc_sha[fig.doc_id], self.max_pixels, self._masks_on(fig))}"
 
     def lookup(self, fig: Figure) -> tuple[Path, str] | None:
         """(cached file, sha256 of its bytes), or None when the figure must be rendered."""
@@ -119,7 +128,8 @@ class CropCache:
     def render(self, fig: Figure, docs: DocumentCache) -> tuple[Path, str]:
         """Render the crop into the cache (replacing older renderings of the figure)."""
         entries, stem = self._scan(), self._stem(fig)
-        data = png_bytes(figure_raster(self.project, fig, dpi=DPI, cache=docs), self.max_pixels)
+        data = png_bytes(figure_raster(self.project, fig, dpi=DPI, cache=docs, masks=self._masks_on(fig)),
+                         self.max_pixels)
         self.renders += 1
         digest = hashlib.sha256(data).hexdigest()
         path = self.folder / f"{stem}-{digest}.png"

@@ -27,6 +27,7 @@ from engine.export.plan import ExportPlan, Prepared, Progress, prepare, read_sna
 from engine.export.select import Row, iter_rows, mcq_letter
 from engine.export.splits import PRIORITY, SOURCELESS, SPLITS, unit_key
 from engine.export.target import PARTIAL, STALE_SECONDS, check_target, remove_stale_siblings, swap_in, temp_sibling
+from engine.redaction import TextFilter, redact_record, text_filter
 from engine.store.models import RecordKind
 from engine.store.project import Project
 
@@ -115,6 +116,7 @@ def _write_records(project: Project, options: ExportOptions, prepared: Prepared,
     conversation: list[Row] = []
     conversation_split = ""
     total, done = prepared.plan.records, 0
+    scrubs: dict[int | None, TextFilter] = {}  # per document: what its redaction masks cover
     if progress:
         progress("write", 0, total)
 
@@ -136,6 +138,9 @@ def _write_records(project: Project, options: ExportOptions, prepared: Prepared,
                 done += 1
                 if progress and (done % PROGRESS_EVERY == 0 or done == total):
                     progress("write", done, total)
+                if row.doc_id not in scrubs:
+                    scrubs[row.doc_id] = text_filter(project, row.doc_id)
+                row = replace(row, record=redact_record(row.record, scrubs[row.doc_id]))
                 rec = row.record
                 if skip[pos]:
                     continue

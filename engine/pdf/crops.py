@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from engine.errors import CancelledError
+from engine.geometry import Rect
 from engine.pdf.opener import DocumentCache, open_pdf
 from engine.pdf.render import figure_image
+from engine.redaction import page_masks
 from engine.store import documents
 from engine.store.models import Figure
 from engine.store.project import Project
@@ -18,15 +20,18 @@ def crop_filename(fig: Figure) -> str:
     return f"doc{fig.doc_id}-p{fig.page + 1:04d}-fig{fig.id}.png"
 
 
-def figure_raster(project: Project, fig: Figure, *, dpi: float = 200, cache: DocumentCache | None = None):
-    """The figure's crop; pass a `cache` when making many (it keeps the PDFs open)."""
+def figure_raster(project: Project, fig: Figure, *, dpi: float = 200, cache: DocumentCache | None = None,
+                  masks: Sequence[Rect] | None = None):
+    """The figure's crop, black under every mask of its page (`masks`, when the caller has
+    them already); pass a `cache` when making many (it keeps the PDFs open)."""
     doc_row = documents.get_document(project, fig.doc_id)
+    masks = page_masks(project, fig.doc_id, fig.page) if masks is None else masks
     if cache is not None:
         pdf = cache.get(project.source_path(doc_row.file))
-        return figure_image(pdf, fig.page, fig.rect, dpi=dpi, masks=fig.redactions, xref=fig.image_xref)
+        return figure_image(pdf, fig.page, fig.rect, dpi=dpi, masks=masks, xref=fig.image_xref)
     pdf = open_pdf(project.source_path(doc_row.file))
     try:
-        return figure_image(pdf, fig.page, fig.rect, dpi=dpi, masks=fig.redactions, xref=fig.image_xref)
+        return figure_image(pdf, fig.page, fig.rect, dpi=dpi, masks=masks, xref=fig.image_xref)
     finally:
         pdf.close()
 

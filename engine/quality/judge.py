@@ -1,8 +1,10 @@
 """The LLM judge: a second model scores each record 1-5 (the ReMUD paper's cleaning step).
 
 It sees the record, the figure crop (when there is one), the caption, burned-in text,
-context and page text, and scores grounding in that source and image-text match through
-the versioned prompt resources/prompts/judge_en.md (a user copy in `search_dirs` wins).
+context and page text, as redaction masks leave them (the crop black under every mask of
+its page, covered text cut out of all of it: engine.redaction), and scores grounding in
+that source and image-text match through the versioned prompt resources/prompts/judge_en.md
+(a user copy in `search_dirs` wins).
 The overall score is stored as the record's `score`; records below the threshold get
 the flag "low_score" (and lose it when a later pass scores them higher).
 
@@ -25,6 +27,7 @@ import openai
 
 from engine.errors import CancelledError, RemudError
 from engine.quality.run import merge_flags
+from engine.redaction import TextFilter, redact_record, text_filter
 from engine.resources import resource
 from engine.store import documents, figures
 from engine.store import records as store
@@ -66,6 +69,7 @@ class JudgeSource:
     context: str = ""
     page_text: str = ""
     image: bytes | None = None
+    redaction: TextFilter = field(default_factory=TextFilter)  # cut out of every text sent, the record's too
 
 
 @dataclass(frozen=True)
@@ -121,11 +125,13 @@ def render(template: PromptTemplate, rec: Record, source: JudgeSource) -> str:
     keep = {"image": with_image, "noimage": not with_image}
     text = _BLOCK.sub(lambda m: m.group(2) if keep[m.group(1)] else "", template.text)
     letters = "ABCDE"
+    scrub = source.redaction
+    rec = redact_record(rec, scrub)
     values = {
-        "caption": source.caption,
-        "burned_text": source.burned_text,
-        "context": source.context,
-        "page_text": source.page_text,
+        "caption": scrub(source.caption),
+        "burned_text": scrub(source.burned_text),
+        "context": scrub(source.context),
+        "page_text": scrub(source.page_text),
         "language": rec.language,
         "kind": str(rec.kind),
         "question": rec.question,
@@ -226,7 +232,8 @@ def judge_record(synth: OpenAISynthesizer, rec: Record, source: JudgeSource, tem
 
 
 def source_for(project: Project, rec: Record, *, with_image: bool = True) -> JudgeSource:
-    """The record's figure text, page text and (optionally) figure crop as PNG."""
+    """The record's figure text, page text, (optionally) figure crop as PNG, and what the
+    document's masks cover."""
     caption = burned = context = page_text = ""
     image = None
     doc_id, page = rec.doc_id, rec.page
@@ -250,7 +257,7 @@ def source_for(project: Project, rec: Record, *, with_image: bool = True) -> Jud
             page_text = documents.get_page(project, doc_id, page, with_text=True).text
         except RemudError:
             page_text = ""
-    return JudgeSource(caption, burned, context, page_text, image)
+    return JudgeSource(caption, burned, context, page_text, image, text_filter(project, doc_id))
 
 
 def judge_records(

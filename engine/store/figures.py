@@ -182,6 +182,19 @@ def set_redactions(project: Project, figure_id: int, masks: Sequence[Rect]) -> F
     return _update(project, figure_id, "redactions", {"redactions": json.dumps([m.as_tuple() for m in masks])})
 
 
+def masks_by_page(project: Project, doc_id: int, page: int | None = None) -> dict[int, tuple[Rect, ...]]:
+    """Every redaction mask of a document (or of one page), whichever figure holds it: {page: masks}."""
+    sql = "SELECT page, redactions FROM figures WHERE doc_id = ? AND redactions != '[]'"
+    params: list = [doc_id]
+    if page is not None:
+        sql += " AND page = ?"
+        params.append(page)
+    out: dict[int, tuple[Rect, ...]] = {}
+    for pg, masks in project.db.execute(sql + " ORDER BY page, id", params).fetchall():
+        out[pg] = out.get(pg, ()) + tuple(Rect(*r) for r in json.loads(masks))
+    return out
+
+
 @dataclass(frozen=True)
 class Replacement:
     new_ids: list[int]

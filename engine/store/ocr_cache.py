@@ -26,3 +26,9 @@ def put(project: Project, doc_id: int, page: int, area: Rect | None, dpi: int, e
             "INSERT OR REPLACE INTO page_ocr(doc_id, page, area, dpi, engine, lines) VALUES (?, ?, ?, ?, ?, ?)",
             [doc_id, page, _area_key(area), dpi, engine, json.dumps(lines, ensure_ascii=False)],
         )
+
+
+def page_lines(project: Project, doc_id: int, page: int) -> list[dict]:
+    """Every stored line of a page, whatever area, resolution or engine it was read with."""
+    rows = project.db.conn.execute("SELECT lines FROM page_ocr WHERE doc_id = ? AND page = ?", [doc_id, page])
+    return [line for (lines,) in rows.fetchall() for line in json.loads(lines)]

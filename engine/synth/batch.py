@@ -49,7 +49,7 @@ from engine.synth.base import (
     SynthResult,
     Synthesizer,
 )
-from engine.synth.inputs import figure_input, text_input
+from engine.synth.inputs import item_input
 from engine.synth.runner import Progress, RunReport, _job_lock, build_synthesizer
 from engine.store.models import RecordKind
 
@@ -182,12 +182,7 @@ class _BatchRun:
             waited += step
 
     def _input(self, cache: DocumentCache, item: store.JobItem) -> SynthInput:
-        if item.figure_id is not None:
-            return figure_input(self.project, item.figure_id, item.kind, language=item.language,
-                                reasoning=item.reasoning, with_page=bool(self.job.settings.get("with_page", True)),
-                                cache=cache)
-        return text_input(item.passage, item.kind, language=item.language, reasoning=item.reasoning,
-                          doc_id=item.doc_id, page=item.page)
+        return item_input(self.project, item, with_page=bool(self.job.settings.get("with_page", True)), cache=cache)
 
     # ------------------------------------------------------------------ resume
     def resume(self) -> None:

@@ -1,28 +1,34 @@
-"""Building a SynthInput from what the project stores: a figure, or a text passage."""
+"""Building a SynthInput from what the project stores: a figure, or a text passage.
+
+Everything here leaves the machine: images are black under every mask of their page and
+covered text is cut out (engine.redaction).
+"""
 
 from __future__ import annotations
 
 from engine.pdf.crops import figure_raster
 from engine.pdf.opener import DocumentCache
-from engine.pdf.render import render_page
+from engine.redaction import masked_page, page_masks, text_filter
 from engine.store import documents
 from engine.store.figures import get_figure
+from engine.store.jobs import JobItem
 from engine.store.models import Figure, RecordKind
 from engine.store.project import Project
 from engine.synth.base import SynthConfigError, SynthInput
 
 
 def page_png(project: Project, doc_id: int, page: int, *, zoom: float = 1.0, cache: DocumentCache | None = None) -> bytes:
-    """The whole page as PNG (zoom 1.0 = 72 DPI), for context beside the crop."""
+    """The whole page as PNG (zoom 1.0 = 72 DPI), black under its masks, for context beside the crop."""
     doc_row = documents.get_document(project, doc_id)
     path = project.source_path(doc_row.file)
+    masks = page_masks(project, doc_id, page)
     if cache is not None:
-        return render_page(cache.get(path), page, zoom).png_bytes()
+        return masked_page(cache.get(path), page, masks, zoom).png_bytes()
     from engine.pdf.opener import open_pdf
 
     pdf = open_pdf(path)
     try:
-        return render_page(pdf, page, zoom).png_bytes()
+        return masked_page(pdf, page, masks, zoom).png_bytes()
     finally:
         pdf.close()
 
@@ -39,24 +45,38 @@ def figure_input(
     page_zoom: float = 1.0,
     cache: DocumentCache | None = None,
 ) -> SynthInput:
-    """The crop (masks applied), optionally the page image, and the figure's text."""
+    """The crop, optionally the page image (both black under the page's masks), and the
+    figure's text without what the document's masks cover."""
     fig = get_figure(project, figure) if isinstance(figure, int) else figure
     crop = figure_raster(project, fig, dpi=dpi, cache=cache).png_bytes()
     page_image = page_png(project, fig.doc_id, fig.page, zoom=page_zoom, cache=cache) if with_page else None
+    scrub = text_filter(project, fig.doc_id, cache=cache)
     return SynthInput(
         kind=RecordKind(kind),
         image=crop,
         page_image=page_image,
-        caption=fig.text.caption,
-        context=fig.text.context,
-        burned_text=fig.text.burned_text,
-        section=fig.text.section,
+        caption=scrub(fig.text.caption),
+        context=scrub(fig.text.context),
+        burned_text=scrub(fig.text.burned_text),
+        section=scrub(fig.text.section),
         reasoning=reasoning,
         language=language,
         figure_id=fig.id,
         doc_id=fig.doc_id,
         page=fig.page,
     )
+
+
+def item_input(project: Project, item: JobItem, *, with_page: bool = True, cache: DocumentCache | None = None
+               ) -> SynthInput:
+    """The input of one synthesis job item: its figure, or its passage without what the
+    document's masks cover."""
+    if item.figure_id is not None:
+        return figure_input(project, item.figure_id, item.kind, language=item.language, reasoning=item.reasoning,
+                            with_page=with_page, cache=cache)
+    passage = text_filter(project, item.doc_id, cache=cache)(item.passage)
+    return text_input(passage, item.kind, language=item.language, reasoning=item.reasoning, doc_id=item.doc_id,
+                      page=item.page)
 
 
 def text_input(

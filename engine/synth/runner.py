@@ -37,7 +37,7 @@ from engine.synth.base import (
     SynthServerError,
     Synthesizer,
 )
-from engine.synth.inputs import figure_input, text_input
+from engine.synth.inputs import item_input
 from engine.synth.ratelimit import Backoff, RateLimiter, estimate_tokens
 
 
@@ -167,11 +167,7 @@ class _Run:
             project.close()
 
     def _input(self, project: Project, cache: DocumentCache, item: store.JobItem):
-        if item.figure_id is not None:
-            return figure_input(project, item.figure_id, item.kind, language=item.language, reasoning=item.reasoning,
-                                with_page=self.with_page, cache=cache)
-        return text_input(item.passage, item.kind, language=item.language, reasoning=item.reasoning,
-                          doc_id=item.doc_id, page=item.page)
+        return item_input(project, item, with_page=self.with_page, cache=cache)
 
     def process(self, project: Project, cache: DocumentCache, item_id: int) -> None:
         item = store.get_item(project, item_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import asdict
 from typing import Callable, Iterable
 
 import numpy as np
@@ -11,6 +12,7 @@ import pymupdf
 from engine.errors import CancelledError
 from engine.geometry import Rect
 from engine.pdf.opener import open_pdf
+from engine.redaction import TextFilter, text_filter
 from engine.store import documents, figures, ocr_cache
 from engine.store.models import FigureStatus
 from engine.store.models import FigureText
@@ -90,6 +92,7 @@ def fill_figure_text(
         pdf.close()
 
     user_edited = _figures_with_user_text(project, [f.id for f in figs])
+    scrub = text_filter(project, doc_id)
     changed = 0
     for page, fs in by_page.items():
         if wanted is not None and page not in wanted:
@@ -100,12 +103,10 @@ def fill_figure_text(
             t = found.get((page, i))
             if t is None:
                 continue
-            new = FigureText(
+            new = scrubbed(FigureText(
                 caption=t.caption or fig.text.caption,  # a detector's own caption (qwen-vl) is the fallback
-                context=t.context, section=t.section, sublabel=t.sublabel,
-                # text under redaction masks (names, IDs) must not come back through OCR
-                burned_text=fig.text.burned_text if fig.redactions else t.burned_text,
-            )
+                context=t.context, section=t.section, sublabel=t.sublabel, burned_text=t.burned_text,
+            ), scrub)
             if new != fig.text:
                 figures.set_text(project, fig.id, new, by_user=False)
                 changed += 1
@@ -127,7 +128,6 @@ class _OneFigureOcr(CachedOcr):
                  on_read: Callable[[int], None]):
         super().__init__(project, fig.doc_id, engine, on_read)
         self.fig, self.reach, self.read_crop = fig, reach, read_crop
-        self.seen: list[TextLine] = []  # lines handed out for the figure's page (for masks)
 
     def _may_read(self, page_no: int, clip: Rect | None) -> bool:
         if clip is None:
@@ -140,8 +140,6 @@ class _OneFigureOcr(CachedOcr):
         else:
             cached = ocr_cache.get(self.project, self.doc_id, page.number, clip, dpi, self.name) or []
             lines = [TextLine(Rect(*d["rect"]), d["text"], d["score"], "ocr", d["size"]) for d in cached]
-        if page.number == self.fig.page:
-            self.seen.extend(lines)
         return lines
 
 
@@ -160,8 +158,8 @@ def figure_text_for(
 
     Without `ocr` only the text layer is read. With it, image-only pages within `reach`
     pages of the figure are read by OCR, and, if `read_crop`, the figure's own area when
-    it has no text-layer words; other OCR comes from the cache or is left out. Text lying
-    under the figure's redaction masks is left out of its burned-in text."""
+    it has no text-layer words; other OCR comes from the cache or is left out. What the
+    document's redaction masks cover is left out (engine.redaction)."""
     fig = figures.get_figure(project, figure_id)
     others = [f for f in figures.list_figures(project, fig.doc_id) if f.status != FigureStatus.REJECTED or f.id == fig.id]
     rects: dict[int, list[Rect]] = defaultdict(list)
@@ -180,22 +178,14 @@ def figure_text_for(
     pdf = open_pdf(project.source_path(doc_row.file))
     try:
         found = associate_document(pdf, dict(rects), engine).get((fig.page, index))
-        masked = _masked_texts(pdf[fig.page], fig.redactions, engine.seen if engine else [])
     finally:
         pdf.close()
     if found is None:
         return FigureText()
-    burned = "\n".join(ln for ln in found.burned_text.split("\n") if ln and ln not in masked)
-    return FigureText(caption=found.caption, context=found.context, burned_text=burned, section=found.section,
-                      sublabel=found.sublabel if found.sublabel not in masked else "")
+    return scrubbed(FigureText(caption=found.caption, context=found.context, burned_text=found.burned_text,
+                               section=found.section, sublabel=found.sublabel), text_filter(project, fig.doc_id))
 
 
-def _masked_texts(page: pymupdf.Page, masks: Iterable[Rect], ocr_lines: list[TextLine]) -> set[str]:
-    """Texts of the lines that lie mostly under a redaction mask."""
-    masks = list(masks)
-    if not masks:
-        return set()
-    from engine.text.lines import text_layer_lines
-
-    return {ln.text for ln in [*text_layer_lines(page), *ocr_lines]
-            if any(ln.rect.overlap_fraction(m) >= 0.5 for m in masks)}
+def scrubbed(text: FigureText, scrub: TextFilter) -> FigureText:
+    """`text` without what redaction masks cover (names, IDs): it never comes back by reading again."""
+    return FigureText(**{name: scrub(value) for name, value in asdict(text).items()})

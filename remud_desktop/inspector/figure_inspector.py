@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from engine.errors import NotFoundError
 from engine.geometry import Rect
+from engine.redaction import page_masks
 from engine.store import documents, figures
 from engine.store.models import Figure, FigureStatus, FigureText
 from remud_desktop.inspector.crop_render import Crop, CropRequest, render_crop
@@ -234,8 +235,8 @@ class FigureInspector(QWidget):
     # -- crops --------------------------------------------------------------------------
     def _crop_request(self, fig: Figure, rect: Rect) -> CropRequest:
         doc = documents.get_document(self.session.project, fig.doc_id)
-        return CropRequest(fig.id, self.session.project.source_path(doc.file), fig.page, rect, fig.redactions,
-                           fig.image_xref)
+        masks = page_masks(self.session.project, fig.doc_id, fig.page)  # every mask of the page, as exported
+        return CropRequest(fig.id, self.session.project.source_path(doc.file), fig.page, rect, masks, fig.image_xref)
 
     def _rect_preview(self, fid: int, rect) -> None:
         if self.fig is not None and fid == self.fig.id:

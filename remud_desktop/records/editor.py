@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.errors import NotFoundError
+from engine.redaction import page_masks
 from engine.store import documents, figures
 from engine.store.models import Record, RecordKind
 from remud_desktop.inspector.crop_render import Crop, CropRequest, render_crop
@@ -206,8 +207,8 @@ class FigurePanel(QWidget):
             return
         self.caption.setPlainText(fig.text.caption)
         self.context.setPlainText(fig.text.context)
-        request = CropRequest(fig.id, project.source_path(doc.file), fig.page, fig.rect, fig.redactions,
-                              fig.image_xref)
+        request = CropRequest(fig.id, project.source_path(doc.file), fig.page, fig.rect,
+                              page_masks(project, fig.doc_id, fig.page), fig.image_xref)
         if fid != self.figure_id or self._shown is None or self._shown.request.key != request.key:
             self.figure_id = fid
             self._shown = None
