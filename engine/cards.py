@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import RemudError
+from engine.urls import refuse_credentials
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ def build(card: Card, params: dict[str, Any], what: str, error: type[RemudError]
         cls = getattr(importlib.import_module(module_name), class_name)
     except (ImportError, AttributeError) as exc:
         raise error(f"The {what} “{card.name}” cannot be loaded ({exc}).") from exc
+    refuse_credentials(params, error)  # a base URL with a key in it
     accepted = inspect.signature(cls).parameters
     if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
         unknown = sorted(set(params) - set(accepted))

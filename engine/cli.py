@@ -17,6 +17,7 @@ from typing import Any, Sequence
 
 from engine import __version__
 from engine.errors import PasswordRequiredError, RemudError, WrongPasswordError
+from engine.filenames import readable
 from engine.store.project import Project
 
 
@@ -87,8 +88,9 @@ def _import_one(p: Project, path: Path, args):
     from engine.pdf.importer import import_pdf
 
     password = os.environ.get(args.password_env) if args.password_env else None
+    name = readable(path.name)
     while True:
-        with _progress(path.name, 0, args.quiet) as bar:
+        with _progress(name, 0, args.quiet) as bar:
             def progress(i: int, n: int) -> None:
                 bar.total, bar.n = n, i
                 bar.refresh()
@@ -102,7 +104,7 @@ def _import_one(p: Project, path: Path, args):
                 if not sys.stdin.isatty():
                     raise
                 print(exc, file=sys.stderr)
-        password = getpass.getpass(f"Password for {path.name}: ")
+        password = getpass.getpass(f"Password for {name}: ")
 
 
 def cmd_import(args) -> int:
@@ -111,16 +113,16 @@ def cmd_import(args) -> int:
     out = []
     files = expand_paths(args.files)
     if not files:
-        raise RemudError(f"No PDF files found in {', '.join(args.files)}.")
+        raise RemudError(f"No PDF files found in {', '.join(map(readable, args.files))}.")
     with Project.open(args.project) as p:
         for path in files:
             try:
                 result = _import_one(p, path, args)
             except RemudError as exc:
-                out.append({"file": str(path), "error": str(exc)})
+                out.append({"file": readable(path), "error": str(exc)})
                 print(f"error: {exc}", file=sys.stderr)
                 continue
-            out.append({"file": str(path), "document_id": result.document.id, "pages": result.document.page_count,
+            out.append({"file": readable(path), "document_id": result.document.id, "pages": result.document.page_count,
                         "already_present": result.already_present, "warnings": result.warnings})
             if not args.json:
                 print(result.message)

@@ -29,13 +29,8 @@ def make_sample_project(folder: Path) -> Path:
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".sample-", dir=folder.parent))
     try:
-        pdf = make_sample_pdf(staging / SAMPLE_PDF_NAME).path
         with Project.create(staging / "project") as project:
-            doc = import_pdf(project, pdf).document
-            detect_document(project, doc.id, "auto")
-            from engine.text.pipeline import fill_figure_text
-
-            fill_figure_text(project, doc.id)
+            _add_sample_document(project, staging)
         if folder.exists():
             folder.rmdir()  # only an empty folder may be replaced
         (staging / "project").rename(folder)
@@ -44,12 +39,23 @@ def make_sample_project(folder: Path) -> Path:
     return folder
 
 
+def _add_sample_document(project: Project, scratch: Path) -> None:
+    """The generated atlas, imported, detected and with its figure text."""
+    from engine.text.pipeline import fill_figure_text
+
+    doc = import_pdf(project, make_sample_pdf(scratch / SAMPLE_PDF_NAME).path).document
+    detect_document(project, doc.id, "auto")
+    fill_figure_text(project, doc.id)
+
+
 def ensure_sample_project(folder: Path) -> Path:
-    """The sample project, made on first use."""
+    """The sample project, made on first use. If its document was deleted it is imported again:
+    nothing in the folder (records made there, say) is ever deleted."""
     folder = Path(folder)
-    if (folder / "project.sqlite").exists():
-        with Project.open(folder) as project:
-            if documents.list_documents(project):
-                return folder
-        shutil.rmtree(folder)
-    return make_sample_project(folder)
+    if not (folder / "project.sqlite").exists():
+        return make_sample_project(folder)
+    with Project.open(folder) as project:
+        if not documents.list_documents(project):
+            with tempfile.TemporaryDirectory(prefix=".sample-") as scratch:
+                _add_sample_document(project, Path(scratch))
+    return folder

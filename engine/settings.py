@@ -62,7 +62,10 @@ def load() -> dict[str, Any]:
 
 def save(data: dict[str, Any]) -> Path:
     """Write all settings atomically (temporary file, then rename)."""
+    from engine.urls import refuse_credentials  # engine.urls reads looks_secret from here
+
     _refuse_secrets(data)
+    refuse_credentials(data, SettingsError)
     try:
         text = json.dumps(data, indent=2, sort_keys=True)
     except (TypeError, ValueError) as exc:

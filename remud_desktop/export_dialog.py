@@ -39,7 +39,7 @@ from engine.export import (
     export_dataset,
     plan_export,
 )
-from engine.export.manifest import MANIFEST, is_export_manifest
+from engine.export.target import replace_refusal
 from engine.store import Project, documents, records
 from remud_desktop.export_options_form import ExportOptionsForm, language_name
 from remud_desktop.job_bar import JobRunner
@@ -75,8 +75,8 @@ class OutputCheck:
 
 
 def check_output(out: Path) -> OutputCheck:
-    """A new or empty folder is written; an earlier ReMUD export (its manifest.json says so) is
-    replaced after asking; a file or any other folder is never touched."""
+    """A new or empty folder is written; an earlier ReMUD export (its manifest.json says so) with
+    nothing added to it is replaced after asking; a file or any other folder is never touched."""
     try:
         if not out.exists():
             return OutputCheck()
@@ -84,12 +84,12 @@ def check_output(out: Path) -> OutputCheck:
             return OutputCheck(f"{out} is a file: choose a folder name for the export.", blocked=True)
         if not any(out.iterdir()):
             return OutputCheck()
-        if is_export_manifest(out / MANIFEST):
-            return OutputCheck("This folder holds an earlier ReMUD export: Export will ask before replacing it.",
-                               replace=True)
+        problem = replace_refusal(out)
     except OSError as exc:
         return OutputCheck(f"{out} cannot be read ({exc.strerror}): choose another folder.", blocked=True)
-    return OutputCheck(f"{out} is not a ReMUD export: choose an empty or new folder.", blocked=True)
+    if problem:
+        return OutputCheck(problem, blocked=True)
+    return OutputCheck("This folder holds an earlier ReMUD export: Export will ask before replacing it.", replace=True)
 
 
 def plan_in_worker(folder: Path, options: ExportOptions, cancel) -> ExportPlan:

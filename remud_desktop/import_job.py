@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
 
 from engine.errors import CancelledError, PasswordRequiredError, RemudError, WrongPasswordError
+from engine.filenames import readable
 from engine.pdf.importer import ImportResult, expand_paths, import_pdf
 from engine.store import Project
 from remud_desktop.job_bar import JobRunner
@@ -38,7 +39,7 @@ def run_import(folder: Path, paths: Sequence[Path], passwords: dict[Path, str], 
             if ctx.cancelled():
                 outcome.cancelled = True
                 break
-            ctx.progress(n, len(files), f"{Path(path).name} ({n + 1} of {len(files)})")
+            ctx.progress(n, len(files), f"{readable(Path(path).name)} ({n + 1} of {len(files)})")
             try:
                 result = import_pdf(project, path, password=passwords.get(Path(path)), cancel=ctx.cancelled)
             except CancelledError:
@@ -114,7 +115,7 @@ class ImportController(QObject):
             self._report()
 
     def ask_password(self, result: ImportResult) -> str | None:
-        name = result.path.name
+        name = result.name
         if isinstance(result.error, WrongPasswordError):
             prompt = f"That password was wrong for {name}. Try again:"
         else:

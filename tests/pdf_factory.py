@@ -66,3 +66,17 @@ def many_pages_pdf(path: Path, pages: int) -> Path:
         doc.new_page(width=420, height=595).insert_text((50, 60), f"Page {i + 1}", fontsize=11)
     doc.save(str(path), garbage=1)
     return path
+
+
+def cut_short_pdf(path: Path, pages: int = 30) -> Path:
+    """A PDF (objects in compressed object streams, as many writers save them) cut off halfway,
+    as an interrupted download leaves it: MuPDF repairs it but finds no page."""
+    full = path.with_name(f"full-{path.name}")
+    doc = pymupdf.open()
+    for i in range(pages):
+        doc.new_page().insert_text((72, 72), f"Page {i + 1} " * 20, fontsize=8)
+    doc.save(str(full), garbage=3, deflate=True, use_objstms=1)
+    data = full.read_bytes()
+    full.unlink()
+    path.write_bytes(data[: len(data) // 2])
+    return path

@@ -95,11 +95,14 @@ def quantize(source: Path, target: Path, quant: str = "Q4_K_M", threads: int | N
     params = llama_cpp.llama_model_quantize_default_params()
     params.ftype = getattr(llama_cpp, QUANT_TYPES[quant])
     params.nthread = threads or os.cpu_count() or 1
-    status = llama_cpp.llama_model_quantize(str(source).encode(), str(target).encode(), ctypes.byref(params))
-    if status != 0 or not target.is_file():
-        target.unlink(missing_ok=True)
+    # written under a name of its own and renamed at the end: a failure never costs an earlier model of that name
+    part = target.with_name(f".{target.name}.{os.getpid()}.part")
+    status = llama_cpp.llama_model_quantize(str(source).encode(), str(part).encode(), ctypes.byref(params))
+    if status != 0 or not part.is_file():
+        part.unlink(missing_ok=True)
         raise TrainingError(f"llama.cpp could not quantize {source} (status {status}); check that it is a "
                             "language-model GGUF written by convert_hf_to_gguf.py.")
+    os.replace(part, target)
     return target
 
 

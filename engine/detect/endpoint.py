@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 import openai
 
-from engine.detect.qwen_vl import NAME, endpoint_error, safe_url
+from engine.detect.qwen_vl import NAME, endpoint_error
+from engine.errors import EndpointError
 from engine.secrets import get_secret
+from engine.urls import refuse_credentials, safe_url
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class EndpointCheck:
 
 def check_endpoint(base_url: str, model: str, api_key: str | None = None, *, timeout: float = 10.0) -> EndpointCheck:
     """List the endpoint's models (GET /models). Raises a key-free EndpointError."""
+    refuse_credentials(base_url, EndpointError)
     key = api_key or get_secret(NAME, "OPENAI_API_KEY") or "EMPTY"
     client = openai.OpenAI(base_url=base_url, api_key=key, timeout=timeout, max_retries=0)
     try:

@@ -21,7 +21,6 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Mapping, Sequence
-from urllib.parse import urlsplit, urlunsplit
 
 import openai
 import pymupdf
@@ -42,6 +41,7 @@ from engine.imaging import Raster
 from engine.pdf.render import apply_masks
 from engine.resources import resource
 from engine.secrets import get_secret
+from engine.urls import safe_url
 
 NAME = "qwen-vl"
 PROMPT_FILE = ("prompts", "qwen_vl_grounding.txt")
@@ -97,18 +97,6 @@ def load_prompt(path: Path | None = None) -> PromptTemplate:
 
 
 # ----------------------------------------------------------------------------- errors
-
-
-def safe_url(url: str) -> str:
-    """The URL without user info, query or fragment: fit for a message."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        if parts.port:
-            host = f"{host}:{parts.port}"
-        return urlunsplit((parts.scheme, host, parts.path, "", ""))
-    except ValueError:
-        return "the configured endpoint"
 
 
 def _redact(text: str, secret: str | None) -> str:

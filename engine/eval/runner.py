@@ -157,16 +157,26 @@ def load_results(path: Path) -> list[SampleResult]:
     return results
 
 
+def _earlier_settings(path: Path) -> dict[str, Any] | None:
+    """The settings.json an earlier run wrote ({} when there is none); None when it is no run's."""
+    try:
+        old = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError):
+        return None
+    return old if isinstance(old, dict) and {"testset_sha256", "k", "backend"} <= old.keys() else None
+
+
 def _check_settings(out: Path, settings: dict[str, Any], restart: bool) -> None:
     path = out / SETTINGS
+    old = _earlier_settings(path)
+    if old is None:  # never overwritten or deleted: it is not ours
+        raise SettingsMismatchError(f"{path} was not written by an eval run; use another --out folder.")
     if restart:
         for name in (RESULTS, SUMMARY, SETTINGS):
             (out / name).unlink(missing_ok=True)
-    elif path.exists():
-        try:
-            old = json.loads(path.read_text(encoding="utf-8"))
-        except ValueError:
-            old = {}
+    elif old:
         # the test file may have moved: its content (sha256) must match, not its path
         changed = _differences({**old, "testset": None}, {**settings, "testset": None})
         if changed:

@@ -16,6 +16,7 @@ import json
 import math
 import multiprocessing
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -38,6 +39,7 @@ NAME_HEX = 24
 WORKERS = min(2, os.cpu_count() or 1)  # render processes for a cold export
 POOL_MIN = 1000  # fewer crops than this render in-process (spawning workers costs seconds)
 POOL_BATCH = 50
+PART_NAME = re.compile(r"\d+-[0-9a-f]{16}-[0-9a-f]{64}\.\d+\.part")  # a render being written (CropCache.render)
 
 
 @dataclass(frozen=True)
@@ -87,11 +89,12 @@ class CropCache:
         self._masks: dict[int, dict[int, tuple[Rect, ...]]] = {}  # doc id -> {page: masks}
 
     def remove_stale_parts(self, max_age: float) -> None:
-        """Delete half-written renders (*.part) older than `max_age` seconds: a killed export leaves them."""
+        """Delete half-written renders older than `max_age` seconds: a killed export leaves them. Only
+        files named as `render` names them (<figure>-<key>-<sha256>.<pid>.part) are touched."""
         cutoff = time.time() - max_age
         for part in self.folder.glob("*.part"):
             try:
-                if part.stat().st_mtime < cutoff:
+                if PART_NAME.fullmatch(part.name) and part.stat().st_mtime < cutoff:
                     part.unlink()
             except OSError:
                 continue

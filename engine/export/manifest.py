@@ -16,6 +16,7 @@ from engine.export.plan import ExportPlan
 
 MANIFEST = "manifest.json"
 APP = "ReMUD Desktop"  # the manifest's "app": marks a folder as a ReMUD export (safe to overwrite)
+TEMP_MARKER = ".remud-export-temp"  # in each .partial-/.old- folder an export makes: proves whose it is
 
 
 def file_sha256(path: Path) -> str:
@@ -34,13 +35,14 @@ def options_dict(options: ExportOptions, plan: ExportPlan) -> dict:
     return data
 
 
-def is_export_manifest(path: Path) -> bool:
-    """Whether `path` is a manifest.json a ReMUD export wrote."""
+def export_files(path: Path) -> dict | None:
+    """The files listed by `path`, a manifest.json a ReMUD export wrote; None when it is not one."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return False
-    return isinstance(data, dict) and data.get("app") == APP and isinstance(data.get("files"), dict)
+        return None
+    files = data.get("files") if isinstance(data, dict) and data.get("app") == APP else None
+    return files if isinstance(files, dict) else None
 
 
 def build_manifest(out_dir: Path, project_folder: Path, options: ExportOptions, plan: ExportPlan,
@@ -52,7 +54,7 @@ def build_manifest(out_dir: Path, project_folder: Path, options: ExportOptions, 
         for name in sorted(names):
             path = Path(root) / name
             rel = path.relative_to(out_dir).as_posix()
-            if rel == MANIFEST:
+            if rel in (MANIFEST, TEMP_MARKER):
                 continue
             crop = image_files.get(rel)
             sha = crop.sha256 if crop else file_sha256(path)

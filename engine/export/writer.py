@@ -26,7 +26,7 @@ from engine.export.options import ExportOptions, validate
 from engine.export.plan import ExportPlan, Prepared, Progress, prepare, read_snapshot
 from engine.export.select import Row, iter_rows, mcq_letter
 from engine.export.splits import PRIORITY, SOURCELESS, SPLITS, unit_key
-from engine.export.target import PARTIAL, STALE_SECONDS, check_target, remove_stale_siblings, swap_in, temp_sibling
+from engine.export.target import STALE_SECONDS, check_target, make_partial, remove_stale_siblings, swap_in
 from engine.redaction import TextFilter, redact_record, text_filter
 from engine.store.models import RecordKind
 from engine.store.project import Project
@@ -209,8 +209,7 @@ def export_dataset(
         try:
             final.parent.mkdir(parents=True, exist_ok=True)
             remove_stale_siblings(final)
-            tmp = temp_sibling(final, PARTIAL)
-            tmp.mkdir()
+            tmp = make_partial(final)
         except OSError as exc:
             raise ExportError(f"Cannot create the export folder next to {final} ({exc.strerror}); "
                               "check the path and its permissions.") from exc

@@ -1,15 +1,21 @@
 """Importing PDFs into a project: copied by content hash, checked page by page.
 
-Nothing is half-written: the copy goes to a temporary file and is moved into place
-(named by its content hash) before the document and its pages are inserted in one
-transaction. A crash in between leaves at most an unreferenced copy, which the next
-import of that file reuses; never a document without its file.
+Nothing is half-written: the copy goes to a temporary file of this call's own and is moved
+into place (named by its content hash) before the document and its pages are inserted in one
+transaction. A crash in between leaves at most an unreferenced copy, which the next import of
+that file reuses; never a document without its file. A copy in place is never replaced or
+removed by an import: when two imports of one file race, the second finds the first one's
+document and reports the file as already in the project.
+
+The PDF is read from the temporary copy, so a file name that is not UTF-8 (a GBK-named
+file on Linux) opens like any other; the name is stored and shown as the person reads it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +24,7 @@ from typing import Callable, Iterable
 import pymupdf
 
 from engine.errors import CancelledError, CorruptPdfError, RemudError
+from engine.filenames import readable
 from engine.pdf.opener import check_header, open_pdf
 from engine.pdf.pageinfo import page_is_image_only
 from engine.store import documents
@@ -37,12 +44,17 @@ class ImportResult:
     warnings: list[str] = field(default_factory=list)
 
     @property
+    def name(self) -> str:
+        """The file's name as the person reads it (never with surrogate escapes)."""
+        return readable(self.path.name)
+
+    @property
     def message(self) -> str:
         if self.error:
-            return f"{self.path.name}: {self.error}"
+            return f"{self.name}: {self.error}"
         if self.already_present:
-            return f"{self.path.name} is already in this project (as “{self.document.title}”); nothing to do."
-        return f"Imported {self.path.name}: {self.document.page_count} pages."
+            return f"{self.name} is already in this project (as “{self.document.title}”); nothing to do."
+        return f"Imported {self.name}: {self.document.page_count} pages."
 
 
 def file_sha256(path: Path) -> str:
@@ -53,9 +65,9 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _title(doc: pymupdf.Document, path: Path) -> str:
+def _title(doc: pymupdf.Document, name: str) -> str:
     meta_title = (doc.metadata or {}).get("title", "").strip()
-    return meta_title if meta_title and len(meta_title) < 200 else path.stem
+    return meta_title if meta_title and len(meta_title) < 200 else Path(name).stem
 
 
 def _read_pages(doc: pymupdf.Document, name: str, progress: Progress | None, cancel: Callable[[], bool]) -> list[NewPage]:
@@ -78,6 +90,19 @@ def _read_pages(doc: pymupdf.Document, name: str, progress: Progress | None, can
     return pages
 
 
+def _put_in_place(tmp: Path, final: Path) -> None:
+    """Give the finished copy its content-hash name, unless a finished copy already has it
+    (another import's, maybe still running, or one a crash left): that one is kept as it is."""
+    if final.exists():
+        return
+    try:
+        os.link(tmp, final)  # fails, rather than replaces, when another import got there first
+    except FileExistsError:
+        pass
+    except OSError:  # a file system without hard links
+        os.replace(tmp, final)
+
+
 def import_pdf(
     project: Project,
     path: str | Path,
@@ -90,44 +115,47 @@ def import_pdf(
     WrongPasswordError, EmptyPdfError, CancelledError) are raised; the project is unchanged then."""
     path = Path(path).expanduser().resolve()
     result = ImportResult(path)
-    check_header(path)
+    name = result.name
+    check_header(path, name)
     sha = file_sha256(path)
     existing = documents.find_by_sha256(project, sha)
     if existing:
         result.document, result.already_present = existing, True
         return result
 
-    doc = open_pdf(path, password)
-    tmp = project.sources_dir / f".importing-{sha}.pdf"
+    # names of this call's own: concurrent imports (other processes too) never share one
+    tmp = project.sources_dir / f".importing-{sha}-{os.getpid()}-{secrets.token_hex(4)}.pdf"
+    plain = tmp.with_suffix(".plain.pdf")
     final_rel = f"sources/{sha}.pdf"
     try:
-        was_encrypted = doc.remud_was_locked
-        pages = _read_pages(doc, path.name, progress, cancel)
-        if doc.is_repaired:
-            result.warnings.append(f"{path.name} was damaged; it was repaired and all {len(pages)} pages read.")
-        if was_encrypted:
-            # Keep a decrypted copy so the project never needs (or stores) the password.
-            doc.save(str(tmp), encryption=pymupdf.PDF_ENCRYPT_NONE, garbage=0)
-        else:
-            shutil.copyfile(path, tmp)
-        title = _title(doc, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        shutil.copyfile(path, tmp)
+        doc = open_pdf(tmp, password, name=name)
+        try:
+            was_encrypted = doc.remud_was_locked
+            pages = _read_pages(doc, name, progress, cancel)
+            if doc.is_repaired:
+                result.warnings.append(f"{name} was damaged; it was repaired and all {len(pages)} pages read.")
+            if was_encrypted:
+                # Keep a decrypted copy so the project never needs (or stores) the password.
+                doc.save(str(plain), encryption=pymupdf.PDF_ENCRYPT_NONE, garbage=0)
+            title = _title(doc, name)
+        finally:
+            doc.close()
+        _put_in_place(plain if was_encrypted else tmp, project.source_path(final_rel))
+        try:
+            result.document = documents.add_document(
+                project, sha256=sha, title=title, file=final_rel, original_path=readable(path),
+                file_size=path.stat().st_size, pages=pages, was_encrypted=was_encrypted,
+                was_repaired=bool(result.warnings),
+            )
+        except Exception:
+            existing = documents.find_by_sha256(project, sha)  # another import of this file won the race
+            if existing is None:
+                raise
+            result.document, result.already_present, result.warnings = existing, True, []
     finally:
-        doc.close()
-
-    final = project.source_path(final_rel)
-    try:
-        os.replace(tmp, final)
-        result.document = documents.add_document(
-            project, sha256=sha, title=title, file=final_rel, original_path=str(path),
-            file_size=path.stat().st_size, pages=pages, was_encrypted=was_encrypted, was_repaired=bool(result.warnings),
-        )
-    except BaseException:
         tmp.unlink(missing_ok=True)
-        final.unlink(missing_ok=True)
-        raise
+        plain.unlink(missing_ok=True)
     return result
 
 

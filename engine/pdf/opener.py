@@ -9,46 +9,69 @@ from pathlib import Path
 import pymupdf
 
 from engine.errors import CorruptPdfError, EmptyPdfError, NotAPdfError, PasswordRequiredError, WrongPasswordError
+from engine.filenames import readable
 
 pymupdf.TOOLS.mupdf_display_errors(False)
 pymupdf.TOOLS.mupdf_display_warnings(False)
 
 
-def check_header(path: Path) -> None:
-    """MuPDF opens almost anything it can guess; a project only takes real PDFs."""
+def check_header(path: Path, name: str | None = None) -> None:
+    """MuPDF opens almost anything it can guess; a project only takes real PDFs.
+    `name`: the file's name in messages (default: `path`'s own)."""
+    name = name or readable(path.name)
     try:
         with open(path, "rb") as fh:
             head = fh.read(1024)
     except OSError as exc:
-        raise NotAPdfError(f"Cannot read {path.name}: {exc.strerror}.") from exc
+        raise NotAPdfError(f"Cannot read {name}: {exc.strerror}.") from exc
     if not head:
-        raise NotAPdfError(f"{path.name} is an empty file, not a PDF.")
+        raise NotAPdfError(f"{name} is an empty file, not a PDF.")
     if b"%PDF-" not in head:
-        raise NotAPdfError(f"{path.name} is not a PDF file.")
+        raise NotAPdfError(f"{name} is not a PDF file.")
 
 
-def open_pdf(path: str | Path, password: str | None = None) -> pymupdf.Document:
+def ends_early(path: Path) -> bool:
+    """Whether the file lacks the %%EOF that ends every complete PDF (an interrupted download or copy)."""
+    with open(path, "rb") as fh:
+        fh.seek(max(0, fh.seek(0, 2) - 1024))
+        return b"%%EOF" not in fh.read()
+
+
+def _incomplete(name: str) -> CorruptPdfError:
+    return CorruptPdfError(f"{name} is damaged or incomplete (cut short by an interrupted download or copy?): "
+                           "no page can be read. Copy or download it again.")
+
+
+def open_pdf(path: str | Path, password: str | None = None, *, name: str | None = None) -> pymupdf.Document:
     """Open and authenticate a PDF or raise a typed error a person understands.
+    `name`: the file's name in messages (default: `path`'s own).
 
     `doc.remud_was_locked` tells whether it needed a password. (PyMuPDF's own
     `needs_pass`, read after authenticating, spoils a later decrypting save.)"""
     path = Path(path)
-    check_header(path)
+    name = name or readable(path.name)
+    check_header(path, name)
     try:
         doc = pymupdf.open(str(path), filetype="pdf")
-    except Exception as exc:  # MuPDF raises FileDataError/RuntimeError with C messages
-        raise CorruptPdfError(f"{path.name} is damaged and cannot be opened ({exc}).") from exc
+    except Exception as exc:  # MuPDF raises FileDataError/RuntimeError with C messages (and our path)
+        if ends_early(path):
+            raise _incomplete(name) from exc
+        detail = readable(str(exc).replace(str(path), name))
+        raise CorruptPdfError(f"{name} is damaged and cannot be opened ({detail}).") from exc
     doc.remud_was_locked = bool(doc.needs_pass)
     if doc.remud_was_locked:
         if not password:
             doc.close()
-            raise PasswordRequiredError(f"{path.name} is protected by a password. Enter the password to import it.")
+            raise PasswordRequiredError(f"{name} is protected by a password. Enter the password to import it.")
         if not doc.authenticate(password):
             doc.close()
-            raise WrongPasswordError(f"The password for {path.name} is wrong. Try again.")
+            raise WrongPasswordError(f"The password for {name} is wrong. Try again.")
     if doc.page_count == 0:
+        repaired = doc.is_repaired
         doc.close()
-        raise EmptyPdfError(f"{path.name} has no pages.")
+        if repaired or ends_early(path):  # the page tree was lost, not an empty document
+            raise _incomplete(name)
+        raise EmptyPdfError(f"{name} has no pages.")
     return doc
 
 

@@ -23,6 +23,7 @@ from engine.errors import NotFoundError
 from engine.store import records as records_store
 from engine.store.models import NewRecord
 from engine.store.project import Project, now
+from engine.urls import strip_credentials
 
 
 class JobState(StrEnum):
@@ -156,7 +157,8 @@ def create_job(
     with project.atomic() as db:
         cur = db.execute(
             "INSERT INTO jobs(name, synthesizer, model, settings, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [name, synthesizer, model, json.dumps(settings or {}, ensure_ascii=False), str(JobState.PENDING), stamp, stamp],
+            [name, synthesizer, model, json.dumps(strip_credentials(settings or {}), ensure_ascii=False), str(JobState.PENDING),
+             stamp, stamp],
         )
         job_id = cur.lastrowid
         for it in items:

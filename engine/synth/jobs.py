@@ -27,6 +27,7 @@ from engine.synth.prompts import load_template, template_for, uses_reasoning
 from engine.synth.ratelimit import estimate_tokens
 from engine.synth.registry import load_cards
 from engine.synth.runner import JobBusyError, Progress, RunReport, run_job
+from engine.urls import refuse_credentials
 
 __all__ = [
     "JobBusyError", "Progress", "RunReport", "cancel_job", "create_synth_job", "estimate", "job_model",
@@ -48,6 +49,7 @@ def check_params(params: dict[str, Any]) -> dict[str, Any]:
         raise SynthConfigError(
             f"A job cannot store {', '.join(bad)}: keys come from the keyring or environment variables, never the project."
         )
+    refuse_credentials(params, SynthConfigError)
     return dict(params)
 
 

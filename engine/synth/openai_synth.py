@@ -20,7 +20,6 @@ from typing import Any
 import openai
 from openai.types.chat import ChatCompletion
 
-from engine.detect.qwen_vl import safe_url
 from engine.secrets import get_secret
 from engine.synth.base import (
     Pricing,
@@ -42,6 +41,7 @@ from engine.synth.base import (
 )
 from engine.synth.parse import json_schema, parse_records
 from engine.synth.prompts import Prompt, build_prompt
+from engine.urls import safe_url
 
 NAME = "openai"
 _QUOTA_CODES = ("insufficient_quota", "billing_hard_limit_reached", "billing_not_active")

@@ -211,7 +211,7 @@ def test_only_an_earlier_export_is_replaced_and_only_after_asking(qtbot, make_di
     dialog.output.setText(str(unrelated))
     assert dialog.output_note.text() == ""  # the disk is looked at once typing pauses
     qtbot.waitUntil(lambda: dialog.output_note.isVisibleTo(dialog))
-    assert dialog.output_note.text() == f"{unrelated} is not a ReMUD export: choose an empty or new folder."
+    assert dialog.output_note.text() == f"{unrelated} is not a ReMUD export; choose an empty folder."
     assert not dialog.export_button.isEnabled()
     assert dialog.start_export() is None and dialog.job is None and not messages.texts("question")
     assert [p.name for p in unrelated.iterdir()] == ["holiday.txt"]
@@ -222,32 +222,35 @@ def test_only_an_earlier_export_is_replaced_and_only_after_asking(qtbot, make_di
     qtbot.waitUntil(lambda: "is a file" in dialog.output_note.text())
     assert not dialog.export_button.isEnabled() and dialog.start_export() is None
 
-    earlier = tmp_path / "earlier"  # a real earlier export, plus a file left in it since
+    earlier = tmp_path / "earlier"  # a real earlier export, plus a file put in it since: never deleted
     export_dataset(session.project, ExportOptions(formats=("jsonl",)), earlier)
     (earlier / "stale.txt").write_text("old", encoding="utf-8")
     dialog.output.setText(str(earlier))
+    qtbot.waitUntil(lambda: "files the export did not write (stale.txt)" in dialog.output_note.text())
+    assert not dialog.export_button.isEnabled() and dialog.start_export() is None
+    (earlier / "stale.txt").rename(tmp_path / "stale.txt")
+    dialog._check_output()
     qtbot.waitUntil(lambda: "earlier ReMUD export" in dialog.output_note.text())
     assert dialog.export_button.isEnabled()
     messages.answer = QMessageBox.StandardButton.No
     assert dialog.start_export() is None
-    assert len(messages.texts("question")) == 1 and (earlier / "stale.txt").is_file()
+    assert len(messages.texts("question")) == 1 and (earlier / "manifest.json").is_file()
 
     # the folder changed on disk after the check (its manifest.json is now someone else's):
     # Export looks again and leaves it alone
     (earlier / "manifest.json").write_text(json.dumps({"name": "another tool"}), encoding="utf-8")
     messages.answer = QMessageBox.StandardButton.Yes
     assert dialog.start_export() is None and len(messages.texts("question")) == 1
-    assert "is not a ReMUD export" in dialog.output_note.text() and (earlier / "stale.txt").is_file()
+    assert "is not a ReMUD export" in dialog.output_note.text() and (earlier / "jsonl").is_dir()
 
     again = tmp_path / "again"
     export_dataset(session.project, ExportOptions(formats=("jsonl",)), again)
-    (again / "stale.txt").write_text("old", encoding="utf-8")
     dialog.output.setText(str(again))
     qtbot.waitUntil(lambda: dialog.export_button.isEnabled())
     with qtbot.waitSignal(dialog.export_finished, timeout=120000):
         assert dialog.start_export() is not None
     assert len(messages.texts("question")) == 2 and dialog.export_result is not None
-    assert not (again / "stale.txt").exists() and (again / "parquet").is_dir() and (again / "manifest.json").is_file()
+    assert (again / "parquet").is_dir() and (again / "manifest.json").is_file()
 
 
 def test_an_empty_folder_is_filled_without_asking(qtbot, make_dialog, messages, tmp_path):

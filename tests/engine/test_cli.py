@@ -145,3 +145,71 @@ def test_records_commands_are_wired(capsys, tmp_path):
     assert code == 0 and [r["id"] for r in json.loads(out)] == [rid]
     code, _, err = run(capsys, "records", "show", proj, 999)
     assert code == 1 and err.startswith("error: ")
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _cli(*argv) -> list[str]:
+    return [sys.executable, "-m", "engine.cli", *map(str, argv)]
+
+
+def _cli_env() -> dict[str, str]:
+    import os
+
+    # a strict UTF-8 terminal: a name with surrogate escapes in the output would be a traceback
+    return {**os.environ, "PYTHONIOENCODING": "utf-8", "PYTHONPATH": str(REPO)}
+
+
+def test_concurrent_imports_of_one_pdf_keep_one_document_and_its_file(tmp_path):
+    import pymupdf
+
+    from engine.pdf.importer import file_sha256
+    from engine.store import Project, documents
+
+    pdf = pdf_factory.many_pages_pdf(tmp_path / "a.pdf", 40)
+    for trial in range(3):
+        proj = tmp_path / f"P{trial}.remud"
+        Project.create(proj).close()
+        procs = [subprocess.Popen(_cli("import", proj, pdf), cwd=REPO, env=_cli_env(), stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(6)]
+        outs = [(p.wait(timeout=120), *p.communicate()) for p in procs]
+        assert [code for code, _, _ in outs] == [0] * 6, [err for _, _, err in outs]
+        assert not any("Traceback" in err for _, _, err in outs)
+        said = sorted("already in this project" in out for _, out, _ in outs)
+        assert said == [False] + [True] * 5, [out for _, out, _ in outs]
+        with Project.open(proj) as p:
+            docs = documents.list_documents(p)
+            assert len(docs) == 1 and docs[0].page_count == 40
+            source = p.source_path(docs[0].file)
+            assert source.is_file() and file_sha256(source) == docs[0].sha256 == file_sha256(pdf)
+            assert pymupdf.open(str(source)).page_count == 40
+            assert [q.name for q in p.sources_dir.iterdir()] == [source.name]  # no .importing-* left
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="file names are Unicode on Windows")
+def test_import_of_a_gbk_named_file_and_of_a_cut_short_one(tmp_path):
+    import os
+
+    proj = tmp_path / "P.remud"
+    assert subprocess.run(_cli("new", proj), cwd=REPO, env=_cli_env(), capture_output=True).returncode == 0
+    made = pdf_factory.text_pdf(tmp_path / "made.pdf", pages=2, title="")
+    gbk = os.path.join(os.fsencode(tmp_path), "肾脏超声".encode("gbk") + b".pdf")
+    os.replace(made, gbk)
+    done = subprocess.run(_cli("import", proj, os.fsdecode(gbk)), cwd=REPO, env=_cli_env(), capture_output=True,
+                          text=True)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "Imported 肾脏超声.pdf: 2 pages.\n", "")
+    done = subprocess.run(_cli("import", proj, os.fsdecode(gbk), "--json"), cwd=REPO, env=_cli_env(),
+                          capture_output=True, text=True)
+    row = json.loads(done.stdout)[0]
+    assert done.returncode == 0 and row["already_present"] and row["file"].endswith("/肾脏超声.pdf")
+    done = subprocess.run(_cli("info", proj, "--json"), cwd=REPO, env=_cli_env(), capture_output=True, text=True)
+    doc = json.loads(done.stdout)["documents_list"][0]
+    assert done.returncode == 0 and doc["title"] == "肾脏超声" and doc["original_path"].endswith("/肾脏超声.pdf")
+    done = subprocess.run(_cli("info", proj), cwd=REPO, env=_cli_env(), capture_output=True, text=True)
+    assert done.returncode == 0 and "#1 肾脏超声 — 2 pages" in done.stdout
+
+    cut = pdf_factory.cut_short_pdf(tmp_path / "atlas.pdf")
+    done = subprocess.run(_cli("import", proj, cut), cwd=REPO, env=_cli_env(), capture_output=True, text=True)
+    assert done.returncode == 1 and done.stderr.startswith("error: atlas.pdf is damaged or incomplete")
+    assert "no pages" not in done.stderr and "Traceback" not in done.stderr

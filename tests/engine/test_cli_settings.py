@@ -105,6 +105,12 @@ def test_set_changes_plain_values_in_their_types(config, capsys, tmp_path):
     ("detectors.qwen-vl.max_pixel=5", "The card “qwen-vl” has no setting “max_pixel”"),
     ("synthesizers.local.model=sk-proj-555aaaaaaaaaaaaaaaaaaaa", "looks like a secret"),
     ("detectors.qwen-vl.base_url=AIzaSy555AAAAAAAAAAAAAAAAAAAAAAAAAAAA", "looks like a secret"),
+    # a key inside a base URL (user info or a key-like query parameter)
+    ("synthesizers.openai.base_url=https://me:sk-555@api.example.com/v1",
+     "https://api.example.com/v1 has a key or password in it: put the key in Settings → Synthesis"),
+    ("detectors.qwen-vl.base_url=http://127.0.0.1:8000/v1?api_key=555", "not in the URL"),
+    ("synthesizers.local.base_url=https://host/v1?api-version=2&token=555", "not in the URL"),
+    ("synthesizers.gemini.base_url=https://host/v1beta?key=555", "not in the URL"),
     ("chat.n_ctx", "is not KEY=VALUE"),
 ])
 def test_set_refuses_with_a_readable_sentence(config, capsys, assignment, message):

@@ -149,6 +149,17 @@ def test_other_settings_are_refused_unless_restart(tmp_path, testset, server):
     assert json.loads((tmp_path / "run" / "settings.json").read_text())["backend"]["temperature"] == 0.9
 
 
+def test_a_settings_json_no_run_wrote_is_never_replaced_or_deleted(tmp_path, testset, server):
+    out = tmp_path / "project-notes"
+    out.mkdir()
+    mine = {"editor.fontSize": 14}
+    (out / "settings.json").write_text(json.dumps(mine))
+    for restart in (False, True):
+        with pytest.raises(SettingsMismatchError, match="not written by an eval run; use another --out folder"):
+            run_eval(testset, backend(server), 1, out, restart=restart)
+    assert json.loads((out / "settings.json").read_text()) == mine and [p.name for p in out.iterdir()] == ["settings.json"]
+
+
 class RecordingBackoff(Backoff):
     def __init__(self) -> None:
         super().__init__()

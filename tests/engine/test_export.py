@@ -371,16 +371,23 @@ def test_overwrite_replaces_only_a_complete_export(built, tmp_path):
     out = tmp_path / "data"
     options = replace(OPTIONS, formats=("jsonl",))
     with Project.open(folder) as p:
-        export_dataset(p, options, out)
-        (out / "keep.txt").write_text("old export")
+        first = export_dataset(p, options, out)
         with pytest.raises(ExportExistsError):
             export_dataset(p, options, out)
         with pytest.raises(CancelledError):
             export_dataset(p, options, out, overwrite=True, cancel=lambda: True)
-        assert (out / "keep.txt").read_text() == "old export"
+        assert json.loads((out / "manifest.json").read_text())["created_at"] == first.manifest["created_at"]
+        # files put into an export since (a training run's output, notes) are never deleted with it
+        (out / "saves" / "lora").mkdir(parents=True)
+        (out / "saves" / "lora" / "adapter.safetensors").write_bytes(b"hours of training")
+        with pytest.raises(ExportExistsError, match=r"holds files the export did not write \(saves/lora/adapter"):
+            export_dataset(p, options, out, overwrite=True)
+        assert not can_overwrite(out) and (out / "saves" / "lora" / "adapter.safetensors").is_file()
+        shutil.move(out / "saves", tmp_path / "saves")
+        assert can_overwrite(out)
         export_dataset(p, options, out, overwrite=True)
-    assert not (out / "keep.txt").exists() and (out / "jsonl" / "train.jsonl").is_file()
-    assert sorted(x.name for x in tmp_path.iterdir()) == ["data"]
+    assert (out / "jsonl" / "train.jsonl").is_file() and not (out / ".remud-export-temp").exists()
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["data", "saves"]
     with Project.open(folder) as p, pytest.raises(RemudError):
         export_dataset(p, options, folder, overwrite=True)  # never the project itself
     assert (folder / "project.sqlite").is_file()
@@ -410,28 +417,45 @@ def test_overwrite_never_deletes_a_folder_that_is_not_an_export(built, tmp_path)
     assert sorted(x.name for x in tmp_path.iterdir()) == ["empty", "fake", "home"]
 
 
-def test_stale_temp_folders_and_crop_parts_are_removed(built, tmp_path):
+def _marked(folder: Path) -> Path:
+    """A temp folder as an export makes it: its marker names the app and the folder's token."""
+    folder.mkdir()
+    marker = json.dumps({"app": "ReMUD Desktop", "token": folder.name.rpartition("-")[2]})
+    (folder / ".remud-export-temp").write_text(marker, encoding="utf-8")
+    return folder
+
+
+def test_stale_temp_folders_and_crop_parts_are_removed_only_when_an_export_made_them(built, tmp_path):
     folder, _ = built
     out = tmp_path / "data"
     old_time = time.time() - 2 * 3600
-    stale = [tmp_path / "data.partial-dead0001", tmp_path / "data.old-dead0002"]
-    fresh = tmp_path / "data.partial-running"  # another export may be writing it now
-    for d in [*stale, fresh]:
-        d.mkdir()
+    stale = [_marked(tmp_path / "data.partial-dead0001"), _marked(tmp_path / "data.old-dead0002")]
+    fresh = _marked(tmp_path / "data.partial-running")  # another export may be writing it now
+    not_ours = [tmp_path / "data.old-x", tmp_path / "data.partial-x", tmp_path / "data.old-2023"]  # a user's
+    for d in [*stale, fresh, *not_ours]:
+        d.mkdir(exist_ok=True)
         (d / "x.json").write_text("[]")
-    for d in stale:
+    # a marker copied from another temp folder: its token is not this folder's
+    (not_ours[2] / ".remud-export-temp").write_text(json.dumps({"app": "ReMUD Desktop", "token": "dead0001"}))
+    for d in [*stale, *not_ours]:
         os.utime(d, (old_time, old_time))
     with Project.open(folder) as p:
         crops = p.cache_dir / CACHE_DIR
         crops.mkdir(parents=True, exist_ok=True)
-        old_part, new_part = crops / "1-abc-def.123.part", crops / "2-abc-def.456.part"
-        for part in (old_part, new_part):
+        key, sha = "0123456789abcdef", "ab" * 32
+        old_part, new_part = crops / f"1-{key}-{sha}.123.part", crops / f"2-{key}-{sha}.456.part"
+        other = crops / "notes.part"  # not a name a render gives: not the export's to delete
+        for part in (old_part, new_part, other):
             part.write_bytes(b"half a png")
-        os.utime(old_part, (old_time, old_time))
+            os.utime(part, (old_time, old_time) if part != new_part else None)
         export_dataset(p, replace(OPTIONS, formats=("jsonl",)), out)
     assert not any(d.exists() for d in stale) and fresh.is_dir()
-    assert not old_part.exists() and new_part.exists()
+    assert all((d / "x.json").read_text() == "[]" for d in not_ours)
+    assert not old_part.exists() and new_part.exists() and other.exists()
+    assert not (out / ".remud-export-temp").exists() and ".remud-export-temp" not in json.loads(
+        (out / "manifest.json").read_text())["files"]
     new_part.unlink()
+    other.unlink()
 
 
 def test_second_export_renders_no_crop_and_links_them(built, tmp_path):

@@ -1,3 +1,5 @@
+import hashlib
+import json
 import os
 
 import psutil
@@ -9,7 +11,7 @@ from engine.geometry import Rect
 from engine.pdf.importer import import_many, import_pdf
 from engine.pdf.opener import open_pdf
 from engine.pdf.render import extract_native, figure_image, render_clip, render_page
-from engine.store import documents
+from engine.store import Project, documents
 from tests import pdf_factory
 
 
@@ -81,6 +83,72 @@ def test_truncated_pdf_is_an_error_or_repaired_with_a_warning(project, tmp_path)
     else:
         assert result.warnings and "repaired" in result.warnings[0]
         assert result.document.was_repaired
+
+
+def test_a_pdf_cut_short_is_damaged_or_incomplete_not_empty(project, tmp_path):
+    cut = pdf_factory.cut_short_pdf(tmp_path / "atlas.pdf")  # repaired by MuPDF into 0 pages
+    with pytest.raises(CorruptPdfError, match="atlas.pdf is damaged or incomplete") as caught:
+        import_pdf(project, cut)
+    assert "no pages" not in str(caught.value)
+    whole = pdf_factory.many_pages_pdf(tmp_path / "book.pdf", 30)
+    data = whole.read_bytes()
+    whole.write_bytes(data[: len(data) // 10])  # so little left that MuPDF cannot open it at all
+    with pytest.raises(CorruptPdfError, match="book.pdf is damaged or incomplete"):
+        import_pdf(project, whole)
+    _nothing_written(project)
+
+
+def _named(folder, raw_name: bytes, pages: int = 2):
+    """A valid PDF whose file name is the bytes `raw_name` (not necessarily UTF-8), as Python sees it."""
+    made = pdf_factory.text_pdf(folder / "plain.pdf", pages=pages, title="")
+    path = os.path.join(os.fsencode(folder), raw_name)
+    os.replace(made, path)
+    return os.fsdecode(path)
+
+
+@pytest.mark.skipif(os.name == "nt", reason="file names are Unicode on Windows")
+def test_a_file_name_that_is_not_utf8_imports_under_the_name_people_read(project, tmp_path):
+    gbk = _named(tmp_path, "肾脏超声".encode("gbk") + b".pdf")
+    assert "\udcc9" in gbk  # what Python gives for those bytes
+    result = import_pdf(project, gbk)
+    doc = result.document
+    assert doc.page_count == 2 and doc.title == "肾脏超声" and doc.original_path.endswith("/肾脏超声.pdf")
+    assert result.message == "Imported 肾脏超声.pdf: 2 pages." and result.name == "肾脏超声.pdf"
+    assert open_pdf(project.folder / doc.file).page_count == 2
+    neither = _named(tmp_path, b"scan-\xff\xfe.pdf", pages=3)  # neither UTF-8 nor GB18030: shown with �
+    doc = import_pdf(project, neither).document
+    assert doc.title == "scan-\ufffd\ufffd" and doc.page_count == 3
+    for d in documents.list_documents(project):  # valid text: SQLite, JSON and the terminal take it
+        json.dumps([d.title, d.original_path], ensure_ascii=False).encode("utf-8")
+    locked = os.path.join(os.fsencode(tmp_path), "加密.pdf".encode("gbk"))
+    os.replace(pdf_factory.encrypted_pdf(tmp_path / "locked.pdf"), locked)
+    with pytest.raises(PasswordRequiredError, match="^加密.pdf is protected"):
+        import_pdf(project, os.fsdecode(locked))
+
+
+def test_an_import_never_removes_a_copy_already_in_place(project, tmp_path, monkeypatch):
+    src = pdf_factory.text_pdf(tmp_path / "a.pdf", pages=2)
+    sha = hashlib.sha256(src.read_bytes()).hexdigest()
+    in_place = project.sources_dir / f"{sha}.pdf"
+    in_place.write_bytes(src.read_bytes())  # a crash after the copy, or another import that got there first
+    doc = import_pdf(project, src).document
+    assert project.source_path(doc.file) == in_place and in_place.read_bytes() == src.read_bytes()
+    # the race: a second import that looked before the first one's document was there
+    other = Project.open(project.folder)
+    looked = []
+    real_find = documents.find_by_sha256
+
+    def find_too_early(p, digest):
+        looked.append(digest)
+        return None if len(looked) == 1 else real_find(p, digest)
+
+    monkeypatch.setattr(documents, "find_by_sha256", find_too_early)
+    result = import_pdf(other, src)
+    assert result.already_present and result.document.id == doc.id and len(looked) == 2
+    assert "already in this project" in result.message
+    assert in_place.read_bytes() == src.read_bytes()
+    assert sorted(p.name for p in project.sources_dir.iterdir()) == [in_place.name]
+    other.close()
 
 
 def test_encrypted_pdf_asks_for_password(project, tmp_path):

@@ -132,6 +132,20 @@ def test_a_key_in_params_is_refused(proj, server):
         create_synth_job(proj, doc_ids=[1], kinds=["vqa"], params={"model": MODEL, "api_key": KEY})
 
 
+def test_a_key_in_the_base_url_is_refused_and_never_stored(proj, server):
+    for url in (f"http://user:{KEY}@127.0.0.1/v1", f"{server.base_url}?api_key={KEY}"):
+        with pytest.raises(SynthConfigError, match="not in the URL") as caught:
+            create_synth_job(proj, doc_ids=[1], kinds=["vqa"], params={"model": MODEL, "base_url": url})
+        assert KEY not in str(caught.value)
+    # and stripped where job settings are stored, should a caller skip the check
+    settings = {"params": {"model": MODEL, "base_url": f"https://u:{KEY}@host/v1?api-version=2&key={KEY}"}}
+    job, _, _ = store.create_job(proj, synthesizer="openai", model=MODEL, items=[], settings=settings)
+    assert store.get_job(proj, job.id).settings["params"]["base_url"] == "https://host/v1?api-version=2"
+    proj.close()
+    for f in proj.folder.glob("project.sqlite*"):
+        assert KEY.encode() not in f.read_bytes()
+
+
 def test_text_passages_become_text_only_records(proj, server):
     job, created, _ = text_job(proj, server, 3, kinds=("qa", "mcq", "vqa"))
     assert created == 6  # vqa is skipped for text

@@ -72,3 +72,9 @@ def test_quantize_errors(tmp_path):
     with pytest.raises(TrainingError, match="could not quantize"):
         quantize(junk, tmp_path / "out.gguf")
     assert not (tmp_path / "out.gguf").exists()
+    earlier = tmp_path / "earlier-Q4_K_M.gguf"  # a model made before: a failed run must not cost it
+    earlier.write_bytes(b"an earlier model")
+    with pytest.raises(TrainingError, match="could not quantize"):
+        quantize(junk, earlier)
+    assert earlier.read_bytes() == b"an earlier model" and sorted(p.name for p in tmp_path.iterdir()) == [
+        "earlier-Q4_K_M.gguf", "junk.gguf"]

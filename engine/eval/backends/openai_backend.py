@@ -19,7 +19,6 @@ from typing import Any
 
 import openai
 
-from engine.detect.qwen_vl import safe_url
 from engine.errors import CancelledError
 from engine.eval.backends.base import SampleOutput
 from engine.eval.errors import EvalBackendError, EvalConfigError
@@ -33,6 +32,7 @@ from engine.synth.base import (
 )
 from engine.synth.openai_synth import synth_error
 from engine.synth.ratelimit import Backoff
+from engine.urls import refuse_credentials, safe_url
 
 
 class OpenAIBackend:
@@ -63,6 +63,7 @@ class OpenAIBackend:
             raise EvalConfigError("The OpenAI-compatible backend needs a model name (--model).")
         if max_tokens < 1 or concurrency < 1 or max_attempts < 1:
             raise EvalConfigError("--max-tokens, the concurrency and the attempts must be 1 or more.")
+        refuse_credentials(base_url or "", EvalConfigError)
         self.model = model
         self.base_url = base_url
         self.temperature = float(temperature)
