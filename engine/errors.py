@@ -70,3 +70,23 @@ class OcrError(RemudError):
 class CancelledError(RemudError):
     def __init__(self, message: str = "Cancelled.") -> None:
         super().__init__(message)
+
+
+class StoreError(ProjectError):
+    """The project database could not be read or written (busy, full disk, read-only, damaged)."""
+
+
+class ProjectBusyError(StoreError):
+    pass
+
+
+class DiskFullError(StoreError):
+    pass
+
+
+class ReadOnlyProjectError(StoreError):
+    pass
+
+
+class DamagedProjectError(StoreError):
+    pass

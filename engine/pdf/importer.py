@@ -113,6 +113,7 @@ def import_pdf(
 ) -> ImportResult:
     """Import one PDF. Typed errors (NotAPdfError, CorruptPdfError, PasswordRequiredError,
     WrongPasswordError, EmptyPdfError, CancelledError) are raised; the project is unchanged then."""
+    project.refuse_writes()  # a read-only or damaged project says so before any work
     path = Path(path).expanduser().resolve()
     result = ImportResult(path)
     name = result.name

@@ -1,31 +1,97 @@
-"""A project folder: project.sqlite (the single source of truth), sources/, cache/."""
+"""A project folder: project.sqlite (the single source of truth), sources/, cache/.
+
+Opening checks the database before anything is written to it: a file this app did not
+write, a damaged one, or one next to imported sources but empty is never written to (nor
+silently made anew). A project on read-only storage opens read-only. Every write runs in
+one `BEGIN IMMEDIATE` transaction, so concurrent writers (two `remud` commands, the CLI
+and the window) wait for each other instead of failing; what SQLite reports (busy, disk
+full, read-only, damage) becomes one sentence (engine.store.faults).
+"""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import itertools
+import os
 import sqlite3
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
 import sqlite_utils
 
-from engine.errors import ProjectError, ProjectExistsError, ProjectNotFoundError, ProjectTooNewError
+from engine.errors import (
+    DamagedProjectError,
+    ProjectError,
+    ProjectExistsError,
+    ProjectNotFoundError,
+    ProjectTooNewError,
+    ReadOnlyProjectError,
+)
+from engine.store import backups
+from engine.store.faults import BUSY_TIMEOUT_S, backups_hint, damaged_message, read_only_message, store_error
+from engine.store.integrity import quick_check
 from engine.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 DB_NAME = "project.sqlite"
+
+# Databases this process has already checked, by (device, inode): what was found ('' = sound).
+# Threads and workers open their own handles on the same file; one check per file is enough,
+# and damage found while reading or writing is recorded here too.
+_checked: dict[tuple[int, int], str] = {}
+
+
+def forget_checks() -> None:
+    """Forget what earlier checks found (after a repair put a new file in place)."""
+    _checked.clear()
 
 
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
-class Project:
-    """An open project. One instance per thread: SQLite connections are not shared across threads."""
+def _sources_count(folder: Path) -> int:
+    sources = folder / "sources"
+    return sum(1 for p in sources.glob("*.pdf") if not p.name.startswith(".")) if sources.is_dir() else 0
 
-    def __init__(self, folder: Path, db: sqlite_utils.Database) -> None:
+
+def _read_only_reason(folder: Path) -> str:
+    """Why nothing can be written here ('' when it can): SQLite needs the folder for its WAL."""
+    path = folder / DB_NAME
+    if os.access(folder, os.W_OK) and (not path.exists() or os.access(path, os.W_OK)):
+        return ""
+    return read_only_message(folder)
+
+
+def _connect(path: Path, read_only: bool) -> sqlite3.Connection:
+    """Autocommit connection (transactions are explicit, see Project.atomic)."""
+    if not read_only:
+        return sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=True)
+    uri = path.resolve().as_uri()
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    try:
+        conn.execute("PRAGMA user_version").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        # A WAL database on read-only storage whose -shm cannot be made: read the file as it is.
+        conn.close()
+        return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None)
+
+
+class Project:
+    """An open project. One instance per thread: SQLite connections are not shared across threads.
+
+    `read_only` says why the project cannot be changed ('' when it can): read-only storage,
+    or a damaged database. Every write then raises ReadOnlyProjectError/DamagedProjectError."""
+
+    def __init__(self, folder: Path, db: sqlite_utils.Database, read_only: str = "", damaged: bool = False) -> None:
         self.folder = folder
         self.db = db
+        self.read_only = read_only
+        self.damaged = damaged
+        self._savepoints = itertools.count()
 
     # -- opening -----------------------------------------------------------------
     @classmethod
@@ -41,49 +107,91 @@ class Project:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ProjectError(f"Cannot create the project folder {folder}: {exc.strerror}.") from exc
-        return cls._open(folder)
+        return cls._open(folder, check=False)
 
     @classmethod
-    def open(cls, folder: str | Path) -> "Project":
+    def open(cls, folder: str | Path, *, check: bool = True) -> "Project":
+        """Open an existing project. `check` runs the integrity check once per file and process."""
         folder = Path(folder)
         if folder.name == DB_NAME:
             folder = folder.parent
-        if not (folder / DB_NAME).is_file():
+        path = folder / DB_NAME
+        sources = _sources_count(folder)
+        if not path.is_file():
+            if sources:
+                raise DamagedProjectError(
+                    f"{folder} has imported PDFs in sources/ but no {DB_NAME}: the database was moved or deleted. "
+                    f"Put it back, or {backups_hint(folder)}; nothing was changed.")
             raise ProjectNotFoundError(f"{folder} is not a ReMUD project (no {DB_NAME} in it).")
-        return cls._open(folder)
+        if path.stat().st_size == 0 and sources:
+            raise DamagedProjectError(
+                f"{path} is empty (0 bytes) although sources/ holds {sources} imported PDF(s): the database was lost. "
+                f"{backups_hint(folder).capitalize()}; nothing was changed.")
+        return cls._open(folder, check=check)
 
     @classmethod
-    def _open(cls, folder: Path) -> "Project":
+    def _open(cls, folder: Path, *, check: bool) -> "Project":
         path = folder / DB_NAME
+        read_only = _read_only_reason(folder)
         try:
-            conn = sqlite3.connect(str(path), timeout=10)
-            db = sqlite_utils.Database(conn)
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-        except sqlite3.DatabaseError as exc:
-            raise ProjectError(f"{path} is damaged or not a project database ({exc}).") from exc
-        if version > SCHEMA_VERSION:
+            conn = _connect(path, bool(read_only))
+        except sqlite3.Error as exc:
+            raise store_error(exc, folder) from exc
+        try:
+            version, tables = _schema_of(conn)
+            _refuse_foreign(path, version, tables)
+            damage = cls._check(conn, path) if check else _checked.get(_file_id(path), "")
+        except sqlite3.Error as exc:
             conn.close()
-            raise ProjectTooNewError(
-                f"This project was written by a newer ReMUD Desktop (schema {version}; this version "
-                f"reads up to {SCHEMA_VERSION}). Update the app to open it."
-            )
-        db.execute("PRAGMA foreign_keys = ON")
-        db.execute("PRAGMA busy_timeout = 10000")
-        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            db.enable_wal()
-        db.execute("PRAGMA synchronous = NORMAL")
-        project = cls(folder, db)
-        if version < SCHEMA_VERSION:
-            project._migrate(version)
-        for sub in ("sources", "cache"):
-            (folder / sub).mkdir(exist_ok=True)
+            raise store_error(exc, folder) from exc
+        except BaseException:
+            conn.close()
+            raise
+        db = sqlite_utils.Database(conn)
+        project = cls(folder, db, read_only=damaged_message(folder, damage) if damage else read_only,
+                      damaged=bool(damage))
+        try:
+            project._configure(version)
+        except BaseException:
+            conn.close()
+            raise
         return project
+
+    @staticmethod
+    def _check(conn: sqlite3.Connection, path: Path) -> str:
+        key = _file_id(path)
+        if key not in _checked:
+            _checked[key] = quick_check(conn) or ""
+        return _checked[key]
+
+    def _configure(self, version: int) -> None:
+        db = self.db
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
+        if self.read_only:
+            if version < SCHEMA_VERSION:
+                raise ReadOnlyProjectError(
+                    f"{self.folder} was made by an earlier version and must be upgraded before it can be opened, "
+                    f"which needs write access. {self.read_only}")
+            db.execute("PRAGMA query_only = ON")
+            return
+        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        if version < SCHEMA_VERSION:
+            self._migrate(version)
+        for sub in ("sources", "cache"):
+            (self.folder / sub).mkdir(exist_ok=True)
+        if version:  # an existing project that was found sound: keep a recent copy
+            backups.backup_if_due(db.conn, self.folder)
 
     def _migrate(self, version: int) -> None:
         if version > 0:
             self.backup(self.folder / f"project.v{version}.{datetime.now():%Y%m%d-%H%M%S}.sqlite.bak")
-        for number in range(version, SCHEMA_VERSION):
-            with self.atomic():
+        with self.atomic():
+            # Another process may have upgraded the file while this one waited for the write lock.
+            current = self.schema_version
+            for number in range(current, SCHEMA_VERSION):
                 MIGRATIONS[number](self.db)
                 self.db.execute(f"PRAGMA user_version = {number + 1}")
 
@@ -94,9 +202,52 @@ class Project:
 
     @contextlib.contextmanager
     def atomic(self) -> Iterator[sqlite_utils.Database]:
-        """One transaction: everything inside is written, or nothing is."""
-        with self.db.atomic():
+        """One write transaction: everything inside is written, or nothing is.
+
+        It starts with BEGIN IMMEDIATE (waiting up to BUSY_TIMEOUT_S for another writer), so it
+        never has to upgrade a read to a write halfway. Nested calls are savepoints."""
+        self.refuse_writes()
+        conn = self.db.conn
+        if conn.in_transaction:
+            name = f"remud_{next(self._savepoints)}"
+            conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield self.db
+            except BaseException:
+                conn.execute(f"ROLLBACK TO {name}")
+                conn.execute(f"RELEASE {name}")
+                raise
+            conn.execute(f"RELEASE {name}")
+            return
+        try:
+            conn.execute("BEGIN IMMEDIATE")
             yield self.db
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+            error = self.fault(exc)
+            if error is exc:
+                raise
+            raise error from exc
+
+    def fault(self, exc: BaseException) -> BaseException:
+        """The sentence-bearing error for a store failure; other exceptions are returned as they are.
+        Damage found now is remembered: this handle (and later ones in this process) stop writing."""
+        if not isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError) or isinstance(
+                exc, sqlite3.IntegrityError | sqlite3.ProgrammingError | sqlite3.InterfaceError):
+            return exc
+        error = store_error(exc, self.folder)
+        if isinstance(error, DamagedProjectError):
+            self.read_only, self.damaged = str(error), True
+            _checked[_file_id(self.folder / DB_NAME)] = str(exc)
+        return error
+
+    def refuse_writes(self) -> None:
+        """Raise the reason this project cannot be changed, if there is one."""
+        if self.read_only:
+            raise (DamagedProjectError if self.damaged else ReadOnlyProjectError)(self.read_only)
 
     def backup(self, target: Path) -> Path:
         """A consistent copy of the database (safe while WAL is in use)."""
@@ -113,7 +264,13 @@ class Project:
 
     @property
     def cache_dir(self) -> Path:
-        return self.folder / "cache"
+        """Rendered pages and crops; for a read-only project, a folder of this user's instead."""
+        if not self.read_only or (self.damaged and os.access(self.folder, os.W_OK)):
+            return self.folder / "cache"
+        key = hashlib.sha1(str(self.folder.resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+        folder = Path(tempfile.gettempdir()) / "remud-desktop-cache" / key
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
 
     def source_path(self, relative: str) -> Path:
         return self.folder / relative
@@ -130,3 +287,30 @@ class Project:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _file_id(path: Path) -> tuple[int, int]:
+    try:
+        st = path.stat()
+    except OSError:
+        return (0, 0)
+    return (st.st_dev, st.st_ino)
+
+
+def _schema_of(conn: sqlite3.Connection) -> tuple[int, set[str]]:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return version, tables
+
+
+def _refuse_foreign(path: Path, version: int, tables: set[str]) -> None:
+    """Only a database this app wrote (or an empty one, for a new project) is opened."""
+    if version > SCHEMA_VERSION:
+        raise ProjectTooNewError(
+            f"This project was written by a newer ReMUD Desktop (schema {version}; this version "
+            f"reads up to {SCHEMA_VERSION}). Update the app to open it.")
+    if version < 0 or (version == 0 and tables) or (version > 0 and "documents" not in tables):
+        raise ProjectError(
+            f"{path} was not written by ReMUD Desktop (schema version {version}): it is left as it is. "
+            "Open the project folder that holds your ReMUD project, or make a new one.")
+
