@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from engine import __version__
+from engine.cli_args import dpi, positive_int
 from engine.errors import PasswordRequiredError, RemudError, WrongPasswordError
+from engine.pdf.resolution import MAX_DPI, MIN_DPI
 from engine.filenames import readable
 from engine.store.project import Project
 
@@ -167,6 +169,8 @@ def cmd_detect(args) -> int:
 
             report = detect_document(p, doc.id, detector, pages, force=args.force, progress=progress)
             bar.close()
+            for sentence in report.pages_failed:
+                print(f"warning: {doc.title}: {sentence}", file=sys.stderr)
             if not args.no_text:
                 with _progress("captions and context", None, args.quiet) as bar:
                     fill_figure_text(p, doc.id, pages, ocr=not args.no_ocr,
@@ -177,7 +181,7 @@ def cmd_detect(args) -> int:
                 print(f"{doc.title}: {report.figures} figures on {report.pages_done} pages ({args.detector}){skipped}")
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
-    return 0
+    return 1 if any(s["pages_failed"] for s in summary) else 0
 
 
 def cmd_figures(args) -> int:
@@ -257,13 +261,6 @@ def cmd_detectors(args) -> int:
 
 
 # -- parser -----------------------------------------------------------------------------
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="remud", description="ReMUD Desktop from the command line.")
     parser.add_argument("--version", action="version", version=f"remud {__version__}")
@@ -300,11 +297,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--set-status", choices=["proposed", "accepted", "rejected"],
                     help="mark the figures chosen by the other options (e.g. accept a whole page)")
     sp.add_argument("--export", metavar="FOLDER", help="write crops (masks applied) as PNG files here")
-    sp.add_argument("--dpi", type=float, default=200)
+    sp.add_argument("--dpi", type=dpi, default=200.0,
+                    help=f"resolution of rendered crops, {MIN_DPI:g} to {MAX_DPI:g} (default 200)")
     sp = add("search", cmd_search, "full-text search over captions, context and records")
     sp.add_argument("query")
     sp.add_argument("--kind", choices=["figure", "record"])
-    sp.add_argument("--limit", type=_positive_int, default=50)
+    sp.add_argument("--limit", type=positive_int, default=50)
     add("info", cmd_info, "what a project holds")
     add("detectors", cmd_detectors, "list the available detectors", project=False)
     from engine.cli_chat import add_chat_parser

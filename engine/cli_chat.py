@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import settings
+from engine.cli_args import positive_int
 
 
 def add_chat_parser(sub, common: argparse.ArgumentParser) -> None:
@@ -39,7 +40,8 @@ def add_chat_parser(sub, common: argparse.ArgumentParser) -> None:
     sp.add_argument("--max-tokens", type=int, help="maximum answer tokens")
     sp.add_argument("--seed", type=int)
     sp.add_argument("--system", help="system prompt")
-    sp.add_argument("--ctx", type=int, help="context length in tokens")
+    sp.add_argument("--ctx", type=positive_int,
+                    help="context length in tokens (at most a few times what the model was trained with)")
     sp.add_argument("--gpu-layers", type=int, help="layers to offload to the GPU")
     sp.add_argument("--threads", type=int)
     sp.add_argument("--project", help="store the conversation in this project")

@@ -12,6 +12,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
+from engine.cli_args import positive_int
 from engine.errors import RemudError
 from engine.store.models import Record, RecordKind, RecordStatus
 from engine.store.project import Project
@@ -193,13 +194,6 @@ def cmd_judge(args) -> int:
     return 0
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return value
-
-
 def add_records_parser(subparsers, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add `records` and its subcommands to the `remud` subparsers; each sets `func`."""
     help_text = "list, show, accept, reject and check synthesized records"
@@ -222,7 +216,7 @@ def add_records_parser(subparsers, common: argparse.ArgumentParser) -> argparse.
     sp.add_argument("--figure", type=int, help="figure id")
     sp.add_argument("--min-score", type=float)
     sp.add_argument("--max-score", type=float)
-    sp.add_argument("--limit", type=_positive_int)
+    sp.add_argument("--limit", type=positive_int)
     sp = add("show", cmd_show, "show one record in full")
     sp.add_argument("id", type=int)
     for name, func, text in (("accept", cmd_accept, "accept records"), ("reject", cmd_reject, "reject records"),
@@ -239,6 +233,6 @@ def add_records_parser(subparsers, common: argparse.ArgumentParser) -> argparse.
     sp.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                     help="judge setting such as model=... or base_url=... (never a key: keyring or OPENAI_API_KEY)")
     sp.add_argument("--threshold", type=float, default=3, help="records scoring below this get the low_score flag (default 3)")
-    sp.add_argument("--concurrency", type=_positive_int, default=4, help="requests at a time (default 4)")
+    sp.add_argument("--concurrency", type=positive_int, default=4, help="requests at a time (default 4)")
     sp.add_argument("--no-images", action="store_true", help="judge on text only, without the figure crop")
     return rp

@@ -167,6 +167,10 @@ def _set_card_param(key: str, parts: list[str], raw: str, cards: dict[str, Card]
         params.pop(param, None)  # back to the card's default
     else:
         params[param] = _coerce(key, raw, cards[name].params.get(param, params.get(param)))
+        if param == "dpi":
+            from engine.pdf.resolution import check_dpi
+
+            params[param] = check_dpi(params[param], key, SettingsError)
     save_to(name, params)
 
 
@@ -186,7 +190,14 @@ def set_value(key: str, raw: str) -> None:
     elif section == "chat":
         defaults = settings.CHAT_DEFAULTS
         if len(parts) == 2 and parts[1] in defaults and not isinstance(defaults[parts[1]], dict):
-            settings.set_chat_options(**{parts[1]: value_of(defaults[parts[1]])})
+            value = value_of(defaults[parts[1]])
+            if parts[1] == "n_ctx":
+                from engine.chat.memory import MAX_CTX, MIN_CTX
+
+                if not MIN_CTX <= value <= MAX_CTX:
+                    raise SettingsError(f"chat.n_ctx must be from {MIN_CTX} to {MAX_CTX} tokens (e.g. 8192), "
+                                        f"not {value}.")
+            settings.set_chat_options(**{parts[1]: value})
         elif len(parts) == 3 and isinstance(defaults.get(parts[1]), dict) and parts[2] in defaults[parts[1]]:
             settings.set_chat_options(**{parts[1]: {parts[2]: value_of(defaults[parts[1]][parts[2]])}})
         else:

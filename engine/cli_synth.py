@@ -2,12 +2,17 @@
 
 Wire it into engine/cli.py with `add_synth_parser(sub, common)`; each subcommand sets
 `func(args) -> int` like the other commands.
+
+`run` and `retry` exit 0 when every item is done, EXIT_FAILED_ITEMS when the job finished with
+failed items (the counts, and how to retry them, on stderr), EXIT_UNFINISHED when it stopped,
+was cancelled or waits for provider batches, and 1 on an error.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from typing import Any
 
@@ -17,7 +22,8 @@ from engine.store.jobs import list_jobs
 from engine.store.project import Project
 from engine.synth import jobs
 
-
+EXIT_UNFINISHED = 2
+EXIT_FAILED_ITEMS = 3
 
 
 def _emit(args, data: Any, text: str) -> None:
@@ -48,9 +54,17 @@ def _run(args, p: Project, job_id: int) -> int:
         report = jobs.run_job(p.folder, job_id, concurrency=args.concurrency, rpm=args.rpm, tpm=args.tpm,
                               max_attempts=args.max_attempts, progress=progress)
     st = jobs.job_status(p, job_id)
-    data = {**st.as_dict(), "requests": report.requests, "recovered": report.recovered}
+    failed = st.counts["failed"]
+    data = {**st.as_dict(), "requests": report.requests, "recovered": report.recovered, "done": st.counts["done"],
+            "failed": failed, "stored_now": report.stored, "failed_now": report.failed}
     _emit(args, data, _status_text(st))
-    return 0 if report.state in ("done", "finished") else 2
+    if failed:
+        retry = shlex.join(["remud", "synth", "retry", str(p.folder), str(job_id)])
+        print(f"{failed} of {st.total} item{'s' if st.total != 1 else ''} failed; run `{retry}` to try them again.",
+              file=sys.stderr)
+    if report.state == "done":
+        return 0
+    return EXIT_FAILED_ITEMS if report.state == "finished" else EXIT_UNFINISHED
 
 
 def cmd_run(args) -> int:

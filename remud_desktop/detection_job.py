@@ -36,7 +36,12 @@ class DetectionOutcome:
 
     @property
     def applied(self) -> list[PageResult]:
-        return [r for r in self.results if not r.skipped]
+        return [r for r in self.results if not r.skipped and not r.error]
+
+    @property
+    def page_errors(self) -> list[str]:
+        """One sentence per page that could not be analysed (the run went on without it)."""
+        return [r.error for r in self.results if r.error]
 
     @property
     def skipped_pages(self) -> list[int]:
@@ -165,7 +170,9 @@ class DetectionController(QObject):
         summary = f"Detection ({outcome.detector}): {found} figure{'s' if found != 1 else ''} on {done} page{'s' if done != 1 else ''}"
         if outcome.cancelled:
             summary += " — cancelled; pages done so far are kept"
-        self.status_message.emit(summary + ".")
+        if outcome.page_errors:
+            summary += f"; {' '.join(outcome.page_errors)}"
+        self.status_message.emit(summary + ("" if summary.endswith(".") else "."))
         if outcome.error:
             kept = f"\n\n{done} page{'s' if done != 1 else ''} detected before the error {'are' if done != 1 else 'is'} kept."
             QMessageBox.warning(self.parent_widget, "Detect figures", f"Detection stopped: {outcome.error}{kept if done else ''}")

@@ -5,6 +5,7 @@ from engine.chat.engine import ChatEngine
 from engine.chat.errors import (
     BudgetSettingsError,
     ChatError,
+    ContextSizeError,
     ContextTooSmallError,
     EngineClosedError,
     ImageFileError,
@@ -19,7 +20,7 @@ from engine.chat.types import ChatTurn, GenerationResult, ModelSettings, StreamE
 
 __all__ = [
     "Action", "BudgetController", "BudgetSettings", "BudgetSettingsError", "ChatEngine", "ChatError", "ChatTurn",
-    "ContextTooSmallError", "EngineClosedError", "GenerationResult", "ImageFileError", "ModelFileMissingError",
+    "ContextSizeError", "ContextTooSmallError", "EngineClosedError", "GenerationResult", "ImageFileError", "ModelFileMissingError",
     "ModelFormatError", "ModelSettings", "NoVisionError", "NotEnoughMemoryError", "Sampling", "StreamEvent",
     "VisionProjectorError", "WrongArchitectureError",
 ]

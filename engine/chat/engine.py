@@ -32,7 +32,7 @@ from engine.chat.errors import (
     VisionProjectorError,
     WrongArchitectureError,
 )
-from engine.chat.memory import check_memory, estimate_memory
+from engine.chat.memory import check_context, check_memory, estimate_memory
 from engine.chat.modelfile import GgufInfo, read_gguf_info
 from engine.chat.prompt import ImageSlot, build_prompt, images_of
 from engine.chat.types import ChatTurn, GenerationResult, ModelSettings, StreamEvent
@@ -60,6 +60,7 @@ class ChatEngine:
         report(0.0)
         self.model_info = _check_model(settings.model_path)
         mmproj_info = _check_mmproj(settings.mmproj_path) if settings.mmproj_path else None
+        check_context(self.model_info, settings.n_ctx)
         check_memory(estimate_memory(self.model_info, mmproj_info, n_ctx=settings.n_ctx, n_gpu_layers=settings.n_gpu_layers))
         report(0.1)
         self._llama = _load_llama(settings, self.model_info)

@@ -37,6 +37,10 @@ class ContextTooSmallError(ChatError):
     pass
 
 
+class ContextSizeError(ChatError):
+    """A context size the model cannot be loaded with (0, negative, or far beyond what it was trained for)."""
+
+
 class NotEnoughMemoryError(ChatError):
     pass
 

@@ -1,4 +1,5 @@
-"""A rough estimate of the RAM a chat model needs, checked before loading so the user gets a clear error."""
+"""Checked before loading, so the user gets a clear error: a context size the model can use, and a rough
+estimate of the RAM it needs."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ from dataclasses import dataclass
 
 import psutil
 
-from engine.chat.errors import NotEnoughMemoryError
+from engine.chat.errors import ContextSizeError, NotEnoughMemoryError
 from engine.chat.modelfile import GgufInfo
 
 KV_BYTES_PER_VALUE = 2          # llama.cpp keeps the KV cache in f16 by default
 COMPUTE_OVERHEAD = 256 << 20    # scratch buffers, logits, the Python process itself
 GIB = 1 << 30
+MIN_CTX, MAX_CTX = 64, 1 << 20  # context sizes (tokens) any model may be asked for
+CTX_TRAIN_FACTOR = 4            # ... and at most this many times the model's trained context
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,24 @@ class MemoryEstimate:
     @property
     def total_bytes(self) -> int:
         return self.weights_bytes + self.kv_cache_bytes + self.overhead_bytes
+
+
+def context_limit(info: GgufInfo) -> int:
+    """The largest context `info`'s model may be loaded with (its header's trained context, times CTX_TRAIN_FACTOR)."""
+    trained = info.arch_value("context_length")
+    return min(trained * CTX_TRAIN_FACTOR, MAX_CTX) if trained > 0 else MAX_CTX
+
+
+def check_context(info: GgufInfo, n_ctx: int) -> None:
+    """Raise ContextSizeError, saying what to use, unless MIN_CTX <= n_ctx <= context_limit(info)."""
+    top = context_limit(info)
+    if not MIN_CTX <= n_ctx <= top:
+        trained = info.arch_value("context_length")
+        about = f" (it was trained with {trained})" if trained > 0 else ""
+        raise ContextSizeError(
+            f"{info.path.name} cannot use a context of {n_ctx} tokens{about}; choose from {MIN_CTX} to {top} tokens, "
+            f"e.g. {min(top, 8192)}."
+        )
 
 
 def kv_cache_bytes(info: GgufInfo, n_ctx: int) -> int:

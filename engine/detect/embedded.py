@@ -20,6 +20,8 @@ import pymupdf
 
 from engine.detect.base import Box
 from engine.geometry import Rect
+from engine.pdf.render import image_too_large, pixmap
+from engine.pdf.resolution import fit_dpi
 
 
 @dataclass
@@ -235,7 +237,10 @@ def _fully_transparent(doc: pymupdf.Document, xref: int) -> bool:
         kind, value = doc.xref_get_key(xref, "SMask")
         if kind != "xref":
             return False
-        mask = pymupdf.Pixmap(doc, int(value.split()[0]))
+        mask_xref = int(value.split()[0])
+        if image_too_large(doc, mask_xref):
+            return False
+        mask = pymupdf.Pixmap(doc, mask_xref)
     except (RuntimeError, ValueError):
         return False
     samples = np.frombuffer(mask.samples, np.uint8)
@@ -246,9 +251,8 @@ def _tighten(page: pymupdf.Page, rect: Rect, dpi: float = 72.0) -> Rect:
     """Shrink a rect to the ink inside it (path bounds include Bezier control points)."""
     rot = page.rotation_matrix
     shown = pymupdf.Rect(*rect.as_tuple()) * rot  # the clip of get_pixmap is in page.rect space
-    zoom = dpi / 72.0
-    pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), clip=shown, colorspace=pymupdf.csGRAY,
-                          alpha=False, annots=False)
+    zoom = fit_dpi(shown, dpi) / 72.0
+    pix = pixmap(page, zoom * 72.0, clip=shown, gray=True, annots=False)
     if pix.width < 2 or pix.height < 2:
         return rect
     gray = np.frombuffer(pix.samples, np.uint8).reshape(pix.height, pix.stride)[:, : pix.width]

@@ -38,7 +38,8 @@ from engine.detect.qwen_parse import (
 from engine.errors import DetectorError, EndpointError
 from engine.geometry import Rect
 from engine.imaging import Raster
-from engine.pdf.render import apply_masks
+from engine.pdf.render import apply_masks, pixmap
+from engine.pdf.resolution import MAX_RENDER_PIXELS, check_dpi
 from engine.resources import resource
 from engine.secrets import get_secret
 from engine.urls import safe_url
@@ -183,10 +184,7 @@ def render_page(
     rect = page_rect(page)
     if rect.width <= 0 or rect.height <= 0:
         raise DetectorError("This page has no area to look at.")
-    zoom = dpi / 72.0
-    cap = math.sqrt(4 * max_pixels / (rect.width * rect.height))
-    zoom = max(min(zoom, cap), 1e-3)
-    pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), colorspace=pymupdf.csRGB, alpha=False)
+    pix = pixmap(page, dpi, max_pixels=min(4 * max_pixels, MAX_RENDER_PIXELS))
     try:
         target_h, target_w = smart_resize(pix.height, pix.width, min_pixels=min_pixels, max_pixels=max_pixels)
     except ValueError as exc:
@@ -273,12 +271,12 @@ class QwenVLDetector:
         self.max_tokens = _number("max_tokens", max_tokens, int)
         self.temperature = _number("temperature", temperature, float)
         self.max_retries = _number("max_retries", max_retries, int)
-        self.dpi = _number("dpi", dpi, float)
+        self.dpi = check_dpi(dpi, "The qwen-vl detector's dpi", DetectorError)
         self.min_box_pt = _number("min_box_pt", min_box_pt, float)
         if not 0 < self.min_pixels <= self.max_pixels:
             raise DetectorError("The qwen-vl detector's min_pixels must be positive and at most max_pixels.")
-        if self.timeout <= 0 or self.dpi <= 0 or self.max_tokens <= 0 or self.max_retries < 0:
-            raise DetectorError("The qwen-vl detector's timeout, dpi and max_tokens must be positive, max_retries not negative.")
+        if self.timeout <= 0 or self.max_tokens <= 0 or self.max_retries < 0:
+            raise DetectorError("The qwen-vl detector's timeout and max_tokens must be positive, max_retries not negative.")
         self.image_format = image_format
         self.coordinates: Coords = coordinates
         if prompt is None:

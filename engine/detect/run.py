@@ -7,7 +7,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from engine.detect import registry
 from engine.detect.base import Box, Detector, detect_page
-from engine.errors import CancelledError
+from engine.errors import CancelledError, RemudError
 from engine.pdf.opener import open_pdf
 from engine.redaction import page_masks
 from engine.store import documents, figures
@@ -23,6 +23,7 @@ class PageResult:
     skipped: bool  # a person corrected this page; nothing was changed
     boxes: tuple[Box, ...] = ()
     replaced: tuple[Figure, ...] = ()  # the earlier proposals this result removed (for undo)
+    error: str = ""  # the page could not be analysed (why, one sentence); nothing was changed
 
 
 @dataclass
@@ -30,6 +31,7 @@ class DetectionReport:
     detector: str
     pages_done: int = 0
     pages_skipped: list[int] = field(default_factory=list)
+    pages_failed: list[str] = field(default_factory=list)  # one sentence per page that could not be analysed
     figures: int = 0
     cancelled: bool = False
 
@@ -71,8 +73,17 @@ def iter_detect(
                 yield PageResult(doc_id, index, (), True)
                 continue
             page = pdf.load_page(index)
-            boxes = detect_page(detector, page, page_masks(project, doc_id, index))
-            del page
+            try:
+                boxes = detect_page(detector, page, page_masks(project, doc_id, index))
+            except RemudError:  # the detector's own, deliberate stop (an endpoint down, a bad setting)
+                raise
+            except Exception as exc:  # noqa: BLE001 - a page MuPDF cannot draw, or a bug: this page only
+                yield PageResult(doc_id, index, (), False,
+                                 error=f"Page {index + 1} could not be analysed and was left as it was "
+                                       f"({type(exc).__name__}: {exc}).")
+                continue
+            finally:
+                del page
             news = [to_new_figure(b, doc_id, index, detector.name) for b in boxes]
             done = figures.replace_detected(project, doc_id, index, news, detector.name, force=force)
             if done is None:  # corrected meanwhile (by the GUI, while we were detecting)
@@ -94,6 +105,7 @@ def detect_document(
     progress: Callable[[int, int], None] | None = None,
     cancel: Callable[[], bool] = lambda: False,
 ) -> DetectionReport:
+    project.refuse_writes()
     name = detector if isinstance(detector, str) else detector.name
     report = DetectionReport(name)
     doc_row = documents.get_document(project, doc_id)
@@ -104,6 +116,8 @@ def detect_document(
         ):
             if result.skipped:
                 report.pages_skipped.append(result.page)
+            elif result.error:
+                report.pages_failed.append(result.error)
             else:
                 report.pages_done += 1
                 report.figures += len(result.figure_ids)

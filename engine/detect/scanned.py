@@ -17,8 +17,11 @@ import numpy as np
 import pymupdf
 
 from engine.detect.base import Box
+from engine.errors import DetectorError
 from engine.geometry import Rect
 from engine.imaging import cv2
+from engine.pdf.render import pixmap
+from engine.pdf.resolution import check_dpi
 
 
 @dataclass
@@ -54,10 +57,12 @@ class ScannedDetector:
     min_fill: float = 0.6
     min_darkness: float = 0.3
 
+    def __post_init__(self) -> None:
+        self.dpi = check_dpi(self.dpi, "The scanned detector's dpi", DetectorError)
+
     def detect(self, page: pymupdf.Page) -> list[Box]:
-        zoom = self.dpi / 72.0
         # RGB then cvtColor: MuPDF's own gray conversion of an RGB scan is slower
-        pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), alpha=False)
+        pix = pixmap(page, self.dpi)  # a huge page at a lower resolution: detect_array scales by what it got
         if pix.width < 8 or pix.height < 8:
             return []
         arr = np.frombuffer(pix.samples, np.uint8).reshape(pix.height, pix.stride)[:, : pix.width * pix.n]
@@ -78,7 +83,7 @@ class ScannedDetector:
             return []
         thr = self.dark_level * paper
         light_thr = paper - self.paper_level * (paper - thr)
-        k = max(3, round(self.blur_pt / 72 * self.dpi) | 1)
+        k = max(3, round(self.blur_pt / sx) | 1)  # pixels per blur_pt at the resolution of `gray`
         dark = cv.blur(gray, (k, k)) < thr
         light = gray > light_thr
         # outer contours are much cheaper than labelling, and only their extents matter here

@@ -10,27 +10,43 @@ import pymupdf
 from engine.errors import PdfError
 from engine.geometry import Rect
 from engine.imaging import Raster
+from engine.pdf import resolution
+from engine.pdf.resolution import fit_dpi
 
 NATIVE_MATCH_IOU = 0.9
 
 
+def pixmap(page: pymupdf.Page, dpi: float, *, clip: pymupdf.Rect | None = None, gray: bool = False,
+           annots: bool = True, max_pixels: int | None = None) -> pymupdf.Pixmap:
+    """`clip` (page.rect space; default the whole page) at `dpi`, or at the lower resolution
+    fit_dpi allows, RGB or gray, no alpha. Every page render of the app goes through here."""
+    zoom = fit_dpi(page.rect if clip is None else clip, dpi, max_pixels) / 72.0
+    return page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), clip=clip, alpha=False, annots=annots,
+                           colorspace=pymupdf.csGRAY if gray else pymupdf.csRGB)
+
+
+def image_too_large(doc: pymupdf.Document, xref: int) -> bool:
+    """True when the embedded image `xref` has more pixels than resolution.MAX_RENDER_PIXELS:
+    decoding it whole would take gigabytes (or make MuPDF refuse); render what it covers instead."""
+    try:
+        width, height = (int(doc.xref_get_key(xref, key)[1]) for key in ("Width", "Height"))
+    except (RuntimeError, ValueError):
+        return False  # no readable size: MuPDF decides
+    return width * height > resolution.MAX_RENDER_PIXELS
+
+
 def render_page(doc: pymupdf.Document, index: int, zoom: float = 1.0, *, gray: bool = False) -> Raster:
-    """The whole page at `zoom` (1.0 = 72 DPI), RGB or gray, no alpha."""
-    page = doc.load_page(index)
-    cs = pymupdf.csGRAY if gray else pymupdf.csRGB
-    pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), colorspace=cs, alpha=False)
-    return Raster.from_pixmap(pix)
+    """The whole page at `zoom` (1.0 = 72 DPI; lower where fit_dpi says so), RGB or gray, no alpha."""
+    return Raster.from_pixmap(pixmap(doc.load_page(index), zoom * 72.0, gray=gray))
 
 
 def render_clip(doc: pymupdf.Document, index: int, rect: Rect, dpi: float = 150) -> Raster:
-    """A rect of the page (PDF points of the page's own rect) at `dpi`."""
+    """A rect of the page (PDF points of the page's own rect) at `dpi` (lower where fit_dpi says so)."""
     page = doc.load_page(index)
     clip = pymupdf.Rect(*rect.as_tuple()) & page.rect
     if clip.is_empty:
         raise PdfError("The crop lies outside the page.")
-    zoom = dpi / 72.0
-    pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), clip=clip, colorspace=pymupdf.csRGB, alpha=False)
-    return Raster.from_pixmap(pix)
+    return Raster.from_pixmap(pixmap(page, dpi, clip=clip))
 
 
 @dataclass(frozen=True)
@@ -55,13 +71,22 @@ def matching_placement(page: pymupdf.Page, rect: Rect, min_iou: float = NATIVE_M
     return best if best is not None and best.rect.iou(rect) >= min_iou else None
 
 
+def native_placement(page: pymupdf.Page, rect: Rect, xref: int = 0) -> Placement | None:
+    """The image placement whose own pixels make the crop of `rect` (figure_image's choice):
+    the one matching the box (and `xref`, when given), unless it is too large to decode."""
+    placement = matching_placement(page, rect)
+    if placement is None or (xref and placement.xref != xref) or image_too_large(page.parent, placement.xref):
+        return None
+    return placement
+
+
 def extract_native(doc: pymupdf.Document, index: int, rect: Rect, *, xref: int = 0) -> tuple[Raster, Rect] | None:
     """The embedded image under `rect` at its own resolution, upright as it appears on the
     page, with the rect it covers there. None when no single image placement matches the
-    box (then render a crop)."""
+    box, or the image is too large to decode whole (then render a crop)."""
     page = doc.load_page(index)
-    placement = matching_placement(page, rect)
-    if placement is None or (xref and placement.xref != xref):
+    placement = native_placement(page, rect, xref)
+    if placement is None:
         return None
     pix = pymupdf.Pixmap(doc, placement.xref)
     if pix.colorspace is None or pix.colorspace.n not in (1, 3) or pix.alpha:

@@ -49,8 +49,8 @@ from engine.synth.base import (
     SynthResult,
     Synthesizer,
 )
-from engine.synth.inputs import item_input
-from engine.synth.runner import Progress, RunReport, _job_lock, build_synthesizer
+from engine.synth.inputs import item_input, preparation_error
+from engine.synth.runner import Progress, RunReport, _job_lock, build_synthesizer, failed_message
 from engine.store.models import RecordKind
 
 __all__ = ["BatchBackend", "BatchStatus", "LineError", "backend_for", "run_batch", "light_input"]
@@ -215,9 +215,8 @@ class _BatchRun:
                     inp = self._input(cache, item)
                     line = self.backend.line(item.idem_key, inp)
                 except Exception as exc:  # noqa: BLE001 - a deleted figure, a bad passage: this item only
-                    msg = str(exc) if isinstance(exc, SynthError) else f"Could not prepare this item ({type(exc).__name__}: {exc})."
                     if store.mark_running(self.project, item.id):
-                        store.fail_item(self.project, item.id, msg)
+                        store.fail_item(self.project, item.id, preparation_error(exc))
                         self.report.failed += 1
                     continue
                 data = (line + "\n").encode("utf-8")
@@ -360,7 +359,7 @@ class _BatchRun:
             message = (f"Waiting for {len(waiting)} provider batch(es); run the job in batch mode again to collect them."
                        if waiting else "")
         elif st.counts["failed"]:
-            final, message = JobState.FINISHED, f"{st.counts['failed']} item(s) failed; see the failures, then retry them."
+            final, message = JobState.FINISHED, failed_message(st.counts["failed"], st.total)
         else:
             final, message = JobState.DONE, ""
         store.set_job_state(self.project, self.job.id, final, message)

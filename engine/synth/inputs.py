@@ -6,6 +6,7 @@ covered text is cut out (engine.redaction).
 
 from __future__ import annotations
 
+from engine.errors import RemudError
 from engine.pdf.crops import figure_raster
 from engine.pdf.opener import DocumentCache
 from engine.redaction import masked_page, page_masks, text_filter
@@ -65,6 +66,15 @@ def figure_input(
         doc_id=fig.doc_id,
         page=fig.page,
     )
+
+
+def preparation_error(exc: Exception) -> str:
+    """The sentence kept on an item whose input could not be made (a deleted figure, a
+    missing PDF, a page MuPDF cannot draw): the item fails, the job goes on."""
+    if isinstance(exc, RemudError):
+        return str(exc)
+    detail = f"{type(exc).__name__}: {exc}".rstrip(": ")
+    return f"The figure or text of this item could not be prepared ({detail}); correct the figure, then retry the item."
 
 
 def item_input(project: Project, item: JobItem, *, with_page: bool = True, cache: DocumentCache | None = None

@@ -9,7 +9,9 @@ synthesizer -> store the records and mark the item done in ONE transaction. 429,
 timeouts are retried with exponential backoff and jitter (Retry-After wins), up to
 `max_attempts` sends; a wrong key or used-up quota stops the job (state 'stopped', the
 message on the job); a malformed answer gets one repair attempt, then the item is failed
-with the raw answer kept. Items a killed process left 'running' are sent again on the next
+with the raw answer kept. An item whose input cannot be made (a deleted figure, a page
+MuPDF cannot draw) or that raises anything unexpected fails with the reason, and the job
+goes on with the others. Items a killed process left 'running' are sent again on the next
 run. Cancel stops scheduling; calls in flight finish and are stored (they are paid for).
 Callbacks (progress, cancel, pause) are called from the thread that called run_job.
 """
@@ -37,7 +39,7 @@ from engine.synth.base import (
     SynthServerError,
     Synthesizer,
 )
-from engine.synth.inputs import item_input
+from engine.synth.inputs import item_input, preparation_error
 from engine.synth.ratelimit import Backoff, RateLimiter, estimate_tokens
 
 
@@ -157,6 +159,10 @@ class _Run:
                     return
                 try:
                     self.process(project, cache, item_id)
+                except Exception as exc:  # noqa: BLE001 - no input for it (or a bug): the item fails, not the job
+                    if self._w(store.mark_running, project, item_id):
+                        self._w(store.fail_item, project, item_id, preparation_error(exc))
+                        self._count(failed=1)
                 finally:
                     if first:
                         self.opened.set()
@@ -173,13 +179,7 @@ class _Run:
         item = store.get_item(project, item_id)
         if item.state not in (ItemState.PENDING, ItemState.RUNNING):
             return
-        try:
-            inp = self._input(project, cache, item)
-        except (RemudError, ValueError) as exc:  # a deleted figure, a missing PDF, a bad kind
-            if self._w(store.mark_running, project, item_id):
-                self._w(store.fail_item, project, item_id, str(exc))
-                self._count(failed=1)
-            return
+        inp = self._input(project, cache, item)  # raising fails the item (see worker)
         est = estimate_tokens(" ".join((inp.caption, inp.context, inp.burned_text, inp.section)) + " " * 1500,
                               sum(1 for b in (inp.image, inp.page_image) if b))
         transient, repaired = 0, False
@@ -285,7 +285,7 @@ class _Run:
         elif st.counts["pending"] or st.counts["running"]:
             final, message = JobState.PENDING, ""
         elif st.counts["failed"]:
-            final, message = JobState.FINISHED, f"{st.counts['failed']} item(s) failed; see the failures, then retry them."
+            final, message = JobState.FINISHED, failed_message(st.counts["failed"], st.total)
         else:
             final, message = JobState.DONE, ""
         store.set_job_state(project, self.job.id, final, message)
@@ -293,6 +293,11 @@ class _Run:
         if progress is not None:
             progress(self.snapshot(project, str(final)))
         return self.report
+
+
+def failed_message(failed: int, total: int) -> str:
+    """The message of a job that ended with failed items."""
+    return f"{failed} of {total} item{'s' if total != 1 else ''} failed; see why in the failures, then retry them."
 
 
 def build_synthesizer(job: store.Job, project_folder: Path | None = None) -> Synthesizer:

@@ -21,6 +21,7 @@ import pymupdf
 from engine.errors import OcrError
 from engine.geometry import Rect
 from engine.imaging import cv2
+from engine.pdf.render import pixmap
 
 Quad = list[tuple[float, float]]
 OcrItem = tuple[Quad, str, float]  # (4 corner points in pixels, text, confidence)
@@ -57,8 +58,9 @@ def render_rgb(page: pymupdf.Page, dpi: int, clip: Rect | None = None) -> tuple[
         area = clip.intersect(area)
         if area.is_empty:
             raise OcrError("The area to read lies outside the page.")
-    # clip is in the rotated page's space, the same space as page.rect and our Rects
-    pix = page.get_pixmap(dpi=dpi, clip=pymupdf.Rect(*area.as_tuple()), colorspace=pymupdf.csRGB, alpha=False)
+    # clip is in the rotated page's space, the same space as page.rect and our Rects; a huge
+    # page is read at a lower resolution (fit_dpi) rather than not at all
+    pix = pixmap(page, dpi, clip=pymupdf.Rect(*area.as_tuple()))
     arr = np.frombuffer(pix.samples, np.uint8).reshape(pix.height, pix.stride)[:, : pix.width * 3]
     return arr.reshape(pix.height, pix.width, 3).copy(), area
 

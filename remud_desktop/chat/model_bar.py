@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from engine import settings
-from engine.chat.memory import GIB, estimate_memory
+from engine.chat.errors import ContextSizeError
+from engine.chat.memory import GIB, check_context, estimate_memory
 from engine.chat.modelfile import read_gguf_info
 from engine.errors import RemudError
 from remud_desktop.workers import Task, start
@@ -34,10 +35,15 @@ def size_text(n_bytes: int) -> str:
 
 
 def memory_text(model: str, mmproj: str, n_ctx: int, n_gpu_layers: int) -> str:
-    """"Needs about 5.1 GiB of memory (model 4.4 GiB, context 640 MiB)", from the GGUF headers only."""
+    """"Needs about 5.1 GiB of memory (model 4.4 GiB, context 640 MiB)", from the GGUF headers only;
+    or why the model cannot use the context size set (then Load would refuse it too)."""
     if not model:
         return ""
     info = read_gguf_info(Path(model))
+    try:
+        check_context(info, n_ctx)
+    except ContextSizeError as exc:
+        return str(exc)
     proj = read_gguf_info(Path(mmproj), what="mmproj") if mmproj else None
     est = estimate_memory(info, proj, n_ctx=n_ctx, n_gpu_layers=n_gpu_layers)
     return (f"Needs about {size_text(est.total_bytes)} of memory "

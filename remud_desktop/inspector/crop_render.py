@@ -15,7 +15,7 @@ from typing import Sequence
 from engine.geometry import Rect
 from engine.imaging import Raster
 from engine.pdf.opener import DocumentCache
-from engine.pdf.render import NATIVE_TOLERANCE_PT, figure_image, matching_placement
+from engine.pdf.render import NATIVE_TOLERANCE_PT, figure_image, native_placement
 
 CROP_DPI = 200  # what export uses by default
 _pdfs = DocumentCache(size=2)  # per worker thread
@@ -53,8 +53,8 @@ def crop_area(pdf, index: int, rect: Rect, xref: int = 0) -> tuple[Rect, bool]:
     """The rect `figure_image` gives pixels of, and whether they are native; the same
     choice figure_image makes, without pulling the image out."""
     page = pdf.load_page(index)
-    placement = matching_placement(page, rect)
-    if placement is not None and not (xref and placement.xref != xref):
+    placement = native_placement(page, rect, xref)
+    if placement is not None:
         covered = placement.rect
         if covered.expanded(NATIVE_TOLERANCE_PT).intersect(rect) == rect:
             if rect.expanded(NATIVE_TOLERANCE_PT).intersect(covered) != covered:

@@ -107,6 +107,21 @@ def test_load_shows_progress_then_loaded_and_remembers_paths(qtbot, tab, tiny_mo
     assert "No model is loaded" in tab.notice.text()
 
 
+def test_a_context_the_model_cannot_use_is_said_before_loading_and_refused_by_load(qtbot, tab, tiny_model):
+    tab.model_bar.model.set_path(str(tiny_model))
+    fields = tab.controls.fields
+    assert (fields.n_ctx.minimum(), fields.n_ctx.maximum()) == (512, 131072)  # never 0, negative or 10**9
+    fields.n_ctx.setValue(65536)  # the tiny model was trained with 8192: 4 x 8192 at most
+    expected = ("tiny-qwen2.gguf cannot use a context of 65536 tokens (it was trained with 8192); choose from 64 "
+                "to 32768 tokens, e.g. 8192.")
+    qtbot.waitUntil(lambda: tab.model_bar.memory.text() == expected, timeout=WAIT_MS)
+    load(qtbot, tab, tiny_model)
+    assert tab.model_bar.state.property("error") is True and tab.model_bar.state.text() == expected
+    assert tab.worker.model is None
+    fields.n_ctx.setValue(8192)
+    qtbot.waitUntil(lambda: tab.model_bar.memory.text().startswith("Needs about"), timeout=WAIT_MS)
+
+
 def test_wrong_or_missing_file_is_explained_and_the_app_keeps_running(qtbot, tab, tiny_model, tmp_path):
     fake = tmp_path / "notes.gguf"
     fake.write_text("this is not a model", encoding="utf-8")

@@ -175,6 +175,38 @@ def test_retry_failed_sends_only_the_failed_items(qtbot, window, server, answers
     assert len(list_records(window.session.project)) == 2
 
 
+def test_a_figure_that_cannot_be_prepared_fails_alone_and_the_panel_says_why(qtbot, window, server, tmp_path,
+                                                                           monkeypatch, messages):
+    from engine.pdf import resolution
+    from engine.store.figures import list_figures
+    from tests.engine.test_huge_pages import BIG_BOX, huge_pdf
+
+    project = window.session.project
+    doc = import_pdf(project, huge_pdf(tmp_path / "poster.pdf")).document
+    add_figures(project, [NewFigure(doc.id, 1, BIG_BOX, status=FigureStatus.ACCEPTED)])
+    accepted = [f.id for f in list_figures(project, status=FigureStatus.ACCEPTED)]
+    budget = resolution.MAX_RENDER_PIXELS
+    monkeypatch.setattr(resolution, "MAX_RENDER_PIXELS", 10**12)  # as before the pixel budget: MuPDF refuses that crop
+    dialog = SynthDialog(window.session, accepted, window)
+    qtbot.addWidget(dialog)
+    dialog.accept()
+    job = dialog.job
+    report = run_and_wait(qtbot, window, lambda: window._start_synth_job(job))
+    assert report.state == "finished" and report.stored == 2 and report.failed == 1
+    panel = window.jobs_panel
+    panel.select_job(job.id)
+    assert "1 of 3 items failed" in panel.summary.text() and "1 of 3 items failed" in panel.table.item(0, 6).text()
+    assert panel.failures.count() == 1 and "Overly large image" in panel.failures.item(0).text()
+    panel.failures.setCurrentRow(0)
+    assert panel.raw.toPlainText().startswith("Error: The figure or text of this item could not be prepared")
+    assert not messages.texts("warning")  # a failed item is shown in the panel, not in a message box
+    # the panel stays usable: with the budget back (the app as shipped), Retry sends the huge page smaller
+    monkeypatch.setattr(resolution, "MAX_RENDER_PIXELS", budget)
+    assert panel.retry_button.isEnabled()
+    report = run_and_wait(qtbot, window, panel.retry_selected)
+    assert report.state == "done" and len(list_records(project)) == 3
+
+
 def test_synthesis_settings_put_the_key_in_the_keyring_only(qtbot, isolated, ring, server, tmp_path, messages):
     secret = "sk-typed-in-settings-42424242"
     dialog = SettingsDialog()

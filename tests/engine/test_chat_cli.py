@@ -74,6 +74,16 @@ def test_clear_errors(model_path, tmp_path, capsys):
     assert "--model" in capsys.readouterr().err
 
 
+def test_an_impossible_context_is_refused_up_front_saying_what_to_use(model_path, capsys):
+    for value in ("0", "-4096"):
+        with pytest.raises(SystemExit) as exited:
+            main(["chat", "--model", str(model_path), "--ctx", value, "hi"])
+        assert exited.value.code == 2 and f"argument --ctx: must be 1 or more, not {value}" in capsys.readouterr().err
+    assert main(["chat", "--model", str(model_path), "--ctx", str(10**9), "hi"]) == 1
+    assert capsys.readouterr().err == ("error: tiny.gguf cannot use a context of 1000000000 tokens (it was trained "
+                                       "with 8192); choose from 64 to 32768 tokens, e.g. 8192.\n")
+
+
 def test_thinking_of_earlier_turns_is_not_fed_back(model_path, project):
     session = chats.create_session(project, "t")
     budget = BudgetSettings(use_min=False, use_max=True, max_thinking_tokens=5)

@@ -10,6 +10,7 @@ from engine.chat import (
     BudgetSettings,
     ChatEngine,
     ChatTurn,
+    ContextSizeError,
     ContextTooSmallError,
     EngineClosedError,
     ModelFileMissingError,
@@ -156,10 +157,24 @@ def test_projector_chosen_as_model_and_model_chosen_as_projector(model_path, tmp
         ChatEngine(ModelSettings(model_path, mmproj_path=tmp_path / "missing-mmproj.gguf"))
 
 
-def test_not_enough_memory_is_refused_before_loading(model_path):
-    # a context of 2**31 positions needs terabytes of KV cache: refused by the estimate, llama.cpp never called
+def test_not_enough_memory_is_refused_before_loading(model_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from engine.chat import memory
+
+    # a context the model can use, on a machine with 64 MiB free: refused by the estimate, llama.cpp never called
+    monkeypatch.setattr(memory.psutil, "virtual_memory", lambda: SimpleNamespace(available=64 << 20))
     with pytest.raises(NotEnoughMemoryError, match="GiB"):
-        ChatEngine(ModelSettings(model_path, n_ctx=2**31))
+        ChatEngine(ModelSettings(model_path, n_ctx=32768))
+
+
+@pytest.mark.parametrize("n_ctx", [0, -4096, 10**9, 2**31, 32769])
+def test_an_impossible_context_is_refused_before_loading_with_what_to_use(model_path, n_ctx):
+    # the tiny model's header says it was trained with 8192 positions: 64 to 4 x 8192 are usable
+    with pytest.raises(ContextSizeError) as info:
+        ChatEngine(ModelSettings(model_path, n_ctx=n_ctx, n_gpu_layers=-1))  # all on the GPU: no memory check to hit
+    assert str(info.value) == (f"tiny.gguf cannot use a context of {n_ctx} tokens (it was trained with 8192); "
+                               "choose from 64 to 32768 tokens, e.g. 8192.")
 
 
 def test_errors_are_remud_errors_and_closed_engine_refuses(model_path):

@@ -132,6 +132,21 @@ def test_more_bad_input_is_one_line(capsys, tmp_path, sample_pdf):
     assert code == 1 and err.startswith("error: ") and err.count("\n") == 1
 
 
+@pytest.mark.parametrize("value", ["0", "-72", "100000", "nan", "many"])
+def test_a_resolution_out_of_range_is_refused_with_one_sentence(capsys, tmp_path, value):
+    proj = tmp_path / "p.remud"
+    run(capsys, "new", proj)
+    with pytest.raises(SystemExit) as exited:
+        main(["figures", str(proj), "--export", str(tmp_path / "crops"), "--dpi", value])
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.strip().endswith(
+        f"argument --dpi: the resolution must be a number of dots per inch from 10 to 1200 (e.g. 200), not {value}.")
+    for detector in ("scanned", "qwen-vl"):
+        code, _, err = run(capsys, "detect", proj, "-d", detector, "--param", f"dpi={value}")
+        assert code == 1 and err == (f"error: The {detector} detector's dpi must be a number of dots per inch from 10 "
+                                     f"to 1200 (e.g. 200), not {value}.\n")
+
+
 def test_records_commands_are_wired(capsys, tmp_path):
     from engine.store import Project, records
     from engine.store.models import NewRecord, RecordKind

@@ -112,6 +112,10 @@ def test_set_changes_plain_values_in_their_types(config, capsys, tmp_path):
     ("synthesizers.local.base_url=https://host/v1?api-version=2&token=555", "not in the URL"),
     ("synthesizers.gemini.base_url=https://host/v1beta?key=555", "not in the URL"),
     ("chat.n_ctx", "is not KEY=VALUE"),
+    ("chat.n_ctx=0", "chat.n_ctx must be from 64 to 1048576 tokens (e.g. 8192), not 0."),
+    ("chat.n_ctx=1000000000", "chat.n_ctx must be from 64 to 1048576 tokens (e.g. 8192), not 1000000000."),
+    ("detectors.scanned.dpi=0", "detectors.scanned.dpi must be a number of dots per inch from 10 to 1200 (e.g. 200), not 0."),
+    ("detectors.qwen-vl.dpi=100000", "detectors.qwen-vl.dpi must be a number of dots per inch from 10 to 1200"),
 ])
 def test_set_refuses_with_a_readable_sentence(config, capsys, assignment, message):
     code, _, err = run(capsys, "settings", "set", assignment)
