@@ -10,6 +10,7 @@ import argparse
 import getpass
 import json
 import os
+import sqlite3
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -18,8 +19,9 @@ from typing import Any, Sequence
 from engine import __version__
 from engine.cli_args import dpi, positive_int
 from engine.errors import PasswordRequiredError, RemudError, WrongPasswordError
-from engine.pdf.resolution import MAX_DPI, MIN_DPI
 from engine.filenames import readable
+from engine.pdf.resolution import MAX_DPI, MIN_DPI
+from engine.store.faults import store_error
 from engine.store.project import Project
 
 
@@ -241,7 +243,10 @@ def cmd_info(args) -> int:
     with Project.open(args.project) as p:
         info = project_info(p)
         docs = documents.list_documents(p)
-    data = {**asdict(info), "documents_list": [asdict(d) for d in docs]}
+        state = p.read_only
+    if state and not args.json:
+        print(f"note: {state}", file=sys.stderr)
+    data = {**asdict(info), "documents_list": [asdict(d) for d in docs], "read_only": state}
     lines = [
         f"Project   {info.path}  (schema {info.schema_version})",
         f"Documents {info.documents}   pages {info.pages} ({info.pages_reviewed} reviewed)",
@@ -249,6 +254,16 @@ def cmd_info(args) -> int:
         f"Records   {info.records}",
     ] + [f"  #{d.id} {d.title} — {d.page_count} pages" for d in docs]
     _emit(args, data, "\n".join(lines))
+    return 0
+
+
+def cmd_repair(args) -> int:
+    from engine.store.repair import repair_project
+
+    say = (lambda message: None) if args.quiet or args.json else (lambda message: print(message, file=sys.stderr))
+    report = repair_project(args.project, out=args.out, progress=say)
+    data = {**asdict(report), "summary": report.summary}
+    _emit(args, data, report.summary)
     return 0
 
 
@@ -304,6 +319,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--kind", choices=["figure", "record"])
     sp.add_argument("--limit", type=positive_int, default=50)
     add("info", cmd_info, "what a project holds")
+    sp = add("repair", cmd_repair, "save what can be read from a damaged project database into a new one")
+    sp.add_argument("--out", metavar="FILE", help="write the repaired database here and leave the project as it is")
     add("detectors", cmd_detectors, "list the available detectors", project=False)
     from engine.cli_chat import add_chat_parser
     from engine.cli_eval import add_eval_parser
@@ -327,6 +344,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except RemudError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as exc:  # a read that met a damaged, locked or vanished database
+        print(f"error: {store_error(exc, Path(getattr(args, 'project', None) or '.'))}", file=sys.stderr)
         return 1
     except OSError as exc:  # disk full, permissions, a path that is a file...
         where = f": {exc.filename}" if exc.filename else ""

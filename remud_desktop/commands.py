@@ -10,7 +10,7 @@ from typing import Sequence
 
 from PySide6.QtGui import QUndoCommand
 
-from engine.errors import NotFoundError
+from engine.errors import NotFoundError, RemudError
 from engine.geometry import Rect
 from engine.store import documents, figures
 from engine.store.models import Figure, FigureStatus, FigureText, NewFigure
@@ -20,8 +20,9 @@ TEXT_MERGE_SECONDS = 2.0
 
 
 def guarded(method):
-    """An undo/redo whose figure is gone (deleted outside this history) must not raise
-    inside Qt: the command is dropped from the history and the user is told."""
+    """An undo/redo that cannot be done must not raise inside Qt: the command is dropped from
+    the history and the views show the store as it is. A figure deleted outside this history
+    is said in the status bar; a store fault (read-only, damaged, disk full, busy) in a dialog."""
 
     @functools.wraps(method)
     def run(self, *args):
@@ -30,6 +31,12 @@ def guarded(method):
         except NotFoundError as exc:
             self.setObsolete(True)
             self.session.message.emit(f"Could not {self.text().lower()}: {exc}")
+        except RemudError as exc:
+            self.setObsolete(True)
+            self.session.fault.emit(f"Could not {self.text().lower()}.", str(exc))
+            refresh = getattr(self, "show_store", None)
+            if refresh is not None:
+                refresh()
 
     return run
 
@@ -57,6 +64,10 @@ class _Command(_Guarded):
         if self._done_once and (self.session.doc_id, self.session.page) != (self.doc_id, self.page):
             self.session.go_to(self.doc_id, self.page)
         self._done_once = True
+
+    def show_store(self) -> None:
+        """After a failed edit: the page as the store has it (a box dragged on screen goes back)."""
+        self.session.notify_page(self.doc_id, self.page)
 
     def _changed(self, ids: Sequence[int] = (), pages: Sequence[tuple[int, int]] = ()) -> None:
         for doc_id, page in dict.fromkeys([(self.doc_id, self.page), *pages]):
@@ -260,6 +271,10 @@ class DetectionRun(_Guarded):
 
     def undo(self) -> None:
         self._swap(new_index=2, old_index=3)
+
+    def show_store(self) -> None:
+        for doc_id, page, *_ in self.pages:
+            self.session.notify_page(doc_id, page)
 
     def _swap(self, new_index: int, old_index: int) -> None:
         project = self.session.project

@@ -111,6 +111,8 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.canvas.draw_mode_changed.connect(self.actions_["draw"].setChecked)
         self.canvas.render_failed.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.session.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
+        self.session.fault.connect(self.show_fault)
+        self._faults_shown: set[str] = set()
         self.chat.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.central_tabs.currentChanged.connect(self._central_tab_changed)
         self.library.import_requested.connect(self.import_dialog)
@@ -158,6 +160,10 @@ class MainWindow(FileDropTarget, QMainWindow):
         except RemudError as exc:
             QMessageBox.warning(self, "ReMUD Desktop", str(exc))
             return False
+        if self.session.project.damaged:
+            QMessageBox.warning(self, "Damaged project", self.session.project.read_only)
+        elif self.session.project.read_only:
+            QMessageBox.information(self, "Read-only project", self.session.project.read_only)
         folder = str(self.session.project.folder)
         self.settings.setValue("lastProject", folder)
         recent = [folder] + [p for p in self.recent_projects() if p != folder]
@@ -232,9 +238,20 @@ class MainWindow(FileDropTarget, QMainWindow):
         if folder:
             self.open_project(folder)
 
+    def show_fault(self, what: str, why: str) -> None:
+        """An edit the store refused: a dialog the first time each reason comes up in this project,
+        the status bar after that (a read-only project refuses every edit the same way)."""
+        self.statusBar().showMessage(f"{what} {why}", 15000)
+        if why not in self._faults_shown:
+            self._faults_shown.add(why)
+            QMessageBox.warning(self, "Not saved", f"{what} {why}")
+
     def _project_changed(self) -> None:
         project = self.session.project
-        self.setWindowTitle(f"{project.folder.name} — ReMUD Desktop" if project else "ReMUD Desktop")
+        self._faults_shown.clear()
+        state = ("" if project is None or not project.read_only
+                 else " (damaged, read-only)" if project.damaged else " (read-only)")
+        self.setWindowTitle(f"{project.folder.name}{state} — ReMUD Desktop" if project else "ReMUD Desktop")
         for name in ("close", "import", "detect_page", "detect_selected", "detect_document", "detect_dialog",
                      "prev", "next", "reviewed_next", "next_unreviewed", "synthesize", "generate_now", "export",
                      "draw", "zoom_in", "zoom_out", "fit_page", "fit_width", "send_to_chat"):

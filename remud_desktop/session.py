@@ -31,6 +31,7 @@ class Session(QObject):
     selection_changed = Signal(list)  # selected figure ids on the current page
     rect_preview = Signal(int, object)  # (figure id, Rect) while a box is being dragged, before it is saved
     message = Signal(str)  # something the user should read in the status bar
+    fault = Signal(str, str)  # (what, why): an edit could not be saved (read-only, damaged, full disk, busy)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)

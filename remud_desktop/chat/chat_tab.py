@@ -141,16 +141,17 @@ class ChatTab(QWidget):
     def _project_changed(self, force: bool = False) -> None:
         if self.project is None and not force:
             return  # the tab was never used: do not create the personal project yet
-        if self.session.project is not None:
+        if self.session.project is not None and not self.session.project.read_only:
             project, where = self.session.project, f"In the project {self.session.project.folder.name}"
-        else:
+        else:  # no project, or one that cannot keep them (read-only)
             if self._personal is None:
                 try:
                     self._personal = open_personal_project()
                 except RemudError as exc:
                     self.show_notice(str(exc))
                     return
-            project, where = self._personal, f"Personal chats ({PERSONAL_NAME}): no project is open"
+            reason = "no project is open" if self.session.project is None else "the project is read-only"
+            project, where = self._personal, f"Personal chats ({PERSONAL_NAME}): {reason}"
         self.project = project
         self.session_id = None
         self.conversations.set_project(project, where)

@@ -62,6 +62,9 @@ class SetRecordFields(QUndoCommand):
         records.update_record(self.session.project, self.record_id, **values)
         record_events(self.session).changed.emit([self.record_id])
 
+    def show_store(self) -> None:
+        record_events(self.session).changed.emit([self.record_id])
+
     @guarded
     def redo(self) -> None:
         self._apply(self.new)
@@ -99,6 +102,9 @@ class SetRecordStatus(QUndoCommand):
         for rid, status in statuses.items():
             records.update_record(self.session.project, rid, status=status)
         record_events(self.session).changed.emit(list(statuses))
+
+    def show_store(self) -> None:
+        record_events(self.session).changed.emit(list(self.old))
 
     @guarded
     def redo(self) -> None:
