@@ -9,6 +9,15 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 
 from engine.store import Project
+from engine.store.project import forget_checks
+
+
+@pytest.fixture(autouse=True)
+def _fresh_store_checks():
+    """Each test checks its projects afresh (the process remembers what it found per file)."""
+    forget_checks()
+    yield
+    forget_checks()
 
 
 @pytest.fixture

@@ -37,10 +37,10 @@ from engine.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 DB_NAME = "project.sqlite"
 
-# Databases this process has already checked, by (device, inode): what was found ('' = sound).
+# Databases this process has already checked, by (path, device, inode): what was found ('' = sound).
 # Threads and workers open their own handles on the same file; one check per file is enough,
 # and damage found while reading or writing is recorded here too.
-_checked: dict[tuple[int, int], str] = {}
+_checked: dict[tuple[str, int, int], str] = {}
 
 
 def forget_checks() -> None:
@@ -289,12 +289,12 @@ class Project:
         self.close()
 
 
-def _file_id(path: Path) -> tuple[int, int]:
+def _file_id(path: Path) -> tuple[str, int, int]:
     try:
         st = path.stat()
     except OSError:
-        return (0, 0)
-    return (st.st_dev, st.st_ino)
+        return (str(path), 0, 0)
+    return (str(path.resolve()), st.st_dev, st.st_ino)
 
 
 def _schema_of(conn: sqlite3.Connection) -> tuple[int, set[str]]:

@@ -1,7 +1,10 @@
 """Store: insert 100k figures + 100k records, open the project, FTS query p95 (target < 20 ms).
 
 Baseline: the same rows inserted with bare sqlite3 executemany into a plain table (no FTS,
-no edit log), in the same run.
+no edit log), in the same run. Opening: the first open in a process runs the integrity
+check (PRAGMA quick_check, budget engine.store.integrity.CHECK_BUDGET_S) and takes the daily
+backup; later opens in the same process (worker threads) skip both. Baseline for opening:
+a bare sqlite3 connect that reads the schema version.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from engine.geometry import Rect  # noqa: E402
 from engine.store import Project, documents, figures, records, search  # noqa: E402
 from engine.store.documents import NewPage  # noqa: E402
+from engine.store.integrity import quick_check  # noqa: E402
 from engine.store.models import FigureText, NewFigure, NewRecord, RecordKind  # noqa: E402
+from engine.store.project import forget_checks  # noqa: E402
 from tests.benchmarks._timing import median, percentile  # noqa: E402
 
 N = 100_000
@@ -66,8 +71,28 @@ def main() -> None:
         project.close()
 
         t = time.perf_counter()
-        project = Project.open(folder)
+        bare = sqlite3.connect(folder / "project.sqlite")
+        bare.execute("PRAGMA user_version").fetchone()
+        t_bare = time.perf_counter() - t
+        t = time.perf_counter()
+        check = quick_check(bare, budget_s=60)
+        t_check = time.perf_counter() - t
+        bare.close()
+        assert check is None
+        forget_checks()
+        t = time.perf_counter()
+        project = Project.open(folder)  # check + first backup
         t_open = time.perf_counter() - t
+        project.close()
+        forget_checks()
+        t = time.perf_counter()
+        project = Project.open(folder)  # check, backup not due
+        t_open_checked = time.perf_counter() - t
+        project.close()
+        t = time.perf_counter()
+        project = Project.open(folder)  # this process checked it already
+        t_reopen = time.perf_counter() - t
+        size_mb = (folder / "project.sqlite").stat().st_size / 2**20
 
         queries = ["肝右叶", "liver", "portal vein", "hypoechoic lesion", "甲状腺", "肾", "calcif", "cortex 左肾",
                    "hepatic vein shadowing", "胆囊 echogenic"]
@@ -84,7 +109,11 @@ def main() -> None:
     print(f"insert {N:,} figures: {t_fig:.2f} s ({N / t_fig:,.0f}/s); {N:,} records: {t_rec:.2f} s ({N / t_rec:,.0f}/s)")
     print(f"baseline bare sqlite3 executemany of the same {2 * N:,} rows (no FTS, no log): {baseline:.2f} s")
     print(f"store insert vs baseline: {total / baseline:.1f}×")
-    print(f"open project with {2 * N:,} rows: {t_open * 1e3:.1f} ms")
+    print(f"open project with {2 * N:,} rows ({size_mb:.0f} MB): bare sqlite3 {t_bare * 1e3:.1f} ms; "
+          f"quick_check alone {t_check * 1e3:.0f} ms")
+    print(f"  first open (check + daily backup) {t_open * 1e3:.0f} ms ({t_open / t_check:.2f}× the check alone); "
+          f"open with check {t_open_checked * 1e3:.0f} ms ({t_open_checked / t_check:.2f}×); "
+          f"reopen in the same process {t_reopen * 1e3:.1f} ms ({t_reopen / max(t_bare, 1e-6):.1f}× bare)")
     print(f"FTS query over {2 * N:,} indexed rows: p50 {percentile(samples, 50) * 1e3:.2f} ms, "
           f"p95 {percentile(samples, 95) * 1e3:.2f} ms (target < 20 ms)")
     print("  per query (median ms): " + ", ".join(f"{q} {median(v) * 1e3:.1f}" for q, v in per_query.items()))

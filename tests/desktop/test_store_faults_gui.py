@@ -35,13 +35,6 @@ def make_project(folder: Path, pdfs: Path, boxes: int = 2) -> Path:
     return folder
 
 
-@pytest.fixture(autouse=True)
-def _fresh_checks():
-    forget_checks()
-    yield
-    forget_checks()
-
-
 def delete_selected(qtbot, window) -> None:
     first = window.session.current_figures()[0].id
     window.session.select([first])
@@ -114,7 +107,7 @@ def read_only_folder(tmp_path):
     if not (_mount("--bind", str(folder), str(folder)) and _mount("-o", "remount,bind,ro", str(folder))):
         pytest.skip("mount is not permitted here")
     yield folder
-    subprocess.run(["umount", str(folder)], check=True)
+    subprocess.run(["umount", "--lazy", str(folder)], check=True)
 
 
 @needs_root_mount
@@ -142,7 +135,7 @@ def small_disk(tmp_path):
     if not _mount("-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)):
         pytest.skip("mount is not permitted here")
     yield disk
-    subprocess.run(["umount", str(disk)], check=True)
+    subprocess.run(["umount", "--lazy", str(disk)], check=True)
 
 
 def fill(path: Path) -> None:
@@ -175,4 +168,6 @@ def test_full_disk_says_so_and_the_edit_works_once_space_is_free(qtbot, isolated
     before = figure_count(folder)
     delete_selected(qtbot, window)
     assert figure_count(folder) == before - 1
-    assert Project.open(folder).damaged is False
+    window.close_project()
+    with Project.open(folder) as p:
+        assert not p.damaged

@@ -47,13 +47,6 @@ def make_project(folder: Path, pdf_dir: Path, *, figures_per_page: int = 0, page
     return folder
 
 
-@pytest.fixture(autouse=True)
-def _fresh_checks():
-    forget_checks()
-    yield
-    forget_checks()
-
-
 # -- what was not written by this app is never written to ----------------------------------
 def test_negative_and_unknown_user_versions_are_refused(tmp_path):
     folder = make_project(tmp_path / "P.remud", tmp_path)
@@ -299,3 +292,54 @@ def test_disk_full_stops_with_one_sentence_and_the_project_intact(tmp_path):
     assert not any("damaged" in e for e in errors)
     assert "DOCS 1" in done.stdout and "CHECK ok" in done.stdout
     assert codes[2] == 0  # with space again, the same command works
+
+
+# -- upgrades -----------------------------------------------------------------------------------
+def make_old_project(folder: Path, version: int) -> Path:
+    """A project as an earlier version wrote it: the first `version` migrations only."""
+    import sqlite_utils
+
+    from engine.store.schema import MIGRATIONS
+
+    folder.mkdir()
+    db = sqlite_utils.Database(sqlite3.connect(folder / DB_NAME, isolation_level=None))
+    for migration in MIGRATIONS[:version]:
+        migration(db)
+    db.execute(f"PRAGMA user_version = {version}")
+    db.execute("PRAGMA journal_mode = WAL")
+    db.close()
+    return folder
+
+
+def test_several_programs_opening_an_old_project_upgrade_it_once(tmp_path):
+    folder = make_old_project(tmp_path / "Old.remud", SCHEMA_VERSION - 1)
+    go = tmp_path / "go"
+    script = ("import sys, time, pathlib\n"
+              "go = pathlib.Path(sys.argv[2])\n"
+              "while not go.exists(): time.sleep(0.01)\n"
+              "from engine.store import Project\n"
+              "with Project.open(sys.argv[1]) as p: print(p.schema_version)\n")
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(folder), str(go)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2]) for _ in range(4)]
+    go.touch()
+    results = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4, [err for _, err in results]
+    assert {out.strip() for out, _ in results} == {str(SCHEMA_VERSION)}
+    assert list(folder.glob("project.v*.sqlite.bak"))  # the copy taken before the upgrade
+
+
+def test_a_failed_upgrade_changes_nothing(tmp_path, monkeypatch):
+    from engine.store import schema
+
+    folder = make_old_project(tmp_path / "Old.remud", SCHEMA_VERSION - 1)
+
+    def broken(db):
+        db.execute("CREATE TABLE half_done(x)")
+        raise sqlite3.OperationalError("simulated failure in the middle of an upgrade")
+
+    monkeypatch.setattr("engine.store.project.MIGRATIONS", [*schema.MIGRATIONS[:-1], broken])
+    with pytest.raises(ProjectError):
+        Project.open(folder)
+    conn = sqlite3.connect(folder / DB_NAME)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION - 1
+    assert "half_done" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
