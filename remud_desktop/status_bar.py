@@ -29,14 +29,20 @@ class StatusBar(QStatusBar):
         self.counts = QLabel()
         self.counts.setObjectName("countsLabel")
         self.job_bar = JobBar(runner)
+        self.state = QLabel()  # "Read-only" while the project cannot be changed; the reason on hover
+        self.state.setObjectName("projectStateLabel")
+        self.state.setStyleSheet("QLabel { font-weight: bold; color: #b3541e; padding: 0 8px; }")
+        self.state.hide()
         self._counted_doc: int | None = None
         self.addWidget(self.page)
         self.addWidget(self.counts)
+        self.addPermanentWidget(self.state)  # permanent: a passing message must not hide it
         self.addPermanentWidget(self.job_bar)
         self.addPermanentWidget(self.zoom)
         self._recount = QTimer(self, singleShot=True, interval=150)  # detection changes many pages quickly
         self._recount.timeout.connect(self.refresh)
         session.project_opened.connect(self.refresh)
+        session.fault.connect(lambda *_: self._show_state(self.session.project))  # damage found while working
         session.documents_changed.connect(self.refresh)
         session.page_changed.connect(self._page_changed)
         session.pages_changed.connect(lambda _doc: self._recount.start())
@@ -52,8 +58,15 @@ class StatusBar(QStatusBar):
     def set_zoom(self, factor: float) -> None:
         self.zoom.setText(f"{factor * 100:.0f}%")
 
+    def _show_state(self, project) -> None:
+        reason = project.read_only if project is not None else ""
+        self.state.setText("Damaged — read-only" if project is not None and project.damaged else "Read-only")
+        self.state.setToolTip(reason)
+        self.state.setVisible(bool(reason))
+
     def refresh(self) -> None:
         project, doc_id = self.session.project, self.session.doc_id
+        self._show_state(project)
         if project is None or doc_id is None:
             self.page.setText("No project open" if project is None else "No document")
             self.counts.setText("")

@@ -57,6 +57,7 @@ def test_damaged_project_opens_read_only_and_every_edit_says_why(qtbot, isolated
     assert window.open_project(folder)
     assert any("remud repair" in t for t in messages.texts("warning"))
     assert "(damaged, read-only)" in window.windowTitle()
+    assert window.status.state.isVisible() and "remud repair" in window.status.state.toolTip()
     window.session.go_to(1, 0)
     shown = len(window.session.current_figures())
     delete_selected(qtbot, window)
@@ -115,7 +116,7 @@ def test_read_only_project_browses_and_refuses_edits_in_one_dialog(qtbot, isolat
     window = make_window(qtbot, isolated)
     assert window.open_project(read_only_folder)
     assert any("read-only" in t for t in messages.texts("information"))
-    assert "(read-only)" in window.windowTitle()
+    assert "(read-only)" in window.windowTitle() and window.status.state.text() == "Read-only"
     window.session.go_to(1, 0)
     delete_selected(qtbot, window)
     assert any(title == "Not saved" and "read-only" in text for _, title, text in messages.shown)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 import sys
@@ -16,7 +15,6 @@ from engine.errors import (
     ProjectBusyError,
     ProjectError,
     ProjectTooNewError,
-    ReadOnlyProjectError,
 )
 from engine.geometry import Rect
 from engine.pdf.importer import import_pdf
@@ -224,9 +222,8 @@ def in_read_only_mount(folder: Path, *argv: str) -> subprocess.CompletedProcess:
 @needs_mount
 def test_read_only_project_browses_searches_and_exports_but_refuses_writes(tmp_path):
     folder = make_project(tmp_path / "P.remud", tmp_path, figures_per_page=2)
-    with Project.open(folder) as p:
-        pass  # closed cleanly: no -wal/-shm left, as on a share copied from elsewhere
-    before = sorted(p.name for p in folder.rglob("*"))
+    Project.open(folder).close()  # closed cleanly: no -wal/-shm left, as on a share copied from elsewhere
+    before = sorted(path.name for path in folder.rglob("*"))
     done = in_read_only_mount(folder, "info", str(folder))
     assert done.returncode == 0 and "read-only" in done.stderr and "Figures   8" in done.stdout
     assert "damaged" not in done.stderr
@@ -242,7 +239,7 @@ def test_read_only_project_browses_searches_and_exports_but_refuses_writes(tmp_p
         done = in_read_only_mount(folder, *argv)
         assert done.returncode == 1 and "read-only" in done.stderr, (argv, done.stderr)
         assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
-    assert sorted(p.name for p in folder.rglob("*")) == before
+    assert sorted(path.name for path in folder.rglob("*")) == before
 
 
 # -- disk full ------------------------------------------------------------------------------
