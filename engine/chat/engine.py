@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Self
+from typing import Self
 
 from engine.chat.budget import ANSWER, THINKING, Action, BudgetController, BudgetSettings, Sampling
-from engine.chat.decoding import RANDOM_SEED, PieceDecoder, build_sampler
+from engine.chat.decoding import PieceDecoder
 from engine.chat.errors import (
     ChatError,
     ContextTooSmallError,
@@ -32,11 +31,12 @@ from engine.chat.errors import (
     VisionProjectorError,
     WrongArchitectureError,
 )
+from engine.chat.llama_adapter import ABORTED, RANDOM_SEED, LlamaModel
 from engine.chat.memory import check_context, check_memory, estimate_memory
 from engine.chat.modelfile import GgufInfo, read_gguf_info
 from engine.chat.prompt import ImageSlot, build_prompt, images_of
 from engine.chat.types import ChatTurn, GenerationResult, ModelSettings, StreamEvent
-from engine.chat.vision import ABORTED, ImageItem, VisionEncoder
+from engine.chat.vision import ImageItem, VisionEncoder
 
 Item = int | ImageItem
 
@@ -63,8 +63,7 @@ class ChatEngine:
         check_context(self.model_info, settings.n_ctx)
         check_memory(estimate_memory(self.model_info, mmproj_info, n_ctx=settings.n_ctx, n_gpu_layers=settings.n_gpu_layers))
         report(0.1)
-        self._llama = _load_llama(settings, self.model_info)
-        self._abort = _AbortCallback(self._llama.ctx)
+        self._llama: LlamaModel | None = _load_llama(settings, self.model_info)
         report(0.8 if mmproj_info else 0.95)
         try:
             if settings.mmproj_path is not None:
@@ -85,8 +84,7 @@ class ChatEngine:
 
     @property
     def n_ctx(self) -> int:
-        # llama.cpp may round its context up; llama-cpp-python's token buffer keeps the size asked for
-        return min(self._llama.n_ctx(), len(self._llama.input_ids))
+        return self._llama.n_ctx
 
     @property
     def cached_tokens(self) -> int:
@@ -95,7 +93,7 @@ class ChatEngine:
 
     def tokenize(self, text: str) -> list[int]:
         """The model's tokens for `text` (special tokens such as <|im_end|> recognised)."""
-        return self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+        return self._llama.tokenize(text.encode("utf-8"), special=True)
 
     def token_id(self, text: str) -> int:
         """The id of a text that is a single token (e.g. "</think>" in some vocabularies)."""
@@ -110,11 +108,7 @@ class ChatEngine:
         llama.cpp reports each of its two counters as at least 1, so the count is exact once the model
         has decoded both a batch and a single token (any generate() call does).
         """
-        import llama_cpp
-
-        llama_cpp.llama_synchronize(self._llama.ctx)
-        perf = llama_cpp.llama_perf_context(self._llama.ctx)
-        return int(perf.n_p_eval + perf.n_eval)
+        return self._llama.decoded_tokens()
 
     def generate(
         self,
@@ -156,7 +150,7 @@ class ChatEngine:
 
     def _tokenize_forced(self, data: bytes) -> list[int]:
         """Tokens of a string the budget controller injects (special tokens not recognised, as in model text)."""
-        return self._llama.tokenize(data, add_bos=False, special=False)
+        return self._llama.tokenize(data, special=False)
 
     def _prompt_items(self, turns: Sequence[ChatTurn], opening: str) -> list[Item]:
         segments = build_prompt(turns, opening=opening)
@@ -175,8 +169,7 @@ class ChatEngine:
         del self._seq[n_items:]
         pos = sum(item.n_pos if isinstance(item, ImageItem) else 1 for item in self._seq)
         self._kv_cells = sum(item.n_tokens if isinstance(item, ImageItem) else 1 for item in self._seq)
-        self._llama._ctx.kv_cache_seq_rm(-1, pos, -1)
-        self._llama.n_tokens = pos
+        self._llama.forget_from(pos)
 
     def _eval(self, tokens: Sequence[int], cancel: Callable[[], bool] | None = None) -> bool:
         """Decode text tokens after the cache in batches of n_batch, keeping the bookkeeping.
@@ -184,25 +177,18 @@ class ChatEngine:
         With `cancel`, it is asked before each batch and, through llama.cpp's abort callback, during
         each decode. Returns False when stopped: the cache then holds the batches decoded whole.
         """
-        import llama_cpp
-
         llama = self._llama
         for start in range(0, len(tokens), llama.n_batch):
             if cancel is not None and cancel():
                 return False
             batch = list(tokens[start:start + llama.n_batch])
-            n_past = llama.n_tokens
-            llama._batch.set_batch(batch=batch, n_past=n_past, logits_all=False)
-            with self._abort.asking(cancel):
-                rc = llama_cpp.llama_decode(llama.ctx, llama._batch.batch)
+            rc = llama.decode(batch, cancel)
             if rc != 0:
                 # an aborted or failed decode can leave part of the batch in the KV cache: forget it
                 self._truncate(len(self._seq))
                 if rc == ABORTED and cancel is not None:
                     return False
                 raise _decode_error(rc)
-            llama.input_ids[n_past:n_past + len(batch)] = batch
-            llama.n_tokens += len(batch)
             self._seq.extend(batch)
             self._kv_cells += len(batch)
         return True
@@ -215,12 +201,9 @@ class ChatEngine:
         embeddings = self._vision.encode(item)
         if cancel():
             return False
-        with self._abort.asking(cancel):
-            end = self._vision.decode(item, embeddings, self._llama.n_tokens, self._llama.n_batch)
-        if end is None:  # aborted: forget what part of the image reached the KV cache
+        if not self._vision.decode(item, embeddings, cancel):  # aborted: forget what part of it reached the KV cache
             self._truncate(len(self._seq))
             return False
-        self._llama.n_tokens = end
         self._seq.append(item)
         self._kv_cells += item.n_tokens
         return True
@@ -231,39 +214,6 @@ def _decode_error(rc: int) -> DecodeError:
         f"The model could not evaluate the conversation (llama.cpp error {rc}: out of context or memory); "
         "lower the context size or image pixel limit, or load the model again."
     )
-
-
-class _AbortCallback:
-    """llama.cpp's abort callback, asking a `cancel` callable between the graph nodes of a decode.
-
-    It is installed only around the long decodes (prompt batches, images): the single-token decodes
-    of generation stay free of Python calls, and `cancel` is asked between them anyway.
-    """
-
-    def __init__(self, ctx: Any) -> None:
-        import llama_cpp
-
-        self._ctx = ctx
-        self._set = llama_cpp.llama_set_abort_callback
-        self._callback = llama_cpp.ggml_abort_callback(self._check)  # kept alive as long as the context
-        self._none = llama_cpp.ggml_abort_callback()                  # NULL: no callback
-        self._cancel: Callable[[], bool] | None = None
-
-    def _check(self, _data: Any) -> bool:
-        return self._cancel is not None and bool(self._cancel())
-
-    @contextmanager
-    def asking(self, cancel: Callable[[], bool] | None) -> Iterator[None]:
-        if cancel is None:
-            yield
-            return
-        self._cancel = cancel
-        self._set(self._ctx, self._callback, None)
-        try:
-            yield
-        finally:
-            self._set(self._ctx, self._none, None)
-            self._cancel = None
 
 
 class _Generation:
@@ -350,10 +300,7 @@ class _Generation:
 
     def _loop(self) -> str:
         llama, controller = self.llama, self.controller
-        vocab = llama._model.vocab
-        import llama_cpp
-
-        sampler = build_sampler(llama, self.sampling, self._seed())
+        sampler = llama.sampler(self.sampling, self._seed())
         decoder = PieceDecoder()
         n_ctx = self.engine.n_ctx
         while True:
@@ -361,10 +308,10 @@ class _Generation:
                 return "cancelled"
             if self.engine._kv_cells >= n_ctx:
                 return "length"
-            token = sampler.sample(llama._ctx, -1)
+            token = sampler.sample()
             if self.t_first is None:
                 self.t_first = time.perf_counter()
-            if llama_cpp.llama_vocab_is_eog(vocab, token):
+            if llama.is_end_of_generation(token):
                 if controller.phase == THINKING:
                     action = controller.feed_end()
                     if action is not None:
@@ -373,7 +320,7 @@ class _Generation:
                         continue
                 return "stop"
             self.generated += 1
-            raw = llama.detokenize([token])
+            raw = llama.detokenize(token)
             piece = decoder.decode(raw)
             if controller.phase == THINKING:
                 action = controller.feed(piece, raw)
@@ -462,22 +409,19 @@ def _check_mmproj(path: Path) -> GgufInfo:
     return info
 
 
-def _load_llama(settings: ModelSettings, info: GgufInfo) -> Any:
+def _load_llama(settings: ModelSettings, info: GgufInfo) -> LlamaModel:
     try:
-        import llama_cpp
-    except ImportError as exc:  # pragma: no cover - the desktop build always ships it
-        raise ChatError("The offline chat needs llama-cpp-python, which is not installed: run "
-                        "pip install 'remud-desktop[chat]' (it compiles llama.cpp once, about 10 minutes).") from exc
-    try:
-        return llama_cpp.Llama(
-            str(settings.model_path),
+        return LlamaModel.load(
+            settings.model_path,
             n_ctx=settings.n_ctx,
             n_batch=settings.n_batch,
             n_gpu_layers=settings.n_gpu_layers,
             n_threads=settings.n_threads,
             seed=settings.seed if settings.seed >= 0 else RANDOM_SEED,
-            verbose=False,
         )
+    except ImportError as exc:  # pragma: no cover - the desktop build always ships it
+        raise ChatError("The offline chat needs llama-cpp-python, which is not installed: run "
+                        "pip install 'remud-desktop[chat]' (it compiles llama.cpp once, about 10 minutes).") from exc
     except (ValueError, RuntimeError) as exc:
         import gguf
 
