@@ -1,8 +1,11 @@
-"""Realistic sample and test PDFs (an ultrasound atlas) that know where their figures are.
+"""The sample atlas the app opens on first start, generated: a PDF that knows where its figures are.
 
 Everything here is synthetic: B-mode-like frames drawn with numpy, pages laid out with
-PyMuPDF, scanned pages made by rasterizing a born-digital page and inserting the
-noisy raster as the page's only content. Each generator returns the ground truth.
+PyMuPDF, a scanned page made by rasterizing a born-digital page and inserting the noisy
+raster as the page's only content. `make_sample_pdf` returns the ground truth with the file.
+
+The drawing helpers (frames, text, banners, scanned pages) are public because the test and
+benchmark generators in tests/generators.py build their books from them.
 """
 
 from __future__ import annotations
@@ -121,7 +124,7 @@ def _jpeg(rgb: np.ndarray, quality: int = 85) -> bytes:
     return buf.getvalue()
 
 
-def _frame_jpeg(rect: Rect, rng: np.random.Generator, labels: Sequence[str], ppp: float = 1.6) -> bytes:
+def frame_jpeg(rect: Rect, rng: np.random.Generator, labels: Sequence[str], ppp: float = 1.6) -> bytes:
     return _jpeg(ultrasound_frame(round(rect.width * ppp), round(rect.height * ppp), rng, labels))
 
 
@@ -169,7 +172,7 @@ def _wrap(text: str, width: float, size: float) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def _text(page: pymupdf.Page, x: float, y: float, text: str, size: float = 9.5,
+def draw_text(page: pymupdf.Page, x: float, y: float, text: str, size: float = 9.5,
           width: float | None = None, color: Sequence[float] = (0, 0, 0), bold: bool = False,
           leading: float = 1.45) -> float:
     """Write `text` with its top at y; wraps to `width`. Returns the y under the last line."""
@@ -183,19 +186,19 @@ def _text(page: pymupdf.Page, x: float, y: float, text: str, size: float = 9.5,
     return y + size * leading * len(lines)
 
 
-def _centered(page: pymupdf.Page, cx: float, y: float, text: str, size: float = 8.5) -> float:
-    return _text(page, cx - _length(text, size) / 2, y, text, size)
+def draw_centered(page: pymupdf.Page, cx: float, y: float, text: str, size: float = 8.5) -> float:
+    return draw_text(page, cx - _length(text, size) / 2, y, text, size)
 
 
-def _banner(page: pymupdf.Page, text: str, height: float = 34) -> float:
+def draw_banner(page: pymupdf.Page, text: str, height: float = 34) -> float:
     r = page.rect
     page.draw_rect(pymupdf.Rect(0, 0, r.width, height), color=None, fill=(0.12, 0.18, 0.3))
-    _text(page, 40, height / 2 - 6, text, 11, color=(1, 1, 1), bold=True)
+    draw_text(page, 40, height / 2 - 6, text, 11, color=(1, 1, 1), bold=True)
     return height
 
 
-def _page_number(page: pymupdf.Page, n: int) -> None:
-    _centered(page, page.rect.width / 2, page.rect.height - 30, f"— {n} —", 8)
+def draw_page_number(page: pymupdf.Page, n: int) -> None:
+    draw_centered(page, page.rect.width / 2, page.rect.height - 30, f"— {n} —", 8)
 
 
 # ----------------------------------------------------------------- atlas content
@@ -218,9 +221,9 @@ SECTIONS = ["3-1 肝脏 / Liver", "3-2 胆囊 / Gallbladder", "3-3 肝脏分段 
             "3-4 肾脏 / Kidney", "3-5 脾脏 / Spleen"]
 
 
-def _body(page: pymupdf.Page, y: float, texts: Sequence[str], x0: float = 56, width: float = 483) -> float:
+def draw_body(page: pymupdf.Page, y: float, texts: Sequence[str], x0: float = 56, width: float = 483) -> float:
     for t in texts:
-        y = _text(page, x0, y, t, 9.5, width) + 6
+        y = draw_text(page, x0, y, t, 9.5, width) + 6
     return y
 
 
@@ -229,7 +232,7 @@ def _place_frame(page: pymupdf.Page, rect: Rect, rng: np.random.Generator,
     r = pymupdf.Rect(*rect.as_tuple())
     if xref:
         return page.insert_image(r, xref=xref, keep_proportion=False)
-    return page.insert_image(r, stream=_frame_jpeg(rect, rng, labels), keep_proportion=False)
+    return page.insert_image(r, stream=frame_jpeg(rect, rng, labels), keep_proportion=False)
 
 
 def _frame_row(page: pymupdf.Page, y: float, n: int, w: float, h: float, gap: float,
@@ -243,7 +246,7 @@ def _frame_row(page: pymupdf.Page, y: float, n: int, w: float, h: float, gap: fl
 
 def _figure_caption(page: pymupdf.Page, y: float, fig: str, zh: str, en: str) -> tuple[str, float]:
     caption = f"图 {fig} {zh} / Figure {fig} {en}"
-    return caption, _centered(page, page.rect.width / 2, y, caption, 9) + 8
+    return caption, draw_centered(page, page.rect.width / 2, y, caption, 9) + 8
 
 
 def _liver_sketch(page: pymupdf.Page, box: Rect) -> Rect:
@@ -297,7 +300,7 @@ def _scan_raster(src: pymupdf.Page, rng: np.random.Generator, dpi: int = 150) ->
 Builder = Callable[[pymupdf.Page, np.random.Generator], list[TruthFigure]]
 
 
-def _scanned_page(doc: pymupdf.Document, build: Builder, rng: np.random.Generator,
+def add_scanned_page(doc: pymupdf.Document, build: Builder, rng: np.random.Generator,
                   size: tuple[float, float] = A4, rotate: int = 0) -> list[TruthFigure]:
     """Append an image-only page whose raster shows what `build` lays out."""
     tmp = pymupdf.open()
@@ -316,7 +319,7 @@ def _scanned_page(doc: pymupdf.Document, build: Builder, rng: np.random.Generato
     return figs
 
 
-def _frames_block(page: pymupdf.Page, rng: np.random.Generator, y: float, rows: int, cols: int,
+def draw_frames_block(page: pymupdf.Page, rng: np.random.Generator, y: float, rows: int, cols: int,
                   gap: float, section: str, fig: str, width: float = 470) -> tuple[list[TruthFigure], float]:
     w = (width - (cols - 1) * gap) / cols
     h = w * rng.uniform(0.68, 0.8) if cols > 1 else w * rng.uniform(0.55, 0.7)
@@ -330,74 +333,26 @@ def _frames_block(page: pymupdf.Page, rng: np.random.Generator, y: float, rows: 
             sub = letters[row * cols + c] if rows * cols > 1 else ""
             out.append(TruthFigure(0, rect, caption, section, sub, "scanned"))
     y += rows * h + (rows - 1) * gap + 8
-    return out, _centered(page, page.rect.width / 2, y, caption, 9) + 10
-
-
-LAYOUTS = ("single", "side_by_side", "stacked", "grid", "distractors", "text_only", "blank")
-_GRIDS = {"single": (1, 1, 380.0), "side_by_side": (1, 2, 480.0), "stacked": (2, 1, 300.0),
-          "grid": (2, 2, 480.0), "distractors": (1, 2, 480.0)}  # rows, columns, block width (pt)
-
-
-def _layout_builder(layout: str) -> Builder:
-    def build(page: pymupdf.Page, rng: np.random.Generator) -> list[TruthFigure]:
-        if layout == "blank":
-            return []
-        section = SECTIONS[int(rng.integers(len(SECTIONS)))]
-        y = 56.0
-        if layout == "distractors":
-            y = _banner(page, "第三章 腹部超声 / Chapter 3 Abdominal ultrasound", float(rng.uniform(30, 44))) + 20
-            page.draw_rect(pymupdf.Rect(520, y, 546, y + 26), color=None, fill=(0.1, 0.1, 0.1))
-        y = _text(page, 56, y, section, 15, bold=True) + 8
-        paras = [PARAS[int(i)] for i in rng.permutation(len(PARAS))]
-        y = _body(page, y, paras[:2])
-        fig = f"3-{int(rng.integers(1, 20))}"
-        gap = float(rng.uniform(4, 6))
-        figs: list[TruthFigure] = []
-        if layout in _GRIDS:
-            rows, cols, width = _GRIDS[layout]
-            figs, y = _frames_block(page, rng, y + 6, rows, cols, gap, section, fig, width)
-        if y < 640:
-            y = _body(page, y, ["图解要点：" + paras[2]] + paras[3:5 if layout == "text_only" else 3])
-        if layout == "distractors":
-            _text(page, 56, min(y, 730), "小结 / Summary", 14, bold=True)
-        _page_number(page, int(rng.integers(10, 300)))
-        return figs
-    return build
-
-
-def make_scanned_test_pdf(path: Path | str, layout: str | Sequence[str] = "single", seed: int = 0,
-                          rotate: int = 0) -> GeneratedPdf:
-    """Image-only pages, one per layout (see LAYOUTS), with frame truth for each."""
-    layouts = [layout] if isinstance(layout, str) else list(layout)
-    rng = np.random.default_rng(seed)
-    doc = pymupdf.open()
-    truth: list[TruthFigure] = []
-    for name in layouts:
-        if name not in LAYOUTS:
-            raise ValueError(f"unknown layout {name!r}; choose from {', '.join(LAYOUTS)}")
-        truth += _scanned_page(doc, _layout_builder(name), rng, rotate=rotate)
-    path = Path(path)
-    doc.save(path, garbage=3, deflate=True)
-    return GeneratedPdf(path, truth)
+    return out, draw_centered(page, page.rect.width / 2, y, caption, 9) + 10
 
 
 # ----------------------------------------------------------------- the sample atlas
 
-def _atlas_header(page: pymupdf.Page, n: int) -> None:
-    _text(page, 56, 28, "超声诊断图谱 · 腹部 / Atlas of Diagnostic Ultrasound · Abdomen", 8, color=(0.4, 0.4, 0.4))
+def draw_atlas_header(page: pymupdf.Page, n: int) -> None:
+    draw_text(page, 56, 28, "超声诊断图谱 · 腹部 / Atlas of Diagnostic Ultrasound · Abdomen", 8, color=(0.4, 0.4, 0.4))
     page.draw_line((56, 42), (539, 42), color=(0.6, 0.6, 0.6), width=0.5)
-    _page_number(page, n)
+    draw_page_number(page, n)
 
 
 def _sample_page_liver(doc: pymupdf.Document, rng: np.random.Generator) -> list[TruthFigure]:
     page = doc.new_page(width=A4[0], height=A4[1])
-    _atlas_header(page, 41)
-    y = _text(page, 56, 60, "第三章 肝胆脾肾 / Chapter 3 Liver, biliary tract, spleen and kidney", 16, bold=True) + 10
-    y = _text(page, 56, y, SECTIONS[0], 13, bold=True) + 6
-    y = _body(page, y, [PARAS[0], "图 3-1 为右肋缘下斜切面。Figure 3-1 shows a right subcostal oblique view."])
+    draw_atlas_header(page, 41)
+    y = draw_text(page, 56, 60, "第三章 肝胆脾肾 / Chapter 3 Liver, biliary tract, spleen and kidney", 16, bold=True) + 10
+    y = draw_text(page, 56, y, SECTIONS[0], 13, bold=True) + 6
+    y = draw_body(page, y, [PARAS[0], "图 3-1 为右肋缘下斜切面。Figure 3-1 shows a right subcostal oblique view."])
     rect = _frame_row(page, y + 4, 1, 330, 235, 0, rng, [("LIVER", "RT OBL")])[0]
     caption, y = _figure_caption(page, rect.y1 + 6, "3-1", "肝右叶", "Right liver lobe")
-    _body(page, y, [("图解要点：图3-1显示肝右叶实质回声均匀，肝静脉走行清晰，膈肌呈弧形强回声。"
+    draw_body(page, y, [("图解要点：图3-1显示肝右叶实质回声均匀，肝静脉走行清晰，膈肌呈弧形强回声。"
                     "Key points: homogeneous parenchyma, clear hepatic veins, bright curved diaphragm."),
                     PARAS[1]])
     return [TruthFigure(page.number, rect, caption, SECTIONS[0], "", "embedded")]
@@ -405,15 +360,15 @@ def _sample_page_liver(doc: pymupdf.Document, rng: np.random.Generator) -> list[
 
 def _sample_page_gallbladder(doc: pymupdf.Document, rng: np.random.Generator) -> list[TruthFigure]:
     page = doc.new_page(width=A4[0], height=A4[1])
-    _atlas_header(page, 42)
-    y = _text(page, 56, 60, SECTIONS[1], 13, bold=True) + 6
-    y = _body(page, y, [PARAS[2], ("如图 3-2 所示，A 为纵切面，B 为横切面。As Figure 3-2 shows, "
+    draw_atlas_header(page, 42)
+    y = draw_text(page, 56, 60, SECTIONS[1], 13, bold=True) + 6
+    y = draw_body(page, y, [PARAS[2], ("如图 3-2 所示，A 为纵切面，B 为横切面。As Figure 3-2 shows, "
                         "A is a longitudinal and B a transverse view.")])
     rects = _frame_row(page, y + 4, 2, 230, 175, 14, rng, [("GB", "LONG"), ("GB", "TRANS")])
     for r, sub in zip(rects, "AB"):
-        _centered(page, (r.x0 + r.x1) / 2, r.y1 + 3, sub, 10)
+        draw_centered(page, (r.x0 + r.x1) / 2, r.y1 + 3, sub, 10)
     caption, y = _figure_caption(page, rects[0].y1 + 20, "3-2", "胆囊结石", "Gallbladder stones")
-    _body(page, y, [("图解要点：A、B图显示胆囊腔内强回声团，后方伴声影，改变体位后移动。"
+    draw_body(page, y, [("图解要点：A、B图显示胆囊腔内强回声团，后方伴声影，改变体位后移动。"
                     "Key points: A and B show an echogenic focus with shadowing that moves with position."),
                     PARAS[5]])
     return [TruthFigure(page.number, r, caption, SECTIONS[1], sub, "embedded") for r, sub in zip(rects, "AB")]
@@ -421,27 +376,27 @@ def _sample_page_gallbladder(doc: pymupdf.Document, rng: np.random.Generator) ->
 
 def _sample_page_segments(doc: pymupdf.Document, rng: np.random.Generator) -> list[TruthFigure]:
     page = doc.new_page(width=A4[0], height=A4[1])
-    _atlas_header(page, 43)
-    y = _text(page, 56, 60, SECTIONS[2], 13, bold=True) + 6
-    y = _body(page, y, [("Couinaud 分段以肝静脉和门静脉为标志，将肝脏分为八段（图 3-3）。"
+    draw_atlas_header(page, 43)
+    y = draw_text(page, 56, 60, SECTIONS[2], 13, bold=True) + 6
+    y = draw_body(page, y, [("Couinaud 分段以肝静脉和门静脉为标志，将肝脏分为八段（图 3-3）。"
                         "Couinaud's scheme divides the liver into eight segments along the hepatic and "
                         "portal veins (Figure 3-3).")])
     rect = _liver_sketch(page, Rect(147, y + 14, 447, y + 224))
     caption, y = _figure_caption(page, rect.y1 + 12, "3-3", "肝脏分段示意图", "Couinaud liver segments")
-    _body(page, y, [("图解要点：虚线示肝静脉平面，蓝色示门静脉分支，绿色示胆囊。Dashed lines mark the "
+    draw_body(page, y, [("图解要点：虚线示肝静脉平面，蓝色示门静脉分支，绿色示胆囊。Dashed lines mark the "
                     "hepatic vein planes, blue the portal branches, green the gallbladder."), PARAS[1]])
     return [TruthFigure(page.number, rect, caption, SECTIONS[2], "", "vector")]
 
 
 def _sample_scanned_kidney(page: pymupdf.Page, rng: np.random.Generator) -> list[TruthFigure]:
-    y = _banner(page, "第三章 肝胆脾肾 / Chapter 3 Liver, biliary tract, spleen and kidney") + 18
-    y = _text(page, 56, y, SECTIONS[3], 13, bold=True) + 6
-    y = _body(page, y, [PARAS[3]])
-    pair, y = _frames_block(page, rng, y + 2, 1, 2, 5.0, SECTIONS[3], "3-4", 470)
-    y = _body(page, y, [("图解要点：A、B图显示右肾纵切面及横切面，皮髓质分界清晰。Key points: A and B "
+    y = draw_banner(page, "第三章 肝胆脾肾 / Chapter 3 Liver, biliary tract, spleen and kidney") + 18
+    y = draw_text(page, 56, y, SECTIONS[3], 13, bold=True) + 6
+    y = draw_body(page, y, [PARAS[3]])
+    pair, y = draw_frames_block(page, rng, y + 2, 1, 2, 5.0, SECTIONS[3], "3-4", 470)
+    y = draw_body(page, y, [("图解要点：A、B图显示右肾纵切面及横切面，皮髓质分界清晰。Key points: A and B "
                         "show the right kidney in long and short axis; corticomedullary junction is clear.")])
-    stack, y = _frames_block(page, rng, y + 2, 2, 1, 4.5, SECTIONS[3], "3-5", 250)
-    _page_number(page, 44)
+    stack, y = draw_frames_block(page, rng, y + 2, 2, 1, 4.5, SECTIONS[3], "3-5", 250)
+    draw_page_number(page, 44)
     return pair + stack
 
 
@@ -450,79 +405,22 @@ def make_sample_pdf(path: Path | str, seed: int = 7) -> GeneratedPdf:
     rng = np.random.default_rng(seed)
     doc = pymupdf.open()
     truth = _sample_page_liver(doc, rng) + _sample_page_gallbladder(doc, rng) + _sample_page_segments(doc, rng)
-    truth += _scanned_page(doc, _sample_scanned_kidney, rng)
+    truth += add_scanned_page(doc, _sample_scanned_kidney, rng)
     page = doc.new_page(width=A4[0], height=A4[1])
-    _atlas_header(page, 45)
-    y = _text(page, 56, 60, SECTIONS[4], 13, bold=True) + 6
-    y = _body(page, y, [PARAS[4]])
+    draw_atlas_header(page, 45)
+    y = draw_text(page, 56, 60, SECTIONS[4], 13, bold=True) + 6
+    y = draw_body(page, y, [PARAS[4]])
     rect = _frame_row(page, y + 4, 1, 300, 210, 0, rng, [("SPLEEN", "LONG")])[0]
     caption, y = _figure_caption(page, rect.y1 + 6, "3-6", "正常脾脏", "Normal spleen")
     truth.append(TruthFigure(page.number, rect, caption, SECTIONS[4], "", "embedded"))
-    y = _text(page, 56, y, "表 3-1 正常脏器测值 / Table 3-1 Normal organ sizes", 9, bold=True) + 4
+    y = draw_text(page, 56, y, "表 3-1 正常脏器测值 / Table 3-1 Normal organ sizes", 9, bold=True) + 4
     rows = [("脏器 Organ", "长径 Length (cm)"), ("肝右叶 Right lobe", "< 15"), ("脾 Spleen", "< 12"),
             ("肾 Kidney", "10-12")]
     for i, (a, b) in enumerate(rows):
         page.draw_line((56, y + i * 18), (400, y + i * 18), width=1.0 if i == 0 else 0.4)
-        _text(page, 60, y + i * 18 + 4, a, 9)
-        _text(page, 250, y + i * 18 + 4, b, 9)
+        draw_text(page, 60, y + i * 18 + 4, a, 9)
+        draw_text(page, 250, y + i * 18 + 4, b, 9)
     page.draw_line((56, y + 72), (400, y + 72), width=1.0)
-    doc.subset_fonts()
-    path = Path(path)
-    doc.save(path, garbage=3, deflate=True)
-    return GeneratedPdf(path, truth)
-
-
-# ----------------------------------------------------------------- a long mixed book
-
-def make_book(path: Path | str, pages: int = 300, seed: int = 0) -> GeneratedPdf:
-    """A long mixed book for benchmarks: born-digital pages with 0-3 images, every 5th scanned.
-
-    Frames and scanned rasters are stored once and placed again by xref, so it is quick.
-    """
-    rng = np.random.default_rng(seed)
-    doc = pymupdf.open()
-    frames = [_frame_jpeg(Rect(0, 0, 230, 172), rng, (lab,), ppp=1.4) for lab in ("LK", "RK", "GB", "LIVER")]
-    frame_xrefs: list[int] = [0] * len(frames)
-    scans: list[tuple[list[TruthFigure], int]] = []
-    truth: list[TruthFigure] = []
-    for n in range(pages):
-        if n % 5 == 4:
-            if len(scans) < 2:
-                figs = _scanned_page(doc, _layout_builder(("side_by_side", "grid")[len(scans)]), rng)
-                xref = doc[-1].get_images()[0][0]
-                scans.append((figs, xref))
-            else:
-                figs, xref = scans[n % 2]
-                page = doc.new_page(width=A4[0], height=A4[1])
-                page.insert_image(page.rect, xref=xref, keep_proportion=False)
-                figs = [TruthFigure(page.number, f.rect, f.caption, f.section, f.sublabel, "scanned")
-                        for f in figs]
-            truth += figs
-            continue
-        page = doc.new_page(width=A4[0], height=A4[1])
-        section = f"{n // 20 + 1}-{n % 20 + 1} " + SECTIONS[n % len(SECTIONS)].split(" ", 1)[1]
-        _atlas_header(page, n + 1)
-        y = _text(page, 56, 60, section, 13, bold=True) + 6
-        y = _body(page, y, [PARAS[(n + k) % len(PARAS)] for k in range(2)])
-        count = int(rng.integers(0, 4))
-        for row in range([0, 1, 1, 2][count]):
-            cols = 2 if (count == 2 or (count == 3 and row == 0)) else 1
-            w, h, gap = (230.0, 172.0, 12.0) if cols == 2 else (300.0, 225.0, 0.0)
-            x = (A4[0] - (cols * w + (cols - 1) * gap)) / 2
-            for c in range(cols):
-                k = int(rng.integers(len(frames)))
-                rect = Rect(x + c * (w + gap), y, x + c * (w + gap) + w, y + h)
-                r = pymupdf.Rect(*rect.as_tuple())
-                if frame_xrefs[k]:
-                    page.insert_image(r, xref=frame_xrefs[k], keep_proportion=False)
-                else:
-                    frame_xrefs[k] = page.insert_image(r, stream=frames[k], keep_proportion=False)
-                truth.append(TruthFigure(page.number, rect, "", section, "", "embedded"))
-            caption = f"图 {section.split()[0]}-{row + 1} 声像图 / Figure {section.split()[0]}-{row + 1} Sonogram"
-            for t in truth[-cols:]:
-                t.caption = caption
-            y = _centered(page, A4[0] / 2, y + h + 5, caption, 9) + 10
-        _body(page, y, [PARAS[(n + 3) % len(PARAS)]])
     doc.subset_fonts()
     path = Path(path)
     doc.save(path, garbage=3, deflate=True)

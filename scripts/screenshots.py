@@ -238,7 +238,7 @@ class Shooter:
 
     # -- a scanned atlas: import, then the scanned detector on the whole document --------------------
     def scanned_atlas(self) -> int:
-        from engine.samplegen import make_scanned_test_pdf
+        from tests.generators import make_scanned_test_pdf
 
         w = self.window
         pdf = make_scanned_test_pdf(self.tmp / "Scanned kidney atlas.pdf",

@@ -17,8 +17,8 @@ import pymupdf  # noqa: E402
 
 from engine.detect.run import iter_detect  # noqa: E402
 from engine.pdf.importer import import_pdf  # noqa: E402
-from engine.samplegen import make_book  # noqa: E402
 from engine.store import Project  # noqa: E402
+from tests.generators import make_book  # noqa: E402
 
 PAGES = 300
 
@@ -44,7 +44,7 @@ def main() -> None:
 
         rss = []
         t = time.perf_counter()
-        for n, result in enumerate(iter_detect(project, doc.id, "auto"), 1):
+        for n, _result in enumerate(iter_detect(project, doc.id, "auto"), 1):
             if n % 50 == 0:
                 rss.append((n, proc.memory_info().rss / 2**20))
         detect = time.perf_counter() - t

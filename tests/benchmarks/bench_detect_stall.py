@@ -24,9 +24,9 @@ from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from engine.pdf.importer import import_pdf  # noqa: E402
-from engine.samplegen import make_book  # noqa: E402
 from engine.store import Project  # noqa: E402
 from tests.desktop.gui_helpers import StallMeter  # noqa: E402
+from tests.generators import make_book  # noqa: E402
 
 TARGET_MS = 50.0
 
@@ -100,7 +100,7 @@ def main() -> int:
 
         print(f"Event-loop stall, main window, background `auto` detection of {args.pages} pages"
               f" ({'with' if args.with_text else 'without'} captions), {args.rounds} rounds,"
-              f" {'a page key every %d ms' % args.keys_ms if args.keys_ms else 'no key presses'}")
+              f" {f'a page key every {args.keys_ms} ms' if args.keys_ms else 'no key presses'}")
         for n in range(args.rounds):
             stall, elapsed, presses = measure(window, None, detect=True, keys_ms=args.keys_ms)
             base, _, base_presses = measure(window, elapsed, detect=False, keys_ms=args.keys_ms)

@@ -64,10 +64,10 @@ def main() -> None:
     from PySide6.QtWidgets import QApplication
 
     from engine.pdf.importer import import_pdf
-    from engine.samplegen import make_book
     from engine.store import Project
     from remud_desktop.canvas import PageCanvas, RenderCache
     from remud_desktop.session import Session
+    from tests.generators import make_book
 
     app = QApplication.instance() or QApplication([])
     with tempfile.TemporaryDirectory() as tmp:

@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from engine.detect.scanned import ScannedDetector
-from engine.samplegen import make_scanned_test_pdf
+from engine.detect.scanned import ScannedDetector  # noqa: E402
+from tests.generators import make_scanned_test_pdf  # noqa: E402
 
 WIDTH_PX, HEIGHT_PX = 1000, 1400
 PAGE_W, PAGE_H = WIDTH_PX * 72 / 150, HEIGHT_PX * 72 / 150

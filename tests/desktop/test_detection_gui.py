@@ -9,10 +9,11 @@ from PySide6.QtWidgets import QMessageBox
 
 from engine import settings as user_settings
 from engine.pdf.importer import import_pdf
-from engine.samplegen import make_book, make_sample_pdf
+from engine.samplegen import make_sample_pdf
 from engine.store import Project, documents, figures
 from remud_desktop.settings_dialog import SettingsDialog
 from tests.desktop.gui_helpers import StallMeter, finish_jobs, isolated, make_window, memory_keyring, messages  # noqa: F401
+from tests.generators import make_book
 from tests.servers.openai_compat import OpenAICompatServer, chat_completion, closed_port_url
 
 

@@ -11,10 +11,11 @@ from PIL import Image
 
 from engine.detect.base import Detector
 from engine.detect.embedded import EmbeddedDetector
-from engine.pdf.pageinfo import page_is_image_only as is_image_only
 from engine.geometry import Rect
-from engine.samplegen import make_book, make_sample_pdf, ultrasound_frame
+from engine.pdf.pageinfo import page_is_image_only as is_image_only
+from engine.samplegen import make_sample_pdf, ultrasound_frame
 from tests.engine.detect_metrics import Match, match
+from tests.generators import make_book
 
 
 def _png(rgb: np.ndarray) -> bytes:

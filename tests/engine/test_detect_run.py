@@ -101,7 +101,7 @@ def test_figure_status_counts_after_detection(project, sample_pdf):
 def test_auto_treats_a_scan_with_an_ocr_text_layer_as_scanned(project, tmp_path):
     import pymupdf
 
-    from engine.samplegen import make_scanned_test_pdf
+    from tests.generators import make_scanned_test_pdf
 
     gen = make_scanned_test_pdf(tmp_path / "scan.pdf", "side_by_side", seed=3)
     pdf = pymupdf.open(str(gen.path))

@@ -11,16 +11,11 @@ from PIL import Image
 
 from engine.detect.base import Box, Detector
 from engine.detect.scanned import ScannedDetector
-from engine.pdf.pageinfo import page_is_image_only as is_image_only
 from engine.geometry import Rect
-from engine.samplegen import (
-    LAYOUTS,
-    GeneratedPdf,
-    make_sample_pdf,
-    make_scanned_test_pdf,
-    ultrasound_frame,
-)
+from engine.pdf.pageinfo import page_is_image_only as is_image_only
+from engine.samplegen import GeneratedPdf, make_sample_pdf, ultrasound_frame
 from tests.engine.detect_metrics import Match, match
+from tests.generators import LAYOUTS, make_scanned_test_pdf
 
 SEEDS = (0, 1, 2, 3)
 FRAME_LAYOUTS = ("single", "side_by_side", "stacked", "grid", "distractors")

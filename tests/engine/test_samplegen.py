@@ -6,15 +6,10 @@ import numpy as np
 import pymupdf
 import pytest
 
-from engine.pdf.pageinfo import page_is_image_only as is_image_only
 from engine.geometry import Rect
-from engine.samplegen import (
-    LAYOUTS,
-    make_book,
-    make_sample_pdf,
-    make_scanned_test_pdf,
-    ultrasound_frame,
-)
+from engine.pdf.pageinfo import page_is_image_only as is_image_only
+from engine.samplegen import make_sample_pdf, ultrasound_frame
+from tests.generators import LAYOUTS, make_book, make_scanned_test_pdf
 
 
 def test_ultrasound_frame_looks_like_b_mode():
