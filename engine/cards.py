@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import RemudError
-from engine.urls import refuse_credentials
+from engine.llm.urls import refuse_credentials
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ def load() -> dict[str, Any]:
 
 def save(data: dict[str, Any]) -> Path:
     """Write all settings atomically (temporary file, then rename)."""
-    from engine.urls import refuse_credentials  # engine.urls reads looks_secret from here
+    from engine.llm.urls import refuse_credentials  # engine.llm.urls reads looks_secret from here
 
     _refuse_secrets(data)
     refuse_credentials(data, SettingsError)

@@ -1,4 +1,4 @@
-"""Shared fixtures: real project folders and real PDFs made by the tests."""
+"""Shared fixtures: real project folders, real PDFs made by the tests, loopback model servers."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import pytest
 
 from engine.store import Project
 from engine.store.project import forget_checks
+from tests.servers.gemini_compat import gemini_server  # noqa: F401  (a fixture: a loopback Gemini server)
+from tests.servers.openai_compat import openai_server  # noqa: F401  (a fixture: a loopback OpenAI-compatible server)
 
 
 @pytest.fixture(autouse=True)

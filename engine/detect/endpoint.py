@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import openai
-
 from engine.detect.qwen_vl import NAME, endpoint_error
 from engine.errors import EndpointError
+from engine.llm.errors import LLMCallError
+from engine.llm.openai_chat import OpenAIChat
+from engine.llm.urls import refuse_credentials, safe_url
 from engine.secrets import get_secret
-from engine.urls import refuse_credentials, safe_url
 
 
 @dataclass(frozen=True)
@@ -37,11 +37,11 @@ def check_endpoint(base_url: str, model: str, api_key: str | None = None, *, tim
     """List the endpoint's models (GET /models). Raises a key-free EndpointError."""
     refuse_credentials(base_url, EndpointError)
     key = api_key or get_secret(NAME, "OPENAI_API_KEY") or "EMPTY"
-    client = openai.OpenAI(base_url=base_url, api_key=key, timeout=timeout, max_retries=0)
+    chat = OpenAIChat(model=model, base_url=base_url, api_key=key, timeout=timeout)
     try:
-        models = tuple(m.id for m in client.models.list())
-    except Exception as exc:
-        raise endpoint_error(exc, base_url=base_url, model=model, api_key=key, timeout=timeout) from None
+        models = tuple(chat.list_models())
+    except LLMCallError as exc:
+        raise endpoint_error(exc) from None
     finally:
-        client.close()
+        chat.close()
     return EndpointCheck(base_url, models, model)

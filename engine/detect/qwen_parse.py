@@ -1,5 +1,5 @@
 """Pure helpers for the qwen-vl detector: Qwen2.5-VL's resize rule and a lenient
-parser for the grounding answers the model writes.
+parser for the grounding answers the model writes (its JSON leniency is engine.llm.lenient_json).
 
 Nothing here touches the network, PyMuPDF or PIL, so all of it is cheap to test.
 
@@ -11,12 +11,13 @@ absolute pixel boxes in that resized image. Qwen2-VL and Qwen-VL instead wrote
 
 from __future__ import annotations
 
-import json
 import math
 import re
-from typing import Any, Iterator, Literal
+from collections.abc import Iterator
+from typing import Any, Literal
 
 from engine.geometry import Rect
+from engine.llm.lenient_json import fenced_blocks, loads_lenient, without_thinking
 
 IMAGE_FACTOR = 28
 DEFAULT_MIN_PIXELS = 56 * 56  # 4 * 28 * 28, the processor's default
@@ -100,8 +101,6 @@ def page_to_box(rect: Rect, image_size: tuple[int, int], page: Rect) -> list[flo
 
 # ----------------------------------------------------------------------------- parsing
 
-_THINK = re.compile(r"<think>.*?(</think>|$)", re.S | re.I)
-_FENCE = re.compile(r"```[a-zA-Z0-9_-]*[ \t]*\n?(.*?)(?:```|$)", re.S)
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 # Qwen2-VL: <|object_ref_start|>label<|object_ref_end|><|box_start|>(x1,y1),(x2,y2)<|box_end|>
 # Qwen-VL:  <ref>label</ref><box>(x1,y1),(x2,y2)</box>
@@ -132,11 +131,11 @@ def parse_grounding(text: Any) -> list[dict]:
 def _parse(text: Any) -> list[dict]:
     if not isinstance(text, str) or not text.strip():
         return []
-    text = _THINK.sub("", text)
+    text = without_thinking(text)
     special = _parse_special_tokens(text)
     if special:
         return special
-    fenced = [m.group(1) for m in _FENCE.finditer(text) if m.group(1).strip()]
+    fenced = fenced_blocks(text)
     items: list[dict] = []
     for segment in fenced or [text]:
         items.extend(_parse_segment(segment))
@@ -160,65 +159,12 @@ def _parse_special_tokens(text: str) -> list[dict]:
 def _parse_segment(segment: str) -> list[dict]:
     starts = [i for i in (segment.find("["), segment.find("{")) if i >= 0]
     if starts:
-        value = _loads_lenient(segment[min(starts):])
+        value = loads_lenient(segment[min(starts):])
         if value is not None:
             items = list(_collect(value))
             if items:
                 return items
     return _scan_objects(segment)
-
-
-_DECODER = json.JSONDecoder(strict=False)  # tolerate raw newlines inside strings
-
-
-def _loads_lenient(s: str) -> Any:
-    """Decode the JSON value at the start of s, ignoring whatever follows it."""
-    for candidate in (s, _to_strict_json(s)):
-        try:
-            return _DECODER.raw_decode(candidate)[0]
-        except (ValueError, RecursionError):
-            continue
-    return None
-
-
-def _to_strict_json(s: str) -> str:
-    """Rewrite JSON-ish text (single quotes, trailing commas, Python literals) as JSON."""
-    out: list[str] = []
-    i, n = 0, len(s)
-    while i < n:
-        c = s[i]
-        if c in "\"'":
-            j = i + 1
-            chars: list[str] = []
-            while j < n and s[j] != c:
-                if s[j] == "\\" and j + 1 < n:
-                    nxt = s[j + 1]
-                    chars.append("'" if nxt == "'" else "\\" + nxt)
-                    j += 2
-                    continue
-                chars.append('\\"' if s[j] == '"' else s[j])
-                j += 1
-            out.append('"' + "".join(chars) + ('"' if j < n else ""))
-            i = j + 1
-            continue
-        if c == ",":
-            k = i + 1
-            while k < n and s[k].isspace():
-                k += 1
-            if k < n and s[k] in "]}":
-                i += 1
-                continue
-        if c.isalpha():
-            k = i
-            while k < n and (s[k].isalnum() or s[k] == "_"):
-                k += 1
-            word = s[i:k]
-            out.append({"True": "true", "False": "false", "None": "null"}.get(word, word))
-            i = k
-            continue
-        out.append(c)
-        i += 1
-    return "".join(out)
 
 
 def _object_spans(s: str) -> list[tuple[int, int]]:
@@ -266,7 +212,7 @@ def _scan_objects(s: str) -> list[dict]:
     for start, end in _object_spans(s):
         if start < done_until or end < 0:
             continue
-        value = _loads_lenient(s[start:end])
+        value = loads_lenient(s[start:end])
         found = list(_collect(value)) if value is not None else []
         if found:
             items.extend(found)

@@ -17,10 +17,10 @@ from __future__ import annotations
 import base64
 import io
 import math
-import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Mapping, Sequence
+from typing import Any, Literal
 
 import openai
 import pymupdf
@@ -38,11 +38,13 @@ from engine.detect.qwen_parse import (
 from engine.errors import DetectorError, EndpointError
 from engine.geometry import Rect
 from engine.imaging import Raster
+from engine.llm.errors import FailureKind, LLMCallError
+from engine.llm.openai_chat import OpenAIChat
+from engine.llm.urls import safe_url
 from engine.pdf.render import apply_masks, pixmap
 from engine.pdf.resolution import MAX_RENDER_PIXELS, check_dpi
 from engine.resources import resource
 from engine.secrets import get_secret
-from engine.urls import safe_url
 
 NAME = "qwen-vl"
 PROMPT_FILE = ("prompts", "qwen_vl_grounding.txt")
@@ -72,7 +74,7 @@ class PromptTemplate:
         return self.text.replace("{width}", str(width)).replace("{height}", str(height))
 
     @classmethod
-    def parse(cls, raw: str, default_version: str = "custom") -> "PromptTemplate":
+    def parse(cls, raw: str, default_version: str = "custom") -> PromptTemplate:
         """Leading "#" lines are a header; "# version: X" names the version."""
         version = default_version
         lines = raw.splitlines()
@@ -100,48 +102,16 @@ def load_prompt(path: Path | None = None) -> PromptTemplate:
 # ----------------------------------------------------------------------------- errors
 
 
-def _redact(text: str, secret: str | None) -> str:
-    if secret and len(secret) >= 4:
-        text = text.replace(secret, "[key]")
-    return text
-
-
-def _server_message(exc: openai.APIStatusError, secret: str | None, limit: int = 160) -> str:
-    body = exc.body
-    msg = ""
-    if isinstance(body, dict):
-        err = body.get("error", body)
-        msg = err.get("message", "") if isinstance(err, dict) else str(err)
-    msg = " ".join(_redact(str(msg or ""), secret).split())
-    return msg[: limit - 1] + "…" if len(msg) > limit else msg
-
-
-def endpoint_error(exc: Exception, *, base_url: str, model: str, api_key: str | None, timeout: float) -> EndpointError:
-    """A one-sentence, key-free EndpointError for an exception from the openai SDK."""
-    where = safe_url(base_url)
-    if isinstance(exc, openai.APITimeoutError):
-        return EndpointUnreachableError(f"The model endpoint at {where} did not answer within {timeout:g} seconds.")
-    if isinstance(exc, openai.APIConnectionError):
-        return EndpointUnreachableError(
-            f"Could not connect to the model endpoint at {where}; check that the server is running and the base URL is right."
-        )
-    if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
-        return EndpointAuthError(
-            f"The model endpoint at {where} rejected the API key (HTTP {exc.status_code}); check the key in the settings."
-        )
-    if isinstance(exc, openai.NotFoundError):
-        return EndpointModelError(
-            f"The endpoint at {where} has no model named '{model}' (HTTP 404); check the model name and that the base URL ends in /v1."
-        )
-    if isinstance(exc, openai.RateLimitError):
-        return EndpointError(f"The model endpoint at {where} is rate limiting requests (HTTP 429); try again later.")
-    if isinstance(exc, openai.APIStatusError):
-        detail = _server_message(exc, api_key)
-        suffix = f": {detail}" if detail else ""
-        if exc.status_code >= 500:
-            return EndpointError(f"The model endpoint at {where} failed with a server error (HTTP {exc.status_code}){suffix}.")
-        return EndpointModelError(f"The model endpoint at {where} refused the request (HTTP {exc.status_code}){suffix}.")
-    return EndpointError(f"The model endpoint at {where} sent an answer that could not be read ({type(exc).__name__}).")
+def endpoint_error(error: LLMCallError) -> EndpointError:
+    """The EndpointError a failed call to the endpoint stands for (the same sentence)."""
+    message = str(error)
+    if error.kind is FailureKind.AUTH:
+        return EndpointAuthError(message)
+    if error.kind in (FailureKind.TIMEOUT, FailureKind.UNREACHABLE):
+        return EndpointUnreachableError(message)
+    if error.kind in (FailureKind.NO_MODEL, FailureKind.REFUSED):
+        return EndpointModelError(message)
+    return EndpointError(message)
 
 
 # ----------------------------------------------------------------------------- image
@@ -264,7 +234,7 @@ class QwenVLDetector:
         self.base_url = str(base_url)
         self.model = str(model)
         env_vars = ([api_key_env] if api_key_env else []) + ["OPENAI_API_KEY"]
-        self._api_key = api_key or get_secret(self.name, *env_vars) or "EMPTY"
+        api_key = api_key or get_secret(self.name, *env_vars) or "EMPTY"
         self.min_pixels = _number("min_pixels", min_pixels, int)
         self.max_pixels = _number("max_pixels", max_pixels, int)
         self.timeout = _number("timeout", timeout, float)
@@ -283,29 +253,18 @@ class QwenVLDetector:
             prompt = load_prompt(Path(prompt_file) if prompt_file else None)
         self.prompt = prompt
         self.extra_body = dict(extra_body or {})
-        self._client = client
-        self._client_lock = threading.Lock()  # detect() may run in several workers
+        self.chat = OpenAIChat(model=self.model, base_url=self.base_url, api_key=api_key, timeout=self.timeout,
+                               max_retries=self.max_retries, client=client)  # shared by detect() in several workers
 
     def __repr__(self) -> str:  # never show the key
         return f"QwenVLDetector(base_url={safe_url(self.base_url)!r}, model={self.model!r})"
 
     @property
     def client(self) -> openai.OpenAI:
-        with self._client_lock:
-            if self._client is None:
-                self._client = openai.OpenAI(
-                    base_url=self.base_url,
-                    api_key=self._api_key,
-                    timeout=self.timeout,
-                    max_retries=self.max_retries,
-                )
-            return self._client
+        return self.chat.client
 
     def close(self) -> None:
-        with self._client_lock:
-            if self._client is not None:
-                self._client.close()
-                self._client = None
+        self.chat.close()
 
     def detect(self, page: pymupdf.Page, masks: Sequence[Rect] = ()) -> list[Box]:
         return self.ground(page, masks).boxes
@@ -332,15 +291,15 @@ class QwenVLDetector:
 
     def _ask(self, shot: PageImage) -> tuple[str, bool, dict]:
         try:
-            response = self.client.chat.completions.create(
+            response = self.chat.create(
                 model=self.model,
-                messages=self.messages(shot),  # type: ignore[arg-type]
+                messages=self.messages(shot),
                 max_tokens=self.max_tokens,
                 temperature=self.temperature,
                 extra_body=self.extra_body or None,
             )
-        except openai.OpenAIError as exc:
-            raise self._error(exc) from None
+        except LLMCallError as exc:
+            raise endpoint_error(exc) from None
         where = safe_url(self.base_url)
         try:
             choice = response.choices[0]
@@ -355,9 +314,6 @@ class QwenVLDetector:
         usage_model = getattr(response, "usage", None)
         usage = usage_model.model_dump(exclude_none=True) if hasattr(usage_model, "model_dump") else {}
         return content or "", truncated, usage
-
-    def _error(self, exc: Exception) -> EndpointError:
-        return endpoint_error(exc, base_url=self.base_url, model=self.model, api_key=self._api_key, timeout=self.timeout)
 
     def boxes_from_answer(self, raw: str, image_size: tuple[int, int], page: Rect) -> list[Box]:
         """Parse the answer and map its boxes to page points: clipped, deduplicated."""

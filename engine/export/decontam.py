@@ -18,9 +18,9 @@ from pathlib import Path
 from engine.export.errors import DecontaminationFileError
 from engine.jsonfiles import JsonItemsError, parse_items
 from engine.quality.dedup import shingles
-from engine.store.search import _CJK
+from engine.store.search import CJK_RANGES
 
-_CJK_ONLY = re.compile(f"^[{_CJK}]+$")
+_CJK_ONLY = re.compile(f"^[{CJK_RANGES}]+$")
 _SKIP_KEYS = {"id", "image", "images", "path", "file_name", "answer_label", "doc_sha256", "split", "language"}
 
 

@@ -27,11 +27,11 @@ from functools import lru_cache
 import numpy as np
 
 from engine.store.models import Record, RecordStatus
-from engine.store.search import _CJK
+from engine.store.search import CJK_RANGES
 
 FLAG = "near_duplicate"
 _PRIME = np.uint64((1 << 61) - 1)
-_RUN = re.compile(f"([{_CJK}]+)")
+_RUN = re.compile(f"([{CJK_RANGES}]+)")
 _WORD = re.compile(r"\w+")
 # One odd multiplier per row of a band: a band's rows fold into one uint64 key.
 _MIX = np.array([((0x9E3779B97F4A7C15 * (i + 1)) & (2**64 - 1)) | 1 for i in range(128)], dtype=np.uint64)

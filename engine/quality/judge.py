@@ -8,9 +8,9 @@ that source and image-text match through the versioned prompt resources/prompts/
 The overall score is stored as the record's `score`; records below the threshold get
 the flag "low_score" (and lose it when a later pass scores them higher).
 
-The call goes through an OpenAISynthesizer's client (any OpenAI-compatible server):
-JSON-schema output when the server takes it, lenient parsing when not, the same typed,
-key-free errors. A wrong key or no quota stops the pass; other failures are counted per
+The call goes through the judge model's engine.llm.OpenAIChat (any OpenAI-compatible
+server; an OpenAISynthesizer is such a model): JSON-schema output when the server takes
+it, lenient parsing when not, the synthesizers' typed, key-free errors. A wrong key or no quota stops the pass; other failures are counted per
 record and the pass goes on.
 """
 
@@ -21,11 +21,12 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import openai
+from typing import Any, Protocol
 
 from engine.errors import CancelledError, RemudError
+from engine.llm.errors import LLMCallError
+from engine.llm.lenient_json import first_json_value
+from engine.llm.openai_chat import OpenAIChat, json_schema_format, user_message
 from engine.quality.run import merge_flags
 from engine.redaction import TextFilter, redact_record, text_filter
 from engine.resources import resource
@@ -34,14 +35,14 @@ from engine.store import records as store
 from engine.store.models import Record
 from engine.store.project import Project
 from engine.synth.base import (
+    Pricing,
     SynthAuthError,
     SynthConfigError,
     SynthError,
     SynthOutputError,
     SynthQuotaError,
+    synth_error,
 )
-from engine.synth.openai_synth import OpenAISynthesizer
-from engine.synth.parse import load_json
 from engine.synth.prompts import Prompt, PromptTemplate
 
 LOW_SCORE = "low_score"
@@ -58,6 +59,20 @@ SCHEMA = {
     "required": ["grounding", "image_match", "score", "reason"],
     "additionalProperties": False,
 }
+
+
+class JudgeModel(Protocol):
+    """What the judge needs of its model: an OpenAI-compatible chat, prices and request
+    settings. An OpenAISynthesizer is one."""
+
+    model: str
+    chat: OpenAIChat
+    max_tokens: int
+    max_tokens_param: str  # "max_tokens", or "max_completion_tokens" for models that refuse it
+    extra_body: dict
+
+    @property
+    def pricing(self) -> Pricing: ...
 
 
 @dataclass(frozen=True)
@@ -150,38 +165,29 @@ def render(template: PromptTemplate, rec: Record, source: JudgeSource) -> str:
 # ----------------------------------------------------------------------------- the call
 
 
-def ask_json(synth: OpenAISynthesizer, prompt: Prompt, schema: dict, *, temperature: float = 0.0) -> tuple[Any, str, int, int]:
+def ask_json(model: JudgeModel, prompt: Prompt, schema: dict, *, temperature: float = 0.0) -> tuple[Any, str, int, int]:
     """(parsed JSON value or None, raw answer, tokens in, tokens out) for one chat request.
 
-    JSON-schema output is asked for while `synth.structured`; a server that refuses it
-    (HTTP 400/422) is asked again without it, and the synthesizer remembers."""
+    JSON-schema output is asked for while `model.chat.structured`; a server that refuses it
+    (HTTP 400/422) is asked again without it, and the chat remembers."""
 
-    def create(structured: bool):
+    def request(structured: bool) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
-            "model": synth.model,
-            "messages": synth.messages(prompt),
+            "model": model.chat.model,
+            "messages": [user_message(prompt.text, prompt.images)],
             "temperature": temperature,
-            synth.max_tokens_param: min(synth.max_tokens, 1024),
+            model.max_tokens_param: min(model.max_tokens, 1024),
         }
         if structured:
-            kwargs["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": "remud_judge", "schema": schema, "strict": True},
-            }
-        if synth.extra_body:
-            kwargs["extra_body"] = synth.extra_body
-        return synth.client.chat.completions.create(**kwargs)
+            kwargs["response_format"] = json_schema_format("remud_judge", schema)
+        if model.extra_body:
+            kwargs["extra_body"] = model.extra_body
+        return kwargs
 
     try:
-        try:
-            response = create(synth.structured)
-        except (openai.BadRequestError, openai.UnprocessableEntityError):
-            if not synth.structured:
-                raise
-            response = create(False)
-            synth.structured = False
-    except openai.OpenAIError as exc:
-        raise synth._error(exc) from None
+        response, _ = model.chat.create_structured(request)
+    except LLMCallError as exc:
+        raise synth_error(exc) from None
     try:
         raw = response.choices[0].message.content or ""
     except (AttributeError, TypeError, IndexError):
@@ -189,7 +195,7 @@ def ask_json(synth: OpenAISynthesizer, prompt: Prompt, schema: dict, *, temperat
     usage = getattr(response, "usage", None)
     tokens_in = int(getattr(usage, "prompt_tokens", 0) or 0)
     tokens_out = int(getattr(usage, "completion_tokens", 0) or 0)
-    return load_json(raw if isinstance(raw, str) else ""), str(raw), tokens_in, tokens_out
+    return first_json_value(raw if isinstance(raw, str) else ""), str(raw), tokens_in, tokens_out
 
 
 def _score(value: Any) -> int | None:
@@ -217,7 +223,7 @@ def parse_verdict(value: Any, raw: str = "") -> Verdict:
     return Verdict(overall, grounding or overall, image_match or overall, reason)
 
 
-def judge_record(synth: OpenAISynthesizer, rec: Record, source: JudgeSource, template: PromptTemplate) -> Verdict:
+def judge_record(synth: JudgeModel, rec: Record, source: JudgeSource, template: PromptTemplate) -> Verdict:
     prompt = Prompt(TEMPLATE, template.prompt_version, render(template, rec, source),
                     (source.image,) if source.image else (), False)
     value, raw, tokens_in, tokens_out = ask_json(synth, prompt, SCHEMA)
@@ -262,7 +268,7 @@ def source_for(project: Project, rec: Record, *, with_image: bool = True) -> Jud
 
 def judge_records(
     project: Project,
-    synth: OpenAISynthesizer,
+    synth: JudgeModel,
     ids: Sequence[int] | None = None,
     *,
     threshold: float = 3,

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 
 from engine.mcq import LETTERS, parse_letter
 from engine.store.models import NewRecord, RecordKind
-from engine.store.search import _CJK
+from engine.store.search import CJK_RANGES
 
 MIN_OPTIONS, MAX_OPTIONS = 4, 5  # what synthesis asks for: fewer or more is flagged
 
-_CJK_RE = re.compile(f"[{_CJK}]")
+_CJK_RE = re.compile(f"[{CJK_RANGES}]")
 # Tokens that say nothing about the language: abbreviations (CDFI, LK, PSV, T2WI),
 # units and numbers (5.2 cm, 30 mm/s, 7.5MHz), single letters (option letters "B.").
 _NEUTRAL = re.compile(

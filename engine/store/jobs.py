@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Iterable, Sequence
 
 from engine.errors import NotFoundError
+from engine.llm.urls import strip_credentials
 from engine.store import records as records_store
 from engine.store.models import NewRecord
 from engine.store.project import Project, now
-from engine.urls import strip_credentials
 
 
 class JobState(StrEnum):

@@ -15,12 +15,12 @@ import sqlite_utils
 
 from engine.store.models import SearchHit
 
-_CJK = (
+CJK_RANGES = (  # the code points of CJK scripts, as the inside of a regex character class
     "\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3400-\u4dbf"
     "\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f"
 )
-_CJK_CHAR = re.compile(f"([{_CJK}])")
-_CJK_GAP = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}\\[])|(?<=[{_CJK}\\]])\\s+(?=[{_CJK}])")
+_CJK_CHAR = re.compile(f"([{CJK_RANGES}])")
+_CJK_GAP = re.compile(f"(?<=[{CJK_RANGES}])\\s+(?=[{CJK_RANGES}\\[])|(?<=[{CJK_RANGES}\\]])\\s+(?=[{CJK_RANGES}])")
 
 
 def segment(text: str) -> str:

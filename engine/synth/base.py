@@ -15,8 +15,6 @@ Every message is one sentence a user understands, and never contains the API key
 
 from __future__ import annotations
 
-import email.utils
-import time
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,6 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from engine.errors import RemudError
+from engine.llm.errors import FailureKind, LLMCallError
 from engine.resources import resource
 from engine.store.models import NewRecord, RecordKind
 
@@ -83,41 +82,20 @@ class SynthOutputError(SynthError):
         return SynthOutputError(str(self), self.raw, tokens_in=tokens_in, tokens_out=tokens_out, cost=cost)
 
 
-def redact(text: str, secret: str | None) -> str:
-    """`text` with the secret replaced, so it is fit for a message or a log."""
-    if secret and len(secret) >= 4:
-        text = text.replace(secret, "[key]")
-    return text
-
-
-def short(text: str, limit: int = 160) -> str:
-    text = " ".join(str(text or "").split())
-    return text[: limit - 1] + "…" if len(text) > limit else text
-
-
-def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:
-    """Seconds to wait from retry-after-ms / Retry-After (seconds or an HTTP date)."""
-    if not headers:
-        return None
-    lowered = {str(k).lower(): str(v) for k, v in headers.items()}
-    ms = lowered.get("retry-after-ms")
-    if ms:
-        try:
-            return max(float(ms) / 1000.0, 0.0)
-        except ValueError:
-            pass
-    value = lowered.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(when.timestamp() - time.time(), 0.0)
+def synth_error(error: LLMCallError) -> SynthError:
+    """The SynthError a failed endpoint call stands for (the same sentence)."""
+    message = str(error)
+    if error.kind is FailureKind.AUTH:
+        return SynthAuthError(message)
+    if error.kind is FailureKind.QUOTA:
+        return SynthQuotaError(message)
+    if error.kind is FailureKind.RATE_LIMITED:
+        return SynthRateLimitError(message, error.retry_after)
+    if error.kind.retryable:
+        return SynthServerError(message)
+    if error.kind in (FailureKind.NO_MODEL, FailureKind.REFUSED):
+        return SynthRequestError(message)
+    return SynthError(message)
 
 
 # ----------------------------------------------------------------------------- data
@@ -228,14 +206,3 @@ def load_pricing(path: Path | str | None = None) -> Pricing:
     except tomllib.TOMLDecodeError as exc:
         raise SynthConfigError(f"The price list {path} is not valid TOML ({exc}).") from exc
     return Pricing.from_dict(data)
-
-
-def image_mime(data: bytes) -> str:
-    """The MIME type of PNG, JPEG, WebP or GIF bytes (PNG when unsure)."""
-    if data[:3] == b"\xff\xd8\xff":
-        return "image/jpeg"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    return "image/png"

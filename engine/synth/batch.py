@@ -30,28 +30,28 @@ import re
 import tempfile
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from engine.pdf.opener import DocumentCache
 from engine.store import jobs as store
 from engine.store.jobs import BatchState, JobState
+from engine.store.models import RecordKind
 from engine.store.project import Project
 from engine.synth.base import (
     SynthAuthError,
     SynthConfigError,
     SynthError,
+    Synthesizer,
     SynthInput,
     SynthOutputError,
     SynthQuotaError,
     SynthResult,
-    Synthesizer,
 )
 from engine.synth.inputs import item_input, preparation_error
-from engine.synth.runner import Progress, RunReport, _job_lock, build_synthesizer, failed_message
-from engine.store.models import RecordKind
+from engine.synth.runner import Progress, RunReport, build_synthesizer, failed_message, job_lock
 
 __all__ = ["BatchBackend", "BatchStatus", "LineError", "backend_for", "run_batch", "light_input"]
 
@@ -398,7 +398,7 @@ def run_batch(
     folder = Path(project_folder)
     project = Project.open(folder)
     try:
-        with _job_lock(project.folder, job_id):
+        with job_lock(project.folder, job_id):
             job = store.get_job(project, job_id)
             recovered = store.recover_running(project, job_id)  # a live run's leftovers; never batch items
             was_cancelled = job.state is JobState.CANCELLED

@@ -19,12 +19,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from engine.llm.redact import one_line
 from engine.synth.base import (
     SynthError,
     SynthInput,
     SynthOutputError,
     SynthResult,
-    short,
 )
 from engine.synth.batch import BatchStatus, LineError, custom_id_of
 from engine.synth.gemini_synth import GeminiSynthesizer
@@ -51,7 +51,7 @@ class GeminiBatch:
         except SynthError:
             raise
         except Exception as exc:  # noqa: BLE001 - the SDK raises its own errors and its HTTP library's
-            raise self.synth._error(exc) from None
+            raise self.synth.error(exc) from None
 
     def line(self, custom_id: str, inp: SynthInput) -> str:
         from google.genai import types
@@ -95,7 +95,7 @@ class GeminiBatch:
         self._jobs[batch_id] = job
         if state == "JOB_STATE_FAILED":
             err = job.error
-            detail = short(str(getattr(err, "message", None) or "")) if err else ""
+            detail = one_line(str(getattr(err, "message", None) or "")) if err else ""
             return BatchStatus(state, True, answered=False,
                                message=f"The Gemini batch failed{': ' + detail if detail else ''}.")
         return BatchStatus(state, state in _TERMINAL)
@@ -114,7 +114,7 @@ class GeminiBatch:
                 err = resp.error if isinstance(resp.error, dict) else resp.error.model_dump(exclude_none=True)
                 msg = err.get("message") or json.dumps(err)
                 code = f" (HTTP {err['code']})" if err.get("code") else ""
-                yield key, LineError(f"The Gemini batch could not answer this item{code}: {short(str(msg))}.", raw), raw
+                yield key, LineError(f"The Gemini batch could not answer this item{code}: {one_line(str(msg))}.", raw), raw
             elif resp.response is None:
                 yield key, LineError("The Gemini batch returned neither an answer nor an error for this item.", raw), raw
             else:

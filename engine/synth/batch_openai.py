@@ -15,7 +15,8 @@ from typing import Any
 
 import openai
 
-from engine.synth.base import SynthInput, SynthResult, short
+from engine.llm.redact import one_line
+from engine.synth.base import SynthInput, SynthResult
 from engine.synth.batch import BatchStatus, LineError, custom_id_of
 from engine.synth.openai_synth import OpenAISynthesizer
 from engine.synth.prompts import build_prompt
@@ -38,7 +39,7 @@ class OpenAIBatch:
         try:
             return fn(*args, **kw)
         except openai.OpenAIError as exc:
-            raise self.synth._error(exc) from None
+            raise self.synth.error(exc) from None
 
     def line(self, custom_id: str, inp: SynthInput) -> str:
         prompt = build_prompt(inp, self.synth.prompt_dirs)
@@ -69,7 +70,7 @@ class OpenAIBatch:
         status = str(batch.status)
         if status == "failed":
             errs = getattr(getattr(batch, "errors", None), "data", None) or []
-            detail = "; ".join(short(e.message or e.code or "") for e in errs[:3])
+            detail = "; ".join(one_line(e.message or e.code or "") for e in errs[:3])
             return BatchStatus(status, True, answered=False,
                                message=f"The OpenAI batch failed validation{': ' + detail if detail else ''}.")
         self._files = getattr(self, "_files", {})
@@ -103,14 +104,14 @@ class OpenAIBatch:
         err = line.get("error")
         if err:
             msg = err.get("message") if isinstance(err, dict) else str(err)
-            return LineError(f"The OpenAI batch could not answer this item: {short(str(msg or err))}.", raw)
+            return LineError(f"The OpenAI batch could not answer this item: {one_line(str(msg or err))}.", raw)
         response = line.get("response") or {}
         status = response.get("status_code")
         body = response.get("body")
         if status != 200 or not isinstance(body, dict):
             e = body.get("error") if isinstance(body, dict) else None
-            msg = (e.get("message") if isinstance(e, dict) else None) or short(json.dumps(body))
-            return LineError(f"The OpenAI batch answered this item with HTTP {status}: {short(str(msg))}.", raw)
+            msg = (e.get("message") if isinstance(e, dict) else None) or one_line(json.dumps(body))
+            return LineError(f"The OpenAI batch answered this item with HTTP {status}: {one_line(str(msg))}.", raw)
         return body
 
     def parse(self, answer: Any, inp: SynthInput) -> SynthResult:

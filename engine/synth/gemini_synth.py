@@ -2,21 +2,19 @@
 
 Images go as inline bytes; the answer is requested as JSON with a response_schema. SDK
 retries are off by default (the job runner owns retries, backoff and Retry-After).
-
-Gemini answers HTTP 429 RESOURCE_EXHAUSTED both for per-minute rate limits and for a
-used-up quota. A QuotaFailure whose quota id is per day, or a quota/billing message with
-no hint of when to retry, is a SynthQuotaError (stop the job); anything else is a
-SynthRateLimitError with retry_after from Retry-After or the RetryInfo retryDelay.
+The SDK's errors become SynthErrors through engine.llm.gemini_errors (which tells a
+used-up quota from a per-minute rate limit).
 """
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from engine.llm.gemini_errors import WHERE, gemini_call_error
+from engine.llm.images import image_mime
 from engine.secrets import get_secret
 from engine.synth.base import (
     Pricing,
@@ -25,106 +23,14 @@ from engine.synth.base import (
     SynthError,
     SynthInput,
     SynthOutputError,
-    SynthQuotaError,
-    SynthRateLimitError,
-    SynthRequestError,
     SynthResult,
-    SynthServerError,
-    image_mime,
     load_pricing,
-    parse_retry_after,
-    redact,
-    short,
+    synth_error,
 )
 from engine.synth.parse import gemini_schema, parse_records
 from engine.synth.prompts import Prompt, build_prompt
 
 NAME = "gemini"
-WHERE = "the Gemini API"
-_WHERE_AT_START = WHERE[0].upper() + WHERE[1:]  # a sentence start; keeps “Gemini API” as written
-_DELAY = re.compile(r"^\s*([0-9.]+)\s*s\s*$")
-
-
-def _transport_errors() -> tuple[tuple[type, ...], tuple[type, ...]]:
-    """(timeout classes, connection classes) of the HTTP libraries google-genai may use."""
-    timeouts: list[type] = []
-    connects: list[type] = []
-    for module_name in ("httpx2", "httpx"):
-        try:
-            module = __import__(module_name)
-        except ImportError:
-            continue
-        timeouts.append(module.TimeoutException)
-        connects.append(module.TransportError)
-    return tuple(timeouts), tuple(connects)
-
-
-def _details(exc: Any) -> list[dict]:
-    body = getattr(exc, "details", None)
-    if isinstance(body, dict):
-        body = body.get("error", body)
-        items = body.get("details") if isinstance(body, dict) else None
-        return [d for d in items or [] if isinstance(d, dict)]
-    return []
-
-
-def _retry_delay(details: list[dict]) -> float | None:
-    for d in details:
-        if str(d.get("@type", "")).endswith("RetryInfo"):
-            m = _DELAY.match(str(d.get("retryDelay", "")))
-            if m:
-                return float(m.group(1))
-    return None
-
-
-def _quota_ids(details: list[dict]) -> list[str]:
-    return [
-        str(v.get("quotaId", ""))
-        for d in details
-        if str(d.get("@type", "")).endswith("QuotaFailure")
-        for v in d.get("violations", []) or []
-        if isinstance(v, dict)
-    ]
-
-
-def synth_error(exc: Exception, *, model: str, api_key: str | None, timeout: float) -> SynthError:
-    """A typed, one-sentence, key-free error for an exception from google-genai."""
-    from google.genai import errors as genai_errors
-
-    timeouts, connects = _transport_errors()
-    if timeouts and isinstance(exc, timeouts):
-        return SynthServerError(f"{_WHERE_AT_START} did not answer within {timeout:g} seconds.")
-    if connects and isinstance(exc, connects):
-        return SynthServerError(f"Could not connect to {WHERE}; check the network and the base URL.")
-    if not isinstance(exc, genai_errors.APIError):
-        return SynthError(f"{_WHERE_AT_START} sent an answer that could not be read ({type(exc).__name__}).")
-    code = int(exc.code or 0)
-    status = str(exc.status or "")
-    message = str(exc.message or "")
-    detail = short(redact(message, api_key))
-    suffix = f": {detail}" if detail else ""
-    details = _details(exc)
-    reasons = {str(d.get("reason", "")) for d in details}
-    if code in (401, 403) or status in ("UNAUTHENTICATED", "PERMISSION_DENIED") or "API_KEY_INVALID" in reasons or (
-        code == 400 and "api key not valid" in message.lower()
-    ):
-        return SynthAuthError(f"{_WHERE_AT_START} rejected the API key (HTTP {code}); check the key in the settings.")
-    if code == 429 or status == "RESOURCE_EXHAUSTED":
-        headers = getattr(getattr(exc, "response", None), "headers", None)
-        retry_after = parse_retry_after(dict(headers) if headers else None)
-        if retry_after is None:
-            retry_after = _retry_delay(details)
-        daily = any("PerDay" in q for q in _quota_ids(details))
-        billing = any(w in message.lower() for w in ("quota", "billing"))
-        if daily or (billing and retry_after is None):
-            return SynthQuotaError(f"The Gemini quota of this key is used up (HTTP {code}){suffix}.")
-        wait = f"; retry after {retry_after:g} s" if retry_after is not None else ""
-        return SynthRateLimitError(f"{_WHERE_AT_START} is rate limiting requests (HTTP 429){wait}.", retry_after)
-    if code == 404:
-        return SynthRequestError(f"{_WHERE_AT_START} has no model named '{model}' (HTTP 404){suffix}.")
-    if code >= 500 or code == 408:
-        return SynthServerError(f"{_WHERE_AT_START} failed with a server error (HTTP {code}){suffix}.")
-    return SynthRequestError(f"{_WHERE_AT_START} refused the request (HTTP {code}){suffix}.")
 
 
 class GeminiSynthesizer:
@@ -132,10 +38,10 @@ class GeminiSynthesizer:
 
     def __init__(
         self,
-        model: str,
-        api_key: str | None = None,
-        base_url: str | None = None,
         *,
+        model: str,
+        base_url: str | None = None,
+        api_key: str | None = None,
         temperature: float = 0.7,
         max_tokens: int = 8192,
         timeout: float = 120.0,
@@ -200,8 +106,9 @@ class GeminiSynthesizer:
                 self._client.close()
                 self._client = None
 
-    def _error(self, exc: Exception) -> SynthError:
-        return synth_error(exc, model=self.model, api_key=self._api_key, timeout=self.timeout)
+    def error(self, exc: Exception) -> SynthError:
+        """The SynthError for an exception of google-genai or its HTTP library."""
+        return synth_error(gemini_call_error(exc, model=self.model, api_key=self._api_key, timeout=self.timeout))
 
     def request(self, prompt: Prompt) -> dict[str, Any]:
         """The keyword arguments of models.generate_content for this prompt."""
@@ -225,7 +132,7 @@ class GeminiSynthesizer:
         except SynthError:
             raise
         except Exception as exc:  # noqa: BLE001 - the SDK raises its own errors and its HTTP library's
-            raise self._error(exc) from None
+            raise self.error(exc) from None
         return self.parse_response(response, prompt, inp)
 
     def parse_response(self, response: Any, prompt: Prompt, inp: SynthInput, *, batch: bool = False) -> SynthResult:
@@ -278,7 +185,7 @@ class GeminiSynthesizer:
         except SynthError:
             raise
         except Exception as exc:  # noqa: BLE001 - as in synthesize()
-            raise self._error(exc) from None
+            raise self.error(exc) from None
         limit = getattr(info, "output_token_limit", None)
         extra = f" (up to {limit} output tokens)" if limit else ""
         return f"Connected to {WHERE}; the model '{self.model}' is available{extra}."

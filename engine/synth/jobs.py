@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from engine.llm.urls import refuse_credentials
 from engine.store import jobs as store
 from engine.store.figures import get_figure, list_figures
 from engine.store.jobs import Job, JobState, JobStatus, NewItem, job_status
@@ -27,7 +28,6 @@ from engine.synth.prompts import load_template, template_for, uses_reasoning
 from engine.synth.ratelimit import estimate_tokens
 from engine.synth.registry import load_cards
 from engine.synth.runner import JobBusyError, Progress, RunReport, run_job
-from engine.urls import refuse_credentials
 
 __all__ = [
     "JobBusyError", "Progress", "RunReport", "cancel_job", "create_synth_job", "estimate", "job_model",

@@ -4,15 +4,14 @@ Works with OpenAI itself and any OpenAI-compatible server (Azure-style gateways,
 llama.cpp server, Ollama, DashScope). Images go as data URIs. The answer is requested
 with a JSON schema (response_format json_schema); a server that refuses that with HTTP
 400/422 is asked again without it, and remembered, and the answer is parsed leniently.
+The endpoint is reached through engine.llm.OpenAIChat, whose errors become SynthErrors.
 
 SDK retries default to 0: the job runner owns retries, backoff and Retry-After.
 """
 
 from __future__ import annotations
 
-import base64
 import json
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,69 +19,25 @@ from typing import Any
 import openai
 from openai.types.chat import ChatCompletion
 
+from engine.llm.errors import LLMCallError
+from engine.llm.openai_chat import OpenAIChat, json_schema_format, user_message
+from engine.llm.urls import safe_url
 from engine.secrets import get_secret
 from engine.synth.base import (
     Pricing,
-    SynthAuthError,
     SynthConfigError,
     SynthError,
     SynthInput,
     SynthOutputError,
-    SynthQuotaError,
-    SynthRateLimitError,
-    SynthRequestError,
     SynthResult,
-    SynthServerError,
-    image_mime,
     load_pricing,
-    parse_retry_after,
-    redact,
-    short,
+    synth_error,
 )
 from engine.synth.parse import json_schema, parse_records
 from engine.synth.prompts import Prompt, build_prompt
-from engine.urls import safe_url
 
 NAME = "openai"
-_QUOTA_CODES = ("insufficient_quota", "billing_hard_limit_reached", "billing_not_active")
-
-
-def _body_error(body: Any) -> dict:
-    if isinstance(body, dict):
-        err = body.get("error", body)
-        return err if isinstance(err, dict) else {"message": str(err)}
-    return {"message": str(body or "")}
-
-
-def synth_error(exc: Exception, *, base_url: str, model: str, api_key: str | None, timeout: float) -> SynthError:
-    """A typed, one-sentence, key-free error for an exception from the openai SDK."""
-    where = safe_url(base_url)
-    if isinstance(exc, openai.APITimeoutError):
-        return SynthServerError(f"The model endpoint at {where} did not answer within {timeout:g} seconds.")
-    if isinstance(exc, openai.APIConnectionError):
-        return SynthServerError(
-            f"Could not connect to the model endpoint at {where}; check the network, that the server runs and the base URL."
-        )
-    if not isinstance(exc, openai.APIStatusError):
-        return SynthError(f"The model endpoint at {where} sent an answer that could not be read ({type(exc).__name__}).")
-    err = _body_error(exc.body)
-    code = str(err.get("code") or err.get("type") or "")
-    detail = short(redact(str(err.get("message") or ""), api_key))
-    suffix = f": {detail}" if detail else ""
-    status = exc.status_code
-    if code in _QUOTA_CODES:
-        return SynthQuotaError(f"The account at {where} has no quota or credit left (HTTP {status}){suffix}.")
-    if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
-        return SynthAuthError(f"The model endpoint at {where} rejected the API key (HTTP {status}); check the key in the settings.")
-    if isinstance(exc, openai.RateLimitError):
-        retry_after = parse_retry_after(dict(exc.response.headers)) if exc.response is not None else None
-        wait = f"; retry after {retry_after:g} s" if retry_after is not None else ""
-        return SynthRateLimitError(f"The model endpoint at {where} is rate limiting requests (HTTP 429){wait}.", retry_after)
-    if isinstance(exc, openai.NotFoundError):
-        return SynthRequestError(f"The endpoint at {where} has no model named '{model}' (HTTP 404){suffix}.")
-    if status >= 500 or status in (408, 409):
-        return SynthServerError(f"The model endpoint at {where} failed with a server error (HTTP {status}){suffix}.")
-    return SynthRequestError(f"The model endpoint at {where} refused the request (HTTP {status}){suffix}.")
+NO_KEY = "No OpenAI API key: store one in Settings (keyring entry 'openai') or set OPENAI_API_KEY."
 
 
 class OpenAISynthesizer:
@@ -90,10 +45,10 @@ class OpenAISynthesizer:
 
     def __init__(
         self,
+        *,
         model: str,
         base_url: str | None = None,
         api_key: str | None = None,
-        *,
         temperature: float = 0.7,
         max_tokens: int = 4096,
         timeout: float = 120.0,
@@ -125,15 +80,19 @@ class OpenAISynthesizer:
         self.model = str(model)
         if name:
             self.name = str(name)
-        self._base_url = base_url or None
-        self._api_key = api_key or get_secret(NAME, "OPENAI_API_KEY")
-        self.structured = bool(structured)
+        self.chat = OpenAIChat(
+            model=self.model,
+            base_url=base_url,
+            api_key=api_key or get_secret(NAME, "OPENAI_API_KEY"),
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            structured=structured,
+            no_key_message=NO_KEY,
+        )
         self.max_tokens_param = max_tokens_param
         self.prompt_dirs = tuple(prompt_dirs)
         self._pricing = pricing
         self.extra_body = dict(extra_body or {})
-        self._client: openai.OpenAI | None = None
-        self._lock = threading.Lock()
         self._formats: dict[tuple[str, bool], dict[str, Any]] = {}
 
     def __repr__(self) -> str:  # never show the key
@@ -141,23 +100,23 @@ class OpenAISynthesizer:
 
     @property
     def client(self) -> openai.OpenAI:
-        with self._lock:
-            if self._client is None:
-                key = self._api_key
-                if not key:
-                    if not self._base_url:
-                        raise SynthAuthError(
-                            "No OpenAI API key: store one in Settings (keyring entry 'openai') or set OPENAI_API_KEY."
-                        )
-                    key = "EMPTY"  # local OpenAI-compatible servers accept any key
-                self._client = openai.OpenAI(
-                    api_key=key, base_url=self._base_url, timeout=self.timeout, max_retries=self.max_retries
-                )
-            return self._client
+        try:
+            return self.chat.client
+        except LLMCallError as exc:
+            raise synth_error(exc) from None
 
     @property
     def base_url(self) -> str:
-        return str(self._client.base_url) if self._client is not None else (self._base_url or "the OpenAI API")
+        return self.chat.base_url
+
+    @property
+    def structured(self) -> bool:
+        """Whether answers are asked for with a JSON schema (False once the server refused one)."""
+        return self.chat.structured
+
+    @structured.setter
+    def structured(self, value: bool) -> None:
+        self.chat.structured = bool(value)
 
     @property
     def pricing(self) -> Pricing:
@@ -166,33 +125,23 @@ class OpenAISynthesizer:
         return self._pricing
 
     def close(self) -> None:
-        with self._lock:
-            if self._client is not None:
-                self._client.close()
-                self._client = None
+        self.chat.close()
 
-    def _error(self, exc: Exception) -> SynthError:
-        return synth_error(exc, base_url=self.base_url, model=self.model, api_key=self._api_key, timeout=self.timeout)
+    def error(self, exc: Exception) -> SynthError:
+        """The SynthError for an exception of the openai SDK (batch calls use the client directly)."""
+        return synth_error(self.chat.error(exc))
 
     # ------------------------------------------------------------------ requests
 
     def messages(self, prompt: Prompt) -> list[dict]:
-        content: list[dict] = [
-            {"type": "image_url", "image_url": {"url": f"data:{image_mime(img)};base64,{base64.b64encode(img).decode('ascii')}"}}
-            for img in prompt.images
-        ]
-        content.append({"type": "text", "text": prompt.text})
-        return [{"role": "user", "content": content}]
+        return [user_message(prompt.text, prompt.images)]
 
     def _response_format(self, template: str, reasoning: bool) -> dict[str, Any]:
         """The json_schema response_format of a template, built once per synthesizer."""
         key = (template, reasoning)
         fmt = self._formats.get(key)
         if fmt is None:
-            fmt = {
-                "type": "json_schema",
-                "json_schema": {"name": f"remud_{template}", "schema": json_schema(template, reasoning), "strict": True},
-            }
+            fmt = json_schema_format(f"remud_{template}", json_schema(template, reasoning))
             self._formats[key] = fmt
         return fmt
 
@@ -211,21 +160,10 @@ class OpenAISynthesizer:
         return kwargs
 
     def _create(self, prompt: Prompt) -> tuple[Any, bool]:
-        structured = self.structured
         try:
-            return self.client.chat.completions.create(**self.request(prompt, structured=structured)), structured
-        except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
-            if not structured:
-                raise self._error(exc) from None
-        except openai.OpenAIError as exc:
-            raise self._error(exc) from None
-        # The server refused response_format: ask again without it, and remember.
-        try:
-            response = self.client.chat.completions.create(**self.request(prompt, structured=False))
-        except openai.OpenAIError as exc:
-            raise self._error(exc) from None
-        self.structured = False
-        return response, False
+            return self.chat.create_structured(lambda structured: self.request(prompt, structured=structured))
+        except LLMCallError as exc:
+            raise synth_error(exc) from None
 
     def synthesize(self, inp: SynthInput) -> SynthResult:
         prompt = build_prompt(inp, self.prompt_dirs)
@@ -291,9 +229,9 @@ class OpenAISynthesizer:
     def test_connection(self) -> str:
         """A sentence saying whether the endpoint answers and knows the model."""
         try:
-            models = [m.id for m in self.client.models.list()]
-        except openai.OpenAIError as exc:
-            raise self._error(exc) from None
+            models = self.chat.list_models()
+        except LLMCallError as exc:
+            raise synth_error(exc) from None
         where = safe_url(self.base_url)
         if self.model in models:
             return f"Connected to {where}; the model '{self.model}' is available."

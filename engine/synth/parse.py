@@ -12,9 +12,9 @@ Every template asks for one JSON object {"items": [...]}; each item becomes one 
 MCQ options are stored without their "A." prefixes; `correct` is the letter ("A".."E")
 and `answer` is "<letter>. <option text>".
 
-Parsing is lenient (a <think> block, a ```json fence, prose around the object, single
-quotes and trailing commas are tolerated) but validation is not: an answer with no valid
-item raises SynthOutputError with the raw text kept. Invalid items beside valid ones are
+Parsing is lenient (engine.llm.lenient_json: a <think> block, a ```json fence, prose around
+the object, single quotes and trailing commas are tolerated) but validation is not: an answer
+with no valid item raises SynthOutputError with the raw text kept. Invalid items beside valid ones are
 left out and listed as `dropped`.
 """
 
@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from engine.detect.qwen_parse import _FENCE, _THINK, _loads_lenient
+from engine.llm.lenient_json import first_json_value
 from engine.mcq import LETTERS, parse_letter
 from engine.store.models import NewRecord, RecordKind, RecordStatus
 from engine.synth.base import SynthInput, SynthOutputError
@@ -80,22 +80,6 @@ def gemini_schema(template: str, reasoning: bool) -> dict:
 
 
 # ----------------------------------------------------------------------------- parsing
-
-
-def load_json(raw: str) -> Any:
-    """The first JSON value in the answer (fenced or bare), or None when there is none."""
-    if not isinstance(raw, str):
-        return None
-    text = _THINK.sub("", raw).strip()
-    fenced = [m.group(1) for m in _FENCE.finditer(text) if m.group(1).strip()]
-    for segment in [*fenced, text]:
-        starts = [i for i in (segment.find("{"), segment.find("[")) if i >= 0]
-        if not starts:
-            continue
-        value = _loads_lenient(segment[min(starts):])
-        if value is not None:
-            return value
-    return None
 
 
 def _items(value: Any) -> list:
@@ -197,7 +181,7 @@ def parse_records(
     """(records, reasons for dropped items). Raises SynthOutputError keeping `raw`."""
     if truncated:
         raise SynthOutputError("The model's answer was cut off at the token limit; raise max tokens.", raw)
-    value = load_json(raw)
+    value = first_json_value(raw)
     if value is None:
         what = "was empty" if not (raw or "").strip() else "held no readable JSON"
         raise SynthOutputError(f"The model's answer {what}.", raw or "")

@@ -1,4 +1,4 @@
-"""Requests-per-minute and tokens-per-minute limits as token buckets, and retry backoff.
+"""Requests-per-minute and tokens-per-minute limits as token buckets, and token estimates.
 
 Each bucket refills continuously at limit/60 per second and holds at most `burst_s`
 seconds' worth (at least one request, or one request's tokens), so a job never bursts a
@@ -8,11 +8,9 @@ whole minute's quota at once. Tokens are estimated before a call and corrected a
 
 from __future__ import annotations
 
-import random
 import threading
 import time
-from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 
 class _Bucket:
@@ -77,24 +75,6 @@ class RateLimiter:
             with self._lock:
                 self.tokens.refill()
                 self.tokens.level = min(self.tokens.capacity, self.tokens.level - delta_tokens)
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Exponential backoff with jitter: base·2^(n-1), capped, times a factor in [1-jitter, 1].
-    A server's Retry-After wins when it gave one (capped at `max_retry_after`)."""
-
-    base: float = 1.0
-    cap: float = 60.0
-    jitter: float = 0.5
-    max_retry_after: float = 300.0
-
-    def delay(self, retry: int, retry_after: float | None = None, rng: random.Random | None = None) -> float:
-        if retry_after is not None:
-            return min(max(retry_after, 0.0), self.max_retry_after)
-        raw = min(self.cap, self.base * (2 ** max(retry - 1, 0)))
-        factor = 1.0 - self.jitter * (rng or random).random()
-        return raw * factor
 
 
 def estimate_tokens(text: str, images: int = 0, *, per_image: int = 800, output: int = 600) -> int:

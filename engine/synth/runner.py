@@ -21,11 +21,12 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 from engine.errors import RemudError
+from engine.llm.retry import Backoff
 from engine.pdf.opener import DocumentCache
 from engine.store import jobs as store
 from engine.store.jobs import ItemState, JobState
@@ -33,14 +34,14 @@ from engine.store.project import Project
 from engine.synth.base import (
     SynthAuthError,
     SynthError,
+    Synthesizer,
     SynthOutputError,
     SynthQuotaError,
     SynthRateLimitError,
     SynthServerError,
-    Synthesizer,
 )
 from engine.synth.inputs import item_input, preparation_error
-from engine.synth.ratelimit import Backoff, RateLimiter, estimate_tokens
+from engine.synth.ratelimit import RateLimiter, estimate_tokens
 
 
 class JobBusyError(RemudError):
@@ -77,7 +78,7 @@ class RunReport:
 
 
 @contextlib.contextmanager
-def _job_lock(folder: Path, job_id: int) -> Iterator[None]:
+def job_lock(folder: Path, job_id: int) -> Iterator[None]:
     """An OS file lock (released by the OS if the process dies, even by SIGKILL)."""
     try:
         import fcntl
@@ -338,7 +339,7 @@ def run_job(
     folder = Path(project_folder)
     project = Project.open(folder)
     try:
-        with _job_lock(project.folder, job_id):
+        with job_lock(project.folder, job_id):
             job = store.get_job(project, job_id)
             recovered = store.recover_running(project, job_id)
             store.set_job_state(project, job_id, JobState.RUNNING, "")

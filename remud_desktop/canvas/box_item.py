@@ -78,7 +78,7 @@ class BoxItem(QGraphicsRectItem):
     def set_figure(self, fig: Figure) -> None:
         self.figure = fig
         self.label = label_text(fig)
-        status = FigureStatus(fig.status) if fig.status in FigureStatus._value2member_map_ else FigureStatus.PROPOSED
+        status = FigureStatus(fig.status) if fig.status in set(FigureStatus) else FigureStatus.PROPOSED
         self.tint = DETECTOR_TINTS.get(fig.detector, OTHER_TINT)
         self.color = mix(STATUS_COLORS[status], self.tint, TINT_AMOUNT)
         self.rejected = status == FigureStatus.REJECTED

@@ -11,7 +11,7 @@ from engine import settings as user_settings
 from engine.pdf.importer import import_pdf
 from engine.samplegen import make_sample_pdf
 from engine.store import Project, documents, figures
-from remud_desktop.settings_dialog import SettingsDialog
+from remud_desktop.settings.dialog import SettingsDialog
 from tests.desktop.gui_helpers import StallMeter, finish_jobs, isolated, make_window, memory_keyring, messages  # noqa: F401
 from tests.generators import make_book
 from tests.servers.openai_compat import OpenAICompatServer, chat_completion, closed_port_url
@@ -172,7 +172,7 @@ def test_settings_store_the_key_in_the_keyring_only(qtbot, isolated, memory_keyr
     from engine.detect import registry
 
     detector = registry.create("qwen-vl")  # the CLI and the app build it with the saved settings
-    assert detector.max_pixels == 1_003_520 and detector._api_key == secret
+    assert detector.max_pixels == 1_003_520 and detector.chat.api_key == secret
 
     again = SettingsDialog()
     qtbot.addWidget(again)
@@ -206,7 +206,7 @@ def test_test_connection_reports_readably(qtbot, isolated, memory_keyring):
 def test_detect_dialog_runs_on_the_selected_thumbnails(qtbot, window, monkeypatch):
     from PySide6.QtCore import QItemSelectionModel
 
-    from remud_desktop.detection_panel import DetectDialog
+    from remud_desktop.detection.dialog import DetectDialog
 
     view = window.library.thumbnails
     flags = QItemSelectionModel.SelectionFlag

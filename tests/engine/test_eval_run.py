@@ -15,7 +15,7 @@ from engine.eval.errors import EvalBackendError, SettingsMismatchError
 from engine.eval.runner import RESULTS, SUMMARY, run_eval
 from engine.eval.sweep import parse_budgets, run_sweep
 from engine.eval.testset import load_testset
-from engine.synth.ratelimit import Backoff
+from engine.llm.retry import Backoff
 from tests.engine.eval_fixtures import (
     IMAGE_STEM,
     QUESTIONS,

@@ -18,11 +18,10 @@ from engine.store import records
 from engine.store.models import NewRecord, RecordKind
 from engine.synth.base import Price, Pricing, SynthAuthError, SynthOutputError
 from engine.synth.openai_synth import OpenAISynthesizer
-from tests.servers.openai_compat import (  # noqa: F401  (openai_server is a fixture)
+from tests.servers.openai_compat import (
     ScriptedResponse,
     chat_completion,
     error_response,
-    openai_server,
 )
 
 PRICING = Pricing({"judge-model": Price(input=1.0, output=2.0)})
@@ -35,7 +34,7 @@ REC = NewRecord(
 
 
 def _synth(server) -> OpenAISynthesizer:
-    return OpenAISynthesizer("judge-model", base_url=server.base_url, api_key="sk-judge-0123456789",
+    return OpenAISynthesizer(model="judge-model", base_url=server.base_url, api_key="sk-judge-0123456789",
                              pricing=PRICING, timeout=10)
 
 

@@ -231,7 +231,7 @@ def test_synthesis_job_sends_masked_crops_pages_prompts_and_passages(masked):
             p, figure_ids=[masked.a], kinds=["vqa", "qa"], passages=[(masked.doc_id, 0, OCR_LINES[-1].text)],
             params={"model": MODEL, "base_url": server.base_url})
         assert created == 3
-        synth = OpenAISynthesizer(MODEL, base_url=server.base_url, api_key=KEY, pricing=PRICING, timeout=5)
+        synth = OpenAISynthesizer(model=MODEL, base_url=server.base_url, api_key=KEY, pricing=PRICING, timeout=5)
         assert run_job(p.folder, job.id, synthesizer=synth).state == "done"
         reqs = server.chat_requests
     assert len(reqs) == 3
@@ -251,7 +251,7 @@ def test_batch_requests_are_masked(masked):
     good = lambda body, custom_id: chat_completion(json.dumps(ANSWERS["vqa"]))  # noqa: E731
     with OpenAIBatchServer(api_key=KEY, answer=good, polls_to_complete=1) as server:
         job, created, _ = create_synth_job(p, figure_ids=[masked.a], kinds=["vqa"], params={"model": MODEL})
-        synth = OpenAISynthesizer(MODEL, base_url=server.base_url, api_key=KEY, pricing=PRICING, timeout=5)
+        synth = OpenAISynthesizer(model=MODEL, base_url=server.base_url, api_key=KEY, pricing=PRICING, timeout=5)
         assert run_batch(p.folder, job.id, synthesizer=synth, poll_s=0).state == "done"
         (bid,) = server.batches
         (line,) = server.input_lines(bid)
@@ -261,7 +261,7 @@ def test_batch_requests_are_masked(masked):
 
 def test_gemini_requests_are_masked(masked):
     with GeminiCompatServer(api_key=KEY, default=generate_content(json.dumps(ANSWERS["vqa"]))) as server:
-        synth = GeminiSynthesizer("gemini-test", api_key=KEY, base_url=server.base_url, timeout=5)
+        synth = GeminiSynthesizer(model="gemini-test", api_key=KEY, base_url=server.base_url, timeout=5)
         synth.synthesize(figure_input(masked.project, masked.a, "vqa"))
         (req,) = server.generate_requests
     assert_crop_and_page([Image.open(io.BytesIO(data)) for _, data in req.images()])
@@ -275,7 +275,7 @@ def test_judge_sees_the_masked_crop_and_no_covered_text(masked):
         answer="A normal right kidney; follow-up for ID 99817.")])
     verdict = {"grounding": 4, "image_match": 4, "score": 4, "reason": "ok"}
     with OpenAICompatServer(default=chat_completion(json.dumps(verdict))) as server:
-        synth = OpenAISynthesizer(MODEL, base_url=server.base_url, api_key=KEY, pricing=PRICING, timeout=5)
+        synth = OpenAISynthesizer(model=MODEL, base_url=server.base_url, api_key=KEY, pricing=PRICING, timeout=5)
         assert judge_records(p, synth).judged == 1
         (req,) = server.chat_requests
     (crop,) = req.pil_images()

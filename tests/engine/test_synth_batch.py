@@ -14,11 +14,11 @@ from engine.store.models import FigureStatus, FigureText, NewFigure
 from engine.store.project import Project
 from engine.store.records import list_records
 from engine.synth.base import Price, Pricing, load_pricing
-from engine.synth.batch import run_batch, cancel_batches
+from engine.synth.batch import cancel_batches, run_batch
+from engine.synth.inputs import figure_input
 from engine.synth.jobs import create_synth_job
 from engine.synth.openai_synth import OpenAISynthesizer
 from engine.synth.prompts import build_prompt
-from engine.synth.inputs import figure_input
 from tests.servers.openai_batch import OpenAIBatchServer
 from tests.servers.openai_compat import chat_completion, error_response
 
@@ -47,7 +47,7 @@ def proj(tmp_path, sample_pdf):
 
 
 def synth(server) -> OpenAISynthesizer:
-    return OpenAISynthesizer(MODEL, base_url=server.base_url, api_key=KEY, pricing=PRICING, timeout=5)
+    return OpenAISynthesizer(model=MODEL, base_url=server.base_url, api_key=KEY, pricing=PRICING, timeout=5)
 
 
 def new_job(p):
@@ -159,7 +159,7 @@ def test_error_lines_and_unparsable_answers_fail_their_item_with_the_raw_text(pr
 
 def test_a_broken_output_line_fails_its_item_when_its_custom_id_can_be_read(proj):
     def broken(body, custom_id):
-        return '{"custom_id": "%s", "response": {truncated' % custom_id if custom_id == first else good(body, custom_id)
+        return f'{{"custom_id": "{custom_id}", "response": {{truncated' if custom_id == first else good(body, custom_id)
 
     with OpenAIBatchServer(api_key=KEY, answer=broken, polls_to_complete=1) as server:
         job = new_job(proj)
@@ -194,7 +194,7 @@ def test_cancel_batches_from_another_process_then_collect(proj):
 def test_wrong_key_stops_the_job_and_sends_nothing_twice(proj):
     with OpenAIBatchServer(api_key=KEY, answer=good) as server:
         job = new_job(proj)
-        bad = OpenAISynthesizer(MODEL, base_url=server.base_url, api_key="sk-wrong-0000", pricing=PRICING, timeout=5)
+        bad = OpenAISynthesizer(model=MODEL, base_url=server.base_url, api_key="sk-wrong-0000", pricing=PRICING, timeout=5)
         report = run_batch(proj.folder, job.id, synthesizer=bad, poll_s=0)
         assert report.state == "stopped" and "rejected the API key" in report.message and "sk-wrong" not in report.message
         assert not server.batches
@@ -213,7 +213,7 @@ def test_large_jobs_are_split_into_several_batches(proj):
 def test_cli_run_batch(proj, monkeypatch, capsys):
     import argparse
 
-    from engine.cli_synth import add_synth_parser
+    from engine.cli.synth import add_synth_parser
 
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     parser = argparse.ArgumentParser()

@@ -48,7 +48,7 @@ def proj(tmp_path, sample_pdf):
 
 
 def synth(server, key: str = KEY) -> GeminiSynthesizer:
-    return GeminiSynthesizer(MODEL, base_url=server.base_url, api_key=key, pricing=PRICING, timeout=5)
+    return GeminiSynthesizer(model=MODEL, base_url=server.base_url, api_key=key, pricing=PRICING, timeout=5)
 
 
 def new_job(p):
@@ -58,7 +58,7 @@ def new_job(p):
 
 
 def test_backend_for_a_gemini_synthesizer_is_the_gemini_batch():
-    s = GeminiSynthesizer(MODEL, api_key=KEY, pricing=PRICING)
+    s = GeminiSynthesizer(model=MODEL, api_key=KEY, pricing=PRICING)
     b = backend_for(s)
     assert isinstance(b, GeminiBatch) and b.synth is s and b.provider == "gemini"
 

@@ -23,10 +23,9 @@ from engine.synth.base import (
     SynthServerError,
 )
 from engine.synth.gemini_synth import GeminiSynthesizer
-from tests.servers.gemini_compat import (  # noqa: F401  (gemini_server is a fixture)
+from tests.servers.gemini_compat import (
     GeminiCompatServer,
     ScriptedResponse,
-    gemini_server,
     generate_content,
     google_error,
     quota_exhausted,
@@ -55,7 +54,7 @@ def _inp(kind=RecordKind.VQA, image=CROP, **kw) -> SynthInput:
 def _synth(server, **kw) -> GeminiSynthesizer:
     kw.setdefault("api_key", KEY)
     kw.setdefault("timeout", 5)
-    return GeminiSynthesizer(MODEL, base_url=server.base_url, pricing=PRICING, **kw)
+    return GeminiSynthesizer(model=MODEL, base_url=server.base_url, pricing=PRICING, **kw)
 
 
 VQA = {"items": [{"question": "What causes the shadow?", "thinking": "Bright focus, clean shadow, in the gallbladder.", "answer": "A gallstone."}]}
@@ -152,7 +151,7 @@ def test_unknown_model_is_a_request_error(gemini_server):
     with pytest.raises(SynthRequestError, match="no model named"):
         _synth(gemini_server).synthesize(_inp())
     with pytest.raises(SynthRequestError, match="no model named"):
-        GeminiSynthesizer("gemini-nope", api_key=KEY, base_url=gemini_server.base_url).test_connection()
+        GeminiSynthesizer(model="gemini-nope", api_key=KEY, base_url=gemini_server.base_url).test_connection()
 
 
 def test_hanging_request_times_out_as_server_error(gemini_server):
@@ -166,7 +165,7 @@ def test_nothing_listening_is_a_server_error():
 
     url = closed_port_url().removesuffix("v1")
     with pytest.raises(SynthServerError, match="Could not connect"):
-        GeminiSynthesizer(MODEL, api_key=KEY, base_url=url, timeout=2, pricing=PRICING).synthesize(_inp())
+        GeminiSynthesizer(model=MODEL, api_key=KEY, base_url=url, timeout=2, pricing=PRICING).synthesize(_inp())
 
 
 @pytest.mark.parametrize("text", ['{"items": [{"question": "Q", "thinking": "T", "answ', "I can't do that."])
@@ -202,7 +201,7 @@ def test_key_from_environment(gemini_server, monkeypatch, var):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv(var, "env-key-123")
     gemini_server.enqueue(json.dumps(VQA))
-    synth = GeminiSynthesizer(MODEL, base_url=gemini_server.base_url, pricing=PRICING, timeout=5)
+    synth = GeminiSynthesizer(model=MODEL, base_url=gemini_server.base_url, pricing=PRICING, timeout=5)
     assert synth.synthesize(_inp()).records
     assert gemini_server.generate_requests[0].api_key == "env-key-123"
 
@@ -212,7 +211,7 @@ def test_missing_key_is_an_auth_error(monkeypatch):
     for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY"):
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(SynthAuthError, match="No Gemini API key"):
-        GeminiSynthesizer(MODEL, pricing=PRICING).synthesize(_inp())
+        GeminiSynthesizer(model=MODEL, pricing=PRICING).synthesize(_inp())
 
 
 def test_test_connection_sentence(gemini_server):

@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from engine.llm.retry import Backoff
 from engine.pdf.importer import import_pdf
 from engine.samplegen import make_sample_pdf
 from engine.store import jobs as store
@@ -19,7 +20,7 @@ from engine.store.records import list_records
 from engine.synth.base import Price, Pricing, SynthConfigError
 from engine.synth.jobs import cancel_job, create_synth_job, estimate, retry_failed, run_job
 from engine.synth.openai_synth import OpenAISynthesizer
-from engine.synth.ratelimit import Backoff, RateLimiter
+from engine.synth.ratelimit import RateLimiter
 from tests.servers.openai_compat import OpenAICompatServer, ScriptedResponse, chat_completion, error_response
 
 KEY = "sk-jobs-SECRET-9876543210abcdef"
@@ -74,7 +75,7 @@ def proj(tmp_path, sample_pdf):
 
 def synth(server, **kw) -> OpenAISynthesizer:
     kw.setdefault("api_key", KEY)
-    return OpenAISynthesizer(MODEL, base_url=server.base_url, pricing=PRICING, timeout=5, **kw)
+    return OpenAISynthesizer(model=MODEL, base_url=server.base_url, pricing=PRICING, timeout=5, **kw)
 
 
 def passages(n: int, tag: str = "P") -> list[tuple[None, None, str]]:
@@ -334,7 +335,7 @@ def test_backoff_grows_with_jitter_and_honours_retry_after():
 
 
 def test_cli_run_status_retry_cancel(proj, server, monkeypatch, capsys):
-    from engine.cli_synth import add_synth_parser
+    from engine.cli.synth import add_synth_parser
 
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     parser = argparse.ArgumentParser()

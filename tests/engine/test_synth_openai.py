@@ -22,12 +22,11 @@ from engine.synth.base import (
     SynthServerError,
 )
 from engine.synth.openai_synth import OpenAISynthesizer
-from tests.servers.openai_compat import (  # noqa: F401  (openai_server is a fixture)
+from tests.servers.openai_compat import (
     OpenAICompatServer,
     ScriptedResponse,
     chat_completion,
     error_response,
-    openai_server,
 )
 
 KEY = "sk-test-SECRET-0123456789"
@@ -51,7 +50,7 @@ def _inp(kind=RecordKind.VQA, image=CROP, **kw) -> SynthInput:
 
 def _synth(server, **kw) -> OpenAISynthesizer:
     kw.setdefault("api_key", KEY)
-    return OpenAISynthesizer("scripted-model", base_url=server.base_url, pricing=PRICING, timeout=5, **kw)
+    return OpenAISynthesizer(model="scripted-model", base_url=server.base_url, pricing=PRICING, timeout=5, **kw)
 
 
 VQA = {"items": [{"question": "What is shown?", "thinking": "Round anechoic area with posterior enhancement.", "answer": "A simple cyst."}]}
@@ -131,7 +130,7 @@ def test_server_error_is_retryable_and_sdk_retries_are_configurable(openai_serve
 
 def test_hanging_request_times_out_as_server_error(openai_server):
     openai_server.enqueue(ScriptedResponse(200, chat_completion(json.dumps(VQA)).body, delay_s=10))
-    synth = OpenAISynthesizer("scripted-model", base_url=openai_server.base_url, api_key=KEY, timeout=0.3, pricing=PRICING)
+    synth = OpenAISynthesizer(model="scripted-model", base_url=openai_server.base_url, api_key=KEY, timeout=0.3, pricing=PRICING)
     with pytest.raises(SynthServerError, match="did not answer within 0.3 seconds"):
         synth.synthesize(_inp())
 
@@ -139,7 +138,7 @@ def test_hanging_request_times_out_as_server_error(openai_server):
 def test_nothing_listening_is_a_server_error():
     from tests.servers.openai_compat import closed_port_url
 
-    synth = OpenAISynthesizer("m", base_url=closed_port_url(), api_key=KEY, timeout=2, pricing=PRICING)
+    synth = OpenAISynthesizer(model="m", base_url=closed_port_url(), api_key=KEY, timeout=2, pricing=PRICING)
     with pytest.raises(SynthServerError, match="Could not connect"):
         synth.synthesize(_inp())
 
@@ -178,7 +177,7 @@ def test_key_comes_from_the_environment_and_base_url_too(openai_server, monkeypa
     monkeypatch.setenv("OPENAI_API_KEY", "sk-from-env-123")
     monkeypatch.setenv("OPENAI_BASE_URL", openai_server.base_url)
     openai_server.enqueue(chat_completion(json.dumps(VQA)))
-    synth = OpenAISynthesizer("scripted-model", pricing=PRICING, timeout=5)
+    synth = OpenAISynthesizer(model="scripted-model", pricing=PRICING, timeout=5)
     assert synth.synthesize(_inp()).records
     assert openai_server.chat_requests[0].bearer == "sk-from-env-123"
     assert "sk-from-env" not in repr(synth)
@@ -188,12 +187,12 @@ def test_missing_key_for_openai_itself_is_an_auth_error(monkeypatch):
     monkeypatch.setattr(secrets, "_keyring", lambda: (None, Exception))
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     with pytest.raises(SynthAuthError, match="No OpenAI API key"):
-        OpenAISynthesizer("gpt-4o", pricing=PRICING).synthesize(_inp())
+        OpenAISynthesizer(model="gpt-4o", pricing=PRICING).synthesize(_inp())
 
 
 def test_test_connection_sentences(openai_server):
     assert "'scripted-model' is available" in _synth(openai_server).test_connection()
-    other = OpenAISynthesizer("gpt-x", base_url=openai_server.base_url, api_key=KEY)
+    other = OpenAISynthesizer(model="gpt-x", base_url=openai_server.base_url, api_key=KEY)
     assert "does not list the model 'gpt-x'" in other.test_connection()
     with OpenAICompatServer(api_key="right") as server, pytest.raises(SynthAuthError):
         _synth(server).test_connection()

@@ -6,6 +6,9 @@ import json
 
 import pytest
 
+from engine.llm.images import image_mime
+from engine.llm.lenient_json import first_json_value
+from engine.llm.retry import parse_retry_after
 from engine.resources import resource
 from engine.store.models import RecordKind, RecordStatus
 from engine.synth import registry
@@ -15,11 +18,9 @@ from engine.synth.base import (
     SynthConfigError,
     SynthInput,
     SynthOutputError,
-    image_mime,
     load_pricing,
-    parse_retry_after,
 )
-from engine.synth.parse import gemini_schema, json_schema, load_json, parse_records
+from engine.synth.parse import gemini_schema, json_schema, parse_records
 from engine.synth.prompts import (
     PromptTemplate,
     build_prompt,
@@ -126,7 +127,7 @@ def test_lenient_parsing_rescues_fences_think_and_trailing_commas():
     assert r.answer == "A"
     (r,), _ = _parse('Here: [{"question": "Q", "thinking": "T", "answer": "A"}]')
     assert r.question == "Q"
-    assert load_json("no json at all") is None
+    assert first_json_value("no json at all") is None
 
 
 def test_conversation_turns_become_one_record_each_without_thinking():

@@ -7,11 +7,11 @@ from engine.detect.endpoint import check_endpoint
 from engine.errors import EndpointError
 from engine.eval.backends.openai_backend import OpenAIBackend
 from engine.eval.errors import EvalConfigError
+from engine.llm.urls import credentials_in_url, refuse_credentials, safe_url, strip_credentials, without_credentials
 from engine.pdf.importer import import_pdf
 from engine.store import Project
 from engine.synth.base import SynthConfigError
 from engine.synth.registry import create as create_synthesizer
-from engine.urls import credentials_in_url, refuse_credentials, safe_url, strip_credentials, without_credentials
 from tests import pdf_factory
 
 KEY = "sk-url-SECRET-0123456789abcdef"

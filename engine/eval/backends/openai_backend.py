@@ -2,7 +2,7 @@
 
 Images go as data URLs. Rate limits (429) and server failures (5xx, timeouts, lost
 connections) are retried with backoff that honours Retry-After; other failures (wrong key,
-unknown model) stop the run with the synthesizer's one-sentence, key-free messages.
+unknown model) stop the run with engine.llm's one-sentence, key-free messages.
 `thinking_budget` (for the sweep) is sent as the `thinking_budget` extra body field that
 Qwen-style OpenAI-compatible servers read; `reasoning_content` beside the answer (DeepSeek,
 vLLM reasoning parsers) is kept as the thinking and never searched for the answer.
@@ -10,11 +10,8 @@ vLLM reasoning parsers) is kept as the thinking and never searched for the answe
 
 from __future__ import annotations
 
-import base64
-import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import openai
@@ -23,16 +20,11 @@ from engine.errors import CancelledError
 from engine.eval.backends.base import SampleOutput
 from engine.eval.errors import EvalBackendError, EvalConfigError
 from engine.eval.testset import EvalQuestion
+from engine.llm.errors import LLMCallError
+from engine.llm.openai_chat import OpenAIChat, image_part
+from engine.llm.retry import Backoff
+from engine.llm.urls import refuse_credentials, safe_url
 from engine.secrets import get_secret
-from engine.synth.base import (
-    SynthRateLimitError,
-    SynthServerError,
-    image_mime,
-    parse_retry_after,
-)
-from engine.synth.openai_synth import synth_error
-from engine.synth.ratelimit import Backoff
-from engine.urls import refuse_credentials, safe_url
 
 
 class OpenAIBackend:
@@ -78,12 +70,11 @@ class OpenAIBackend:
         self.timeout = float(timeout)
         self.backoff = backoff or Backoff()
         self.cancel = cancel
-        self._api_key = get_secret(api_key_env, api_key_env) if api_key_env else get_secret("openai", "OPENAI_API_KEY")
-        if not self._api_key and not base_url:
+        api_key = get_secret(api_key_env, api_key_env) if api_key_env else get_secret("openai", "OPENAI_API_KEY")
+        if not api_key and not base_url:
             var = api_key_env or "OPENAI_API_KEY"
             raise EvalBackendError(f"No API key for the OpenAI API: set {var} (or store it in Settings), or give --base-url.")
-        self._client: openai.OpenAI | None = None
-        self._lock = threading.Lock()
+        self.chat = OpenAIChat(model=model, base_url=base_url, api_key=api_key, timeout=self.timeout, max_retries=0)
 
     def __repr__(self) -> str:  # never show the key
         return f"OpenAIBackend(model={self.model!r}, base_url={safe_url(self.base_url or '')!r})"
@@ -93,22 +84,15 @@ class OpenAIBackend:
         clone = object.__new__(OpenAIBackend)
         clone.__dict__.update(self.__dict__)
         clone.thinking_budget = thinking_budget
-        clone._client, clone._lock = None, threading.Lock()
+        clone.chat = self.chat.copy()
         return clone
 
     @property
     def client(self) -> openai.OpenAI:
-        with self._lock:
-            if self._client is None:
-                self._client = openai.OpenAI(api_key=self._api_key or "EMPTY", base_url=self.base_url,
-                                             timeout=self.timeout, max_retries=0)
-            return self._client
+        return self.chat.client
 
     def close(self) -> None:
-        with self._lock:
-            if self._client is not None:
-                self._client.close()
-                self._client = None
+        self.chat.close()
 
     def settings(self) -> dict[str, Any]:
         return {"backend": self.name, "model": self.model, "base_url": safe_url(self.base_url) if self.base_url else "",
@@ -119,7 +103,7 @@ class OpenAIBackend:
     # ------------------------------------------------------------------ requests
     def request(self, question: EvalQuestion, sample_index: int) -> dict[str, Any]:
         """The keyword arguments of chat.completions.create for one sample."""
-        content: list[dict[str, Any]] = [_image_part(p) for p in question.images]
+        content: list[dict[str, Any]] = [image_part(p.read_bytes()) for p in question.images]
         content.append({"type": "text", "text": question.prompt(self.instruction)})
         messages: list[dict[str, Any]] = [{"role": "system", "content": self.system}] if self.system else []
         messages.append({"role": "user", "content": content})
@@ -136,15 +120,12 @@ class OpenAIBackend:
         for attempt in range(1, self.max_attempts + 1):
             started = time.monotonic()
             try:
-                response = self.client.chat.completions.create(**kwargs)
-            except openai.OpenAIError as exc:
-                error = synth_error(exc, base_url=str(self.client.base_url), model=self.model,
-                                    api_key=self._api_key, timeout=self.timeout)
-                retryable = isinstance(error, (SynthRateLimitError, SynthServerError))
-                if not retryable or attempt == self.max_attempts:
+                response = self.chat.create(**kwargs)
+            except LLMCallError as error:
+                if not error.kind.retryable or attempt == self.max_attempts:
                     tries = f" (after {attempt} attempts)" if attempt > 1 else ""
                     raise EvalBackendError(f"{str(error).rstrip('.')}{tries}.") from None
-                self._sleep(self.backoff.delay(attempt, _retry_after(exc)))
+                self._sleep(self.backoff.delay(attempt, error.retry_after))
                 continue
             return _output(response, time.monotonic() - started)
         raise AssertionError("unreachable")  # the loop returns or raises
@@ -155,17 +136,6 @@ class OpenAIBackend:
             if self.cancel():
                 raise CancelledError("Evaluation cancelled while waiting to retry.")
             time.sleep(min(left, 0.1))
-
-
-def _image_part(path: Path) -> dict[str, Any]:
-    data = path.read_bytes()
-    url = f"data:{image_mime(data)};base64,{base64.b64encode(data).decode('ascii')}"
-    return {"type": "image_url", "image_url": {"url": url}}
-
-
-def _retry_after(exc: Exception) -> float | None:
-    response = getattr(exc, "response", None)
-    return parse_retry_after(dict(response.headers)) if response is not None else None
 
 
 def _output(response: Any, seconds: float) -> SampleOutput:
