@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import settings
-from engine.cli_args import positive_int
+from engine.cli.common import positive_int
 
 
 def add_chat_parser(sub, common: argparse.ArgumentParser) -> None:

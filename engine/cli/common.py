@@ -1,5 +1,5 @@
-"""Argument types shared by the `remud` command modules (argparse `type=`): a value out of
-range is refused before anything runs, with one sentence that says what to use.
+"""What every `remud` command module shares: output (`emit`), `--param` and `--pages` parsing,
+progress bars, argparse types, the subcommand helper and the one-line error handling of `main`.
 
 Imports nothing from the command modules, so each of them can import it.
 """
@@ -7,10 +7,72 @@ Imports nothing from the command modules, so each of them can import it.
 from __future__ import annotations
 
 import argparse
+import json
+import sqlite3
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
+from engine.errors import RemudError
 from engine.pdf.resolution import check_dpi
+from engine.store.faults import store_error
 
 
+# -- output -----------------------------------------------------------------------------
+def emit(args, data: Any, text: str) -> None:
+    """`data` as JSON with `--json`, else `text` for people."""
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    else:
+        print(text)
+
+
+def progress_bar(desc: str, total: int | None, quiet: bool, unit: str = "page"):
+    """A tqdm bar on stderr, hidden when `quiet` or when stderr is not a terminal."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit=unit, disable=quiet or not sys.stderr.isatty(), leave=False)
+
+
+# -- arguments --------------------------------------------------------------------------
+def parse_pages(spec: str | None, page_count: int) -> list[int] | None:
+    """'1-3,7' (1-based, inclusive) -> [0, 1, 2, 6]. None means all pages."""
+    if not spec:
+        return None
+    pages: set[int] = set()
+    for part in spec.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        lo, _, hi = part.partition("-")
+        try:
+            a, b = int(lo), int(hi or lo)
+        except ValueError:
+            raise RemudError(f"“{part}” is not a page or page range (use e.g. 1-5,8).") from None
+        if a > b:
+            raise RemudError(f"“{part}” is not a valid range: the first page comes after the last.")
+        if a < 1 or b > page_count:
+            raise RemudError(f"Pages {part} are outside 1–{page_count}.")
+        pages.update(range(a - 1, b))
+    return sorted(pages)
+
+
+def parse_params(items: Sequence[str]) -> dict[str, Any]:
+    """Repeated `--param key=value` -> {key: value}; a value that is JSON is decoded, else kept as text."""
+    params: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep:
+            raise RemudError(f"--param needs key=value, got “{item}”.")
+        try:
+            params[key.replace("-", "_")] = json.loads(raw)
+        except json.JSONDecodeError:
+            params[key.replace("-", "_")] = raw
+    return params
+
+
+# argparse `type=`s: a value out of range is refused before anything runs, with one sentence that says what to use.
 def positive_int(text: str) -> int:
     """A whole number, 1 or more (counts, limits, context sizes)."""
     try:
@@ -25,3 +87,42 @@ def positive_int(text: str) -> int:
 def dpi(text: str) -> float:
     """A resolution in dots per inch within engine.pdf.resolution's MIN_DPI..MAX_DPI."""
     return check_dpi(text, "the resolution", argparse.ArgumentTypeError)
+
+
+# -- parser -----------------------------------------------------------------------------
+def shared_options() -> argparse.ArgumentParser:
+    """The parent parser every command takes: --json and -q/--quiet."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="machine-readable output")
+    common.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    return common
+
+
+def add_command(sub, common: argparse.ArgumentParser, name: str, func: Callable[[Any], int], help_text: str,
+                project: bool = True) -> argparse.ArgumentParser:
+    """A subcommand with the shared options, a PROJECT argument (unless `project` is False) and `func` to run."""
+    sp = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
+    if project:
+        sp.add_argument("project", help="project folder")
+    sp.set_defaults(func=func)
+    return sp
+
+
+# -- errors -----------------------------------------------------------------------------
+def run_command(args) -> int:
+    """Runs `args.func(args)`; an error becomes one line on stderr and a non-zero exit code."""
+    try:
+        return args.func(args)
+    except RemudError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as exc:  # a read that met a damaged, locked or vanished database
+        print(f"error: {store_error(exc, Path(getattr(args, 'project', None) or '.'))}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # disk full, permissions, a path that is a file...
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted; work finished so far is saved.", file=sys.stderr)
+        return 130

@@ -4,7 +4,7 @@
     remud eval test.jsonl --backend openai --base-url http://localhost:8000/v1 --model qwen2.5-vl-7b --k 4
     remud eval test.jsonl --model remud-7b.gguf --sweep 128,256,512,1024      # accuracy vs thinking budget
 
-Wire it into engine/cli.py with `add_eval_parser(sub, common)`. It takes no project.
+Wired into engine.cli with `add_eval_parser(sub, common)`. It takes no project.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from engine.cli.common import add_command, progress_bar
 from engine.eval.backends.base import Backend
 from engine.eval.errors import EvalConfigError
 from engine.eval.runner import EvalSummary, run_eval
@@ -73,13 +73,6 @@ def _backend_factory(args, cancel: Callable[[], bool]) -> tuple[Backend, Callabl
     return base, lambda budget: base.with_budget(_budget(args, budget))
 
 
-def _bar(args, desc: str):
-    from tqdm import tqdm
-
-    return tqdm(total=0, desc=desc, unit="answer", leave=False, file=sys.stderr,
-                disable=args.quiet or args.json or not sys.stderr.isatty())
-
-
 def _row(label: str, s: EvalSummary, k: int) -> str:
     sc = s.scores
     return (f"{label:<14} {sc.questions:>9} {100 * sc.accuracy:>8.1f}% {100 * sc.pass_at_k:>8.1f}% "
@@ -105,7 +98,7 @@ def cmd_eval(args) -> int:
     title = _model_title(args)
     out = Path(args.out) if args.out else Path(f"remud-eval-{_slug(title)}")
     base, backend_for = _backend_factory(args, cancel=lambda: False)
-    bar = _bar(args, title)
+    bar = progress_bar(title, 0, args.quiet or args.json, unit="answer")
 
     def progress(done: int, total: int) -> None:
         bar.total = total
@@ -134,8 +127,7 @@ def cmd_eval(args) -> int:
 def add_eval_parser(subparsers, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Adds `eval` under `subparsers`."""
     help_text = "multiple-choice accuracy and pass@k of a model on a test file (resumable)"
-    sp = subparsers.add_parser("eval", parents=[common], help=help_text, description=help_text)
-    sp.set_defaults(func=cmd_eval)
+    sp = add_command(subparsers, common, "eval", cmd_eval, help_text, project=False)
     sp.add_argument("testfile", help="JSON or JSONL test file, e.g. an export's eval/mcq_test.jsonl")
     sp.add_argument("--backend", choices=["gguf", "openai"],
                     help="gguf: a local model file; openai: any OpenAI-compatible endpoint (default: from --model)")

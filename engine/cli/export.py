@@ -1,6 +1,6 @@
 """`remud export PROJECT OUT_DIR`: write a training/evaluation dataset folder.
 
-Wire it into engine/cli.py with `add_export_parser(sub, common)`.
+Wired into engine.cli with `add_export_parser(sub, common)`.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import json
 import sys
 from pathlib import Path
 
+from engine.cli.common import progress_bar
 from engine.export import (
     ExportOptions,
     ExportPlan,
@@ -85,12 +86,10 @@ class _Bars:
     def __call__(self, stage: str, done: int, total: int) -> None:
         if self.quiet:
             return
-        from tqdm import tqdm
-
         if stage != self.stage:
             self.close()
             unit = "crop" if stage == "images" else "record"
-            self.bar, self.stage = tqdm(total=total, desc=stage, unit=unit, leave=False, file=sys.stderr), stage
+            self.bar, self.stage = progress_bar(stage, total, False, unit=unit), stage
         self.bar.n = done
         self.bar.refresh()
 

@@ -1,7 +1,7 @@
-"""`remud`: everything the app does, from the command line.
+"""`remud new | sample | import | detect | figures | search | info | repair | detectors`:
+projects, their PDFs and the figures found in them.
 
-Output is for people by default; `--json` gives machine-readable output. On error:
-one clear line on stderr and a non-zero exit.
+Wired into engine.cli with `add_project_parser(sub, common)`.
 """
 
 from __future__ import annotations
@@ -10,73 +10,21 @@ import argparse
 import getpass
 import json
 import os
-import sqlite3
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Sequence
 
-from engine import __version__
-from engine.cli_args import dpi, positive_int
+from engine.cli.common import add_command, dpi, emit, parse_pages, parse_params, positive_int, progress_bar
 from engine.errors import PasswordRequiredError, RemudError, WrongPasswordError
 from engine.filenames import readable
 from engine.pdf.resolution import MAX_DPI, MIN_DPI
-from engine.store.faults import store_error
 from engine.store.project import Project
-
-
-def parse_pages(spec: str | None, page_count: int) -> list[int] | None:
-    """'1-3,7' (1-based, inclusive) -> [0, 1, 2, 6]. None means all pages."""
-    if not spec:
-        return None
-    pages: set[int] = set()
-    for part in spec.split(","):
-        part = part.strip()
-        if not part:
-            continue
-        lo, _, hi = part.partition("-")
-        try:
-            a, b = int(lo), int(hi or lo)
-        except ValueError:
-            raise RemudError(f"“{part}” is not a page or page range (use e.g. 1-5,8).") from None
-        if a > b:
-            raise RemudError(f"“{part}” is not a valid range: the first page comes after the last.")
-        if a < 1 or b > page_count:
-            raise RemudError(f"Pages {part} are outside 1–{page_count}.")
-        pages.update(range(a - 1, b))
-    return sorted(pages)
-
-
-def parse_params(items: Sequence[str]) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        if not sep:
-            raise RemudError(f"--param needs key=value, got “{item}”.")
-        try:
-            params[key.replace("-", "_")] = json.loads(raw)
-        except json.JSONDecodeError:
-            params[key.replace("-", "_")] = raw
-    return params
-
-
-def _progress(desc: str, total: int | None, quiet: bool):
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=desc, unit="page", disable=quiet or not sys.stderr.isatty(), leave=False)
-
-
-def _emit(args, data: Any, text: str) -> None:
-    if args.json:
-        print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-    else:
-        print(text)
 
 
 # -- commands ---------------------------------------------------------------------------
 def cmd_new(args) -> int:
     with Project.create(args.project) as p:
-        _emit(args, {"project": str(p.folder)}, f"Created project {p.folder}")
+        emit(args, {"project": str(p.folder)}, f"Created project {p.folder}")
     return 0
 
 
@@ -84,7 +32,7 @@ def cmd_sample(args) -> int:
     from engine.sample import make_sample_project
 
     folder = make_sample_project(Path(args.project))
-    _emit(args, {"project": str(folder)}, f"Sample project ready: {folder}")
+    emit(args, {"project": str(folder)}, f"Sample project ready: {folder}")
     return 0
 
 
@@ -94,7 +42,7 @@ def _import_one(p: Project, path: Path, args):
     password = os.environ.get(args.password_env) if args.password_env else None
     name = readable(path.name)
     while True:
-        with _progress(name, 0, args.quiet) as bar:
+        with progress_bar(name, 0, args.quiet) as bar:
             def progress(i: int, n: int) -> None:
                 bar.total, bar.n = n, i
                 bar.refresh()
@@ -163,7 +111,7 @@ def cmd_detect(args) -> int:
         for doc in docs:
             pages = parse_pages(args.pages, doc.page_count)
             total = doc.page_count if pages is None else len(pages)
-            bar = _progress(f"{doc.title[:30]} · {args.detector}", total, args.quiet)
+            bar = progress_bar(f"{doc.title[:30]} · {args.detector}", total, args.quiet)
 
             def progress(i, n, bar=bar):
                 bar.n = i
@@ -174,7 +122,7 @@ def cmd_detect(args) -> int:
             for sentence in report.pages_failed:
                 print(f"warning: {doc.title}: {sentence}", file=sys.stderr)
             if not args.no_text:
-                with _progress("captions and context", None, args.quiet) as bar:
+                with progress_bar("captions and context", None, args.quiet) as bar:
                     fill_figure_text(p, doc.id, pages, ocr=not args.no_ocr,
                                      progress=lambda message, bar=bar: (bar.set_description_str(message), bar.refresh()))
             summary.append({"document_id": doc.id, "title": doc.title, **asdict(report)})
@@ -196,16 +144,16 @@ def cmd_figures(args) -> int:
         if args.set_status:
             for f in figs:
                 figures.set_status(p, f.id, args.set_status)
-            _emit(args, [f.id for f in figs], f"{len(figs)} figure(s) marked {args.set_status}")
+            emit(args, [f.id for f in figs], f"{len(figs)} figure(s) marked {args.set_status}")
             return 0
         if args.export:
             from engine.pdf.crops import export_crops
 
-            bar = _progress("crops", len(figs), args.quiet)
+            bar = progress_bar("crops", len(figs), args.quiet)
             written = export_crops(p, figs, args.export, dpi=args.dpi,
                                    progress=lambda i, n: (setattr(bar, "n", i), bar.refresh()))
             bar.close()
-            _emit(args, [str(w) for w in written], f"Wrote {len(written)} crops to {args.export}")
+            emit(args, [str(w) for w in written], f"Wrote {len(written)} crops to {args.export}")
             return 0
         rows = [
             {"id": f.id, "document_id": f.doc_id, "page": f.page + 1, "rect": list(f.rect.as_tuple()),
@@ -231,7 +179,7 @@ def cmd_search(args) -> int:
 
     with Project.open(args.project) as p:
         hits = search.query(p.db, args.query, entity=args.kind, limit=args.limit)
-    _emit(args, [asdict(h) for h in hits],
+    emit(args, [asdict(h) for h in hits],
           "\n".join(f"{h.kind:<7} #{h.id:<6} {h.snippet}" for h in hits) or "No matches.")
     return 0
 
@@ -253,7 +201,7 @@ def cmd_info(args) -> int:
         "Figures   {} ({})".format(info.figures, ", ".join(f"{k} {v}" for k, v in info.figures_by_status.items())),
         f"Records   {info.records}",
     ] + [f"  #{d.id} {d.title} — {d.page_count} pages" for d in docs]
-    _emit(args, data, "\n".join(lines))
+    emit(args, data, "\n".join(lines))
     return 0
 
 
@@ -263,7 +211,7 @@ def cmd_repair(args) -> int:
     say = (lambda message: None) if args.quiet or args.json else (lambda message: print(message, file=sys.stderr))
     report = repair_project(args.project, out=args.out, progress=say)
     data = {**asdict(report), "summary": report.summary}
-    _emit(args, data, report.summary)
+    emit(args, data, report.summary)
     return 0
 
 
@@ -271,25 +219,16 @@ def cmd_detectors(args) -> int:
     from engine.detect import registry
 
     cards = registry.available()
-    _emit(args, [asdict(c) for c in cards], "\n".join(f"{c.name:<9} {c.title} — {c.description}" for c in cards))
+    emit(args, [asdict(c) for c in cards], "\n".join(f"{c.name:<9} {c.title} — {c.description}" for c in cards))
     return 0
 
 
 # -- parser -----------------------------------------------------------------------------
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="remud", description="ReMUD Desktop from the command line.")
-    parser.add_argument("--version", action="version", version=f"remud {__version__}")
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--json", action="store_true", help="machine-readable output")
-    common.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+def add_project_parser(sub, common: argparse.ArgumentParser) -> None:
+    """Adds the project commands (new ... detectors) under the `remud` subparsers; each sets `func`."""
 
     def add(name: str, func, help_text: str, project: bool = True) -> argparse.ArgumentParser:
-        sp = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
-        if project:
-            sp.add_argument("project", help="project folder")
-        sp.set_defaults(func=func)
-        return sp
+        return add_command(sub, common, name, func, help_text, project=project)
 
     add("new", cmd_new, "create an empty project folder")
     add("sample", cmd_sample, "create (or refresh) the sample project in a folder")
@@ -322,40 +261,3 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("repair", cmd_repair, "save what can be read from a damaged project database into a new one")
     sp.add_argument("--out", metavar="FILE", help="write the repaired database here and leave the project as it is")
     add("detectors", cmd_detectors, "list the available detectors", project=False)
-    from engine.cli_chat import add_chat_parser
-    from engine.cli_eval import add_eval_parser
-    from engine.cli_export import add_export_parser
-    from engine.cli_records import add_records_parser
-    from engine.cli_settings import add_settings_parser
-    from engine.cli_synth import add_synth_parser
-
-    add_records_parser(sub, common)
-    add_synth_parser(sub, common)
-    add_export_parser(sub, common)
-    add_eval_parser(sub, common)
-    add_chat_parser(sub, common)
-    add_settings_parser(sub, common)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except RemudError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except sqlite3.Error as exc:  # a read that met a damaged, locked or vanished database
-        print(f"error: {store_error(exc, Path(getattr(args, 'project', None) or '.'))}", file=sys.stderr)
-        return 1
-    except OSError as exc:  # disk full, permissions, a path that is a file...
-        where = f": {exc.filename}" if exc.filename else ""
-        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("error: interrupted; work finished so far is saved.", file=sys.stderr)
-        return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

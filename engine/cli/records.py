@@ -2,29 +2,20 @@
 
 Wired into engine.cli with `add_records_parser(subparsers, common)`. Output is for people
 by default, `--json` gives machine-readable output; errors are RemudError and reach the
-one-line error handler of engine.cli.main.
+one-line error handler, engine.cli.common.run_command.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import asdict
-from typing import Any
 
-from engine.cli_args import positive_int
+from engine.cli.common import add_command, emit, parse_params, positive_int
 from engine.errors import RemudError
 from engine.store.models import Record, RecordKind, RecordStatus
 from engine.store.project import Project
 
 LOW_SCORE_FLAG = "low_score"  # engine.quality.judge.LOW_SCORE (not imported here: it pulls in openai)
-
-
-def _emit(args, data: Any, text: str) -> None:
-    if args.json:
-        print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-    else:
-        print(text)
 
 
 def record_dict(rec: Record) -> dict:
@@ -78,7 +69,7 @@ def _line(rec: Record) -> str:
 def cmd_list(args) -> int:
     with Project.open(args.project) as p:
         recs = select(p, args)
-    _emit(args, [record_dict(r) for r in recs], "\n".join(_line(r) for r in recs) or "No records.")
+    emit(args, [record_dict(r) for r in recs], "\n".join(_line(r) for r in recs) or "No records.")
     return 0
 
 
@@ -102,7 +93,7 @@ def cmd_show(args) -> int:
     if rec.thinking:
         lines += ["", f"Thinking: {rec.thinking}"]
     lines += ["", f"Answer: {rec.answer}"]
-    _emit(args, record_dict(rec), "\n".join(lines))
+    emit(args, record_dict(rec), "\n".join(lines))
     return 0
 
 
@@ -116,7 +107,7 @@ def _set_status(args, status: RecordStatus) -> int:
         for rid in changed:
             records.update_record(p, rid, status=status)
     word = {"accepted": "Accepted", "rejected": "Rejected", "draft": "Reset to draft"}[str(status)]
-    _emit(args, {"status": str(status), "ids": list(args.ids), "changed": changed},
+    emit(args, {"status": str(status), "ids": list(args.ids), "changed": changed},
           f"{word} {len(changed)} record{'s' if len(changed) != 1 else ''}"
           + (f" ({len(args.ids) - len(changed)} already {status})" if len(changed) < len(args.ids) else "") + ".")
     return 0
@@ -149,7 +140,7 @@ def cmd_check(args) -> int:
     lines = [(f"Checked {report.checked} records: {report.flagged} flagged, "
               f"{report.duplicates} near-duplicates, {report.changed} changed.")]
     lines += [f"  {name:<17} {count}" for name, count in report.by_flag.items()]
-    _emit(args, report.as_dict(), "\n".join(lines))
+    emit(args, report.as_dict(), "\n".join(lines))
     return 0
 
 
@@ -158,7 +149,6 @@ _SECRET_PARAMS = ("api_key", "key", "token", "password", "secret")
 
 def cmd_judge(args) -> int:
     """Score records with a second model (LLM judge); store `score` and the low_score flag."""
-    from engine.cli import parse_params
     from engine.quality.judge import judge_records
     from engine.synth.openai_synth import OpenAISynthesizer
     from engine.synth.registry import create
@@ -189,7 +179,7 @@ def cmd_judge(args) -> int:
               f"tokens {report.tokens_in} in / {report.tokens_out} out{cost}.")]
     lines += [f"  score {score}: {count}" for score, count in sorted(report.scores.items())]
     lines += [f"  #{rid} failed: {why}" for rid, why in report.failed]
-    _emit(args, {"synthesizer": args.synth, "model": synth.model, "threshold": args.threshold, **report.as_dict()},
+    emit(args, {"synthesizer": args.synth, "model": synth.model, "threshold": args.threshold, **report.as_dict()},
           "\n".join(lines))
     return 0
 
@@ -201,10 +191,7 @@ def add_records_parser(subparsers, common: argparse.ArgumentParser) -> argparse.
     sub = rp.add_subparsers(dest="records_command", required=True, metavar="ACTION")
 
     def add(name: str, func, text: str) -> argparse.ArgumentParser:
-        sp = sub.add_parser(name, parents=[common], help=text, description=text)
-        sp.add_argument("project", help="project folder")
-        sp.set_defaults(func=func)
-        return sp
+        return add_command(sub, common, name, func, text)
 
     sp = add("list", cmd_list, "list records, filtered")
     sp.add_argument("--status", choices=[s.value for s in RecordStatus])

@@ -21,6 +21,7 @@ from typing import Any
 
 from engine import settings
 from engine.cards import Card
+from engine.cli.common import add_command
 from engine.settings import SettingsError
 
 SECTIONS = ("appearance", "chat", "synthesis", "synthesizers", "detectors")
@@ -28,12 +29,11 @@ SECTIONS = ("appearance", "chat", "synthesis", "synthesizers", "detectors")
 
 def add_settings_parser(sub, common: argparse.ArgumentParser) -> None:
     text = "show the app's settings (API keys only as set / not set), or change them with `set KEY=VALUE`"
-    sp = sub.add_parser("settings", parents=[common], help=text, description=text)
+    sp = add_command(sub, common, "settings", cmd_settings, text, project=False)
     sp.add_argument("action", nargs="?", choices=("show", "set"), default="show")
     sp.add_argument("assignments", nargs="*", metavar="KEY=VALUE",
                     help="with `set`: e.g. chat.model_path=/models/remud.gguf, chat.budget.use_max=true, "
                          "synthesis.concurrency=4, appearance.theme=dark (an empty value resets it to its default)")
-    sp.set_defaults(func=cmd_settings)
 
 
 # -- reading -----------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """`remud synth run | status | retry | cancel`: headless synthesis jobs.
 
-Wire it into engine/cli.py with `add_synth_parser(sub, common)`; each subcommand sets
+Wired into engine.cli with `add_synth_parser(sub, common)`; each subcommand sets
 `func(args) -> int` like the other commands.
 
 `run` and `retry` exit 0 when every item is done, EXIT_FAILED_ITEMS when the job finished with
@@ -11,23 +11,17 @@ was cancelled or waits for provider batches, and 1 on an error.
 from __future__ import annotations
 
 import argparse
-import json
 import shlex
 import sys
-from typing import Any
 
+from engine.cli.common import add_command, emit, parse_params
 from engine.errors import RemudError
-from engine.cli import parse_params
 from engine.store.jobs import list_jobs
 from engine.store.project import Project
 from engine.synth import jobs
 
 EXIT_UNFINISHED = 2
 EXIT_FAILED_ITEMS = 3
-
-
-def _emit(args, data: Any, text: str) -> None:
-    print(json.dumps(data, ensure_ascii=False, indent=2, default=str) if args.json else text)
 
 
 def _status_text(st) -> str:
@@ -57,7 +51,7 @@ def _run(args, p: Project, job_id: int) -> int:
     failed = st.counts["failed"]
     data = {**st.as_dict(), "requests": report.requests, "recovered": report.recovered, "done": st.counts["done"],
             "failed": failed, "stored_now": report.stored, "failed_now": report.failed}
-    _emit(args, data, _status_text(st))
+    emit(args, data, _status_text(st))
     if failed:
         retry = shlex.join(["remud", "synth", "retry", str(p.folder), str(job_id)])
         print(f"{failed} of {st.total} item{'s' if st.total != 1 else ''} failed; run `{retry}` to try them again.",
@@ -85,7 +79,7 @@ def cmd_run(args) -> int:
                       f"waiting in an earlier job: run that one with --job ID); estimated cost {est}")
             if args.estimate_only:
                 if args.json:
-                    _emit(args, {"job": job.id, "created": created, "skipped": skipped, "items": items, "cost": cost}, "")
+                    emit(args, {"job": job.id, "created": created, "skipped": skipped, "items": items, "cost": cost}, "")
                 return 0
             job_id = job.id
         else:
@@ -97,10 +91,10 @@ def cmd_status(args) -> int:
     with Project.open(args.project) as p:
         if args.job is None:
             sts = [jobs.job_status(p, j.id) for j in list_jobs(p)]
-            _emit(args, [s.as_dict() for s in sts], "\n".join(_status_text(s) for s in sts) or "no jobs")
+            emit(args, [s.as_dict() for s in sts], "\n".join(_status_text(s) for s in sts) or "no jobs")
         else:
             st = jobs.job_status(p, args.job)
-            _emit(args, st.as_dict(), _status_text(st))
+            emit(args, st.as_dict(), _status_text(st))
     return 0
 
 
@@ -108,7 +102,7 @@ def cmd_retry(args) -> int:
     with Project.open(args.project) as p:
         n = jobs.retry_failed(p, args.job)
         if args.no_run:
-            _emit(args, {"job": args.job, "reset": n}, f"{n} failed item(s) of job {args.job} will be sent again.")
+            emit(args, {"job": args.job, "reset": n}, f"{n} failed item(s) of job {args.job} will be sent again.")
             return 0
         return _run(args, p, args.job)
 
@@ -121,7 +115,7 @@ def cmd_cancel(args) -> int:
         jobs.cancel_job(p, args.job)
     batches = cancel_batches(args.project, args.job)
     note = f" ({batches} provider batch{'es' if batches != 1 else ''} cancelled)" if batches else ""
-    _emit(args, {"job": args.job, "state": "cancelled", "batches_cancelled": batches}, f"job {args.job} cancelled{note}")
+    emit(args, {"job": args.job, "state": "cancelled", "batches_cancelled": batches}, f"job {args.job} cancelled{note}")
     return 0
 
 
@@ -139,10 +133,7 @@ def add_synth_parser(subparsers, common: argparse.ArgumentParser) -> argparse.Ar
     sub = synth.add_subparsers(dest="synth_command", required=True, metavar="ACTION")
 
     def add(name, func, help_text):
-        sp = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
-        sp.add_argument("project", help="project folder")
-        sp.set_defaults(func=func)
-        return sp
+        return add_command(sub, common, name, func, help_text)
 
     sp = add("run", cmd_run, "create a job from a selection and run it, or run --job ID")
     sp.add_argument("--job", type=int, help="run (resume) this existing job")

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import main, parse_pages
+from engine.cli import main
+from engine.cli.common import parse_pages
 from engine.errors import RemudError
 from engine.samplegen import make_sample_pdf
 from tests import pdf_factory
@@ -228,3 +229,26 @@ def test_import_of_a_gbk_named_file_and_of_a_cut_short_one(tmp_path):
     done = subprocess.run(_cli("import", proj, cut), cwd=REPO, env=_cli_env(), capture_output=True, text=True)
     assert done.returncode == 1 and done.stderr.startswith("error: atlas.pdf is damaged or incomplete")
     assert "no pages" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_cli_command_modules_share_only_engine_cli_common():
+    """engine/cli/: the command modules import engine.cli.common, never each other or the package
+    (which imports them all), so there is no import circle and no helper written twice."""
+    import ast
+
+    package = REPO / "engine" / "cli"
+    commands = {p.stem for p in package.glob("*.py")} - {"__init__", "__main__", "common"}
+    assert {"project", "records", "synth", "export", "eval", "chat", "settings"} <= commands
+    for name in sorted(commands | {"common"}):
+        allowed = set() if name == "common" else {"engine.cli.common"}
+        for node in ast.walk(ast.parse((package / f"{name}.py").read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                sources = [node.module or ""] + (["engine.cli"] if node.module == "engine" and
+                                                 any(a.name == "cli" for a in node.names) else [])
+            elif isinstance(node, ast.Import):
+                sources = [a.name for a in node.names]
+            else:
+                continue
+            for source in sources:
+                if source == "engine.cli" or source.startswith("engine.cli."):
+                    assert source in allowed, f"engine/cli/{name}.py:{node.lineno} imports {source}"

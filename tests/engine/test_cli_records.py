@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from engine.cli_records import add_records_parser
+from engine.cli.records import add_records_parser
 from engine.errors import RemudError
 from engine.store import Project, records
 from engine.store.models import NewRecord, RecordKind, RecordStatus
