@@ -6,8 +6,8 @@ import re
 from collections.abc import Sequence
 
 from engine.export.errors import ExportError
-from engine.export.select import Row, mcq_letter
-from engine.mcq import LETTERS, question_prompt
+from engine.mcq import LETTERS, options_fit, parse_letter, question_prompt
+from engine.store.export_queries import SelectedRecord
 from engine.store.models import Record, RecordKind
 
 CONVERSATION_PROMPT = "synth_conversation"
@@ -20,6 +20,16 @@ _MEDIA_TOKEN = re.compile(r"<(image|video|audio)>")
 def neutral(text: str) -> str:
     """`text` with every literal <image>, <video> and <audio> written as [image], [video], [audio]."""
     return _MEDIA_TOKEN.sub(r"[\1]", text)
+
+
+def mcq_letter(rec: Record) -> str | None:
+    """The correct option's letter of an MCQ record (from `correct`, else from the start of the
+    answer), or None when it names no option or the record has fewer than 2 or more than 5 options."""
+    if not options_fit(len(rec.options)):
+        return None
+    if (rec.correct or "").strip():
+        return parse_letter(rec.correct, len(rec.options))
+    return parse_letter(rec.answer, len(rec.options))
 
 
 def is_turn(rec: Record) -> bool:
@@ -54,11 +64,11 @@ def assistant_text(rec: Record) -> str:
     return answer_text(rec)
 
 
-def conversation_id(rows: Sequence[Row]) -> str:
+def conversation_id(rows: Sequence[SelectedRecord]) -> str:
     return f"remud-{rows[0].record.id}"
 
 
-def sharegpt_item(rows: Sequence[Row], images: Sequence[str], split: str, system_prompt: str = "") -> dict:
+def sharegpt_item(rows: Sequence[SelectedRecord], images: Sequence[str], split: str, system_prompt: str = "") -> dict:
     """One LLaMA-Factory ShareGPT item: one <image> per image, in the first user turn."""
     messages = [{"role": "system", "content": neutral(system_prompt)}] if system_prompt else []
     for n, row in enumerate(rows):
@@ -77,7 +87,7 @@ def sharegpt_item(rows: Sequence[Row], images: Sequence[str], split: str, system
     }
 
 
-def mcq_line(row: Row, image: str | None) -> dict:
+def mcq_line(row: SelectedRecord, image: str | None) -> dict:
     """One line of eval/mcq_test.jsonl (read by `remud eval`, ReMUD- and MedVLThinker-style)."""
     rec = row.record
     letter = mcq_letter(rec)
@@ -90,7 +100,7 @@ def mcq_line(row: Row, image: str | None) -> dict:
     }
 
 
-def record_row(row: Row, split: str, image: str | None, conversation: str) -> dict:
+def record_row(row: SelectedRecord, split: str, image: str | None, conversation: str) -> dict:
     """All fields and provenance of one record (the JSONL line and the Parquet row)."""
     rec = row.record
     return {

@@ -7,21 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.export.errors import ExportError
+from engine.store.export_queries import Selection
 from engine.store.models import RecordKind, RecordStatus
 
 FORMATS = ("llamafactory", "jsonl", "parquet", "mcq_test")
 UNITS = ("document", "page")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-
-
-@dataclass(frozen=True)
-class Selection:
-    statuses: tuple[str, ...] = ("accepted",)
-    kinds: tuple[str, ...] = ()  # () = all of qa/vqa/mcq
-    languages: tuple[str, ...] = ()  # () = all
-    min_score: float | None = None  # records without a score are left out when a minimum is set
-    doc_ids: tuple[int, ...] = ()  # () = all documents (text-only records without a document stay in)
-    reasoning: bool | None = None  # None = both
 
 
 @dataclass(frozen=True)

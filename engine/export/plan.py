@@ -9,28 +9,27 @@ recounts the plan from the records it wrote.
 
 from __future__ import annotations
 
-import contextlib
-import json
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from operator import attrgetter
 
 import numpy as np
 
 from engine.errors import CancelledError
 from engine.export import decontam
-from engine.export.conversations import is_turn
+from engine.export.conversations import is_turn, mcq_letter
 from engine.export.crossdup import BandIndex, cross_split_drops
 from engine.export.options import ExportOptions, validate
-from engine.export.select import count_selected, iter_rows, mcq_letter
-from engine.export.splits import PRIORITY, SOURCELESS, SPLITS, assign_splits, unit_key
+from engine.export.splits import PRIORITY, SOURCELESS, SPLITS, Assignment, assign_splits, unit_key
 from engine.mcq import options_fit
 from engine.quality.dedup import dedup_text
+from engine.store.export_queries import count_selected, iter_selected, record_texts
 from engine.store.models import RecordKind
 from engine.store.project import Project
 
-Progress = Callable[[str, int, int], None]
+ExportProgress = Callable[[str, int, int], None]  # (stage, done, total): "select" while reading records, then "write"
 
 
 @dataclass(frozen=True)
@@ -71,6 +70,45 @@ class Prepared:
         return pos if pos < len(self.ids) and self.ids[pos] == record_id else None
 
 
+@dataclass(frozen=True, slots=True)
+class _Item:
+    """What the plan keeps of one selected record; strings are interned as small codes (_Codes)."""
+
+    record_id: int
+    figure_id: int       # 0: none
+    unit: int            # index of its split unit (document or page)
+    kind: int
+    language: int
+    prompt: int          # prompt template version
+    model: int
+    turn: bool           # a QA turn that may continue the conversation before it
+    contaminated: bool   # its text overlaps the decontamination file (False without one)
+
+
+class _Items:
+    """_Items stored column-wise, one compact array per field: a few dozen bytes per record."""
+
+    _TYPECODES = {"record_id": "q", "figure_id": "q", "unit": "q", "kind": "b", "language": "h", "prompt": "h",
+                  "model": "h", "turn": "b", "contaminated": "b"}
+
+    def __init__(self) -> None:
+        assert set(self._TYPECODES) == {f.name for f in fields(_Item)}
+        self._columns = {name: array(code) for name, code in self._TYPECODES.items()}
+        self._values_of = attrgetter(*self._columns)  # item -> its values, in column order
+
+    def append(self, item: _Item) -> None:
+        for column, value in zip(self._columns.values(), self._values_of(item)):
+            column.append(value)
+
+    def __len__(self) -> int:
+        return len(self._columns["record_id"])
+
+    def column(self, name: str) -> np.ndarray:
+        """One field of every item, in selection order (int64, or bool for flags)."""
+        values = np.asarray(self._columns[name], dtype=np.int64)
+        return values.astype(bool) if name in ("turn", "contaminated") else values
+
+
 class _Codes(dict):
     """Interns strings as small ints."""
 
@@ -81,156 +119,170 @@ class _Codes(dict):
         return sorted(self, key=self.__getitem__)
 
 
+@dataclass
+class _Selected:
+    """What one streamed pass over the selection keeps."""
+
+    items: _Items
+    units: dict[str, int]      # unit key -> index, in order of first appearance
+    unit_records: list[int]    # records per unit
+    kinds: _Codes
+    languages: _Codes
+    prompts: _Codes
+    models: _Codes
+    bad_options: int = 0       # MCQs left out: fewer than 2 or more than 5 options
+    bad_letters: int = 0       # MCQs left out: no correct letter naming an option
+
+    def unit_of(self, key: str) -> int:
+        u = self.units.setdefault(key, len(self.units))
+        if u == len(self.unit_records):
+            self.unit_records.append(0)
+        self.unit_records[u] += 1
+        return u
+
+
 def _check(cancel: Callable[[], bool]) -> None:
     if cancel():
         raise CancelledError("Export cancelled; nothing was written.")
 
 
-@contextlib.contextmanager
-def read_snapshot(project: Project) -> Iterator[None]:
-    """One read transaction around an export: every query sees the same database state, so an
-    edit made meanwhile (the GUI, another process) cannot make the counts disagree with the files.
-    Inside a transaction the caller already holds, that one is used."""
-    conn = project.db.conn
-    if conn.in_transaction:
-        yield
-        return
-    conn.execute("BEGIN DEFERRED")
-    try:
-        yield
-    finally:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")  # nothing was written: ending the read is all this does
-
-
-def prepare(project: Project, options: ExportOptions, *, progress: Progress | None = None,
-            cancel: Callable[[], bool] = lambda: False) -> Prepared:
-    """The plan for already validated options (run it inside read_snapshot)."""
-    sel, settings = options.selection, options.splits
-    n_gram = options.decontam_ngram
-    test_file = decontam.load_test_ngrams(options.decontaminate, n_gram) if options.decontaminate else None
-    test_grams = test_file.grams if test_file else None
-    bands = BandIndex(options.dedup_threshold) if options.dedup_threshold is not None else None
+def _select(project: Project, options: ExportOptions, test_file: decontam.TestGrams | None,
+            bands: BandIndex | None, progress: ExportProgress | None, cancel: Callable[[], bool]) -> _Selected:
+    """Stream the selected records once: their items, units and codes; band keys go into `bands`."""
+    sel, unit, n_gram = options.selection, options.splits.unit, options.decontam_ngram
+    out = _Selected(_Items(), {}, [], _Codes(), _Codes(), _Codes(), _Codes())
     total = count_selected(project, sel)
-    ids, figs, unit_of = array("q"), array("q"), array("q")
-    kind_of, lang_of, prompt_of, model_of = array("b"), array("h"), array("h"), array("h")
-    turn, dirty = array("b"), array("b")
-    units: dict[str, int] = {}
-    unit_counts: list[int] = []
-    kinds, langs, prompts, models = _Codes(), _Codes(), _Codes(), _Codes()
-    bad_mcq = bad_options = done = 0
-    for chunk in iter_rows(project, sel):
+    done = 0
+    for chunk in iter_selected(project, sel):
         _check(cancel)
         for row in chunk:
             rec = row.record
             if rec.kind == RecordKind.MCQ and not options_fit(len(rec.options)):
-                bad_options += 1
+                out.bad_options += 1
                 continue
             if rec.kind == RecordKind.MCQ and mcq_letter(rec) is None:
-                bad_mcq += 1
+                out.bad_letters += 1
                 continue
-            key = unit_key(settings.unit, row.doc_sha256, row.page, rec.id)
-            u = units.setdefault(key, len(units))
-            if u == len(unit_counts):
-                unit_counts.append(0)
-            unit_counts[u] += 1
-            ids.append(rec.id)
-            figs.append(rec.figure_id or 0)
-            unit_of.append(u)
-            kind_of.append(kinds.code(str(rec.kind)))
-            lang_of.append(langs.code(rec.language))
-            prompt_of.append(prompts.code(rec.prompt_version))
-            model_of.append(models.code(rec.model))
-            turn.append(int(is_turn(rec)))
             text = dedup_text(rec.question, rec.options, rec.answer)
-            if test_grams is not None:
-                dirty.append(int(decontam.contaminated(text, test_grams, n_gram)))
+            out.items.append(_Item(
+                record_id=rec.id, figure_id=rec.figure_id or 0,
+                unit=out.unit_of(unit_key(unit, row.doc_sha256, row.page, rec.id)),
+                kind=out.kinds.code(str(rec.kind)), language=out.languages.code(rec.language),
+                prompt=out.prompts.code(rec.prompt_version), model=out.models.code(rec.model),
+                turn=is_turn(rec),
+                contaminated=test_file is not None and decontam.contaminated(text, test_file.grams, n_gram),
+            ))
             if bands is not None:
                 bands.add(text)
         done += len(chunk)
         if progress:
             progress("select", done, total)
+    return out
 
-    unit_names = list(units)
-    assignment = assign_splits(dict(zip(unit_names, unit_counts)), settings)
+
+def _texts_at(project: Project, ids: np.ndarray) -> Callable[[list[int]], dict[int, str]]:
+    """positions (into `ids`) -> the texts duplicates are compared by."""
+    def text_of(positions: list[int]) -> dict[int, str]:
+        by_id = {int(ids[p]): p for p in positions}
+        return {by_id[rid]: dedup_text(q, opts, a) for rid, (q, opts, a) in record_texts(project, list(by_id)).items()}
+    return text_of
+
+
+def _continues(items: _Items, kept: np.ndarray) -> np.ndarray:
+    """Per kept record: whether it continues the conversation of the kept record before it (QA turns
+    about the same figure, from the same prompt, language and model)."""
+    cont = np.zeros(len(kept), dtype=bool)
+    if len(kept) > 1:
+        same = items.column("turn")[kept]
+        same = same[1:] & same[:-1]
+        for name in ("figure_id", "prompt", "language", "model"):
+            col = items.column(name)[kept]
+            same &= col[1:] == col[:-1]
+        cont[1:] = same
+    return cont
+
+
+def _counts(selected: _Selected, kept: np.ndarray, split_codes: np.ndarray) -> dict[tuple[str, str, str], int]:
+    """(kind, language, split) -> kept records."""
+    counts: Counter = Counter()
+    if len(kept):
+        kind_names, lang_names = selected.kinds.names(), selected.languages.names()
+        combos, numbers = np.unique(
+            np.stack([selected.items.column("kind")[kept], selected.items.column("language")[kept],
+                      split_codes.astype(np.int64)]), axis=1, return_counts=True)
+        for (k, lang, s), n in zip(combos.T, numbers):
+            counts[(kind_names[k], lang_names[lang], SPLITS[s])] = int(n)
+    return dict(sorted(counts.items()))
+
+
+def _documents(unit_names: list[str], unit_rank: np.ndarray, kept_units: np.ndarray) -> dict[str, int]:
+    """split -> units (documents or pages) with at least one kept record; sourceless records not counted."""
+    documents = dict.fromkeys(SPLITS, 0)
+    for u in np.unique(kept_units):
+        if not unit_names[u].startswith(SOURCELESS):
+            documents[SPLITS[unit_rank[u]]] += 1
+    return documents
+
+
+def _warnings(assignment: Assignment, selected: _Selected, kept: int) -> tuple[str, ...]:
+    warnings = list(assignment.warnings)
+    if selected.bad_options:
+        n = selected.bad_options
+        warnings.append(f"{n} multiple-choice record{'s' if n != 1 else ''} with fewer than 2 "
+                        "or more than 5 options were left out; fix them in the review.")
+    if selected.bad_letters:
+        n = selected.bad_letters
+        warnings.append(f"{n} multiple-choice record{'s' if n != 1 else ''} without a correct letter "
+                        "that names an option were left out; fix them in the review.")
+    if not kept:
+        warnings.append("No record matches the selection; widen the filters (status, kind, language, score, documents).")
+    return tuple(warnings)
+
+
+def prepare(project: Project, options: ExportOptions, *, progress: ExportProgress | None = None,
+            cancel: Callable[[], bool] = lambda: False) -> Prepared:
+    """The plan for already validated options (run it inside project.read_snapshot())."""
+    test_file = decontam.load_test_ngrams(options.decontaminate, options.decontam_ngram) if options.decontaminate else None
+    bands = BandIndex(options.dedup_threshold) if options.dedup_threshold is not None else None
+    selected = _select(project, options, test_file, bands, progress, cancel)
+    items = selected.items
+
+    unit_names = list(selected.units)
+    assignment = assign_splits(dict(zip(unit_names, selected.unit_records)), options.splits)
     unit_rank = np.array([PRIORITY[assignment.split_of[k]] for k in unit_names], dtype=np.int8)
-    id_arr = np.frombuffer(ids, dtype=np.int64) if ids else np.zeros(0, dtype=np.int64)
-    unit_arr = np.asarray(unit_of, dtype=np.int64)
-    rank = unit_rank[unit_arr] if len(unit_arr) else np.zeros(0, dtype=np.int8)
-    active = np.ones(len(id_arr), dtype=bool)
+    ids, units = items.column("record_id"), items.column("unit")
+    rank = unit_rank[units] if len(units) else np.zeros(0, dtype=np.int8)
+    active = np.ones(len(ids), dtype=bool)
 
     dropped_contaminated = 0
-    if test_grams is not None:
-        hit = np.asarray(dirty, dtype=bool) & (rank < PRIORITY["test"])
+    if test_file is not None:
+        hit = items.column("contaminated") & (rank < PRIORITY["test"])
         dropped_contaminated = int(hit.sum())
         active &= ~hit
     dropped_duplicates = 0
-    if bands is not None and len(id_arr):
-        def text_of(positions: list[int]) -> dict[int, str]:
-            out = {}
-            for start in range(0, len(positions), 500):
-                part = positions[start:start + 500]
-                by_id = {int(id_arr[p]): p for p in part}
-                marks = ", ".join("?" for _ in part)
-                for rid, q, opts, a in project.db.execute(
-                        f"SELECT id, question, options, answer FROM records WHERE id IN ({marks})",
-                        list(by_id)).fetchall():
-                    out[by_id[rid]] = dedup_text(q, json.loads(opts), a)
-            return out
-
-        drop = cross_split_drops(bands.keys(), rank, active, text_of, options.dedup_threshold, bands.config, cancel)
+    if bands is not None and len(ids):
+        drop = cross_split_drops(bands.keys(), rank, active, _texts_at(project, ids), options.dedup_threshold,
+                                 bands.config, cancel)
         dropped_duplicates = int(drop.sum())
         active &= ~drop
 
     kept = np.flatnonzero(active)
-    fig_arr = np.asarray(figs, dtype=np.int64)[kept]
-    kind_arr = np.asarray(kind_of, dtype=np.int64)[kept]
-    lang_arr = np.asarray(lang_of, dtype=np.int64)[kept]
-    split_arr = rank[kept]
-    cont = np.zeros(len(kept), dtype=bool)
-    if len(kept) > 1:
-        turn_arr = np.asarray(turn, dtype=bool)[kept]
-        prompt_arr = np.asarray(prompt_of, dtype=np.int64)[kept]
-        model_arr = np.asarray(model_of, dtype=np.int64)[kept]
-        cont[1:] = (turn_arr[1:] & turn_arr[:-1] & (fig_arr[1:] == fig_arr[:-1])
-                    & (prompt_arr[1:] == prompt_arr[:-1]) & (lang_arr[1:] == lang_arr[:-1])
-                    & (model_arr[1:] == model_arr[:-1]))
-
-    kind_names, lang_names = kinds.names(), langs.names()
-    counts: Counter = Counter()
-    if len(kept):
-        combos, numbers = np.unique(np.stack([kind_arr, lang_arr, split_arr.astype(np.int64)]), axis=1,
-                                    return_counts=True)
-        for (k, lang, s), n in zip(combos.T, numbers):
-            counts[(kind_names[k], lang_names[lang], SPLITS[s])] = int(n)
-    documents = dict.fromkeys(SPLITS, 0)
-    kept_units = np.unique(unit_arr[kept]) if len(kept) else np.zeros(0, dtype=np.int64)
-    for u in kept_units:
-        if not unit_names[u].startswith(SOURCELESS):
-            documents[SPLITS[unit_rank[u]]] += 1
-
-    warnings = list(assignment.warnings)
-    if bad_options:
-        warnings.append(f"{bad_options} multiple-choice record{'s' if bad_options != 1 else ''} with fewer than 2 "
-                        "or more than 5 options were left out; fix them in the review.")
-    if bad_mcq:
-        warnings.append(f"{bad_mcq} multiple-choice record{'s' if bad_mcq != 1 else ''} without a correct letter "
-                        "that names an option were left out; fix them in the review.")
-    if not len(kept):
-        warnings.append("No record matches the selection; widen the filters (status, kind, language, score, documents).")
-    figure_ids = np.unique(fig_arr[fig_arr > 0])
+    figures, split_codes = items.column("figure_id")[kept], rank[kept]
+    cont = _continues(items, kept)
+    figure_ids = np.unique(figures[figures > 0])
     plan = ExportPlan(
-        counts=dict(sorted(counts.items())), records=len(kept), conversations=int(len(kept) - cont.sum()),
-        images=len(figure_ids), documents=documents, dropped_duplicates=dropped_duplicates,
-        dropped_contaminated=dropped_contaminated, warnings=tuple(warnings),
+        counts=_counts(selected, kept, split_codes), records=len(kept), conversations=int(len(kept) - cont.sum()),
+        images=len(figure_ids), documents=_documents(unit_names, unit_rank, units[kept]),
+        dropped_duplicates=dropped_duplicates, dropped_contaminated=dropped_contaminated,
+        warnings=_warnings(assignment, selected, len(kept)),
         test_file_sha256=test_file.sha256 if test_file else None,
     )
-    return Prepared(plan, id_arr[kept].copy(), split_arr.copy(), cont, fig_arr.copy(), figure_ids)
+    return Prepared(plan, ids[kept], split_codes, cont, figures, figure_ids)
 
 
 def plan_export(project: Project, options: ExportOptions, *, cancel: Callable[[], bool] = lambda: False) -> ExportPlan:
     """What an export with these options would write (counts, drops, warnings); writes nothing.
     Train/validation records whose crop equals a test crop are found only while writing."""
     validate(options)
-    with read_snapshot(project):
+    with project.read_snapshot():
         return prepare(project, options, cancel=cancel).plan

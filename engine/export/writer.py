@@ -15,7 +15,7 @@ import pyarrow as pa
 from engine import __version__
 from engine.errors import CancelledError, RemudError
 from engine.export import llamafactory
-from engine.export.conversations import conversation_id, mcq_line, record_row, sharegpt_item
+from engine.export.conversations import conversation_id, mcq_letter, mcq_line, record_row, sharegpt_item
 from engine.export.errors import ExportError, NothingToExportError
 from engine.export.formats.card import write_card
 from engine.export.formats.jsonl import JsonArrayFile, JsonlFile
@@ -23,11 +23,11 @@ from engine.export.formats.parquet import ParquetFile
 from engine.export.images import CropCache, CropFile, write_crops
 from engine.export.manifest import build_manifest, write_manifest
 from engine.export.options import ExportOptions, validate
-from engine.export.plan import ExportPlan, Prepared, Progress, prepare, read_snapshot
-from engine.export.select import Row, iter_rows, mcq_letter
+from engine.export.plan import ExportPlan, ExportProgress, Prepared, prepare
 from engine.export.splits import PRIORITY, SOURCELESS, SPLITS, unit_key
 from engine.export.target import STALE_SECONDS, check_target, make_partial, remove_stale_siblings, swap_in
 from engine.redaction import TextFilter, redact_record, text_filter
+from engine.store.export_queries import SelectedRecord, iter_selected
 from engine.store.models import RecordKind
 from engine.store.project import Project
 
@@ -93,7 +93,7 @@ class _Tally:
                        warnings=tuple(warnings))
 
 
-def _image_of(row: Row, crops: dict[int, CropFile]) -> str | None:
+def _image_of(row: SelectedRecord, crops: dict[int, CropFile]) -> str | None:
     crop = crops.get(row.record.figure_id) if row.record.figure_id else None
     return crop.path if crop else None
 
@@ -110,10 +110,10 @@ def image_leaks(prepared: Prepared, crops: dict[int, CropFile]) -> np.ndarray:
 
 
 def _write_records(project: Project, options: ExportOptions, prepared: Prepared, crops: dict[int, CropFile],
-                   skip: np.ndarray, tmp: Path, progress: Progress | None, cancel: Callable[[], bool]) -> _Tally:
+                   skip: np.ndarray, tmp: Path, progress: ExportProgress | None, cancel: Callable[[], bool]) -> _Tally:
     outputs = _Outputs(tmp, options.formats)
     tally = _Tally()
-    conversation: list[Row] = []
+    conversation: list[SelectedRecord] = []
     conversation_split = ""
     total, done = prepared.plan.records, 0
     scrubs: dict[int | None, TextFilter] = {}  # per document: what its redaction masks cover
@@ -128,7 +128,7 @@ def _write_records(project: Project, options: ExportOptions, prepared: Prepared,
         conversation.clear()
 
     try:
-        for chunk in iter_rows(project, options.selection):
+        for chunk in iter_selected(project, options.selection):
             if cancel():
                 raise CancelledError("Export cancelled while writing the records; nothing was written.")
             for row in chunk:
@@ -190,18 +190,18 @@ def export_dataset(
     out_dir: str | Path,
     *,
     overwrite: bool = False,
-    progress: Progress | None = None,
+    progress: ExportProgress | None = None,
     cancel: Callable[[], bool] = lambda: False,
 ) -> ExportResult:
     """Write the export folder (layout in docs/export_format.md). All or nothing: a failure or a
     cancel leaves neither `out_dir` nor a temporary folder behind, and an old `out_dir` (with
     overwrite, only a former ReMUD export) stays until the new one is complete. The whole
-    export reads one snapshot of the database (read_snapshot)."""
+    export reads one snapshot of the database (Project.read_snapshot)."""
     start = time.perf_counter()
     validate(options)
     final = Path(out_dir).expanduser().resolve()
     check_target(project.folder, final, overwrite)
-    with read_snapshot(project):
+    with project.read_snapshot():
         prepared = prepare(project, options, progress=progress, cancel=cancel)
         if prepared.plan.records == 0:
             raise NothingToExportError("No record matches the selection; widen the filters (status, kind, language, "

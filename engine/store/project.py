@@ -16,9 +16,9 @@ import itertools
 import os
 import sqlite3
 import tempfile
-from datetime import datetime, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 import sqlite_utils
 
@@ -49,7 +49,7 @@ def forget_checks() -> None:
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def _sources_count(folder: Path) -> int:
@@ -95,7 +95,7 @@ class Project:
 
     # -- opening -----------------------------------------------------------------
     @classmethod
-    def create(cls, folder: str | Path) -> "Project":
+    def create(cls, folder: str | Path) -> Project:
         folder = Path(folder)
         if folder.exists() and not folder.is_dir():
             raise ProjectError(f"{folder} is a file; a project is a folder.")
@@ -110,7 +110,7 @@ class Project:
         return cls._open(folder, check=False)
 
     @classmethod
-    def open(cls, folder: str | Path, *, check: bool = True) -> "Project":
+    def open(cls, folder: str | Path, *, check: bool = True) -> Project:
         """Open an existing project. `check` runs the integrity check once per file and process."""
         folder = Path(folder)
         if folder.name == DB_NAME:
@@ -130,7 +130,7 @@ class Project:
         return cls._open(folder, check=check)
 
     @classmethod
-    def _open(cls, folder: Path, *, check: bool) -> "Project":
+    def _open(cls, folder: Path, *, check: bool) -> Project:
         path = folder / DB_NAME
         read_only = _read_only_reason(folder)
         try:
@@ -232,6 +232,22 @@ class Project:
                 raise
             raise error from exc
 
+    @contextlib.contextmanager
+    def read_snapshot(self) -> Iterator[None]:
+        """One read transaction: every query inside sees the same database state, so an edit made
+        meanwhile (the GUI, another process) cannot make two reads disagree (an export's counts and
+        its files). Inside a transaction the caller already holds, that one is used."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN DEFERRED")
+        try:
+            yield
+        finally:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")  # nothing was written: ending the read is all this does
+
     def fault(self, exc: BaseException) -> BaseException:
         """The sentence-bearing error for a store failure; other exceptions are returned as they are.
         Damage found now is remembered: this handle (and later ones in this process) stop writing."""
@@ -275,14 +291,14 @@ class Project:
     def source_path(self, relative: str) -> Path:
         return self.folder / relative
 
-    def reopen(self) -> "Project":
+    def reopen(self) -> Project:
         """A new handle on the same project, for another thread."""
         return Project.open(self.folder)
 
     def close(self) -> None:
         self.db.close()
 
-    def __enter__(self) -> "Project":
+    def __enter__(self) -> Project:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Literal
 
 import pymupdf
 
@@ -85,7 +87,10 @@ def _caption_match(text: str) -> re.Match | None:
     return m if (r[0].isupper() or is_cjk(r[0]) or r[0] in "(（[") else None
 
 
-def _kind_of(label: str) -> str:
+CaptionKind = Literal["figure", "table"]
+
+
+def _kind_of(label: str) -> CaptionKind:
     return "table" if label.startswith(("表", "Tab", "TAB")) else "figure"
 
 
@@ -121,20 +126,33 @@ class _Fig:
     page: int
     index: int
     rect: Rect
-    pos: int = 0
+    pos: int = 0  # position in the reading stream (unique among figures and paragraphs)
     section: int = -1
     burned: list[TextLine] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[int, int]:
+        """(page index, index on the page): the figure's key in the result, and in every map of figures."""
+        return self.page, self.index
+
+
+class _ParaKind(StrEnum):
+    HEADING = "heading"
+    CAPTION = "caption"
+    EXPLAIN = "explain"    # an explanation paragraph ("图解要点：", "Key points:")
+    SUBLABEL = "sublabel"  # "A", "(b)" under a figure
+    BODY = "body"
 
 
 @dataclass
 class _Para:
     page: int
-    pos: int
-    kind: str  # heading | caption | explain | sublabel | body
+    pos: int  # position in the reading stream (unique among figures and paragraphs): its key in maps of paragraphs
+    kind: _ParaKind
     block: Block
     section: int = -1
     number: str = ""
-    ref_kind: str = ""
+    ref_kind: CaptionKind | Literal[""] = ""  # of a caption
 
     @property
     def text(self) -> str:
@@ -195,14 +213,15 @@ def _build(doc: pymupdf.Document, figures: dict[int, list[Rect]], ocr: OcrEngine
                 continue
             ln: TextLine = item  # type: ignore[assignment]
             kind, number, ref_kind = _classify(ln, current, page_figs, body_size)
-            if current is not None and kind == "" and _joins(current, ln):
+            if current is not None and kind is None and _joins(current, ln):
                 current.block.lines.append(ln)
                 continue
-            if kind == "caption" and current is not None and current.kind == "caption" and current.number == number \
+            if kind == _ParaKind.CAPTION and current is not None and current.kind == _ParaKind.CAPTION \
+                    and current.number == number \
                     and continues(current.block.lines[-1], ln):
                 current.block.lines.append(ln)  # the other language of a bilingual caption
                 continue
-            current = _Para(pno, len(stream), kind or "body", Block([ln]), number=number, ref_kind=ref_kind)
+            current = _Para(pno, len(stream), kind or _ParaKind.BODY, Block([ln]), number=number, ref_kind=ref_kind)
             stream.append(current)
             paras.append(current)
     stream = _join_broken_paragraphs(stream)
@@ -210,7 +229,7 @@ def _build(doc: pymupdf.Document, figures: dict[int, list[Rect]], ocr: OcrEngine
     section = -1
     headings: list[_Para] = []
     for item in stream:
-        if isinstance(item, _Para) and item.kind == "heading":
+        if isinstance(item, _Para) and item.kind == _ParaKind.HEADING:
             headings.append(item)
             section = len(headings) - 1
         item.section = section  # type: ignore[union-attr]
@@ -222,8 +241,8 @@ def _join_broken_paragraphs(stream: list[object]) -> list[object]:
     out: list[object] = []
     for item in stream:
         prev = out[-1] if out else None
-        if isinstance(item, _Para) and item.kind == "body" and isinstance(prev, _Para) \
-                and prev.kind in ("body", "explain") and item.page - prev.page <= 1 \
+        if isinstance(item, _Para) and item.kind == _ParaKind.BODY and isinstance(prev, _Para) \
+                and prev.kind in (_ParaKind.BODY, _ParaKind.EXPLAIN) and item.page - prev.page <= 1 \
                 and not prev.text.rstrip().endswith(_SENTENCE_END):
             prev.block.lines.extend(item.block.lines)
             continue
@@ -231,31 +250,34 @@ def _join_broken_paragraphs(stream: list[object]) -> list[object]:
     return out
 
 
-def _classify(ln: TextLine, current: _Para | None, page_figs: list[_Fig], body_size: float) -> tuple[str, str, str]:
-    """('heading'|'caption'|'explain'|'sublabel'|'', number, caption kind) for a line."""
+def _classify(ln: TextLine, current: _Para | None, page_figs: list[_Fig],
+              body_size: float) -> tuple[_ParaKind | None, str, CaptionKind | Literal[""]]:
+    """(what the line starts (None: nothing of its own; body, or it continues a paragraph), number,
+    caption kind) for a line."""
     t = ln.text.strip()
-    if current is not None and current.kind in ("body", "explain") and continues(current.block.lines[-1], ln) \
+    if current is not None and current.kind in (_ParaKind.BODY, _ParaKind.EXPLAIN) \
+            and continues(current.block.lines[-1], ln) \
             and not current.block.lines[-1].text.rstrip().endswith(_SENTENCE_END):
-        return "", "", ""  # mid-sentence: whatever it looks like, it continues the paragraph
+        return None, "", ""  # mid-sentence: whatever it looks like, it continues the paragraph
     if _is_sublabel_for(ln, page_figs):
-        return "sublabel", "", ""
+        return _ParaKind.SUBLABEL, "", ""
     m = _caption_match(t)
     if m is not None:
-        return "caption", normalize_number(m.group("num")), _kind_of(m.group("kind"))
+        return _ParaKind.CAPTION, normalize_number(m.group("num")), _kind_of(m.group("kind"))
     if _EXPLAIN.match(t):
-        return "explain", "", ""
+        return _ParaKind.EXPLAIN, "", ""
     if _heading_match(ln, body_size):
-        return "heading", "", ""
-    return "", "", ""
+        return _ParaKind.HEADING, "", ""
+    return None, "", ""
 
 
 def _joins(current: _Para, ln: TextLine) -> bool:
-    if current.kind in ("heading", "sublabel"):
+    if current.kind in (_ParaKind.HEADING, _ParaKind.SUBLABEL):
         return False
     prev = current.block.lines[-1]
     if not continues(prev, ln):
         return False
-    if current.kind == "caption":  # captions end at a wider gap than body lines
+    if current.kind == _ParaKind.CAPTION:  # captions end at a wider gap than body lines
         return ln.rect.y0 - prev.rect.y1 <= 0.5 * max(prev.rect.height, ln.rect.height)
     return True
 
@@ -285,23 +307,23 @@ def _caption_candidates(fig: _Fig, captions: list[_Para], page_figs: list[_Fig])
     return out
 
 
-def _page_captions(page_figs: list[_Fig], captions: list[_Para]) -> dict[int, _Para | None]:
-    """Each figure's caption. A figure caption right below one figure is not also the
-    caption "above" the next figure down; frames stacked in one column with no caption of
+def _page_captions(page_figs: list[_Fig], captions: list[_Para]) -> dict[tuple[int, int], _Para | None]:
+    """Each figure's caption, by figure key. A figure caption right below one figure is not also
+    the caption "above" the next figure down; frames stacked in one column with no caption of
     their own share the caption under the stack."""
-    cands = {id(f): _caption_candidates(f, captions, page_figs) for f in page_figs}
-    claimed = {id(cap) for cs in cands.values() for _, side, cap in cs if side == "below" and cap.ref_kind != "table"}
-    out: dict[int, _Para | None] = {}
+    cands = {f.key: _caption_candidates(f, captions, page_figs) for f in page_figs}
+    claimed = {cap.pos for cs in cands.values() for _, side, cap in cs if side == "below" and cap.ref_kind != "table"}
+    out: dict[tuple[int, int], _Para | None] = {}
     for f in page_figs:
-        usable = [(score, cap) for score, side, cap in cands[id(f)] if side == "below" or id(cap) not in claimed]
-        out[id(f)] = min(usable, key=lambda t: t[0])[1] if usable else None
+        usable = [(score, cap) for score, side, cap in cands[f.key] if side == "below" or cap.pos not in claimed]
+        out[f.key] = min(usable, key=lambda t: t[0])[1] if usable else None
     for f in sorted(page_figs, key=lambda f: -f.rect.y0):  # bottom-up, so a whole stack inherits
-        if out[id(f)] is not None:
+        if out[f.key] is not None:
             continue
         under = [o for o in page_figs if o is not f and -4 <= o.rect.y0 - f.rect.y1 <= 24
                  and o.rect.h_overlap(f.rect) > 0.5 * min(o.rect.width, f.rect.width)]
         if under:
-            out[id(f)] = out[id(min(under, key=lambda o: o.rect.y0))]
+            out[f.key] = out[min(under, key=lambda o: o.rect.y0).key]
     return out
 
 
@@ -318,21 +340,22 @@ def _title_overlap(title: str, text: str) -> float:
     return sum(w in text.lower() for w in words) / len(words) if words else 0.0
 
 
-def _assign_explanations(figs: list[_Fig], paras: list[_Para], headings: list[_Para], sublabels: dict[int, str]) -> dict[int, _Para]:
+def _assign_explanations(figs: list[_Fig], paras: list[_Para], headings: list[_Para],
+                         sublabels: dict[tuple[int, int], str]) -> dict[int, _Para]:
     """One explanation paragraph per section: its own, or one placed after the next heading
     that names this section's sub-figures or title better than its own section's."""
     by_section: dict[int, list[_Fig]] = defaultdict(list)
     for f in figs:
         by_section[f.section].append(f)
     pairs: list[tuple[float, int, _Para]] = []
-    for p in (p for p in paras if p.kind == "explain"):
+    for p in (p for p in paras if p.kind == _ParaKind.EXPLAIN):
         mentioned = set(_LETTERS.findall(fold_fullwidth(p.text)))
         for s in (p.section, p.section - 1):
             if s not in by_section or (s != p.section and s < 0):
                 continue
             if s != p.section and p.page - max(f.page for f in by_section[s]) > 1:
                 continue
-            labels = {sublabels[id(f)].strip("()（）.．").upper() for f in by_section[s] if sublabels.get(id(f))}
+            labels = {sublabels[f.key].strip("()（）.．").upper() for f in by_section[s] if sublabels.get(f.key)}
             label_score = len(mentioned & labels) / len(mentioned | labels) if (mentioned and labels) else 0.0
             title_score = _title_overlap(_title_of(headings[s].text), p.text) if s >= 0 else 0.0
             own = s == p.section
@@ -340,32 +363,32 @@ def _assign_explanations(figs: list[_Fig], paras: list[_Para], headings: list[_P
                 continue
             pairs.append((1.0 * own + 2.0 * label_score + 2.0 * title_score, s, p))
     chosen: dict[int, _Para] = {}
-    used: set[int] = set()
-    for score, s, p in sorted(pairs, key=lambda t: (-t[0], t[2].pos)):
-        if s not in chosen and id(p) not in used:
+    used: set[int] = set()  # positions of the paragraphs taken
+    for _score, s, p in sorted(pairs, key=lambda t: (-t[0], t[2].pos)):
+        if s not in chosen and p.pos not in used:
             chosen[s] = p
-            used.add(id(p))
+            used.add(p.pos)
     return chosen
 
 
 def _section_explanations(figs: list[_Fig], paras: list[_Para], chosen: dict[int, _Para]) -> dict[int, list[_Para]]:
     """Each section's explanation, plus the explanations nobody took inside it (a section
     whose sub-headings were not recognised, or a book without headings, has several)."""
-    used = {id(p) for p in chosen.values()}
+    used = {p.pos for p in chosen.values()}
     with_figs = {f.section for f in figs}
     out: dict[int, list[_Para]] = defaultdict(list)
     for s, p in chosen.items():
         out[s].append(p)
     for p in paras:
-        if p.kind == "explain" and id(p) not in used and p.section in with_figs:
+        if p.kind == _ParaKind.EXPLAIN and p.pos not in used and p.section in with_figs:
             out[p.section].append(p)
     return {s: sorted(ps, key=lambda p: p.pos) for s, ps in out.items()}
 
 
-def _references(paras: list[_Para]) -> dict[tuple[str, str], list[_Para]]:
-    refs: dict[tuple[str, str], list[_Para]] = defaultdict(list)
+def _references(paras: list[_Para]) -> dict[tuple[CaptionKind, str], list[_Para]]:
+    refs: dict[tuple[CaptionKind, str], list[_Para]] = defaultdict(list)
     for p in paras:
-        if p.kind not in ("body", "explain"):
+        if p.kind not in (_ParaKind.BODY, _ParaKind.EXPLAIN):
             continue
         for m in _REFERENCE.finditer(fold_fullwidth(p.text)):
             key = (_kind_of(m.group("kind")), normalize_number(m.group("num")))
@@ -393,28 +416,28 @@ def associate_document(
     captions_by_page: dict[int, list[_Para]] = defaultdict(list)
     sublabel_lines: dict[int, list[_Para]] = defaultdict(list)
     for p in paras:
-        if p.kind == "caption":
+        if p.kind == _ParaKind.CAPTION:
             captions_by_page[p.page].append(p)
-        elif p.kind == "sublabel":
+        elif p.kind == _ParaKind.SUBLABEL:
             sublabel_lines[p.page].append(p)
 
-    sublabels: dict[int, str] = {}
-    burned: dict[int, list[TextLine]] = {}
+    sublabels: dict[tuple[int, int], str] = {}  # by figure key
+    burned: dict[tuple[int, int], list[TextLine]] = {}
     for f in figs:
         lines = f.burned
         if not lines and ocr is not None and f.page not in ocred and not f.rect.is_empty:
             lines = ocr.ocr_page(doc[f.page], dpi=dpi, clip=f.rect)  # pixels of a born-digital page
-        burned[id(f)] = reading_order(lines)
-        sublabels[id(f)] = _sublabel_for(f, sublabel_lines[f.page], by_page[f.page], burned[id(f)])
+        burned[f.key] = reading_order(lines)
+        sublabels[f.key] = _sublabel_for(f, sublabel_lines[f.page], by_page[f.page], burned[f.key])
     explanations = _section_explanations(figs, paras, _assign_explanations(figs, paras, headings, sublabels))
     refs = _references(paras)
 
-    caption_of: dict[int, _Para | None] = {}
+    caption_of: dict[tuple[int, int], _Para | None] = {}
     for page, page_figs in by_page.items():
         caption_of.update(_page_captions(page_figs, captions_by_page[page]))
     out: dict[tuple[int, int], FoundText] = {}
     for f in figs:
-        cap = caption_of[id(f)]
+        cap = caption_of[f.key]
         number = cap.number if cap else ""
         context = ""
         eps = explanations.get(f.section, [])
@@ -425,12 +448,12 @@ def associate_document(
             context = min(cands, key=lambda p: (abs(p.page - f.page), abs(p.pos - f.pos))).text
         if not context and cap is not None and f.section >= 0:
             context = _section_body(f, paras)
-        out[(f.page, f.index)] = FoundText(
+        out[f.key] = FoundText(
             caption=_caption_text(cap) if cap else "",
             context=context,
             section=headings[f.section].text if f.section >= 0 else "",
-            sublabel=sublabels[id(f)],
-            burned_text="\n".join(ln.text for ln in burned[id(f)]),
+            sublabel=sublabels[f.key],
+            burned_text="\n".join(ln.text for ln in burned[f.key]),
             figure_number=number,
         )
     return out
@@ -440,7 +463,7 @@ def _section_body(fig: _Fig, paras: list[_Para]) -> str:
     """No explanation and no reference: the body paragraph of the figure's own section
     nearest before it (else after it) in reading order; never one about another
     numbered figure or table."""
-    body = [p for p in paras if p.kind == "body" and p.section == fig.section
+    body = [p for p in paras if p.kind == _ParaKind.BODY and p.section == fig.section
             and not _REFERENCE.search(fold_fullwidth(p.text))]
     before = [p for p in body if p.pos < fig.pos]
     if before:

@@ -1,17 +1,17 @@
-"""Streaming the selected records out of SQLite in id order, a chunk at a time."""
+"""The queries an export runs: the selected records in id order, a chunk at a time, with the
+document each comes from, and the texts of records by id (for duplicate checks)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from engine.export.options import Selection
-from engine.mcq import options_fit, parse_letter
 from engine.store.models import Record, RecordKind, RecordStatus
 from engine.store.project import Project
 
 CHUNK = 1000
+_IDS_PER_QUERY = 500  # well under SQLite's limit on bound parameters
 
 _COLUMNS = (
     "r.id, r.kind, r.question, r.answer, r.figure_id, r.page, r.reasoning, r.language, r.thinking, r.options, "
@@ -25,7 +25,19 @@ _FROM = (
 
 
 @dataclass(frozen=True)
-class Row:
+class Selection:
+    """Which records an export takes."""
+
+    statuses: tuple[str, ...] = ("accepted",)
+    kinds: tuple[str, ...] = ()  # () = all of qa/vqa/mcq
+    languages: tuple[str, ...] = ()  # () = all
+    min_score: float | None = None  # records without a score are left out when a minimum is set
+    doc_ids: tuple[int, ...] = ()  # () = all documents (text-only records without a document stay in)
+    reasoning: bool | None = None  # None = both
+
+
+@dataclass(frozen=True)
+class SelectedRecord:
     """A selected record with the document it comes from (doc and page via its figure when it has one)."""
 
     record: Record
@@ -65,7 +77,7 @@ def count_selected(project: Project, sel: Selection) -> int:
     return project.db.execute(f"SELECT count(*) {_FROM} WHERE {where}", params).fetchone()[0]
 
 
-def _row(values) -> Row:
+def _selected(values) -> SelectedRecord:
     (rid, kind, question, answer, figure_id, rec_page, reasoning, language, thinking, options, correct, status,
      score, synthesizer, model, prompt_version, flags, created_at, edited_at, doc_id, page, sha, title) = values
     record = Record(
@@ -75,11 +87,11 @@ def _row(values) -> Row:
         prompt_version=prompt_version, flags=tuple(json.loads(flags)), id=rid, created_at=created_at,
         edited_at=edited_at,
     )
-    return Row(record, doc_id, page, sha, title)
+    return SelectedRecord(record, doc_id, page, sha, title)
 
 
-def iter_rows(project: Project, sel: Selection, *, chunk: int = CHUNK) -> Iterator[list[Row]]:
-    """Chunks of selected rows in id order (keyset paging: memory stays flat in the record count)."""
+def iter_selected(project: Project, sel: Selection, *, chunk: int = CHUNK) -> Iterator[list[SelectedRecord]]:
+    """Chunks of selected records in id order (keyset paging: memory stays flat in the record count)."""
     where, params = _where(sel)
     sql = f"SELECT {_COLUMNS} {_FROM} WHERE r.id > ? AND {where} ORDER BY r.id LIMIT {int(chunk)}"
     last = 0
@@ -87,15 +99,18 @@ def iter_rows(project: Project, sel: Selection, *, chunk: int = CHUNK) -> Iterat
         rows = project.db.execute(sql, [last, *params]).fetchall()
         if not rows:
             return
-        yield [_row(r) for r in rows]
+        yield [_selected(r) for r in rows]
         last = rows[-1][0]
 
 
-def mcq_letter(rec: Record) -> str | None:
-    """The correct option's letter of an MCQ record (from `correct`, else from the start of the
-    answer), or None when it names no option or the record has fewer than 2 or more than 5 options."""
-    if not options_fit(len(rec.options)):
-        return None
-    if (rec.correct or "").strip():
-        return parse_letter(rec.correct, len(rec.options))
-    return parse_letter(rec.answer, len(rec.options))
+def record_texts(project: Project, record_ids: Sequence[int]) -> dict[int, tuple[str, tuple[str, ...], str]]:
+    """record id -> (question, options, answer) for the ids that exist."""
+    out: dict[int, tuple[str, tuple[str, ...], str]] = {}
+    ids = [int(i) for i in record_ids]
+    for start in range(0, len(ids), _IDS_PER_QUERY):
+        part = ids[start:start + _IDS_PER_QUERY]
+        marks = ", ".join("?" for _ in part)
+        rows = project.db.execute(f"SELECT id, question, options, answer FROM records WHERE id IN ({marks})", part)
+        for rid, question, options, answer in rows.fetchall():
+            out[rid] = (question, tuple(json.loads(options)), answer)
+    return out
