@@ -1,6 +1,6 @@
 """Offline chat with a GGUF model (llama.cpp), streaming, with token-counted budget forcing."""
 
-from engine.chat.budget import Action, BudgetController, BudgetSettings, Sampling
+from engine.chat.budget import Action, ActionKind, BudgetController, BudgetMode, BudgetSettings, Phase, Sampling
 from engine.chat.engine import ChatEngine
 from engine.chat.errors import (
     BudgetSettingsError,
@@ -16,11 +16,12 @@ from engine.chat.errors import (
     VisionProjectorError,
     WrongArchitectureError,
 )
-from engine.chat.types import ChatTurn, GenerationResult, ModelSettings, StreamEvent
+from engine.chat.types import ChatTurn, FinishReason, GenerationResult, ModelSettings, Role, StreamEvent, StreamKind
 
 __all__ = [
-    "Action", "BudgetController", "BudgetSettings", "BudgetSettingsError", "ChatEngine", "ChatError", "ChatTurn",
-    "ContextSizeError", "ContextTooSmallError", "EngineClosedError", "GenerationResult", "ImageFileError", "ModelFileMissingError",
-    "ModelFormatError", "ModelSettings", "NoVisionError", "NotEnoughMemoryError", "Sampling", "StreamEvent",
-    "VisionProjectorError", "WrongArchitectureError",
+    "Action", "ActionKind", "BudgetController", "BudgetMode", "BudgetSettings", "BudgetSettingsError", "ChatEngine",
+    "ChatError", "ChatTurn", "ContextSizeError", "ContextTooSmallError", "EngineClosedError", "FinishReason",
+    "GenerationResult", "ImageFileError", "ModelFileMissingError", "ModelFormatError", "ModelSettings", "NoVisionError",
+    "NotEnoughMemoryError", "Phase", "Role", "Sampling", "StreamEvent", "StreamKind", "VisionProjectorError",
+    "WrongArchitectureError",
 ]

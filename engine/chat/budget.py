@@ -53,11 +53,34 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from engine.chat.errors import BudgetSettingsError
 
-THINKING = "thinking"
-ANSWER = "answer"
+
+class Phase(StrEnum):
+    """Where the model is in its turn."""
+
+    THINKING = "thinking"
+    ANSWER = "answer"
+
+
+class BudgetMode(StrEnum):
+    """Which limits are on: none, the minimum, the maximum, or both."""
+
+    OFF = "off"
+    MIN = "min"
+    MAX = "max"
+    BOTH = "both"
+
+
+_MODE_FLAGS = {BudgetMode.OFF: (False, False), BudgetMode.MIN: (True, False), BudgetMode.MAX: (False, True),
+               BudgetMode.BOTH: (True, True)}  # mode -> (use_min, use_max)
+
+
+class ActionKind(StrEnum):
+    WAIT = "wait"  # take the closing tag back and insert the wait string
+    CUT = "cut"    # the maximum is reached: end the thinking
 
 
 @dataclass(frozen=True)
@@ -89,18 +112,15 @@ class BudgetSettings:
             raise BudgetSettingsError("The wait string is empty; enter one (e.g. \"Wait,\") or set the number of waits to 0.")
 
     @property
-    def mode(self) -> str:
-        return {(False, False): "off", (True, False): "min", (False, True): "max", (True, True): "both"}[
-            (self.use_min, self.use_max)
-        ]
+    def mode(self) -> BudgetMode:
+        return next(mode for mode, flags in _MODE_FLAGS.items() if flags == (self.use_min, self.use_max))
 
     @classmethod
-    def from_mode(cls, mode: str, **overrides: object) -> BudgetSettings:
-        """"off" | "min" | "max" | "both", with any other field overridden."""
-        flags = {"off": (False, False), "min": (True, False), "max": (False, True), "both": (True, True)}
-        if mode not in flags:
+    def from_mode(cls, mode: BudgetMode | str, **overrides: object) -> BudgetSettings:
+        """Settings for a mode ("off" | "min" | "max" | "both"), with any other field overridden."""
+        if mode not in _MODE_FLAGS:
             raise BudgetSettingsError(f"Unknown thinking budget mode {mode!r}; use off, min, max or both.")
-        use_min, use_max = flags[mode]
+        use_min, use_max = _MODE_FLAGS[BudgetMode(mode)]
         return cls(use_min=use_min, use_max=use_max, **overrides)  # type: ignore[arg-type]
 
 
@@ -118,7 +138,7 @@ class Sampling:
 class Action:
     """What the engine must do before sampling again."""
 
-    kind: str          # "wait" | "cut"
+    kind: ActionKind
     drop_tokens: int   # how many of the latest generated tokens to take back (the just-sampled one included)
     inject: str        # the text this adds to the thinking (what the user sees)
     evaluate: bytes    # the bytes to evaluate in place of the dropped tokens (what the model sees)
@@ -130,7 +150,7 @@ class BudgetController:
 
     settings: BudgetSettings
     count_tokens: Callable[[bytes], int] | None = None  # the model's token count of an injection (None: 0)
-    phase: str = field(init=False)
+    phase: Phase = field(init=False)
     thinking_tokens: int = field(init=False, default=0)
     waits: int = field(init=False, default=0)            # waits inserted (counted once evaluated)
     max_cut_in: bool = field(init=False, default=False)
@@ -144,8 +164,8 @@ class BudgetController:
     _search_from: int = field(init=False, default=0)     # the closing tag cannot start before this offset
 
     def __post_init__(self) -> None:
-        self.phase = THINKING if self.settings.think_open else ANSWER
-        self.closed = self.phase == ANSWER
+        self.phase = Phase.THINKING if self.settings.think_open else Phase.ANSWER
+        self.closed = self.phase == Phase.ANSWER
 
     @property
     def opening(self) -> str:
@@ -162,7 +182,7 @@ class BudgetController:
         `raw` is the token's own bytes; `piece` its decoded text, which may lack bytes still waiting for
         the rest of their character or hold the end of a character started by earlier tokens.
         """
-        if self.phase != THINKING:
+        if self.phase != Phase.THINKING:
             raise RuntimeError("feed() is only for the thinking phase")
         self._text += piece
         self._ends.append(len(self._text))
@@ -185,7 +205,7 @@ class BudgetController:
         """
         if self._wants_more(self.thinking_tokens, b""):
             return self._wait(drop_tokens=0, leftover="", leftover_bytes=b"")
-        self.phase = ANSWER
+        self.phase = Phase.ANSWER
         if self.waits == 0:
             self.unclosed_answer = True
             self.answer_start = self._text
@@ -197,7 +217,7 @@ class BudgetController:
 
     def injected(self, text: str, n_tokens: int) -> Action | None:
         """The engine evaluated the text of the last action as `n_tokens` tokens."""
-        if self.phase == ANSWER:
+        if self.phase == Phase.ANSWER:
             return None  # the cut: end of thinking + answer prefix are not thinking tokens
         self.waits += 1  # only a wait is injected while thinking
         self._text += text
@@ -212,7 +232,7 @@ class BudgetController:
     def take_display_text(self) -> str:
         """Thinking text not yet shown, minus a tail that could be the start of the closing tag."""
         end = len(self._text) - _partial_tag_length(self._text, self.settings.think_close, self._shown)
-        if self.phase == ANSWER:
+        if self.phase == Phase.ANSWER:
             end = len(self._text)
         new = self._text[self._shown:end] if end > self._shown else ""
         self._shown = max(self._shown, end)
@@ -244,7 +264,7 @@ class BudgetController:
         self.thinking_tokens = first  # the tokens of the tag are not thinking tokens
         del self._ends[first:]
         del self._raw[first:]
-        self.phase = ANSWER
+        self.phase = Phase.ANSWER
         self.closed = True
         return None
 
@@ -269,14 +289,14 @@ class BudgetController:
 
     def _wait(self, *, drop_tokens: int, leftover: str, leftover_bytes: bytes) -> Action:
         wait = self.settings.wait
-        return Action("wait", drop_tokens, leftover + wait, leftover_bytes + wait.encode("utf-8"))
+        return Action(ActionKind.WAIT, drop_tokens, leftover + wait, leftover_bytes + wait.encode("utf-8"))
 
     def _cut(self) -> Action:
         self.max_cut_in = True
         self.closed = True
-        self.phase = ANSWER
+        self.phase = Phase.ANSWER
         text = self.settings.end_of_thinking + self.settings.answer_prefix
-        return Action("cut", 0, text, text.encode("utf-8"))
+        return Action(ActionKind.CUT, 0, text, text.encode("utf-8"))
 
 
 def _partial_tag_length(text: str, tag: str, floor: int) -> int:

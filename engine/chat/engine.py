@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Self
 
-from engine.chat.budget import ANSWER, THINKING, Action, BudgetController, BudgetSettings, Sampling
+from engine.chat.budget import Action, ActionKind, BudgetController, BudgetSettings, Phase, Sampling
 from engine.chat.decoding import PieceDecoder
 from engine.chat.errors import (
     ChatError,
@@ -35,7 +35,7 @@ from engine.chat.llama_adapter import ABORTED, RANDOM_SEED, LlamaModel
 from engine.chat.memory import check_context, check_memory, estimate_memory
 from engine.chat.modelfile import GgufInfo, read_gguf_info
 from engine.chat.prompt import ImageSlot, build_prompt, images_of
-from engine.chat.types import ChatTurn, GenerationResult, ModelSettings, StreamEvent
+from engine.chat.types import ChatTurn, FinishReason, GenerationResult, ModelSettings, StreamEvent, StreamKind
 from engine.chat.vision import ImageItem, VisionEncoder
 
 Item = int | ImageItem
@@ -246,7 +246,7 @@ class _Generation:
         encodes_before = engine._vision.encodes if engine._vision else 0
         evaluated, finished = self._evaluate_prompt(items)
         self.decoded += evaluated
-        finish = "stop" if finished else "cancelled"
+        finish = FinishReason.STOP if finished else FinishReason.CANCELLED
         t_gen = time.perf_counter()
         if finished:
             finish = self._loop()
@@ -264,7 +264,7 @@ class _Generation:
             waits_inserted=self.controller.waits,
             max_cut_in=self.controller.max_cut_in,
             thinking_closed=self.controller.closed,
-            stopped=finish == "cancelled",
+            stopped=finish == FinishReason.CANCELLED,
             finish_reason=finish,
             time_to_first_token_s=(self.t_first - t_start) if self.t_first is not None else 0.0,
             tokens_per_second=self.generated / elapsed if elapsed > 0 and self.generated else 0.0,
@@ -298,45 +298,45 @@ class _Generation:
             run = []
         return engine._kv_cells - cells_before, finished
 
-    def _loop(self) -> str:
+    def _loop(self) -> FinishReason:
         llama, controller = self.llama, self.controller
         sampler = llama.sampler(self.sampling, self._seed())
         decoder = PieceDecoder()
         n_ctx = self.engine.n_ctx
         while True:
             if self.cancel():
-                return "cancelled"
+                return FinishReason.CANCELLED
             if self.engine._kv_cells >= n_ctx:
-                return "length"
+                return FinishReason.LENGTH
             token = sampler.sample()
             if self.t_first is None:
                 self.t_first = time.perf_counter()
             if llama.is_end_of_generation(token):
-                if controller.phase == THINKING:
+                if controller.phase == Phase.THINKING:
                     action = controller.feed_end()
                     if action is not None:
                         if not self._apply(action, sampled=None, decoder=decoder):
-                            return "length"
+                            return FinishReason.LENGTH
                         continue
-                return "stop"
+                return FinishReason.STOP
             self.generated += 1
             raw = llama.detokenize(token)
             piece = decoder.decode(raw)
-            if controller.phase == THINKING:
+            if controller.phase == Phase.THINKING:
                 action = controller.feed(piece, raw)
                 if action is None:
                     self._decode([token])
                     self._flush_thinking()
-                    if controller.phase == ANSWER:
+                    if controller.phase == Phase.ANSWER:
                         self._answer_text(controller.answer_start)
                 elif not self._apply(action, sampled=token, decoder=decoder):
-                    return "length"
+                    return FinishReason.LENGTH
                 continue
             self._decode([token])
             self.answer_tokens += 1
             self._answer_text(piece)
             if self.answer_tokens >= self.sampling.max_answer_tokens:
-                return "length"
+                return FinishReason.LENGTH
 
     def _apply(self, action: Action, *, sampled: int | None, decoder: PieceDecoder) -> bool:
         """Carry out the controller's action, and any action that follows from it; False if the context is full."""
@@ -348,7 +348,7 @@ class _Generation:
             elif sampled is not None:
                 self._decode([sampled])
             sampled = None
-            if action.kind == "cut":
+            if action.kind == ActionKind.CUT:
                 self._flush_thinking()
             tokens = self.engine._tokenize_forced(action.evaluate)
             if self.engine._kv_cells + len(tokens) >= self.engine.n_ctx:
@@ -356,10 +356,10 @@ class _Generation:
             self._decode(tokens)
             self.forced += len(tokens)
             following = self.controller.injected(action.inject, len(tokens))
-            if action.kind == "wait":
-                self._emit("wait", self.controller.take_display_text())
+            if action.kind == ActionKind.WAIT:
+                self._emit(StreamKind.WAIT, self.controller.take_display_text())
             else:
-                self._emit("cut", action.inject)
+                self._emit(StreamKind.CUT, action.inject)
             action = following
         return True
 
@@ -370,14 +370,14 @@ class _Generation:
     def _flush_thinking(self) -> None:
         text = self.controller.take_display_text()
         if text:
-            self._emit("thinking", text)
+            self._emit(StreamKind.THINKING, text)
 
     def _answer_text(self, text: str) -> None:
         if text:
             self.answer += text
-            self._emit("answer", text)
+            self._emit(StreamKind.ANSWER, text)
 
-    def _emit(self, kind: str, text: str) -> None:
+    def _emit(self, kind: StreamKind, text: str) -> None:
         c = self.controller
         self.on_event(StreamEvent(kind, text, c.thinking_tokens, self.answer_tokens, c.waits))
 

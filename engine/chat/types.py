@@ -3,9 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from enum import StrEnum
 from pathlib import Path
 
-ROLES = ("system", "user", "assistant")
+
+class Role(StrEnum):
+    SYSTEM = "system"
+    USER = "user"
+    ASSISTANT = "assistant"
+
+
+class StreamKind(StrEnum):
+    """What a StreamEvent carries."""
+
+    THINKING = "thinking"  # thinking text
+    ANSWER = "answer"      # answer text
+    WAIT = "wait"          # a wait string was inserted (the minimum)
+    CUT = "cut"            # the maximum cut the thinking off
+
+
+class FinishReason(StrEnum):
+    STOP = "stop"            # the model ended its turn
+    LENGTH = "length"        # the answer limit or the context was reached
+    CANCELLED = "cancelled"  # the user stopped it
 
 
 @dataclass(frozen=True)
@@ -27,20 +47,22 @@ class ModelSettings:
 
 @dataclass(frozen=True)
 class ChatTurn:
-    role: str             # "system" | "user" | "assistant"
+    role: Role            # plain strings ("user") are accepted and converted
     content: str          # for assistant turns: the ANSWER only; thinking of earlier turns is never fed back
     image: Path | None = None
 
     def __post_init__(self) -> None:
-        if self.role not in ROLES:
-            raise ValueError(f"unknown chat role {self.role!r}")
+        try:
+            object.__setattr__(self, "role", Role(self.role))
+        except ValueError:
+            raise ValueError(f"unknown chat role {self.role!r}") from None
         if self.image is not None:
             object.__setattr__(self, "image", Path(self.image))
 
 
 @dataclass(frozen=True)
 class StreamEvent:
-    kind: str             # "thinking" | "answer" | "wait" (a wait string was inserted) | "cut" (max cut in)
+    kind: StreamKind
     text: str
     thinking_tokens: int  # thinking tokens so far
     answer_tokens: int
@@ -58,7 +80,7 @@ class GenerationResult:
     thinking_closed: bool         # False: the thinking section never closed; if the model ended its turn in it
                                   # without any wait inserted, its text is the answer (thinking empty, 0 tokens)
     stopped: bool                 # the user stopped it
-    finish_reason: str            # "stop" | "length" | "cancelled"
+    finish_reason: FinishReason
     time_to_first_token_s: float  # from the call to the first sampled token (prompt evaluation included)
     tokens_per_second: float      # tokens sampled per second after the prompt was evaluated
     prompt_tokens: int            # tokens of the prompt (image tokens included)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.chat.budget import ANSWER, THINKING, BudgetController, BudgetSettings
+from engine.chat.budget import BudgetController, BudgetSettings, Phase
 from engine.chat.errors import BudgetSettingsError
 
 
@@ -12,7 +12,7 @@ def run(controller: BudgetController, pieces: list[str], *, wait_tokens: int = 2
     """Feed pieces; for every action record (kind, thinking tokens when it fired, tokens dropped, text injected)."""
     log = []
     for piece in pieces:
-        if controller.phase != THINKING:
+        if controller.phase != Phase.THINKING:
             break
         action = controller.feed(piece)
         while action is not None:
@@ -27,7 +27,7 @@ def test_early_close_gets_the_wait_string_exactly_num_waits_times():
     log = run(c, ["a", "b", "</think>", "c", "</think>", "d", "</think>", "answer"])
     # tag after 2 tokens -> wait (2 tokens) -> 5 thinking tokens, tag -> wait -> 8, tag: no waits left
     assert [entry[:3] for entry in log] == [("wait", 2, 1), ("wait", 5, 1)]
-    assert c.waits == 2 and c.phase == ANSWER
+    assert c.waits == 2 and c.phase == Phase.ANSWER
     assert c.thinking_tokens == 2 + 2 + 1 + 2 + 1
     assert c.thinking_text == "abWait,cWait,d"
 
@@ -35,7 +35,7 @@ def test_early_close_gets_the_wait_string_exactly_num_waits_times():
 def test_close_after_the_minimum_is_accepted_and_text_after_the_tag_starts_the_answer():
     c = BudgetController(BudgetSettings(min_thinking_tokens=3))
     assert run(c, ["x", "y", "z", "</think>\nThe"]) == []
-    assert c.phase == ANSWER and c.waits == 0
+    assert c.phase == Phase.ANSWER and c.waits == 0
     assert c.thinking_tokens == 3 and c.thinking_text == "xyz"
     assert c.answer_start == "\nThe"
 
@@ -61,7 +61,7 @@ def test_maximum_cuts_in_at_exactly_max_thinking_tokens():
     c = BudgetController(BudgetSettings.from_mode("max", max_thinking_tokens=5, answer_prefix="Answer:"))
     log = run(c, ["t"] * 20)
     assert log == [("cut", 5, 0, "\n</think>\nAnswer:")]
-    assert c.max_cut_in and c.phase == ANSWER and c.thinking_tokens == 5
+    assert c.max_cut_in and c.phase == Phase.ANSWER and c.thinking_tokens == 5
 
 
 def test_wait_that_reaches_the_maximum_is_followed_by_the_cut():
@@ -75,7 +75,7 @@ def test_a_wait_that_would_pass_the_maximum_is_not_inserted():
     c = BudgetController(BudgetSettings.from_mode("both", min_thinking_tokens=4, max_thinking_tokens=5),
                          count_tokens=lambda data: 3)
     log = run(c, ["a", "b", "c", "</think>", "answer"], wait_tokens=3)
-    assert log == [] and c.phase == ANSWER and c.waits == 0
+    assert log == [] and c.phase == Phase.ANSWER and c.waits == 0
     assert c.thinking_tokens == 3 and not c.max_cut_in  # the model's own close stands: 3 + 3 > 5
 
 
@@ -117,7 +117,7 @@ def test_a_turn_that_ends_inside_unclosed_thinking_is_the_answer():
     for piece in ["The", " kidney", "."]:
         assert c.feed(piece) is None
     assert c.feed_end() is None
-    assert c.phase == ANSWER and c.unclosed_answer and not c.closed
+    assert c.phase == Phase.ANSWER and c.unclosed_answer and not c.closed
     assert c.answer_start == "The kidney." and c.thinking_text == "" and c.thinking_tokens == 0
 
 
@@ -136,19 +136,19 @@ def test_end_of_turn_while_thinking_counts_as_an_early_close():
     action = c.feed_end()
     assert action is not None and action.inject == "等等，" and action.drop_tokens == 0
     c.injected(action.inject, 3)
-    assert c.feed_end() is None and c.phase == ANSWER and c.waits == 1
+    assert c.feed_end() is None and c.phase == Phase.ANSWER and c.waits == 1
 
 
 @pytest.mark.parametrize("mode", ["off", "max"])
 def test_without_minimum_an_early_close_is_accepted(mode):
     c = BudgetController(BudgetSettings.from_mode(mode))
     assert c.feed("</think>") is None
-    assert c.phase == ANSWER and c.waits == 0 and c.thinking_tokens == 0
+    assert c.phase == Phase.ANSWER and c.waits == 0 and c.thinking_tokens == 0
 
 
 def test_no_thinking_section_starts_in_the_answer():
     c = BudgetController(BudgetSettings(think_open=""))
-    assert c.phase == ANSWER and c.opening == ""
+    assert c.phase == Phase.ANSWER and c.opening == ""
 
 
 def test_contradicting_settings_are_refused_with_a_sentence():

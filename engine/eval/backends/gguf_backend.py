@@ -102,7 +102,7 @@ class GgufBackend:
             tokens=result.thinking_tokens + result.answer_tokens,
             seconds=time.monotonic() - started,
             thinking=result.thinking,
-            finish_reason=result.finish_reason,
+            finish_reason=str(result.finish_reason),
         )
 
 
