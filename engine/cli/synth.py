@@ -36,7 +36,7 @@ def _status_text(st) -> str:
 
 
 def _run(args, p: Project, job_id: int) -> int:
-    def progress(pr: jobs.Progress) -> None:
+    def progress(pr: jobs.JobProgress) -> None:
         if not args.quiet and not args.json and sys.stderr.isatty():
             print(f"\r{pr.done}/{pr.total} done, {pr.failed} failed, ${pr.cost:.4f}", end="", file=sys.stderr)
 

@@ -17,9 +17,9 @@ import hashlib
 import os
 import secrets
 import shutil
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 import pymupdf
 
@@ -32,7 +32,8 @@ from engine.store.documents import NewPage
 from engine.store.models import Document
 from engine.store.project import Project
 
-Progress = Callable[[int, int], None]
+PageProgress = Callable[[int, int], None]  # (pages read, pages) while one PDF is read
+FileProgress = Callable[[int, int, Path], None]  # (files done, files, the file starting now) in import_many
 
 
 @dataclass
@@ -70,7 +71,7 @@ def _title(doc: pymupdf.Document, name: str) -> str:
     return meta_title if meta_title and len(meta_title) < 200 else Path(name).stem
 
 
-def _read_pages(doc: pymupdf.Document, name: str, progress: Progress | None, cancel: Callable[[], bool]) -> list[NewPage]:
+def _read_pages(doc: pymupdf.Document, name: str, progress: PageProgress | None, cancel: Callable[[], bool]) -> list[NewPage]:
     pages = []
     total = doc.page_count
     for i in range(total):
@@ -108,7 +109,7 @@ def import_pdf(
     path: str | Path,
     *,
     password: str | None = None,
-    progress: Progress | None = None,
+    progress: PageProgress | None = None,
     cancel: Callable[[], bool] = lambda: False,
 ) -> ImportResult:
     """Import one PDF. Typed errors (NotAPdfError, CorruptPdfError, PasswordRequiredError,
@@ -176,7 +177,7 @@ def import_many(
     paths: Iterable[str | Path],
     *,
     passwords: Callable[[Path], str | None] = lambda p: None,
-    progress: Callable[[int, int, Path], None] | None = None,
+    progress: FileProgress | None = None,
     cancel: Callable[[], bool] = lambda: False,
 ) -> list[ImportResult]:
     """Import many PDFs; one bad file is reported and the rest still come in."""

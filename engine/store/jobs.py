@@ -22,7 +22,7 @@ from enum import StrEnum
 from engine.errors import NotFoundError
 from engine.llm.urls import strip_credentials
 from engine.store import records as records_store
-from engine.store.models import NewRecord
+from engine.store.models import NewRecord, RecordKind
 from engine.store.project import Project, now
 
 
@@ -47,7 +47,7 @@ class ItemState(StrEnum):
 class NewItem:
     """One request to make: a figure (figure_id set) or a text passage (figure_id None)."""
 
-    kind: str
+    kind: RecordKind
     language: str
     reasoning: bool
     prompt_version: str
@@ -60,7 +60,7 @@ class NewItem:
         source = f"figure:{self.figure_id}" if self.figure_id is not None else (
             f"text:{self.doc_id}:{self.page}:{hashlib.sha256(self.passage.encode('utf-8')).hexdigest()}"
         )
-        parts = [source, self.kind, str(int(self.reasoning)), self.language, self.prompt_version, model]
+        parts = [source, str(self.kind), str(int(self.reasoning)), self.language, self.prompt_version, model]
         return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -86,7 +86,7 @@ class JobItem:
     doc_id: int | None
     page: int | None
     passage: str
-    kind: str
+    kind: RecordKind
     language: str
     reasoning: bool
     prompt_version: str
@@ -110,7 +110,7 @@ class Failure:
 @dataclass(frozen=True)
 class JobStatus:
     job: Job
-    counts: dict[str, int]  # per item state
+    counts: dict[ItemState, int]  # items per state
     total: int
     tokens_in: int
     tokens_out: int
@@ -138,6 +138,7 @@ def _job(row) -> Job:
 
 def _item(row) -> JobItem:
     v = list(row)
+    v[7] = RecordKind(v[7])
     v[9] = bool(v[9])
     v[11] = ItemState(v[11])
     v[18] = tuple(json.loads(v[18] or "[]"))
@@ -165,7 +166,7 @@ def create_job(
             cur = db.execute(
                 "INSERT OR IGNORE INTO job_items(job_id, idem_key, figure_id, doc_id, page, passage, kind, language, "
                 "reasoning, prompt_version, state, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
-                [job_id, it.idem_key(model), it.figure_id, it.doc_id, it.page, it.passage, it.kind, it.language,
+                [job_id, it.idem_key(model), it.figure_id, it.doc_id, it.page, it.passage, str(it.kind), it.language,
                  int(it.reasoning), it.prompt_version, stamp],
             )
             if cur.rowcount:
@@ -194,7 +195,7 @@ def list_jobs(project: Project) -> list[Job]:
     return [_job(r) for r in project.db.execute(f"SELECT {_JOB_COLS} FROM jobs ORDER BY id").fetchall()]
 
 
-def set_job_state(project: Project, job_id: int, state: JobState | str, message: str | None = None) -> None:
+def set_job_state(project: Project, job_id: int, state: JobState, message: str | None = None) -> None:
     with project.atomic() as db:
         if message is None:
             db.execute("UPDATE jobs SET state = ?, updated_at = ? WHERE id = ?", [str(state), now(), job_id])
@@ -212,7 +213,7 @@ def get_item(project: Project, item_id: int) -> JobItem:
     return _item(row)
 
 
-def list_items(project: Project, job_id: int, state: ItemState | str | None = None) -> list[JobItem]:
+def list_items(project: Project, job_id: int, state: ItemState | None = None) -> list[JobItem]:
     sql, params = f"SELECT {_ITEM_COLS} FROM job_items WHERE job_id = ?", [job_id]
     if state is not None:
         sql += " AND state = ?"
@@ -359,7 +360,7 @@ def reserve_batch(project: Project, job_id: int, provider: str, submission: str,
     return row_id, taken
 
 
-def set_batch(project: Project, row_id: int, *, state: BatchState | str | None = None, batch_id: str | None = None,
+def set_batch(project: Project, row_id: int, *, state: BatchState | None = None, batch_id: str | None = None,
               input_file: str | None = None, status: str | None = None, message: str | None = None) -> None:
     sets, params = ["updated_at = ?"], [now()]
     for col, value in (("state", state), ("batch_id", batch_id), ("input_file", input_file), ("status", status),
@@ -409,7 +410,7 @@ def release_batch(project: Project, row_id: int, error: str = "") -> int:
 
 def job_status(project: Project, job_id: int, *, failures_limit: int = 100) -> JobStatus:
     job = get_job(project, job_id)
-    counts = {s.value: 0 for s in ItemState}
+    counts: dict[ItemState, int] = dict.fromkeys(ItemState, 0)
     rows = project.db.execute("SELECT state, count(*) FROM job_items WHERE job_id = ? GROUP BY state", [job_id]).fetchall()
     counts.update(dict(rows))
     tin, tout, cost = project.db.execute(

@@ -37,8 +37,7 @@ from typing import Any, Protocol
 
 from engine.pdf.opener import DocumentCache
 from engine.store import jobs as store
-from engine.store.jobs import BatchState, JobState
-from engine.store.models import RecordKind
+from engine.store.jobs import BatchState, ItemState, JobState
 from engine.store.project import Project
 from engine.synth.base import (
     SynthAuthError,
@@ -51,7 +50,7 @@ from engine.synth.base import (
     SynthResult,
 )
 from engine.synth.inputs import item_input, preparation_error
-from engine.synth.runner import Progress, RunReport, build_synthesizer, failed_message, job_lock
+from engine.synth.runner import JobProgress, RunReport, build_synthesizer, failed_message, job_lock, job_progress
 
 __all__ = ["BatchBackend", "BatchStatus", "LineError", "backend_for", "run_batch", "light_input"]
 
@@ -120,7 +119,7 @@ def backend_for(synth: Synthesizer) -> BatchBackend:
 def light_input(item: store.JobItem) -> SynthInput:
     """What parsing an answer needs of an item (kind, language, reasoning, provenance),
     without rendering its images again: the template only depends on whether it has one."""
-    return SynthInput(kind=RecordKind(item.kind), image=b"x" if item.figure_id is not None else None,
+    return SynthInput(kind=item.kind, image=b"x" if item.figure_id is not None else None,
                       context=item.passage, language=item.language, reasoning=item.reasoning,
                       figure_id=item.figure_id, doc_id=item.doc_id, page=item.page)
 
@@ -148,14 +147,9 @@ class _BatchRun:
         self._sleeper = threading.Event()
 
     # ------------------------------------------------------------------ helpers
-    def _emit(self, state: str) -> None:
-        if self.progress is None:
-            return
-        st = store.job_status(self.project, self.job.id, failures_limit=0)
-        r = self.report
-        remaining = st.counts.get("pending", 0) + st.counts.get("running", 0)
-        self.progress(Progress(self.job.id, state, st.counts.get("done", 0), st.counts.get("failed", 0), remaining,
-                               st.total, r.tokens_in, r.tokens_out, r.cost, r.requests))
+    def _emit(self, state: JobState) -> None:
+        if self.progress is not None:
+            self.progress(job_progress(self.project, self.job.id, state, self.report))
 
     def _check_cancel(self) -> bool:
         if not self.cancelled and (self.cancel() or store.job_state(self.project, self.job.id) is JobState.CANCELLED):
@@ -208,7 +202,7 @@ class _BatchRun:
         chunk: list[int] = []
         fh, path, size = None, None, 0
         try:
-            for item in store.list_items(self.project, self.job.id, store.ItemState.PENDING):
+            for item in store.list_items(self.project, self.job.id, ItemState.PENDING):
                 if self.stop() or self._check_cancel():
                     break
                 try:
@@ -321,7 +315,7 @@ class _BatchRun:
                 b.state is BatchState.SUBMITTING for b in store.list_batches(self.project, self.job.id, active=True)
             ):
                 message = self.submit_pending()
-            self._emit(str(JobState.RUNNING))
+            self._emit(JobState.RUNNING)
             while not message:
                 active = [b for b in store.list_batches(self.project, self.job.id, active=True)
                           if b.state is BatchState.SUBMITTED]
@@ -335,7 +329,7 @@ class _BatchRun:
                     status = self.backend.poll(b.batch_id)
                     if status.terminal:
                         self.collect(b, status)
-                        self._emit(str(JobState.RUNNING))
+                        self._emit(JobState.RUNNING)
                     elif status.status != b.status:
                         store.set_batch(self.project, b.id, status=status.status)
                 if any(b.state is BatchState.SUBMITTED for b in store.list_batches(self.project, self.job.id, active=True)):
@@ -348,7 +342,7 @@ class _BatchRun:
 
     def finish(self, message: str) -> RunReport:
         st = store.job_status(self.project, self.job.id, failures_limit=0)
-        left = st.counts["pending"] + st.counts["running"]
+        left = st.counts[ItemState.PENDING] + st.counts[ItemState.RUNNING]
         if message:
             final = JobState.STOPPED
         elif self.cancelled:
@@ -358,13 +352,13 @@ class _BatchRun:
             waiting = store.list_batches(self.project, self.job.id, active=True)
             message = (f"Waiting for {len(waiting)} provider batch(es); run the job in batch mode again to collect them."
                        if waiting else "")
-        elif st.counts["failed"]:
-            final, message = JobState.FINISHED, failed_message(st.counts["failed"], st.total)
+        elif st.counts[ItemState.FAILED]:
+            final, message = JobState.FINISHED, failed_message(st.counts[ItemState.FAILED], st.total)
         else:
             final, message = JobState.DONE, ""
         store.set_job_state(self.project, self.job.id, final, message)
         self.report.state, self.report.message = final, message
-        self._emit(str(final))
+        self._emit(final)
         return self.report
 
 
@@ -385,7 +379,7 @@ def run_batch(
     poll_s: float = 60.0,
     max_items: int | None = None,
     max_bytes: int | None = None,
-    progress: Callable[[Progress], None] | None = None,
+    progress: Callable[[JobProgress], None] | None = None,
     stop: Callable[[], bool] = lambda: False,
     cancel: Callable[[], bool] = lambda: False,
 ) -> RunReport:

@@ -27,10 +27,10 @@ from engine.synth.base import LANGUAGES, Pricing, SynthConfigError, SynthInput, 
 from engine.synth.prompts import load_template, template_for, uses_reasoning
 from engine.synth.ratelimit import estimate_tokens
 from engine.synth.registry import load_cards
-from engine.synth.runner import JobBusyError, Progress, RunReport, run_job
+from engine.synth.runner import JobBusyError, JobProgress, RunReport, run_job
 
 __all__ = [
-    "JobBusyError", "Progress", "RunReport", "cancel_job", "create_synth_job", "estimate", "job_model",
+    "JobBusyError", "JobProgress", "RunReport", "cancel_job", "create_synth_job", "estimate", "job_model",
     "job_status", "retry_failed", "run_job",
 ]
 
@@ -114,7 +114,7 @@ def create_synth_job(
         for kind in kinds_:
             for lang in languages:
                 version, rsn = _prompt_version(kind, lang, True, reasoning, dirs)
-                items.append(NewItem(str(kind), lang, rsn, version, figure_id=fig.id, doc_id=fig.doc_id, page=fig.page))
+                items.append(NewItem(kind, lang, rsn, version, figure_id=fig.id, doc_id=fig.doc_id, page=fig.page))
     for doc_id, page, text in passages:
         if not text.strip():
             continue
@@ -123,7 +123,7 @@ def create_synth_job(
                 continue
             for lang in languages:
                 version, rsn = _prompt_version(kind, lang, False, reasoning, dirs)
-                items.append(NewItem(str(kind), lang, rsn, version, doc_id=doc_id, page=page, passage=text))
+                items.append(NewItem(kind, lang, rsn, version, doc_id=doc_id, page=page, passage=text))
     settings = {"params": params, "kinds": [str(k) for k in kinds_], "languages": list(languages),
                 "reasoning": reasoning, "with_page": with_page, "batch": batch}
     return store.create_job(project, synthesizer=synthesizer, model=model, items=items, settings=settings, name=name)

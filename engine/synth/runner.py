@@ -49,9 +49,11 @@ class JobBusyError(RemudError):
 
 
 @dataclass(frozen=True)
-class Progress:
+class JobProgress:
+    """Where a running synthesis job stands: what its progress callback receives."""
+
     job_id: int
-    state: str
+    state: JobState
     done: int  # items done in the whole job
     failed: int
     remaining: int
@@ -242,12 +244,8 @@ class _Run:
             return
 
     # ------------------------------------------------------------------ driving
-    def snapshot(self, project: Project, state: str) -> Progress:
-        st = store.job_status(project, self.job.id, failures_limit=0)
-        r = self.report
-        remaining = st.counts.get("pending", 0) + st.counts.get("running", 0)
-        return Progress(self.job.id, state, st.counts.get("done", 0), st.counts.get("failed", 0), remaining, st.total,
-                        r.tokens_in, r.tokens_out, r.cost, r.requests)
+    def snapshot(self, project: Project, state: JobState) -> JobProgress:
+        return job_progress(project, self.job.id, state, self.report)
 
     def drive(self, project: Project, progress, cancel, pause, poll_s: float) -> RunReport:
         for item_id in store.pending_ids(project, self.job.id):
@@ -272,7 +270,7 @@ class _Run:
                 store.set_job_state(project, self.job.id, state)
             if progress is not None and self.changes != seen:
                 seen = self.changes
-                progress(self.snapshot(project, str(state)))
+                progress(self.snapshot(project, state))
             alive = [t for t in threads if t.is_alive()]
             if alive:
                 alive[0].join(poll_s)
@@ -283,17 +281,26 @@ class _Run:
             final, message = JobState.STOPPED, self.stop_message
         elif cancelled:
             final, message = JobState.CANCELLED, "Cancelled."
-        elif st.counts["pending"] or st.counts["running"]:
+        elif st.counts[ItemState.PENDING] or st.counts[ItemState.RUNNING]:
             final, message = JobState.PENDING, ""
-        elif st.counts["failed"]:
-            final, message = JobState.FINISHED, failed_message(st.counts["failed"], st.total)
+        elif st.counts[ItemState.FAILED]:
+            final, message = JobState.FINISHED, failed_message(st.counts[ItemState.FAILED], st.total)
         else:
             final, message = JobState.DONE, ""
         store.set_job_state(project, self.job.id, final, message)
         self.report.state, self.report.message = final, message
         if progress is not None:
-            progress(self.snapshot(project, str(final)))
+            progress(self.snapshot(project, final))
         return self.report
+
+
+def job_progress(project: Project, job_id: int, state: JobState, report: RunReport) -> JobProgress:
+    """The job's item counts from the store, with what this run (`report`) used."""
+    st = store.job_status(project, job_id, failures_limit=0)
+    counts = st.counts
+    return JobProgress(job_id, state, counts[ItemState.DONE], counts[ItemState.FAILED],
+                       counts[ItemState.PENDING] + counts[ItemState.RUNNING], st.total,
+                       report.tokens_in, report.tokens_out, report.cost, report.requests)
 
 
 def failed_message(failed: int, total: int) -> str:
@@ -329,7 +336,7 @@ def run_job(
     tpm: float | None = None,
     max_attempts: int = 5,
     backoff: Backoff | None = None,
-    progress: Callable[[Progress], None] | None = None,
+    progress: Callable[[JobProgress], None] | None = None,
     cancel: Callable[[], bool] = lambda: False,
     pause: Callable[[], bool] = lambda: False,
     poll_s: float = 0.05,
