@@ -4,14 +4,30 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 from engine.export.errors import ExportError
 from engine.store.export_queries import Selection
 from engine.store.models import RecordKind, RecordStatus
 
-FORMATS = ("llamafactory", "jsonl", "parquet", "mcq_test")
-UNITS = ("document", "page")
+
+class ExportFormat(StrEnum):
+    LLAMAFACTORY = "llamafactory"  # ShareGPT files, dataset_info.json and a LoRA config
+    JSONL = "jsonl"
+    PARQUET = "parquet"
+    MCQ_TEST = "mcq_test"          # the multiple-choice test set for evaluation
+
+
+class SplitUnit(StrEnum):
+    """What never straddles two splits."""
+
+    DOCUMENT = "document"
+    PAGE = "page"
+
+
+FORMATS = tuple(ExportFormat)
+UNITS = tuple(SplitUnit)
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -20,14 +36,14 @@ class SplitSettings:
     validation: float = 0.05
     test: float = 0.10
     seed: int = 13
-    unit: str = "document"  # "document" | "page": the unit that never straddles splits
+    unit: SplitUnit = SplitUnit.DOCUMENT  # plain strings ("page") are accepted; validate() checks them
 
 
 @dataclass(frozen=True)
 class ExportOptions:
     selection: Selection = field(default_factory=Selection)
     splits: SplitSettings = field(default_factory=SplitSettings)
-    formats: tuple[str, ...] = FORMATS
+    formats: tuple[ExportFormat, ...] = FORMATS  # plain strings ("jsonl") are accepted; validate() checks them
     name: str = "remud"
     system_prompt: str = ""
     max_pixels: int | None = None

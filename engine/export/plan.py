@@ -22,7 +22,7 @@ from engine.export import decontam
 from engine.export.conversations import is_turn, mcq_letter
 from engine.export.crossdup import BandIndex, cross_split_drops
 from engine.export.options import ExportOptions, validate
-from engine.export.splits import PRIORITY, SOURCELESS, SPLITS, Assignment, assign_splits, unit_key
+from engine.export.splits import PRIORITY, SOURCELESS, SPLITS, Assignment, Split, assign_splits, unit_key
 from engine.mcq import options_fit
 from engine.quality.dedup import dedup_text
 from engine.store.export_queries import count_selected, iter_selected, record_texts
@@ -34,18 +34,18 @@ ExportProgress = Callable[[str, int, int], None]  # (stage, done, total): "selec
 
 @dataclass(frozen=True)
 class ExportPlan:
-    counts: dict[tuple[str, str, str], int]  # (kind, language, split) -> records
+    counts: dict[tuple[str, str, Split], int]  # (kind, language, split) -> records
     records: int
     conversations: int  # items after regrouping multi-turn QA
     images: int  # distinct figure crops to write
-    documents: dict[str, int]  # split -> number of units (documents or pages)
+    documents: dict[Split, int]  # split -> number of units (documents or pages)
     dropped_duplicates: int
     dropped_contaminated: int
     warnings: tuple[str, ...]
     dropped_image_leaks: int = 0  # train/validation records whose crop is also a test crop (found while writing)
     test_file_sha256: str | None = None  # of the decontamination file, as read
 
-    def split_records(self) -> dict[str, int]:
+    def split_records(self) -> dict[Split, int]:
         out = dict.fromkeys(SPLITS, 0)
         for (_, _, split), n in self.counts.items():
             out[split] += n
@@ -202,7 +202,7 @@ def _continues(items: _Items, kept: np.ndarray) -> np.ndarray:
     return cont
 
 
-def _counts(selected: _Selected, kept: np.ndarray, split_codes: np.ndarray) -> dict[tuple[str, str, str], int]:
+def _counts(selected: _Selected, kept: np.ndarray, split_codes: np.ndarray) -> dict[tuple[str, str, Split], int]:
     """(kind, language, split) -> kept records."""
     counts: Counter = Counter()
     if len(kept):
@@ -215,7 +215,7 @@ def _counts(selected: _Selected, kept: np.ndarray, split_codes: np.ndarray) -> d
     return dict(sorted(counts.items()))
 
 
-def _documents(unit_names: list[str], unit_rank: np.ndarray, kept_units: np.ndarray) -> dict[str, int]:
+def _documents(unit_names: list[str], unit_rank: np.ndarray, kept_units: np.ndarray) -> dict[Split, int]:
     """split -> units (documents or pages) with at least one kept record; sourceless records not counted."""
     documents = dict.fromkeys(SPLITS, 0)
     for u in np.unique(kept_units):
@@ -256,7 +256,7 @@ def prepare(project: Project, options: ExportOptions, *, progress: ExportProgres
 
     dropped_contaminated = 0
     if test_file is not None:
-        hit = items.column("contaminated") & (rank < PRIORITY["test"])
+        hit = items.column("contaminated") & (rank < PRIORITY[Split.TEST])
         dropped_contaminated = int(hit.sum())
         active &= ~hit
     dropped_duplicates = 0

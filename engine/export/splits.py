@@ -20,20 +20,28 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 
-from engine.export.options import SplitSettings
+from engine.export.options import SplitSettings, SplitUnit
 
-SPLITS = ("train", "validation", "test")
-PRIORITY = {"train": 0, "validation": 1, "test": 2}  # which copy of a cross-split duplicate stays
+
+class Split(StrEnum):
+    TRAIN = "train"
+    VALIDATION = "validation"
+    TEST = "test"
+
+
+SPLITS = tuple(Split)
+PRIORITY = {Split.TRAIN: 0, Split.VALIDATION: 1, Split.TEST: 2}  # which copy of a cross-split duplicate stays
 
 
 SOURCELESS = "record:"  # prefix of the unit of a record without a source document
 
 
-def unit_key(unit: str, doc_sha256: str | None, page: int | None, record_id: int) -> str:
+def unit_key(unit: SplitUnit, doc_sha256: str | None, page: int | None, record_id: int) -> str:
     if doc_sha256 is None:
         return f"{SOURCELESS}{record_id}"  # text-only record without a source: a unit of its own
-    if unit == "page" and page is not None:
+    if unit == SplitUnit.PAGE and page is not None:
         return f"{doc_sha256}:{page}"
     return doc_sha256
 
@@ -45,7 +53,7 @@ def position(key: str, seed: int) -> float:
 
 @dataclass(frozen=True)
 class Assignment:
-    split_of: dict[str, str]  # unit key -> split
+    split_of: dict[str, Split]  # unit key -> split
     warnings: tuple[str, ...]
     moved: tuple[str, ...] = ()  # units the empty-split fixup moved away from their own range
 
@@ -53,27 +61,27 @@ class Assignment:
 def assign_splits(unit_records: Mapping[str, int], settings: SplitSettings) -> Assignment:
     """Split per unit key, given how many records each unit holds."""
     pos = {key: position(key, settings.seed) for key in unit_records}
-    split_of: dict[str, str] = {}
+    split_of: dict[str, Split] = {}
     for key, u in pos.items():
         if u < settings.test:
-            split_of[key] = "test"
+            split_of[key] = Split.TEST
         elif u < settings.test + settings.validation:
-            split_of[key] = "validation"
+            split_of[key] = Split.VALIDATION
         else:
-            split_of[key] = "train"
+            split_of[key] = Split.TRAIN
     # A split without any document, where the fractions want one, takes the unit nearest to its
     # range: train first (from the evaluation splits), then test and validation (from train).
     sourced = [k for k in split_of if not k.startswith(SOURCELESS)]
     moved: list[str] = []
     notes: list[str] = []
-    noun = "page" if settings.unit == "page" else "document"
-    for split, edge in (("train", 1.0), ("test", 0.0), ("validation", settings.test)):
-        target = {"train": 1.0 - settings.test - settings.validation, "test": settings.test,
-                  "validation": settings.validation}[split]
+    noun = "page" if settings.unit == SplitUnit.PAGE else "document"
+    for split, edge in ((Split.TRAIN, 1.0), (Split.TEST, 0.0), (Split.VALIDATION, settings.test)):
+        target = {Split.TRAIN: 1.0 - settings.test - settings.validation, Split.TEST: settings.test,
+                  Split.VALIDATION: settings.validation}[split]
         if target <= 0 or any(split_of[k] == split for k in sourced):
             continue
-        donors = [k for k in sourced if split_of[k] != split] if split == "train" else \
-            [k for k in sourced if split_of[k] == "train"]
+        donors = [k for k in sourced if split_of[k] != split] if split == Split.TRAIN else \
+            [k for k in sourced if split_of[k] == Split.TRAIN]
         if len(donors) < 2:
             continue
         chosen = min(donors, key=lambda k: abs(pos[k] - edge))
@@ -85,22 +93,22 @@ def assign_splits(unit_records: Mapping[str, int], settings: SplitSettings) -> A
     return Assignment(split_of, tuple(warnings), tuple(moved))
 
 
-def _warnings(unit_records: Mapping[str, int], split_of: Mapping[str, str], settings: SplitSettings) -> list[str]:
+def _warnings(unit_records: Mapping[str, int], split_of: Mapping[str, Split], settings: SplitSettings) -> list[str]:
     total = sum(unit_records.values())
     if not total:
         return []
-    noun = "page" if settings.unit == "page" else "document"
+    noun = "page" if settings.unit == SplitUnit.PAGE else "document"
     units = sum(1 for k in unit_records if not k.startswith(SOURCELESS))
     out = []
-    for split, target in (("validation", settings.validation), ("test", settings.test)):
+    for split, target in ((Split.VALIDATION, settings.validation), (Split.TEST, settings.test)):
         if target <= 0:
             continue
         got = sum(n for k, n in unit_records.items() if split_of[k] == split)
         if not any(split_of[k] == split for k in unit_records if not k.startswith(SOURCELESS)):
-            hint = " keep pages together instead of documents" if settings.unit == "document" else " add more records"
+            hint = " keep pages together instead of documents" if settings.unit == SplitUnit.DOCUMENT else " add more records"
             out.append(f"Only {units} {noun}{'s' if units != 1 else ''} to split: the {split} split has no {noun};{hint}.")
         elif abs(got / total - target) > max(0.5 * target, 0.02):
-            advice = "keeping pages together instead of documents gets closer" if settings.unit == "document" \
+            advice = "keeping pages together instead of documents gets closer" if settings.unit == SplitUnit.DOCUMENT \
                 else "more records get closer"
             out.append(f"The {split} split holds {got / total:.0%} of the records instead of {target:.0%}: "
                        f"{units} {noun}{'s' if units != 1 else ''} of different sizes cannot meet the fractions "

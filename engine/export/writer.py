@@ -22,9 +22,9 @@ from engine.export.formats.jsonl import JsonArrayFile, JsonlFile
 from engine.export.formats.parquet import ParquetFile
 from engine.export.images import CropCache, CropFile, write_crops
 from engine.export.manifest import build_manifest, write_manifest
-from engine.export.options import ExportOptions, validate
+from engine.export.options import ExportFormat, ExportOptions, validate
 from engine.export.plan import ExportPlan, ExportProgress, Prepared, prepare
-from engine.export.splits import PRIORITY, SOURCELESS, SPLITS, unit_key
+from engine.export.splits import PRIORITY, SOURCELESS, SPLITS, Split, unit_key
 from engine.export.target import STALE_SECONDS, check_target, make_partial, remove_stale_siblings, swap_in
 from engine.redaction import TextFilter, redact_record, text_filter
 from engine.store.export_queries import SelectedRecord, iter_selected
@@ -45,13 +45,13 @@ class ExportResult:
 class _Outputs:
     """The open files of every chosen format, per split."""
 
-    def __init__(self, tmp: Path, formats: tuple[str, ...]) -> None:
+    def __init__(self, tmp: Path, formats: tuple[ExportFormat, ...]) -> None:
         self.sharegpt = {s: JsonArrayFile(tmp / "sharegpt" / f"{s}.json") for s in SPLITS} \
-            if "llamafactory" in formats else {}
-        self.jsonl = {s: JsonlFile(tmp / "jsonl" / f"{s}.jsonl") for s in SPLITS} if "jsonl" in formats else {}
+            if ExportFormat.LLAMAFACTORY in formats else {}
+        self.jsonl = {s: JsonlFile(tmp / "jsonl" / f"{s}.jsonl") for s in SPLITS} if ExportFormat.JSONL in formats else {}
         self.parquet = {s: ParquetFile(tmp / "parquet" / f"{s}.parquet") for s in SPLITS} \
-            if "parquet" in formats else {}
-        self.mcq = JsonlFile(tmp / "eval" / "mcq_test.jsonl") if "mcq_test" in formats else None
+            if ExportFormat.PARQUET in formats else {}
+        self.mcq = JsonlFile(tmp / "eval" / "mcq_test.jsonl") if ExportFormat.MCQ_TEST in formats else None
 
     def all(self) -> list:
         files = [*self.sharegpt.values(), *self.jsonl.values(), *self.parquet.values()]
@@ -69,11 +69,11 @@ class _Tally:
 
     counts: Counter = field(default_factory=Counter)  # (kind, language, split) -> records
     conversations: int = 0
-    units: dict[str, set[str]] = field(default_factory=lambda: {s: set() for s in SPLITS})
+    units: dict[Split, set[str]] = field(default_factory=lambda: {s: set() for s in SPLITS})
     images: set[str] = field(default_factory=set)
     skipped_mcq: int = 0
 
-    def written(self) -> dict[str, int]:
+    def written(self) -> dict[Split, int]:
         out = dict.fromkeys(SPLITS, 0)
         for (_, _, split), n in self.counts.items():
             out[split] += n
@@ -102,7 +102,7 @@ def image_leaks(prepared: Prepared, crops: dict[int, CropFile]) -> np.ndarray:
     """Per kept record: a train/validation record whose crop has the bytes of a test record's crop."""
     figs, splits = prepared.record_figures, prepared.split_codes
     sha = np.array([crops[int(f)].sha256 if f else "" for f in figs], dtype=object)
-    in_test = splits == PRIORITY["test"]
+    in_test = splits == PRIORITY[Split.TEST]
     test_shas = {s for s in sha[in_test] if s}
     if not test_shas:
         return np.zeros(len(figs), dtype=bool)
@@ -159,7 +159,7 @@ def _write_records(project: Project, options: ExportOptions, prepared: Prepared,
                     outputs.jsonl[split].write(line)
                 if outputs.parquet:
                     outputs.parquet[split].write(line)
-                if outputs.mcq and split == "test" and rec.kind == RecordKind.MCQ:
+                if outputs.mcq and split == Split.TEST and rec.kind == RecordKind.MCQ:
                     outputs.mcq.write(mcq_line(row, image))
                 tally.counts[(str(rec.kind), rec.language, split)] += 1
                 unit = unit_key(options.splits.unit, row.doc_sha256, row.page, rec.id)
@@ -221,11 +221,12 @@ def export_dataset(
             tally = _write_records(project, options, prepared, crops, leaks, tmp, progress, cancel)
             plan = tally.plan(prepared.plan, int(leaks.sum()))
             written = tally.written()
-            if "llamafactory" in options.formats:
+            if ExportFormat.LLAMAFACTORY in options.formats:
                 llamafactory.write_dataset_info(tmp, options.name)
                 llamafactory.write_training_yaml(tmp, options.name, final, options.base_model, options.max_pixels,
-                                                 written["validation"] > 0)
-            data_dir = "parquet" if "parquet" in options.formats else "jsonl" if "jsonl" in options.formats else None
+                                                 written[Split.VALIDATION] > 0)
+            data_dir = ("parquet" if ExportFormat.PARQUET in options.formats
+                        else "jsonl" if ExportFormat.JSONL in options.formats else None)
             write_card(tmp, options.name, data_dir, "parquet" if data_dir == "parquet" else "jsonl", written,
                        __version__)
             manifest = build_manifest(tmp, project.folder, options, plan, crops, written, cache.renders)
