@@ -12,6 +12,7 @@ import importlib
 import importlib.util
 import os
 from dataclasses import dataclass
+from enum import StrEnum
 
 from engine.cards import Card
 from engine.secrets import get_secret
@@ -23,15 +24,32 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
     "qwen-vl": ("OPENAI_API_KEY",),
 }
 
-KEYRING, ENVIRONMENT, NOT_SET = "keyring", "environment", "not set"
+
+
+class KeySource(StrEnum):
+    """Where a key comes from."""
+
+    KEYRING = "keyring"
+    ENVIRONMENT = "environment"
+    NOT_SET = "not set"
+
+
+KEYRING, ENVIRONMENT, NOT_SET = KeySource.KEYRING, KeySource.ENVIRONMENT, KeySource.NOT_SET
+
+
+class KeyKind(StrEnum):
+    """What a key is used for."""
+
+    SYNTHESIS = "synthesis"
+    DETECTION = "detection"
 
 
 @dataclass(frozen=True)
 class KeyStatus:
     name: str  # the keyring entry
     title: str  # who uses it, for people
-    kind: str  # "synthesis" or "detection"
-    source: str  # KEYRING, ENVIRONMENT or NOT_SET
+    kind: KeyKind | None  # None: a key asked about by name only
+    source: KeySource
     variable: str = ""  # the environment variable it came from, when source is ENVIRONMENT
 
     @property
@@ -69,7 +87,7 @@ def env_vars(name: str) -> tuple[str, ...]:
     return ENV_VARS.get(name, (name.upper().replace("-", "_") + "_API_KEY",))
 
 
-def key_status(name: str, title: str, kind: str) -> KeyStatus:
+def key_status(name: str, title: str, kind: KeyKind | None = None) -> KeyStatus:
     """Where the key `name` comes from; keyring calls can be slow, so call it off the GUI thread."""
     if get_secret(name):
         return KeyStatus(name, title, kind, KEYRING)
@@ -85,7 +103,7 @@ def all_key_statuses() -> list[KeyStatus]:
     from engine.synth import registry as synthesizers
 
     seen: dict[str, KeyStatus] = {}
-    for kind, cards in (("synthesis", synthesizers.load_cards()), ("detection", detectors.load_cards())):
+    for kind, cards in ((KeyKind.SYNTHESIS, synthesizers.load_cards()), (KeyKind.DETECTION, detectors.load_cards())):
         for card in cards.values():
             if not card.remote:
                 continue
@@ -97,4 +115,4 @@ def all_key_statuses() -> list[KeyStatus]:
 
 def synthesis_key_set(statuses: list[KeyStatus]) -> bool:
     """True when at least one synthesis provider has a key."""
-    return any(s.is_set for s in statuses if s.kind == "synthesis")
+    return any(s.is_set for s in statuses if s.kind == KeyKind.SYNTHESIS)

@@ -9,11 +9,12 @@ but never fed back to the model.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Protocol
 
-from engine.chat import BudgetSettings, ChatTurn, GenerationResult, Sampling, StreamEvent
+from engine.chat import BudgetSettings, ChatTurn, GenerationResult, Role, Sampling, StreamEvent
 from engine.chat.errors import NoVisionError
 from engine.errors import CancelledError
 from engine.store import chats
@@ -38,11 +39,11 @@ def context_turns(project: Project, session_id: int, system_prompt: str = "", *,
 
     Assistant turns carry the answer only; answers that were stopped before any text are left
     out. Without `with_images` (a model that cannot see) an earlier image becomes a note."""
-    turns = [ChatTurn("system", system_prompt)] if system_prompt.strip() else []
+    turns = [ChatTurn(Role.SYSTEM, system_prompt)] if system_prompt.strip() else []
     for m in chats.list_messages(project, session_id):
-        if m.role == "system" or (before is not None and m.id >= before):
+        if m.role == Role.SYSTEM or (before is not None and m.id >= before):
             continue
-        if m.role == "assistant" and not m.content.strip():
+        if m.role == Role.ASSISTANT and not m.content.strip():
             continue
         image = chats.image_file(project, m.image_path) if m.image_path else None
         if image is not None and not with_images:
@@ -68,7 +69,7 @@ def _generate(engine: Generator, turns: list[ChatTurn], kw: dict) -> chats.NewMe
                                                              kw["model"])}
     stats.pop("answer", None)
     stats.pop("thinking", None)
-    return chats.NewMessage("assistant", result.answer, thinking=result.thinking, stats=stats)
+    return chats.NewMessage(Role.ASSISTANT, result.answer, thinking=result.thinking, stats=stats)
 
 
 def _options(kw: dict) -> dict:
@@ -97,13 +98,13 @@ def ask(project: Project, session_id: int, engine: Generator, text: str, *, imag
     chats.get_session(project, session_id)
     rel = chats.store_image(project, image) if image else ""
     turns = _history(project, session_id, engine, kw)
-    turns.append(ChatTurn("user", text, chats.image_file(project, rel) if rel else None))
+    turns.append(ChatTurn(Role.USER, text, chats.image_file(project, rel) if rel else None))
     try:
         answer = _generate(engine, turns, kw)
     except BaseException:
         chats.remove_unused_images(project, {rel} if rel else set())
         raise
-    stored = chats.commit_messages(project, session_id, [chats.NewMessage("user", text, image_path=rel), answer])
+    stored = chats.commit_messages(project, session_id, [chats.NewMessage(Role.USER, text, image_path=rel), answer])
     if not chats.get_session(project, session_id).title:
         chats.update_session(project, session_id, title=title_from(text))
     return stored[-1]
@@ -113,7 +114,7 @@ def regenerate(project: Project, session_id: int, engine: Generator, **kw) -> Ch
     """Answer the last question again; its old answer is replaced only once the new one exists."""
     kw = _options(kw)
     messages = chats.list_messages(project, session_id)
-    last_user = next((m for m in reversed(messages) if m.role == "user"), None)
+    last_user = next((m for m in reversed(messages) if m.role == Role.USER), None)
     if last_user is None:
         raise ValueError("There is no question to answer again in this conversation.")
     turns = _history(project, session_id, engine, kw, before=last_user.id + 1)
@@ -126,15 +127,15 @@ def edit_and_resend(project: Project, message_id: int, text: str, engine: Genera
     """Answer an edited question; the edit and the new answer replace what followed it, all at once."""
     kw = _options(kw)
     msg = chats.get_message(project, message_id)
-    if msg.role != "user":
+    if msg.role != Role.USER:
         raise ValueError("Only your own questions can be edited and sent again.")
     turns = _history(project, msg.session_id, engine, kw, before=message_id)
     image = chats.image_file(project, msg.image_path) if msg.image_path else None
     if image is not None and not getattr(engine, "has_vision", True):
         raise NoVisionError()
-    turns.append(ChatTurn("user", text, image))
+    turns.append(ChatTurn(Role.USER, text, image))
     answer = _generate(engine, turns, kw)
-    edited = chats.NewMessage("user", text, image_path=msg.image_path)
+    edited = chats.NewMessage(Role.USER, text, image_path=msg.image_path)
     return chats.commit_messages(project, msg.session_id, [edited, answer], drop_from=message_id)[-1]
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.chat.types import ChatTurn
+from engine.chat.types import ChatTurn, Role
 
 DEFAULT_SYSTEM = "You are a helpful assistant."
 
@@ -26,11 +26,11 @@ Segment = str | ImageSlot
 
 def build_prompt(turns: Sequence[ChatTurn], *, opening: str, system: str = DEFAULT_SYSTEM) -> list[Segment]:
     """Segments of the whole prompt, ending with the open assistant turn and `opening` (e.g. "<think>\\n")."""
-    if not turns or turns[-1].role != "user":
+    if not turns or turns[-1].role != Role.USER:
         raise ValueError("the last turn must be the user's question")
     segments: list[Segment] = []
     text = ""
-    if turns[0].role != "system":
+    if turns[0].role != Role.SYSTEM:
         text += f"<|im_start|>system\n{system}<|im_end|>\n"
     for turn in turns:
         text += f"<|im_start|>{turn.role}\n"

@@ -11,13 +11,25 @@ from __future__ import annotations
 import multiprocessing
 import time
 import traceback
+from collections.abc import Callable, Iterator, Sequence
+from enum import StrEnum
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 from engine.errors import CancelledError, DetectorError, RemudError
 
 POLL_S = 0.05
 CANCEL_GRACE_S = 2.0  # then the child is stopped: each stored page is its own transaction
+
+
+class Message(StrEnum):
+    """What the child sends through the pipe, as (Message, value)."""
+
+    RESULT = "result"          # a PageResult: one page detected and stored
+    TEXT = "text"              # a progress sentence while reading captions
+    TEXT_ERROR = "text_error"  # reading captions failed (the detection stands)
+    DONE = "done"              # the child finished
+    ERROR = "error"            # the exception that stopped the child
 
 
 def _child(folder: str, doc_id: int, pages: Sequence[int] | None, detector: str, force: bool, fill_text: bool,
@@ -29,26 +41,26 @@ def _child(folder: str, doc_id: int, pages: Sequence[int] | None, detector: str,
         with Project.open(folder) as project:
             done = []
             for result in iter_detect(project, doc_id, detector, pages, force=force, cancel=stop.is_set):
-                conn.send(("result", result))
+                conn.send((Message.RESULT, result))
                 if not result.skipped and result.figure_ids:
                     done.append(result.page)
             if fill_text and done:
                 from engine.text.pipeline import fill_figure_text
 
-                conn.send(("text", "reading captions and context"))
+                conn.send((Message.TEXT, "reading captions and context"))
                 try:
-                    fill_figure_text(project, doc_id, sorted(set(done)), progress=lambda t: conn.send(("text", t)),
+                    fill_figure_text(project, doc_id, sorted(set(done)), progress=lambda t: conn.send((Message.TEXT, t)),
                                      cancel=stop.is_set)
                 except RemudError as exc:
                     if isinstance(exc, CancelledError):
                         raise
-                    conn.send(("text_error", str(exc)))
-        conn.send(("done", None))
+                    conn.send((Message.TEXT_ERROR, str(exc)))
+        conn.send((Message.DONE, None))
     except RemudError as exc:
-        conn.send(("error", exc))
+        conn.send((Message.ERROR, exc))
     except BaseException as exc:  # a bug: report it, readable, with the traceback on stderr
         traceback.print_exc()
-        conn.send(("error", DetectorError(f"Unexpected error in detection: {type(exc).__name__}: {exc}")))
+        conn.send((Message.ERROR, DetectorError(f"Unexpected error in detection: {type(exc).__name__}: {exc}")))
     finally:
         conn.close()
 
@@ -62,9 +74,9 @@ def detect_in_subprocess(
     force: bool = False,
     fill_text: bool = False,
     cancel: Callable[[], bool] = lambda: False,
-) -> Iterator[tuple[str, Any]]:
-    """Yields ("result", PageResult) per page, ("text", progress sentence) while reading
-    captions and ("text_error", message) if that failed. Raises what the child raised
+) -> Iterator[tuple[Message, Any]]:
+    """Yields (Message.RESULT, PageResult) per page, (Message.TEXT, progress sentence) while reading
+    captions and (Message.TEXT_ERROR, message) if that failed. Raises what the child raised
     (CancelledError when cancelled, a DetectorError when the detector failed)."""
     ctx = multiprocessing.get_context("spawn")
     receiver, sender = ctx.Pipe(duplex=False)
@@ -91,9 +103,9 @@ def detect_in_subprocess(
                 kind, value = receiver.recv()
             except EOFError:
                 raise DetectorError(f"The detection process ended unexpectedly (exit code {proc.exitcode}).") from None
-            if kind == "done":
+            if kind == Message.DONE:
                 return
-            if kind == "error":
+            if kind == Message.ERROR:
                 raise value
             yield kind, value
     finally:

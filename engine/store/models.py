@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Literal
 
 from engine.geometry import Rect
 
@@ -123,9 +124,12 @@ class Record(NewRecord):
     edited_at: str = ""
 
 
+SearchEntity = Literal["figure", "record"]  # what the search index holds entries about
+
+
 @dataclass(frozen=True)
 class SearchHit:
-    kind: str  # "figure" | "record"
+    kind: SearchEntity
     id: int
     snippet: str
     rank: float

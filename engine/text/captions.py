@@ -88,6 +88,7 @@ def _caption_match(text: str) -> re.Match | None:
 
 
 CaptionKind = Literal["figure", "table"]
+Side = Literal["below", "above"]  # where a caption sits relative to its figure
 
 
 def _kind_of(label: str) -> CaptionKind:
@@ -285,9 +286,9 @@ def _joins(current: _Para, ln: TextLine) -> bool:
 # --- association ------------------------------------------------------------------------
 
 
-def _caption_candidates(fig: _Fig, captions: list[_Para], page_figs: list[_Fig]) -> list[tuple[float, str, _Para]]:
+def _caption_candidates(fig: _Fig, captions: list[_Para], page_figs: list[_Fig]) -> list[tuple[float, Side, _Para]]:
     """(score, "below"|"above", caption) for captions next to the figure with no other figure between."""
-    out = []
+    out: list[tuple[float, Side, _Para]] = []
     for cap in captions:
         r = cap.block.rect
         if r.h_overlap(fig.rect) < 0.3 * min(r.width, fig.rect.width) and not fig.rect.x0 <= r.center[0] <= fig.rect.x1:

@@ -83,13 +83,13 @@ class GgufBackend:
                 "system": self.system, "instruction": self.instruction}
 
     def answer(self, question: EvalQuestion, sample_index: int) -> SampleOutput:
-        from engine.chat import ChatTurn
+        from engine.chat import ChatTurn, Role
 
         if len(question.images) > 1:
             raise EvalConfigError(f"Question {question.id} has {len(question.images)} images; the local chat "
                                   "engine takes one image per turn, so evaluate it through --backend openai.")
-        turns = [ChatTurn("system", self.system)] if self.system else []
-        turns.append(ChatTurn("user", question.prompt(self.instruction),
+        turns = [ChatTurn(Role.SYSTEM, self.system)] if self.system else []
+        turns.append(ChatTurn(Role.USER, question.prompt(self.instruction),
                               image=question.images[0] if question.images else None))
         sampling = dataclasses.replace(self.sampling, seed=(self.sampling.seed or 0) + sample_index)
         started = time.monotonic()
