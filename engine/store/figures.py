@@ -7,15 +7,15 @@ page `corrected`, so a later detection run leaves that page alone unless asked.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
-from typing import Iterable, Sequence
 
 import sqlite_utils
 
 from engine.errors import NotFoundError
 from engine.geometry import Rect
 from engine.store import search
-from engine.store.editlog import log_edit
+from engine.store.editlog import log_edit, was_edited_by_user
 from engine.store.models import Figure, FigureStatus, FigureText, NewFigure
 from engine.store.project import Project, now
 
@@ -176,6 +176,11 @@ def set_label(project: Project, figure_id: int, label: str) -> Figure:
 
 def set_text(project: Project, figure_id: int, text: FigureText, *, by_user: bool = True) -> Figure:
     return _update(project, figure_id, "text", asdict(text), by_user=by_user)
+
+
+def text_edited_by_user(project: Project, figure_ids: Iterable[int]) -> set[int]:
+    """The figures among `figure_ids` whose text a person edited (automatic text association leaves those alone)."""
+    return {fid for fid in figure_ids if was_edited_by_user(project.db, "figure", fid, "text")}
 
 
 def set_redactions(project: Project, figure_id: int, masks: Sequence[Rect]) -> Figure:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
-from typing import Callable, Iterable
 
 import numpy as np
 import pymupdf
@@ -14,8 +14,7 @@ from engine.geometry import Rect
 from engine.pdf.opener import open_pdf
 from engine.redaction import TextFilter, text_filter
 from engine.store import documents, figures, ocr_cache
-from engine.store.models import FigureStatus
-from engine.store.models import FigureText
+from engine.store.models import FigureStatus, FigureText
 from engine.store.project import Project
 from engine.text.captions import associate_document
 from engine.text.ocr import OcrEngine, OcrItem, TextLine
@@ -91,7 +90,7 @@ def fill_figure_text(
     finally:
         pdf.close()
 
-    user_edited = _figures_with_user_text(project, [f.id for f in figs])
+    user_edited = figures.text_edited_by_user(project, [f.id for f in figs])
     scrub = text_filter(project, doc_id)
     changed = 0
     for page, fs in by_page.items():
@@ -111,12 +110,6 @@ def fill_figure_text(
                 figures.set_text(project, fig.id, new, by_user=False)
                 changed += 1
     return changed
-
-
-def _figures_with_user_text(project: Project, ids: list[int]) -> set[int]:
-    from engine.store import editlog
-
-    return {fid for fid in ids if editlog.was_edited_by_user(project.db, "figure", fid, "text")}
 
 
 class _OneFigureOcr(CachedOcr):
