@@ -39,7 +39,7 @@ class Raster:
     samples: bytes
 
     @classmethod
-    def from_pixmap(cls, pix) -> "Raster":
+    def from_pixmap(cls, pix) -> Raster:
         return cls(pix.width, pix.height, pix.n, pix.stride, pix.samples)
 
     def to_numpy(self) -> np.ndarray:

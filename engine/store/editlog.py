@@ -9,7 +9,6 @@ import sqlite_utils
 
 from engine.store.project import now
 
-
 AUTO_SUFFIX = ":auto"  # actions the app did on its own (detection, text association), not a person
 
 

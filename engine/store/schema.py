@@ -6,7 +6,7 @@ appending a function; never edit one that has shipped.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import sqlite_utils
 

@@ -5,8 +5,14 @@ import os
 import psutil
 import pytest
 
-from engine.errors import (CancelledError, CorruptPdfError, EmptyPdfError, NotAPdfError, PasswordRequiredError,
-                           WrongPasswordError)
+from engine.errors import (
+    CancelledError,
+    CorruptPdfError,
+    EmptyPdfError,
+    NotAPdfError,
+    PasswordRequiredError,
+    WrongPasswordError,
+)
 from engine.geometry import Rect
 from engine.pdf.importer import import_many, import_pdf
 from engine.pdf.opener import open_pdf
@@ -224,7 +230,6 @@ def test_render_page_clip_and_native_image(project, tmp_path):
 @pytest.mark.parametrize("rotate", [90, 180, 270])
 def test_native_image_is_upright_on_rotated_pages(project, tmp_path, rotate):
     import numpy as np
-
     import pymupdf
 
     src = pdf_factory.image_pdf(tmp_path / "rot.pdf", [(72, 100, 312, 280)], rotate=rotate)
@@ -243,7 +248,6 @@ def test_native_image_is_upright_on_rotated_pages(project, tmp_path, rotate):
 
 def test_a_trimmed_box_exports_only_what_it_covers(project, tmp_path):
     import numpy as np
-
     import pymupdf
 
     # a 400x400 image whose top 40 rows are a white strip (say, a patient name)
