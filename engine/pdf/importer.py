@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import secrets
 import shutil
 from collections.abc import Callable, Iterable
@@ -25,6 +26,7 @@ import pymupdf
 
 from engine.errors import CancelledError, CorruptPdfError, RemudError
 from engine.filenames import readable
+from engine.leftovers import remove_orphans
 from engine.pdf.opener import check_header, open_pdf
 from engine.pdf.pageinfo import page_is_image_only
 from engine.store import documents
@@ -34,6 +36,9 @@ from engine.store.project import Project
 
 PageProgress = Callable[[int, int], None]  # (pages read, pages) while one PDF is read
 FileProgress = Callable[[int, int, Path], None]  # (files done, files, the file starting now) in import_many
+
+# This call's own temporary copy: .importing-<sha256>-<pid>-<token>[.plain].pdf
+IMPORTING = re.compile(r"\.importing-[0-9a-f]{64}-(\d+)-[0-9a-f]{8}(?:\.plain)?\.pdf")
 
 
 @dataclass
@@ -126,6 +131,7 @@ def import_pdf(
         return result
 
     # names of this call's own: concurrent imports (other processes too) never share one
+    remove_orphans(project.sources_dir, IMPORTING)  # copies of imports that were killed
     tmp = project.sources_dir / f".importing-{sha}-{os.getpid()}-{secrets.token_hex(4)}.pdf"
     plain = tmp.with_suffix(".plain.pdf")
     final_rel = f"sources/{sha}.pdf"

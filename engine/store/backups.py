@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sqlite3
 import time
 from datetime import datetime
 from pathlib import Path
 
+from engine.leftovers import remove_orphans
+
 BACKUP_DIR = "backups"
 PREFIX, SUFFIX = "project-", ".sqlite"
 KEEP = 3
 EVERY_S = 24 * 3600
+PARTIAL = re.compile(r"\.project-\d{8}-\d{6}\.sqlite\.(\d+)\.partial")  # a backup being written, by pid
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +56,7 @@ def backup_if_due(conn: sqlite3.Connection, folder: Path, *, every_s: float = EV
     ours = _ours(folder)
     if ours and time.time() - ours[0].stat().st_mtime < every_s:
         return None
+    remove_orphans(folder / BACKUP_DIR, PARTIAL)  # backups a killed process did not finish
     target = folder / BACKUP_DIR / f"{PREFIX}{datetime.now():%Y%m%d-%H%M%S}{SUFFIX}"
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:

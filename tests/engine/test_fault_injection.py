@@ -368,8 +368,6 @@ def test_sigkill_during_import_of_several_pdfs(tmp_path, dense_books):
         assert not [f for f in sources_left(folder, set(shas)) if not f.startswith(".importing-")], what
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a SIGKILLed import leaves its sources/.importing-<sha>-<pid>-<token>.pdf "
-                                       "copy behind, and nothing ever removes it (engine/pdf/importer.py)")
 def test_a_killed_import_leaves_no_copy_behind_once_imported_again(tmp_path, dense_books):
     folder = tmp_path / "Leak.remud"
     Project.create(folder).close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -340,3 +341,18 @@ def test_a_failed_upgrade_changes_nothing(tmp_path, monkeypatch):
     conn = sqlite3.connect(folder / DB_NAME)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION - 1
     assert "half_done" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+
+
+def test_a_backup_a_killed_process_left_unfinished_is_removed_and_others_kept(tmp_path):
+    folder = make_project(tmp_path / "P.remud", tmp_path)
+    (folder / "backups").mkdir(exist_ok=True)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    orphan = folder / "backups" / f".project-20261201-101010.sqlite.{int(dead.stdout)}.partial"
+    running = folder / "backups" / f".project-20261201-101011.sqlite.{os.getpid()}.partial"
+    mine = folder / "backups" / "my notes.sqlite.partial"
+    for path in (orphan, running, mine):
+        path.write_bytes(b"x")
+    with Project.open(folder):
+        pass
+    assert not orphan.exists() and running.exists() and mine.exists()
+    assert backups.latest_backup(folder) is not None
