@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
@@ -55,7 +56,7 @@ def start(task: Task, pool: QThreadPool | None = None) -> Task:
 class JobContext:
     """What a Job's function gets: a cancel flag to check, and ways to report back."""
 
-    def __init__(self, signals: "_JobSignals") -> None:
+    def __init__(self, signals: _JobSignals) -> None:
         self._signals = signals
         self._cancel = threading.Event()
 
@@ -117,3 +118,38 @@ class Job(QRunnable):
         finally:
             self.running = False
             self.signals.finished.emit()
+
+
+class JobRunner(QObject):
+    """Starts Jobs in its own pool and keeps them alive until they finish."""
+
+    started = Signal(object)  # Job
+    ended = Signal(object)  # Job
+
+    def __init__(self, parent: QObject | None = None, threads: int = 2) -> None:
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(threads)
+        self.jobs: list[Job] = []
+
+    def start(self, job: Job) -> Job:
+        self.jobs.append(job)
+        job.signals.finished.connect(lambda: self._ended(job))
+        self.started.emit(job)
+        self.pool.start(job)
+        return job
+
+    def _ended(self, job: Job) -> None:
+        if job in self.jobs:
+            self.jobs.remove(job)
+        self.ended.emit(job)
+
+    def busy(self) -> bool:
+        return bool(self.jobs)
+
+    def cancel_all(self) -> None:
+        for job in list(self.jobs):
+            job.cancel()
+
+    def wait(self, msecs: int = -1) -> bool:
+        return self.pool.waitForDone(msecs)

@@ -178,7 +178,7 @@ class Shooter:
     def __init__(self, app, tmp: Path, out: Path, only: set[str]) -> None:
         from PySide6.QtCore import QSettings
 
-        from remud_desktop.main_window import MainWindow
+        from remud_desktop.window.main_window import MainWindow
 
         self.app, self.tmp, self.out, self.only = app, tmp, out, only
         self.qsettings = QSettings(str(tmp / "window.ini"), QSettings.Format.IniFormat)
@@ -268,7 +268,7 @@ class Shooter:
         from engine import settings as user_settings
         from engine.store import figures
         from engine.store.models import FigureStatus
-        from remud_desktop.synth_dialog import SynthDialog
+        from remud_desktop.synthesis.dialog import SynthDialog
 
         w = self.window
         s = w.session
@@ -321,7 +321,7 @@ class Shooter:
         dock.hide()
 
     def export(self) -> None:
-        from remud_desktop.export_dialog import ExportDialog
+        from remud_desktop.export.dialog import ExportDialog
 
         w = self.window
         dialog = ExportDialog(w.session, w.runner, self.qsettings, w)
@@ -390,7 +390,7 @@ class Shooter:
         return [d.id for d in documents.list_documents(self.window.session.project)]
 
     def settings_chat(self) -> None:
-        from remud_desktop.settings_dialog import SettingsDialog
+        from remud_desktop.settings.dialog import SettingsDialog
 
         dialog = SettingsDialog(self.window)
         dialog.show_page("chat")
@@ -407,7 +407,7 @@ class Shooter:
         self.qsettings.setValue("recentProjects", [str(recent)])
         screen = getattr(self.window, "welcome", None)
         if screen is None:  # a window without the welcome screen: the widget itself, at the window's size
-            from remud_desktop.welcome import WelcomeScreen
+            from remud_desktop.welcome.screen import WelcomeScreen
 
             screen = WelcomeScreen(self.qsettings, recent)
             screen.resize(*WINDOW_SIZE)

@@ -16,9 +16,9 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
 

@@ -9,9 +9,9 @@ the engine leaves alone) are offered for re-detection.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -19,8 +19,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from engine.detect.run import PageResult
 from engine.errors import CancelledError, RemudError
 from engine.store import Project, documents, figures
-from remud_desktop.job_bar import JobRunner
-from remud_desktop.workers import Job, JobContext
+from remud_desktop.workers import Job, JobContext, JobRunner
 
 FLUSH_MS = 40  # pages detected within this time refresh the views together
 

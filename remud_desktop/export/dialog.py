@@ -41,10 +41,9 @@ from engine.export import (
 )
 from engine.export.target import replace_refusal
 from engine.store import Project, documents, records
-from remud_desktop.export_options_form import ExportOptionsForm, language_name
-from remud_desktop.job_bar import JobRunner
-from remud_desktop.synth_dialog import KINDS
-from remud_desktop.workers import Job, JobContext, Task, start
+from remud_desktop.export.options_form import ExportOptionsForm, language_name
+from remud_desktop.synthesis.dialog import KINDS
+from remud_desktop.workers import Job, JobContext, JobRunner, Task, start
 
 STAGES = {"select": "Selecting records", "images": "Writing images", "write": "Writing files"}
 SPLITS = ("train", "validation", "test")

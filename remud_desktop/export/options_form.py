@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from engine.export import ExportOptions, Selection, SplitSettings
 from engine.store.models import Document
-from remud_desktop.synth_dialog import KINDS, LANGUAGES
+from remud_desktop.synthesis.dialog import KINDS, LANGUAGES
 
 SETTINGS_KEY = "export/last"
 STATUSES = (("accepted", "Accepted"), ("draft", "Draft"), ("rejected", "Rejected"))

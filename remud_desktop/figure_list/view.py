@@ -1,5 +1,5 @@
-"""Every figure of the current document in a table: filter by status and text, click to
-go to it, Enter / R / Del to accept, reject or delete the selected rows.
+"""The Figures dock: every figure of the current document in a table; filter by status and
+text, click to go to it, Enter / R / Del to accept, reject or delete the selected rows.
 
 The model follows the session by rows: a changed figure updates its row, a changed page
 replaces that page's rows (changes are gathered and applied together a moment later),
@@ -8,20 +8,8 @@ and only a document switch reloads everything.
 
 from __future__ import annotations
 
-import bisect
-
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QEvent,
-    QItemSelection,
-    QItemSelectionModel,
-    QModelIndex,
-    QObject,
-    QSortFilterProxyModel,
-    Qt,
-    QTimer,
-)
-from PySide6.QtGui import QColor, QKeyEvent
+from PySide6.QtCore import QEvent, QItemSelection, QItemSelectionModel, QModelIndex, QObject, Qt, QTimer
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -37,148 +25,21 @@ from PySide6.QtWidgets import (
 from engine.errors import NotFoundError
 from engine.store import figures
 from engine.store.models import Figure, FigureStatus
+from remud_desktop.figure_list.model import (
+    COLUMNS,
+    DETECTOR,
+    FIGURE_ID_ROLE,
+    PAGE,
+    SCORE,
+    STATUS,
+    SUBLABEL,
+    FigureFilter,
+    FigureTableModel,
+    position_key,
+)
 
-COLUMNS = ("Page", "Sub-label", "Status", "Detector", "Score", "Caption")
-PAGE, SUBLABEL, STATUS, DETECTOR, SCORE, CAPTION = range(len(COLUMNS))
-FIGURE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
-STATUS_COLORS = {"proposed": QColor("#d68910"), "accepted": QColor("#1e8449"), "rejected": QColor("#c0392b")}
 APPLY_DELAY_MS = 30  # session changes are gathered this long, then applied together
 FILTER_DELAY_MS = 150
-
-
-def position_key(fig: Figure) -> tuple:
-    return (fig.page, fig.rect.y0, fig.rect.x0, fig.id)
-
-
-class FigureTableModel(QAbstractTableModel):
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[Figure] = []
-        self._row_of: dict[int, int] = {}
-
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
-
-    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        fig = self._rows[index.row()]
-        col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return (str(fig.page + 1), fig.text.sublabel, fig.status.value, fig.detector, f"{fig.score:.2f}",
-                    " ".join(fig.text.caption.split()))[col]
-        if role == FIGURE_ID_ROLE:
-            return fig.id
-        if role == Qt.ItemDataRole.ForegroundRole and col == STATUS:
-            return STATUS_COLORS.get(fig.status.value)
-        if role == Qt.ItemDataRole.ToolTipRole and col == CAPTION:
-            return fig.text.caption or None
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (PAGE, SCORE):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    # -- access ---------------------------------------------------------------------------
-    def figure(self, row: int) -> Figure:
-        return self._rows[row]
-
-    def row_of(self, figure_id: int) -> int | None:
-        """The model row (rows are kept in page-then-position order)."""
-        return self._row_of.get(figure_id)
-
-    def figures(self) -> list[Figure]:
-        return list(self._rows)
-
-    # -- changes --------------------------------------------------------------------------
-    def reset(self, figs: list[Figure]) -> None:
-        self.beginResetModel()
-        self._rows = sorted(figs, key=position_key)
-        self._reindex()
-        self.endResetModel()
-
-    def update_figure(self, fig: Figure) -> None:
-        row = self._row_of.get(fig.id)
-        if row is None or self._rows[row] == fig:
-            return
-        old = self._rows[row]
-        self._rows[row] = fig
-        if position_key(old) != position_key(fig):
-            rest = self._rows[:row] + self._rows[row + 1:]
-            new = bisect.bisect_left(rest, position_key(fig), key=position_key)
-            if new != row:  # moved on its page: keep the rows in page order (and the view's selection)
-                self.beginMoveRows(QModelIndex(), row, row, QModelIndex(), new + 1 if new > row else new)
-                self._rows = rest[:new] + [fig] + rest[new:]
-                self._reindex()
-                self.endMoveRows()
-                row = new
-        self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
-
-    def replace_page(self, page: int, figs: list[Figure]) -> None:
-        """The figures now on `page`: rows gone are removed, changed ones updated, new ones added."""
-        keep = {f.id: f for f in figs}
-        gone = [row for row, f in enumerate(self._rows) if f.page == page and f.id not in keep]
-        for row in reversed(gone):  # one removal per row; a page has few figures
-            self.beginRemoveRows(QModelIndex(), row, row)
-            del self._rows[row]
-            self.endRemoveRows()
-        if gone:
-            self._reindex()
-        for f in figs:
-            if f.id in self._row_of:
-                self.update_figure(f)
-        for f in figs:
-            if f.id not in self._row_of:
-                row = bisect.bisect_left(self._rows, position_key(f), key=position_key)
-                self.beginInsertRows(QModelIndex(), row, row)
-                self._rows.insert(row, f)
-                self._reindex()
-                self.endInsertRows()
-
-    def _reindex(self) -> None:
-        self._row_of = {f.id: row for row, f in enumerate(self._rows)}
-
-
-class FigureFilter(QSortFilterProxyModel):
-    """Status and text filters. Unsorted it keeps the model's page-then-position order
-    (cheap for 10k rows); a click on a column header sorts by that column."""
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.status: str | None = None
-        self.needle = ""
-        self.setDynamicSortFilter(True)
-
-    def set_filters(self, status: str | None, text: str) -> None:
-        self.beginFilterChange()
-        self.status, self.needle = status, text.strip().casefold()
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-
-    def filterAcceptsRow(self, row: int, parent: QModelIndex) -> bool:
-        fig = self.sourceModel().figure(row)
-        if self.status and fig.status.value != self.status:
-            return False
-        if self.needle:
-            t = fig.text
-            hay = " ".join((t.caption, t.sublabel, t.section, t.context, fig.label, fig.detector)).casefold()
-            return all(word in hay for word in self.needle.split())
-        return True
-
-    def lessThan(self, left: QModelIndex, right: QModelIndex) -> bool:
-        model = self.sourceModel()
-        a, b = model.figure(left.row()), model.figure(right.row())
-        col = left.column()
-        if col == SCORE:
-            return (a.score, position_key(a)) < (b.score, position_key(b))
-        if col == PAGE:
-            return position_key(a) < position_key(b)
-        return (model.data(left) or "", position_key(a)) < (model.data(right) or "", position_key(b))
 
 
 class FigureList(QWidget):

@@ -8,9 +8,9 @@ placement, which may differ from the box by up to NATIVE_TOLERANCE_PT.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from engine.geometry import Rect
 from engine.imaging import Raster

@@ -7,9 +7,9 @@ back to the GUI thread, which asks for it and runs them again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
@@ -18,8 +18,7 @@ from engine.errors import CancelledError, PasswordRequiredError, RemudError, Wro
 from engine.filenames import readable
 from engine.pdf.importer import ImportResult, expand_paths, import_pdf
 from engine.store import Project
-from remud_desktop.job_bar import JobRunner
-from remud_desktop.workers import Job, JobContext
+from remud_desktop.workers import Job, JobContext, JobRunner
 
 
 @dataclass

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMenu,
-                               QMessageBox, QPushButton, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine.errors import RemudError
 from engine.store import documents, figures
 from engine.store.models import Document
-from remud_desktop.thumbnails import ThumbnailView
+from remud_desktop.library.thumbnails import ThumbnailView
 
 DocRole = Qt.ItemDataRole.UserRole
 

@@ -3,7 +3,7 @@ saved as you type, and the figure panel beside it (the crop as exported, rendere
 worker, with the figure's caption and context, or "text-only record").
 
 Typing is saved EDIT_DELAY_MS after the last key through an undo command; consecutive
-saves of one record merge into one undo step (remud_desktop.records.commands).
+saves of one record merge into one undo step (remud_desktop.session.record_commands).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from engine.store import documents, figures
 from engine.store.models import Record, RecordKind
 from remud_desktop.inspector.crop_render import Crop, CropRequest, render_crop
 from remud_desktop.inspector.crop_view import CropView, raster_to_qimage
-from remud_desktop.records.commands import edit_record
+from remud_desktop.session.record_commands import edit_record
 from remud_desktop.workers import Task, start
 
 EDIT_DELAY_MS = 400

@@ -40,7 +40,6 @@ from PySide6.QtWidgets import (
 from engine.errors import NotFoundError
 from engine.store import documents, records, search
 from engine.store.models import Record, RecordKind, RecordStatus
-from remud_desktop.records.commands import record_events, set_record_status
 from remud_desktop.records.editor import FigurePanel, RecordEditor
 from remud_desktop.records.model import (
     ANY_FLAG,
@@ -55,6 +54,7 @@ from remud_desktop.records.model import (
     RecordTableModel,
     read_rows,
 )
+from remud_desktop.session.record_commands import record_events, set_record_status
 from remud_desktop.workers import Task, start
 
 SEARCH_DELAY_MS = 250

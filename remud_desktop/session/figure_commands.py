@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 from PySide6.QtGui import QUndoCommand
 

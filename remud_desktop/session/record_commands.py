@@ -17,7 +17,7 @@ from PySide6.QtGui import QUndoCommand
 
 from engine.store import records
 from engine.store.models import RecordStatus
-from remud_desktop.commands import guarded
+from remud_desktop.session.figure_commands import guarded
 
 MERGE_RECORD_TEXT = 101
 TYPING_MERGE_SECONDS = 3.0  # pauses shorter than this keep typing in one undo step

@@ -1,14 +1,14 @@
 """The open project as the GUI sees it: one place that edits, undoes and tells views.
 
-Every edit is a QUndoCommand (remud_desktop.commands) that calls the engine, which
+Every edit is a QUndoCommand (remud_desktop.session.figure_commands) that calls the engine, which
 writes it to the store in its own transaction the moment it happens. Views never
 edit the store themselves: they call the methods here and listen to the signals.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
@@ -97,14 +97,14 @@ class Session(QObject):
 
     # -- edits (each is one undoable command) ---------------------------------------------
     def create_figure(self, rect: Rect, *, label: str = "figure") -> None:
-        from remud_desktop.commands import CreateFigures
+        from remud_desktop.session.figure_commands import CreateFigures
 
         rect = self.fit_to_page(rect)
         fig = NewFigure(self.doc_id, self.page, rect, label=label, detector="manual", status=FigureStatus.ACCEPTED)
         self.undo_stack.push(CreateFigures(self, [fig], "Draw box"))
 
     def duplicate(self, ids: Iterable[int], offset: float = 12.0) -> None:
-        from remud_desktop.commands import CreateFigures
+        from remud_desktop.session.figure_commands import CreateFigures
 
         bounds = self.page_bounds()
         news = []
@@ -116,7 +116,7 @@ class Session(QObject):
             self.undo_stack.push(CreateFigures(self, news, "Duplicate"))
 
     def set_rects(self, changes: dict[int, Rect], *, text: str = "Move box", merge_key: str = "") -> None:
-        from remud_desktop.commands import SetRects
+        from remud_desktop.session.figure_commands import SetRects
 
         bounds = self.page_bounds()
         changes = {fid: _keep_inside(r, bounds) for fid, r in changes.items()}
@@ -128,44 +128,44 @@ class Session(QObject):
         self.set_rects(rects, text="Nudge", merge_key="nudge")
 
     def delete(self, ids: Iterable[int]) -> None:
-        from remud_desktop.commands import DeleteFigures
+        from remud_desktop.session.figure_commands import DeleteFigures
 
         ids = list(ids)
         if ids:
             self.undo_stack.push(DeleteFigures(self, ids))
 
     def set_status(self, ids: Iterable[int], status: FigureStatus) -> None:
-        from remud_desktop.commands import SetStatus
+        from remud_desktop.session.figure_commands import SetStatus
 
         ids = list(ids)
         if ids:
             self.undo_stack.push(SetStatus(self, ids, status))
 
     def set_label(self, fid: int, label: str) -> None:
-        from remud_desktop.commands import SetLabel
+        from remud_desktop.session.figure_commands import SetLabel
 
         self.undo_stack.push(SetLabel(self, fid, label))
 
     def set_text(self, fid: int, text: FigureText) -> None:
         """Typing in the inspector: consecutive edits of one figure merge into one undo step."""
-        from remud_desktop.commands import SetText
+        from remud_desktop.session.figure_commands import SetText
 
         if figures.get_figure(self.project, fid).text != text:
             self.undo_stack.push(SetText(self, fid, text))
 
     def set_masks(self, fid: int, masks: Sequence[Rect]) -> None:
-        from remud_desktop.commands import SetMasks
+        from remud_desktop.session.figure_commands import SetMasks
 
         self.undo_stack.push(SetMasks(self, fid, tuple(masks)))
 
     def set_reviewed(self, doc_id: int, page: int, reviewed: bool) -> None:
-        from remud_desktop.commands import SetReviewed
+        from remud_desktop.session.figure_commands import SetReviewed
 
         self.undo_stack.push(SetReviewed(self, doc_id, page, reviewed))
 
     def record_detection(self, results: Sequence, detector: str) -> None:
         """A detection run the worker already stored: make it one undoable step."""
-        from remud_desktop.commands import DetectionRun
+        from remud_desktop.session.figure_commands import DetectionRun
 
         applied = [r for r in results if not r.skipped]
         if applied:

@@ -1,6 +1,6 @@
 """Settings, one tab per page: Detection (the detectors, and the qwen-vl endpoint with
 its API key), Synthesis (providers, keys, base URLs, models, concurrency; prices),
-Chat (remud_desktop.chat_settings) and Appearance (light, dark or the system's).
+Chat (remud_desktop.settings.chat_page) and Appearance (light, dark or the system's).
 
 Non-secret settings go to engine.settings (a JSON file `remud settings` reads too).
 Keys go to the OS keyring through engine.secrets, never to a file or QSettings. Keyring
@@ -281,8 +281,8 @@ class SettingsDialog(QDialog):
         lay.addWidget(_note(f"Saved in {settings.settings_path()} (keys only in the system keyring)."))
         lay.addStretch(1)
 
-        from remud_desktop.chat_settings import ChatSettingsPage
-        from remud_desktop.synth_settings import SynthesisPage
+        from remud_desktop.settings.chat_page import ChatSettingsPage
+        from remud_desktop.settings.synthesis_page import SynthesisPage
 
         self.synthesis = SynthesisPage()
         self.synthesis.layout().setContentsMargins(14, 12, 14, 12)

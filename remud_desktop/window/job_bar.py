@@ -1,46 +1,11 @@
-"""Background jobs in the status bar: what runs, how far it is, and a Cancel button."""
+"""Background jobs in the status bar: what runs (in the window's JobRunner), how far it is, and a Cancel button."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
-from remud_desktop.workers import Job
-
-
-class JobRunner(QObject):
-    """Starts Jobs in its own pool and keeps them alive until they finish."""
-
-    started = Signal(object)  # Job
-    ended = Signal(object)  # Job
-
-    def __init__(self, parent: QObject | None = None, threads: int = 2) -> None:
-        super().__init__(parent)
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(threads)
-        self.jobs: list[Job] = []
-
-    def start(self, job: Job) -> Job:
-        self.jobs.append(job)
-        job.signals.finished.connect(lambda: self._ended(job))
-        self.started.emit(job)
-        self.pool.start(job)
-        return job
-
-    def _ended(self, job: Job) -> None:
-        if job in self.jobs:
-            self.jobs.remove(job)
-        self.ended.emit(job)
-
-    def busy(self) -> bool:
-        return bool(self.jobs)
-
-    def cancel_all(self) -> None:
-        for job in list(self.jobs):
-            job.cancel()
-
-    def wait(self, msecs: int = -1) -> bool:
-        return self.pool.waitForDone(msecs)
+from remud_desktop.workers import Job, JobRunner
 
 
 class JobBar(QWidget):

@@ -8,21 +8,30 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
-
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QMainWindow, QMessageBox, QSizePolicy, QStackedWidget,
-                               QTabBar, QTabWidget, QUndoView, QWidget)
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QMainWindow,
+    QMessageBox,
+    QSizePolicy,
+    QStackedWidget,
+    QTabBar,
+    QTabWidget,
+    QUndoView,
+    QWidget,
+)
 
 from engine.errors import RemudError
 from engine.store import documents
-from remud_desktop.detection_job import DetectionController
+from remud_desktop.detection.controller import DetectionController
 from remud_desktop.file_drop import FileDropTarget
-from remud_desktop.import_job import ImportController, pdf_paths_from_urls
-from remud_desktop.job_bar import JobRunner
-from remud_desktop.library import LibraryPanel
+from remud_desktop.library.import_controller import ImportController, pdf_paths_from_urls
+from remud_desktop.library.panel import LibraryPanel
 from remud_desktop.session import Session
-from remud_desktop.status_bar import StatusBar
-from remud_desktop.welcome import RECENT_KEY, recent_projects
-from remud_desktop.window_actions import build_actions, build_menus, build_toolbar
+from remud_desktop.welcome.screen import RECENT_KEY, recent_projects
+from remud_desktop.window.actions import build_actions, build_menus, build_toolbar
+from remud_desktop.window.status_bar import StatusBar
+from remud_desktop.workers import JobRunner
 
 MAX_RECENT = 8
 MAX_POSITIONS = 50
@@ -57,7 +66,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.central_tabs.setDocumentMode(True)
         self.central_tabs.addTab(self.canvas, "Annotate")
         self.central_tabs.addTab(self.chat, "Chat")
-        from remud_desktop.welcome import WelcomeScreen
+        from remud_desktop.welcome.screen import WelcomeScreen
 
         self.sample_job = None  # the job making the sample project (app.open_sample), while it runs
 
@@ -81,7 +90,8 @@ class MainWindow(FileDropTarget, QMainWindow):
             "history": self._dock("Undo history", "history", self.undo_view, Qt.DockWidgetArea.RightDockWidgetArea),
             "records": self._dock("Records", "records", self.records_view, Qt.DockWidgetArea.BottomDockWidgetArea),
         }
-        from remud_desktop.synth_panel import JobsPanel, SynthController
+        from remud_desktop.synthesis.controller import SynthController
+        from remud_desktop.synthesis.jobs_panel import JobsPanel
 
         self.synth = SynthController(self.session, self.runner, self)
         self.jobs_panel = JobsPanel(self.session, self.runner, controller=self.synth)
@@ -344,7 +354,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         return self.detection.detect(s.doc_id, pages, detector)
 
     def detect_dialog(self):
-        from remud_desktop.detection_panel import DetectDialog
+        from remud_desktop.detection.dialog import DetectDialog
 
         s = self.session
         if s.project is None or s.doc_id is None:
@@ -369,7 +379,7 @@ class MainWindow(FileDropTarget, QMainWindow):
 
     def synthesize_dialog(self):
         """The Synthesize dialog (count and estimated cost first); Start creates and runs the job."""
-        from remud_desktop.synth_dialog import SynthDialog
+        from remud_desktop.synthesis.dialog import SynthDialog
 
         if self.session.project is None:
             QMessageBox.information(self, "Synthesize", "Open a project first.")
@@ -384,7 +394,7 @@ class MainWindow(FileDropTarget, QMainWindow):
 
     def generate_now(self):
         """A job for the selected figure(s) with the last-used kinds and languages, run at once."""
-        from remud_desktop.synth_dialog import last_request
+        from remud_desktop.synthesis.dialog import last_request
 
         ids = list(self.session.selection)
         if self.session.project is None or not ids:
@@ -405,7 +415,7 @@ class MainWindow(FileDropTarget, QMainWindow):
     # -- export -------------------------------------------------------------------------------
     def export_dialog(self):
         """The Export dialog (counts per split first); on success, where it went and "Open folder"."""
-        from remud_desktop.export_dialog import ExportDialog
+        from remud_desktop.export.dialog import ExportDialog
 
         if self.session.project is None:
             QMessageBox.information(self, "Export dataset", "Open a project first.")
@@ -471,7 +481,7 @@ class MainWindow(FileDropTarget, QMainWindow):
 
     # -- dialogs --------------------------------------------------------------------------------
     def show_shortcuts(self) -> None:
-        from remud_desktop.shortcuts import ShortcutsDialog
+        from remud_desktop.window.shortcuts import ShortcutsDialog
 
         if self._shortcuts is not None:
             self._shortcuts.deleteLater()
@@ -480,7 +490,7 @@ class MainWindow(FileDropTarget, QMainWindow):
 
     def show_settings(self, page: str | bool = False) -> None:
         """The Settings dialog, at `page` ("synthesis", "chat"...) when given (menu actions pass a bool)."""
-        from remud_desktop.settings_dialog import SettingsDialog
+        from remud_desktop.settings.dialog import SettingsDialog
 
         dialog = SettingsDialog(self)
         if isinstance(page, str) and page:

@@ -6,7 +6,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QStatusBar
 
 from engine.store import documents, figures
-from remud_desktop.job_bar import JobBar, JobRunner
+from remud_desktop.window.job_bar import JobBar
+from remud_desktop.workers import JobRunner
 
 
 def counts_text(project, doc_id: int) -> str:

@@ -89,7 +89,7 @@ def main() -> int:
         book = make_book(tmp / "book.pdf", pages=args.pages)
         with Project.create(tmp / "Book.remud") as p:
             import_pdf(p, book.path)
-        from remud_desktop.main_window import MainWindow
+        from remud_desktop.window.main_window import MainWindow
 
         window = MainWindow(QSettings(str(tmp / "q.ini"), QSettings.Format.IniFormat))
         window.resize(1440, 900)

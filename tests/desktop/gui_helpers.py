@@ -3,10 +3,10 @@ message boxes that record instead of blocking, and a keyring that lives in memor
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from PySide6.QtCore import QSettings
@@ -20,7 +20,7 @@ class Recorder:
     shown: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, title, text)
     answer: QMessageBox.StandardButton = QMessageBox.StandardButton.No
 
-    def install(self, monkeypatch) -> "Recorder":
+    def install(self, monkeypatch) -> Recorder:
         for kind in ("warning", "information", "critical"):
             monkeypatch.setattr(QMessageBox, kind, self._box(kind))
         monkeypatch.setattr(QMessageBox, "question", self._question)
@@ -53,7 +53,7 @@ def isolated(monkeypatch, tmp_path):
 
 
 def make_window(qtbot, settings: QSettings):
-    from remud_desktop.main_window import MainWindow
+    from remud_desktop.window.main_window import MainWindow
 
     window = MainWindow(settings)
     qtbot.addWidget(window)
@@ -103,7 +103,7 @@ class StallMeter:
         self._last = now
         self.ticks += 1
 
-    def start(self) -> "StallMeter":
+    def start(self) -> StallMeter:
         self._last = None
         self.timer.start()
         return self

@@ -17,8 +17,8 @@ from remud_desktop.canvas import edit_geometry as geo
 from remud_desktop.canvas.box_item import STATUS_COLORS, BoxItem
 from remud_desktop.canvas.render_cache import bucket_scale, render_bucket, zoom_bucket
 from remud_desktop.session import MIN_BOX_PT
-from tests.desktop.gui_helpers import open_session
 from tests import pdf_factory
+from tests.desktop.gui_helpers import open_session
 
 K, B = Qt.Key, Qt.MouseButton
 NOMOD, CTRL, SHIFT = Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier

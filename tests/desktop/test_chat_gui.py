@@ -16,12 +16,12 @@ from PySide6.QtGui import QDropEvent, QGuiApplication, QImage
 
 from engine import settings as user_settings
 from engine.chat import ModelSettings, Sampling, StreamEvent
+from engine.chat.errors import NoVisionError
 from engine.store import Project, chats
 from remud_desktop.chat import ChatTab
 from remud_desktop.chat.chat_tab import PERSONAL_NAME
 from remud_desktop.chat.message_view import budget_text
 from remud_desktop.chat.streaming_text import StreamingText, split_point
-from engine.chat.errors import NoVisionError
 from remud_desktop.chat.worker import Coalescer, StreamDelta
 from remud_desktop.session import Session
 from tests.desktop.gui_helpers import isolated, make_window, messages  # noqa: F401

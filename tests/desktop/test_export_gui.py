@@ -29,9 +29,9 @@ from engine.store.models import (
     RecordStatus,
 )
 from engine.store.records import add_records
-from remud_desktop import export_dialog
-from remud_desktop.export_dialog import PREVIEW_DELAY_MS, ExportDialog, default_output
-from remud_desktop.job_bar import JobRunner
+from remud_desktop.export import dialog as export_dialog
+from remud_desktop.export.dialog import PREVIEW_DELAY_MS, ExportDialog, default_output
+from remud_desktop.workers import JobRunner
 from tests.desktop.gui_helpers import isolated, make_window, messages, open_session  # noqa: F401
 
 WORDS = ("anechoic", "hyperechoic", "hypoechoic", "isoechoic", "shadowing", "enhancement", "septated", "lobulated",

@@ -13,9 +13,10 @@ from engine.pdf.importer import import_pdf
 from engine.samplegen import make_sample_pdf
 from engine.store import Project, figures
 from engine.store.models import FigureStatus, FigureText, NewFigure
-from remud_desktop.figure_list import CAPTION, PAGE, STATUS, SUBLABEL, FigureList
-from tests.desktop.gui_helpers import open_session
+from remud_desktop.figure_list import FigureList
+from remud_desktop.figure_list.model import CAPTION, PAGE, STATUS, SUBLABEL
 from tests import pdf_factory
+from tests.desktop.gui_helpers import open_session
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,8 @@ from engine.store import Project, documents, figures
 from engine.store.models import FigureStatus, FigureText, NewFigure
 from remud_desktop.inspector import FigureInspector
 from remud_desktop.inspector.crop_render import crop_area
-from tests.desktop.gui_helpers import open_session
 from tests import pdf_factory
+from tests.desktop.gui_helpers import open_session
 
 IMAGES = [(72, 100, 312, 280), (330, 100, 540, 280)]  # 320 x 240 px images on page 1 of document 1
 

@@ -9,11 +9,11 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from engine.geometry import Rect
 from engine.store import Project, documents
-from remud_desktop.import_job import ImportController
-from remud_desktop.job_bar import JobRunner
-from remud_desktop.library import LibraryPanel
+from remud_desktop.library.import_controller import ImportController
+from remud_desktop.library.panel import LibraryPanel
+from remud_desktop.library.thumbnails import CountRole, ReviewedRole
 from remud_desktop.session import Session
-from remud_desktop.thumbnails import CountRole, ReviewedRole
+from remud_desktop.workers import JobRunner
 from tests import pdf_factory
 from tests.desktop.gui_helpers import Passwords, finish_jobs, isolated, make_window, messages  # noqa: F401
 

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QApplication
 from engine.geometry import Rect
 from engine.pdf.importer import import_pdf
 from engine.store import Project, documents, figures
-from remud_desktop.shortcuts import ShortcutsDialog
+from remud_desktop.window.shortcuts import ShortcutsDialog
 from tests import pdf_factory
 from tests.desktop.gui_helpers import finish_jobs, isolated, make_window, messages  # noqa: F401
 

@@ -17,9 +17,9 @@ from engine.store.models import (
     RecordStatus,
 )
 from remud_desktop.records import RecordsView
-from remud_desktop.records.commands import record_events
 from remud_desktop.records.editor import TEXT_ONLY
 from remud_desktop.records.model import ANY_FLAG, NO_FLAGS, QUESTION
+from remud_desktop.session.record_commands import record_events
 from tests import pdf_factory
 from tests.desktop.gui_helpers import open_session
 

@@ -7,8 +7,8 @@ from engine.geometry import Rect
 from engine.pdf.importer import import_pdf
 from engine.store import Project, documents, figures
 from engine.store.models import FigureStatus, FigureText
-from tests.desktop.gui_helpers import open_session
 from tests import pdf_factory
+from tests.desktop.gui_helpers import open_session
 
 
 @pytest.fixture

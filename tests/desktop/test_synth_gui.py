@@ -14,8 +14,8 @@ from engine.store import jobs as store
 from engine.store.figures import add_figures
 from engine.store.models import FigureStatus, FigureText, NewFigure
 from engine.store.records import list_records
-from remud_desktop.settings_dialog import SettingsDialog
-from remud_desktop.synth_dialog import SynthDialog
+from remud_desktop.settings.dialog import SettingsDialog
+from remud_desktop.synthesis.dialog import SynthDialog
 from tests.desktop.gui_helpers import finish_jobs, isolated, make_window, memory_keyring, messages  # noqa: F401
 from tests.servers.openai_compat import OpenAICompatServer, chat_completion
 
@@ -109,7 +109,7 @@ def test_dialog_shows_count_and_estimate_before_anything_is_sent(qtbot, window, 
 
 def test_job_runs_in_the_background_and_records_appear(qtbot, window, server):
     added = []
-    from remud_desktop.records.commands import record_events
+    from remud_desktop.session.record_commands import record_events
 
     record_events(window.session).added.connect(lambda: added.append(1))
     dialog = SynthDialog(window.session, [], window)
