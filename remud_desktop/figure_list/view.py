@@ -222,7 +222,7 @@ class FigureList(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.table and event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
-            key_event: QKeyEvent = event  # type: ignore[assignment]
+            key_event: QKeyEvent = event  # type: ignore[assignment]  # these two event types are QKeyEvents
             action = self.KEYS.get(key_event.key())
             plain = not key_event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
             if action and plain and self.table.selectionModel().hasSelection():

@@ -371,6 +371,7 @@ class RecordsView(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         keys = (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress)
+        # ShortcutOverride and KeyPress events are QKeyEvents; the filter's signature says QEvent
         if watched is self.table and event.type() in keys and self.handle_key(event):  # type: ignore[arg-type]
             event.accept()  # our keys win over window shortcuts while the list has focus
             return True

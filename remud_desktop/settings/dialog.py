@@ -225,7 +225,9 @@ class SettingsDialog(QDialog):
 
         defaults = {"min_pixels": DEFAULT_MIN_PIXELS, "max_pixels": DEFAULT_MAX_PIXELS, **_card_defaults()}
         saved = settings.detector_params(QWEN)
-        value = lambda k: saved.get(k, defaults.get(k, ""))  # noqa: E731
+
+        def value(k: str) -> object:
+            return saved.get(k, defaults.get(k, ""))
 
         self.base_url = QLineEdit(str(value("base_url")))
         self.base_url.setPlaceholderText("http://127.0.0.1:8000/v1")
