@@ -238,6 +238,7 @@ class Shooter:
 
     # -- a scanned atlas: import, then the scanned detector on the whole document --------------------
     def scanned_atlas(self) -> int:
+        from remud_desktop.detection import DetectScope
         from tests.generators import make_scanned_test_pdf
 
         w = self.window
@@ -251,7 +252,7 @@ class Shooter:
         w.session.go_to(doc.id, 0)
         outcomes: list = []
         w.detection.run_finished.connect(outcomes.append)
-        w.detect("document", "scanned")  # the window's own path: worker, pages filled in, one undo step
+        w.detect(DetectScope.DOCUMENT, "scanned")  # the window's own path: worker, pages filled in, one undo step
         wait_until(self.app, lambda: bool(outcomes) and not w.runner.busy(), what="detection")
         figs = w.session.current_figures()
         if figs:
@@ -468,7 +469,7 @@ def main(argv: list[str] | None = None) -> int:
         from PySide6.QtWidgets import QApplication, QMessageBox
 
         from engine.sample import ensure_sample_project
-        from remud_desktop.app import install_cjk_fallback
+        from remud_desktop.theme import install_cjk_fallback
         from tests.servers.openai_compat import OpenAICompatServer
 
         app = QApplication.instance() or QApplication(sys.argv[:1])

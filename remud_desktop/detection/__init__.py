@@ -1,6 +1,6 @@
 """Finding figures from the window: the Detect dialog and the background run it starts."""
 
 from remud_desktop.detection.controller import DetectionController, DetectionOutcome
-from remud_desktop.detection.dialog import DetectDialog, DetectRequest
+from remud_desktop.detection.dialog import DetectDialog, DetectRequest, DetectScope
 
-__all__ = ["DetectDialog", "DetectRequest", "DetectionController", "DetectionOutcome"]
+__all__ = ["DetectDialog", "DetectRequest", "DetectScope", "DetectionController", "DetectionOutcome"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -18,12 +19,18 @@ from PySide6.QtWidgets import (
 
 from engine.detect import registry
 
-SCOPES = ("page", "selected", "document")
+
+class DetectScope(StrEnum):
+    """Which pages a detection run covers."""
+
+    PAGE = "page"  # the current page
+    SELECTED = "selected"  # the pages selected in the thumbnails
+    DOCUMENT = "document"  # the whole document
 
 
 @dataclass(frozen=True)
 class DetectRequest:
-    scope: str  # one of SCOPES
+    scope: DetectScope
     detector: str
 
 
@@ -42,18 +49,20 @@ class DetectDialog(QDialog):
         self.setMinimumWidth(460)
         self.scope_buttons = QButtonGroup(self)
         texts = {
-            "page": f"Current page ({page + 1})",
-            "selected": f"Selected pages ({len(selected)})" if len(selected) > 1 else "Selected pages (select thumbnails first)",
-            "document": f"Whole document ({page_count} pages)",
+            DetectScope.PAGE: f"Current page ({page + 1})",
+            DetectScope.SELECTED: f"Selected pages ({len(selected)})" if len(selected) > 1
+            else "Selected pages (select thumbnails first)",
+            DetectScope.DOCUMENT: f"Whole document ({page_count} pages)",
         }
+        self.scopes = list(DetectScope)  # button id -> scope
         scope_box = QVBoxLayout()
-        for n, scope in enumerate(SCOPES):
+        for n, scope in enumerate(self.scopes):
             button = QRadioButton(texts[scope])
-            button.setProperty("scope", scope)
-            button.setEnabled(scope != "selected" or len(selected) > 1)
+            button.setEnabled(scope != DetectScope.SELECTED or len(selected) > 1)
             self.scope_buttons.addButton(button, n)
             scope_box.addWidget(button)
-        self.scope_buttons.button(2 if len(selected) <= 1 else 1).setChecked(True)
+        default = DetectScope.DOCUMENT if len(selected) <= 1 else DetectScope.SELECTED
+        self.scope_buttons.button(self.scopes.index(default)).setChecked(True)
         self.detectors = QComboBox()
         self.descriptions = {c.name: c.description for c in registry.available()}
         for name, title in detector_choices():
@@ -84,4 +93,4 @@ class DetectDialog(QDialog):
         self.description.setText(self.descriptions.get(self.detectors.currentData(), ""))
 
     def request(self) -> DetectRequest:
-        return DetectRequest(self.scope_buttons.checkedButton().property("scope"), self.detectors.currentData())
+        return DetectRequest(self.scopes[self.scope_buttons.checkedId()], self.detectors.currentData())

@@ -31,6 +31,8 @@ from PySide6.QtWidgets import (
 
 from engine import settings
 from engine.errors import RemudError
+from engine.key_status import KeyStatus, all_key_statuses, synthesis_key_set
+from remud_desktop.theme import app_icon
 from remud_desktop.workers import Task, start
 
 RECENT_KEY = "recentProjects"  # the QSettings key the recent projects are kept under (newest first)
@@ -71,14 +73,12 @@ class SetupState:
     mmproj: str
     mmproj_found: bool
     sample_made: bool
-    keys: list = field(default_factory=list)  # engine.key_status.KeyStatus
+    keys: list[KeyStatus] = field(default_factory=list)
     keys_error: str = ""
 
 
 def check_setup(recent: list[str], model: str, mmproj: str, sample_folder: Path) -> SetupState:
     """The disk checks and the keyring check, in one go (run in a worker: drives and keyrings can be slow)."""
-    from engine.key_status import all_key_statuses
-
     state = SetupState([(folder, Path(folder).is_dir()) for folder in recent], model,
                        bool(model) and Path(model).is_file(), mmproj, bool(mmproj) and Path(mmproj).is_file(),
                        (sample_folder / "project.sqlite").is_file())
@@ -177,21 +177,16 @@ class WelcomeScreen(QWidget):
     open_chat_requested = Signal()
     chat_model_changed = Signal()  # a model was chosen here and saved in the chat settings
 
-    def __init__(self, qsettings: QSettings, sample_folder: Path | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, qsettings: QSettings, sample_folder: Path, parent: QWidget | None = None) -> None:
+        """`sample_folder`: where the sample project is (or will be made), for its checklist row."""
         super().__init__(parent)
         self.setObjectName("welcomeScreen")
         self.qsettings = qsettings
-        if sample_folder is None:
-            from remud_desktop.app import default_sample_folder
-
-            sample_folder = default_sample_folder()
         self.sample_folder = Path(sample_folder)
         self._check_task: Task | None = None  # the setup check running now
         self._recheck = False  # check again when it ends
 
         icon = QLabel()
-        from remud_desktop.app import app_icon
-
         icon.setPixmap(app_icon().pixmap(64, 64))
         icon.setFixedSize(64, 64)
         title = QLabel("ReMUD Desktop")
@@ -380,8 +375,6 @@ class WelcomeScreen(QWidget):
             self.chat_row.set_state(True, f"{model.name} · {vision}")
 
     def _show_keys(self, state: SetupState) -> None:
-        from engine.key_status import synthesis_key_set
-
         if state.keys_error:
             self.keys_row.set_state(False, f"The keys could not be checked: {state.keys_error}")
             return

@@ -12,6 +12,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QStyle, QToolBar
 
+from remud_desktop.detection import DetectScope
+
 StdKey = QKeySequence.StandardKey
 
 
@@ -83,9 +85,9 @@ def build_actions(window) -> Actions:
     _action(window, a, "reviewed_next", "Mark page &reviewed and next", window.mark_reviewed_and_next, ["Space"])
     _action(window, a, "next_unreviewed", "Next &unreviewed page", window.next_unreviewed, ["Ctrl+Shift+D"])
     # Detect
-    _action(window, a, "detect_page", "Detect on &current page", lambda: window.detect("page"), ["Ctrl+Alt+D"])
-    _action(window, a, "detect_selected", "Detect on &selected pages", lambda: window.detect("selected"))
-    _action(window, a, "detect_document", "Detect on &whole document", lambda: window.detect("document"))
+    _action(window, a, "detect_page", "Detect on &current page", lambda: window.detect(DetectScope.PAGE), ["Ctrl+Alt+D"])
+    _action(window, a, "detect_selected", "Detect on &selected pages", lambda: window.detect(DetectScope.SELECTED))
+    _action(window, a, "detect_document", "Detect on &whole document", lambda: window.detect(DetectScope.DOCUMENT))
     _action(window, a, "detect_dialog", "&Detect…", window.detect_dialog, ["Ctrl+Shift+E"],
             "Find figures with a detector of your choice", icon=SP.SP_FileDialogContentsView)
     _action(window, a, "cancel_job", "C&ancel background job", window.job_bar.cancel, ["Ctrl+."])

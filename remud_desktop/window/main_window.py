@@ -4,6 +4,7 @@ figure list and inspector on the right, jobs and counts in the status bar."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QUrl
@@ -21,30 +22,45 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine import settings as user_settings
 from engine.errors import RemudError
+from engine.sample import ensure_sample_project
+from engine.settings import data_dir
 from engine.store import documents
-from remud_desktop.detection.controller import DetectionController
+from remud_desktop.canvas import PageCanvas
+from remud_desktop.chat import ChatTab
+from remud_desktop.chat.figure_image import figure_png
+from remud_desktop.detection import DetectDialog, DetectionController, DetectScope
+from remud_desktop.export import ExportDialog
+from remud_desktop.figure_list import FigureList
 from remud_desktop.file_drop import FileDropTarget
-from remud_desktop.library.import_controller import ImportController, pdf_paths_from_urls
-from remud_desktop.library.panel import LibraryPanel
+from remud_desktop.inspector import FigureInspector
+from remud_desktop.library import ImportController, LibraryPanel
+from remud_desktop.library.import_controller import pdf_paths_from_urls
+from remud_desktop.records import RecordsView
 from remud_desktop.session import Session
+from remud_desktop.settings import SettingsDialog
+from remud_desktop.synthesis import JobsPanel, SynthController, SynthDialog
+from remud_desktop.synthesis.dialog import last_request
+from remud_desktop.welcome import WelcomeScreen
 from remud_desktop.welcome.screen import RECENT_KEY, recent_projects
 from remud_desktop.window.actions import build_actions, build_menus, build_toolbar
+from remud_desktop.window.shortcuts import ShortcutsDialog
 from remud_desktop.window.status_bar import StatusBar
-from remud_desktop.workers import JobRunner
+from remud_desktop.workers import Job, JobRunner, Task, start
 
 MAX_RECENT = 8
 MAX_POSITIONS = 50
 
 
+def default_sample_folder() -> Path:
+    """Where the sample project is made on first use (the user's data folder)."""
+    return data_dir() / "Sample atlas.remud"
+
+
 class MainWindow(FileDropTarget, QMainWindow):
     def __init__(self, settings: QSettings | None = None) -> None:
         super().__init__()
-        from remud_desktop.canvas import PageCanvas
-        from remud_desktop.figure_list import FigureList
-        from remud_desktop.inspector import FigureInspector
-        from remud_desktop.records import RecordsView
-
         self.settings = settings if settings is not None else QSettings()
         self.session = Session(self)
         self.runner = JobRunner(self)
@@ -56,8 +72,6 @@ class MainWindow(FileDropTarget, QMainWindow):
 
         self.canvas = PageCanvas(self.session, self)
         self.canvas.setMinimumWidth(320)  # restored dock sizes must never squeeze the page away
-        from remud_desktop.chat import ChatTab
-
         self.chat = ChatTab(self.session, self)
         # the Chat tab is wide; it must not make the Annotate tab (and so the window's minimum) wide too
         self.chat.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -66,11 +80,9 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.central_tabs.setDocumentMode(True)
         self.central_tabs.addTab(self.canvas, "Annotate")
         self.central_tabs.addTab(self.chat, "Chat")
-        from remud_desktop.welcome.screen import WelcomeScreen
-
-        self.sample_job = None  # the job making the sample project (app.open_sample), while it runs
-
-        self.welcome = WelcomeScreen(self.settings)  # shown instead of the page while no project is open
+        self.sample_job: Job | None = None  # the job making the sample project (open_sample_project), while it runs
+        # shown instead of the page while no project is open
+        self.welcome = WelcomeScreen(self.settings, default_sample_folder())
         self.central_stack = QStackedWidget()
         self.central_stack.addWidget(self.central_tabs)
         self.central_stack.addWidget(self.welcome)
@@ -90,9 +102,6 @@ class MainWindow(FileDropTarget, QMainWindow):
             "history": self._dock("Undo history", "history", self.undo_view, Qt.DockWidgetArea.RightDockWidgetArea),
             "records": self._dock("Records", "records", self.records_view, Qt.DockWidgetArea.BottomDockWidgetArea),
         }
-        from remud_desktop.synthesis.controller import SynthController
-        from remud_desktop.synthesis.jobs_panel import JobsPanel
-
         self.synth = SynthController(self.session, self.runner, self)
         self.jobs_panel = JobsPanel(self.session, self.runner, controller=self.synth)
         self.docks["jobs"] = self._dock("Synthesis jobs", "jobs", self.jobs_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -202,10 +211,38 @@ class MainWindow(FileDropTarget, QMainWindow):
         if folder:
             self.open_project(folder, create=True)
 
-    def open_sample_project(self):
-        from remud_desktop.app import open_sample
+    def open_sample_project(self, folder: Path | None = None, then: Callable[[], None] | None = None) -> Job | None:
+        """Make the sample project in a worker (first start only), then open it; `then` runs after
+        either. One at a time: while a job is making it (self.sample_job), another request is
+        ignored and returns None, and the welcome screen's sample buttons wait."""
+        if self.sample_job is not None:
+            return None
+        folder = folder or default_sample_folder()
+        job = Job("Preparing the sample project (first start only)", lambda ctx: ensure_sample_project(folder))
 
-        return open_sample(self)
+        def ended() -> None:
+            self.sample_job = None
+            self.welcome.set_sample_busy(False)
+
+        def opened(path) -> None:
+            self.statusBar().clearMessage()
+            self.open_project(path)
+            if then:
+                then()
+
+        def failed(message: str) -> None:
+            self.statusBar().clearMessage()
+            QMessageBox.warning(self, "ReMUD Desktop", f"The sample project could not be made: {message}")
+            if then:
+                then()
+
+        job.signals.finished.connect(ended)  # always, after done or failed
+        job.signals.done.connect(opened)
+        job.signals.failed.connect(failed)
+        self.statusBar().showMessage("Preparing the sample project…")
+        self.sample_job = job
+        self.welcome.set_sample_busy(True)
+        return self.runner.start(job)
 
     def _update_welcome(self) -> None:
         """No project: the welcome screen (it checks the setup when shown), without the docks;
@@ -339,23 +376,21 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.canvas.set_draw_mode(on)
 
     # -- detection ----------------------------------------------------------------------------
-    def detect(self, scope: str, detector: str | None = None):
+    def detect(self, scope: DetectScope, detector: str | None = None) -> Job | None:
         s = self.session
         if s.project is None or s.doc_id is None:
             QMessageBox.information(self, "Detect figures", "Open a document first.")
             return None
         detector = detector or self.detector
-        if scope == "page":
+        if scope == DetectScope.PAGE:
             pages = [s.page]
-        elif scope == "selected":
+        elif scope == DetectScope.SELECTED:
             pages = self.library.thumbnails.selected_pages() or [s.page]
         else:
             pages = None
         return self.detection.detect(s.doc_id, pages, detector)
 
     def detect_dialog(self):
-        from remud_desktop.detection.dialog import DetectDialog
-
         s = self.session
         if s.project is None or s.doc_id is None:
             QMessageBox.information(self, "Detect figures", "Open a document first.")
@@ -379,8 +414,6 @@ class MainWindow(FileDropTarget, QMainWindow):
 
     def synthesize_dialog(self):
         """The Synthesize dialog (count and estimated cost first); Start creates and runs the job."""
-        from remud_desktop.synthesis.dialog import SynthDialog
-
         if self.session.project is None:
             QMessageBox.information(self, "Synthesize", "Open a project first.")
             return None
@@ -394,8 +427,6 @@ class MainWindow(FileDropTarget, QMainWindow):
 
     def generate_now(self):
         """A job for the selected figure(s) with the last-used kinds and languages, run at once."""
-        from remud_desktop.synthesis.dialog import last_request
-
         ids = list(self.session.selection)
         if self.session.project is None or not ids:
             QMessageBox.information(self, "Generate now", "Select one or more figures on the page first.")
@@ -415,8 +446,6 @@ class MainWindow(FileDropTarget, QMainWindow):
     # -- export -------------------------------------------------------------------------------
     def export_dialog(self):
         """The Export dialog (counts per split first); on success, where it went and "Open folder"."""
-        from remud_desktop.export.dialog import ExportDialog
-
         if self.session.project is None:
             QMessageBox.information(self, "Export dataset", "Open a project first.")
             return None
@@ -454,8 +483,6 @@ class MainWindow(FileDropTarget, QMainWindow):
 
     def _reload_chat_settings(self) -> None:
         """The Chat tab shows the chat settings just saved elsewhere (and must not save its old values over them)."""
-        from engine import settings as user_settings
-
         opts = user_settings.chat_options()
         self.chat.controls.load_saved()
         self.chat.model_bar.model.set_path(str(opts["model_path"] or ""))
@@ -463,9 +490,6 @@ class MainWindow(FileDropTarget, QMainWindow):
 
     def send_figure_to_chat(self, figure_id: int | None = None):
         """Attach the figure's crop (the selected one by default) to the chat composer and show Chat."""
-        from remud_desktop.chat.figure_image import figure_png
-        from remud_desktop.workers import Task, start
-
         if figure_id is None and self.session.selection:
             figure_id = self.session.selection[0]
         if self.session.project is None or figure_id is None:
@@ -481,8 +505,6 @@ class MainWindow(FileDropTarget, QMainWindow):
 
     # -- dialogs --------------------------------------------------------------------------------
     def show_shortcuts(self) -> None:
-        from remud_desktop.window.shortcuts import ShortcutsDialog
-
         if self._shortcuts is not None:
             self._shortcuts.deleteLater()
         self._shortcuts = ShortcutsDialog(self.actions_.all.values(), self)
@@ -490,8 +512,6 @@ class MainWindow(FileDropTarget, QMainWindow):
 
     def show_settings(self, page: str | bool = False) -> None:
         """The Settings dialog, at `page` ("synthesis", "chat"...) when given (menu actions pass a bool)."""
-        from remud_desktop.settings.dialog import SettingsDialog
-
         dialog = SettingsDialog(self)
         if isinstance(page, str) and page:
             dialog.show_page(page)

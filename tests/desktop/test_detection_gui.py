@@ -11,6 +11,7 @@ from engine import settings as user_settings
 from engine.pdf.importer import import_pdf
 from engine.samplegen import make_sample_pdf
 from engine.store import Project, documents, figures
+from remud_desktop.detection import DetectScope
 from remud_desktop.settings.dialog import SettingsDialog
 from tests.desktop.gui_helpers import StallMeter, finish_jobs, isolated, make_window, memory_keyring, messages  # noqa: F401
 from tests.generators import make_book
@@ -59,7 +60,7 @@ def test_detection_runs_in_the_background_while_keys_work(qtbot, window):
     keys.timeout.connect(press)
     meter = StallMeter(5).start()
     keys.start()
-    outcome = wait_run(qtbot, window, lambda: window.detect("document", "auto"))
+    outcome = wait_run(qtbot, window, lambda: window.detect(DetectScope.DOCUMENT, "auto"))
     keys.stop()
     stall = meter.stop()
     print(f"\nlongest event-loop stall during 50-page detection: {stall * 1000:.1f} ms over {meter.ticks} ticks")
@@ -93,7 +94,7 @@ def test_cancel_keeps_the_pages_done(qtbot, window):
     with OpenAICompatServer(default=answer) as server:
         user_settings.set_detector_params("qwen-vl", {"base_url": server.base_url, "model": "m", "max_pixels": 200_000})
         window.detection.page_detected.connect(lambda r: r.page == 2 and window.job_bar.cancel())
-        outcome = wait_run(qtbot, window, lambda: window.detect("document", "qwen-vl"))
+        outcome = wait_run(qtbot, window, lambda: window.detect(DetectScope.DOCUMENT, "qwen-vl"))
     assert outcome.cancelled
     assert 3 <= len(outcome.results) < 50
     done = {r.page for r in outcome.applied}
@@ -221,7 +222,7 @@ def test_detect_dialog_runs_on_the_selected_thumbnails(qtbot, window, monkeypatc
 
     monkeypatch.setattr(DetectDialog, "exec", run)
     outcome = wait_run(qtbot, window, window.detect_dialog)
-    assert chosen["scope"] == "selected"  # offered first when thumbnails are selected
+    assert chosen["scope"] == DetectScope.SELECTED  # offered first when thumbnails are selected
     assert outcome.detector == "embedded" and [r.page for r in outcome.results] == [5, 6, 7]
     assert window.settings.value("detector") == "embedded"  # remembered for the menu actions
 
