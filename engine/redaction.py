@@ -122,7 +122,9 @@ def text_filter(project: Project, doc_id: int | None, *, cache: DocumentCache | 
     """What the masks of a document cover, ready to cut out of any text of that document.
     Raises PdfError when the document has masks and its PDF cannot be read (nothing is
     sent unfiltered)."""
-    masks = figures.masks_by_page(project, doc_id) if doc_id is not None else {}
+    if doc_id is None:
+        return TextFilter()
+    masks = figures.masks_by_page(project, doc_id)
     if not masks:
         return TextFilter()
     path = project.source_path(documents.get_document(project, doc_id).file)

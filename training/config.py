@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,18 +108,20 @@ def _coerce(name: str, raw: Any, kind: str) -> Any:
         except ValueError:
             pass
     allowed = KIND_TYPES[kind]
-    if (isinstance(raw, bool) and bool not in allowed) or not isinstance(raw, allowed):
+    fits = isinstance(raw, allowed) and not (isinstance(raw, bool) and bool not in allowed)
+    if not fits:
         raise TrainingError(f"{name} must be {KIND_WORDS[kind]}, not {raw!r}.")
     return float(raw) if kind == "float" else raw
 
 
 def config_from_dict(values: dict[str, Any]) -> TrainConfig:
-    fields = {f.name: f for f in dataclasses.fields(TrainConfig)}
-    unknown = sorted(set(values) - set(fields))
+    # The field types are the annotations as text (`from __future__ import annotations`): "int", "str | None".
+    kinds = {f.name: str(f.type) for f in dataclasses.fields(TrainConfig)}
+    unknown = sorted(set(values) - set(kinds))
     if unknown:
         raise TrainingError(f"Unknown config key(s) {', '.join(unknown)}; see training/configs/"
                             "qwen2_5_vl_lora.yaml for the keys that exist.")
-    return TrainConfig(**{k: _coerce(k, v, fields[k].type) for k, v in values.items()})
+    return TrainConfig(**{k: _coerce(k, v, kinds[k]) for k, v in values.items()})
 
 
 def parse_override(text: str) -> tuple[str, Any]:
@@ -129,7 +132,7 @@ def parse_override(text: str) -> tuple[str, Any]:
     return key.strip(), yaml.safe_load(value) if value.strip() else ""
 
 
-def load_config(path: str | Path | None, overrides: list[str] = ()) -> TrainConfig:
+def load_config(path: str | Path | None, overrides: Sequence[str] = ()) -> TrainConfig:
     values: dict[str, Any] = {}
     if path is not None:
         file = resolve_path(str(path))

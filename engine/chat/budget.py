@@ -54,6 +54,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TypedDict, Unpack
 
 from engine.chat.errors import BudgetSettingsError
 
@@ -116,12 +117,25 @@ class BudgetSettings:
         return next(mode for mode, flags in _MODE_FLAGS.items() if flags == (self.use_min, self.use_max))
 
     @classmethod
-    def from_mode(cls, mode: BudgetMode | str, **overrides: object) -> BudgetSettings:
+    def from_mode(cls, mode: BudgetMode | str, **overrides: Unpack[BudgetOverrides]) -> BudgetSettings:
         """Settings for a mode ("off" | "min" | "max" | "both"), with any other field overridden."""
         if mode not in _MODE_FLAGS:
             raise BudgetSettingsError(f"Unknown thinking budget mode {mode!r}; use off, min, max or both.")
         use_min, use_max = _MODE_FLAGS[BudgetMode(mode)]
-        return cls(use_min=use_min, use_max=use_max, **overrides)  # type: ignore[arg-type]
+        return cls(use_min=use_min, use_max=use_max, **overrides)
+
+
+class BudgetOverrides(TypedDict, total=False):
+    """The fields of BudgetSettings besides the mode's two flags (BudgetSettings.from_mode)."""
+
+    min_thinking_tokens: int
+    max_thinking_tokens: int
+    wait: str
+    num_waits: int
+    think_open: str
+    think_close: str
+    end_of_thinking: str
+    answer_prefix: str
 
 
 @dataclass(frozen=True)
@@ -175,6 +189,11 @@ class BudgetController:
     @property
     def thinking_text(self) -> str:
         return self._text
+
+    @property
+    def answering(self) -> bool:
+        """The thinking has ended (closed by the model, or cut off): what is sampled now is the answer."""
+        return self.phase == Phase.ANSWER
 
     def feed(self, piece: str, raw: bytes | None = None) -> Action | None:
         """One generated token's text (and bytes) while thinking. Returns an action, or None to keep sampling.

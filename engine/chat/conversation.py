@@ -45,11 +45,12 @@ def context_turns(project: Project, session_id: int, system_prompt: str = "", *,
             continue
         if m.role == Role.ASSISTANT and not m.content.strip():
             continue
+        role = Role(m.role)
         image = chats.image_file(project, m.image_path) if m.image_path else None
         if image is not None and not with_images:
-            turns.append(ChatTurn(m.role, f"{m.content}\n\n{IMAGE_NOT_SHOWN}"))
+            turns.append(ChatTurn(role, f"{m.content}\n\n{IMAGE_NOT_SHOWN}"))
         else:
-            turns.append(ChatTurn(m.role, m.content, image))
+            turns.append(ChatTurn(role, m.content, image))
     return turns
 
 
@@ -59,7 +60,7 @@ def settings_record(budget: BudgetSettings, sampling: Sampling, system_prompt: s
             "sampling": {k: v for k, v in asdict(sampling).items() if k != "logit_bias"}}
 
 
-def _generate(engine: Generator, turns: list[ChatTurn], kw: dict) -> chats.NewMessage:
+def _generate(engine: Generator, turns: list[ChatTurn], kw: dict[str, Any]) -> chats.NewMessage:
     """The answer as a message to store; nothing to store when stopped before any text."""
     result = engine.generate(turns, budget=kw["budget"], sampling=kw["sampling"], on_event=kw["on_event"],
                              cancel=kw["cancel"])
@@ -72,7 +73,7 @@ def _generate(engine: Generator, turns: list[ChatTurn], kw: dict) -> chats.NewMe
     return chats.NewMessage(Role.ASSISTANT, result.answer, thinking=result.thinking, stats=stats)
 
 
-def _options(kw: dict) -> dict:
+def _options(kw: dict[str, Any]) -> dict[str, Any]:
     unknown = set(kw) - {"model", "budget", "sampling", "system_prompt", "on_event", "cancel"}
     if unknown:
         raise TypeError(f"unexpected options: {', '.join(sorted(unknown))}")
@@ -81,13 +82,14 @@ def _options(kw: dict) -> dict:
             "on_event": kw.get("on_event"), "cancel": kw.get("cancel", lambda: False)}
 
 
-def _history(project: Project, session_id: int, engine: Generator, kw: dict, before: int | None = None):
+def _history(project: Project, session_id: int, engine: Generator, kw: dict[str, Any],
+             before: int | None = None) -> list[ChatTurn]:
     return context_turns(project, session_id, kw["system_prompt"], with_images=getattr(engine, "has_vision", True),
                          before=before)
 
 
 def ask(project: Project, session_id: int, engine: Generator, text: str, *, image: str | Path | None = None,
-        **kw) -> ChatMessage:
+        **kw: Any) -> ChatMessage:
     """Answer a new question; the question (its image copied into the project) and the answer
     are stored together once the answer exists, so a failure or an early stop stores nothing.
 
@@ -110,7 +112,7 @@ def ask(project: Project, session_id: int, engine: Generator, text: str, *, imag
     return stored[-1]
 
 
-def regenerate(project: Project, session_id: int, engine: Generator, **kw) -> ChatMessage:
+def regenerate(project: Project, session_id: int, engine: Generator, **kw: Any) -> ChatMessage:
     """Answer the last question again; its old answer is replaced only once the new one exists."""
     kw = _options(kw)
     messages = chats.list_messages(project, session_id)
@@ -123,7 +125,7 @@ def regenerate(project: Project, session_id: int, engine: Generator, **kw) -> Ch
     return chats.commit_messages(project, session_id, [answer], drop_from=later[0].id if later else None)[-1]
 
 
-def edit_and_resend(project: Project, message_id: int, text: str, engine: Generator, **kw) -> ChatMessage:
+def edit_and_resend(project: Project, message_id: int, text: str, engine: Generator, **kw: Any) -> ChatMessage:
     """Answer an edited question; the edit and the new answer replace what followed it, all at once."""
     kw = _options(kw)
     msg = chats.get_message(project, message_id)

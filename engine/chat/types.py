@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 
 class Role(StrEnum):
@@ -89,5 +90,5 @@ class GenerationResult:
     tokens_decoded: int = 0       # every token position sent through the model in this call (prompt + generated + forced)
     images_encoded: int = 0       # images that went through the vision encoder in this call
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)

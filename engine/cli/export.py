@@ -9,6 +9,9 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
 
 from engine.cli.common import progress_bar
 from engine.export import (
@@ -80,7 +83,7 @@ class _Bars:
 
     def __init__(self, quiet: bool) -> None:
         self.quiet = quiet or not sys.stderr.isatty()
-        self.bar = None
+        self.bar: tqdm[Any] | None = None
         self.stage = ""
 
     def __call__(self, stage: str, done: int, total: int) -> None:
@@ -90,8 +93,9 @@ class _Bars:
             self.close()
             unit = "crop" if stage == "images" else "record"
             self.bar, self.stage = progress_bar(stage, total, False, unit=unit), stage
-        self.bar.n = done
-        self.bar.refresh()
+        if self.bar is not None:
+            self.bar.n = done
+            self.bar.refresh()
 
     def close(self) -> None:
         if self.bar is not None:

@@ -104,13 +104,15 @@ def _question(item: Any, where: str, folder: Path) -> EvalQuestion:
     if not isinstance(item, dict):
         raise bad("it is not a JSON object")
     turns = item.get("messages") or item.get("conversations")
+    gold_text: Any
     if turns is not None:
         stem, gold_text = _sharegpt(turns, bad)
         raw_options: Any = item.get("options")
     else:
-        stem = item.get("question")
-        if not isinstance(stem, str) or not stem.strip():
+        question = item.get("question")
+        if not isinstance(question, str) or not question.strip():
             raise bad("it has no 'question' text")
+        stem = question
         gold_text = item.get("answer_label") or item.get("answer")
         raw_options = item.get("options")
     stem = stem.replace(IMAGE_TOKEN, "").strip()
@@ -179,12 +181,11 @@ def split_options(text: str) -> tuple[str, dict[str, str]]:
         options: dict[str, str] = {}
         for follow in lines[start:]:
             m = _OPTION_LINE.match(follow)
-            letter = (m.group(1) or m.group(2)) if m else None
-            if letter is None or letter != LETTERS[len(options)]:
+            if m is None or (m.group(1) or m.group(2)) != LETTERS[len(options)]:
                 if follow.strip() or not options:
                     break
                 continue
-            options[letter] = m.group(3)
+            options[m.group(1) or m.group(2)] = m.group(3)
         if len(options) >= 2:
             return "\n".join(lines[:start]).strip(), options
     return text.strip(), {}

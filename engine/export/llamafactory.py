@@ -49,17 +49,19 @@ def training_config(name: str, final_dir: Path, base_model: str, max_pixels: int
                     has_validation: bool) -> list[tuple[str, list[tuple[str, object]]]]:
     """Sections of the config: LoRA SFT with the ReMUD paper's schedule (lr 3e-5, cosine, 3 epochs, bf16)."""
     folder = str(final_dir)
-    dataset = [("dataset", f"{name}_train")]
+    dataset: list[tuple[str, object]] = [("dataset", f"{name}_train")]
     if has_validation:
         dataset.append(("eval_dataset", f"{name}_validation"))
     # cutoff_len counts the image tokens too (up to ~1280 per crop at the default pixel cap) plus long
     # thinking traces: 4096 would cut reasoning answers off, so 8192
     dataset += [("dataset_dir", folder), ("media_dir", folder), ("template", "qwen2_vl"), ("cutoff_len", 8192),
                 ("overwrite_cache", True), ("preprocessing_num_workers", 4), ("dataloader_num_workers", 2)]
-    train = [("per_device_train_batch_size", 1), ("gradient_accumulation_steps", 8), ("learning_rate", "3.0e-5"),
-             ("num_train_epochs", 3.0), ("lr_scheduler_type", "cosine"), ("warmup_ratio", 0.1), ("bf16", True),
-             ("ddp_timeout", 180000000)]
-    sections = [
+    train: list[tuple[str, object]] = [
+        ("per_device_train_batch_size", 1), ("gradient_accumulation_steps", 8), ("learning_rate", "3.0e-5"),
+        ("num_train_epochs", 3.0), ("lr_scheduler_type", "cosine"), ("warmup_ratio", 0.1), ("bf16", True),
+        ("ddp_timeout", 180000000),
+    ]
+    sections: list[tuple[str, list[tuple[str, object]]]] = [
         ("model", [("model_name_or_path", base_model), ("image_max_pixels", max_pixels or DEFAULT_IMAGE_MAX_PIXELS),
                    ("trust_remote_code", True)]),
         ("method", [("stage", "sft"), ("do_train", True), ("finetuning_type", "lora"), ("lora_rank", 8),

@@ -13,6 +13,7 @@ from engine import __version__
 from engine.export.images import CropFile
 from engine.export.options import ExportOptions
 from engine.export.plan import ExportPlan
+from engine.export.splits import Split
 
 MANIFEST = "manifest.json"
 APP = "ReMUD Desktop"  # the manifest's "app": marks a folder as a ReMUD export (safe to overwrite)
@@ -46,7 +47,7 @@ def export_files(path: Path) -> dict | None:
 
 
 def build_manifest(out_dir: Path, project_folder: Path, options: ExportOptions, plan: ExportPlan,
-                   crops: dict[int, CropFile], written: dict[str, int], renders: int) -> dict:
+                   crops: dict[int, CropFile], written: dict[Split, int], renders: int) -> dict:
     """`written`: records per split actually written. Crop checksums come from the crop cache."""
     image_files = {c.path: c for c in crops.values()}
     files: dict[str, dict] = {}

@@ -43,7 +43,7 @@ class SplitSettings:
 class ExportOptions:
     selection: Selection = field(default_factory=Selection)
     splits: SplitSettings = field(default_factory=SplitSettings)
-    formats: tuple[ExportFormat, ...] = FORMATS  # plain strings ("jsonl") are accepted; validate() checks them
+    formats: tuple[ExportFormat | str, ...] = FORMATS  # plain strings ("jsonl") are accepted; validate() checks them
     name: str = "remud"
     system_prompt: str = ""
     max_pixels: int | None = None

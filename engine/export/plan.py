@@ -261,7 +261,7 @@ def prepare(project: Project, options: ExportOptions, *, progress: ExportProgres
         active &= ~hit
     dropped_duplicates = 0
     if bands is not None and len(ids):
-        drop = cross_split_drops(bands.keys(), rank, active, _texts_at(project, ids), options.dedup_threshold,
+        drop = cross_split_drops(bands.keys(), rank, active, _texts_at(project, ids), bands.config.threshold,
                                  bands.config, cancel)
         dropped_duplicates = int(drop.sum())
         active &= ~drop

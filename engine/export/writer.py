@@ -45,7 +45,7 @@ class ExportResult:
 class _Outputs:
     """The open files of every chosen format, per split."""
 
-    def __init__(self, tmp: Path, formats: tuple[ExportFormat, ...]) -> None:
+    def __init__(self, tmp: Path, formats: tuple[ExportFormat | str, ...]) -> None:
         self.sharegpt = {s: JsonArrayFile(tmp / "sharegpt" / f"{s}.json") for s in SPLITS} \
             if ExportFormat.LLAMAFACTORY in formats else {}
         self.jsonl = {s: JsonlFile(tmp / "jsonl" / f"{s}.jsonl") for s in SPLITS} if ExportFormat.JSONL in formats else {}
@@ -114,14 +114,14 @@ def _write_records(project: Project, options: ExportOptions, prepared: Prepared,
     outputs = _Outputs(tmp, options.formats)
     tally = _Tally()
     conversation: list[SelectedRecord] = []
-    conversation_split = ""
+    conversation_split: Split | None = None  # set with the conversation's first record
     total, done = prepared.plan.records, 0
     scrubs: dict[int | None, TextFilter] = {}  # per document: what its redaction masks cover
     if progress:
         progress("write", 0, total)
 
     def flush() -> None:
-        if conversation and outputs.sharegpt:
+        if conversation and outputs.sharegpt and conversation_split is not None:
             image = _image_of(conversation[0], crops)
             item = sharegpt_item(conversation, [image] if image else [], conversation_split, options.system_prompt)
             outputs.sharegpt[conversation_split].write(item)

@@ -48,7 +48,7 @@ def export_crops(
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     cache = DocumentCache()
-    written = []
+    written: list[Path] = []
     try:
         for n, fig in enumerate(figs, 1):
             if cancel():

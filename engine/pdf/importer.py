@@ -27,7 +27,7 @@ import pymupdf
 from engine.errors import CancelledError, CorruptPdfError, RemudError
 from engine.filenames import readable
 from engine.leftovers import remove_orphans
-from engine.pdf.opener import check_header, open_pdf
+from engine.pdf.opener import check_header, open_pdf_with_lock_state
 from engine.pdf.pageinfo import page_is_image_only
 from engine.store import documents
 from engine.store.documents import NewPage
@@ -58,6 +58,7 @@ class ImportResult:
     def message(self) -> str:
         if self.error:
             return f"{self.name}: {self.error}"
+        assert self.document is not None, "an import without an error has its document"
         if self.already_present:
             return f"{self.name} is already in this project (as “{self.document.title}”); nothing to do."
         return f"Imported {self.name}: {self.document.page_count} pages."
@@ -137,15 +138,14 @@ def import_pdf(
     final_rel = f"sources/{sha}.pdf"
     try:
         shutil.copyfile(path, tmp)
-        doc = open_pdf(tmp, password, name=name)
+        doc, was_encrypted = open_pdf_with_lock_state(tmp, password, name=name)
         try:
-            was_encrypted = doc.remud_was_locked
             pages = _read_pages(doc, name, progress, cancel)
             if doc.is_repaired:
                 result.warnings.append(f"{name} was damaged; it was repaired and all {len(pages)} pages read.")
             if was_encrypted:
                 # Keep a decrypted copy so the project never needs (or stores) the password.
-                doc.save(str(plain), encryption=pymupdf.PDF_ENCRYPT_NONE, garbage=0)
+                doc.save(str(plain), encryption=pymupdf.mupdf.PDF_ENCRYPT_NONE, garbage=0)
             title = _title(doc, name)
         finally:
             doc.close()

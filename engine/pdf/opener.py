@@ -44,10 +44,14 @@ def _incomplete(name: str) -> CorruptPdfError:
 
 def open_pdf(path: str | Path, password: str | None = None, *, name: str | None = None) -> pymupdf.Document:
     """Open and authenticate a PDF or raise a typed error a person understands.
-    `name`: the file's name in messages (default: `path`'s own).
+    `name`: the file's name in messages (default: `path`'s own)."""
+    return open_pdf_with_lock_state(path, password, name=name)[0]
 
-    `doc.remud_was_locked` tells whether it needed a password. (PyMuPDF's own
-    `needs_pass`, read after authenticating, spoils a later decrypting save.)"""
+
+def open_pdf_with_lock_state(path: str | Path, password: str | None = None, *,
+                             name: str | None = None) -> tuple[pymupdf.Document, bool]:
+    """As open_pdf, and whether the PDF needed a password. (PyMuPDF's own `needs_pass`, read
+    after authenticating, spoils a later decrypting save.)"""
     path = Path(path)
     name = name or readable(path.name)
     check_header(path, name)
@@ -58,8 +62,8 @@ def open_pdf(path: str | Path, password: str | None = None, *, name: str | None 
             raise _incomplete(name) from exc
         detail = readable(str(exc).replace(str(path), name))
         raise CorruptPdfError(f"{name} is damaged and cannot be opened ({detail}).") from exc
-    doc.remud_was_locked = bool(doc.needs_pass)
-    if doc.remud_was_locked:
+    was_locked = bool(doc.needs_pass)
+    if was_locked:
         if not password:
             doc.close()
             raise PasswordRequiredError(f"{name} is protected by a password. Enter the password to import it.")
@@ -72,7 +76,7 @@ def open_pdf(path: str | Path, password: str | None = None, *, name: str | None 
         if repaired or ends_early(path):  # the page tree was lost, not an empty document
             raise _incomplete(name)
         raise EmptyPdfError(f"{name} has no pages.")
-    return doc
+    return doc, was_locked
 
 
 class DocumentCache:

@@ -11,12 +11,15 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import sqlite_utils
+
 from engine.errors import NotFoundError
-from engine.store.project import Project, now
+from engine.store.project import Project, inserted_id, now
 
 IMAGES_DIR = "chat-images"
 _SESSION_COLS = "id, title, model, settings, created_at, updated_at"
@@ -54,28 +57,29 @@ class NewMessage:
     stats: dict[str, Any] = field(default_factory=dict)
 
 
-def _session(row) -> ChatSession:
+def _session(row: Sequence[Any]) -> ChatSession:
     i, title, model, settings, created, updated = row
     return ChatSession(i, title, model, json.loads(settings or "{}"), created, updated)
 
 
-def _message(row) -> ChatMessage:
+def _message(row: Sequence[Any]) -> ChatMessage:
     i, sid, role, content, thinking, image, stats, created = row
     return ChatMessage(i, sid, role, content, thinking, image, json.loads(stats or "{}"), created)
 
 
-def _touch(db, session_id: int) -> None:
+def _touch(db: sqlite_utils.Database, session_id: int) -> None:
     db.execute("UPDATE chat_sessions SET updated_at = ? WHERE id = ?", [now(), session_id])
 
 
-def create_session(project: Project, title: str = "", *, model: str = "", settings: dict | None = None) -> ChatSession:
+def create_session(project: Project, title: str = "", *, model: str = "",
+                   settings: dict[str, Any] | None = None) -> ChatSession:
     stamp = now()
     with project.atomic() as db:
         cur = db.execute(
             "INSERT INTO chat_sessions(title, model, settings, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
             [title, model, json.dumps(settings or {}, ensure_ascii=False), stamp, stamp],
         )
-    return get_session(project, cur.lastrowid)
+    return get_session(project, inserted_id(cur))
 
 
 def get_session(project: Project, session_id: int) -> ChatSession:
@@ -88,7 +92,7 @@ def get_session(project: Project, session_id: int) -> ChatSession:
 def list_sessions(project: Project, query: str = "") -> list[ChatSession]:
     """Newest first; `query` matches the title or any message text (case-insensitive)."""
     sql = f"SELECT {_SESSION_COLS} FROM chat_sessions"
-    params: list = []
+    params: list[str] = []
     if query.strip():
         like = f"%{query.strip()}%"
         sql += (" WHERE title LIKE ? OR id IN (SELECT session_id FROM chat_messages"
@@ -99,7 +103,7 @@ def list_sessions(project: Project, query: str = "") -> list[ChatSession]:
 
 
 def update_session(project: Project, session_id: int, *, title: str | None = None, model: str | None = None,
-                   settings: dict | None = None) -> ChatSession:
+                   settings: dict[str, Any] | None = None) -> ChatSession:
     get_session(project, session_id)
     changes = {k: v for k, v in (("title", title), ("model", model)) if v is not None}
     if settings is not None:
@@ -121,7 +125,7 @@ def delete_session(project: Project, session_id: int) -> None:
 
 
 def add_message(project: Project, session_id: int, role: str, content: str, *, thinking: str = "",
-                image_path: str = "", stats: dict | None = None) -> ChatMessage:
+                image_path: str = "", stats: dict[str, Any] | None = None) -> ChatMessage:
     return commit_messages(project, session_id, [NewMessage(role, content, thinking, image_path, stats or {})])[0]
 
 
@@ -130,7 +134,7 @@ def commit_messages(project: Project, session_id: int, messages: list[NewMessage
     """In one transaction: forget the messages from `drop_from` on (if given), then add `messages`."""
     get_session(project, session_id)
     removed = [m for m in list_messages(project, session_id) if drop_from is not None and m.id >= drop_from]
-    ids = []
+    ids: list[int] = []
     with project.atomic() as db:
         if drop_from is not None:
             db.execute("DELETE FROM chat_messages WHERE session_id = ? AND id >= ?", [session_id, drop_from])
@@ -142,7 +146,7 @@ def commit_messages(project: Project, session_id: int, messages: list[NewMessage
                 [session_id, m.role, m.content, m.thinking, m.image_path, json.dumps(m.stats, ensure_ascii=False),
                  stamp],
             )
-            ids.append(cur.lastrowid)
+            ids.append(inserted_id(cur))
         _touch(db, session_id)
     remove_unused_images(project, {m.image_path for m in removed if m.image_path})
     return [get_message(project, i) for i in ids]

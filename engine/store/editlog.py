@@ -29,7 +29,7 @@ def log_edit(
     )
 
 
-def history(db: sqlite_utils.Database, entity: str, entity_id: int) -> list[dict]:
+def history(db: sqlite_utils.Database, entity: str, entity_id: int) -> list[dict[str, Any]]:
     rows = db.execute(
         "SELECT at, action, before, after FROM edit_log WHERE entity = ? AND entity_id = ? ORDER BY id",
         [entity, entity_id],

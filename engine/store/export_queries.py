@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from engine.store.models import Record, RecordKind, RecordStatus
 from engine.store.project import Project
@@ -47,10 +48,11 @@ class SelectedRecord:
     doc_title: str | None
 
 
-def _where(sel: Selection) -> tuple[str, list]:
-    clauses, params = [], []
+def _where(sel: Selection) -> tuple[str, list[object]]:
+    clauses: list[str] = []
+    params: list[object] = []
 
-    def within(column: str, values) -> None:
+    def within(column: str, values: Sequence[object]) -> None:
         clauses.append(f"{column} IN ({', '.join('?' for _ in values)})")
         params.extend(values)
 
@@ -74,10 +76,11 @@ def _where(sel: Selection) -> tuple[str, list]:
 
 def count_selected(project: Project, sel: Selection) -> int:
     where, params = _where(sel)
-    return project.db.execute(f"SELECT count(*) {_FROM} WHERE {where}", params).fetchone()[0]
+    count: int = project.db.execute(f"SELECT count(*) {_FROM} WHERE {where}", params).fetchone()[0]
+    return count
 
 
-def _selected(values) -> SelectedRecord:
+def _selected(values: Sequence[Any]) -> SelectedRecord:
     (rid, kind, question, answer, figure_id, rec_page, reasoning, language, thinking, options, correct, status,
      score, synthesizer, model, prompt_version, flags, created_at, edited_at, doc_id, page, sha, title) = values
     record = Record(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 import sqlite_utils
 
@@ -17,7 +18,7 @@ from engine.geometry import Rect
 from engine.store import search
 from engine.store.editlog import log_edit, was_edited_by_user
 from engine.store.models import Figure, FigureStatus, FigureText, NewFigure
-from engine.store.project import Project, now
+from engine.store.project import Project, inserted_id, now
 
 _COLS = (
     "id, doc_id, page, x0, y0, x1, y1, label, detector, score, status, caption, context, burned_text, "
@@ -25,7 +26,7 @@ _COLS = (
 )
 
 
-def _figure(row) -> Figure:
+def _figure(row: Sequence[Any]) -> Figure:
     (fid, doc, page, x0, y0, x1, y1, label, detector, score, status, caption, context, burned, section, sublabel,
      xref, redactions, created, updated) = row
     return Figure(
@@ -36,7 +37,7 @@ def _figure(row) -> Figure:
     )
 
 
-def _snapshot(fig: Figure) -> dict:
+def _snapshot(fig: Figure) -> dict[str, Any]:
     """The figure as its database columns (what the edit log records)."""
     return {
         "id": fig.id, "doc_id": fig.doc_id, "page": fig.page, "label": fig.label, "detector": fig.detector,
@@ -57,7 +58,7 @@ def _insert(db: sqlite_utils.Database, fig: NewFigure, *, figure_id: int | None 
          t.caption, t.context, t.burned_text, t.section, t.sublabel, fig.image_xref,
          json.dumps([r.as_tuple() for r in fig.redactions]), created or stamp, stamp],
     )
-    new_id = cur.lastrowid
+    new_id = inserted_id(cur)
     search.reindex_figure(db, new_id)
     return new_id
 
@@ -147,7 +148,7 @@ def delete_figures(project: Project, figure_ids: Sequence[int], *, by_user: bool
     return gone
 
 
-def _update(project: Project, figure_id: int, action: str, columns: dict, *, by_user: bool = True) -> Figure:
+def _update(project: Project, figure_id: int, action: str, columns: dict[str, Any], *, by_user: bool = True) -> Figure:
     before = get_figure(project, figure_id)
     sets = ", ".join(f"{c} = ?" for c in columns)
     with project.atomic() as db:
@@ -190,7 +191,7 @@ def set_redactions(project: Project, figure_id: int, masks: Sequence[Rect]) -> F
 def masks_by_page(project: Project, doc_id: int, page: int | None = None) -> dict[int, tuple[Rect, ...]]:
     """Every redaction mask of a document (or of one page), whichever figure holds it: {page: masks}."""
     sql = "SELECT page, redactions FROM figures WHERE doc_id = ? AND redactions != '[]'"
-    params: list = [doc_id]
+    params: list[int] = [doc_id]
     if page is not None:
         sql += " AND page = ?"
         params.append(page)

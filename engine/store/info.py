@@ -8,7 +8,10 @@ from engine.store.project import Project
 
 
 def project_info(project: Project) -> ProjectInfo:
-    one = lambda sql: project.db.execute(sql).fetchone()[0]  # noqa: E731
+    def one(sql: str) -> int:
+        count: int = project.db.execute(sql).fetchone()[0]
+        return count
+
     return ProjectInfo(
         path=str(project.folder),
         schema_version=project.schema_version,

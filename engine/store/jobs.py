@@ -18,12 +18,13 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from engine.errors import NotFoundError
 from engine.llm.urls import strip_credentials
 from engine.store import records as records_store
 from engine.store.models import NewRecord, RecordKind
-from engine.store.project import Project, now
+from engine.store.project import Project, inserted_id, now
 
 
 class JobState(StrEnum):
@@ -70,7 +71,7 @@ class Job:
     name: str
     synthesizer: str
     model: str
-    settings: dict
+    settings: dict[str, Any]
     state: JobState
     message: str
     created_at: str
@@ -117,7 +118,7 @@ class JobStatus:
     cost: float
     failures: list[Failure] = field(default_factory=list)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         j = self.job
         return {
             "id": j.id, "name": j.name, "synthesizer": j.synthesizer, "model": j.model, "state": str(j.state),
@@ -132,11 +133,11 @@ _ITEM_COLS = ("id, job_id, idem_key, figure_id, doc_id, page, passage, kind, lan
               "state, attempts, raw_response, error, tokens_in, tokens_out, cost, record_ids")
 
 
-def _job(row) -> Job:
+def _job(row: Sequence[Any]) -> Job:
     return Job(row[0], row[1], row[2], row[3], json.loads(row[4] or "{}"), JobState(row[5]), row[6], row[7], row[8])
 
 
-def _item(row) -> JobItem:
+def _item(row: Sequence[Any]) -> JobItem:
     v = list(row)
     v[7] = RecordKind(v[7])
     v[9] = bool(v[9])
@@ -149,7 +150,8 @@ def _item(row) -> JobItem:
 
 
 def create_job(
-    project: Project, *, synthesizer: str, model: str, items: Iterable[NewItem], settings: dict | None = None, name: str = ""
+    project: Project, *, synthesizer: str, model: str, items: Iterable[NewItem], settings: dict[str, Any] | None = None,
+    name: str = "",
 ) -> tuple[Job, int, int]:
     """A new job with its items. Returns (job, items created, items skipped because an item
     with the same idempotency key already exists in this project, in this or any job)."""
@@ -161,7 +163,7 @@ def create_job(
             [name, synthesizer, model, json.dumps(strip_credentials(settings or {}), ensure_ascii=False), str(JobState.PENDING),
              stamp, stamp],
         )
-        job_id = cur.lastrowid
+        job_id = inserted_id(cur)
         for it in items:
             cur = db.execute(
                 "INSERT OR IGNORE INTO job_items(job_id, idem_key, figure_id, doc_id, page, passage, kind, language, "
@@ -214,7 +216,8 @@ def get_item(project: Project, item_id: int) -> JobItem:
 
 
 def list_items(project: Project, job_id: int, state: ItemState | None = None) -> list[JobItem]:
-    sql, params = f"SELECT {_ITEM_COLS} FROM job_items WHERE job_id = ?", [job_id]
+    sql = f"SELECT {_ITEM_COLS} FROM job_items WHERE job_id = ?"
+    params: list[object] = [job_id]
     if state is not None:
         sql += " AND state = ?"
         params.append(str(state))
@@ -256,7 +259,8 @@ def mark_running(project: Project, item_id: int) -> int:
         )
         if not cur.rowcount:
             return 0
-        return db.execute("SELECT attempts FROM job_items WHERE id = ?", [item_id]).fetchone()[0]
+        attempts: int = db.execute("SELECT attempts FROM job_items WHERE id = ?", [item_id]).fetchone()[0]
+        return attempts
 
 
 def release_item(project: Project, item_id: int, error: str = "") -> None:
@@ -333,7 +337,7 @@ class Batch:
 _BATCH_COLS = "id, job_id, provider, submission, batch_id, input_file, state, status, message, created_at, updated_at"
 
 
-def _batch(row) -> Batch:
+def _batch(row: Sequence[Any]) -> Batch:
     v = list(row)
     v[6] = BatchState(v[6])
     return Batch(*v)
@@ -344,11 +348,11 @@ def reserve_batch(project: Project, job_id: int, provider: str, submission: str,
     running in it, one more attempt. Returns (batch row id, the item ids reserved)."""
     stamp = now()
     with project.atomic() as db:
-        row_id = db.execute(
+        row_id = inserted_id(db.execute(
             "INSERT INTO job_batches(job_id, provider, submission, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
             [job_id, provider, submission, str(BatchState.SUBMITTING), stamp, stamp],
-        ).lastrowid
-        taken = []
+        ))
+        taken: list[int] = []
         for item_id in item_ids:
             cur = db.execute(
                 "UPDATE job_items SET state = 'running', batch = ?, attempts = attempts + 1, updated_at = ? "

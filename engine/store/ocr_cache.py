@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from engine.geometry import Rect
 from engine.store.project import Project
@@ -12,7 +13,8 @@ def _area_key(area: Rect | None) -> str:
     return "" if area is None else ",".join(f"{v:.1f}" for v in area.as_tuple())
 
 
-def get(project: Project, doc_id: int, page: int, area: Rect | None, dpi: int, engine: str) -> list[dict] | None:
+def get(project: Project, doc_id: int, page: int, area: Rect | None, dpi: int,
+        engine: str) -> list[dict[str, Any]] | None:
     row = project.db.conn.execute(
         "SELECT lines FROM page_ocr WHERE doc_id = ? AND page = ? AND area = ? AND dpi = ? AND engine = ?",
         [doc_id, page, _area_key(area), dpi, engine],
@@ -20,7 +22,8 @@ def get(project: Project, doc_id: int, page: int, area: Rect | None, dpi: int, e
     return json.loads(row[0]) if row else None
 
 
-def put(project: Project, doc_id: int, page: int, area: Rect | None, dpi: int, engine: str, lines: list[dict]) -> None:
+def put(project: Project, doc_id: int, page: int, area: Rect | None, dpi: int, engine: str,
+        lines: list[dict[str, Any]]) -> None:
     with project.atomic() as db:
         db.execute(
             "INSERT OR REPLACE INTO page_ocr(doc_id, page, area, dpi, engine, lines) VALUES (?, ?, ?, ?, ?, ?)",
@@ -28,7 +31,7 @@ def put(project: Project, doc_id: int, page: int, area: Rect | None, dpi: int, e
         )
 
 
-def page_lines(project: Project, doc_id: int, page: int) -> list[dict]:
+def page_lines(project: Project, doc_id: int, page: int) -> list[dict[str, Any]]:
     """Every stored line of a page, whatever area, resolution or engine it was read with."""
     rows = project.db.conn.execute("SELECT lines FROM page_ocr WHERE doc_id = ? AND page = ?", [doc_id, page])
     return [line for (lines,) in rows.fetchall() for line in json.loads(lines)]

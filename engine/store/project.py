@@ -52,6 +52,13 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
+def inserted_id(cursor: sqlite3.Cursor) -> int:
+    """The id the INSERT just run on `cursor` gave its row (sqlite3 says None only before any INSERT)."""
+    row_id = cursor.lastrowid
+    assert row_id is not None, "lastrowid is read after an INSERT"
+    return row_id
+
+
 def _sources_count(folder: Path) -> int:
     sources = folder / "sources"
     return sum(1 for p in sources.glob("*.pdf") if not p.name.startswith(".")) if sources.is_dir() else 0
@@ -198,7 +205,8 @@ class Project:
     # -- helpers -----------------------------------------------------------------
     @property
     def schema_version(self) -> int:
-        return self.db.execute("PRAGMA user_version").fetchone()[0]
+        version: int = self.db.execute("PRAGMA user_version").fetchone()[0]
+        return version
 
     @contextlib.contextmanager
     def atomic(self) -> Iterator[sqlite_utils.Database]:
@@ -301,7 +309,7 @@ class Project:
     def __enter__(self) -> Project:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import fields
+from typing import Any
+
+import sqlite_utils
 
 from engine.errors import NotFoundError
 from engine.store import search
 from engine.store.editlog import log_edit
 from engine.store.models import NewRecord, Record, RecordKind, RecordStatus
-from engine.store.project import Project, now
+from engine.store.project import Project, inserted_id, now
 
 _FIELDS = [f.name for f in fields(NewRecord)]
 _JSON = {"options", "flags"}
 _EDITABLE = {"question", "thinking", "answer", "options", "correct", "status", "score", "language", "flags"}
 
 
-def _row_values(rec: NewRecord) -> list:
-    out = []
+def _row_values(rec: NewRecord) -> list[object]:
+    out: list[object] = []
     for name in _FIELDS:
         value = getattr(rec, name)
         if name in _JSON:
@@ -31,7 +34,7 @@ def _row_values(rec: NewRecord) -> list:
     return out
 
 
-def _record(row) -> Record:
+def _record(row: Sequence[Any]) -> Record:
     data = dict(zip(["id", *_FIELDS, "created_at", "edited_at"], row))
     for name in _JSON:
         data[name] = tuple(json.loads(data[name]))
@@ -41,12 +44,13 @@ def _record(row) -> Record:
     return Record(**data)
 
 
-def _insert(db, rec: NewRecord) -> int:
+def _insert(db: sqlite_utils.Database, rec: NewRecord) -> int:
     cols = ", ".join(_FIELDS)
     marks = ", ".join("?" for _ in range(len(_FIELDS) + 1))
     cur = db.execute(f"INSERT INTO records({cols}, created_at) VALUES ({marks})", [*_row_values(rec), now()])
-    search.reindex_record(db, cur.lastrowid)
-    return cur.lastrowid
+    record_id = inserted_id(cur)
+    search.reindex_record(db, record_id)
+    return record_id
 
 
 def add_record(project: Project, rec: NewRecord) -> Record:
@@ -72,7 +76,8 @@ def get_record(project: Project, record_id: int) -> Record:
 def list_records(
     project: Project, *, figure_id: int | None = None, status: str | None = None, limit: int | None = None
 ) -> list[Record]:
-    where, params = [], []
+    where: list[str] = []
+    params: list[object] = []
     if figure_id is not None:
         where.append("figure_id = ?")
         params.append(figure_id)
@@ -88,7 +93,7 @@ def list_records(
     return [_record(r) for r in project.db.execute(sql, params).fetchall()]
 
 
-def update_record(project: Project, record_id: int, **changes) -> Record:
+def update_record(project: Project, record_id: int, **changes: Any) -> Record:
     unknown = set(changes) - _EDITABLE
     if unknown:
         raise ValueError(f"Cannot edit {', '.join(sorted(unknown))} of a record.")
@@ -112,4 +117,5 @@ def record_languages(project: Project) -> list[str]:
 
 
 def count_records(project: Project) -> int:
-    return project.db.execute("SELECT count(*) FROM records").fetchone()[0]
+    count: int = project.db.execute("SELECT count(*) FROM records").fetchone()[0]
+    return count

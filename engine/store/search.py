@@ -10,6 +10,9 @@ record id * 2 + 1) so re-indexing one item never scans the table.
 from __future__ import annotations
 
 import re
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
 
 import sqlite_utils
 
@@ -119,7 +122,7 @@ def _matches(
     if not match:
         return []
     where = "search_index MATCH ?" + (" AND entity = ?" if entity else "")
-    params: list = [match] + ([entity] if entity else [])
+    params: list[str] = [match] + ([entity] if entity else [])
     conn = db.conn  # plain reads: no savepoint guard needed
     if not by_rank:
         top = conn.execute(
@@ -139,7 +142,8 @@ def _matches(
     return _hits(conn, top, text)
 
 
-def _rank_window(conn, where: str, params: list, text: str, limit: int) -> list[SearchHit]:
+def _rank_window(conn: sqlite3.Connection, where: str, params: Sequence[object], text: str,
+                 limit: int) -> list[SearchHit]:
     """Very common terms: FTS5's bm25 counts every match to weigh each term (tens of ms
     at 100k+ matches). Their newest RANK_WINDOW matches are scored here instead, with
     bm25's term-frequency saturation and length normalisation (all terms weighed alike)."""
@@ -161,7 +165,7 @@ def _as_indexed(term: str) -> str:
     return segment(term).strip()
 
 
-def _hits(conn, top: list[tuple], text: str) -> list[SearchHit]:
+def _hits(conn: sqlite3.Connection, top: list[tuple[Any, ...]], text: str) -> list[SearchHit]:
     if not top:
         return []
     marks = ",".join("?" for _ in top)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.export.splits import SPLITS
+from engine.export.splits import SPLITS, Split
 
 
-def write_card(out_dir: Path, name: str, data_dir: str | None, extension: str, counts: dict[str, int],
+def write_card(out_dir: Path, name: str, data_dir: str | None, extension: str, counts: dict[Split, int],
                app_version: str) -> Path:
     lines = ["---"]
     filled = [split for split in SPLITS if counts.get(split, 0)]  # datasets cannot load a split without rows
