@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import pymupdf
 
@@ -32,12 +32,25 @@ class Detector(Protocol):
         ...
 
 
-def detect_page(detector: Detector, page: pymupdf.Page, masks: Sequence[Rect] = ()) -> list[Box]:
+def detect_page(detector: Detector, page: pymupdf.Page, masks: Sequence[Rect] = (),
+                cancel: Callable[[], bool] | None = None) -> list[Box]:
     """`detector.detect(page)`. A detector that sends the page off the machine (its class says
-    `sends_page = True`) takes `masks`, the page's redaction masks, and sends it black under them."""
+    `sends_page = True`) takes `masks`, the page's redaction masks, and sends it black under them.
+    A detector that works long on one page (its class says `takes_cancel = True`) takes `cancel`, asks it
+    while it works and raises CancelledError when it says stop."""
+    kwargs: dict[str, Any] = {}
     if getattr(detector, "sends_page", False):
-        return detector.detect(page, masks=masks)  # type: ignore[call-arg]
-    return detector.detect(page)
+        kwargs["masks"] = masks
+    if cancel is not None and getattr(detector, "takes_cancel", False):
+        kwargs["cancel"] = cancel
+    return detector.detect(page, **kwargs)
+
+
+def close_detector(detector: Detector) -> None:
+    """Free what the detector holds (a loaded model, an HTTP client) if it can."""
+    close = getattr(detector, "close", None)
+    if callable(close):
+        close()
 
 
 def page_rect(page: pymupdf.Page) -> Rect:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.detect import registry
-from engine.detect.base import Box, Detector, detect_page
+from engine.detect.base import Box, Detector, close_detector, detect_page
 from engine.errors import CancelledError, RemudError
 from engine.pdf.opener import open_pdf
 from engine.redaction import page_masks
@@ -60,7 +60,9 @@ def iter_detect(
     params: dict[str, Any] | None = None,
     cancel: Callable[[], bool] = lambda: False,
 ) -> Iterator[PageResult]:
-    """Detect page by page, storing each page's result as soon as it is ready."""
+    """Detect page by page, storing each page's result as soon as it is ready. A detector named here is
+    built for this run and closed after it (a loaded model is released), cancelled or not."""
+    created = isinstance(detector, str)
     if isinstance(detector, str):
         detector = registry.create(detector, **(params or {}))
     doc_row = documents.get_document(project, doc_id)
@@ -75,7 +77,7 @@ def iter_detect(
                 continue
             page = pdf.load_page(index)
             try:
-                boxes = detect_page(detector, page, page_masks(project, doc_id, index))
+                boxes = detect_page(detector, page, page_masks(project, doc_id, index), cancel)
             except RemudError:  # the detector's own, deliberate stop (an endpoint down, a bad setting)
                 raise
             except Exception as exc:  # noqa: BLE001 - a page MuPDF cannot draw, or a bug: this page only
@@ -93,6 +95,8 @@ def iter_detect(
                 yield PageResult(doc_id, index, tuple(done.new_ids), False, tuple(boxes), tuple(done.replaced))
     finally:
         pdf.close()
+        if created:
+            close_detector(detector)
 
 
 def detect_document(
