@@ -178,7 +178,7 @@ def cmd_search(args) -> int:
     from engine.store import search
 
     with Project.open(args.project) as p:
-        hits = search.query(p.db, args.query, entity=args.kind, limit=args.limit)
+        hits = search.query(p, args.query, entity=args.kind, limit=args.limit)
     emit(args, [asdict(h) for h in hits],
           "\n".join(f"{h.kind:<7} #{h.id:<6} {h.snippet}" for h in hits) or "No matches.")
     return 0

@@ -5,6 +5,10 @@ indexed with every CJK character as its own token, and a Chinese query becomes a
 phrase of those characters, so "肝右叶" matches inside "图3-1肝右叶显示" and a
 one-character query still works. Rows are keyed by rowid (figure id * 2,
 record id * 2 + 1) so re-indexing one item never scans the table.
+
+`query` takes a Project, like every store function outside the store. The index upkeep
+(reindex_figure, reindex_record, forget) takes the database handle of the write in progress:
+only the store's own writes, migrations and repair call it, inside their transaction.
 """
 
 from __future__ import annotations
@@ -12,11 +16,14 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
 from engine.store.models import SearchHit
+
+if TYPE_CHECKING:  # engine.store.project imports this module (through the schema's migrations)
+    from engine.store.project import Project
 
 CJK_RANGES = (  # the code points of CJK scripts, as the inside of a regex character class
     "\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3400-\u4dbf"
@@ -103,11 +110,12 @@ def _terms(user_query: str) -> list[str]:
     return [w for w in (re.sub(r"[^\w\u3000-\uffff-]", " ", q).strip() for q in user_query.split()) if w]
 
 
-def query(db: sqlite_utils.Database, text: str, *, entity: str | None = None, limit: int = 50) -> list[SearchHit]:
+def query(project: Project, text: str, *, entity: str | None = None, limit: int = 50) -> list[SearchHit]:
     """Whole-word matches first, best first (bm25); then, if there are too few, prefix
     matches ("calcif" → "calcification"), newest first. A query matching more than
     RANK_WINDOW rows is ranked among its RANK_WINDOW newest matches. Both keep every
     query fast on large projects: bm25 over many prefix matches costs tens of ms."""
+    db = project.db
     hits = _matches(db, build_query(text, prefix=False), text, entity, limit)
     if len(hits) < limit:
         seen = {(h.kind, h.id) for h in hits}

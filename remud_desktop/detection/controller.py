@@ -143,12 +143,8 @@ class DetectionController(QObject):
         """Tell the views which pages changed: each page's figures, each document's counts once."""
         self._flush.stop()
         changed, self._changed = self._changed, {}
-        if self.session.project is None:
-            return
-        for doc_id, pages in changed.items():
-            for page in sorted(pages):
-                self.session.figures_changed.emit(doc_id, page)
-            self.session.pages_changed.emit(doc_id)
+        if self.session.project is not None:
+            self.session.notify_pages(changed)
 
     def _failed(self, message: str, job: Job) -> None:
         if job is self.job:

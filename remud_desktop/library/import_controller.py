@@ -88,7 +88,7 @@ class ImportController(QObject):
 
     def _one_done(self, folder: Path, result: ImportResult) -> None:
         if result.document is not None and not result.already_present and self._same_project(folder):
-            self.session.documents_changed.emit()
+            self.session.notify_documents_added()
             self.imported.emit(result)
 
     def _same_project(self, folder: Path) -> bool:

@@ -157,18 +157,9 @@ class LibraryPanel(QWidget):
         if answer != QMessageBox.StandardButton.Yes:
             return False
         try:
-            documents.delete_document(project, doc_id)
+            self.session.remove_document(doc_id)
         except RemudError as exc:
             QMessageBox.warning(self, "Remove document", str(exc))
             return False
-        self.session.undo_stack.clear()  # its history points at figures that are gone
-        if self.session.doc_id == doc_id:
-            rest = documents.list_documents(project)
-            self.session.doc_id = None
-            if rest:
-                self.session.go_to(rest[0].id, 0)
-            else:  # nothing left to show: views reset as for a freshly opened project
-                self.session.project_opened.emit()
-        self.session.documents_changed.emit()
         self.document_removed.emit(doc_id)
         return True

@@ -24,7 +24,6 @@ from engine.store import documents, figures
 from engine.store.models import Record, RecordKind
 from remud_desktop.inspector.crop_render import Crop, CropRequest, render_crop
 from remud_desktop.inspector.crop_view import CropView, raster_to_qimage
-from remud_desktop.session.record_commands import edit_record
 from remud_desktop.workers import Task, start
 
 EDIT_DELAY_MS = 400
@@ -154,7 +153,7 @@ class RecordEditor(QWidget):
             return
         rid = self.record.id
         try:
-            pushed = edit_record(self.session, rid, **self.values())
+            pushed = self.session.edit_record(rid, **self.values())
         except NotFoundError:
             return
         if pushed:

@@ -6,8 +6,8 @@ A accept, X reject, U reset to draft (each one undo step, over all selected rows
 J / K next / previous (Down / Up work as in any table). Accepting or rejecting one row
 moves on to the next.
 
-The view follows edits through the session's RecordEvents; records added by a job are
-picked up by `reload()`, called on RecordEvents.added or by a cheap poll of the count.
+The view follows edits through the session's records_changed; records added by a job are
+picked up by `reload()`, called on the session's records_added or by a cheap poll of the count.
 """
 
 from __future__ import annotations
@@ -54,7 +54,6 @@ from remud_desktop.records.model import (
     RecordTableModel,
     read_rows,
 )
-from remud_desktop.session.record_commands import record_events, set_record_status
 from remud_desktop.workers import Task, start
 
 SEARCH_DELAY_MS = 250
@@ -81,9 +80,8 @@ class RecordsView(QWidget):
         self._selecting = False
         self.model = RecordTableModel(self)
         self._build()
-        self.events = record_events(session)
-        self.events.changed.connect(self._records_changed)  # bound methods: disconnected when this dies
-        self.events.added.connect(self.reload)
+        session.records_changed.connect(self._records_changed)  # bound methods: disconnected when this dies
+        session.records_added.connect(self.reload)
         session.project_opened.connect(self._project_opened)
         session.about_to_close.connect(self.editor.flush)
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
@@ -253,7 +251,7 @@ class RecordsView(QWidget):
         hits = None
         if text and self.session.project is not None:
             if self._search_cache is None or self._search_cache[0] != text:  # other filters reuse it
-                found = search.query(self.session.project.db, text, entity="record", limit=SEARCH_LIMIT)
+                found = search.query(self.session.project, text, entity="record", limit=SEARCH_LIMIT)
                 self._search_cache = (text, frozenset(h.id for h in found))
             hits = self._search_cache[1]
         score = self.min_score.value()
@@ -341,7 +339,7 @@ class RecordsView(QWidget):
             row = self.model.row_of(ids[0])
             if row is not None and row + 1 < self.model.rowCount():
                 following = self.model.row(row + 1).id
-        set_record_status(self.session, ids, status)
+        self.session.set_record_status(ids, status)
         if following is not None:
             self.select_ids([following])
 

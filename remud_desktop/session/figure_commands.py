@@ -1,55 +1,24 @@
-"""Undo commands. Each applies or reverts engine operations, which write to the store at
+"""Undo commands for figures and pages. Each applies or reverts engine operations, which write to the store at
 once; the first redo() does the edit. After applying, a command tells the session which
 page changed, and brings that page into view when undone from elsewhere."""
 
 from __future__ import annotations
 
-import functools
 import time
 from collections.abc import Sequence
 
 from PySide6.QtGui import QUndoCommand
 
-from engine.errors import NotFoundError, RemudError
 from engine.geometry import Rect
 from engine.store import documents, figures
 from engine.store.models import Figure, FigureStatus, FigureText, NewFigure
+from remud_desktop.session.guard import GuardedCommand
 
 MERGE_TEXT, MERGE_NUDGE = 1, 2
 TEXT_MERGE_SECONDS = 2.0
 
 
-def guarded(method):
-    """An undo/redo that cannot be done must not raise inside Qt: the command is dropped from
-    the history and the views show the store as it is. A figure deleted outside this history
-    is said in the status bar; a store fault (read-only, damaged, disk full, busy) in a dialog."""
-
-    @functools.wraps(method)
-    def run(self, *args):
-        try:
-            return method(self, *args)
-        except NotFoundError as exc:
-            self.setObsolete(True)
-            self.session.message.emit(f"Could not {self.text().lower()}: {exc}")
-        except RemudError as exc:
-            self.setObsolete(True)
-            self.session.fault.emit(f"Could not {self.text().lower()}.", str(exc))
-            refresh = getattr(self, "show_store", None)
-            if refresh is not None:
-                refresh()
-
-    return run
-
-
-class _Guarded(QUndoCommand):
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        for name in ("redo", "undo"):
-            if name in cls.__dict__:
-                setattr(cls, name, guarded(cls.__dict__[name]))
-
-
-class _Command(_Guarded):
+class _Command(GuardedCommand):
     def __init__(self, session, text: str, doc_id: int, page: int) -> None:
         super().__init__(text)
         self.session, self.doc_id, self.page = session, doc_id, page
@@ -251,7 +220,7 @@ class SetReviewed(_Command):
         self.session.pages_changed.emit(self.doc_id)
 
 
-class DetectionRun(_Guarded):
+class DetectionRun(GuardedCommand):
     """Pages a background detection already stored; undo puts back what each replaced."""
 
     def __init__(self, session, results: Sequence, detector: str) -> None:

@@ -1,21 +1,40 @@
 """The open project as the GUI sees it: one place that edits, undoes and tells views.
 
-Every edit is a QUndoCommand (remud_desktop.session.figure_commands) that calls the engine, which
-writes it to the store in its own transaction the moment it happens. Views never
-edit the store themselves: they call the methods here and listen to the signals.
+Every edit of figures, pages and records is a QUndoCommand (session/figure_commands.py,
+session/record_commands.py) that calls the engine, which writes it to the store in its own
+transaction the moment it happens. Views never edit the store themselves: they call the
+methods here and listen to the signals, which only the Session (and its commands) emit.
+Work that writes from a worker with its own Project handle (imports, detection, synthesis)
+tells the Session when it is done (the `notify_*` methods), and the Session tells the views.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from engine.geometry import Rect
-from engine.store import Project, documents, figures
-from engine.store.models import Figure, FigureStatus, FigureText, NewFigure
+from engine.store import Project, documents, figures, records
+from engine.store.models import Figure, FigureStatus, FigureText, NewFigure, RecordStatus
+from remud_desktop.session.figure_commands import (
+    CreateFigures,
+    DeleteFigures,
+    DetectionRun,
+    SetLabel,
+    SetMasks,
+    SetRects,
+    SetReviewed,
+    SetStatus,
+    SetText,
+)
+from remud_desktop.session.record_commands import SetRecordFields, SetRecordStatus
+
+if TYPE_CHECKING:
+    from engine.detect.run import PageResult
 
 MIN_BOX_PT = 8.0  # the smallest box a person can make
 
@@ -30,6 +49,8 @@ class Session(QObject):
     pages_changed = Signal(int)  # doc_id: page flags (reviewed/corrected) or per-page counts changed
     selection_changed = Signal(list)  # selected figure ids on the current page
     rect_preview = Signal(int, object)  # (figure id, Rect) while a box is being dragged, before it is saved
+    records_changed = Signal(list)  # ids of records whose fields or status changed
+    records_added = Signal()  # records were added or removed (a synthesis job): record views reload
     message = Signal(str)  # something the user should read in the status bar
     fault = Signal(str, str)  # (what, why): an edit could not be saved (read-only, damaged, full disk, busy)
 
@@ -97,15 +118,11 @@ class Session(QObject):
 
     # -- edits (each is one undoable command) ---------------------------------------------
     def create_figure(self, rect: Rect, *, label: str = "figure") -> None:
-        from remud_desktop.session.figure_commands import CreateFigures
-
         rect = self.fit_to_page(rect)
         fig = NewFigure(self.doc_id, self.page, rect, label=label, detector="manual", status=FigureStatus.ACCEPTED)
         self.undo_stack.push(CreateFigures(self, [fig], "Draw box"))
 
     def duplicate(self, ids: Iterable[int], offset: float = 12.0) -> None:
-        from remud_desktop.session.figure_commands import CreateFigures
-
         bounds = self.page_bounds()
         news = []
         for fid in ids:
@@ -116,8 +133,6 @@ class Session(QObject):
             self.undo_stack.push(CreateFigures(self, news, "Duplicate"))
 
     def set_rects(self, changes: dict[int, Rect], *, text: str = "Move box", merge_key: str = "") -> None:
-        from remud_desktop.session.figure_commands import SetRects
-
         bounds = self.page_bounds()
         changes = {fid: _keep_inside(r, bounds) for fid, r in changes.items()}
         if changes:
@@ -128,48 +143,85 @@ class Session(QObject):
         self.set_rects(rects, text="Nudge", merge_key="nudge")
 
     def delete(self, ids: Iterable[int]) -> None:
-        from remud_desktop.session.figure_commands import DeleteFigures
-
         ids = list(ids)
         if ids:
             self.undo_stack.push(DeleteFigures(self, ids))
 
     def set_status(self, ids: Iterable[int], status: FigureStatus) -> None:
-        from remud_desktop.session.figure_commands import SetStatus
-
         ids = list(ids)
         if ids:
             self.undo_stack.push(SetStatus(self, ids, status))
 
     def set_label(self, fid: int, label: str) -> None:
-        from remud_desktop.session.figure_commands import SetLabel
-
         self.undo_stack.push(SetLabel(self, fid, label))
 
     def set_text(self, fid: int, text: FigureText) -> None:
         """Typing in the inspector: consecutive edits of one figure merge into one undo step."""
-        from remud_desktop.session.figure_commands import SetText
-
         if figures.get_figure(self.project, fid).text != text:
             self.undo_stack.push(SetText(self, fid, text))
 
     def set_masks(self, fid: int, masks: Sequence[Rect]) -> None:
-        from remud_desktop.session.figure_commands import SetMasks
-
         self.undo_stack.push(SetMasks(self, fid, tuple(masks)))
 
     def set_reviewed(self, doc_id: int, page: int, reviewed: bool) -> None:
-        from remud_desktop.session.figure_commands import SetReviewed
-
         self.undo_stack.push(SetReviewed(self, doc_id, page, reviewed))
 
-    def record_detection(self, results: Sequence, detector: str) -> None:
+    def record_detection(self, results: Sequence[PageResult], detector: str) -> None:
         """A detection run the worker already stored: make it one undoable step."""
-        from remud_desktop.session.figure_commands import DetectionRun
-
         applied = [r for r in results if not r.skipped]
         if applied:
             self.undo_stack.push(DetectionRun(self, applied, detector))
+
+    def edit_record(self, record_id: int, **changes) -> bool:
+        """Edit a record's text fields (question, thinking, answer, options, correct) if anything
+        differs; typing in one record merges into one undo step. True if an edit was pushed."""
+        current = records.get_record(self.project, record_id)
+        changes = {k: v for k, v in changes.items() if (tuple(v) if k == "options" else v) != getattr(current, k)}
+        if not changes:
+            return False
+        self.undo_stack.push(SetRecordFields(self, record_id, changes))
+        return True
+
+    def set_record_status(self, ids: Iterable[int], status: RecordStatus) -> bool:
+        """Accept, reject or reset records: one undo step (those already at `status` are left out)."""
+        ids = [rid for rid in dict.fromkeys(ids) if records.get_record(self.project, rid).status != RecordStatus(status)]
+        if not ids:
+            return False
+        self.undo_stack.push(SetRecordStatus(self, ids, status))
+        return True
+
+    # -- documents (not undoable) ---------------------------------------------------------
+    def remove_document(self, doc_id: int) -> None:
+        """Delete a document with its pages and figures (records keep their text). Raises the
+        engine's typed error if the store refuses. The undo history is cleared: it points at
+        figures that are gone. The current page moves to the next document, if any."""
+        documents.delete_document(self.project, doc_id)
+        self.undo_stack.clear()
+        if self.doc_id == doc_id:
+            rest = documents.list_documents(self.project)
+            self.doc_id = None
+            if rest:
+                self.go_to(rest[0].id, 0)
+            else:  # nothing left to show: views reset as for a freshly opened project
+                self.project_opened.emit()
+        self.documents_changed.emit()
+
+    # -- what workers wrote with their own Project handle ----------------------------------
+    def notify_documents_added(self) -> None:
+        """An import stored new documents."""
+        self.documents_changed.emit()
+
+    def notify_pages(self, changed: dict[int, Iterable[int]]) -> None:
+        """Detection stored figures on these pages ({doc_id: pages}): each page's figures, then
+        each document's counts once."""
+        for doc_id, pages in changed.items():
+            for page in sorted(pages):
+                self.figures_changed.emit(doc_id, page)
+            self.pages_changed.emit(doc_id)
+
+    def notify_records_added(self) -> None:
+        """A synthesis job stored new records."""
+        self.records_added.emit()
 
     # -- helpers --------------------------------------------------------------------------
     def fit_to_page(self, rect: Rect) -> Rect:

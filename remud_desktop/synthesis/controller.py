@@ -19,7 +19,6 @@ from engine import settings
 from engine.store.jobs import JobState, get_job, list_batches
 from engine.synth.batch import cancel_batches, run_batch
 from engine.synth.jobs import cancel_job, retry_failed, run_job
-from remud_desktop.session.record_commands import record_events
 from remud_desktop.workers import Job, JobContext, JobRunner
 
 FINAL_STATES = {JobState.DONE, JobState.FINISHED, JobState.CANCELLED, JobState.STOPPED}
@@ -161,14 +160,14 @@ class SynthController(QObject):
     # -- from the worker -------------------------------------------------------------------------
     def _progress(self, p) -> None:
         if p.done != self._done.get(p.job_id, p.done):
-            record_events(self.session).added.emit()
+            self.session.notify_records_added()
         self._done[p.job_id] = p.done
         self.progressed.emit(p)
 
     def _finished(self, job_id: int, report) -> None:
         self._forget(job_id)
         if report.stored:
-            record_events(self.session).added.emit()
+            self.session.notify_records_added()
         self.run_finished.emit(job_id, report)
         if report.state == JobState.STOPPED:
             self.status_message.emit(f"Synthesis job {job_id} stopped: {report.message}")

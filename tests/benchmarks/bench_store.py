@@ -100,7 +100,7 @@ def main() -> None:
         for _ in range(20):
             for q in queries:
                 t = time.perf_counter()
-                search.query(project.db, q, limit=50)
+                search.query(project, q, limit=50)
                 per_query[q].append(time.perf_counter() - t)
                 samples.append(per_query[q][-1])
         project.close()

@@ -19,7 +19,6 @@ from engine.store.models import (
 from remud_desktop.records import RecordsView
 from remud_desktop.records.editor import TEXT_ONLY
 from remud_desktop.records.model import ANY_FLAG, NO_FLAGS, QUESTION
-from remud_desktop.session.record_commands import record_events
 from tests import pdf_factory
 from tests.desktop.gui_helpers import open_session
 
@@ -255,6 +254,6 @@ def test_reload_picks_up_records_added_by_a_job(qtbot, view, session):
     assert len(shown_ids(view)) == 5
     records.add_record(session.project, NewRecord(RecordKind.QA, "Another?", "Yes."))
     with qtbot.waitSignal(view.loaded, timeout=10000):
-        record_events(session).added.emit()
+        session.notify_records_added()
     assert len(shown_ids(view)) == 6
     assert view.model.index(view.model.row_of(6), QUESTION).data() == "Another?"

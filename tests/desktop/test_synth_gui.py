@@ -109,9 +109,7 @@ def test_dialog_shows_count_and_estimate_before_anything_is_sent(qtbot, window, 
 
 def test_job_runs_in_the_background_and_records_appear(qtbot, window, server):
     added = []
-    from remud_desktop.session.record_commands import record_events
-
-    record_events(window.session).added.connect(lambda: added.append(1))
+    window.session.records_added.connect(lambda: added.append(1))
     dialog = SynthDialog(window.session, [], window)
     qtbot.addWidget(dialog)
     dialog.kinds["mcq"].setChecked(True)

@@ -69,7 +69,7 @@ def test_older_project_is_backed_up_and_migrated(tmp_path):
     assert len(backups) == 1
     assert sqlite3.connect(backups[0]).execute("PRAGMA user_version").fetchone()[0] == 1
     # the migration indexed what the old project held
-    assert [h.id for h in search.query(p.db, "hepatic")] == [1]
+    assert [h.id for h in search.query(p, "hepatic")] == [1]
     p.close()
 
 
@@ -114,10 +114,10 @@ def test_delete_and_restore_keep_id_and_text(project):
     f = figures.add_figure(project, NewFigure(doc.id, 0, Rect(0, 0, 50, 50), text=FigureText(caption="左肾 长轴")))
     [gone] = figures.delete_figures(project, [f.id])
     assert figures.list_figures(project, doc.id) == []
-    assert search.query(project.db, "左肾") == []
+    assert search.query(project, "左肾") == []
     back = figures.restore_figure(project, gone)
     assert back.id == f.id and back.text.caption == "左肾 长轴"
-    assert [h.id for h in search.query(project.db, "左肾")] == [f.id]
+    assert [h.id for h in search.query(project, "左肾")] == [f.id]
 
 
 def test_detection_never_overwrites_corrected_page(project):
@@ -147,17 +147,17 @@ def test_fts_over_figures_and_records_mixed_languages(project):
     r = records.add_record(project, NewRecord(kind=RecordKind.VQA, question="Which vessel drains the right lobe?",
                                               answer="The right hepatic vein 肝右静脉", figure_id=f.id, reasoning=True,
                                               thinking="The image shows a tubular anechoic structure"))
-    assert {(h.kind, h.id) for h in search.query(project.db, "肝右")} == {("figure", f.id), ("record", r.id)}
-    assert [h.kind for h in search.query(project.db, "左肾")] == ["figure"]
-    assert [h.kind for h in search.query(project.db, "肾")] == ["figure"]
-    assert [h.id for h in search.query(project.db, "hepat", entity="record")] == [r.id]
-    assert [h.kind for h in search.query(project.db, "anechoic structure")] == ["record"]
-    assert search.query(project.db, "kidney") == []
-    assert search.query(project.db, '" OR ) NEAR(') == []  # syntax characters are not an error
-    hit = search.query(project.db, "liver lobe")[0]
+    assert {(h.kind, h.id) for h in search.query(project, "肝右")} == {("figure", f.id), ("record", r.id)}
+    assert [h.kind for h in search.query(project, "左肾")] == ["figure"]
+    assert [h.kind for h in search.query(project, "肾")] == ["figure"]
+    assert [h.id for h in search.query(project, "hepat", entity="record")] == [r.id]
+    assert [h.kind for h in search.query(project, "anechoic structure")] == ["record"]
+    assert search.query(project, "kidney") == []
+    assert search.query(project, '" OR ) NEAR(') == []  # syntax characters are not an error
+    hit = search.query(project, "liver lobe")[0]
     assert "[liver]" in hit.snippet
     records.update_record(project, r.id, answer="The middle hepatic vein")
-    assert search.query(project.db, "middle", entity="record")[0].id == r.id
+    assert search.query(project, "middle", entity="record")[0].id == r.id
 
 
 def test_record_roundtrip_and_edit_validation(project):
@@ -188,9 +188,9 @@ def test_search_puts_the_most_relevant_first(project, monkeypatch, window):
     [best] = figures.add_figures(project, [NewFigure(doc.id, 0, Rect(0, 0, 9, 9), text=FigureText(
         caption="Liver", context="Liver: the liver, 肝脏"))])
     figures.add_figures(project, filler[6:])  # newer than the best match: recency alone would put these first
-    hits = search.query(project.db, "liver")
+    hits = search.query(project, "liver")
     assert hits[0].id == best and len(hits) == 9
-    assert [h.id for h in search.query(project.db, "liver 肝脏")] == [best]
+    assert [h.id for h in search.query(project, "liver 肝脏")] == [best]
 
 
 def test_deleting_a_document_keeps_records_and_logs_before_values(project):
@@ -206,7 +206,7 @@ def test_deleting_a_document_keeps_records_and_logs_before_values(project):
     documents.delete_document(project, doc.id)
     kept = records.get_record(project, r.id)
     assert kept.doc_id is None and kept.figure_id is None and kept.question == "Echogenic lesion?"
-    assert [h.id for h in search.query(project.db, "echogenic", entity="record")] == [r.id]
+    assert [h.id for h in search.query(project, "echogenic", entity="record")] == [r.id]
 
 
 def test_record_languages(project):
