@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from engine.cards import Card
+from engine.detect import registry as detectors
 from engine.secrets import get_secret
+from engine.synth import registry as synthesizers
 
 # The environment variables each keyring entry falls back to (as the modules read them).
 ENV_VARS: dict[str, tuple[str, ...]] = {
@@ -99,9 +101,6 @@ def key_status(name: str, title: str, kind: KeyKind | None = None) -> KeyStatus:
 
 def all_key_statuses() -> list[KeyStatus]:
     """One entry per keyring name used by a remote synthesizer or detector card."""
-    from engine.detect import registry as detectors
-    from engine.synth import registry as synthesizers
-
     seen: dict[str, KeyStatus] = {}
     for kind, cards in ((KeyKind.SYNTHESIS, synthesizers.load_cards()), (KeyKind.DETECTION, detectors.load_cards())):
         for card in cards.values():

@@ -8,6 +8,7 @@ SERVICE = "ReMUD Desktop"
 
 
 def _keyring():
+    # deferred: keyring takes 15-30 ms to import and every `remud` start loads this module
     try:
         import keyring
         from keyring.errors import KeyringError

@@ -26,9 +26,32 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import keyring
+from keyring.backend import KeyringBackend
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from engine import settings as user_settings
+from engine.sample import ensure_sample_project
+from engine.store import chats, documents, figures
+from engine.store.models import FigureStatus, RecordKind, RecordStatus
+from remud_desktop.chat.figure_image import figure_png
+from remud_desktop.detection import DetectScope
+from remud_desktop.export.dialog import ExportDialog
+from remud_desktop.settings.dialog import SettingsDialog
+from remud_desktop.synthesis.dialog import SynthDialog
+from remud_desktop.theme import install_cjk_fallback
+from remud_desktop.welcome.screen import WelcomeScreen
+from remud_desktop.window.main_window import MainWindow
+from tests.generators import make_scanned_test_pdf
+from tests.servers.openai_compat import OpenAICompatServer, chat_completion
+from tests.tiny_gguf import write_tiny_qwen2_gguf, write_tiny_qwen25vl_mmproj
+
+ROOT = Path(__file__).resolve().parents[1]
 
 WINDOW_SIZE = (1480, 920)
 SYNTH_MODEL = "gpt-4o-mini"  # priced in resources/pricing.toml, so the dialog shows a cost
@@ -55,8 +78,11 @@ def settle(app, seconds: float) -> None:
 
 
 # -- what the fake synthesis server answers -----------------------------------------------------------
-# Example content written for these screenshots, chosen by the figure's section (as the prompt
-# states it); figures of the same section get the variants in turn.
+# Example content written for these screenshots (screenshot_examples.json), chosen by the figure's
+# section (as the prompt states it); figures of the same section get the variants in turn.
+EXAMPLES_FILE = Path(__file__).with_name("screenshot_examples.json")
+
+
 class Example(NamedTuple):
     question: str
     thinking: str
@@ -65,68 +91,8 @@ class Example(NamedTuple):
 
 
 TOPICS: dict[str, list[Example]] = {
-    "liver segments": [
-        Example("Along which structures does this diagram divide the liver into segments?",
-         "The diagram shows dashed lines for the hepatic vein planes and blue portal vein branches. Couinaud's "
-         "scheme uses the three hepatic veins to split the liver vertically and the portal bifurcation to split "
-         "it horizontally, which gives eight segments.",
-         "Along the planes of the three hepatic veins and the portal vein bifurcation, giving eight segments.",
-         ["Hepatic veins and portal vein", "Bile ducts only", "Hepatic artery only", "Ligamentum teres only"])],
-    "liver": [
-        Example("What does this subcostal view show about the right liver lobe?",
-         "The image is a right subcostal oblique view. The parenchyma has a fine, homogeneous echotexture with no "
-         "focal lesion. The hepatic veins run as anechoic tubes toward the IVC. The diaphragm is a bright curved "
-         "line behind the liver. Wait, I should check the liver edge: it is sharp, not rounded.",
-         "A normal right liver lobe: homogeneous parenchyma, clearly traced hepatic veins and a smooth "
-         "diaphragm, with no focal lesion.",
-         ["Normal right liver lobe", "Diffuse fatty liver", "Liver cirrhosis", "Hepatic haemangioma"]),
-        Example("Is there a focal lesion in this view of the liver?",
-         "I scan the whole parenchyma in the image: the echotexture is even and there is no region that is "
-         "brighter or darker than the rest. The vessels are normal in calibre.",
-         "No: the parenchyma is homogeneous and no focal lesion is seen.",
-         ["No focal lesion", "Simple cyst", "Haemangioma", "Metastasis"])],
-    "gallbladder": [
-        Example("What is the echogenic focus inside the gallbladder in this longitudinal view?",
-         "Inside the gallbladder lumen there is a bright echogenic focus. It casts a clean posterior acoustic "
-         "shadow, which points to a calculus rather than a polyp. The text says it moved when the patient "
-         "changed position, so it is not attached to the wall. The wall is thin.",
-         "A gallbladder stone: an echogenic focus with a posterior acoustic shadow that moves with position; "
-         "the wall is not thickened.",
-         ["Gallbladder stone", "Gallbladder polyp", "Sludge ball", "Gallbladder carcinoma"]),
-        Example("Why is the bright focus in this transverse view not a polyp?",
-         "A polyp is fixed to the wall and does not shadow. Here the focus lies in the dependent part of the "
-         "lumen, has a posterior acoustic shadow and moved when the patient turned.",
-         "Because it shadows and moves with position, which a wall-fixed polyp does not do: it is a stone.",
-         ["It shadows and moves", "It is hypoechoic", "It shows colour flow", "It is larger than 10 mm"])],
-    "kidney": [
-        Example("How do the cortex and the renal sinus compare in this long-axis view of the right kidney?",
-         "This is a long-axis view of the right kidney. The cortex is hypoechoic and of even thickness. The "
-         "central sinus is echogenic because of its fat. Wait, I should look for hydronephrosis: the sinus is "
-         "not split by fluid.",
-         "The cortex is less echogenic than the bright central sinus, with a clear corticomedullary junction "
-         "and no hydronephrosis: a normal kidney.",
-         ["Normal kidney", "Hydronephrosis", "Renal cyst", "Acute pyelonephritis"]),
-        Example("Is the corticomedullary differentiation preserved in this short-axis view?",
-         "In the short axis the medullary pyramids are darker triangles between the brighter cortex, and the "
-         "boundary between them is sharp all round.",
-         "Yes: the pyramids are clearly set apart from the cortex, so the differentiation is preserved.",
-         ["Preserved", "Lost, as in chronic kidney disease", "Reversed", "Not assessable"]),
-        Example("What is the round anechoic structure in this kidney?",
-         "There is a round, completely anechoic structure with a thin wall and posterior enhancement. There are "
-         "no septa and no solid part.",
-         "A simple renal cyst (Bosniak I).",
-         ["Simple cyst (Bosniak I)", "Renal cell carcinoma", "Angiomyolipoma", "Abscess"]),
-        Example("Which features of this kidney image are normal?",
-         "The outline is smooth, the cortex is of even thickness, the sinus is echogenic and there is no "
-         "collecting system dilatation.",
-         "A smooth outline, even cortical thickness, an echogenic sinus and no hydronephrosis.",
-         ["All of them", "Only the outline", "Only the sinus", "None"])],
-    "spleen": [
-        Example("Is the spleen in this image of normal size and echotexture?",
-         "The spleen is seen in its long axis. Its echotexture is homogeneous. The text gives under 12 cm as the "
-         "normal length, and this spleen is within it.",
-         "Yes: homogeneous echotexture and a length within the normal range (under 12 cm).",
-         ["Normal spleen", "Splenomegaly", "Splenic infarct", "Splenic cyst"])],
+    section: [Example(**example) for example in examples]
+    for section, examples in json.loads(EXAMPLES_FILE.read_text(encoding="utf-8")).items()
 }
 
 
@@ -138,8 +104,6 @@ class SynthesisAnswers:
         self._served: dict[tuple[str, str], int] = {}
 
     def __call__(self, req):
-        from tests.servers.openai_compat import chat_completion
-
         text = req.text().lower()
         section = re.search(r"section: (.*)", text)
         where = section.group(1) if section else text
@@ -176,10 +140,6 @@ class Shooter:
     """Drives one MainWindow through the tour and saves each screenshot."""
 
     def __init__(self, app, tmp: Path, out: Path, only: set[str]) -> None:
-        from PySide6.QtCore import QSettings
-
-        from remud_desktop.window.main_window import MainWindow
-
         self.app, self.tmp, self.out, self.only = app, tmp, out, only
         self.qsettings = QSettings(str(tmp / "window.ini"), QSettings.Format.IniFormat)
         self.window = MainWindow(self.qsettings)
@@ -189,8 +149,6 @@ class Shooter:
 
     def lay_out_docks(self) -> None:
         """The window's own first-start dock sizes (a second document or the records dock shift them)."""
-        from PySide6.QtCore import Qt
-
         w = self.window
         w.resizeDocks([w.docks["library"], w.docks["figures"]], [290, 450], Qt.Orientation.Horizontal)
 
@@ -206,9 +164,6 @@ class Shooter:
 
     # -- the main window on the sample ---------------------------------------------------------------
     def main_window(self, folder: Path) -> None:
-        from engine.store import figures
-        from engine.store.models import FigureStatus
-
         w = self.window
         if not w.open_project(folder):
             raise RuntimeError(f"could not open {folder}")
@@ -238,9 +193,6 @@ class Shooter:
 
     # -- a scanned atlas: import, then the scanned detector on the whole document --------------------
     def scanned_atlas(self) -> int:
-        from remud_desktop.detection import DetectScope
-        from tests.generators import make_scanned_test_pdf
-
         w = self.window
         pdf = make_scanned_test_pdf(self.tmp / "Scanned kidney atlas.pdf",
                                     layout=["grid", "side_by_side", "stacked", "single", "distractors"], seed=3).path
@@ -266,11 +218,6 @@ class Shooter:
 
     # -- synthesis against the local fake server, then review ---------------------------------------
     def synthesize(self, sample_doc: int, base_url: str) -> None:
-        from engine import settings as user_settings
-        from engine.store import figures
-        from engine.store.models import FigureStatus
-        from remud_desktop.synthesis.dialog import SynthDialog
-
         w = self.window
         s = w.session
         s.go_to(sample_doc, 0)
@@ -296,10 +243,6 @@ class Shooter:
             raise RuntimeError(f"the synthesis job ended {finished[0].state}: {finished[0].message}")
 
     def records(self) -> None:
-        from PySide6.QtCore import Qt
-
-        from engine.store.models import RecordKind, RecordStatus
-
         w = self.window
         view = w.records_view
         dock = w.docks["records"]
@@ -322,8 +265,6 @@ class Shooter:
         dock.hide()
 
     def export(self) -> None:
-        from remud_desktop.export.dialog import ExportDialog
-
         w = self.window
         dialog = ExportDialog(w.session, w.runner, self.qsettings, w)
         dialog.output.setText(str(self.tmp / "exports" / "kidney-v1"))
@@ -346,10 +287,6 @@ class Shooter:
 
     # -- chat -------------------------------------------------------------------------------------
     def chat(self) -> None:
-        from engine.store import chats, figures
-        from remud_desktop.chat.figure_image import figure_png
-        from tests.tiny_gguf import write_tiny_qwen2_gguf, write_tiny_qwen25vl_mmproj
-
         w = self.window
         tab = w.chat
         models = self.tmp / "models"
@@ -370,7 +307,6 @@ class Shooter:
         chats.add_message(project, session.id, "assistant", CHAT_ANSWER, thinking=CHAT_THINKING,
                           stats={"thinking_tokens": 412, "waits_inserted": 2, "answer_tokens": 96,
                                  "tokens_per_second": 14.2, "settings": {"model": model.name, "budget": budget}})
-        from engine import settings as user_settings
 
         user_settings.set_chat_options(budget={"use_min": True, "use_max": True, "min_thinking_tokens": 96,
                                                "max_thinking_tokens": 1024, "num_waits": 2})
@@ -386,13 +322,9 @@ class Shooter:
         self.save("chat", w)
 
     def _doc_ids(self) -> list[int]:
-        from engine.store import documents
-
         return [d.id for d in documents.list_documents(self.window.session.project)]
 
     def settings_chat(self) -> None:
-        from remud_desktop.settings.dialog import SettingsDialog
-
         dialog = SettingsDialog(self.window)
         dialog.show_page("chat")
         dialog.resize(780, 940)
@@ -408,7 +340,6 @@ class Shooter:
         self.qsettings.setValue("recentProjects", [str(recent)])
         screen = getattr(self.window, "welcome", None)
         if screen is None:  # a window without the welcome screen: the widget itself, at the window's size
-            from remud_desktop.welcome.screen import WelcomeScreen
 
             screen = WelcomeScreen(self.qsettings, recent)
             screen.resize(*WINDOW_SIZE)
@@ -426,9 +357,6 @@ class Shooter:
 
 def in_memory_keyring():
     """A keyring backend that lives in this process only, with the fake server's key."""
-    import keyring
-    from keyring.backend import KeyringBackend
-
     class ScreenshotKeyring(KeyringBackend):
         priority = 1
 
@@ -464,13 +392,6 @@ def main(argv: list[str] | None = None) -> int:
         for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "GEMINI_API_KEY", "GOOGLE_API_KEY"):
             os.environ.pop(name, None)
         in_memory_keyring()
-
-        from PySide6.QtGui import QFont
-        from PySide6.QtWidgets import QApplication, QMessageBox
-
-        from engine.sample import ensure_sample_project
-        from remud_desktop.theme import install_cjk_fallback
-        from tests.servers.openai_compat import OpenAICompatServer
 
         app = QApplication.instance() or QApplication(sys.argv[:1])
         app.setFont(QFont("DejaVu Sans", 9))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -10,8 +11,8 @@ import pytest
 
 from engine.store import Project
 from engine.store.project import forget_checks
-from tests.servers.gemini_compat import gemini_server  # noqa: F401  (a fixture: a loopback Gemini server)
-from tests.servers.openai_compat import openai_server  # noqa: F401  (a fixture: a loopback OpenAI-compatible server)
+from tests.servers.gemini_compat import GeminiCompatServer
+from tests.servers.openai_compat import OpenAICompatServer
 
 
 @pytest.fixture(autouse=True)
@@ -26,3 +27,17 @@ def _fresh_store_checks():
 def project(tmp_path):
     with Project.create(tmp_path / "Test.remud") as p:
         yield p
+
+
+@pytest.fixture
+def openai_server() -> Iterator[OpenAICompatServer]:
+    """A started loopback OpenAI-compatible server (no key check), stopped after the test."""
+    with OpenAICompatServer() as server:
+        yield server
+
+
+@pytest.fixture
+def gemini_server() -> Iterator[GeminiCompatServer]:
+    """A started loopback Gemini server (no key check), stopped after the test."""
+    with GeminiCompatServer() as server:
+        yield server

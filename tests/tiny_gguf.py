@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import gguf
 import numpy as np
+from gguf import TokenType
 
 SPECIAL_TOKENS = ("<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|vision_start|>", "<|vision_end|>", "<|image_pad|>")
 ADDED_TOKENS = ("<think>", "</think>")
@@ -41,8 +43,6 @@ def byte_tokens() -> list[str]:
 
 def vocabulary() -> tuple[list[str], list[int]]:
     """(tokens, token types) in id order."""
-    from gguf import TokenType
-
     tokens = byte_tokens()
     types = [int(TokenType.NORMAL)] * len(tokens)
     for merge in MERGES:
@@ -70,8 +70,6 @@ def write_tiny_qwen2_gguf(
     n_ctx_train: int = 8192,
 ) -> Path:
     """Write a loadable tiny model; `arch="qwen2vl"` writes the Qwen2.5-VL language-model flavour (M-RoPE)."""
-    import gguf
-
     path = Path(path)
     rng = np.random.default_rng(seed)
     tokens, types = vocabulary()
@@ -108,7 +106,9 @@ def write_tiny_qwen2_gguf(
     def weight(*shape: int) -> np.ndarray:
         return (rng.standard_normal(shape) * 0.5 / np.sqrt(shape[-1])).astype(np.float32)
 
-    ones = lambda n: np.ones(n, dtype=np.float32)
+    def ones(n: int) -> np.ndarray:
+        return np.ones(n, dtype=np.float32)
+
     writer.add_tensor("token_embd.weight", weight(n_vocab, n_embd) * 8)
     writer.add_tensor("output_norm.weight", ones(n_embd))
     writer.add_tensor("output.weight", weight(n_vocab, n_embd) * 4)
@@ -152,8 +152,6 @@ def write_tiny_qwen25vl_mmproj(
     biased attention and a gated SiLU MLP, and the 2x2 patch merger (mm.0 -> GELU -> mm.2).
     Window attention is off (n_wa_pattern 0), which llama.cpp accepts.
     """
-    import gguf
-
     path = Path(path)
     rng = np.random.default_rng(seed)
 

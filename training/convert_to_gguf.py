@@ -60,7 +60,7 @@ def find_converter(llama_cpp_dir: Path) -> Path:
 
 def load_llama_cpp():
     try:
-        import llama_cpp
+        import llama_cpp  # optional (the chat extra) and slow to load
     except ImportError as exc:
         raise TrainingError("llama-cpp-python is not installed, so the model cannot be quantized; run "
                             "`pip install llama-cpp-python` (or install ReMUD Desktop with its [chat] extra).") \

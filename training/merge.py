@@ -36,6 +36,7 @@ def adapter_base(adapter_dir: Path) -> str:
 def merge_lora(adapter_dir: str | Path, output_dir: str | Path, base: str | None = None,
                dtype: str = "bfloat16", progress: Callable[[str], None] | None = None) -> Path:
     """Load base + adapter, fold the LoRA weights in (merge_and_unload), save safetensors and the processor."""
+    # heavy: torch, peft and transformers (several seconds); `merge.py --help` and its argument errors stay instant
     import torch
     from peft import PeftModel
 
@@ -63,7 +64,7 @@ def merge_lora(adapter_dir: str | Path, output_dir: str | Path, base: str | None
 
 def _pixel_limits(source: str | Path) -> dict[str, int]:
     """Keep the min/max pixels the model was trained with (from its preprocessor_config.json)."""
-    from transformers import AutoImageProcessor
+    from transformers import AutoImageProcessor  # heavy: transformers (see merge_lora)
 
     size = AutoImageProcessor.from_pretrained(source).size
     return {"min_pixels": size["shortest_edge"], "max_pixels": size["longest_edge"]}

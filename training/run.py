@@ -9,6 +9,7 @@ from typing import Any
 
 import torch
 from transformers import Trainer, TrainerCallback, TrainingArguments, set_seed
+from transformers.trainer_utils import get_last_checkpoint
 
 from training.collator import QwenVLCollator
 from training.config import TrainConfig
@@ -103,8 +104,6 @@ def training_arguments(config: TrainConfig, cpu: bool, has_eval: bool) -> Traini
 
 def resume_point(config: TrainConfig, resume: bool) -> bool | str | None:
     """None (fresh start), True (latest checkpoint in output_dir) or a checkpoint path."""
-    from transformers.trainer_utils import get_last_checkpoint
-
     wanted = True if resume else config.resume_from_checkpoint
     if wanted is False or wanted is None:
         folder = Path(config.output_dir)

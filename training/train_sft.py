@@ -16,6 +16,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `import training` work from any folder
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from training.config import load_config
 from training.errors import TrainingError
 
 NO_GPU_MESSAGE = ("No CUDA GPU is visible: run on a machine with an NVIDIA GPU, or pass --cpu to train "
@@ -37,13 +38,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    import torch
+    import torch  # heavy (seconds): `--help` and argument errors come first
 
     if not args.cpu and not torch.cuda.is_available():
         print(NO_GPU_MESSAGE, file=sys.stderr)
         return 2
-    from training.config import load_config
-    from training.run import run_training
+    from training.run import run_training  # heavy: torch and transformers
 
     try:
         config = load_config(args.config, args.set)

@@ -12,8 +12,13 @@ from dataclasses import asdict
 
 from engine.cli.common import add_command, emit, parse_params, positive_int
 from engine.errors import RemudError
+from engine.quality.dedup import DedupConfig
+from engine.quality.rules import RuleConfig
+from engine.quality.run import check_records
+from engine.store import records
 from engine.store.models import Record, RecordKind, RecordStatus
 from engine.store.project import Project
+from engine.synth.registry import create
 
 LOW_SCORE_FLAG = "low_score"  # engine.quality.judge.LOW_SCORE (not imported here: it pulls in openai)
 
@@ -38,8 +43,6 @@ def flag_matches(flags, wanted: str) -> bool:
 
 
 def select(project: Project, args) -> list[Record]:
-    from engine.store import records
-
     recs = records.list_records(project, status=args.status)
     if args.kind:
         recs = [r for r in recs if r.kind == args.kind]
@@ -74,8 +77,6 @@ def cmd_list(args) -> int:
 
 
 def cmd_show(args) -> int:
-    from engine.store import records
-
     with Project.open(args.project) as p:
         rec = records.get_record(p, args.id)
     letters = "ABCDE"
@@ -98,8 +99,6 @@ def cmd_show(args) -> int:
 
 
 def _set_status(args, status: RecordStatus) -> int:
-    from engine.store import records
-
     with Project.open(args.project) as p:
         for rid in args.ids:
             records.get_record(p, rid)  # every id must exist before any is changed
@@ -126,10 +125,6 @@ def cmd_reset(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from engine.quality.dedup import DedupConfig
-    from engine.quality.rules import RuleConfig
-    from engine.quality.run import check_records
-
     if not 0.0 < args.threshold <= 1.0:
         raise RemudError("--threshold is a Jaccard similarity between 0 and 1 (e.g. 0.8).")
     with Project.open(args.project) as p:
@@ -149,9 +144,9 @@ _SECRET_PARAMS = ("api_key", "key", "token", "password", "secret")
 
 def cmd_judge(args) -> int:
     """Score records with a second model (LLM judge); store `score` and the low_score flag."""
+    # heavy: both import openai (about half a second); only `remud records judge` needs them
     from engine.quality.judge import judge_records
     from engine.synth.openai_synth import OpenAISynthesizer
-    from engine.synth.registry import create
 
     params = parse_params(args.param)
     secret = [k for k in params if k.lower() in _SECRET_PARAMS or k.lower().endswith("_key")]

@@ -22,7 +22,13 @@ from typing import Any
 from engine import settings
 from engine.cards import Card
 from engine.cli.common import add_command
+from engine.detect import registry as detectors
+from engine.key_status import all_key_statuses
+from engine.pdf.resolution import check_dpi
+from engine.resources import resource
 from engine.settings import SettingsError
+from engine.synth import registry as synthesizers
+from engine.synth.base import load_pricing
 
 SECTIONS = ("appearance", "chat", "synthesis", "synthesizers", "detectors")
 
@@ -39,12 +45,6 @@ def add_settings_parser(sub, common: argparse.ArgumentParser) -> None:
 # -- reading -----------------------------------------------------------------------------
 def snapshot() -> dict[str, Any]:
     """All settings as the app and the CLI see them (saved values over the shipped defaults)."""
-    from engine.detect import registry as detectors
-    from engine.key_status import all_key_statuses
-    from engine.resources import resource
-    from engine.synth import registry as synthesizers
-    from engine.synth.base import load_pricing
-
     pricing_file = resource("pricing.toml")
     pricing = load_pricing(pricing_file)
     saved = settings.load()  # once, not once per card
@@ -168,8 +168,6 @@ def _set_card_param(key: str, parts: list[str], raw: str, cards: dict[str, Card]
     else:
         params[param] = _coerce(key, raw, cards[name].params.get(param, params.get(param)))
         if param == "dpi":
-            from engine.pdf.resolution import check_dpi
-
             params[param] = check_dpi(params[param], key, SettingsError)
     save_to(name, params)
 
@@ -192,7 +190,7 @@ def set_value(key: str, raw: str) -> None:
         if len(parts) == 2 and parts[1] in defaults and not isinstance(defaults[parts[1]], dict):
             value = value_of(defaults[parts[1]])
             if parts[1] == "n_ctx":
-                from engine.chat.memory import MAX_CTX, MIN_CTX
+                from engine.chat.memory import MAX_CTX, MIN_CTX  # deferred: engine.chat adds about 20 ms to every start
 
                 if not MIN_CTX <= value <= MAX_CTX:
                     raise SettingsError(f"chat.n_ctx must be from {MIN_CTX} to {MAX_CTX} tokens (e.g. 8192), "
@@ -210,19 +208,16 @@ def set_value(key: str, raw: str) -> None:
         if parts[1] == "concurrency" and value < 1:
             raise SettingsError("synthesis.concurrency must be 1 or more.")
         if parts[1] == "card":
-            from engine.synth.registry import load_cards
-
-            if value not in load_cards():
-                raise SettingsError(f"There is no synthesizer “{value}”; choose one of: {', '.join(load_cards())}.")
+            cards = synthesizers.load_cards()
+            if value not in cards:
+                raise SettingsError(f"There is no synthesizer “{value}”; choose one of: {', '.join(cards)}.")
         settings.set_synthesis_options(**{parts[1]: value})
     elif section == "synthesizers":
-        from engine.synth.registry import load_cards
-
-        _set_card_param(key, parts, raw, load_cards(), settings.synthesizer_params, settings.set_synthesizer_params)
+        _set_card_param(key, parts, raw, synthesizers.load_cards(), settings.synthesizer_params,
+                        settings.set_synthesizer_params)
     elif section == "detectors":
-        from engine.detect.registry import load_cards
-
-        _set_card_param(key, parts, raw, load_cards(), settings.detector_params, settings.set_detector_params)
+        _set_card_param(key, parts, raw, detectors.load_cards(), settings.detector_params,
+                        settings.set_detector_params)
     else:
         raise _unknown(key, [f"{s}.…" for s in SECTIONS])
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import pymupdf
 
+from engine.detect import registry
 from engine.detect.base import Box, Detector, detect_page
 from engine.detect.nms import non_max_suppression
 from engine.geometry import Rect
@@ -22,8 +23,6 @@ class AutoDetector:
         born_digital: Sequence[str] = ("embedded",),
         nms_iou: float = 0.5,
     ) -> None:
-        from engine.detect import registry
-
         cards = registry.load_cards()
         self._scanned: list[Detector] = [registry.create(n, cards) for n in scanned]
         self._born_digital: list[Detector] = [registry.create(n, cards) for n in born_digital]

@@ -16,7 +16,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from engine.detect.run import iter_detect
 from engine.errors import CancelledError, DetectorError, RemudError
+from engine.store import Project
+from engine.text.pipeline import fill_figure_text
 
 POLL_S = 0.05
 CANCEL_GRACE_S = 2.0  # then the child is stopped: each stored page is its own transaction
@@ -34,9 +37,6 @@ class Message(StrEnum):
 
 def _child(folder: str, doc_id: int, pages: Sequence[int] | None, detector: str, force: bool, fill_text: bool,
            conn, stop) -> None:
-    from engine.detect.run import iter_detect
-    from engine.store import Project
-
     try:
         with Project.open(folder) as project:
             done = []
@@ -45,8 +45,6 @@ def _child(folder: str, doc_id: int, pages: Sequence[int] | None, detector: str,
                 if not result.skipped and result.figure_ids:
                     done.append(result.page)
             if fill_text and done:
-                from engine.text.pipeline import fill_figure_text
-
                 conn.send((Message.TEXT, "reading captions and context"))
                 try:
                     fill_figure_text(project, doc_id, sorted(set(done)), progress=lambda t: conn.send((Message.TEXT, t)),

@@ -18,7 +18,7 @@ CAPTION_MAX_GAP_PT = 36.0
 
 def _activate() -> None:
     try:
-        import pymupdf.layout  # noqa: F401  (registers the layout function with PyMuPDF)
+        import pymupdf.layout  # noqa: F401  registers PyMuPDF's layout function; missing: the DetectorError below
     except ImportError as exc:
         raise DetectorError(
             "The layout detector needs the pymupdf-layout package, which is missing. Reinstall ReMUD Desktop."

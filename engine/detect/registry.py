@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from engine import settings
 from engine.cards import Card, build
 from engine.cards import load_cards as _load
 from engine.detect.base import Detector
@@ -30,8 +31,6 @@ def create(name: str, cards: dict[str, Card] | None = None, **overrides: Any) ->
     """
     saved: dict[str, Any] = {}
     if cards is None:
-        from engine import settings
-
         saved = settings.detector_params(name)
     cards = cards or load_cards()
     card = cards.get(name)

@@ -109,6 +109,7 @@ def _doubling(budgets: Sequence[int]) -> bool:
 
 def plot(rows: Sequence[SweepRow], k: int, path: Path, *, title: str = "") -> Path:
     """Accuracy (and pass@k when k > 1) against the thinking budget, as a PNG."""
+    # heavy: matplotlib (about half a second), only when a plot is asked for
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

@@ -25,6 +25,8 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
+from PIL import Image
+
 from engine.errors import CancelledError
 from engine.geometry import Rect
 from engine.pdf.crops import figure_raster
@@ -60,8 +62,6 @@ def png_bytes(raster, max_pixels: int | None) -> bytes:
     if max_pixels and img.width * img.height > max_pixels:
         scale = math.sqrt(max_pixels / (img.width * img.height))
         size = (max(1, int(img.width * scale)), max(1, int(img.height * scale)))
-        from PIL import Image
-
         img = img.resize(size, Image.Resampling.LANCZOS)
     buf = io.BytesIO()
     img.save(buf, format="PNG", compress_level=3)

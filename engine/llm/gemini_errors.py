@@ -67,7 +67,7 @@ def quota_ids(details: list[dict]) -> list[str]:
 
 def gemini_call_error(exc: Exception, *, model: str, api_key: str | None, timeout: float) -> LLMCallError:
     """A typed, one-sentence, key-free error for an exception from google-genai."""
-    from google.genai import errors as genai_errors
+    from google.genai import errors as genai_errors  # heavy: google-genai (about half a second)
 
     timeouts, connects = transport_errors()
     if timeouts and isinstance(exc, timeouts):

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pymupdf
+from PIL import Image
 
 from engine.errors import PdfError
 from engine.geometry import Rect
@@ -104,7 +106,6 @@ def _orient(raster: Raster, transform: Sequence[float], page_rotation: int = 0) 
     a, b, c, d = transform[:4]
     if b == 0 and c == 0 and a > 0 and d > 0 and page_rotation % 360 == 0:
         return raster
-    from PIL import Image
 
     img = raster.to_pil()
     # The unit square maps to the page through (a b c d); images are stored top row first.
@@ -127,7 +128,6 @@ def apply_masks(raster: Raster, crop_rect: Rect, masks: Sequence[Rect]) -> Raste
     """Black out redaction masks (PDF points) on a crop of `crop_rect`."""
     if not masks:
         return raster
-    import numpy as np
 
     arr = raster.to_numpy().copy()
     sx = raster.width / crop_rect.width
@@ -149,8 +149,6 @@ NATIVE_TOLERANCE_PT = 1.5  # a box this close to an image's edges means the whol
 
 def crop_raster(raster: Raster, covered: Rect, box: Rect) -> Raster:
     """The part of `raster` (which shows `covered` on the page) that lies under `box`."""
-    import numpy as np
-
     sx, sy = raster.width / covered.width, raster.height / covered.height
     x0 = max(0, int(round((box.x0 - covered.x0) * sx)))
     y0 = max(0, int(round((box.y0 - covered.y0) * sy)))

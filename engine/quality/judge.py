@@ -27,6 +27,7 @@ from engine.errors import CancelledError, RemudError
 from engine.llm.errors import LLMCallError
 from engine.llm.lenient_json import first_json_value
 from engine.llm.openai_chat import OpenAIChat, json_schema_format, user_message
+from engine.pdf.crops import figure_raster
 from engine.quality.run import merge_flags
 from engine.redaction import TextFilter, redact_record, text_filter
 from engine.resources import resource
@@ -253,8 +254,6 @@ def source_for(project: Project, rec: Record, *, with_image: bool = True) -> Jud
             doc_id, page = fig.doc_id, fig.page
             if with_image:
                 try:
-                    from engine.pdf.crops import figure_raster
-
                     image = figure_raster(project, fig).png_bytes()
                 except (RemudError, OSError, RuntimeError, ValueError):
                     image = None  # the source PDF is missing or broken: judge on text

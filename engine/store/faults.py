@@ -11,6 +11,7 @@ import sqlite3
 from pathlib import Path
 
 from engine.errors import DamagedProjectError, DiskFullError, ProjectBusyError, ReadOnlyProjectError, StoreError
+from engine.store.backups import latest_backup
 
 BUSY_TIMEOUT_S = 30  # how long a writer waits for another one to finish
 
@@ -19,8 +20,6 @@ _BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 8
 
 
 def backups_hint(folder: Path) -> str:
-    from engine.store.backups import latest_backup
-
     backup = latest_backup(folder)
     return f"restore the latest backup ({backup})" if backup else "restore it from a copy you keep"
 

@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 import sqlite_utils
 
+from engine.store import search
+
 Migration = Callable[[sqlite_utils.Database], None]
 
 
@@ -160,8 +162,6 @@ def _v2_search(db: sqlite_utils.Database) -> None:
         """
     )
     # Index what a version-1 project already holds.
-    from engine.store import search
-
     for row in db.execute("SELECT id FROM figures").fetchall():
         search.reindex_figure(db, row[0])
     for row in db.execute("SELECT id FROM records").fetchall():

@@ -98,6 +98,25 @@ def synth_error(error: LLMCallError) -> SynthError:
     return SynthError(message)
 
 
+
+def call_limits(provider: str, temperature: Any, max_tokens: Any, timeout: Any,
+                max_retries: Any) -> tuple[float, int, float, int]:
+    """A `provider` synthesizer's (temperature, max_tokens, timeout, max_retries) as numbers, or the
+    SynthConfigError that says which of them is wrong."""
+    try:
+        limits = float(temperature), int(max_tokens), float(timeout), int(max_retries)
+    except (TypeError, ValueError):
+        raise SynthConfigError(
+            f"The {provider} synthesizer's temperature, max_tokens, timeout and max_retries must be numbers."
+        ) from None
+    _, tokens, seconds, retries = limits
+    if tokens <= 0 or seconds <= 0 or retries < 0:
+        raise SynthConfigError(
+            f"The {provider} synthesizer's max_tokens and timeout must be positive, max_retries not negative."
+        )
+    return limits
+
+
 # ----------------------------------------------------------------------------- data
 
 

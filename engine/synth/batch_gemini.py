@@ -54,7 +54,7 @@ class GeminiBatch:
             raise self.synth.error(exc) from None
 
     def line(self, custom_id: str, inp: SynthInput) -> str:
-        from google.genai import types
+        from google.genai import types  # heavy: google-genai (about half a second)
 
         prompt = build_prompt(inp, self.synth.prompt_dirs)
         req = self.synth.request(prompt)
@@ -64,7 +64,7 @@ class GeminiBatch:
         return json.dumps({"key": custom_id, "request": request}, ensure_ascii=False)
 
     def submit(self, path: Path, submission: str, job_id: int) -> tuple[str, str]:
-        from google.genai import types
+        from google.genai import types  # heavy: google-genai (about half a second)
 
         requests, keys = [], []
         for raw in path.read_text("utf-8").splitlines():

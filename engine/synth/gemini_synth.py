@@ -24,6 +24,7 @@ from engine.synth.base import (
     SynthInput,
     SynthOutputError,
     SynthResult,
+    call_limits,
     load_pricing,
     synth_error,
 )
@@ -54,15 +55,8 @@ class GeminiSynthesizer:
         else GOOGLE_API_KEY. `base_url` replaces Google's endpoint (tests, proxies)."""
         if not model:
             raise SynthConfigError("The Gemini synthesizer needs a model name.")
-        try:
-            self.temperature = float(temperature)
-            self.max_tokens = int(max_tokens)
-            self.timeout = float(timeout)
-            self.max_retries = int(max_retries)
-        except (TypeError, ValueError):
-            raise SynthConfigError("The Gemini synthesizer's temperature, max_tokens, timeout and max_retries must be numbers.") from None
-        if self.max_tokens <= 0 or self.timeout <= 0 or self.max_retries < 0:
-            raise SynthConfigError("The Gemini synthesizer's max_tokens and timeout must be positive, max_retries not negative.")
+        self.temperature, self.max_tokens, self.timeout, self.max_retries = call_limits(
+            "Gemini", temperature, max_tokens, timeout, max_retries)
         self.model = str(model)
         if name:
             self.name = str(name)
@@ -84,6 +78,7 @@ class GeminiSynthesizer:
                     raise SynthAuthError(
                         "No Gemini API key: store one in Settings (keyring entry 'gemini') or set GEMINI_API_KEY."
                     )
+                # heavy: google-genai (about half a second), loaded with the first client
                 from google import genai
                 from google.genai import types
 
@@ -112,7 +107,7 @@ class GeminiSynthesizer:
 
     def request(self, prompt: Prompt) -> dict[str, Any]:
         """The keyword arguments of models.generate_content for this prompt."""
-        from google.genai import types
+        from google.genai import types  # heavy: google-genai (about half a second)
 
         parts = [types.Part.from_bytes(data=img, mime_type=image_mime(img)) for img in prompt.images]
         parts.append(types.Part.from_text(text=prompt.text))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from engine.errors import RemudError
 from engine.pdf.crops import figure_raster
-from engine.pdf.opener import DocumentCache
+from engine.pdf.opener import DocumentCache, open_pdf
 from engine.redaction import masked_page, page_masks, text_filter
 from engine.store import documents
 from engine.store.figures import get_figure
@@ -25,7 +25,6 @@ def page_png(project: Project, doc_id: int, page: int, *, zoom: float = 1.0, cac
     masks = page_masks(project, doc_id, page)
     if cache is not None:
         return masked_page(cache.get(path), page, masks, zoom).png_bytes()
-    from engine.pdf.opener import open_pdf
 
     pdf = open_pdf(path)
     try:

@@ -27,7 +27,7 @@ from engine.synth.base import LANGUAGES, Pricing, SynthConfigError, SynthInput, 
 from engine.synth.prompts import load_template, template_for, uses_reasoning
 from engine.synth.ratelimit import estimate_tokens
 from engine.synth.registry import load_cards
-from engine.synth.runner import JobBusyError, JobProgress, RunReport, run_job
+from engine.synth.runner import JobBusyError, JobProgress, RunReport, project_prompts, run_job
 
 __all__ = [
     "JobBusyError", "JobProgress", "RunReport", "cancel_job", "create_synth_job", "estimate", "job_model",
@@ -105,7 +105,6 @@ def create_synth_job(
     for doc in doc_ids or ():
         for fig in list_figures(project, doc_id=doc, status=FigureStatus.ACCEPTED):
             figs[fig.id] = fig
-    from engine.synth.runner import project_prompts
 
     # explicit folders first, then the project's own edited copies, then the shipped templates
     dirs = (*(str(d) for d in params.get("prompt_dirs", ())), str(project_prompts(project.folder)))

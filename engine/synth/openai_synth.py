@@ -30,6 +30,7 @@ from engine.synth.base import (
     SynthInput,
     SynthOutputError,
     SynthResult,
+    call_limits,
     load_pricing,
     synth_error,
 )
@@ -68,15 +69,8 @@ class OpenAISynthesizer:
             raise SynthConfigError("The OpenAI synthesizer needs a model name.")
         if max_tokens_param not in ("max_tokens", "max_completion_tokens"):
             raise SynthConfigError("max_tokens_param must be max_tokens or max_completion_tokens.")
-        try:
-            self.temperature = float(temperature)
-            self.max_tokens = int(max_tokens)
-            self.timeout = float(timeout)
-            self.max_retries = int(max_retries)
-        except (TypeError, ValueError):
-            raise SynthConfigError("The OpenAI synthesizer's temperature, max_tokens, timeout and max_retries must be numbers.") from None
-        if self.max_tokens <= 0 or self.timeout <= 0 or self.max_retries < 0:
-            raise SynthConfigError("The OpenAI synthesizer's max_tokens and timeout must be positive, max_retries not negative.")
+        self.temperature, self.max_tokens, self.timeout, self.max_retries = call_limits(
+            "OpenAI", temperature, max_tokens, timeout, max_retries)
         self.model = str(model)
         if name:
             self.name = str(name)

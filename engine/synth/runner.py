@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.cards import accepts
 from engine.errors import RemudError
 from engine.llm.retry import Backoff
 from engine.pdf.opener import DocumentCache
@@ -42,6 +43,7 @@ from engine.synth.base import (
 )
 from engine.synth.inputs import item_input, preparation_error
 from engine.synth.ratelimit import RateLimiter, estimate_tokens
+from engine.synth.registry import create, load_cards
 
 
 class JobBusyError(RemudError):
@@ -83,7 +85,7 @@ class RunReport:
 def job_lock(folder: Path, job_id: int) -> Iterator[None]:
     """An OS file lock (released by the OS if the process dies, even by SIGKILL)."""
     try:
-        import fcntl
+        import fcntl  # POSIX only
     except ImportError:  # Windows: no lock; one runner per job is the caller's business
         yield
         return
@@ -311,9 +313,6 @@ def failed_message(failed: int, total: int) -> str:
 def build_synthesizer(job: store.Job, project_folder: Path | None = None) -> Synthesizer:
     """The job's card with its stored parameters; the project's own prompt copies
     (`<project>/prompts/`) are found before the shipped templates."""
-    from engine.cards import accepts
-    from engine.synth.registry import create, load_cards
-
     params = dict(job.settings.get("params", {}))
     card = load_cards().get(job.synthesizer)
     if project_folder is not None and card is not None and accepts(card, "prompt_dirs"):

@@ -114,7 +114,7 @@ class RapidOcrEngine:
         if self._ocr is None:
             cv2()  # first cv2 import goes through the wrapper that keeps Qt's env clean
             try:
-                from rapidocr_onnxruntime import RapidOCR
+                from rapidocr_onnxruntime import RapidOCR  # heavy: onnxruntime and the OCR models
             except Exception as exc:  # ImportError, or onnxruntime failing to load
                 raise OcrError(f"OCR is not available: rapidocr-onnxruntime could not be imported ({exc}).") from exc
             kwargs: dict = {"text_score": self.text_score}

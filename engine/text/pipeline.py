@@ -17,7 +17,7 @@ from engine.store import documents, figures, ocr_cache
 from engine.store.models import FigureStatus, FigureText
 from engine.store.project import Project
 from engine.text.captions import associate_document
-from engine.text.ocr import OcrEngine, OcrItem, TextLine
+from engine.text.ocr import OcrEngine, OcrItem, RapidOcrEngine, TextLine
 
 
 class CachedOcr:
@@ -46,8 +46,6 @@ class CachedOcr:
 
 
 def default_ocr() -> OcrEngine:
-    from engine.text.ocr import RapidOcrEngine
-
     return RapidOcrEngine()
 
 

@@ -12,13 +12,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import psutil  # noqa: E402
-import pymupdf  # noqa: E402
+import psutil
+import pymupdf
 
-from engine.detect.run import iter_detect  # noqa: E402
-from engine.pdf.importer import import_pdf  # noqa: E402
-from engine.store import Project  # noqa: E402
-from tests.generators import make_book  # noqa: E402
+from engine.detect.run import iter_detect
+from engine.pdf.importer import import_pdf
+from engine.store import Project
+from tests.generators import make_book
 
 PAGES = 300
 

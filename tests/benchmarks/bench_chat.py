@@ -27,9 +27,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from engine.chat import BudgetSettings, ChatEngine, ChatTurn, ModelSettings, Sampling  # noqa: E402
-from tests.benchmarks._timing import median, percentile  # noqa: E402
-from tests.tiny_gguf import write_tiny_qwen2_gguf, write_tiny_qwen25vl_mmproj  # noqa: E402
+import llama_cpp
+import numpy as np
+from PIL import Image
+
+from engine.chat import BudgetSettings, ChatEngine, ChatTurn, ModelSettings, Sampling
+from tests.benchmarks._timing import median, percentile
+from tests.tiny_gguf import write_tiny_qwen2_gguf, write_tiny_qwen25vl_mmproj
 
 N_TOKENS = 256
 ROUNDS = 11
@@ -43,8 +47,6 @@ def endless(engine: ChatEngine, **kw) -> Sampling:
 
 
 def throughput(engine: ChatEngine, model_path: Path, n_threads: int) -> None:
-    import llama_cpp
-
     budget = BudgetSettings.from_mode("both", min_thinking_tokens=96, max_thinking_tokens=N_TOKENS // 2)
     sampling = endless(engine, max_answer_tokens=N_TOKENS // 2)
     engine.generate(QUESTION, budget=budget, sampling=sampling)  # warm: prompt in the KV cache
@@ -161,9 +163,6 @@ def follow_up_text(engine: ChatEngine) -> None:
 
 
 def noise_image(path: Path, seed: int) -> Path:
-    import numpy as np
-    from PIL import Image
-
     Image.fromarray((np.random.default_rng(seed).random((600, 800, 3)) * 255).astype("uint8")).save(path)
     return path
 

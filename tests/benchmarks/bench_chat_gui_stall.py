@@ -28,14 +28,17 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from PySide6.QtCore import QEventLoop  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QEventLoop
+from PySide6.QtWidgets import QApplication
 
-from engine.chat import Sampling  # noqa: E402
-from remud_desktop.chat.worker import StreamDelta  # noqa: E402
-from tests.benchmarks._timing import percentile  # noqa: E402
-from tests.desktop.gui_helpers import StallMeter  # noqa: E402
-from tests.tiny_gguf import vocabulary, write_tiny_qwen2_gguf  # noqa: E402
+from engine.chat import Sampling
+from engine.store import chats
+from remud_desktop.chat import ChatTab
+from remud_desktop.chat.worker import StreamDelta
+from remud_desktop.session import Session
+from tests.benchmarks._timing import percentile
+from tests.desktop.gui_helpers import StallMeter
+from tests.tiny_gguf import vocabulary, write_tiny_qwen2_gguf
 
 TARGET_MS = 30.0
 
@@ -104,7 +107,6 @@ def run_once(tab, mode: str) -> dict[str, float]:
     tab.worker.delta.disconnect(counter)
     if not connected:
         tab.worker.delta.connect(tab._delta)
-    from engine.store import chats
 
     answer = chats.list_messages(tab.project, tab.session_id)[-1]
     generated = answer.stats["thinking_tokens"] + answer.stats["answer_tokens"]
@@ -140,8 +142,6 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["REMUD_CONFIG_DIR"] = str(Path(tmp) / "config")
         os.environ["REMUD_DATA_DIR"] = str(Path(tmp) / "data")
-        from remud_desktop.chat import ChatTab
-        from remud_desktop.session import Session
 
         model = write_tiny_qwen2_gguf(Path(tmp) / "tiny.gguf", n_embd=512, n_layer=4, n_head=8, n_head_kv=4, n_ff=1024)
         tab = ChatTab(Session())
@@ -162,7 +162,6 @@ def main() -> None:
         for _ in range(args.rounds):
             for mode in results:
                 results[mode].append(run_once(tab, mode))
-        from engine.store import chats
 
         answer = chats.list_messages(tab.project, tab.session_id)[-1].content
         costs = replay(tab, answer, round(sum(r["updates"] for r in results["coalesced"]) / args.rounds))

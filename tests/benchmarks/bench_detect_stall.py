@@ -19,14 +19,15 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer  # noqa: E402
-from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
-from engine.pdf.importer import import_pdf  # noqa: E402
-from engine.store import Project  # noqa: E402
-from tests.desktop.gui_helpers import StallMeter  # noqa: E402
-from tests.generators import make_book  # noqa: E402
+from engine.pdf.importer import import_pdf
+from engine.store import Project
+from remud_desktop.window.main_window import MainWindow
+from tests.desktop.gui_helpers import StallMeter
+from tests.generators import make_book
 
 TARGET_MS = 50.0
 
@@ -89,7 +90,6 @@ def main() -> int:
         book = make_book(tmp / "book.pdf", pages=args.pages)
         with Project.create(tmp / "Book.remud") as p:
             import_pdf(p, book.path)
-        from remud_desktop.window.main_window import MainWindow
 
         window = MainWindow(QSettings(str(tmp / "q.ini"), QSettings.Format.IniFormat))
         window.resize(1440, 900)

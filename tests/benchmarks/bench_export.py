@@ -17,14 +17,24 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+import numpy as np
+import psutil
+import pymupdf
+
 from engine.export import ExportOptions, Selection, SplitSettings, export_dataset
 from engine.export.images import CACHE_DIR, CropCache, write_crops
-from engine.store import Project
+from engine.geometry import Rect
+from engine.pdf.importer import import_pdf
+from engine.samplegen import ultrasound_frame
+from engine.store import Project, figures, records
+from engine.store.models import FigureStatus, NewFigure, NewRecord, RecordKind, RecordStatus
 
 WORDS = ["liver", "kidney", "spleen", "cyst", "lesion", "echo", "anechoic", "hypoechoic", "hyperechoic", "margin", "wall", "flow", "doppler", "vessel", "portal", "vein", "artery", "duct", "stone", "polyp", "capsule", "cortex", "medulla", "pelvis", "calyx", "ureter", "bladder", "thyroid", "nodule", "shadow", "enhancement", "septum", "fluid", "mass", "solid", "border", "lobe", "segment", "hilum", "fat", "gland", "tissue", "texture", "contour"]
 GRID = 34  # boxes per row and column on a page: 34 x 34 = 1156 distinct boxes per page
@@ -33,11 +43,6 @@ OPTIONS = ExportOptions(splits=SplitSettings(validation=0.05, test=0.10))
 
 def make_pdf(path: Path, pages: int) -> Path:
     """Pages that are one ultrasound-like picture each (figures are boxes on them)."""
-    import numpy as np
-    import pymupdf
-
-    from engine.samplegen import ultrasound_frame
-
     rng = np.random.default_rng(0)
     doc = pymupdf.open()
     for _ in range(pages):
@@ -51,18 +56,7 @@ def make_pdf(path: Path, pages: int) -> Path:
 
 
 def build(folder: Path, n_figures: int, n_records: int, pages: int) -> None:
-    """Figures and records go in through the store API (imports kept here: the memory children skip them)."""
-    from engine.geometry import Rect
-    from engine.pdf.importer import import_pdf
-    from engine.store import figures, records
-    from engine.store.models import (
-        FigureStatus,
-        NewFigure,
-        NewRecord,
-        RecordKind,
-        RecordStatus,
-    )
-
+    """Figures and records go in through the store API."""
     rng = random.Random(0)
     with Project.create(folder) as p:
         doc = import_pdf(p, make_pdf(folder.parent / "bench.pdf", pages)).document
@@ -101,11 +95,6 @@ def timed_export(folder: Path, out: Path, options: ExportOptions = OPTIONS):
 def child(folder: str, out: str, min_score: float | None) -> None:
     """One warm export in this fresh process; prints its peak memory as JSON (RSS sampled every 5 ms
     by a thread, minus the RSS just before the export; then the tracemalloc peak in a second run)."""
-    import threading
-    import tracemalloc
-
-    import psutil
-
     options = ExportOptions(selection=Selection(min_score=min_score), splits=OPTIONS.splits)
     proc = psutil.Process()
     timed_export(Path(folder), Path(out + "-warmup"), options)  # imports and first-use allocations
@@ -132,8 +121,6 @@ def child(folder: str, out: str, min_score: float | None) -> None:
 
 def pool_check(folder: Path, tmp: Path, n: int) -> None:
     """Cold rendering of n crops in-process vs in a pool of 2 processes (fresh cache each time)."""
-    from engine.store import figures
-
     times = {}
     with Project.open(folder) as p:
         ids = [f.id for f in figures.list_figures(p)][:n]

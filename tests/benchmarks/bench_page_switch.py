@@ -13,21 +13,26 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import psutil
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
+
+from engine.pdf.importer import import_pdf
+from engine.store import Project
+from remud_desktop.canvas import PageCanvas, RenderCache
+from remud_desktop.session import Session
 from tests.benchmarks._timing import median, percentile
+from tests.generators import make_book
 
 MB = 1024 * 1024
 
 
 def rss_mb() -> float:
-    import psutil
-
     return psutil.Process().memory_info().rss / MB
 
 
 def wait_ready(canvas, timeout_s: float = 60.0) -> None:
     """Run the event loop until the current page's sharp render is on screen."""
-    from PySide6.QtCore import QEventLoop, QTimer
-
     deadline = time.monotonic() + timeout_s
     loop = QEventLoop()
     canvas.page_shown.connect(loop.quit)
@@ -60,14 +65,6 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=20)
     parser.add_argument("--cache-mb", type=int, default=256)
     args = parser.parse_args()
-
-    from PySide6.QtWidgets import QApplication
-
-    from engine.pdf.importer import import_pdf
-    from engine.store import Project
-    from remud_desktop.canvas import PageCanvas, RenderCache
-    from remud_desktop.session import Session
-    from tests.generators import make_book
 
     app = QApplication.instance() or QApplication([])
     with tempfile.TemporaryDirectory() as tmp:

@@ -10,21 +10,19 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pymupdf  # noqa: E402
+import pymupdf
+from PySide6.QtWidgets import QApplication
 
-from engine.pdf.opener import DocumentCache  # noqa: E402
-from engine.pdf.render import render_page  # noqa: E402
-from engine.samplegen import make_sample_pdf  # noqa: E402
-from tests.benchmarks._timing import best_of  # noqa: E402
+from engine.pdf.opener import DocumentCache
+from engine.pdf.render import render_page
+from engine.samplegen import make_sample_pdf
+from remud_desktop.canvas import raster_to_qimage
+from tests.benchmarks._timing import best_of
 
 SCREEN_ZOOM = 1.5  # ~108 DPI: an A4 page fills a 1260 px tall view
 
 
 def main() -> None:
-    from PySide6.QtWidgets import QApplication
-
-    from remud_desktop.canvas import raster_to_qimage
-
     QApplication.instance() or QApplication([])
     with tempfile.TemporaryDirectory() as tmp:
         path = make_sample_pdf(Path(tmp) / "sample.pdf").path
@@ -34,9 +32,9 @@ def main() -> None:
         worst = 0.0
         for index in range(bare_doc.page_count):
             mat = pymupdf.Matrix(SCREEN_ZOOM, SCREEN_ZOOM)
-            bare = best_of(lambda: bare_doc.load_page(index).get_pixmap(matrix=mat, alpha=False))
-            engine = best_of(lambda: render_page(cache.get(path), index, SCREEN_ZOOM))
-            gui = best_of(lambda: raster_to_qimage(render_page(cache.get(path), index, SCREEN_ZOOM)))
+            bare = best_of(lambda index=index, mat=mat: bare_doc.load_page(index).get_pixmap(matrix=mat, alpha=False))
+            engine = best_of(lambda index=index: render_page(cache.get(path), index, SCREEN_ZOOM))
+            gui = best_of(lambda index=index: raster_to_qimage(render_page(cache.get(path), index, SCREEN_ZOOM)))
             worst = max(worst, gui / bare)
             print(f"{index + 1:<6}{bare * 1e3:>15.1f} ms{engine * 1e3:>13.1f} ms{engine / bare:>7.2f}×"
                   f"{gui * 1e3:>7.1f} ms{gui / bare:>7.2f}×")

@@ -21,12 +21,10 @@ import numpy as np
 import pymupdf
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from engine.detect.scanned import ScannedDetector  # noqa: E402
-from tests.generators import make_scanned_test_pdf  # noqa: E402
+from engine.detect.scanned import ScannedDetector
+from tests.generators import make_scanned_test_pdf
 
 WIDTH_PX, HEIGHT_PX = 1000, 1400
 PAGE_W, PAGE_H = WIDTH_PX * 72 / 150, HEIGHT_PX * 72 / 150

@@ -18,13 +18,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from engine.geometry import Rect  # noqa: E402
-from engine.store import Project, documents, figures, records, search  # noqa: E402
-from engine.store.documents import NewPage  # noqa: E402
-from engine.store.integrity import quick_check  # noqa: E402
-from engine.store.models import FigureText, NewFigure, NewRecord, RecordKind  # noqa: E402
-from engine.store.project import forget_checks  # noqa: E402
-from tests.benchmarks._timing import median, percentile  # noqa: E402
+from engine.geometry import Rect
+from engine.store import Project, documents, figures, records, search
+from engine.store.documents import NewPage
+from engine.store.integrity import quick_check
+from engine.store.models import FigureText, NewFigure, NewRecord, RecordKind
+from engine.store.project import forget_checks
+from tests.benchmarks._timing import median, percentile
 
 N = 100_000
 ORGANS = ["肝右叶", "左肾", "胆囊", "脾脏", "胰腺", "liver", "kidney", "gallbladder", "spleen", "pancreas", "thyroid",

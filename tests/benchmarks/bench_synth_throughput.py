@@ -22,15 +22,15 @@ import threading
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from engine.store import jobs as store
+from engine.store.project import Project
+from engine.synth.jobs import create_synth_job
+from tests.engine.test_synth_jobs import KEY, MODEL, answer
+from tests.servers.openai_compat import OpenAICompatServer
+
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-from engine.store import jobs as store  # noqa: E402
-from engine.store.project import Project  # noqa: E402
-from engine.synth.jobs import create_synth_job  # noqa: E402
-from tests.engine.test_synth_jobs import KEY, MODEL, answer  # noqa: E402
-from tests.servers.openai_compat import OpenAICompatServer  # noqa: E402
-
 RUNNER = (
     "import sys, time; from engine.synth.jobs import run_job; t = time.perf_counter(); "
     "r = run_job(sys.argv[1], int(sys.argv[2]), concurrency=int(sys.argv[3])); "

@@ -9,11 +9,15 @@ import pytest
 
 pytest.importorskip("llama_cpp")
 
-from engine import settings  # noqa: E402
-from engine.chat import BudgetSettings, ChatEngine, ModelSettings, Sampling, conversation  # noqa: E402
-from engine.cli import main  # noqa: E402
-from engine.store import Project, chats  # noqa: E402
-from tests.tiny_gguf import write_tiny_qwen2_gguf  # noqa: E402
+from PIL import Image
+
+from engine import settings
+from engine.chat import BudgetSettings, ChatEngine, ModelSettings, Sampling, conversation
+from engine.chat.errors import ContextTooSmallError, NoVisionError
+from engine.cli import main
+from engine.errors import CancelledError
+from engine.store import Project, chats
+from tests.tiny_gguf import write_tiny_qwen2_gguf, write_tiny_qwen25vl_mmproj
 
 
 @pytest.fixture(scope="module")
@@ -117,10 +121,6 @@ def test_export_markdown_and_json(model_path, project, tmp_path):
 
 
 def test_image_question_with_mmproj_and_without(model_path, tmp_path, capsys):
-    from PIL import Image
-
-    from tests.tiny_gguf import write_tiny_qwen25vl_mmproj
-
     image = tmp_path / "scan.png"
     Image.new("RGB", (96, 80), (40, 40, 40)).save(image)
     vl_model = write_tiny_qwen2_gguf(tmp_path / "tiny-vl.gguf", arch="qwen2vl")
@@ -134,11 +134,6 @@ def test_image_question_with_mmproj_and_without(model_path, tmp_path, capsys):
 
 
 def test_nothing_is_stored_when_the_answer_fails_or_is_stopped_at_once(model_path, project, tmp_path):
-    from PIL import Image
-
-    from engine.chat.errors import ContextTooSmallError
-    from engine.errors import CancelledError
-
     session = chats.create_session(project, "t")
     budget = BudgetSettings(use_min=False, use_max=True, max_thinking_tokens=4)
     sampling = Sampling(max_answer_tokens=3)
@@ -156,7 +151,6 @@ def test_nothing_is_stored_when_the_answer_fails_or_is_stopped_at_once(model_pat
         assert [m.id for m in chats.list_messages(project, session.id)][-1] == first.id
         image = tmp_path / "scan.png"
         Image.new("RGB", (32, 32)).save(image)
-        from engine.chat.errors import NoVisionError
 
         with pytest.raises(NoVisionError):
             conversation.ask(project, session.id, engine, "and this?", image=image)
@@ -164,8 +158,6 @@ def test_nothing_is_stored_when_the_answer_fails_or_is_stopped_at_once(model_pat
 
 
 def test_earlier_images_become_a_note_for_a_model_that_cannot_see(model_path, project, tmp_path):
-    from PIL import Image
-
     image = tmp_path / "scan.png"
     Image.new("RGB", (32, 32)).save(image)
     session = chats.create_session(project, "t")

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import threading
+from types import SimpleNamespace
 
+import gguf
 import pytest
+from PIL import Image
 
 from engine.chat import (
     BudgetSettings,
@@ -21,7 +24,9 @@ from engine.chat import (
     Sampling,
     VisionProjectorError,
     WrongArchitectureError,
+    memory,
 )
+from engine.chat.errors import DecodeError
 from engine.errors import RemudError
 from tests.tiny_gguf import write_tiny_qwen2_gguf
 
@@ -106,8 +111,6 @@ def test_context_too_small_is_a_typed_error(model_path):
 
 
 def test_an_image_without_mmproj_raises_no_vision(engine, tmp_path):
-    from PIL import Image
-
     image = tmp_path / "us.png"
     Image.new("RGB", (64, 48), "gray").save(image)
     with pytest.raises(NoVisionError, match="mmproj"):
@@ -158,10 +161,6 @@ def test_projector_chosen_as_model_and_model_chosen_as_projector(model_path, tmp
 
 
 def test_not_enough_memory_is_refused_before_loading(model_path, monkeypatch):
-    from types import SimpleNamespace
-
-    from engine.chat import memory
-
     # a context the model can use, on a machine with 64 MiB free: refused by the estimate, llama.cpp never called
     monkeypatch.setattr(memory.psutil, "virtual_memory", lambda: SimpleNamespace(available=64 << 20))
     with pytest.raises(NotEnoughMemoryError, match="GiB"):
@@ -187,8 +186,6 @@ def test_errors_are_remud_errors_and_closed_engine_refuses(model_path):
 
 def write_projector_header(path) -> None:
     """A GGUF whose header says it is a vision projector (architecture "clip")."""
-    import gguf
-
     writer = gguf.GGUFWriter(str(path), "clip")
     writer.add_bool("clip.has_vision_encoder", True)
     writer.write_header_to_file()
@@ -229,8 +226,6 @@ def test_stop_during_one_long_prompt_batch_aborts_the_decode(model_path):
 
 
 def test_a_failed_decode_is_a_chat_error_and_other_errors_are_not_hidden(engine):
-    from engine.chat.errors import DecodeError
-
     with pytest.raises(DecodeError, match="context size"):
         engine._eval([10_000_000])  # a token id outside the vocabulary: llama_decode refuses the batch
 

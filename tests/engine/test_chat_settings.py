@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -62,8 +63,6 @@ def test_save_refuses_key_shaped_values_and_non_json_and_leaves_no_temp_file(tmp
         settings.save({"chat": {"n_ctx": object()}})
     folder.chmod(0o500)  # the rename target folder is read-only: the write fails
     try:
-        import os
-
         if os.access(folder, os.W_OK):  # root ignores permissions: make the target a folder instead
             folder.chmod(0o700)
             settings.settings_path().unlink()

@@ -20,6 +20,7 @@ from engine.chat import (
     ModelSettings,
     Sampling,
     VisionProjectorError,
+    vision,
 )
 from engine.chat.vision import downscale
 from tests.tiny_gguf import write_tiny_qwen2_gguf, write_tiny_qwen25vl_mmproj
@@ -192,8 +193,6 @@ def test_stop_during_the_image_decode_takes_the_image_back(files, tmp_path):
 
 
 def test_a_prompt_with_more_images_than_the_cache_keeps_them_all(files, monkeypatch):
-    from engine.chat import vision
-
     model, mmproj, kidney, liver = files
     monkeypatch.setattr(vision, "CACHE_SIZE", 1)
     turns = [ChatTurn("user", "Which organ?", image=kidney), ChatTurn("assistant", "The kidney."),

@@ -1,15 +1,21 @@
+import ast
 import json
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pymupdf
 import pytest
 
 from engine.cli import main
 from engine.cli.common import parse_pages
 from engine.errors import RemudError
+from engine.pdf.importer import file_sha256
 from engine.samplegen import make_sample_pdf
+from engine.store import Project, documents, records
+from engine.store.models import NewRecord, RecordKind
 from tests import pdf_factory
 
 
@@ -149,9 +155,6 @@ def test_a_resolution_out_of_range_is_refused_with_one_sentence(capsys, tmp_path
 
 
 def test_records_commands_are_wired(capsys, tmp_path):
-    from engine.store import Project, records
-    from engine.store.models import NewRecord, RecordKind
-
     proj = tmp_path / "r.remud"
     with Project.create(proj) as p:
         rid = records.add_record(p, NewRecord(kind=RecordKind.QA, question="What is shown?", answer="A cyst.")).id
@@ -171,18 +174,11 @@ def _cli(*argv) -> list[str]:
 
 
 def _cli_env() -> dict[str, str]:
-    import os
-
     # a strict UTF-8 terminal: a name with surrogate escapes in the output would be a traceback
     return {**os.environ, "PYTHONIOENCODING": "utf-8", "PYTHONPATH": str(REPO)}
 
 
 def test_concurrent_imports_of_one_pdf_keep_one_document_and_its_file(tmp_path):
-    import pymupdf
-
-    from engine.pdf.importer import file_sha256
-    from engine.store import Project, documents
-
     pdf = pdf_factory.many_pages_pdf(tmp_path / "a.pdf", 40)
     for trial in range(3):
         proj = tmp_path / f"P{trial}.remud"
@@ -205,8 +201,6 @@ def test_concurrent_imports_of_one_pdf_keep_one_document_and_its_file(tmp_path):
 
 @pytest.mark.skipif(sys.platform == "win32", reason="file names are Unicode on Windows")
 def test_import_of_a_gbk_named_file_and_of_a_cut_short_one(tmp_path):
-    import os
-
     proj = tmp_path / "P.remud"
     assert subprocess.run(_cli("new", proj), cwd=REPO, env=_cli_env(), capture_output=True).returncode == 0
     made = pdf_factory.text_pdf(tmp_path / "made.pdf", pages=2, title="")
@@ -234,8 +228,6 @@ def test_import_of_a_gbk_named_file_and_of_a_cut_short_one(tmp_path):
 def test_cli_command_modules_share_only_engine_cli_common():
     """engine/cli/: the command modules import engine.cli.common, never each other or the package
     (which imports them all), so there is no import circle and no helper written twice."""
-    import ast
-
     package = REPO / "engine" / "cli"
     commands = {p.stem for p in package.glob("*.py")} - {"__init__", "__main__", "common"}
     assert {"project", "records", "synth", "export", "eval", "chat", "settings"} <= commands

@@ -9,10 +9,12 @@ from dataclasses import replace
 
 import pytest
 
+import engine.secrets
 from engine.cli.records import add_records_parser
 from engine.errors import RemudError
 from engine.store import Project, records
 from engine.store.models import NewRecord, RecordKind, RecordStatus
+from tests.servers.openai_compat import OpenAICompatServer, chat_completion, error_response
 
 EN = NewRecord(
     kind=RecordKind.VQA, language="en", reasoning=True,
@@ -152,8 +154,6 @@ JUDGE_KEY = "sk-judge-cli-0123456789abcdef"
 
 
 def _verdict(score: int):
-    from tests.servers.openai_compat import chat_completion
-
     body = {"grounding": score, "image_match": 5, "score": score, "reason": "checked against the page"}
     return chat_completion(json.dumps(body), model="judge-model", prompt_tokens=50, completion_tokens=10)
 
@@ -162,9 +162,6 @@ def _verdict(score: int):
 def judge_server(monkeypatch):
     """The loopback OpenAI-compatible server checking JUDGE_KEY, which the command reads
     from OPENAI_API_KEY (the keyring is switched off so a developer's own key is not used)."""
-    import engine.secrets
-    from tests.servers.openai_compat import OpenAICompatServer
-
     monkeypatch.setattr(engine.secrets, "_keyring", lambda: (None, Exception))
     monkeypatch.setenv("OPENAI_API_KEY", JUDGE_KEY)
     with OpenAICompatServer(api_key=JUDGE_KEY, models=("judge-model",)) as server:
@@ -177,8 +174,6 @@ def _judge_argv(folder, server, *extra):
 
 
 def test_judge_stores_scores_and_flags_low_ones(folder, judge_server, capsys):
-    from tests.servers.openai_compat import error_response
-
     scores = {1: 5, 2: 2, 3: 4, 4: 1}
     questions = {}
     with Project.open(folder) as p:

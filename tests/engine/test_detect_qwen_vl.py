@@ -24,14 +24,13 @@ from engine.detect.qwen_vl import (
 )
 from engine.errors import DetectorError, EndpointError
 from engine.geometry import Rect
-from tests.servers.openai_compat import (  # noqa: F401  (openai_server is a fixture)
+from tests.servers.openai_compat import (
     OpenAICompatServer,
     RecordedRequest,
     ScriptedResponse,
     chat_completion,
     closed_port_url,
     error_response,
-    openai_server,
 )
 
 MODEL = "Qwen/Qwen2.5-VL-7B-Instruct"

@@ -1,5 +1,6 @@
 """Detection end to end: registry, auto per page kind, NMS, storing, corrected pages left alone."""
 
+import pymupdf
 import pytest
 
 from engine.detect import registry
@@ -12,6 +13,7 @@ from engine.pdf.importer import import_pdf
 from engine.samplegen import make_sample_pdf
 from engine.store import documents, figures
 from engine.store.models import FigureStatus
+from tests.generators import make_scanned_test_pdf
 
 
 @pytest.fixture(scope="module")
@@ -79,8 +81,6 @@ def test_cancel_keeps_pages_done(project, sample_pdf):
 
 
 def test_layout_detector_contract(sample_pdf):
-    import pymupdf
-
     det = registry.create("layout")
     pdf = pymupdf.open(str(sample_pdf.path))
     for page in pdf:
@@ -99,10 +99,6 @@ def test_figure_status_counts_after_detection(project, sample_pdf):
 
 
 def test_auto_treats_a_scan_with_an_ocr_text_layer_as_scanned(project, tmp_path):
-    import pymupdf
-
-    from tests.generators import make_scanned_test_pdf
-
     gen = make_scanned_test_pdf(tmp_path / "scan.pdf", "side_by_side", seed=3)
     pdf = pymupdf.open(str(gen.path))
     page = pdf[0]

@@ -7,13 +7,13 @@ import json
 
 import pytest
 
-pytest.importorskip("llama_cpp")
-chat = pytest.importorskip("engine.chat")
-tiny_gguf = pytest.importorskip("tests.tiny_gguf")
-
 from engine.eval.backends.gguf_backend import GgufBackend
 from engine.eval.runner import RESULTS, run_eval
 from engine.eval.testset import load_testset
+
+pytest.importorskip("llama_cpp")
+chat = pytest.importorskip("engine.chat")
+tiny_gguf = pytest.importorskip("tests.tiny_gguf")
 
 MAX_THINK = 12
 

@@ -11,7 +11,7 @@ from PIL import Image
 
 from engine.errors import CancelledError
 from engine.eval.backends.openai_backend import OpenAIBackend
-from engine.eval.errors import EvalBackendError, SettingsMismatchError
+from engine.eval.errors import EvalBackendError, EvalConfigError, SettingsMismatchError
 from engine.eval.runner import RESULTS, SUMMARY, run_eval
 from engine.eval.sweep import parse_budgets, run_sweep
 from engine.eval.testset import load_testset
@@ -249,7 +249,5 @@ def test_sweep_writes_csv_and_png_and_resumes(tmp_path, testset):
 
 
 def test_k_below_one_is_refused(tmp_path, testset, server):
-    from engine.eval.errors import EvalConfigError
-
     with pytest.raises(EvalConfigError):
         run_eval(testset, backend(server), 0, tmp_path / "run")

@@ -11,6 +11,9 @@ from PIL import Image
 
 from engine.eval.errors import TestSetError
 from engine.eval.testset import load_testset, split_options
+from engine.export import ExportOptions, SplitSettings, export_dataset
+from engine.store import Project
+from tests.engine.test_export import build_project
 
 
 def write_png(path: Path, color=(40, 40, 40)) -> Path:
@@ -151,10 +154,6 @@ def test_file_level_errors(tmp_path):
 
 
 def test_files_written_by_the_real_exporter(tmp_path):
-    from engine.export import ExportOptions, SplitSettings, export_dataset
-    from engine.store import Project
-    from tests.engine.test_export import build_project
-
     build_project(tmp_path / "P.remud", docs=3, pages=1, seed=3)
     with Project.open(tmp_path / "P.remud") as p:
         export_dataset(p, ExportOptions(splits=SplitSettings(validation=0.0, test=0.5, seed=1)), tmp_path / "ds")

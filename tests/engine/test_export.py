@@ -214,9 +214,9 @@ def test_conversation_regrouped_and_mcq_rendered(exported):
 
 def test_mcq_test_set_holds_the_test_split_mcqs(exported):
     out, docs = exported.out, exported.docs
-    test_mcq = {l["record_id"] for l in read_jsonl(out / "jsonl" / "test.jsonl") if l["kind"] == "mcq"}
+    test_mcq = {row["record_id"] for row in read_jsonl(out / "jsonl" / "test.jsonl") if row["kind"] == "mcq"}
     lines = read_jsonl(out / "eval" / "mcq_test.jsonl")
-    assert test_mcq and {int(l["id"].removeprefix("remud-")) for l in lines} == test_mcq
+    assert test_mcq and {int(row["id"].removeprefix("remud-")) for row in lines} == test_mcq
     for line in lines:
         assert line["answer_label"] == "B" and line["answer"] == "<answer>B</answer>"
         assert set(line["options"]) == set("ABCD") and (out / line["image"]).is_file()
@@ -225,7 +225,7 @@ def test_mcq_test_set_holds_the_test_split_mcqs(exported):
 
 def test_no_document_straddles_two_splits(exported):
     out = exported.out
-    docs_per_split = {s: {l["doc_sha256"] for l in read_jsonl(out / "jsonl" / f"{s}.jsonl") if l["doc_sha256"]}
+    docs_per_split = {s: {row["doc_sha256"] for row in read_jsonl(out / "jsonl" / f"{s}.jsonl") if row["doc_sha256"]}
                       for s in SPLITS}
     assert all(docs_per_split.values())
     assert not (docs_per_split["train"] & docs_per_split["test"])
@@ -262,7 +262,7 @@ def test_llamafactory_files_and_manifest(exported):
 
 
 def test_parquet_loads_with_hugging_face_datasets(exported, tmp_path):
-    import datasets
+    import datasets  # heavy: about 0.7 s, for two tests of this module
 
     out, result = exported.out, exported.result
     per_split = result.manifest["records_per_split"]
@@ -275,7 +275,7 @@ def test_parquet_loads_with_hugging_face_datasets(exported, tmp_path):
 
 
 def test_card_lists_only_splits_with_records(built, tmp_path):
-    import datasets
+    import datasets  # heavy: about 0.7 s, for two tests of this module
 
     folder, _ = built
     with Project.open(folder) as p:
@@ -332,8 +332,8 @@ def test_page_unit_keeps_pages_whole_and_max_pixels_caps_crops(built, tmp_path):
                       formats=("jsonl",))
     with Project.open(folder) as p:
         export_dataset(p, options, tmp_path / "pages")
-    pages = {s: {(l["doc_sha256"], l["page"]) for l in read_jsonl(tmp_path / "pages" / "jsonl" / f"{s}.jsonl")
-                 if l["doc_sha256"]} for s in SPLITS}
+    pages = {s: {(row["doc_sha256"], row["page"]) for row in read_jsonl(tmp_path / "pages" / "jsonl" / f"{s}.jsonl")
+                 if row["doc_sha256"]} for s in SPLITS}
     assert all(pages.values())
     assert not (pages["train"] & pages["test"]) and not (pages["train"] & pages["validation"])
     assert not (pages["validation"] & pages["test"])
@@ -501,10 +501,10 @@ def test_cross_split_near_duplicates_keep_the_test_copy(tmp_path):
         options = ExportOptions(splits=SplitSettings(validation=0.25, test=0.25), formats=("jsonl",))
         kept_all = export_dataset(p, replace(options, dedup_threshold=None), tmp_path / "all")
         cleaned = export_dataset(p, options, tmp_path / "clean")
-    copies = {s: [l for l in read_jsonl(tmp_path / "all" / "jsonl" / f"{s}.jsonl") if l["answer"] == dup_a]
+    copies = {s: [row for row in read_jsonl(tmp_path / "all" / "jsonl" / f"{s}.jsonl") if row["answer"] == dup_a]
               for s in SPLITS}
     assert all(copies.values())
-    after = {s: [l for l in read_jsonl(tmp_path / "clean" / "jsonl" / f"{s}.jsonl") if l["answer"] == dup_a]
+    after = {s: [row for row in read_jsonl(tmp_path / "clean" / "jsonl" / f"{s}.jsonl") if row["answer"] == dup_a]
              for s in SPLITS}
     assert len(after["test"]) == len(copies["test"]) and not after["train"] and not after["validation"]
     assert cleaned.plan.dropped_duplicates == len(copies["train"]) + len(copies["validation"])
@@ -524,7 +524,7 @@ def test_decontamination_drops_training_records_that_overlap(tmp_path):
         options = ExportOptions(splits=SplitSettings(validation=0.25, test=0.25), formats=("jsonl",),
                                 dedup_threshold=None, decontaminate=test_file)
         result = export_dataset(p, options, tmp_path / "out")
-        hits = {s: [l for l in read_jsonl(tmp_path / "out" / "jsonl" / f"{s}.jsonl") if phrase in l["question"]]
+        hits = {s: [row for row in read_jsonl(tmp_path / "out" / "jsonl" / f"{s}.jsonl") if phrase in row["question"]]
                 for s in SPLITS}
         assert not hits["train"] and not hits["validation"] and hits["test"]
         assert result.plan.dropped_contaminated == 12 - len(hits["test"])

@@ -8,6 +8,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pymupdf
 import pytest
@@ -43,8 +44,6 @@ def _mcq(question: str, options: tuple[str, ...], correct: str, **extra) -> NewR
 
 
 def test_mcq_with_too_few_or_too_many_options_is_left_out_with_a_warning(tmp_path):
-    import numpy as np
-
     rng = np.random.default_rng(1)
     with _text_project(tmp_path / "P.remud", 4, lambda d, r: [(text(r) + "?", text(r))]) as p:
         records.add_records(p, [
@@ -57,9 +56,9 @@ def test_mcq_with_too_few_or_too_many_options_is_left_out_with_a_warning(tmp_pat
         assert any(w.startswith("2 multiple-choice records with fewer than 2 or more than 5 options")
                    for w in plan.warnings)
         result = export_dataset(p, options, tmp_path / "out")
-    lines = [l for s in SPLITS for l in read_jsonl(tmp_path / "out" / "jsonl" / f"{s}.jsonl")]
+    lines = [row for s in SPLITS for row in read_jsonl(tmp_path / "out" / "jsonl" / f"{s}.jsonl")]
     assert result.plan.records == len(lines) == 5
-    assert [l["question"] for l in lines if l["kind"] == "mcq"] == ["Which of four?"]
+    assert [row["question"] for row in lines if row["kind"] == "mcq"] == ["Which of four?"]
 
 
 def test_literal_media_tags_in_record_text_are_neutralised(tmp_path):
@@ -102,8 +101,6 @@ def test_many_identical_records_across_splits_are_deduplicated_without_blowing_u
 
 
 def test_mcq_options_count_for_duplicates(tmp_path):
-    import numpy as np
-
     rng = np.random.default_rng(3)
     question = "which finding best explains the echogenic focus with a comet tail artifact in this gallbladder"
 
@@ -138,8 +135,6 @@ def _edition_pdf(path: Path, edition: int) -> Path:
 
 
 def test_training_records_whose_crop_is_also_a_test_crop_are_dropped(tmp_path):
-    import numpy as np
-
     rng = np.random.default_rng(5)
     pdfs = [_edition_pdf(tmp_path / f"edition-{e}.pdf", e) for e in range(8)]
     p, fids = _figure_project(tmp_path / "P.remud", pdfs)
@@ -180,10 +175,10 @@ def test_the_export_reads_one_snapshot_while_the_project_is_edited(tmp_path):
                                 progress=progress)
         assert edited["done"] and not p.db.conn.in_transaction
         assert len(records.list_records(p, status="accepted")) == len(ids) - len(ids[::2])  # the edit is stored
-    lines = [l for s in SPLITS for l in read_jsonl(tmp_path / "out" / "jsonl" / f"{s}.jsonl")]
-    assert sorted(l["record_id"] for l in lines) == sorted(ids)
+    lines = [row for s in SPLITS for row in read_jsonl(tmp_path / "out" / "jsonl" / f"{s}.jsonl")]
+    assert sorted(row["record_id"] for row in lines) == sorted(ids)
     assert result.plan.records == result.manifest["records"] == sum(result.manifest["records_per_split"].values())
-    assert "Edited while exporting?" not in {l["question"] for l in lines}
+    assert "Edited while exporting?" not in {row["question"] for row in lines}
 
 
 def test_decontamination_file_home_path_json_object_and_checksum_of_what_was_read(tmp_path, monkeypatch):

@@ -38,9 +38,9 @@ def test_export_with_flags(project_folder, tmp_path, capsys):
     assert main(argv) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["folder"] == str(out.resolve()) and result["records"] > 0
-    lines = [json.loads(l) for s in ("train", "validation", "test")
-             for l in (out / "jsonl" / f"{s}.jsonl").read_text().splitlines()]
-    assert len(lines) == result["records"] and all(l["kind"] in ("vqa", "mcq") and l["score"] >= 2 for l in lines)
+    lines = [json.loads(text) for s in ("train", "validation", "test")
+             for text in (out / "jsonl" / f"{s}.jsonl").read_text().splitlines()]
+    assert len(lines) == result["records"] and all(row["kind"] in ("vqa", "mcq") and row["score"] >= 2 for row in lines)
     items = json.loads((out / "sharegpt" / "train.json").read_text())
     assert items and all(i["messages"][0] == {"role": "system", "content": "You are a sonographer."} for i in items)
     info = json.loads((out / "dataset_info.json").read_text())

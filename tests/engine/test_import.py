@@ -2,7 +2,9 @@ import hashlib
 import json
 import os
 
+import numpy as np
 import psutil
+import pymupdf
 import pytest
 
 from engine.errors import (
@@ -229,9 +231,6 @@ def test_render_page_clip_and_native_image(project, tmp_path):
 
 @pytest.mark.parametrize("rotate", [90, 180, 270])
 def test_native_image_is_upright_on_rotated_pages(project, tmp_path, rotate):
-    import numpy as np
-    import pymupdf
-
     src = pdf_factory.image_pdf(tmp_path / "rot.pdf", [(72, 100, 312, 280)], rotate=rotate)
     doc_row = import_pdf(project, src).document
     pdf = open_pdf(project.folder / doc_row.file)
@@ -247,9 +246,6 @@ def test_native_image_is_upright_on_rotated_pages(project, tmp_path, rotate):
 
 
 def test_a_trimmed_box_exports_only_what_it_covers(project, tmp_path):
-    import numpy as np
-    import pymupdf
-
     # a 400x400 image whose top 40 rows are a white strip (say, a patient name)
     arr = np.full((400, 400), 30, np.uint8)
     arr[:40] = 255

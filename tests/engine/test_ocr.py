@@ -14,7 +14,7 @@ import pytest
 
 from engine.errors import OcrError
 from engine.geometry import Rect
-from engine.text import RapidOcrEngine, TextLine, merge_ocr_boxes, page_lines
+from engine.text import RapidOcrEngine, TextLine, group_blocks, merge_ocr_boxes, page_lines
 from engine.text.lines import needs_ocr, text_layer_lines
 from engine.text.ocr import fold_fullwidth, render_rgb
 from tests.engine.test_captions import CJK, H, W, paragraph, put, similar
@@ -168,8 +168,6 @@ def test_gibberish_text_layer_counts_as_scanned() -> None:
 
 
 def test_group_blocks_splits_paragraphs_at_gaps_and_size_changes() -> None:
-    from engine.text import group_blocks
-
     doc = pymupdf.open()
     page = doc.new_page(width=W, height=H)
     put(page, 72, 50, "16-1-3 肾动脉", 14)

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from engine.errors import NotFoundError
 from engine.quality import rules
 from engine.quality.rules import RULES, RuleConfig, check_record, cjk_share
 from engine.quality.run import check_records, merge_flags
@@ -223,8 +224,6 @@ def test_check_records_writes_flags_and_never_deletes(project):
 
 
 def test_check_records_unknown_id(project):
-    from engine.errors import NotFoundError
-
     records.add_records(project, [EN_VQA])
     with pytest.raises(NotFoundError):
         check_records(project, [999])

@@ -6,6 +6,7 @@ drawn, is nowhere in it."""
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 from dataclasses import dataclass
@@ -155,8 +156,6 @@ def assert_no_secrets(text: str) -> None:
 
 
 def images_of(messages: list[dict]) -> list[Image.Image]:
-    import base64
-
     out = []
     for m in messages:
         for part in m.get("content") if isinstance(m.get("content"), list) else []:

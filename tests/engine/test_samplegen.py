@@ -7,6 +7,7 @@ import pymupdf
 import pytest
 
 from engine.geometry import Rect
+from engine.imaging import cv2
 from engine.pdf.pageinfo import page_is_image_only as is_image_only
 from engine.samplegen import make_sample_pdf, ultrasound_frame
 from tests.generators import LAYOUTS, make_book, make_scanned_test_pdf
@@ -24,7 +25,6 @@ def test_ultrasound_frame_looks_like_b_mode():
     assert (gray[:, 385:395] > 200).sum() > 10  # depth-scale dots along the right edge
     # an anechoic (dark) structure inside the tissue
     inner = gray[60:260, 100:300].astype(np.float32)
-    from engine.imaging import cv2
 
     assert cv2().blur(inner, (15, 15)).min() < 25
 

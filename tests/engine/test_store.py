@@ -1,6 +1,7 @@
 import sqlite3
 
 import pytest
+import sqlite_utils
 
 from engine.errors import NotFoundError, ProjectExistsError, ProjectNotFoundError, ProjectTooNewError
 from engine.geometry import Rect
@@ -51,7 +52,6 @@ def test_older_project_is_backed_up_and_migrated(tmp_path):
     folder = tmp_path / "old"
     folder.mkdir()
     conn = sqlite3.connect(folder / "project.sqlite")
-    import sqlite_utils
 
     db = sqlite_utils.Database(conn)
     MIGRATIONS[0](db)  # a project written by schema version 1
@@ -210,9 +210,6 @@ def test_deleting_a_document_keeps_records_and_logs_before_values(project):
 
 
 def test_record_languages(project):
-    from engine.store import records
-    from engine.store.models import NewRecord, RecordKind
-
     assert records.record_languages(project) == []
     records.add_records(project, [NewRecord(RecordKind.QA, "q", "a", language=lang) for lang in ("zh", "en", "zh")])
     assert records.record_languages(project) == ["en", "zh"]

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
 from engine.cli import main
 from engine.errors import (
@@ -19,11 +20,11 @@ from engine.errors import (
 )
 from engine.geometry import Rect
 from engine.pdf.importer import import_pdf
-from engine.store import Project, backups, figures
+from engine.store import Project, backups, figures, schema
 from engine.store.integrity import quick_check
 from engine.store.models import FigureStatus, FigureText, NewFigure
 from engine.store.project import DB_NAME, forget_checks
-from engine.store.schema import SCHEMA_VERSION
+from engine.store.schema import MIGRATIONS, SCHEMA_VERSION
 from tests import pdf_factory
 
 LOREM = "The right kidney shows a hypoechoic lesion with posterior acoustic shadowing. 肾盂 回声 声影 "
@@ -197,7 +198,7 @@ def test_nested_atomic_is_a_savepoint(tmp_path):
             with pytest.raises(ZeroDivisionError):
                 with p.atomic() as inner:
                     inner.execute("UPDATE figures SET caption = 'inner' WHERE id = 1")
-                    1 / 0
+                    raise ZeroDivisionError("the inner work fails")
         assert p.db.execute("SELECT label, caption FROM figures WHERE id = 1").fetchone()[0] == "outer"
         assert p.db.execute("SELECT caption FROM figures WHERE id = 1").fetchone()[0] != "inner"
 
@@ -295,10 +296,6 @@ def test_disk_full_stops_with_one_sentence_and_the_project_intact(tmp_path):
 # -- upgrades -----------------------------------------------------------------------------------
 def make_old_project(folder: Path, version: int) -> Path:
     """A project as an earlier version wrote it: the first `version` migrations only."""
-    import sqlite_utils
-
-    from engine.store.schema import MIGRATIONS
-
     folder.mkdir()
     db = sqlite_utils.Database(sqlite3.connect(folder / DB_NAME, isolation_level=None))
     for migration in MIGRATIONS[:version]:
@@ -327,8 +324,6 @@ def test_several_programs_opening_an_old_project_upgrade_it_once(tmp_path):
 
 
 def test_a_failed_upgrade_changes_nothing(tmp_path, monkeypatch):
-    from engine.store import schema
-
     folder = make_old_project(tmp_path / "Old.remud", SCHEMA_VERSION - 1)
 
     def broken(db):

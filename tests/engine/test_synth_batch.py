@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 
 import pytest
 
+from engine.cli.synth import add_synth_parser
 from engine.pdf.importer import import_pdf
 from engine.samplegen import make_sample_pdf
 from engine.store import jobs as store
@@ -211,10 +213,6 @@ def test_large_jobs_are_split_into_several_batches(proj):
 
 
 def test_cli_run_batch(proj, monkeypatch, capsys):
-    import argparse
-
-    from engine.cli.synth import add_synth_parser
-
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     parser = argparse.ArgumentParser()
     common = argparse.ArgumentParser(add_help=False)

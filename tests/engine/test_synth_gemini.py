@@ -30,6 +30,7 @@ from tests.servers.gemini_compat import (
     google_error,
     quota_exhausted,
 )
+from tests.servers.openai_compat import closed_port_url
 
 KEY = "AIza-test-SECRET-0123456789"
 MODEL = "gemini-test"
@@ -161,8 +162,6 @@ def test_hanging_request_times_out_as_server_error(gemini_server):
 
 
 def test_nothing_listening_is_a_server_error():
-    from tests.servers.openai_compat import closed_port_url
-
     url = closed_port_url().removesuffix("v1")
     with pytest.raises(SynthServerError, match="Could not connect"):
         GeminiSynthesizer(model=MODEL, api_key=KEY, base_url=url, timeout=2, pricing=PRICING).synthesize(_inp())

@@ -9,8 +9,10 @@ import time
 
 import pytest
 
+from engine.cli.synth import add_synth_parser
 from engine.llm.retry import Backoff
 from engine.pdf.importer import import_pdf
+from engine.resources import resource
 from engine.samplegen import make_sample_pdf
 from engine.store import jobs as store
 from engine.store.figures import add_figures
@@ -335,8 +337,6 @@ def test_backoff_grows_with_jitter_and_honours_retry_after():
 
 
 def test_cli_run_status_retry_cancel(proj, server, monkeypatch, capsys):
-    from engine.cli.synth import add_synth_parser
-
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     parser = argparse.ArgumentParser()
     common = argparse.ArgumentParser(add_help=False)
@@ -363,8 +363,6 @@ def test_cli_run_status_retry_cancel(proj, server, monkeypatch, capsys):
 
 
 def test_the_projects_own_prompt_copy_is_used(proj, server, monkeypatch):
-    from engine.resources import resource
-
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     shipped = (resource("prompts") / "synth_vqa_en.md").read_text(encoding="utf-8")
     edited = shipped.replace("version: 1", "version: 7", 1).replace(

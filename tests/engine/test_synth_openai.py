@@ -26,6 +26,7 @@ from tests.servers.openai_compat import (
     OpenAICompatServer,
     ScriptedResponse,
     chat_completion,
+    closed_port_url,
     error_response,
 )
 
@@ -136,8 +137,6 @@ def test_hanging_request_times_out_as_server_error(openai_server):
 
 
 def test_nothing_listening_is_a_server_error():
-    from tests.servers.openai_compat import closed_port_url
-
     synth = OpenAISynthesizer(model="m", base_url=closed_port_url(), api_key=KEY, timeout=2, pricing=PRICING)
     with pytest.raises(SynthServerError, match="Could not connect"):
         synth.synthesize(_inp())

@@ -30,14 +30,13 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
-from tests.servers.loopback import LoopbackServer, read_request
-
 from tests.servers.gemini_compat import (
     GeminiRequest,
     ScriptedResponse,
     generate_content,
     google_error,
 )
+from tests.servers.loopback import LoopbackServer, read_request
 
 Answer = Callable[[GeminiRequest, str], Any]
 STATE_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1beta.GenerateContentBatch"

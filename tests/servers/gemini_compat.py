@@ -30,8 +30,6 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import pytest
-
 from tests.servers.loopback import LoopbackServer, read_request
 
 
@@ -260,10 +258,3 @@ def _handler(server: GeminiCompatServer) -> type[BaseHTTPRequestHandler]:
             self._send(server._next(request))
 
     return Handler
-
-
-@pytest.fixture
-def gemini_server() -> Iterator[GeminiCompatServer]:
-    """A started GeminiCompatServer (no key check), stopped after the test."""
-    with GeminiCompatServer() as server:
-        yield server

@@ -21,9 +21,10 @@ import email.policy
 import json
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 

@@ -23,14 +23,16 @@ from __future__ import annotations
 import base64
 import io
 import json
+import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
-from typing import Any, Callable, Iterator, Union
+from typing import Any
 
-import pytest
+from PIL import Image
 
 from tests.servers.loopback import LoopbackServer, read_request
 
@@ -73,8 +75,6 @@ class RecordedRequest:
         return out
 
     def pil_images(self) -> list[Any]:
-        from PIL import Image
-
         return [Image.open(io.BytesIO(data)) for _, data in self.images()]
 
 
@@ -87,8 +87,8 @@ class ScriptedResponse:
     disconnect: bool = False  # close the connection without answering
 
 
-Responder = Callable[[RecordedRequest], Union[ScriptedResponse, str]]
-Script = Union[ScriptedResponse, str, Responder]
+Responder = Callable[[RecordedRequest], ScriptedResponse | str]
+Script = ScriptedResponse | str | Responder
 
 
 def chat_completion(
@@ -295,16 +295,7 @@ def _make_handler(server: OpenAICompatServer) -> type[BaseHTTPRequestHandler]:
 
 def closed_port_url() -> str:
     """A base URL on 127.0.0.1 where nothing listens (the port was just released)."""
-    import socket
-
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     return f"http://127.0.0.1:{port}/v1"
-
-
-@pytest.fixture
-def openai_server() -> Iterator[OpenAICompatServer]:
-    """A started OpenAICompatServer (no key check), stopped after the test."""
-    with OpenAICompatServer() as server:
-        yield server

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.training.tiny_qwen import save_tiny_qwen, write_tiny_export
+from training.config import TrainConfig
 
 
 @pytest.fixture(scope="session")
@@ -19,8 +20,6 @@ def tiny_export(tmp_path_factory):
 
 def tiny_config(model_dir, export_dir, output_dir, **overrides):
     """A TrainConfig for the tiny model on the CPU: every step logged, small learning-rate warm-up."""
-    from training.config import TrainConfig
-
     values = dict(model_name_or_path=str(model_dir), dataset_dir=str(export_dir), output_dir=str(output_dir),
                   min_pixels=28 * 28 * 4, max_pixels=28 * 28 * 16, learning_rate=3e-3, warmup_ratio=0.0,
                   per_device_train_batch_size=2, gradient_accumulation_steps=1, lora_rank=8, lora_alpha=16,
@@ -33,7 +32,7 @@ def tiny_config(model_dir, export_dir, output_dir, **overrides):
 @pytest.fixture(scope="session")
 def lora_run(tiny_model_dir, tiny_export, tmp_path_factory):
     """30 LoRA steps on the tiny export (CPU); returns the TrainResult."""
-    from training.run import run_training
+    from training.run import run_training  # heavy: torch and transformers; the GGUF tests share this conftest
 
     output = tmp_path_factory.mktemp("lora-run") / "out"
     return run_training(tiny_config(tiny_model_dir, tiny_export, output), cpu=True)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
 import pytest
+from accelerate.commands.config.config_args import load_config_from_file
+from transformers import Qwen2_5_VLForConditionalGeneration
 
 from training.config import TrainConfig, load_config
 from training.data import load_split
@@ -50,8 +53,6 @@ def test_overrides_are_typed_and_checked():
 
 
 def test_lora_targets_only_the_language_model_unless_vision_is_trained(tiny_model_dir):
-    from transformers import Qwen2_5_VLForConditionalGeneration
-
     for freeze_vision in (True, False):
         model = Qwen2_5_VLForConditionalGeneration.from_pretrained(tiny_model_dir)
         peft_model = prepare_for_training(model, TrainConfig(dataset_dir="x", freeze_vision=freeze_vision,
@@ -103,15 +104,11 @@ def test_broken_split_file(tmp_path):
 
 
 def test_accelerate_config_loads():
-    from accelerate.commands.config.config_args import load_config_from_file
-
     config = load_config_from_file(str(CONFIGS / "accelerate_multi_gpu.yaml"))
     assert config.distributed_type == "MULTI_GPU" and config.mixed_precision == "bf16"
 
 
 def test_deepspeed_missing_is_a_clear_error():
-    import importlib.util
-
     if importlib.util.find_spec("deepspeed") is not None:
         pytest.skip("deepspeed is installed here")
     config = TrainConfig(dataset_dir="x", deepspeed=str(CONFIGS / "deepspeed_zero2.json"))

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from gguf import GGMLQuantizationType, GGUFReader
 
+from tests.tiny_gguf import write_tiny_qwen2_gguf
 from training.convert_to_gguf import convert, main, quantize
 from training.errors import TrainingError
 
@@ -46,9 +48,6 @@ def test_converter_failure_is_reported(merged_like, tmp_path):
 
 def test_quantize_to_q4_k_m_with_llama_cpp(tmp_path):
     llama_cpp = pytest.importorskip("llama_cpp")
-    from gguf import GGMLQuantizationType, GGUFReader
-
-    from tests.tiny_gguf import write_tiny_qwen2_gguf
 
     source = write_tiny_qwen2_gguf(tmp_path / "tiny-f32.gguf", n_embd=256, n_layer=1, n_ff=512)
     target = quantize(source, tmp_path / "tiny-Q4_K_M.gguf")

@@ -7,6 +7,7 @@ import json
 import pytest
 import torch
 from peft import PeftModel
+from PIL import Image
 from transformers import Qwen2_5_VLForConditionalGeneration
 
 from training.collator import QwenVLCollator
@@ -52,7 +53,6 @@ def test_merged_model_generates(tiny_export, merged_dir):
     model = Qwen2_5_VLForConditionalGeneration.from_pretrained(merged_dir).eval()
     conversation = load_split(tiny_export, "train")[0]
     prompt = processor.apply_chat_template(conversation.messages[:2], tokenize=False, add_generation_prompt=True)
-    from PIL import Image
 
     inputs = processor(text=[prompt], images=[Image.open(conversation.images[0]).convert("RGB")],
                        return_tensors="pt")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 from safetensors.torch import load_file
+from transformers import Qwen2_5_VLForConditionalGeneration
 
 from tests.training.conftest import tiny_config
 from training.errors import TrainingCancelled, TrainingError
@@ -78,8 +79,6 @@ def test_resume_without_checkpoint_is_a_clear_error(tiny_model_dir, tiny_export,
 
 
 def test_full_finetuning_with_frozen_vision(tiny_model_dir, tiny_export, tmp_path):
-    from transformers import Qwen2_5_VLForConditionalGeneration
-
     config = tiny_config(tiny_model_dir, tiny_export, tmp_path / "full", finetuning="full", max_steps=3,
                          learning_rate=1e-3, save_steps=100, eval_steps=100)
     result = run_training(config, cpu=True)

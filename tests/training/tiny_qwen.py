@@ -41,6 +41,7 @@ MAX_PIXELS = 28 * 28 * 16
 
 
 def build_tokenizer():
+    # heavy: transformers (seconds); conftest imports this module for every training test, GGUF ones included
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers
     from transformers import PreTrainedTokenizerFast
 
@@ -59,12 +60,13 @@ def build_tokenizer():
 
 
 def build_image_processor():
-    from transformers import Qwen2VLImageProcessorPil
+    from transformers import Qwen2VLImageProcessorPil  # heavy: see build_tokenizer
 
     return Qwen2VLImageProcessorPil(min_pixels=MIN_PIXELS, max_pixels=MAX_PIXELS)
 
 
 def build_model(tokenizer, seed: int = 0):
+    # heavy: see build_tokenizer
     import torch
     from transformers import Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration
 

@@ -12,15 +12,13 @@ import dataclasses
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from engine.chat import BudgetSettings, ChatEngine, ChatTurn, ModelSettings, Role, Sampling
 from engine.errors import CancelledError
 from engine.eval.backends.base import SampleOutput
 from engine.eval.errors import EvalConfigError
 from engine.eval.testset import EvalQuestion
-
-if TYPE_CHECKING:
-    from engine.chat import BudgetSettings, ChatEngine, Sampling
 
 
 class GgufBackend:
@@ -56,8 +54,6 @@ class GgufBackend:
              n_gpu_layers: int = 0, n_threads: int | None = None,
              progress: Callable[[float], None] | None = None, **kwargs: Any) -> GgufBackend:
         """Loads the model (raising the chat engine's typed errors) and wraps it."""
-        from engine.chat import ChatEngine, ModelSettings
-
         settings = ModelSettings(model_path=Path(model_path), mmproj_path=Path(mmproj_path) if mmproj_path else None,
                                  n_ctx=n_ctx, n_gpu_layers=n_gpu_layers, n_threads=n_threads)
         engine = ChatEngine(settings, progress=progress)
@@ -83,8 +79,6 @@ class GgufBackend:
                 "system": self.system, "instruction": self.instruction}
 
     def answer(self, question: EvalQuestion, sample_index: int) -> SampleOutput:
-        from engine.chat import ChatTurn, Role
-
         if len(question.images) > 1:
             raise EvalConfigError(f"Question {question.id} has {len(question.images)} images; the local chat "
                                   "engine takes one image per turn, so evaluate it through --backend openai.")
