@@ -8,7 +8,7 @@ stores the whole gesture; Esc puts everything back as it was.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from enum import StrEnum
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPen
@@ -17,10 +17,8 @@ from PySide6.QtWidgets import QGraphicsRectItem
 from engine.geometry import Rect
 from remud_desktop.canvas import edit_geometry as geo
 from remud_desktop.canvas.box_item import HANDLE_HIT_PX, BoxItem, to_qrect, to_rect
-from remud_desktop.session import MIN_BOX_PT
-
-if TYPE_CHECKING:
-    from remud_desktop.canvas.page_canvas import PageCanvas
+from remud_desktop.canvas.protocols import EditableView
+from remud_desktop.session import MIN_BOX_PT, Session
 
 DRAG_START_PX = 3.0  # the pointer must travel this far before a press becomes a drag
 EDGE_GRAB_PX = 4.0  # a box's edge can be grabbed from this far outside
@@ -33,9 +31,17 @@ HANDLE_CURSORS = {
 }
 
 
+class GestureKind(StrEnum):
+    DRAW = "draw"  # a new box (draw mode)
+    MOVE = "move"  # the selected boxes
+    RESIZE = "resize"  # one box, by a handle
+    RUBBER = "rubber"  # a band that selects the boxes it touches
+    PAN = "pan"  # the view (Space + drag, or the middle button)
+
+
 @dataclass
 class Gesture:
-    kind: str  # draw | move | resize | rubber | pan
+    kind: GestureKind
     start_view: QPointF
     start_scene: QPointF
     items: list[BoxItem] = field(default_factory=list)
@@ -61,18 +67,23 @@ def _band_item(color: str, dashed: bool) -> QGraphicsRectItem:
 
 
 class CanvasEditor:
-    def __init__(self, canvas: PageCanvas) -> None:
+    def __init__(self, canvas: EditableView) -> None:
         self.canvas = canvas
         self.gesture: Gesture | None = None
         self._keep_drawing = False  # Shift held when a box was drawn: stay in draw mode
 
     @property
-    def session(self):
+    def session(self) -> Session:
         return self.canvas.session
 
     @property
     def active(self) -> bool:
         return self.gesture is not None
+
+    @property
+    def banding(self) -> bool:
+        """A rubber band is choosing the selection: the boxes show its pick, not the session's."""
+        return self.gesture is not None and self.gesture.kind == GestureKind.RUBBER
 
     # -- hit testing ----------------------------------------------------------------------
     def handle_at(self, view_pos: QPointF) -> tuple[BoxItem, int] | None:
@@ -94,7 +105,7 @@ class CanvasEditor:
         return min(hits, key=lambda i: i.box().area, default=None)
 
     def cursor_for(self, view_pos: QPointF) -> Qt.CursorShape:
-        if self.gesture and self.gesture.kind == "pan":
+        if self.gesture and self.gesture.kind == GestureKind.PAN:
             return Qt.CursorShape.ClosedHandCursor
         if self.canvas.space_held:
             return Qt.CursorShape.OpenHandCursor
@@ -115,19 +126,19 @@ class CanvasEditor:
         if self.gesture is not None:
             return True  # a second button during a gesture changes nothing
         if button == Qt.MouseButton.MiddleButton or (button == Qt.MouseButton.LeftButton and self.canvas.space_held):
-            self.canvas.note_space_used()
-            self.gesture = Gesture("pan", pos, scene, last_view=pos)
+            self.canvas.note_panned()
+            self.gesture = Gesture(GestureKind.PAN, pos, scene, last_view=pos)
             return True
         if button != Qt.MouseButton.LeftButton or self.canvas.page_rect is None:
             return False
         ctrl = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
         if self.canvas.draw_mode:
-            self.gesture = Gesture("draw", pos, scene, band=_band_item("#38bdf8", dashed=False))
+            self.gesture = Gesture(GestureKind.DRAW, pos, scene, band=_band_item("#38bdf8", dashed=False))
             return True
         hit = self.handle_at(pos)
         if hit is not None:
             item, handle = hit
-            self.gesture = Gesture("resize", pos, scene, [item], {item.fid: item.box()}, handle=handle)
+            self.gesture = Gesture(GestureKind.RESIZE, pos, scene, [item], {item.fid: item.box()}, handle=handle)
             return True
         item = self.box_at(scene)
         selection = list(self.session.selection)
@@ -139,11 +150,11 @@ class CanvasEditor:
             if item.fid not in selection:
                 self.canvas.select([item.fid])
             moving = [i for i in self.canvas.box_items() if i.fid in self.session.selection]
-            self.gesture = Gesture("move", pos, scene, moving, {i.fid: i.box() for i in moving})
+            self.gesture = Gesture(GestureKind.MOVE, pos, scene, moving, {i.fid: i.box() for i in moving})
             return True
         if not ctrl:
             self.canvas.select([])
-        self.gesture = Gesture("rubber", pos, scene, additive=ctrl, base=list(self.session.selection),
+        self.gesture = Gesture(GestureKind.RUBBER, pos, scene, additive=ctrl, base=list(self.session.selection),
                                band=_band_item("#93c5fd", dashed=True))
         return True
 
@@ -153,7 +164,7 @@ class CanvasEditor:
             self.canvas.viewport().setCursor(self.cursor_for(event.position()))
             return False
         pos = event.position()
-        if g.kind == "pan":
+        if g.kind == GestureKind.PAN:
             delta = pos - g.last_view
             g.last_view = pos
             self.canvas.scroll_by(-delta.x(), -delta.y())
@@ -167,16 +178,16 @@ class CanvasEditor:
         scene = self.canvas.to_scene(pos)
         bounds = self.canvas.page_rect
         dx, dy = scene.x() - g.start_scene.x(), scene.y() - g.start_scene.y()
-        if g.kind == "draw":
+        if g.kind == GestureKind.DRAW:
             start = (g.start_scene.x(), g.start_scene.y())
             g.band.setRect(to_qrect(geo.drawn_rect(start, (scene.x(), scene.y()), bounds)))
-        elif g.kind == "move":
+        elif g.kind == GestureKind.MOVE:
             dx, dy = geo.clamp_move(g.originals.values(), dx, dy, bounds)
             self._preview({i.fid: g.originals[i.fid].moved(dx, dy) for i in g.items})
-        elif g.kind == "resize":
+        elif g.kind == GestureKind.RESIZE:
             item = g.items[0]
             self._preview({item.fid: geo.resize(g.originals[item.fid], g.handle, dx, dy, bounds, MIN_BOX_PT)})
-        elif g.kind == "rubber":
+        elif g.kind == GestureKind.RUBBER:
             band = QRectF(g.start_scene, scene).normalized()
             g.band.setRect(band)
             picked = set(self._in_band(to_rect(band)))
@@ -188,9 +199,9 @@ class CanvasEditor:
         g = self.gesture
         if g is None:
             return False
-        if g.kind == "pan" and event.button() not in (Qt.MouseButton.MiddleButton, Qt.MouseButton.LeftButton):
+        if g.kind == GestureKind.PAN and event.button() not in (Qt.MouseButton.MiddleButton, Qt.MouseButton.LeftButton):
             return True
-        if g.kind != "pan" and event.button() != Qt.MouseButton.LeftButton:
+        if g.kind != GestureKind.PAN and event.button() != Qt.MouseButton.LeftButton:
             return True
         self.gesture = None
         self._drop_band(g)
@@ -205,17 +216,17 @@ class CanvasEditor:
     def _commit(self, g: Gesture) -> None:
         if not g.dragging:
             return
-        if g.kind == "draw":
+        if g.kind == GestureKind.DRAW:
             rect = to_rect(g.band.rect())
             if geo.big_enough(rect, MIN_BOX_PT):
                 self.session.create_figure(rect)
                 if not self._keep_drawing:  # one box per W, like other annotation tools; Shift keeps drawing
                     self.canvas.set_draw_mode(False)
-        elif g.kind in ("move", "resize"):
+        elif g.kind in (GestureKind.MOVE, GestureKind.RESIZE):
             changes = {i.fid: i.box() for i in g.items if i.box() != g.originals[i.fid]}
             if changes:
-                self.session.set_rects(changes, text="Move box" if g.kind == "move" else "Resize box")
-        elif g.kind == "rubber":
+                self.session.set_rects(changes, text="Move box" if g.kind == GestureKind.MOVE else "Resize box")
+        elif g.kind == GestureKind.RUBBER:
             picked = self._in_band(to_rect(g.band.rect()))
             ids = g.base + [i for i in picked if i not in g.base] if g.additive else picked
             self.canvas.select(ids)
@@ -227,11 +238,11 @@ class CanvasEditor:
         if g is None:
             return False
         self._drop_band(g)
-        if g.kind in ("move", "resize") and g.dragging:
+        if g.kind in (GestureKind.MOVE, GestureKind.RESIZE) and g.dragging:
             for item in g.items:
                 item.set_box(g.originals[item.fid])
                 self.session.rect_preview.emit(item.fid, g.originals[item.fid])
-        if g.kind == "rubber":
+        if g.kind == GestureKind.RUBBER:
             self.canvas.show_selection(self.session.selection)
         self.canvas.gesture_finished()
         return True

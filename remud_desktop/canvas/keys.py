@@ -1,19 +1,16 @@
 """Keys the page canvas answers while it has focus. Everything else (A / D / Space tap /
 Ctrl+Shift+D page moves, Ctrl+Z / Ctrl+Shift+Z) is left to the window's actions.
 
-Space is special: held, it turns a left drag into a pan, so the canvas claims it and
-hands a plain tap (no pan) on to the window's Space action on release."""
+Space is special: held, it turns a left drag into a pan, so the canvas claims it; the
+canvas keeps the pan state and hands a plain tap (no pan) on to the window's Space action."""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 
 from engine.store.models import FigureStatus
-
-if TYPE_CHECKING:
-    from remud_desktop.canvas.page_canvas import PageCanvas
+from remud_desktop.canvas.protocols import KeyedView
+from remud_desktop.session import Session
 
 K = Qt.Key
 NO_MODS = Qt.KeyboardModifier.NoModifier
@@ -32,13 +29,11 @@ def _mods(event) -> Qt.KeyboardModifier:
 
 
 class CanvasKeys:
-    def __init__(self, canvas: PageCanvas) -> None:
+    def __init__(self, canvas: KeyedView) -> None:
         self.canvas = canvas
-        self.space_down = False
-        self.space_used = False
 
     @property
-    def session(self):
+    def session(self) -> Session:
         return self.canvas.session
 
     def _selected(self) -> list[int]:
@@ -65,12 +60,11 @@ class CanvasKeys:
         canvas, session = self.canvas, self.session
         if key == K.Key_Space:
             if not event.isAutoRepeat():
-                self.space_down, self.space_used = True, False
-                canvas.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+                canvas.hold_space()
             return True
         if event.isAutoRepeat() and key not in ARROWS:
             return True  # holding Del or R does it once
-        if canvas.editor.active and key != K.Key_Escape:
+        if canvas.editing and key != K.Key_Escape:
             return True  # no edits under a gesture in progress
         selected = self._selected()
         if key in ARROWS:
@@ -78,7 +72,7 @@ class CanvasKeys:
             dx, dy = ARROWS[key]
             session.nudge(selected, dx * step, dy * step)
         elif key == K.Key_Escape:
-            if not canvas.editor.cancel():
+            if not canvas.cancel_gesture():
                 if canvas.draw_mode:
                     canvas.set_draw_mode(False)
                 else:
@@ -108,12 +102,5 @@ class CanvasKeys:
     def release(self, event) -> bool:
         if event.key() != K.Key_Space or event.isAutoRepeat():
             return False
-        was_down, self.space_down = self.space_down, False
-        self.canvas.viewport().setCursor(self.canvas.editor.cursor_for(self.canvas.viewport().mapFromGlobal(
-            self.canvas.cursor().pos()).toPointF()))
-        if was_down and not self.space_used:
-            self.canvas.pass_space_on()
+        self.canvas.release_space()
         return True
-
-    def focus_lost(self) -> None:
-        self.space_down = False

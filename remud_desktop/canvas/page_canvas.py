@@ -5,12 +5,17 @@ rect is its stored rect. Pages are rendered in workers at the view's zoom × dev
 ratio, through a RenderCache: a cached page is shown at once, an uncached one shows a
 blank page (or a render at another zoom) until its render arrives. Edits go through the
 Session, one undoable command per gesture or key press.
+
+The canvas owns its state (zoom, fit, draw mode, Space held for panning); its helpers see
+it through the protocols in canvas/protocols.py: PageDisplay (the render under the boxes),
+CanvasEditor (mouse gestures) and CanvasKeys (keys).
 """
 
 from __future__ import annotations
 
 import traceback
 from collections.abc import Sequence
+from enum import StrEnum
 
 from PySide6.QtCore import QCoreApplication, QEvent, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QKeySequence, QPainter, QTransform
@@ -33,6 +38,13 @@ FIT_MARGIN_PX = 8
 BACKGROUND = QColor("#3a3f44")
 
 
+class Fit(StrEnum):
+    """How the zoom follows the view's size; None (no fit) once the user zooms."""
+
+    PAGE = "page"  # the whole page
+    WIDTH = "width"  # the page's width
+
+
 class PageCanvas(QGraphicsView):
     zoom_changed = Signal(float)  # screen pixels per PDF point (1.0 = 72 dpi at 100 %)
     draw_mode_changed = Signal(bool)
@@ -45,7 +57,7 @@ class PageCanvas(QGraphicsView):
         self.session = session
         self.cache = cache if cache is not None else RenderCache()
         self.setScene(QGraphicsScene(self))
-        self.display = PageDisplay(self, self.cache)
+        self.display = PageDisplay(self, self.cache, parent=self)
         self.renderer = self.display.renderer
         self.editor = CanvasEditor(self)
         self.keys = CanvasKeys(self)
@@ -61,8 +73,10 @@ class PageCanvas(QGraphicsView):
         self._items: dict[int, BoxItem] = {}
         self.page_rect: Rect | None = None
         self._zoom = 1.0
-        self._fit: str | None = "page"
+        self._fit: Fit | None = Fit.PAGE
         self._draw_mode = False
+        self._space_held = False  # Space is down: a left drag pans
+        self._panned = False  # a pan happened since Space went down (its release is not a tap)
         self._sync_pending = False
         self._selecting_here = False
         self._rerender = QTimer(self, singleShot=True, interval=RERENDER_DELAY_MS)
@@ -92,7 +106,16 @@ class PageCanvas(QGraphicsView):
 
     @property
     def space_held(self) -> bool:
-        return self.keys.space_down
+        return self._space_held
+
+    @property
+    def editing(self) -> bool:
+        """A mouse gesture (draw, move, resize, rubber band, pan) is in progress."""
+        return self.editor.active
+
+    def cancel_gesture(self) -> bool:
+        """Put back what the gesture in progress changed; False if there was none."""
+        return self.editor.cancel()
 
     @property
     def displayed(self) -> tuple[int, int, int] | None:
@@ -158,11 +181,11 @@ class PageCanvas(QGraphicsView):
         self.set_zoom(self._zoom / ZOOM_STEP)
 
     def fit_page(self) -> None:
-        self._fit = "page"
+        self._fit = Fit.PAGE
         self._apply_fit()
 
     def fit_width(self) -> None:
-        self._fit = "width"
+        self._fit = Fit.WIDTH
         self._apply_fit()
 
     def _apply_fit(self) -> None:
@@ -171,7 +194,7 @@ class PageCanvas(QGraphicsView):
         w, h = self.page_rect.width, self.page_rect.height
         size = self.maximumViewportSize()  # as if there were no scroll bars
         vw, vh = size.width() - 2 * FIT_MARGIN_PX, size.height() - 2 * FIT_MARGIN_PX
-        if self._fit == "page":
+        if self._fit == Fit.PAGE:
             zoom = min(vw / w, vh / h)
         else:
             zoom = vw / w
@@ -319,7 +342,7 @@ class PageCanvas(QGraphicsView):
             item.set_box_selected(item.fid in chosen)
 
     def _on_selection_changed(self, ids: list) -> None:
-        if self.editor.active and self.editor.gesture.kind == "rubber":
+        if self.editor.banding:
             return
         self.show_selection(ids)
         if ids and not self._selecting_here and ids[0] in self._items:
@@ -357,11 +380,22 @@ class PageCanvas(QGraphicsView):
             super().keyReleaseEvent(event)
 
     def focusOutEvent(self, event) -> None:
-        self.keys.focus_lost()
+        self._space_held = False
         super().focusOutEvent(event)
 
-    def note_space_used(self) -> None:
-        self.keys.space_used = True
+    # -- Space: held, a left drag pans; tapped, the window's Space action -------------------
+    def hold_space(self) -> None:
+        self._space_held, self._panned = True, False
+        self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+
+    def release_space(self) -> None:
+        was_held, self._space_held = self._space_held, False
+        self.viewport().setCursor(self.editor.cursor_for(self.viewport().mapFromGlobal(self.cursor().pos()).toPointF()))
+        if was_held and not self._panned:
+            self.pass_space_on()
+
+    def note_panned(self) -> None:
+        self._panned = True
 
     def pass_space_on(self) -> None:
         """A Space tap (no pan) belongs to the window: trigger its Space action."""

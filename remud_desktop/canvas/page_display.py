@@ -8,7 +8,6 @@ the sharp render is up, the neighbouring pages are rendered ahead into the cache
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPixmap, QTransform
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.store import documents
+from remud_desktop.canvas.protocols import PageView
 from remud_desktop.canvas.render_cache import RenderCache, render_bucket
 from remud_desktop.canvas.renderer import (
     PRIORITY_CURRENT,
@@ -26,9 +26,7 @@ from remud_desktop.canvas.renderer import (
     PageRenderer,
     RenderTag,
 )
-
-if TYPE_CHECKING:
-    from remud_desktop.canvas.page_canvas import PageCanvas
+from remud_desktop.session import Session
 
 PREFETCH = (1, -1, 2)  # neighbours rendered once the current page is on screen
 Shown = tuple[int, int, int]  # (doc_id, page, zoom bucket)
@@ -38,8 +36,8 @@ class PageDisplay(QObject):
     page_shown = Signal(int, int)  # (doc_id, page): its sharp render is on screen
     render_failed = Signal(str)
 
-    def __init__(self, canvas: PageCanvas, cache: RenderCache) -> None:
-        super().__init__(canvas)
+    def __init__(self, canvas: PageView, cache: RenderCache, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self.canvas = canvas
         self.cache = cache
         self.renderer = PageRenderer(self)
@@ -61,7 +59,7 @@ class PageDisplay(QObject):
         canvas.scene().addItem(self.note)
 
     @property
-    def session(self):
+    def session(self) -> Session:
         return self.canvas.session
 
     # -- what is wanted -------------------------------------------------------------------

@@ -31,7 +31,7 @@ from engine.store.project import DB_NAME, Project
 from remud_desktop.chat.active_request import ActiveRequest, Unanswered
 from remud_desktop.chat.composer import Composer
 from remud_desktop.chat.controls import ChatControls
-from remud_desktop.chat.conversation_list import ConversationList
+from remud_desktop.chat.conversation_list import ConversationList, ExportFormat
 from remud_desktop.chat.message_view import MessageView
 from remud_desktop.chat.model_bar import ModelBar
 from remud_desktop.chat.worker import (
@@ -226,15 +226,17 @@ class ChatTab(QWidget):
     def export_to(self, session_id: int, target: str | Path) -> Path:
         return conversation.write_export(self.project, session_id, target)
 
-    def export_dialog(self, session_id: int, kind: str) -> None:
+    def export_dialog(self, session_id: int, fmt: str) -> None:
+        """`fmt`: an ExportFormat (it comes through a Qt signal as its plain value)."""
+        fmt = ExportFormat(fmt)
         title = chats.get_session(self.project, session_id).title or "conversation"
         safe = "".join(c if c.isalnum() or c in " -_" else "_" for c in title).strip() or "conversation"
-        flt = "Markdown (*.md)" if kind == "md" else "JSON (*.json)"
-        name = QFileDialog.getSaveFileName(self, "Export the conversation", f"{safe}.{kind}", flt)[0]
+        flt = "Markdown (*.md)" if fmt == ExportFormat.MARKDOWN else "JSON (*.json)"
+        name = QFileDialog.getSaveFileName(self, "Export the conversation", f"{safe}.{fmt}", flt)[0]
         if not name:
             return
         try:
-            path = self.export_to(session_id, Path(name).with_suffix(f".{kind}"))
+            path = self.export_to(session_id, Path(name).with_suffix(f".{fmt}"))
         except OSError as exc:
             self.show_notice(f"Cannot write {name}: {exc.strerror or exc}.")
             return

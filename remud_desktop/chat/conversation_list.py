@@ -6,6 +6,8 @@ personal chat project in the user's data folder.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -28,9 +30,16 @@ from engine.store.project import Project
 ID_ROLE = Qt.ItemDataRole.UserRole
 
 
+class ExportFormat(StrEnum):
+    """How a conversation is exported; the value is the file's suffix."""
+
+    MARKDOWN = "md"
+    JSON = "json"
+
+
 class ConversationList(QWidget):
     selected = Signal(object)  # session id, or None when nothing is selected
-    export_requested = Signal(int, str)  # (session id, "md" | "json")
+    export_requested = Signal(int, str)  # (session id, ExportFormat)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -61,8 +70,8 @@ class ConversationList(QWidget):
         self.export.setText("Export")
         self.export.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.export)
-        menu.addAction("As Markdown…", lambda: self._export("md"))
-        menu.addAction("As JSON…", lambda: self._export("json"))
+        menu.addAction("As Markdown…", lambda: self._export(ExportFormat.MARKDOWN))
+        menu.addAction("As JSON…", lambda: self._export(ExportFormat.JSON))
         self.export.setMenu(menu)
         buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 0, 0, 0)
@@ -165,7 +174,7 @@ class ConversationList(QWidget):
         if self.list.count():
             self.list.setCurrentRow(min(row, self.list.count() - 1))
 
-    def _export(self, kind: str) -> None:
+    def _export(self, fmt: ExportFormat) -> None:
         sid = self.current_id()
         if sid is not None:
-            self.export_requested.emit(sid, kind)
+            self.export_requested.emit(sid, fmt)

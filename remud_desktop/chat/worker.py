@@ -18,6 +18,7 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
@@ -31,16 +32,25 @@ from engine.chat import (
     conversation,
 )
 from engine.chat.errors import ChatError
+from engine.chat.types import StreamKind
 from engine.errors import CancelledError, RemudError
 from engine.store.project import Project
 
 REPAINT_INTERVAL_S = 1 / 30
 SHUTDOWN_WAIT_MS = 30_000  # a decode stops within milliseconds of Stop; a model load cannot be interrupted
 STOPPED_EMPTY = "Stopped before the model wrote anything."
-
 STREAMING_SWITCH_INTERVAL_S = 0.001  # how often the GIL changes hands while the model streams (Python's default: 5 ms)
 
 log = logging.getLogger(__name__)
+
+
+class Request(StrEnum):
+    """What the model thread is asked to do, in the order asked."""
+
+    LOAD = "load"
+    UNLOAD = "unload"
+    GENERATE = "generate"
+    QUIT = "quit"  # end the thread (after closing the model)
 
 
 class ModelNotLoadedError(ChatError):
@@ -106,9 +116,9 @@ class Coalescer:
         self._sent_at = float("-inf")
 
     def add(self, event: StreamEvent) -> None:
-        if event.kind == "answer":
+        if event.kind == StreamKind.ANSWER:
             self._answer.append(event.text)
-        elif event.kind == "cut":  # its text is the injected end-of-thinking tag: a flag, not thinking to show
+        elif event.kind == StreamKind.CUT:  # its text is the injected end-of-thinking tag: a flag, not thinking to show
             self._cut = True
         else:  # thinking, or an inserted wait string (part of the thinking)
             self._thinking.append(event.text)
@@ -146,7 +156,7 @@ class ChatWorker(QObject):
     def __init__(self, parent: QObject | None = None, *, repaint_interval: float = REPAINT_INTERVAL_S) -> None:
         super().__init__(parent)
         self.repaint_interval = repaint_interval
-        self._requests: queue.Queue = queue.Queue()
+        self._requests: queue.Queue[tuple[Request, object]] = queue.Queue()
         self._stop = threading.Event()
         self._thread: _ModelThread | None = _ModelThread(self)  # None once handed off at shutdown
         self._next_id = 0
@@ -154,7 +164,7 @@ class ChatWorker(QObject):
         self.loaded.connect(self._set_model)
         self.unloaded.connect(lambda: self._set_model(None))
 
-    def _put(self, kind: str, payload) -> None:
+    def _put(self, kind: Request, payload) -> None:
         if self._thread is None:
             raise RuntimeError("the chat worker was shut down")
         if not self._thread.isRunning():  # started on first use: a window that never chats has no model thread
@@ -166,10 +176,10 @@ class ChatWorker(QObject):
 
     # -- requests (GUI thread) --------------------------------------------------------------
     def load(self, settings: ModelSettings) -> None:
-        self._put("load", settings)
+        self._put(Request.LOAD, settings)
 
     def unload(self) -> None:
-        self._put("unload", None)
+        self._put(Request.UNLOAD, None)
 
     def new_request_id(self) -> int:
         self._next_id += 1
@@ -177,7 +187,7 @@ class ChatWorker(QObject):
 
     def generate(self, request: GenerationRequest) -> None:
         self._stop.clear()
-        self._put("generate", request)
+        self._put(Request.GENERATE, request)
 
     def stop(self) -> None:
         """Stop the running generation: the engine sees it at the next token."""
@@ -199,7 +209,7 @@ class ChatWorker(QObject):
                 self._requests.get_nowait()
             except queue.Empty:
                 break
-        self._requests.put(("quit", None))
+        self._requests.put((Request.QUIT, None))
         if thread.wait(timeout_ms):
             return True
         log.warning("The chat model thread did not end within %d ms; it is left to finish on its own.", timeout_ms)
@@ -220,14 +230,15 @@ class _ModelThread(QThread):
         self.loaded: LoadedModel | None = None
 
     def run(self) -> None:
+        handlers = {Request.LOAD: self._load, Request.UNLOAD: self._unload, Request.GENERATE: self._generate}
         try:
             while True:
                 kind, payload = self.w._requests.get()
-                if kind == "quit":
+                if kind == Request.QUIT:
                     return
                 self.w.busy_changed.emit(True)
                 try:
-                    getattr(self, f"_{kind}")(payload)
+                    handlers[kind](payload)
                 finally:
                     self.w.busy_changed.emit(False)
         finally:

@@ -13,6 +13,7 @@ from engine.store.models import Figure
 COLUMNS = ("Page", "Sub-label", "Status", "Detector", "Score", "Caption")
 PAGE, SUBLABEL, STATUS, DETECTOR, SCORE, CAPTION = range(len(COLUMNS))
 FIGURE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+_ROOT = QModelIndex()  # the table's root: the default parent
 STATUS_COLORS = {"proposed": QColor("#d68910"), "accepted": QColor("#1e8449"), "rejected": QColor("#c0392b")}
 
 
@@ -26,10 +27,10 @@ class FigureTableModel(QAbstractTableModel):
         self._rows: list[Figure] = []
         self._row_of: dict[int, int] = {}
 
-    def rowCount(self, parent=QModelIndex()) -> int:
+    def rowCount(self, parent=_ROOT) -> int:
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent=QModelIndex()) -> int:
+    def columnCount(self, parent=_ROOT) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):

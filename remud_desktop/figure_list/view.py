@@ -8,6 +8,8 @@ and only a document switch reloads everything.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from PySide6.QtCore import QEvent, QItemSelection, QItemSelectionModel, QModelIndex, QObject, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -40,6 +42,14 @@ from remud_desktop.figure_list.model import (
 
 APPLY_DELAY_MS = 30  # session changes are gathered this long, then applied together
 FILTER_DELAY_MS = 150
+
+
+class RowAction(StrEnum):
+    """What Enter / R / Del do to the selected rows."""
+
+    ACCEPT = "accept"
+    REJECT = "reject"
+    DELETE = "delete"
 
 
 class FigureList(QWidget):
@@ -217,8 +227,8 @@ class FigureList(QWidget):
             self._applying = False
 
     # -- keys ----------------------------------------------------------------------------
-    KEYS = {Qt.Key.Key_Return: "accept", Qt.Key.Key_Enter: "accept", Qt.Key.Key_R: "reject",
-            Qt.Key.Key_Delete: "delete", Qt.Key.Key_Backspace: "delete"}
+    KEYS = {Qt.Key.Key_Return: RowAction.ACCEPT, Qt.Key.Key_Enter: RowAction.ACCEPT, Qt.Key.Key_R: RowAction.REJECT,
+            Qt.Key.Key_Delete: RowAction.DELETE, Qt.Key.Key_Backspace: RowAction.DELETE}
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.table and event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
@@ -232,7 +242,7 @@ class FigureList(QWidget):
                 return True
         return super().eventFilter(watched, event)
 
-    def act(self, action: str) -> None:
+    def act(self, action: RowAction) -> None:
         """Accept, reject or delete the selected rows (one undo step)."""
         figs = self.selected_figures()
         if not figs:
@@ -240,17 +250,17 @@ class FigureList(QWidget):
         by_page: dict[int, list[int]] = {}
         for f in figs:
             by_page.setdefault(f.page, []).append(f.id)
-        following = self._row_after(figs) if action != "delete" and len(figs) == 1 else None
+        following = self._row_after(figs) if action != RowAction.DELETE and len(figs) == 1 else None
         stack = self.session.undo_stack
         macro = len(by_page) > 1
         if macro:
             stack.beginMacro(f"{action.capitalize()} {len(figs)} figures")
         try:
             for ids in by_page.values():
-                if action == "delete":
+                if action == RowAction.DELETE:
                     self.session.delete(ids)
                 else:
-                    self.session.set_status(ids, FigureStatus.ACCEPTED if action == "accept" else FigureStatus.REJECTED)
+                    self.session.set_status(ids, FigureStatus.ACCEPTED if action == RowAction.ACCEPT else FigureStatus.REJECTED)
         finally:
             if macro:
                 stack.endMacro()

@@ -8,6 +8,7 @@ their results are dropped when the user has moved on.
 from __future__ import annotations
 
 from dataclasses import replace
+from enum import StrEnum
 
 from PySide6.QtCore import Qt, QThreadPool, QTimer
 from PySide6.QtWidgets import (
@@ -37,7 +38,13 @@ from remud_desktop.inspector.text_fields import TextFields
 from remud_desktop.workers import Task, start
 
 PREVIEW_DELAY_MS = 60  # live crop while a box is dragged: at most one render per pause this long
-REREAD, OCR_BURNED = "reread", "ocr"
+
+
+class TextRead(StrEnum):
+    """What "read the text again" reads."""
+
+    REREAD = "reread"  # caption, context, section and sub-label around the box
+    OCR_BURNED = "ocr"  # the text burned into the crop (OCR)
 
 
 class FigureInspector(QWidget):
@@ -124,9 +131,9 @@ class FigureInspector(QWidget):
         self.fields = TextFields()
         self.fields.text_edited.connect(self._text_edited)
         self.reread_button = QPushButton("Re-read caption && context")
-        self.reread_button.clicked.connect(lambda: self.read_text(REREAD))
+        self.reread_button.clicked.connect(lambda: self.read_text(TextRead.REREAD))
         self.ocr_button = QPushButton("OCR burned-in text")
-        self.ocr_button.clicked.connect(lambda: self.read_text(OCR_BURNED))
+        self.ocr_button.clicked.connect(lambda: self.read_text(TextRead.OCR_BURNED))
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)
         self.busy.setMaximumWidth(80)
@@ -170,7 +177,8 @@ class FigureInspector(QWidget):
 
     def _selection_changed(self, ids: list) -> None:
         if self.fields.pending() and self.fig is not None:
-            QTimer.singleShot(0, lambda f=self.fig.id, t=self.fields.text(): self._save_text(f, t))
+            fid, text = self.fig.id, self.fields.text()  # as typed now, saved once the selection has moved on
+            QTimer.singleShot(0, lambda: self._save_text(fid, text))
         if len(ids) == 1 and self.session.project is not None:
             try:
                 fig = figures.get_figure(self.session.project, ids[0])
@@ -333,7 +341,7 @@ class FigureInspector(QWidget):
             self.session.set_masks(self.fig.id, masks)
 
     # -- re-reading text ----------------------------------------------------------------
-    def read_text(self, kind: str) -> None:
+    def read_text(self, kind: TextRead) -> None:
         """Re-read caption & context (REREAD) or OCR the burned-in text (OCR_BURNED) of this
         box in a worker; the result is applied as one undoable edit."""
         if self.fig is None or self._text_job is not None:
@@ -348,7 +356,7 @@ class FigureInspector(QWidget):
         def work() -> FigureText:
             handle = project.reopen()  # this thread's own connection
             try:
-                return figure_text_for(handle, fid, ocr=ocr, read_crop=kind == OCR_BURNED)
+                return figure_text_for(handle, fid, ocr=ocr, read_crop=kind == TextRead.OCR_BURNED)
             finally:
                 handle.close()
 
@@ -356,7 +364,7 @@ class FigureInspector(QWidget):
         task = Task((self._generation, self._text_job), work)
         task.signals.done.connect(self._text_read)
         task.signals.failed.connect(self._text_failed)
-        self._set_busy(True, "Reading the text around this box…" if kind == REREAD else "Reading the crop (OCR)…")
+        self._set_busy(True, "Reading the text around this box…" if kind == TextRead.REREAD else "Reading the crop (OCR)…")
         self._run(task)
 
     def _text_read(self, tag, fresh: FigureText) -> None:
@@ -371,7 +379,7 @@ class FigureInspector(QWidget):
             return
         self.fields.flush()
         current = figures.get_figure(self.session.project, fid).text
-        if kind == REREAD:
+        if kind == TextRead.REREAD:
             new = replace(current, caption=fresh.caption or current.caption, context=fresh.context or current.context,
                           section=fresh.section or current.section, sublabel=fresh.sublabel or current.sublabel)
             found = [n for n, v in (("caption", fresh.caption), ("context", fresh.context),

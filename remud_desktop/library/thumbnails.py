@@ -25,6 +25,7 @@ CACHE_SIZE = 400  # pixmaps kept (per window)
 PageRole = Qt.ItemDataRole.UserRole + 1
 ReviewedRole = Qt.ItemDataRole.UserRole + 2
 CountRole = Qt.ItemDataRole.UserRole + 3
+_ROOT = QModelIndex()  # the list's root: the default parent
 
 _pdfs = DocumentCache(size=2)  # open PDFs, one set per worker thread
 
@@ -107,7 +108,7 @@ class ThumbnailModel(QAbstractListModel):
             self.dataChanged.emit(idx, idx, [ReviewedRole, CountRole])
 
     # -- the model -------------------------------------------------------------------------
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
+    def rowCount(self, parent: QModelIndex = _ROOT) -> int:
         return 0 if parent.isValid() else len(self.pages)
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):

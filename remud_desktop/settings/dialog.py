@@ -10,6 +10,8 @@ the dialog opens, and typed keys are stored before it closes.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
@@ -45,7 +47,18 @@ from engine.secrets import set_secret
 from remud_desktop.workers import Task, start
 
 QWEN = "qwen-vl"
-PAGES = ("detection", "synthesis", "chat", "appearance")
+
+
+class SettingsPage(StrEnum):
+    """The dialog's pages, in tab order."""
+
+    DETECTION = "detection"
+    SYNTHESIS = "synthesis"
+    CHAT = "chat"
+    APPEARANCE = "appearance"
+
+
+PAGES = tuple(SettingsPage)
 THEME_CHOICES = (("system", "Same as the system",
                   "Light or dark as your operating system is set, and it follows when it changes."),
                  ("light", "Light", "Dark text on light backgrounds."),
@@ -333,13 +346,13 @@ class SettingsDialog(QDialog):
         self.key_check.signals.failed.connect(lambda _tag, _message: self._keys_checked({}))
         start(self.key_check)
 
-    def show_page(self, name: str) -> None:
-        """Bring a page to the front: "detection", "synthesis", "chat" or "appearance"."""
+    def show_page(self, name: SettingsPage | str) -> None:
+        """Bring a page to the front (a SettingsPage, or its name: "detection", "synthesis"...)."""
         if name not in PAGES:
             raise ValueError(f"No settings page {name!r}; pages: {', '.join(PAGES)}")
-        self.tabs.setCurrentIndex(PAGES.index(name))
+        self.tabs.setCurrentIndex(PAGES.index(SettingsPage(name)))
 
-    def current_page(self) -> str:
+    def current_page(self) -> SettingsPage:
         return PAGES[self.tabs.currentIndex()]
 
     def values(self) -> dict:
@@ -371,13 +384,13 @@ class SettingsDialog(QDialog):
         None after showing a readable message."""
         values = self.values()
         if values["min_pixels"] > values["max_pixels"]:
-            self.show_page("detection")
+            self.show_page(SettingsPage.DETECTION)
             QMessageBox.warning(self, "Settings", "Min pixels must not be larger than max pixels.")
             return None
         try:
             self.chat.save()
         except RemudError as exc:
-            self.show_page("chat")
+            self.show_page(SettingsPage.CHAT)
             QMessageBox.warning(self, "Settings", str(exc))
             return None
         try:

@@ -31,7 +31,8 @@ from PySide6.QtWidgets import (
 
 from engine import settings
 from engine.errors import RemudError
-from engine.key_status import KeyStatus, all_key_statuses, synthesis_key_set
+from engine.key_status import KeyKind, KeyStatus, all_key_statuses, synthesis_key_set
+from remud_desktop.settings import SettingsPage
 from remud_desktop.theme import app_icon
 from remud_desktop.workers import Task, start
 
@@ -173,7 +174,7 @@ class WelcomeScreen(QWidget):
     new_project_requested = Signal()
     open_project_requested = Signal()
     open_recent_requested = Signal(str)  # the project folder
-    settings_requested = Signal(str)  # the Settings page: "synthesis", "detection", "chat", "appearance"
+    settings_requested = Signal(str)  # the Settings page to show (a SettingsPage)
     open_chat_requested = Signal()
     chat_model_changed = Signal()  # a model was chosen here and saved in the chat settings
 
@@ -226,7 +227,7 @@ class WelcomeScreen(QWidget):
         self.recent.itemActivated.connect(self._recent_activated)
 
         self.keys_row = CheckRow("API key for synthesis", "Set up…")
-        self.keys_row.button.clicked.connect(lambda: self.settings_requested.emit("synthesis"))
+        self.keys_row.button.clicked.connect(lambda: self.settings_requested.emit(SettingsPage.SYNTHESIS))
         self.chat_row = CheckRow("Chat model (GGUF)", "Choose model…")
         self.chat_row.button.clicked.connect(self.choose_model)
         self.open_chat_button = self.chat_row.add_button("Open chat")
@@ -378,7 +379,7 @@ class WelcomeScreen(QWidget):
         if state.keys_error:
             self.keys_row.set_state(False, f"The keys could not be checked: {state.keys_error}")
             return
-        synth = [s for s in state.keys if s.kind == "synthesis"]
+        synth = [s for s in state.keys if s.kind == KeyKind.SYNTHESIS]
         self.keys_row.set_state(synthesis_key_set(state.keys),
                                 " · ".join(f"{s.title}: {s.describe()}" for s in synth) or "No synthesis provider needs one.")
 
