@@ -5,17 +5,13 @@ of it worked, 1 with the reason otherwise."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pymupdf
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from engine.pdf.pageinfo import page_is_scan
 from engine.store import documents
-
-if TYPE_CHECKING:
-    from remud_desktop.window import MainWindow
+from remud_desktop.window import MainWindow
 
 SMOKE_TIMEOUT_MS = 300_000
 SMOKE_DETECTOR = "scanned"

@@ -9,6 +9,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from engine.errors import RemudError
+
 
 class _Signals(QObject):
     done = Signal(object, object)  # (tag, result)
@@ -29,8 +31,6 @@ class Task(QRunnable):
         self.signals = _Signals()
 
     def run(self) -> None:
-        from engine.errors import RemudError
-
         try:
             result = self.fn()
         except RemudError as exc:
@@ -104,8 +104,6 @@ class Job(QRunnable):
         return self.ctx.cancelled()
 
     def run(self) -> None:
-        from engine.errors import RemudError
-
         try:
             result = self.fn(self.ctx)
         except RemudError as exc:

@@ -16,6 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from engine.detect.background import detect_in_subprocess
 from engine.detect.run import PageResult
 from engine.errors import CancelledError, RemudError
 from engine.store import Project, documents, figures
@@ -52,8 +53,6 @@ def run_detection(folder: Path, doc_id: int, pages: Sequence[int] | None, detect
     """The worker side. The detector runs in a child process (engine.detect.background),
     so its work never takes turns with the event loop; this thread only relays results.
     Raises nothing a user can cause: errors end up in the outcome."""
-    from engine.detect.background import detect_in_subprocess
-
     outcome = DetectionOutcome(doc_id, detector)
     total = len(pages) if pages is not None else _page_count(folder, doc_id)
     ctx.progress(0, total, f"{detector}: starting")
@@ -77,8 +76,6 @@ def run_detection(folder: Path, doc_id: int, pages: Sequence[int] | None, detect
 
 
 def _page_count(folder: Path, doc_id: int) -> int:
-    from engine.store import documents
-
     with Project.open(folder) as project:
         return documents.get_document(project, doc_id).page_count
 

@@ -6,6 +6,7 @@ crop pixels through the rect on the page the crop shows (`covered`).
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
@@ -223,8 +224,6 @@ class CropView(QWidget):
                 painter.setBrush(Qt.BrushStyle.NoBrush)
                 painter.drawRect(QRectF(self._press, self._drag).normalized())
         except Exception:  # a paintEvent never raises
-            import traceback
-
             traceback.print_exc()
         finally:
             painter.end()

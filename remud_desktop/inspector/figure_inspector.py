@@ -32,6 +32,7 @@ from engine.geometry import Rect
 from engine.redaction import page_masks
 from engine.store import documents, figures
 from engine.store.models import Figure, FigureStatus, FigureText
+from engine.text.pipeline import default_ocr, figure_text_for
 from remud_desktop.inspector.crop_render import Crop, CropRequest, render_crop
 from remud_desktop.inspector.crop_view import CropView, raster_to_qimage
 from remud_desktop.inspector.text_fields import TextFields
@@ -347,8 +348,6 @@ class FigureInspector(QWidget):
         if self.fig is None or self._text_job is not None:
             return
         self.fields.flush()
-        from engine.text.pipeline import default_ocr, figure_text_for
-
         if self._ocr is None:
             self._ocr = default_ocr()
         project, fid, ocr = self.session.project, self.fig.id, self._ocr

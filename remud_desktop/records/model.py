@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt
 from PySide6.QtGui import QColor
 
+from engine.store import Project, records
 from engine.store.models import Record
 
 COLUMNS = ("ID", "Kind", "Lang", "Status", "Score", "Flags", "Question")
@@ -93,8 +94,6 @@ def _sort_key(column: int):
 
 def read_rows(folder) -> list[RecordRow]:
     """Every record of the project in `folder` as rows; for a worker thread (its own connection)."""
-    from engine.store import Project, records
-
     with Project.open(folder) as project:
         return [RecordRow.of(r) for r in records.list_records(project)]
 

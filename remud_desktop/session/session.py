@@ -33,7 +33,7 @@ from remud_desktop.session.figure_commands import (
 )
 from remud_desktop.session.record_commands import SetRecordFields, SetRecordStatus
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # for a type only: engine.detect.run loads every detector (about a second)
     from engine.detect.run import PageResult
 
 MIN_BOX_PT = 8.0  # the smallest box a person can make

@@ -41,9 +41,16 @@ from PySide6.QtWidgets import (
 
 from engine import settings
 from engine.detect import registry
+from engine.detect.endpoint import check_endpoint
+from engine.detect.qwen_parse import DEFAULT_MAX_PIXELS, DEFAULT_MIN_PIXELS
 from engine.errors import RemudError
 from engine.key_status import KEYRING, key_status
+from engine.resources import resource
 from engine.secrets import set_secret
+from engine.synth.base import load_pricing
+from remud_desktop.settings.chat_page import ChatSettingsPage
+from remud_desktop.settings.synthesis_page import SynthesisPage
+from remud_desktop.theme import apply_theme
 from remud_desktop.workers import Task, start
 
 QWEN = "qwen-vl"
@@ -121,9 +128,6 @@ class PriceTable(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        from engine.resources import resource
-        from engine.synth.base import load_pricing
-
         self.path = resource("pricing.toml")
         self.table = QTableWidget(0, 3)
         for col, title in enumerate(("Model", "Input / 1M tokens", "Output / 1M tokens")):
@@ -196,8 +200,6 @@ class AppearancePage(QWidget):
 
     def save(self) -> None:
         """Save the theme and use it at once."""
-        from remud_desktop.theme import apply_theme
-
         theme = self.theme()
         settings.set_appearance_options(theme=theme)
         app = QApplication.instance()
@@ -234,8 +236,6 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setMinimumWidth(640)
-        from engine.detect.qwen_parse import DEFAULT_MAX_PIXELS, DEFAULT_MIN_PIXELS
-
         defaults = {"min_pixels": DEFAULT_MIN_PIXELS, "max_pixels": DEFAULT_MAX_PIXELS, **_card_defaults()}
         saved = settings.detector_params(QWEN)
 
@@ -295,9 +295,6 @@ class SettingsDialog(QDialog):
         lay.addWidget(_group("Detectors", self.detectors))
         lay.addWidget(_note(f"Saved in {settings.settings_path()} (keys only in the system keyring)."))
         lay.addStretch(1)
-
-        from remud_desktop.settings.chat_page import ChatSettingsPage
-        from remud_desktop.settings.synthesis_page import SynthesisPage
 
         self.synthesis = SynthesisPage()
         self.synthesis.layout().setContentsMargins(14, 12, 14, 12)
@@ -445,8 +442,6 @@ class SettingsDialog(QDialog):
         super().done(result)
 
     def test_connection(self) -> Task:
-        from engine.detect.endpoint import check_endpoint
-
         values = self.values()
         key = self.key.text().strip() or None
         self.test_button.setEnabled(False)
