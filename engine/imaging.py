@@ -43,8 +43,8 @@ class Raster:
         return cls(pix.width, pix.height, pix.n, pix.stride, pix.samples)
 
     def to_numpy(self) -> np.ndarray:
-        arr = np.frombuffer(self.samples, dtype=np.uint8).reshape(self.height, self.stride)
-        arr = arr[:, : self.width * self.channels].reshape(self.height, self.width, self.channels)
+        rows = np.frombuffer(self.samples, dtype=np.uint8).reshape(self.height, self.stride)
+        arr = rows[:, : self.width * self.channels].reshape(self.height, self.width, self.channels)
         return arr[:, :, 0] if self.channels == 1 else arr
 
     def to_pil(self):

@@ -44,6 +44,7 @@ def _add_sample_document(project: Project, scratch: Path) -> None:
     from engine.text.pipeline import fill_figure_text
 
     doc = import_pdf(project, make_sample_pdf(scratch / SAMPLE_PDF_NAME).path).document
+    assert doc is not None, "import_pdf raises rather than return no document"
     detect_document(project, doc.id, "auto")
     fill_figure_text(project, doc.id)
 

@@ -115,6 +115,12 @@ def _looks_like_key(value: str) -> bool:
     return any(pattern.match(text) for pattern in SECRET_VALUES)
 
 
+def _section(data: dict[str, Any], name: str) -> dict[str, Any]:
+    """The settings group `name` (the same dict, to update in place), or a new empty one if it is missing or broken."""
+    group = data.get(name)
+    return group if isinstance(group, dict) else {}
+
+
 def _refuse_secrets(data: Any, where: str = "") -> None:
     """SettingsError when a name looks secret ("api_key") or a text value looks like an API key."""
     items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
@@ -163,7 +169,7 @@ def synthesis_options() -> dict[str, Any]:
 def set_synthesis_options(**changes: Any) -> None:
     """Update some synthesis options (e.g. concurrency=4, kinds=["vqa", "mcq"])."""
     data = load()
-    opts = data.get("synthesis") if isinstance(data.get("synthesis"), dict) else {}
+    opts = _section(data, "synthesis")
     opts.update(changes)
     data["synthesis"] = opts
     save(data)
@@ -204,7 +210,7 @@ def set_chat_options(**changes: Any) -> None:
     if unknown:
         raise SettingsError(f"Unknown chat settings: {', '.join(sorted(unknown))}.")
     data = load()
-    opts = data.get("chat") if isinstance(data.get("chat"), dict) else {}
+    opts = _section(data, "chat")
     for name, value in changes.items():
         if name in ("budget", "sampling") and isinstance(value, dict):
             value = {**(opts.get(name) or {}), **value}
@@ -246,7 +252,7 @@ def set_appearance_options(**changes: Any) -> None:
     if theme is not None and theme not in THEMES:
         raise SettingsError(f"The theme “{theme}” is not one of {', '.join(THEMES)}.")
     data = load()
-    opts = data.get("appearance") if isinstance(data.get("appearance"), dict) else {}
+    opts = _section(data, "appearance")
     opts.update(changes)
     data["appearance"] = opts
     save(data)

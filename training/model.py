@@ -38,13 +38,13 @@ def load_processor(path: str | Path, min_pixels: int, max_pixels: int) -> Any:
     from transformers import AutoImageProcessor, AutoProcessor, AutoTokenizer
     from transformers.image_utils import SizeDict
 
-    pixels = {"min_pixels": min_pixels, "max_pixels": max_pixels}  # these override the saved config's keys
+    # min_pixels and max_pixels override the saved config's keys
     try:
         if importlib.util.find_spec("torchvision") is not None:
-            processor = AutoProcessor.from_pretrained(path, **pixels)
+            processor = AutoProcessor.from_pretrained(path, min_pixels=min_pixels, max_pixels=max_pixels)
         else:
             tokenizer = AutoTokenizer.from_pretrained(path)
-            image_processor = AutoImageProcessor.from_pretrained(path, **pixels)
+            image_processor = AutoImageProcessor.from_pretrained(path, min_pixels=min_pixels, max_pixels=max_pixels)
             processor = _image_text_processor_class()(image_processor=image_processor, tokenizer=tokenizer,
                                                       chat_template=tokenizer.chat_template)
     except OSError as exc:

@@ -84,7 +84,7 @@ class ChatEngine:
 
     @property
     def n_ctx(self) -> int:
-        return self._llama.n_ctx
+        return self._model.n_ctx
 
     @property
     def cached_tokens(self) -> int:
@@ -93,7 +93,7 @@ class ChatEngine:
 
     def tokenize(self, text: str) -> list[int]:
         """The model's tokens for `text` (special tokens such as <|im_end|> recognised)."""
-        return self._llama.tokenize(text.encode("utf-8"), special=True)
+        return self._model.tokenize(text.encode("utf-8"), special=True)
 
     def token_id(self, text: str) -> int:
         """The id of a text that is a single token (e.g. "</think>" in some vocabularies)."""
@@ -108,7 +108,7 @@ class ChatEngine:
         llama.cpp reports each of its two counters as at least 1, so the count is exact once the model
         has decoded both a batch and a single token (any generate() call does).
         """
-        return self._llama.decoded_tokens()
+        return self._model.decoded_tokens()
 
     def generate(
         self,
@@ -148,9 +148,16 @@ class ChatEngine:
 
     # -- KV bookkeeping used by _Generation ------------------------------------------------------------
 
+    @property
+    def _model(self) -> LlamaModel:
+        """The loaded model; EngineClosedError once close() has unloaded it."""
+        if self._llama is None:
+            raise EngineClosedError("The model has been unloaded; load it again to chat.")
+        return self._llama
+
     def _tokenize_forced(self, data: bytes) -> list[int]:
         """Tokens of a string the budget controller injects (special tokens not recognised, as in model text)."""
-        return self._llama.tokenize(data, special=False)
+        return self._model.tokenize(data, special=False)
 
     def _prompt_items(self, turns: Sequence[ChatTurn], opening: str) -> list[Item]:
         segments = build_prompt(turns, opening=opening)
@@ -159,6 +166,7 @@ class ChatEngine:
         items: list[Item] = []
         for segment in segments:
             if isinstance(segment, ImageSlot):
+                assert self._vision is not None  # checked above
                 items.extend(self._vision.prepare(segment.path).items)
             else:
                 items.extend(self.tokenize(segment))
@@ -169,7 +177,7 @@ class ChatEngine:
         del self._seq[n_items:]
         pos = sum(item.n_pos if isinstance(item, ImageItem) else 1 for item in self._seq)
         self._kv_cells = sum(item.n_tokens if isinstance(item, ImageItem) else 1 for item in self._seq)
-        self._llama.forget_from(pos)
+        self._model.forget_from(pos)
 
     def _eval(self, tokens: Sequence[int], cancel: Callable[[], bool] | None = None) -> bool:
         """Decode text tokens after the cache in batches of n_batch, keeping the bookkeeping.
@@ -177,7 +185,7 @@ class ChatEngine:
         With `cancel`, it is asked before each batch and, through llama.cpp's abort callback, during
         each decode. Returns False when stopped: the cache then holds the batches decoded whole.
         """
-        llama = self._llama
+        llama = self._model
         for start in range(0, len(tokens), llama.n_batch):
             if cancel is not None and cancel():
                 return False
@@ -221,7 +229,7 @@ class _Generation:
 
     def __init__(self, engine: ChatEngine, budget: BudgetSettings, sampling: Sampling,
                  on_event: Callable[[StreamEvent], None] | None, cancel: Callable[[], bool]) -> None:
-        self.engine, self.llama = engine, engine._llama
+        self.engine, self.llama = engine, engine._model
         self.sampling, self.cancel = sampling, cancel
         self.on_event = on_event or (lambda event: None)
         self.controller = BudgetController(budget, count_tokens=lambda data: len(engine._tokenize_forced(data)))
@@ -327,7 +335,7 @@ class _Generation:
                 if action is None:
                     self._decode([token])
                     self._flush_thinking()
-                    if controller.phase == Phase.ANSWER:
+                    if controller.answering:  # feed() saw the closing tag
                         self._answer_text(controller.answer_start)
                 elif not self._apply(action, sampled=token, decoder=decoder):
                     return FinishReason.LENGTH
@@ -338,7 +346,7 @@ class _Generation:
             if self.answer_tokens >= self.sampling.max_answer_tokens:
                 return FinishReason.LENGTH
 
-    def _apply(self, action: Action, *, sampled: int | None, decoder: PieceDecoder) -> bool:
+    def _apply(self, action: Action | None, *, sampled: int | None, decoder: PieceDecoder) -> bool:
         """Carry out the controller's action, and any action that follows from it; False if the context is full."""
         while action is not None:
             if action.drop_tokens:

@@ -41,9 +41,13 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:  # llama-cpp-python is the optional chat extra: imported where it is used
+    import llama_cpp
+    from llama_cpp import _internals
 
 from engine.chat.budget import Sampling
 
@@ -57,7 +61,7 @@ Cancel = Callable[[], bool]
 class LlamaModel:
     """A loaded GGUF model and its llama.cpp context, with the calls the chat engine makes on them."""
 
-    def __init__(self, llama: Any) -> None:
+    def __init__(self, llama: llama_cpp.Llama) -> None:
         self._llama = llama
         self._abort = _AbortCallback(llama.ctx)
 
@@ -109,7 +113,7 @@ class LlamaModel:
         n_past = llama.n_tokens
         llama._batch.set_batch(batch=batch, n_past=n_past, logits_all=False)
         with self.aborting_on(cancel):
-            rc = llama_cpp.llama_decode(llama.ctx, llama._batch.batch)
+            rc: int = llama_cpp.llama_decode(llama.ctx, llama._batch.batch)
         if rc == 0:
             llama.input_ids[n_past:n_past + len(batch)] = batch
             llama.n_tokens += len(batch)
@@ -140,11 +144,12 @@ class LlamaModel:
         (greedy at temperature 0)."""
         from llama_cpp import _internals
 
-        chain = _internals.LlamaSampler()
+        # llama-cpp-python leaves LlamaSampler.__init__ and add_greedy unannotated
+        chain = _internals.LlamaSampler()  # type: ignore[no-untyped-call]
         if sampling.logit_bias:
             chain.add_logit_bias(self._llama.n_vocab(), {int(k): float(v) for k, v in sampling.logit_bias.items()})
         if sampling.temperature <= 0:
-            chain.add_greedy()
+            chain.add_greedy()  # type: ignore[no-untyped-call]  # unannotated there, as above
         else:
             chain.add_top_k(sampling.top_k)
             chain.add_top_p(sampling.top_p, 1)
@@ -168,7 +173,7 @@ class LlamaModel:
 class TokenSampler:
     """A llama.cpp sampler chain bound to a model's context."""
 
-    def __init__(self, chain: Any, ctx: Any) -> None:
+    def __init__(self, chain: _internals.LlamaSampler, ctx: _internals.LlamaContext) -> None:
         self._chain, self._ctx = chain, ctx
 
     def sample(self) -> int:
@@ -322,7 +327,7 @@ class VisionContext:
         llama = model._llama
         new_n_past = llama_cpp.llama_pos(0)
         with model.aborting_on(cancel):
-            rc = self._mtmd.mtmd_helper_decode_image_chunk(
+            rc: int = self._mtmd.mtmd_helper_decode_image_chunk(
                 self._ctx, llama.ctx, image._image_chunk,
                 embeddings.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
                 llama.n_tokens, 0, llama.n_batch, ctypes.byref(new_n_past),

@@ -132,14 +132,15 @@ def _summary(stats: dict[str, Any]) -> str:
 
 
 def cmd_chat(args) -> int:
-    from engine.chat import ChatEngine, ChatError, ChatTurn
+    from engine.chat import ChatEngine, ChatError, ChatTurn, Role
     from engine.errors import CancelledError
 
     opts = settings.chat_options()
     budget, sampling = _budget(args, opts["budget"]), _sampling(args, opts["sampling"])
     system = opts["system_prompt"] if args.system is None else args.system
     interactive = args.question is None and sys.stdin.isatty() and not args.json
-    question = args.question if args.question is not None else (None if interactive else sys.stdin.read().strip())
+    # interactive: each question is read in the loop below
+    question: str = args.question if args.question is not None else ("" if interactive else sys.stdin.read().strip())
     if not interactive and not question:
         print("error: no question: give one as an argument or on stdin.", file=sys.stderr)
         return 2
@@ -161,7 +162,7 @@ def cmd_chat(args) -> int:
     engine = ChatEngine(model_settings)
     ask_kw = {"model": model_settings.model_path.name, "budget": budget, "sampling": sampling,
               "system_prompt": system, "on_event": printer}
-    turns: list = [ChatTurn("system", system)] if system.strip() else []
+    turns: list = [ChatTurn(Role.SYSTEM, system)] if system.strip() else []
     image = args.image
     try:
         while True:
@@ -198,15 +199,15 @@ def cmd_chat(args) -> int:
 
 def _ask(engine, project, session_id, turns: list, question: str, image, kw: dict, stop) -> dict[str, Any]:
     """One question and its answer: stored in the project, or kept in `turns` (only once answered)."""
-    from engine.chat import ChatTurn, conversation
+    from engine.chat import ChatTurn, Role, conversation
 
     if project is not None:
         msg = conversation.ask(project, session_id, engine, question, image=image, cancel=stop.is_set, **kw)
         return {"answer": msg.content, "thinking": msg.thinking, **msg.stats, "session": session_id, "message": msg.id}
-    asked = [*turns, ChatTurn("user", question, Path(image) if image else None)]
+    asked = [*turns, ChatTurn(Role.USER, question, Path(image) if image else None)]
     result = engine.generate(asked, budget=kw["budget"], sampling=kw["sampling"], on_event=kw["on_event"],
                              cancel=stop.is_set)
-    turns[:] = [*asked, ChatTurn("assistant", result.answer)]
+    turns[:] = [*asked, ChatTurn(Role.ASSISTANT, result.answer)]
     return result.to_dict()
 
 

@@ -37,12 +37,11 @@ def _budget(args, max_think: int | None):
 
     if args.no_budget:
         return BudgetSettings(use_min=False, use_max=False, wait=args.wait, num_waits=args.num_waits)
-    use_max = max_think is not None
-    minimum = args.min_think if args.min_think is not None else 96
-    if use_max:
+    minimum: int = args.min_think if args.min_think is not None else 96
+    if max_think is not None:
         minimum = min(minimum, max_think)
-    return BudgetSettings(use_min=minimum > 0, use_max=use_max, min_thinking_tokens=max(minimum, 1),
-                          max_thinking_tokens=max_think if use_max else 1024, wait=args.wait,
+    return BudgetSettings(use_min=minimum > 0, use_max=max_think is not None, min_thinking_tokens=max(minimum, 1),
+                          max_thinking_tokens=max_think if max_think is not None else 1024, wait=args.wait,
                           num_waits=args.num_waits)
 
 
@@ -53,11 +52,11 @@ def _backend_factory(args, cancel: Callable[[], bool]) -> tuple[Backend, Callabl
 
         if args.no_budget and args.sweep:
             raise EvalConfigError("--sweep varies the thinking budget, so it cannot go with --no-budget.")
-        base = OpenAIBackend(args.model, args.base_url, api_key_env=args.api_key_env, temperature=args.temperature,
-                             top_p=args.top_p, max_tokens=args.max_tokens, thinking_budget=args.max_think,
-                             seed=args.seed, system=args.system, instruction=args.instruction,
-                             concurrency=args.concurrency, cancel=cancel)
-        return base, base.with_budget
+        remote = OpenAIBackend(args.model, args.base_url, api_key_env=args.api_key_env, temperature=args.temperature,
+                               top_p=args.top_p, max_tokens=args.max_tokens, thinking_budget=args.max_think,
+                               seed=args.seed, system=args.system, instruction=args.instruction,
+                               concurrency=args.concurrency, cancel=cancel)
+        return remote, remote.with_budget
     if args.base_url or args.api_key_env:
         raise EvalConfigError("--base-url and --api-key-env belong to --backend openai; a GGUF model runs locally.")
     if args.no_budget and args.sweep:
@@ -67,10 +66,10 @@ def _backend_factory(args, cancel: Callable[[], bool]) -> tuple[Backend, Callabl
 
     sampling = Sampling(temperature=args.temperature, top_p=args.top_p, max_answer_tokens=args.max_tokens,
                         seed=args.seed)
-    base = GgufBackend.load(args.model, args.mmproj, n_ctx=args.n_ctx, n_gpu_layers=args.n_gpu_layers,
-                            budget=_budget(args, args.max_think), sampling=sampling, system=args.system,
-                            instruction=args.instruction, cancel=cancel)
-    return base, lambda budget: base.with_budget(_budget(args, budget))
+    local = GgufBackend.load(args.model, args.mmproj, n_ctx=args.n_ctx, n_gpu_layers=args.n_gpu_layers,
+                             budget=_budget(args, args.max_think), sampling=sampling, system=args.system,
+                             instruction=args.instruction, cancel=cancel)
+    return local, lambda budget: local.with_budget(_budget(args, budget))
 
 
 def _row(label: str, s: EvalSummary, k: int) -> str:

@@ -123,8 +123,11 @@ def cmd_detect(args) -> int:
                 print(f"warning: {doc.title}: {sentence}", file=sys.stderr)
             if not args.no_text:
                 with progress_bar("captions and context", None, args.quiet) as bar:
-                    fill_figure_text(p, doc.id, pages, ocr=not args.no_ocr,
-                                     progress=lambda message, bar=bar: (bar.set_description_str(message), bar.refresh()))
+                    def step(message: str, bar=bar) -> None:
+                        bar.set_description_str(message)
+                        bar.refresh()
+
+                    fill_figure_text(p, doc.id, pages, ocr=not args.no_ocr, progress=step)
             summary.append({"document_id": doc.id, "title": doc.title, **asdict(report)})
             if not args.json:
                 skipped = f", {len(report.pages_skipped)} corrected pages left alone" if report.pages_skipped else ""
@@ -150,8 +153,12 @@ def cmd_figures(args) -> int:
             from engine.pdf.crops import export_crops
 
             bar = progress_bar("crops", len(figs), args.quiet)
-            written = export_crops(p, figs, args.export, dpi=args.dpi,
-                                   progress=lambda i, n: (setattr(bar, "n", i), bar.refresh()))
+
+            def crop_done(i: int, n: int) -> None:
+                bar.n = i
+                bar.refresh()
+
+            written = export_crops(p, figs, args.export, dpi=args.dpi, progress=crop_done)
             bar.close()
             emit(args, [str(w) for w in written], f"Wrote {len(written)} crops to {args.export}")
             return 0

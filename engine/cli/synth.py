@@ -16,7 +16,7 @@ import sys
 
 from engine.cli.common import add_command, emit, parse_params
 from engine.errors import RemudError
-from engine.store.jobs import list_jobs
+from engine.store.jobs import ItemState, list_jobs
 from engine.store.project import Project
 from engine.synth import jobs
 
@@ -48,8 +48,9 @@ def _run(args, p: Project, job_id: int) -> int:
         report = jobs.run_job(p.folder, job_id, concurrency=args.concurrency, rpm=args.rpm, tpm=args.tpm,
                               max_attempts=args.max_attempts, progress=progress)
     st = jobs.job_status(p, job_id)
-    failed = st.counts["failed"]
-    data = {**st.as_dict(), "requests": report.requests, "recovered": report.recovered, "done": st.counts["done"],
+    failed = st.counts[ItemState.FAILED]
+    data = {**st.as_dict(), "requests": report.requests, "recovered": report.recovered,
+            "done": st.counts[ItemState.DONE],
             "failed": failed, "stored_now": report.stored, "failed_now": report.failed}
     emit(args, data, _status_text(st))
     if failed:

@@ -312,7 +312,8 @@ class QwenVLDetector:
         if content is not None and not isinstance(content, str):
             raise EndpointError(f"The model endpoint at {where} answered with something other than text.")
         usage_model = getattr(response, "usage", None)
-        usage = usage_model.model_dump(exclude_none=True) if hasattr(usage_model, "model_dump") else {}
+        usage = usage_model.model_dump(exclude_none=True) \
+            if usage_model is not None and hasattr(usage_model, "model_dump") else {}
         return content or "", truncated, usage
 
     def boxes_from_answer(self, raw: str, image_size: tuple[int, int], page: Rect) -> list[Box]:

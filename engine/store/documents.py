@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
 
 from engine.errors import NotFoundError
 from engine.store.editlog import log_edit
 from engine.store.models import Document, Page
-from engine.store.project import Project, now
+from engine.store.project import Project, inserted_id, now
 
 _DOC_COLS = "id, sha256, title, file, original_path, page_count, file_size, was_encrypted, was_repaired, imported_at"
 _PAGE_COLS = "doc_id, idx, width, height, rotation, has_text, image_only, reviewed, corrected, detected_by"
@@ -25,11 +28,13 @@ class NewPage:
     text: str = ""
 
 
-def _doc(row) -> Document:
-    return Document(*row[:7], bool(row[7]), bool(row[8]), row[9])
+def _doc(row: Sequence[Any]) -> Document:
+    i, sha256, title, file, original_path, page_count, file_size, was_encrypted, was_repaired, imported_at = row
+    return Document(i, sha256, title, file, original_path, page_count, file_size, bool(was_encrypted),
+                    bool(was_repaired), imported_at)
 
 
-def _page(row, text: str = "") -> Page:
+def _page(row: Sequence[Any], text: str = "") -> Page:
     d, i, w, h, rot, has_text, image_only, reviewed, corrected, detected_by = row
     return Page(d, i, w, h, rot, bool(has_text), bool(image_only), bool(reviewed), bool(corrected), detected_by, text)
 
@@ -53,9 +58,9 @@ def add_document(
             "was_encrypted, was_repaired, imported_at) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)",
             [sha256, title, file, original_path, file_size, int(was_encrypted), int(was_repaired), now()],
         )
-        doc_id = cur.lastrowid
+        doc_id = inserted_id(cur)
         count = 0
-        batch: list[tuple] = []
+        batch: list[tuple[object, ...]] = []
         for p in pages:
             batch.append((doc_id, p.index, p.width, p.height, p.rotation, int(p.has_text), int(p.image_only), p.text))
             count += 1
@@ -67,7 +72,7 @@ def add_document(
     return get_document(project, doc_id)
 
 
-def _insert_pages(db, batch: list[tuple]) -> None:
+def _insert_pages(db: sqlite_utils.Database, batch: list[tuple[object, ...]]) -> None:
     if batch:
         db.conn.executemany(
             "INSERT INTO pages(doc_id, idx, width, height, rotation, has_text, image_only, text) "

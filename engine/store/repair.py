@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
@@ -69,7 +70,7 @@ def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
         return []
 
 
-def _rows(conn: sqlite3.Connection, table: str, cols: list[str], gaps: list[int]) -> Iterator[tuple]:
+def _rows(conn: sqlite3.Connection, table: str, cols: list[str], gaps: list[int]) -> Iterator[tuple[Any, ...]]:
     """Every readable row in rowid order; unreadable stretches are stepped over (counted in gaps).
     Each restart begins past the previous one, so a scan always ends, however the pages are broken."""
     select = f"SELECT rowid, {', '.join(cols)} FROM {table} WHERE rowid > ? ORDER BY rowid"
@@ -135,7 +136,8 @@ def _reread_pages(folder: Path, db: sqlite_utils.Database) -> int:
         if not missing or not (folder / file).is_file():
             continue
         try:
-            with pymupdf.open(str(folder / file)) as pdf:
+            # pymupdf.open is its Document class, whose __init__ is not annotated
+            with pymupdf.open(str(folder / file)) as pdf:  # type: ignore[no-untyped-call]
                 for i in missing:
                     page = pdf.load_page(i)
                     text = page.get_text("text", sort=True)

@@ -33,7 +33,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from engine.pdf.opener import DocumentCache
 from engine.store import jobs as store
@@ -199,8 +199,10 @@ class _BatchRun:
         cache = DocumentCache(size=2)
         tmpdir = self.folder / "cache" / "batches"
         tmpdir.mkdir(parents=True, exist_ok=True)
-        chunk: list[int] = []
-        fh, path, size = None, None, 0
+        chunk: list[int] = []  # the items in the open file `fh` at `path` (empty while none is open)
+        fh: BinaryIO | None = None
+        path: Path | None = None
+        size = 0
         try:
             for item in store.list_items(self.project, self.job.id, ItemState.PENDING):
                 if self.stop() or self._check_cancel():
@@ -214,7 +216,8 @@ class _BatchRun:
                         self.report.failed += 1
                     continue
                 data = (line + "\n").encode("utf-8")
-                if chunk and (len(chunk) >= self.max_items or size + len(data) > self.max_bytes):
+                if fh is not None and path is not None \
+                        and (len(chunk) >= self.max_items or size + len(data) > self.max_bytes):
                     fh.close()
                     message = self._send(path, chunk)
                     fh, chunk = None, []
@@ -229,7 +232,7 @@ class _BatchRun:
             if fh is not None:
                 fh.close()
                 fh = None
-                if chunk:
+                if chunk and path is not None:
                     return self._send(path, chunk)
             return ""
         finally:

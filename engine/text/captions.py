@@ -185,7 +185,7 @@ def _build(doc: pymupdf.Document, figures: dict[int, list[Rect]], ocr: OcrEngine
             ocred.add(pno)
         pages_lines.append(layer)
     pages_lines = strip_page_furniture(pages_lines, [doc[i].rect.height for i in range(doc.page_count)])
-    sizes = Counter()
+    sizes: Counter[float] = Counter()
     for lines in pages_lines:
         for ln in lines:
             sizes[round(ln.size * 2) / 2] += len(ln.text)
@@ -193,7 +193,7 @@ def _build(doc: pymupdf.Document, figures: dict[int, list[Rect]], ocr: OcrEngine
 
     figs: list[_Fig] = []
     paras: list[_Para] = []
-    stream: list[object] = []  # _Fig | _Para in document reading order
+    stream: list[_Fig | _Para] = []  # in document reading order
     for pno, lines in enumerate(pages_lines):
         page_figs = [_Fig(pno, i, r) for i, r in enumerate(figures.get(pno, []))]
         outside: list[TextLine] = []
@@ -203,7 +203,7 @@ def _build(doc: pymupdf.Document, figures: dict[int, list[Rect]], ocr: OcrEngine
                 host.burned.append(ln)
             else:
                 outside.append(ln)
-        items: list[object] = reading_order([*outside, *page_figs], lambda t: t.rect)
+        items: list[TextLine | _Fig] = reading_order([*outside, *page_figs], lambda t: t.rect)
         current: _Para | None = None
         for item in items:
             if isinstance(item, _Fig):
@@ -212,7 +212,7 @@ def _build(doc: pymupdf.Document, figures: dict[int, list[Rect]], ocr: OcrEngine
                 figs.append(item)
                 current = None
                 continue
-            ln: TextLine = item  # type: ignore[assignment]
+            ln = item
             kind, number, ref_kind = _classify(ln, current, page_figs, body_size)
             if current is not None and kind is None and _joins(current, ln):
                 current.block.lines.append(ln)
@@ -229,17 +229,17 @@ def _build(doc: pymupdf.Document, figures: dict[int, list[Rect]], ocr: OcrEngine
     paras = [p for p in stream if isinstance(p, _Para)]
     section = -1
     headings: list[_Para] = []
-    for item in stream:
-        if isinstance(item, _Para) and item.kind == _ParaKind.HEADING:
-            headings.append(item)
+    for entry in stream:
+        if isinstance(entry, _Para) and entry.kind == _ParaKind.HEADING:
+            headings.append(entry)
             section = len(headings) - 1
-        item.section = section  # type: ignore[union-attr]
+        entry.section = section
     return figs, paras, headings, ocred
 
 
-def _join_broken_paragraphs(stream: list[object]) -> list[object]:
+def _join_broken_paragraphs(stream: list[_Fig | _Para]) -> list[_Fig | _Para]:
     """A paragraph cut by a column or page break mid-sentence goes on in the next body block."""
-    out: list[object] = []
+    out: list[_Fig | _Para] = []
     for item in stream:
         prev = out[-1] if out else None
         if isinstance(item, _Para) and item.kind == _ParaKind.BODY and isinstance(prev, _Para) \
@@ -296,6 +296,7 @@ def _caption_candidates(fig: _Fig, captions: list[_Para], page_figs: list[_Fig])
         limit = max(48.0, 0.35 * fig.rect.height)
         below, above = r.y0 - fig.rect.y1, fig.rect.y0 - r.y1
         prefer_above = cap.ref_kind == "table"
+        side: Side
         if -4 <= below <= limit:
             score, side, lo, hi = below + (24 if prefer_above else 0), "below", fig.rect.y1, r.y0
         elif -4 <= above <= limit:
@@ -444,7 +445,7 @@ def associate_document(
         eps = explanations.get(f.section, [])
         if eps:  # several: the one that follows the figure (else the last before it)
             context = next((p for p in eps if p.pos > f.pos), eps[-1]).text
-        elif cap is not None and refs.get((cap.ref_kind, number)):
+        elif cap is not None and cap.ref_kind and refs.get((cap.ref_kind, number)):
             cands = refs[(cap.ref_kind, number)]
             context = min(cands, key=lambda p: (abs(p.page - f.page), abs(p.pos - f.pos))).text
         if not context and cap is not None and f.section >= 0:
