@@ -1,16 +1,20 @@
 """Helpers for window tests: a window with its own QSettings file and settings folder,
-message boxes that record instead of blocking, and a keyring that lives in memory."""
+and message boxes that record instead of blocking. The fixtures built on them (isolated,
+messages, memory_keyring) are in conftest.py."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+from remud_desktop.session import Session
+from remud_desktop.window.main_window import MainWindow
 
 
 @dataclass
@@ -40,21 +44,7 @@ class Recorder:
         return [t for k, _, t in self.shown if kind is None or k == kind]
 
 
-@pytest.fixture
-def messages(monkeypatch) -> Recorder:
-    return Recorder().install(monkeypatch)
-
-
-@pytest.fixture
-def isolated(monkeypatch, tmp_path):
-    """User settings (engine.settings) and QSettings in tmp_path, never the user's own."""
-    monkeypatch.setenv("REMUD_CONFIG_DIR", str(tmp_path / "config"))
-    return QSettings(str(tmp_path / "qsettings.ini"), QSettings.Format.IniFormat)
-
-
-def make_window(qtbot, settings: QSettings):
-    from remud_desktop.window.main_window import MainWindow
-
+def make_window(qtbot, settings: QSettings) -> MainWindow:
     window = MainWindow(settings)
     qtbot.addWidget(window)
     window.show()
@@ -84,10 +74,6 @@ class StallMeter:
     ticks is the longest time the event loop could not run (reported, never asserted)."""
 
     def __init__(self, interval_ms: int = 5):
-        import time
-
-        from PySide6.QtCore import QTimer
-
         self._now = time.perf_counter
         self.timer = QTimer()
         self.timer.setInterval(interval_ms)
@@ -114,10 +100,8 @@ class StallMeter:
 
 
 @contextmanager
-def open_session(folder: Path, doc_id: int = 1, page: int = 0) -> Iterator:
+def open_session(folder: Path, doc_id: int = 1, page: int = 0) -> Iterator[Session]:
     """A Session on a project folder, at a page; the project is closed afterwards."""
-    from remud_desktop.session import Session
-
     session = Session()
     session.open_project(folder)
     session.go_to(doc_id, page)
@@ -125,33 +109,3 @@ def open_session(folder: Path, doc_id: int = 1, page: int = 0) -> Iterator:
         yield session
     finally:
         session.close_project()
-
-
-class MemoryKeyring:
-    """A keyring backend that lives in memory: tests never touch the user's keyring."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.store.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.store[(service, username)] = password
-
-    def delete_password(self, service, username):
-        self.store.pop((service, username), None)
-
-
-@pytest.fixture
-def memory_keyring():
-    import keyring
-    from keyring.backend import KeyringBackend
-
-    backend = type("TestKeyring", (MemoryKeyring, KeyringBackend), {})()
-    previous = keyring.get_keyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)

@@ -24,7 +24,7 @@ from remud_desktop.chat.message_view import budget_text
 from remud_desktop.chat.streaming_text import StreamingText, split_point
 from remud_desktop.chat.worker import Coalescer, StreamDelta
 from remud_desktop.session import Session
-from tests.desktop.gui_helpers import isolated, make_window, messages  # noqa: F401
+from tests.desktop.gui_helpers import make_window
 from tests.tiny_gguf import vocabulary, write_tiny_qwen2_gguf, write_tiny_qwen25vl_mmproj
 
 WAIT_MS = 120_000  # the machine is slow and shared: generous, never a sleep

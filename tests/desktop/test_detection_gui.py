@@ -13,7 +13,7 @@ from engine.samplegen import make_sample_pdf
 from engine.store import Project, documents, figures
 from remud_desktop.detection import DetectScope
 from remud_desktop.settings.dialog import SettingsDialog
-from tests.desktop.gui_helpers import StallMeter, finish_jobs, isolated, make_window, memory_keyring, messages  # noqa: F401
+from tests.desktop.gui_helpers import StallMeter, finish_jobs, make_window
 from tests.generators import make_book
 from tests.servers.openai_compat import OpenAICompatServer, chat_completion, closed_port_url
 

@@ -32,7 +32,7 @@ from engine.store.records import add_records
 from remud_desktop.export import dialog as export_dialog
 from remud_desktop.export.dialog import PREVIEW_DELAY_MS, ExportDialog, default_output
 from remud_desktop.workers import JobRunner
-from tests.desktop.gui_helpers import isolated, make_window, messages, open_session  # noqa: F401
+from tests.desktop.gui_helpers import make_window, open_session
 
 WORDS = ("anechoic", "hyperechoic", "hypoechoic", "isoechoic", "shadowing", "enhancement", "septated", "lobulated",
          "capsule", "cortex", "medulla", "pelvis", "calyx", "hilum", "portal", "hepatic", "biliary", "duct", "wall",

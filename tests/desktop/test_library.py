@@ -15,7 +15,7 @@ from remud_desktop.library.thumbnails import CountRole, ReviewedRole
 from remud_desktop.session import Session
 from remud_desktop.workers import JobRunner
 from tests import pdf_factory
-from tests.desktop.gui_helpers import Passwords, finish_jobs, isolated, make_window, messages  # noqa: F401
+from tests.desktop.gui_helpers import Passwords, finish_jobs, make_window
 
 
 @pytest.fixture

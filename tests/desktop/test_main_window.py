@@ -10,7 +10,7 @@ from engine.pdf.importer import import_pdf
 from engine.store import Project, documents, figures
 from remud_desktop.window.shortcuts import ShortcutsDialog
 from tests import pdf_factory
-from tests.desktop.gui_helpers import finish_jobs, isolated, make_window, messages  # noqa: F401
+from tests.desktop.gui_helpers import finish_jobs, make_window
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from engine.secrets import SERVICE
 from engine.synth.base import load_pricing
 from remud_desktop.settings.dialog import PAGES, SettingsDialog
 from remud_desktop.theme import apply_theme
-from tests.desktop.gui_helpers import isolated, memory_keyring, messages  # noqa: F401
 
 
 @pytest.fixture

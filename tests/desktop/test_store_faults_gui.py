@@ -19,7 +19,7 @@ from engine.store import Project, figures
 from engine.store.models import FigureStatus, NewFigure
 from engine.store.project import DB_NAME, forget_checks
 from tests import pdf_factory
-from tests.desktop.gui_helpers import isolated, make_window, messages  # noqa: F401
+from tests.desktop.gui_helpers import make_window
 from tests.engine.test_store_faults import scribble
 
 

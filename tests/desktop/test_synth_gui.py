@@ -16,7 +16,7 @@ from engine.store.models import FigureStatus, FigureText, NewFigure
 from engine.store.records import list_records
 from remud_desktop.settings.dialog import SettingsDialog
 from remud_desktop.synthesis.dialog import SynthDialog
-from tests.desktop.gui_helpers import finish_jobs, isolated, make_window, memory_keyring, messages  # noqa: F401
+from tests.desktop.gui_helpers import finish_jobs, make_window
 from tests.servers.openai_compat import OpenAICompatServer, chat_completion
 
 KEY = "sk-gui-SECRET-0123456789abcdef"

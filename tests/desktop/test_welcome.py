@@ -10,7 +10,6 @@ from engine import settings
 from engine.secrets import SERVICE
 from engine.store import Project
 from remud_desktop.welcome.screen import DONE, TODO, WelcomeScreen
-from tests.desktop.gui_helpers import isolated, memory_keyring, messages  # noqa: F401
 from tests.tiny_gguf import write_tiny_qwen2_gguf, write_tiny_qwen25vl_mmproj
 
 KEY_VARS = ("OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY")

@@ -10,7 +10,7 @@ from keyring.backend import KeyringBackend
 from engine import settings
 from engine.cli import main
 from engine.secrets import SERVICE
-from tests.desktop.gui_helpers import MemoryKeyring
+from tests.memory_keyring import MemoryKeyring
 
 KEY_VARS = ("OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY")
 
