@@ -318,30 +318,33 @@ class QwenVLDetector:
 
     def boxes_from_answer(self, raw: str, image_size: tuple[int, int], page: Rect) -> list[Box]:
         """Parse the answer and map its boxes to page points: clipped, deduplicated."""
-        boxes: list[Box] = []
-        for item in parse_grounding(raw):
-            coords: Coords = "norm1000" if item["coords"] == "norm1000" else self.coordinates
-            rect = box_to_page(item["bbox_2d"], image_size, page, coords).clip(page)
-            if rect.width < self.min_box_pt or rect.height < self.min_box_pt:
-                continue
-            if any(rect.iou(b.rect) >= 0.9 for b in boxes):
-                continue  # models in a repetition loop write the same box again
-            score = item["score"] if item["score"] is not None else 1.0
-            label = " ".join(item["label"].lower().split())[:40] or "figure"
-            boxes.append(
-                Box(
-                    rect=rect,
-                    label=label,
-                    score=float(score),
-                    source=NAME,
-                    caption=item["caption"],
-                    extra={
-                        "bbox_px": item["bbox_2d"],
-                        "coords": coords,
-                        "image_size": image_size,
-                        "model": self.model,
-                        "prompt_version": self.prompt.version,
-                    },
-                )
+        return grounded_boxes(raw, image_size, page, coordinates=self.coordinates, min_box_pt=self.min_box_pt,
+                              source=NAME, extra={"model": self.model, "prompt_version": self.prompt.version})
+
+
+def grounded_boxes(raw: str, image_size: tuple[int, int], page: Rect, *, coordinates: Coords, min_box_pt: float,
+                   source: str, extra: Mapping[str, Any]) -> list[Box]:
+    """The boxes of a grounding answer in points of `page`, which the image of `image_size` (width, height)
+    covered edge to edge: clipped, smaller than `min_box_pt` dropped, repeats dropped. Each box's extra holds
+    the box as written, its coordinates, the image size and `extra`."""
+    boxes: list[Box] = []
+    for item in parse_grounding(raw):
+        coords: Coords = "norm1000" if item["coords"] == "norm1000" else coordinates
+        rect = box_to_page(item["bbox_2d"], image_size, page, coords).clip(page)
+        if rect.width < min_box_pt or rect.height < min_box_pt:
+            continue
+        if any(rect.iou(b.rect) >= 0.9 for b in boxes):
+            continue  # models in a repetition loop write the same box again
+        score = item["score"] if item["score"] is not None else 1.0
+        label = " ".join(item["label"].lower().split())[:40] or "figure"
+        boxes.append(
+            Box(
+                rect=rect,
+                label=label,
+                score=float(score),
+                source=source,
+                caption=item["caption"],
+                extra={"bbox_px": item["bbox_2d"], "coords": coords, "image_size": image_size, **extra},
             )
-        return boxes
+        )
+    return boxes
