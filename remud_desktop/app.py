@@ -14,6 +14,8 @@ import os
 import sys
 from pathlib import Path
 
+EXIT_WAIT_MS = 10_000  # at quit, how long background tasks may take to end
+
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="remud-desktop", description="ReMUD Desktop: correct figure boxes, fast.")
@@ -30,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # Qt and the window are imported here, not at the top: the spawned child processes of detection
     # and crop export import this module again (through the entry point script) and must not load them.
-    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtCore import QSettings, QThreadPool, QTimer
     from PySide6.QtWidgets import QApplication
 
     from engine.settings import appearance_options
@@ -54,23 +56,25 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     if args.smoke_test:
         run_smoke_test(app, window)
-        return app.exec()
-
-    def loaded() -> None:
-        if args.screenshot:  # let the page and thumbnails render first
-            QTimer.singleShot(2000, lambda: (window.grab().save(args.screenshot), window.close(), app.quit()))
-
-    last = window.settings.value("lastProject", "")
-    if args.project:
-        QTimer.singleShot(0, lambda: (window.open_project(Path(args.project)), loaded()))
-    elif not args.sample and last and (Path(str(last)) / "project.sqlite").is_file():
-        QTimer.singleShot(0, lambda: (window.open_project(Path(str(last))), loaded()))
-    elif args.sample:
-        window.open_sample_project(then=loaded)
     else:
-        loaded()  # no project yet: the welcome screen
-    return app.exec()
+        def loaded() -> None:
+            if args.screenshot:  # let the page and thumbnails render first
+                QTimer.singleShot(2000, lambda: (window.grab().save(args.screenshot), window.close(), app.quit()))
 
+        last = window.settings.value("lastProject", "")
+        if args.project:
+            QTimer.singleShot(0, lambda: (window.open_project(Path(args.project)), loaded()))
+        elif not args.sample and last and (Path(str(last)) / "project.sqlite").is_file():
+            QTimer.singleShot(0, lambda: (window.open_project(Path(str(last))), loaded()))
+        elif args.sample:
+            window.open_sample_project(then=loaded)
+        else:
+            loaded()  # no project yet: the welcome screen
+    code = app.exec()
+    # Tasks still running in the global pool (a keyring check, a crop) end before the QApplication
+    # goes away: one that reports to a destroyed object would crash the process on its way out.
+    QThreadPool.globalInstance().waitForDone(EXIT_WAIT_MS)
+    return code
 
 if __name__ == "__main__":
     sys.exit(main())
