@@ -10,22 +10,15 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtGui import QImage
 
-from engine.imaging import Raster
 from engine.pdf.opener import DocumentCache
 from engine.pdf.render import render_page
 from remud_desktop.canvas.render_cache import CacheKey, bucket_scale
+from remud_desktop.qimages import raster_to_qimage
 from remud_desktop.workers import Task
 
-_FORMATS = {1: QImage.Format.Format_Grayscale8, 3: QImage.Format.Format_RGB888, 4: QImage.Format.Format_RGBA8888}
 _worker_docs = DocumentCache()  # thread-local inside: each worker thread keeps its own open PDFs
 
 PRIORITY_CURRENT, PRIORITY_PREFETCH = 10, 0
-
-
-def raster_to_qimage(raster: Raster) -> QImage:
-    """A QImage that owns a copy of the raster's pixels (safe to build in any thread)."""
-    view = QImage(raster.samples, raster.width, raster.height, raster.stride, _FORMATS[raster.channels])
-    return view.copy()
 
 
 @dataclass(frozen=True)
@@ -107,4 +100,4 @@ class PageRenderer(QObject):
         self.pool.waitForDone(10000)
 
 
-__all__ = ["PRIORITY_CURRENT", "PRIORITY_PREFETCH", "PageRenderer", "RenderTag", "raster_to_qimage"]
+__all__ = ["PRIORITY_CURRENT", "PRIORITY_PREFETCH", "PageRenderer", "RenderTag"]

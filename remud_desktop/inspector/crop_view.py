@@ -14,17 +14,11 @@ from PySide6.QtGui import QColor, QImage, QKeyEvent, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from engine.geometry import Rect
-from engine.imaging import Raster
 from remud_desktop.inspector.crop_render import pixels_to_points, points_to_pixels
 
 MIN_DRAG_PX = 4  # a smaller drag is a click
 MASK_COLOR = QColor(231, 76, 60)
 SELECTED_COLOR = QColor(241, 196, 15)
-
-
-def raster_to_qimage(raster: Raster) -> QImage:
-    fmt = {1: QImage.Format.Format_Grayscale8, 3: QImage.Format.Format_RGB888, 4: QImage.Format.Format_RGBA8888}
-    return QImage(raster.samples, raster.width, raster.height, raster.stride, fmt[raster.channels]).copy()
 
 
 class CropView(QWidget):

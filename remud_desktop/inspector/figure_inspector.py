@@ -34,8 +34,9 @@ from engine.store import documents, figures
 from engine.store.models import Figure, FigureStatus, FigureText
 from engine.text.pipeline import default_ocr, figure_text_for
 from remud_desktop.inspector.crop_render import Crop, CropRequest, render_crop
-from remud_desktop.inspector.crop_view import CropView, raster_to_qimage
+from remud_desktop.inspector.crop_view import CropView
 from remud_desktop.inspector.text_fields import TextFields
+from remud_desktop.qimages import raster_to_qimage
 from remud_desktop.workers import Task, start
 
 PREVIEW_DELAY_MS = 60  # live crop while a box is dragged: at most one render per pause this long

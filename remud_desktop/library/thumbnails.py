@@ -13,11 +13,11 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QRect, QSize, Qt, QT
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate
 
-from engine.imaging import Raster
 from engine.pdf.opener import DocumentCache
 from engine.pdf.render import render_page
 from engine.store import documents, figures
 from engine.store.models import Page
+from remud_desktop.qimages import raster_to_qimage
 from remud_desktop.workers import Task
 
 THUMB_WIDTH = 92  # logical pixels; rendered at the screen's device pixel ratio
@@ -28,11 +28,6 @@ CountRole = Qt.ItemDataRole.UserRole + 3
 _ROOT = QModelIndex()  # the list's root: the default parent
 
 _pdfs = DocumentCache(size=2)  # open PDFs, one set per worker thread
-
-
-def raster_to_qimage(raster: Raster) -> QImage:
-    fmt = {1: QImage.Format.Format_Grayscale8, 3: QImage.Format.Format_RGB888, 4: QImage.Format.Format_RGBA8888}
-    return QImage(raster.samples, raster.width, raster.height, raster.stride, fmt[raster.channels]).copy()
 
 
 def _render_thumb(path: Path, index: int, width_px: int, page_width_pt: float) -> QImage:

@@ -23,7 +23,8 @@ from engine.redaction import page_masks
 from engine.store import documents, figures
 from engine.store.models import Record, RecordKind
 from remud_desktop.inspector.crop_render import Crop, CropRequest, render_crop
-from remud_desktop.inspector.crop_view import CropView, raster_to_qimage
+from remud_desktop.inspector.crop_view import CropView
+from remud_desktop.qimages import raster_to_qimage
 from remud_desktop.workers import Task, start
 
 EDIT_DELAY_MS = 400
