@@ -8,6 +8,7 @@ and only a document switch reloads everything.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from enum import StrEnum
 
 from PySide6.QtCore import QEvent, QItemSelection, QItemSelectionModel, QModelIndex, QObject, Qt, QTimer
@@ -251,19 +252,13 @@ class FigureList(QWidget):
         for f in figs:
             by_page.setdefault(f.page, []).append(f.id)
         following = self._row_after(figs) if action != RowAction.DELETE and len(figs) == 1 else None
-        stack = self.session.undo_stack
-        macro = len(by_page) > 1
-        if macro:
-            stack.beginMacro(f"{action.capitalize()} {len(figs)} figures")
-        try:
+        several = len(by_page) > 1  # one command per page: together, one undo step
+        with self.session.one_step(f"{action.capitalize()} {len(figs)} figures") if several else nullcontext():
             for ids in by_page.values():
                 if action == RowAction.DELETE:
                     self.session.delete(ids)
                 else:
                     self.session.set_status(ids, FigureStatus.ACCEPTED if action == RowAction.ACCEPT else FigureStatus.REJECTED)
-        finally:
-            if macro:
-                stack.endMacro()
         if following is not None:  # fast review: Enter or R on one row moves on to the next
             self.flush()
             index = self._view_index(following)

@@ -10,7 +10,8 @@ tells the Session when it is done (the `notify_*` methods), and the Session tell
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -117,6 +118,15 @@ class Session(QObject):
         return Rect(0, 0, p.width, p.height)
 
     # -- edits (each is one undoable command) ---------------------------------------------
+    @contextmanager
+    def one_step(self, text: str) -> Iterator[None]:
+        """The edits made inside are undone and redone together, as one step called `text`."""
+        self.undo_stack.beginMacro(text)
+        try:
+            yield
+        finally:
+            self.undo_stack.endMacro()
+
     def create_figure(self, rect: Rect, *, label: str = "figure") -> None:
         rect = self.fit_to_page(rect)
         fig = NewFigure(self.doc_id, self.page, rect, label=label, detector="manual", status=FigureStatus.ACCEPTED)
