@@ -6,11 +6,13 @@ here undoes that so the GUI keeps using PySide6's plugins.
 
 from __future__ import annotations
 
+import io
 import os
 from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
+from PIL import Image
 
 _QT_VARS = ("QT_QPA_PLATFORM_PLUGIN_PATH", "QT_QPA_FONTDIR", "LD_LIBRARY_PATH")
 
@@ -18,7 +20,7 @@ _QT_VARS = ("QT_QPA_PLATFORM_PLUGIN_PATH", "QT_QPA_FONTDIR", "LD_LIBRARY_PATH")
 @cache
 def cv2():
     saved = {k: os.environ.get(k) for k in _QT_VARS}
-    import cv2 as _cv2
+    import cv2 as _cv2  # heavy: OpenCV (about 0.3 s); imported after saving the Qt variables it changes
 
     for k, v in saved.items():
         if v is None:
@@ -48,14 +50,10 @@ class Raster:
         return arr[:, :, 0] if self.channels == 1 else arr
 
     def to_pil(self):
-        from PIL import Image
-
         mode = {1: "L", 3: "RGB", 4: "RGBA"}[self.channels]
         return Image.frombuffer(mode, (self.width, self.height), self.samples, "raw", mode, self.stride, 1)
 
     def png_bytes(self) -> bytes:
-        import io
-
         buf = io.BytesIO()
         self.to_pil().save(buf, format="PNG")
         return buf.getvalue()

@@ -11,6 +11,7 @@ from engine.errors import ProjectExistsError
 from engine.pdf.importer import import_pdf
 from engine.samplegen import make_sample_pdf
 from engine.store import Project, documents
+from engine.text.pipeline import fill_figure_text
 
 SAMPLE_PDF_NAME = "Sample ultrasound atlas.pdf"
 
@@ -41,8 +42,6 @@ def make_sample_project(folder: Path) -> Path:
 
 def _add_sample_document(project: Project, scratch: Path) -> None:
     """The generated atlas, imported, detected and with its figure text."""
-    from engine.text.pipeline import fill_figure_text
-
     doc = import_pdf(project, make_sample_pdf(scratch / SAMPLE_PDF_NAME).path).document
     assert doc is not None, "import_pdf raises rather than return no document"
     detect_document(project, doc.id, "auto")

@@ -13,6 +13,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from platformdirs import user_config_dir, user_data_dir
+
 from engine.errors import RemudError
 
 APP_NAME = "ReMUD Desktop"
@@ -34,8 +36,6 @@ class SettingsError(RemudError):
 def settings_path() -> Path:
     folder = os.environ.get(ENV_DIR)
     if not folder:
-        from platformdirs import user_config_dir
-
         folder = user_config_dir(APP_NAME, appauthor=False)
     return Path(folder) / FILE_NAME
 
@@ -44,8 +44,6 @@ def data_dir() -> Path:
     """Where the app keeps its own projects (the sample, personal chats)."""
     folder = os.environ.get(DATA_ENV_DIR)
     if not folder:
-        from platformdirs import user_data_dir
-
         folder = user_data_dir(APP_NAME, appauthor=False)
     return Path(folder)
 
@@ -62,7 +60,7 @@ def load() -> dict[str, Any]:
 
 def save(data: dict[str, Any]) -> Path:
     """Write all settings atomically (temporary file, then rename)."""
-    from engine.llm.urls import refuse_credentials  # engine.llm.urls reads looks_secret from here
+    from engine.llm.urls import refuse_credentials  # cycle: engine.llm.urls imports looks_secret from here
 
     _refuse_secrets(data)
     refuse_credentials(data, SettingsError)
@@ -85,22 +83,32 @@ def save(data: dict[str, Any]) -> Path:
     return path
 
 
+def _card_params(section: str, name: str) -> dict[str, Any]:
+    """The saved overrides for card `name` of `section` ("detectors", "synthesizers"); empty if none."""
+    params = load().get(section, {}).get(name, {})
+    return dict(params) if isinstance(params, dict) else {}
+
+
+def _set_card_params(section: str, name: str, params: dict[str, Any]) -> None:
+    """Replace the saved overrides of one card of `section`; empty values are dropped."""
+    data = load()
+    cards = data.setdefault(section, {})
+    clean = {k: v for k, v in params.items() if v not in (None, "")}
+    if clean:
+        cards[name] = clean
+    else:
+        cards.pop(name, None)
+    save(data)
+
+
 def detector_params(name: str) -> dict[str, Any]:
     """The saved overrides for detector card `name` (empty if none)."""
-    params = load().get("detectors", {}).get(name, {})
-    return dict(params) if isinstance(params, dict) else {}
+    return _card_params("detectors", name)
 
 
 def set_detector_params(name: str, params: dict[str, Any]) -> None:
     """Replace the saved overrides of one detector card; empty values are dropped."""
-    data = load()
-    detectors = data.setdefault("detectors", {})
-    clean = {k: v for k, v in params.items() if v not in (None, "")}
-    if clean:
-        detectors[name] = clean
-    else:
-        detectors.pop(name, None)
-    save(data)
+    _set_card_params("detectors", name, params)
 
 
 def looks_secret(name: str) -> bool:
@@ -141,20 +149,12 @@ SYNTHESIS_DEFAULTS: dict[str, Any] = {"card": "openai", "concurrency": DEFAULT_C
 
 def synthesizer_params(name: str) -> dict[str, Any]:
     """The saved overrides for synthesizer card `name` (model, base URL, ...; empty if none)."""
-    params = load().get("synthesizers", {}).get(name, {})
-    return dict(params) if isinstance(params, dict) else {}
+    return _card_params("synthesizers", name)
 
 
 def set_synthesizer_params(name: str, params: dict[str, Any]) -> None:
     """Replace the saved overrides of one synthesizer card; empty values are dropped."""
-    data = load()
-    synths = data.setdefault("synthesizers", {})
-    clean = {k: v for k, v in params.items() if v not in (None, "")}
-    if clean:
-        synths[name] = clean
-    else:
-        synths.pop(name, None)
-    save(data)
+    _set_card_params("synthesizers", name, params)
 
 
 def synthesis_options() -> dict[str, Any]:

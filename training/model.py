@@ -7,6 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from peft import LoraConfig, get_peft_model
+from transformers import (
+    AutoImageProcessor,
+    AutoProcessor,
+    AutoTokenizer,
+    Qwen2_5_VLForConditionalGeneration,
+    Qwen2_5_VLProcessor,
+)
+from transformers.image_utils import SizeDict
 
 from training.config import TrainConfig
 from training.errors import TrainingError
@@ -23,7 +32,6 @@ def _image_text_processor_class():
     declares only the image processor and the tokenizer, so images and text are processed exactly as by
     Qwen2_5_VLProcessor.
     """
-    from transformers import Qwen2_5_VLProcessor
 
     class Qwen2_5_VLImageTextProcessor(Qwen2_5_VLProcessor):
         @classmethod
@@ -35,9 +43,6 @@ def _image_text_processor_class():
 
 def load_processor(path: str | Path, min_pixels: int, max_pixels: int) -> Any:
     """The model's processor with images resized to hold between min_pixels and max_pixels pixels."""
-    from transformers import AutoImageProcessor, AutoProcessor, AutoTokenizer
-    from transformers.image_utils import SizeDict
-
     # min_pixels and max_pixels override the saved config's keys
     try:
         if importlib.util.find_spec("torchvision") is not None:
@@ -68,8 +73,6 @@ def save_processor(processor: Any, folder: str | Path) -> None:
 
 
 def load_model(path: str | Path, dtype: torch.dtype, attn_implementation: str = "sdpa") -> Any:
-    from transformers import Qwen2_5_VLForConditionalGeneration
-
     try:
         return Qwen2_5_VLForConditionalGeneration.from_pretrained(path, dtype=dtype,
                                                                   attn_implementation=attn_implementation)
@@ -89,8 +92,6 @@ def prepare_for_training(model: Any, config: TrainConfig) -> Any:
     """Freeze what is not trained and, for LoRA, wrap the model in a peft adapter."""
     model.config.use_cache = False
     if config.finetuning == "lora":
-        from peft import LoraConfig, get_peft_model
-
         lora = LoraConfig(r=config.lora_rank, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
                           target_modules=lora_target_pattern(config.lora_target, not config.freeze_vision),
                           bias="none", task_type="CAUSAL_LM")

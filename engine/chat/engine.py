@@ -431,7 +431,7 @@ def _load_llama(settings: ModelSettings, info: GgufInfo) -> LlamaModel:
         raise ChatError("The offline chat needs llama-cpp-python, which is not installed: run "
                         "pip install 'remud-desktop[chat]' (it compiles llama.cpp once, about 10 minutes).") from exc
     except (ValueError, RuntimeError) as exc:
-        import gguf
+        import gguf  # optional: the chat extra; only to tell an unknown architecture from a damaged file
 
         if info.architecture not in gguf.MODEL_ARCH_NAMES.values():
             raise WrongArchitectureError(

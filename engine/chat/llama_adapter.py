@@ -69,7 +69,7 @@ class LlamaModel:
     def load(cls, path: Path, *, n_ctx: int, n_batch: int, n_gpu_layers: int, n_threads: int | None,
              seed: int) -> LlamaModel:
         """Load a model; ImportError without llama-cpp-python, ValueError or RuntimeError when llama.cpp refuses it."""
-        import llama_cpp
+        import llama_cpp  # optional: the chat extra (llama-cpp-python)
 
         return cls(llama_cpp.Llama(str(path), n_ctx=n_ctx, n_batch=n_batch, n_gpu_layers=n_gpu_layers,
                                    n_threads=n_threads, seed=seed, verbose=False))
@@ -106,7 +106,7 @@ class LlamaModel:
         """Decode at most n_batch tokens after the KV cache; llama_decode's return code (0: done, ABORTED:
         `cancel` said stop during it; otherwise out of context or memory). On failure part of the batch
         may be in the cache: forget it with `forget_from(n_past)`."""
-        import llama_cpp
+        import llama_cpp  # optional: the chat extra (llama-cpp-python)
 
         llama = self._llama
         batch = list(tokens)
@@ -135,14 +135,14 @@ class LlamaModel:
         return self._llama.detokenize([token])
 
     def is_end_of_generation(self, token: int) -> bool:
-        import llama_cpp
+        import llama_cpp  # optional: the chat extra (llama-cpp-python)
 
         return bool(llama_cpp.llama_vocab_is_eog(self._llama._model.vocab, token))
 
     def sampler(self, sampling: Sampling, seed: int) -> TokenSampler:
         """The sampler chain for `sampling`: logit bias -> top-k -> top-p -> temperature -> draw
         (greedy at temperature 0)."""
-        from llama_cpp import _internals
+        from llama_cpp import _internals  # optional: the chat extra (llama-cpp-python)
 
         # llama-cpp-python leaves LlamaSampler.__init__ and add_greedy unannotated
         chain = _internals.LlamaSampler()  # type: ignore[no-untyped-call]
@@ -163,7 +163,7 @@ class LlamaModel:
         llama.cpp reports each of its two counters as at least 1, so the count is exact once the model
         has decoded both a batch and a single token.
         """
-        import llama_cpp
+        import llama_cpp  # optional: the chat extra (llama-cpp-python)
 
         llama_cpp.llama_synchronize(self._llama.ctx)
         perf = llama_cpp.llama_perf_context(self._llama.ctx)
@@ -189,7 +189,7 @@ class _AbortCallback:
     """
 
     def __init__(self, ctx: Any) -> None:
-        import llama_cpp
+        import llama_cpp  # optional: the chat extra (llama-cpp-python)
 
         self._ctx = ctx
         self._set = llama_cpp.llama_set_abort_callback
@@ -247,7 +247,7 @@ class VisionContext:
     """An mtmd context: a vision projector (mmproj) loaded for one model."""
 
     def __init__(self, ctx: Any, model: LlamaModel) -> None:
-        from llama_cpp import mtmd_cpp
+        from llama_cpp import mtmd_cpp  # optional: the chat extra (llama-cpp-python)
 
         self._mtmd = mtmd_cpp
         self._ctx = ctx
@@ -257,7 +257,7 @@ class VisionContext:
     @classmethod
     def open(cls, mmproj_path: Path, model: LlamaModel, *, n_threads: int, use_gpu: bool) -> VisionContext | None:
         """The projector loaded for `model`; None when mtmd refuses it (damaged, or made for another model)."""
-        from llama_cpp import _logger, mtmd_cpp
+        from llama_cpp import _logger, mtmd_cpp  # optional: the chat extra (llama-cpp-python)
 
         # mtmd and clip log through llama-cpp-python's own callback, which is quiet unless verbose
         mtmd_cpp.mtmd_helper_log_set(_logger.llama_log_callback, ctypes.c_void_p(0))
@@ -321,7 +321,7 @@ class VisionContext:
         """Decode the image's embeddings into the model's KV cache after what it holds, in n_batch steps;
         the return code (0: done, ABORTED: `cancel` said stop; otherwise out of context or memory).
         On failure part of the image may be in the cache: forget it with `LlamaModel.forget_from`."""
-        import llama_cpp
+        import llama_cpp  # optional: the chat extra (llama-cpp-python)
 
         model = self._model
         llama = model._llama
@@ -348,6 +348,6 @@ class VisionContext:
 
 def _n_embd_inp(model: LlamaModel) -> int:
     """Width of one input embedding of the model (what the vision encoder's output rows hold)."""
-    import llama_cpp
+    import llama_cpp  # optional: the chat extra (llama-cpp-python)
 
     return int(llama_cpp.llama_model_n_embd_inp(model._llama.model))

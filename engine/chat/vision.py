@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from PIL import Image, UnidentifiedImageError
 
 from engine.chat.errors import ChatError, ImageFileError, VisionProjectorError
 from engine.chat.llama_adapter import ABORTED, ImageChunks, ImageSpan, ImageTokenizeError, LlamaModel, VisionContext
@@ -47,8 +48,6 @@ class PreparedImage:
 
 def downscale(image_bytes: bytes, max_pixels: int) -> tuple[int, int, bytes]:
     """(width, height, RGB bytes) with width x height <= max_pixels, aspect ratio kept."""
-    from PIL import Image, UnidentifiedImageError
-
     try:
         with Image.open(io.BytesIO(image_bytes)) as img:
             rgb = img.convert("RGB")

@@ -20,6 +20,8 @@ from typing import Any
 
 from engine import settings
 from engine.cli.common import positive_int
+from engine.errors import CancelledError
+from engine.store import Project, chats
 
 
 def add_chat_parser(sub, common: argparse.ArgumentParser) -> None:
@@ -50,7 +52,7 @@ def add_chat_parser(sub, common: argparse.ArgumentParser) -> None:
 
 
 def _budget(args, saved: dict[str, Any]):
-    from engine.chat import BudgetSettings
+    from engine.chat import BudgetSettings  # deferred: engine.chat adds about 20 ms to every `remud` start
 
     b = dict(saved)
     if args.no_budget:
@@ -68,7 +70,7 @@ def _budget(args, saved: dict[str, Any]):
 
 
 def _sampling(args, saved: dict[str, Any]):
-    from engine.chat import Sampling
+    from engine.chat import Sampling  # deferred: engine.chat adds about 20 ms to every `remud` start
 
     s = Sampling(**saved)
     changes = {k: v for k, v in (("temperature", args.temperature), ("top_p", args.top_p),
@@ -77,6 +79,7 @@ def _sampling(args, saved: dict[str, Any]):
 
 
 def _model_settings(args, opts: dict[str, Any]):
+    # deferred: engine.chat adds about 20 ms to every `remud` start
     from engine.chat import ModelSettings
     from engine.chat.errors import ModelFileMissingError
 
@@ -132,8 +135,8 @@ def _summary(stats: dict[str, Any]) -> str:
 
 
 def cmd_chat(args) -> int:
+    # deferred: engine.chat adds about 20 ms to every `remud` start
     from engine.chat import ChatEngine, ChatError, ChatTurn, Role
-    from engine.errors import CancelledError
 
     opts = settings.chat_options()
     budget, sampling = _budget(args, opts["budget"]), _sampling(args, opts["sampling"])
@@ -150,8 +153,6 @@ def cmd_chat(args) -> int:
     model_settings = _model_settings(args, opts)
     project = session_id = None
     if args.project:
-        from engine.store import Project, chats
-
         project = Project.open(args.project)
         session_id = args.session or chats.create_session(project, model=model_settings.model_path.name).id
         chats.get_session(project, session_id)
@@ -199,6 +200,7 @@ def cmd_chat(args) -> int:
 
 def _ask(engine, project, session_id, turns: list, question: str, image, kw: dict, stop) -> dict[str, Any]:
     """One question and its answer: stored in the project, or kept in `turns` (only once answered)."""
+    # deferred: engine.chat adds about 20 ms to every `remud` start
     from engine.chat import ChatTurn, Role, conversation
 
     if project is not None:

@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from engine.errors import RemudError
 from engine.pdf.resolution import check_dpi
 from engine.store.faults import store_error
@@ -30,8 +32,6 @@ def emit(args, data: Any, text: str) -> None:
 
 def progress_bar(desc: str, total: int | None, quiet: bool, unit: str = "page"):
     """A tqdm bar on stderr, hidden when `quiet` or when stderr is not a terminal."""
-    from tqdm import tqdm
-
     return tqdm(total=total, desc=desc, unit=unit, disable=quiet or not sys.stderr.isatty(), leave=False)
 
 

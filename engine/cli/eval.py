@@ -33,7 +33,7 @@ def _model_title(args) -> str:
 
 
 def _budget(args, max_think: int | None):
-    from engine.chat.budget import BudgetSettings
+    from engine.chat.budget import BudgetSettings  # deferred: engine.chat adds about 20 ms to every `remud` start
 
     if args.no_budget:
         return BudgetSettings(use_min=False, use_max=False, wait=args.wait, num_waits=args.num_waits)
@@ -48,7 +48,7 @@ def _budget(args, max_think: int | None):
 def _backend_factory(args, cancel: Callable[[], bool]) -> tuple[Backend, Callable[[int | None], Backend]]:
     """The backend for the plain run, and a function giving one per thinking budget."""
     if args.backend == "openai":
-        from engine.eval.backends.openai_backend import OpenAIBackend
+        from engine.eval.backends.openai_backend import OpenAIBackend  # heavy: openai, only for --backend openai
 
         if args.no_budget and args.sweep:
             raise EvalConfigError("--sweep varies the thinking budget, so it cannot go with --no-budget.")
@@ -61,6 +61,7 @@ def _backend_factory(args, cancel: Callable[[], bool]) -> tuple[Backend, Callabl
         raise EvalConfigError("--base-url and --api-key-env belong to --backend openai; a GGUF model runs locally.")
     if args.no_budget and args.sweep:
         raise EvalConfigError("--sweep varies the thinking budget, so it cannot go with --no-budget.")
+    # deferred: engine.chat adds about 20 ms to every `remud` start
     from engine.chat.budget import Sampling
     from engine.eval.backends.gguf_backend import GgufBackend
 

@@ -41,7 +41,7 @@ def _run(args, p: Project, job_id: int) -> int:
             print(f"\r{pr.done}/{pr.total} done, {pr.failed} failed, ${pr.cost:.4f}", end="", file=sys.stderr)
 
     if getattr(args, "batch", False):
-        from engine.synth.batch import run_batch
+        from engine.synth.batch import run_batch  # deferred: batch mode adds about 10 ms to every `remud` start
 
         report = run_batch(p.folder, job_id, poll_s=args.poll, progress=progress)
     else:
@@ -110,7 +110,7 @@ def cmd_retry(args) -> int:
 
 def cmd_cancel(args) -> int:
     """Cancels the job; provider batches it has out are cancelled at the provider too."""
-    from engine.synth.batch import cancel_batches
+    from engine.synth.batch import cancel_batches  # deferred: batch mode adds about 10 ms to every `remud` start
 
     with Project.open(args.project) as p:
         jobs.cancel_job(p, args.job)

@@ -9,6 +9,7 @@ from typing import Any
 import sqlite_utils
 
 from engine.errors import NotFoundError
+from engine.store import search
 from engine.store.editlog import log_edit
 from engine.store.models import Document, Page
 from engine.store.project import Project, inserted_id, now
@@ -106,8 +107,6 @@ def delete_document(project: Project, doc_id: int) -> None:
     """Removes the document, its pages and figures (records keep their text, lose the link)."""
     doc = get_document(project, doc_id)
     with project.atomic() as db:
-        from engine.store import search
-
         for (fid,) in db.execute("SELECT id FROM figures WHERE doc_id = ?", [doc_id]).fetchall():
             search.forget(db, "figure", fid)
         db.execute("DELETE FROM figures WHERE doc_id = ?", [doc_id])

@@ -17,9 +17,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pymupdf
 import sqlite_utils
 
 from engine.errors import ProjectError, ProjectNotFoundError
+from engine.pdf.pageinfo import page_is_image_only
 from engine.store import project as project_module
 from engine.store import search
 from engine.store.schema import MIGRATIONS, SCHEMA_VERSION
@@ -125,10 +127,6 @@ def _new_database(path: Path) -> sqlite_utils.Database:
 
 def _reread_pages(folder: Path, db: sqlite_utils.Database) -> int:
     """Page rows of surviving documents that were lost, read again from the imported PDF."""
-    import pymupdf
-
-    from engine.pdf.pageinfo import page_is_image_only
-
     count = 0
     for doc_id, file, page_count in db.execute("SELECT id, file, page_count FROM documents").fetchall():
         have = {row[0] for row in db.execute("SELECT idx FROM pages WHERE doc_id = ?", [doc_id])}

@@ -49,6 +49,7 @@ from engine.synth.base import (
     SynthQuotaError,
     SynthResult,
 )
+from engine.synth.gemini_synth import GeminiSynthesizer
 from engine.synth.inputs import item_input, preparation_error
 from engine.synth.runner import JobProgress, RunReport, build_synthesizer, failed_message, job_lock, job_progress
 
@@ -99,18 +100,14 @@ class BatchBackend(Protocol):
 
 def backend_for(synth: Synthesizer) -> BatchBackend:
     """The batch backend for a live synthesizer (same model, key, prompts and settings)."""
-    from engine.synth.openai_synth import OpenAISynthesizer
+    from engine.synth.openai_synth import OpenAISynthesizer  # heavy: openai (about half a second)
 
     if isinstance(synth, OpenAISynthesizer):
-        from engine.synth.batch_openai import OpenAIBatch
+        from engine.synth.batch_openai import OpenAIBatch  # cycle: batch_openai imports this module (and openai)
 
         return OpenAIBatch(synth)
-    try:
-        from engine.synth.gemini_synth import GeminiSynthesizer
-    except ImportError:  # pragma: no cover - the SDK is optional
-        GeminiSynthesizer = None  # type: ignore[assignment,misc]
-    if GeminiSynthesizer is not None and isinstance(synth, GeminiSynthesizer):
-        from engine.synth.batch_gemini import GeminiBatch
+    if isinstance(synth, GeminiSynthesizer):
+        from engine.synth.batch_gemini import GeminiBatch  # cycle: batch_gemini imports this module
 
         return GeminiBatch(synth)
     raise SynthConfigError(f"The synthesizer “{synth.name}” has no batch mode; run the job live.")
