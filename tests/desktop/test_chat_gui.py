@@ -638,10 +638,25 @@ def test_shutdown_stops_the_answer_and_ends_the_model_thread(qtbot, tab, tiny_mo
 
 
 def test_shutdown_that_times_out_hands_the_running_thread_to_the_application(qtbot, tab, tiny_model,
-                                                                             caplog):
+                                                                             caplog, monkeypatch):
+    import threading
+
     from PySide6.QtCore import QCoreApplication
 
-    # a model load cannot be interrupted: shut down while one runs, with no time to wait at all
+    from remud_desktop.chat import worker as chat_worker
+
+    # a model load cannot be interrupted: shut down while one runs, with no time to wait at all. The
+    # tiny model loads in a blink, so its load is held at its first progress report until then.
+    release = threading.Event()
+    real_engine = chat_worker.ChatEngine
+
+    def held_engine(settings, progress):
+        def report_then_hold(value: float) -> None:
+            progress(value)
+            release.wait(WAIT_MS / 1000)
+        return real_engine(settings, progress=report_then_hold)
+
+    monkeypatch.setattr(chat_worker, "ChatEngine", held_engine)
     started: list[float] = []
     tab.worker.load_progress.connect(started.append)
     tab.worker.load(ModelSettings(tiny_model, n_ctx=1024))
@@ -649,8 +664,11 @@ def test_shutdown_that_times_out_hands_the_running_thread_to_the_application(qtb
     thread = tab.worker._thread
     ended = []
     thread.finished.connect(lambda: ended.append(True))
-    with caplog.at_level("WARNING"):
-        assert not tab.worker.shutdown(timeout_ms=0)
+    try:
+        with caplog.at_level("WARNING"):
+            assert not tab.worker.shutdown(timeout_ms=0)
+    finally:
+        release.set()
     assert "did not end within 0 ms" in caplog.text
     assert thread.parent() is QCoreApplication.instance()  # not destroyed with the tab while it runs
     assert tab.worker.shutdown()  # nothing left here to wait for
