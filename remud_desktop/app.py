@@ -71,8 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             loaded()  # no project yet: the welcome screen
     code = app.exec()
-    # Tasks still running in the global pool (a keyring check, a crop) end before the QApplication
-    # goes away: one that reports to a destroyed object would crash the process on its way out.
+    # Work still running (a keyring check or a crop in the global pool, the window's last job) ends
+    # before the window and the QApplication go away: reporting to a destroyed object can crash.
+    window.runner.wait(EXIT_WAIT_MS)
     QThreadPool.globalInstance().waitForDone(EXIT_WAIT_MS)
     return code
 
