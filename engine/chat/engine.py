@@ -102,6 +102,20 @@ class ChatEngine:
             raise ValueError(f"{text!r} is {len(ids)} tokens, not one")
         return ids[0]
 
+    def image_grid(self, image: Path) -> tuple[int, int] | None:
+        """(columns, rows) of the embeddings the vision encoder makes of the image file `image`: llama.cpp's
+        mtmd resizes it to its projector's patch grid, one embedding per merged patch. None when the
+        projector reports no 2-D grid. The image is prepared (and cached) as a prompt holding it would be."""
+        with self._lock:
+            if self._llama is None:
+                raise EngineClosedError("The model has been unloaded; load it again to chat.")
+            if self._vision is None:
+                raise NoVisionError()
+            try:
+                return self._vision.grid(image)
+            finally:
+                self._vision.release()
+
     def llama_decoded_tokens(self) -> int:
         """Tokens llama.cpp itself reports having decoded since loading (its performance counters).
 

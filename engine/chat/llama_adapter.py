@@ -8,14 +8,16 @@ methods do not offer. Everything it needs for that is here, behind small named m
   forget the cache from a position on, sample, end-of-generation test, performance counters, and
   llama.cpp's abort callback around long decodes;
 * `TokenSampler`: llama.cpp's sampler chain (logit bias -> top-k -> top-p -> temperature -> draw);
-* `VisionContext`: llama.cpp's mtmd (the vision projector): turn an image into chunks, run the
-  vision encoder, decode the embeddings into the model's KV cache.
+* `VisionContext`: llama.cpp's mtmd (the vision projector): turn an image into chunks, report the
+  grid of embeddings mtmd made of it, run the vision encoder, decode the embeddings into the model's
+  KV cache.
 
 No other module imports `llama_cpp` or touches a private member of its objects.
 
 Checked against llama-cpp-python 0.3.36 (the version pyproject.toml pins for the `chat` extra).
-What to re-check when upgrading it (run tests/engine/test_chat_*.py and test_eval_gguf.py, which
-exercise every line here on a tiny model, and a real Qwen2.5-VL GGUF with its mmproj by hand):
+What to re-check when upgrading it (run tests/engine/test_chat_*.py, test_eval_gguf.py and
+test_detect_qwen_vl_local.py, which exercise every line here on a tiny model, and a real Qwen2.5-VL
+GGUF with its mmproj by hand):
 
 * private members of `llama_cpp.Llama`: `_ctx.kv_cache_seq_rm(seq_id, p0, p1)`,
   `_batch.set_batch(batch=, n_past=, logits_all=)` and `_batch.batch`, `_model.vocab`;
@@ -29,6 +31,8 @@ exercise every line here on a tiny model, and a real Qwen2.5-VL GGUF with its mm
 * `llama_cpp.mtmd_cpp` (its signatures follow llama.cpp's tools/mtmd headers, which change often):
   context params (`use_gpu`, `print_timings`, `n_threads`, `warmup`), `mtmd_init_from_file`,
   `mtmd_support_vision`, bitmaps, `mtmd_tokenize`, the input-chunk accessors, `mtmd_encode_chunk`,
+  `mtmd_input_chunk_get_tokens_image`, `mtmd_image_tokens_get_n_tokens` and
+  `mtmd_image_tokens_get_decoder_pos` (its `x`, `y`: the image grid the qwen-vl-local detector maps boxes through),
   `mtmd_get_output_embd`, `mtmd_helper_decode_image_chunk` and `mtmd_helper_post_decode_callback`;
 * `llama_cpp._logger.llama_log_callback`, passed to `mtmd_helper_log_set` so mtmd and clip stay
   quiet unless llama-cpp-python is verbose.
@@ -308,6 +312,22 @@ class VisionContext:
                 image_chunk = chunk
                 pieces.append(ImageSpan(mtmd.mtmd_input_chunk_get_n_tokens(chunk), mtmd.mtmd_input_chunk_get_n_pos(chunk)))
         return ImageChunks(pieces, chunks, image_chunk)
+
+    def image_grid(self, image: ImageChunks) -> tuple[int, int] | None:
+        """(columns, rows) of the image's embeddings as mtmd laid them out: the 2-D decoder position it
+        gives each embedding (one per merged patch of the image mtmd preprocessed, after its own resize).
+        None when the positions do not form a full grid (a projector without a 2-D layout)."""
+        mtmd = self._mtmd
+        tokens = mtmd.mtmd_input_chunk_get_tokens_image(image._image_chunk)
+        if not tokens:
+            return None
+        n = int(mtmd.mtmd_image_tokens_get_n_tokens(tokens))
+        cells = {(int(p.x), int(p.y)) for p in (mtmd.mtmd_image_tokens_get_decoder_pos(tokens, 0, i) for i in range(n))}
+        if not cells:
+            return None
+        columns = max(x for x, _ in cells) + 1
+        rows = max(y for _, y in cells) + 1
+        return (columns, rows) if columns * rows == n == len(cells) else None
 
     def encode(self, image: ImageChunks) -> np.ndarray | None:
         """Run the vision encoder on the image: its embeddings (a copy, flat), None if the encoder failed."""

@@ -104,6 +104,11 @@ class VisionEncoder:
         self._evict()
         return prepared
 
+    def grid(self, path: Path) -> tuple[int, int] | None:
+        """(columns, rows) of the embeddings mtmd makes of the image at `path` (prepared as `prepare` does,
+        so the same chunks are encoded when a prompt holds it); None when the projector reports no 2-D grid."""
+        return self._open().image_grid(self.prepare(path).chunks)
+
     def release(self) -> None:
         """The prompt is done: its images may be evicted again."""
         self._pinned.clear()
