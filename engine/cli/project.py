@@ -11,11 +11,13 @@ import getpass
 import json
 import os
 import sys
+from contextlib import ExitStack
 from dataclasses import asdict
 from pathlib import Path
 
 from engine.cli.common import add_command, dpi, emit, parse_pages, parse_params, positive_int, progress_bar
 from engine.detect import registry
+from engine.detect.base import close_detector
 from engine.detect.run import detect_document
 from engine.errors import PasswordRequiredError, RemudError, WrongPasswordError
 from engine.filenames import readable
@@ -103,7 +105,8 @@ def cmd_detect(args) -> int:
     params = parse_params(args.param)
     detector = registry.create(args.detector, **params)
     summary = []
-    with Project.open(args.project) as p:
+    with Project.open(args.project) as p, ExitStack() as done:
+        done.callback(close_detector, detector)  # a model it loaded is released when the command is through
         docs = _documents(p, args.doc)
         if args.pages and len(docs) > 1:
             raise RemudError("--pages needs --doc: this project has several documents (see `remud info`).")
