@@ -1,9 +1,14 @@
-"""The Detect dialog: which pages (current / selected / whole document) and which detector."""
+"""The Detect dialog: which pages (current / selected / whole document) and which detector.
+
+`qwen-vl-local` (the Chat model run offline) is offered only when a model and its vision projector are
+set in Chat settings; when it is chosen the dialog says what the run will load, how much memory that
+takes next to the Chat tab's own copy, and whether the Chat tab is writing an answer meanwhile."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -17,7 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.detect import registry
+from engine.chat.memory import GIB
+from engine.detect import qwen_vl_local, registry
+from engine.errors import RemudError
 
 
 class DetectScope(StrEnum):
@@ -35,16 +42,20 @@ class DetectRequest:
 
 
 def detector_choices() -> list[tuple[str, str]]:
-    """(name, title) of every registered detector card, `auto` first."""
-    cards = registry.available()
+    """(name, title) of every registered detector card, `auto` first; `qwen-vl-local` only when a model is set
+    in Chat settings."""
+    cards = [c for c in registry.available() if c.name != qwen_vl_local.NAME or qwen_vl_local.offered()]
     cards.sort(key=lambda c: c.name != "auto")
     return [(c.name, f"{c.title} ({c.name})" + (" — needs an endpoint" if c.remote else "")) for c in cards]
 
 
 class DetectDialog(QDialog):
     def __init__(self, *, page: int, page_count: int, selected: list[int], detector: str = "auto",
-                 parent: QWidget | None = None) -> None:
+                 chat_model: str = "", chat_answering: bool = False, parent: QWidget | None = None) -> None:
+        """`chat_model`: the model file the Chat tab has loaded ("" none); `chat_answering`: it is writing an
+        answer now."""
         super().__init__(parent)
+        self.chat_model, self.chat_answering = chat_model, chat_answering
         self.setWindowTitle("Detect figures")
         self.setMinimumWidth(460)
         self.scope_buttons = QButtonGroup(self)
@@ -72,6 +83,9 @@ class DetectDialog(QDialog):
         self.description = QLabel()
         self.description.setWordWrap(True)
         self.description.setStyleSheet("color: palette(mid);")
+        self.local_note = QLabel()  # what qwen-vl-local will load, next to the Chat tab's copy
+        self.local_note.setWordWrap(True)
+        self.local_note.setVisible(False)
         self.detectors.currentIndexChanged.connect(self._describe)
         self._describe()
         note = QLabel("Pages you corrected by hand are left alone; you will be asked about them at the end.")
@@ -80,6 +94,7 @@ class DetectDialog(QDialog):
         form.addRow("Pages", scope_box)
         form.addRow("Detector", self.detectors)
         form.addRow("", self.description)
+        form.addRow("", self.local_note)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Detect")
         buttons.accepted.connect(self.accept)
@@ -90,7 +105,26 @@ class DetectDialog(QDialog):
         lay.addWidget(buttons)
 
     def _describe(self) -> None:
-        self.description.setText(self.descriptions.get(self.detectors.currentData(), ""))
+        name = self.detectors.currentData()
+        self.description.setText(self.descriptions.get(name, ""))
+        local = name == qwen_vl_local.NAME
+        self.local_note.setText(self._local_note() if local else "")
+        self.local_note.setVisible(local)
+
+    def _local_note(self) -> str:
+        try:
+            plan = qwen_vl_local.run_memory()
+        except RemudError as exc:
+            return str(exc)
+        text = (f"The run loads its own copy of {plan.model.name} (about {plan.needed / GIB:.1f} GiB; "
+                f"{plan.free / GIB:.1f} GiB of memory is free now) and releases it when it ends.")
+        if self.chat_model and Path(self.chat_model) == plan.model:
+            text += " The Chat tab holds this model too: both copies must fit in memory, or the run is refused."
+        if self.chat_answering:
+            text += " The Chat tab is writing an answer now: it goes on, and both are slower while they share the computer."
+        if not plan.fits:
+            text += " Not enough memory is free: unload the model in the Chat tab or close other programs first."
+        return text
 
     def request(self) -> DetectRequest:
         return DetectRequest(self.scopes[self.scope_buttons.checkedId()], self.detectors.currentData())

@@ -395,8 +395,11 @@ class MainWindow(FileDropTarget, QMainWindow):
         if s.project is None or s.doc_id is None:
             QMessageBox.information(self, "Detect figures", "Open a document first.")
             return None
+        chat_model = self.chat.worker.model
         dialog = DetectDialog(page=s.page, page_count=s.page_count(),
-                              selected=self.library.thumbnails.selected_pages(), detector=self.detector, parent=self)
+                              selected=self.library.thumbnails.selected_pages(), detector=self.detector,
+                              chat_model=str(chat_model.settings.model_path) if chat_model else "",
+                              chat_answering=self.chat.generating(), parent=self)
         if dialog.exec() != dialog.DialogCode.Accepted:
             return None
         request = dialog.request()
