@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import bisect
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QModelIndex, QObject, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor
 
 from engine.store.models import Figure
+from remud_desktop.table_model import RowTableModel
 
 COLUMNS = ("Page", "Sub-label", "Status", "Detector", "Score", "Caption")
 PAGE, SUBLABEL, STATUS, DETECTOR, SCORE, CAPTION = range(len(COLUMNS))
 FIGURE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
-_ROOT = QModelIndex()  # the table's root: the default parent
 STATUS_COLORS = {"proposed": QColor("#d68910"), "accepted": QColor("#1e8449"), "rejected": QColor("#c0392b")}
 
 
@@ -21,22 +21,11 @@ def position_key(fig: Figure) -> tuple:
     return (fig.page, fig.rect.y0, fig.rect.x0, fig.id)
 
 
-class FigureTableModel(QAbstractTableModel):
+class FigureTableModel(RowTableModel):
+    columns = COLUMNS
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[Figure] = []
-        self._row_of: dict[int, int] = {}
-
-    def rowCount(self, parent=_ROOT) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent=_ROOT) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():

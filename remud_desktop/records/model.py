@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt
+from PySide6.QtCore import QModelIndex, QObject, Qt
 from PySide6.QtGui import QColor
 
 from engine.store import Project, records
 from engine.store.models import Record
+from remud_desktop.table_model import RowTableModel
 
 COLUMNS = ("ID", "Kind", "Lang", "Status", "Score", "Flags", "Question")
 ID, KIND, LANG, STATUS, SCORE, FLAGS, QUESTION = range(len(COLUMNS))
@@ -23,7 +24,6 @@ RECORD_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 STATUS_COLORS = {"draft": QColor("#d68910"), "accepted": QColor("#1e8449"), "rejected": QColor("#c0392b")}
 QUESTION_CHARS = 160  # what a row keeps of the question
 
-_ROOT = QModelIndex()  # the table's root: the default parent
 NO_FLAGS = "<none>"  # flag filter: records without flags
 ANY_FLAG = "<any>"  # flag filter: records with at least one flag
 
@@ -98,27 +98,16 @@ def read_rows(folder) -> list[RecordRow]:
         return [RecordRow.of(r) for r in records.list_records(project)]
 
 
-class RecordTableModel(QAbstractTableModel):
+class RecordTableModel(RowTableModel):
+    columns = COLUMNS
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._all: dict[int, RecordRow] = {}
-        self._rows: list[RecordRow] = []  # visible, in display order
-        self._row_of: dict[int, int] = {}
         self.filters = RecordFilters()
         self.sort_column, self.sort_order = ID, Qt.SortOrder.AscendingOrder
 
     # -- Qt ---------------------------------------------------------------------------------
-    def rowCount(self, parent=_ROOT) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent=_ROOT) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
-
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None

@@ -90,7 +90,7 @@ class Scripted:
         self.real, self.reply = detector.answer, reply
         self.calls: list[dict] = []
         self.before = lambda: None  # called as each page reaches the chat engine
-        detector.answer = self  # type: ignore[method-assign]
+        detector.answer = self  # type: ignore[method-assign]  # the test seam: a scripted reply replaces the generation
 
     def __call__(self, engine, turns, cancel):
         image = turns[0].image

@@ -346,11 +346,11 @@ def test_sigkill_during_import_of_several_pdfs(tmp_path, dense_books):
         k = rng.randrange(IMPORT_FILES - 1)
         if rng.random() < 0.5:  # while the (k+1)th file is copied and read
             what = f"seed {SEED}: reading file {k + 1} of {IMPORT_FILES}"
-            cond = lambda folder=folder, k=k: (  # noqa: E731
+            cond = lambda folder=folder, k=k: (  # noqa: E731 - a one-line callback, kept where it is used
                 peek(folder, "SELECT count(*) FROM documents") == k and any(folder.glob("sources/.importing-*")))
         else:  # right after the (k+1)th file's document is committed
             what = f"seed {SEED}: {k + 1} of {IMPORT_FILES} files imported"
-            cond = lambda folder=folder, k=k: peek(folder, "SELECT count(*) FROM documents") >= k + 1  # noqa: E731
+            cond = lambda folder=folder, k=k: peek(folder, "SELECT count(*) FROM documents") >= k + 1  # noqa: E731 - a one-line callback, kept where it is used
         kill_when(remud("import", folder, *dense_books), cond, what)
 
         assert_intact(folder)
@@ -490,11 +490,11 @@ def test_sigkill_during_export(tmp_path, export_project):
         crops = folder / "cache" / "export-crops"
         if n == 0:
             what = f"seed {SEED}: the partial folder made"
-            cond = lambda out=out: any(out.parent.glob(f"{out.name}.partial-*"))  # noqa: E731
+            cond = lambda out=out: any(out.parent.glob(f"{out.name}.partial-*"))  # noqa: E731 - a one-line callback, kept where it is used
         else:
             k = rng.randrange(3, n_records * 2 // 3)
             what = f"seed {SEED}: {k} crops rendered"
-            cond = lambda crops=crops, k=k: crops.is_dir() and sum(1 for _ in crops.glob("*.png")) >= k  # noqa: E731
+            cond = lambda crops=crops, k=k: crops.is_dir() and sum(1 for _ in crops.glob("*.png")) >= k  # noqa: E731 - a one-line callback, kept where it is used
         cmd = remud("export", folder, out, "--unit", "page", "--overwrite", "-q")
         kill_when(cmd, cond, what)
 
@@ -519,7 +519,7 @@ LONG_OPS = 200
 def long_state(folder: Path) -> dict[int, int]:
     """For each op of fault_worker.writes: how many times its effect is in the project."""
     found: dict[int, int] = {}
-    count = lambda sql, params: rows(folder, sql, params)[0][0]  # noqa: E731
+    count = lambda sql, params: rows(folder, sql, params)[0][0]  # noqa: E731 - a one-line callback, kept where it is used
     for j in range(LONG_OPS):
         tag = f"long-{j}"
         kind = fault_worker.long_op_kind(j)

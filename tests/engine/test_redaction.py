@@ -247,7 +247,7 @@ def test_synthesis_job_sends_masked_crops_pages_prompts_and_passages(masked):
 
 def test_batch_requests_are_masked(masked):
     p = masked.project
-    good = lambda body, custom_id: chat_completion(json.dumps(ANSWERS["vqa"]))  # noqa: E731
+    good = lambda body, custom_id: chat_completion(json.dumps(ANSWERS["vqa"]))  # noqa: E731 - a one-line callback, kept where it is used
     with OpenAIBatchServer(api_key=KEY, answer=good, polls_to_complete=1) as server:
         job, created, _ = create_synth_job(p, figure_ids=[masked.a], kinds=["vqa"], params={"model": MODEL})
         synth = OpenAISynthesizer(model=MODEL, base_url=server.base_url, api_key=KEY, pricing=PRICING, timeout=5)
