@@ -78,18 +78,37 @@ class EmbeddedDetector:
 
     # ------------------------------------------------------------------ images
 
+    def placements(self, page: pymupdf.Page, hash_images: bool = True) -> list[tuple[Rect, dict]]:
+        """The page's visible pictures, in unrotated page space, each with its Box.extra (xref or
+        tiles): duplicates, invisible placements and backgrounds dropped, tiles joined, insets
+        folded into their picture, those under min_side_pt / min_area_frac skipped.
+
+        hash_images=False does not hash every image to learn its xref (hashing costs a third more): a
+        placement then knows its xref only when no other image of the page has its pixel size."""
+        cb = page.cropbox
+        bounds = Rect(0, 0, cb.width, cb.height)
+        return [(im.rect, self._image_extra(im)) for im in self._images(page, bounds, hash_images)]
+
     @staticmethod
     def _image_extra(im: _Image) -> dict:
         if len(im.xrefs) == 1 and im.xrefs[0] > 0:
             return {"xref": im.xrefs[0], "width": im.width, "height": im.height}
         return {"xrefs": [x for x in im.xrefs if x > 0], "tiled": True}
 
-    def _images(self, page: pymupdf.Page, bounds: Rect) -> list[_Image]:
+    def _images(self, page: pymupdf.Page, bounds: Rect, hash_images: bool = True) -> list[_Image]:
         doc = page.parent
         seen: set[tuple] = set()
         transparent: dict[int, bool] = {}
         found: list[_Image] = []
-        for info in page.get_image_info(xrefs=True):
+        infos = page.get_image_info(xrefs=hash_images)
+        if not hash_images and infos:
+            by_size: dict[tuple[int, int], list[int]] = {}
+            for entry in page.get_images(full=True):
+                by_size.setdefault((int(entry[2]), int(entry[3])), []).append(int(entry[0]))
+            for info in infos:
+                xrefs = by_size.get((int(info.get("width", 0)), int(info.get("height", 0))), [])
+                info["xref"] = xrefs[0] if len(set(xrefs)) == 1 else 0
+        for info in infos:
             rect = _r(info["bbox"]).intersect(bounds)
             if rect.is_empty or rect.width < 0.5 or rect.height < 0.5:
                 continue

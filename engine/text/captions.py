@@ -95,6 +95,24 @@ def _kind_of(label: str) -> CaptionKind:
     return "table" if label.startswith(("表", "Tab", "TAB")) else "figure"
 
 
+@dataclass(frozen=True)
+class CaptionStart:
+    """What a line that starts a caption says about it: "Fig. 2b:" is ("figure", "2", "b")."""
+
+    kind: CaptionKind
+    number: str  # normalized ("3-1")
+    sub: str = ""  # the panel letter right after the number, if any
+
+
+def caption_start(text: str) -> CaptionStart | None:
+    """The caption a line starts ("Figure 3.", "Fig. 2b:", "图 3-2", "图3", "Table 1"), or None;
+    "Figure 3 shows…" starts body text, not a caption."""
+    m = _caption_match(text.strip())
+    if m is None:
+        return None
+    return CaptionStart(_kind_of(m.group("kind")), normalize_number(m.group("num")), m.group("sub") or "")
+
+
 def _heading_match(ln: TextLine, body_size: float) -> bool:
     t = ln.text.strip()
     if _CHAPTER.match(t):
