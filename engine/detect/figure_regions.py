@@ -206,45 +206,44 @@ def _sweep(content: PageContent, ci: int, side: Side, span: tuple[float, float],
     cands.sort(key=lambda i: -items[i].rect.y1 if up else items[i].rect.y0)
     edge = cap.y0 if up else cap.y1
     fx0, fx1 = cap.x0, cap.x1  # the figure's footprint so far (x)
-    box: Rect | None = None  # the content so far
+    by0, by1 = 0.0, -1.0  # the vertical extent of the content so far (empty while by1 < by0)
     taken: list[int] = []
     first_gap = 0.0
-    wider: tuple[float, float] | None = None
     for n, i in enumerate(cands):
         it = items[i]
         r = it.rect
         dist = edge - r.y1 if up else r.y0 - edge
         if dist > (limits.max_gap if taken else limits.max_first_gap):
             break
-        across = r.x1 > fx0 + 1 and r.x0 < fx1 - 1
-        beside = box is not None and r.v_overlap(box) >= 0.5 * r.height
-        blocks = it.kind in BLOCKING or i in claimed or (it.kind == Kind.TEXT_PANEL and box is not None and not beside)
-        if blocks and it.kind == Kind.HEADING and _title_over_graphic(items, cands[n + 1:], r, up):
-            blocks = False  # a panel title inside the figure, not a section heading
-        if blocks:
-            if across and not beside:
-                break
-            continue
-        if it.graphic:
-            if r.h_overlap(Rect(x0, r.y0, x1, r.y1)) < 0.5 * r.width:
-                wide = content.columns_of(r)
-                if wide[0] < x0 - 1 or wide[1] > x1 + 1:
-                    wider = (min(x0, wide[0], r.x0), max(x1, wide[1], r.x1))
+        kind = it.kind
+        if kind in BLOCKING or i in claimed or kind == Kind.TEXT_PANEL:
+            across = r.x1 > fx0 + 1 and r.x0 < fx1 - 1
+            beside = by1 >= by0 and min(r.y1, by1) - max(r.y0, by0) >= 0.5 * (r.y1 - r.y0)
+            blocks = kind != Kind.TEXT_PANEL or i in claimed or (by1 >= by0 and not beside)
+            if blocks and kind == Kind.HEADING and _title_over_graphic(items, cands[n + 1:], r, up):
+                blocks = False  # a panel title inside the figure, not a section heading
+            if blocks:
+                if across and not beside:
+                    break
                 continue
-            if (r.x0 < x0 - 15 or r.x1 > x1 + 15) and wider is None:
+        if it.graphic:
+            inside = min(r.x1, x1) - max(r.x0, x0)
+            if inside < 0.5 * (r.x1 - r.x0) or r.x0 < x0 - 15 or r.x1 > x1 + 15:
                 wide = content.columns_of(r)
-                if wide[0] < x0 - 1 or wide[1] > x1 + 1:
-                    wider = (min(x0, wide[0], r.x0), max(x1, wide[1], r.x1))
-        elif not x0 <= r.center[0] <= x1:
+                if wide[0] < x0 - 1 or wide[1] > x1 + 1:  # it reaches into another column: sweep wider
+                    return None, (min(x0, wide[0], r.x0), max(x1, wide[1], r.x1))
+                if inside < 0.5 * (r.x1 - r.x0):
+                    continue
+        elif not x0 <= (r.x0 + r.x1) / 2 <= x1:
             continue
         if not taken:
             first_gap = max(dist, 0.0)
+            by0, by1 = r.y0, r.y1
+        else:
+            by0, by1 = min(by0, r.y0), max(by1, r.y1)
         taken.append(i)
-        box = r if box is None else box.union(r)
         edge = min(edge, r.y0) if up else max(edge, r.y1)
         fx0, fx1 = min(fx0, r.x0), max(fx1, r.x1)
-    if wider is not None and (wider[0] < span[0] - 1 or wider[1] > span[1] + 1):
-        return None, wider
     return ((taken, first_gap) if taken else None), None
 
 
