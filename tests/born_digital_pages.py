@@ -178,7 +178,7 @@ class Sheet:
         """A caption from y ("Figure 3: ..."); returns the y under it."""
         rng = self.rng
         size = self.size - float(rng.choice([0.0, 0.5, 1.0]))
-        if self.font == CJK:
+        if self.font == CJK or not label.isascii():
             text = label + " " + ZH[int(rng.integers(20)):][: int(rng.integers(6, 16))]
         else:
             text = label + " " + self.words(words or int(rng.integers(4, 40))).capitalize() + "."
@@ -726,8 +726,10 @@ def page_cjk(sheet: Sheet) -> PageTruth:
         sheet.fill(tx, img.y0, sheet.width - truth.width - 14, y)  # beside the picture and its caption
         sheet.fill(sheet.left, y + 8, sheet.width, sheet.bottom)
         return PageTruth("cjk", [truth], [truth], [""])
-    y = sheet.caption(sheet.left, truth.y1 + float(rng.uniform(5, 10)), sheet.width,
-                      figure_label(rng, 1, cjk=True), centered=True)
+    label = figure_label(rng, 1, cjk=True)
+    y = sheet.caption(sheet.left, truth.y1 + float(rng.uniform(5, 10)), sheet.width, label, centered=True)
+    if rng.random() < 0.4:  # bilingual: the English caption on the next line
+        y = sheet.caption(sheet.left, y, sheet.width, "Figure " + label.lstrip("图 "), words=6, centered=True)
     sheet.fill(sheet.left, y + 8, sheet.width, sheet.bottom)
     return PageTruth("cjk", [truth], [truth], [""])
 
@@ -759,9 +761,11 @@ def page_logo(sheet: Sheet) -> PageTruth:
 
 
 def page_pair(sheet: Sheet) -> PageTruth:
-    """Two figures side by side, each with its own caption."""
+    """Two figures side by side, each with its own caption (on some pages one over the other)."""
     rng = sheet.rng
-    y = _lead_in(sheet, 10) + 8
+    y = _lead_in(sheet, 6) + 8
+    if rng.random() < 0.35:
+        return _stacked(sheet, y)
     gap = float(rng.uniform(14, 30))
     w = (sheet.width - gap) / 2
     h = w * float(rng.uniform(0.6, 0.8))
@@ -783,6 +787,24 @@ def page_pair(sheet: Sheet) -> PageTruth:
         x = sheet.left + k * (w + gap)
         bottoms.append(sheet.caption(x, cap_y, w, figure_label(rng, k + 1), words=int(rng.integers(4, 20))))
     sheet.fill(sheet.left, max(bottoms) + 10, sheet.width, sheet.bottom)
+    return PageTruth("pair", truths, truths, ["", ""])
+
+
+def _stacked(sheet: Sheet, y: float) -> PageTruth:
+    """Two figures one over the other, each with its own caption (some bilingual, in two lines)."""
+    rng = sheet.rng
+    truths = []
+    for k in range(2):
+        x, w = _figure_width(sheet, 0.4, 0.7)
+        area = Rect(x, y, x + w, y + min(w * 0.6, (sheet.bottom - sheet.top) / 2 - 90))
+        ultrasound(sheet.page, area, rng, ("RK",)) if rng.random() < 0.6 else plot(sheet, area)
+        truths.append(ink(sheet.page, area.expanded(1)))
+        label = figure_label(rng, k + 1)
+        y = sheet.caption(sheet.left, truths[-1].y1 + float(rng.uniform(5, 10)), sheet.width, label, words=8)
+        if rng.random() < 0.5:  # the caption again in Chinese, as bilingual books print it
+            y = sheet.caption(sheet.left, y, sheet.width, f"图 {k + 1}", centered=True)
+        y += float(rng.uniform(10, 22))
+    sheet.fill(sheet.left, y, sheet.width, sheet.bottom)
     return PageTruth("pair", truths, truths, ["", ""])
 
 

@@ -110,7 +110,7 @@ def _score(r: Region, limits: Limits) -> float:
 
 
 def _best_proposal(content: PageContent, ci: int, claimed: set[int], limits: Limits, fences: list[Rect],
-                   span: tuple[float, float], text_only: bool = False) -> Region | None:
+                   span: Span, text_only: bool = False) -> Region | None:
     """The caption's nearer proposal that holds graphics (tables: anything; `text_only`: only text)."""
     props = [p for p in (_propose(content, ci, side, claimed, limits, fences, span) for side in ("above", "below"))
              if p is not None]
@@ -128,26 +128,37 @@ def text_only_region(content: PageContent, ci: int, regions: list[Region], limit
     return _best_proposal(content, ci, claimed, limits, [], caption_span(content, ci), text_only=True)
 
 
-def caption_span(content: PageContent, ci: int) -> tuple[float, float]:
-    """The x range a caption's figure may take: its columns, shared with captions beside it
-    (split at the widest empty gap between their figures)."""
+@dataclass(frozen=True)
+class Span:
+    """The x range a caption's sweep covers, and how far it may widen (a caption beside it stops it)."""
+
+    x0: float
+    x1: float
+    lo: float
+    hi: float
+
+
+def caption_span(content: PageContent, ci: int) -> Span:
+    """A caption's columns, shared with captions beside it (split at the widest empty gap
+    between their figures)."""
     items = content.items
     cap = items[ci].rect
     x0, x1 = content.columns_of(cap)
     x0, x1 = min(x0, cap.x0), max(x1, cap.x1)
+    lo, hi = content.bounds.x0, content.bounds.x1
     for j, other in enumerate(items):
         if j == ci or other.kind != Kind.CAPTION:
             continue
         o = other.rect
         if o.v_overlap(cap) > 0.3 * min(o.height, cap.height) and o.h_overlap(cap) <= 0:
-            lo, hi = (cap.x1, o.x0) if o.x0 >= cap.x1 else (o.x1, cap.x0)
-            cut = _widest_gap(items, lo - 0.5 * cap.width if o.x0 >= cap.x1 else lo,
-                              hi + 0.5 * cap.width if o.x0 < cap.x1 else hi, cap, content.bounds.height)
+            a, b = (cap.x1, o.x0) if o.x0 >= cap.x1 else (o.x1, cap.x0)
+            cut = _widest_gap(items, a - 0.5 * cap.width if o.x0 >= cap.x1 else a,
+                              b + 0.5 * cap.width if o.x0 < cap.x1 else b, cap, content.bounds.height)
             if o.x0 >= cap.x1:
-                x1 = min(x1, cut)
+                x1 = hi = min(x1, hi, cut)
             else:
-                x0 = max(x0, cut)
-    return x0, x1
+                x0 = lo = max(x0, lo, cut)
+    return Span(x0, x1, lo, hi)
 
 
 def _widest_gap(items: list[Item], lo: float, hi: float, cap: Rect, page_h: float) -> float:
@@ -167,7 +178,7 @@ def _widest_gap(items: list[Item], lo: float, hi: float, cap: Rect, page_h: floa
 
 
 def _propose(content: PageContent, ci: int, side: Side, claimed: set[int], limits: Limits,
-             fences: list[Rect], span: tuple[float, float]) -> Region | None:
+             fences: list[Rect], span: Span) -> Region | None:
     for _ in range(3):
         found, wider = _sweep(content, ci, side, span, claimed, limits, fences)
         if wider is None:
@@ -184,14 +195,14 @@ def _propose(content: PageContent, ci: int, side: Side, claimed: set[int], limit
     return Region(ci, content.items[ci], items, region_rect([content.items[i] for i in items]), side, gap, has_graphics)
 
 
-def _sweep(content: PageContent, ci: int, side: Side, span: tuple[float, float], claimed: set[int],
-           limits: Limits, fences: list[Rect]) -> tuple[tuple[list[int], float] | None, tuple[float, float] | None]:
+def _sweep(content: PageContent, ci: int, side: Side, span: Span, claimed: set[int],
+           limits: Limits, fences: list[Rect]) -> tuple[tuple[list[int], float] | None, Span | None]:
     """(the items the sweep collects and the gap to the first one, or None), and a wider span to
     sweep again when a graphic reaches into another column."""
     items = content.items
     cap = items[ci].rect
     up = side == "above"
-    x0, x1 = span
+    x0, x1 = span.x0, span.x1
     walls = [f.y0 for f in fences if f.x1 > x0 and f.x0 < x1 and (f.y0 < cap.y0 if up else f.y0 > cap.y1)]
     wall = (max(walls) if up else min(walls)) if walls else None
     cands = []
@@ -228,10 +239,13 @@ def _sweep(content: PageContent, ci: int, side: Side, span: tuple[float, float],
                 continue
         if it.graphic:
             inside = min(r.x1, x1) - max(r.x0, x0)
+            if inside <= 0:
+                continue
             if inside < 0.5 * (r.x1 - r.x0) or r.x0 < x0 - 15 or r.x1 > x1 + 15:
                 wide = content.columns_of(r)
-                if wide[0] < x0 - 1 or wide[1] > x1 + 1:  # it reaches into another column: sweep wider
-                    return None, (min(x0, wide[0], r.x0), max(x1, wide[1], r.x1))
+                w0, w1 = max(span.lo, min(x0, wide[0], r.x0)), min(span.hi, max(x1, wide[1], r.x1))
+                if w0 < x0 - 1 or w1 > x1 + 1:  # it reaches into another column: sweep wider
+                    return None, Span(w0, w1, span.lo, span.hi)
                 if inside < 0.5 * (r.x1 - r.x0):
                     continue
         elif not x0 <= (r.x0 + r.x1) / 2 <= x1:

@@ -185,7 +185,8 @@ def _caption_blocks(rows: list[_Line], starts: list[CaptionStart | None]) -> lis
     blocks = []
     used: set[int] = set()
     for i, row in enumerate(rows):
-        if starts[i] is None or i in used:
+        head = starts[i]
+        if head is None or i in used:
             continue
         block = [i]
         spacing: float | None = None  # the gap between the caption's own lines
@@ -198,7 +199,14 @@ def _caption_blocks(rows: list[_Line], starts: list[CaptionStart | None]) -> lis
                 if nxt.rect.y0 > last.rect.y1 + 0.45 * h:
                     break
                 continue
-            if j in used or starts[j] is not None or abs(nxt.size - row.ln.size) > 0.6 or not continues(last, nxt):
+            other = starts[j]
+            if j in used or (other is not None and (other.number, other.kind) != (head.number, head.kind)):
+                continue
+            if other is not None:  # the same caption again: the other language of a bilingual one
+                if last.rect.h_overlap(nxt.rect) <= 0 and abs(last.rect.center[0] - nxt.rect.center[0]) > \
+                        0.5 * max(last.rect.width, nxt.rect.width):
+                    continue
+            elif abs(nxt.size - row.ln.size) > 0.6 or not continues(last, nxt):
                 continue
             spacing = gap if spacing is None else max(spacing, gap)
             block.append(j)
