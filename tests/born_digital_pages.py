@@ -662,17 +662,20 @@ def page_twocol(sheet: Sheet) -> PageTruth:
     y0 = sheet.top
     wide_w = sheet.width * float(rng.uniform(0.7, 1.0))
     wx = sheet.left + (sheet.width - wide_w) / 2
+    narrow = rng.random() < 0.3  # the wide figure's caption only one column wide, text beside it
+    starts = [y0, y0]
     if wide_top:
         t = _column_figure(sheet, wx, y0, wide_w)
         truths.append(t)
-        y0 = sheet.caption(sheet.left, t.y1 + 8, sheet.width, figure_label(rng, 1)) + 10
+        y0 = sheet.caption(sheet.left, t.y1 + 8, cw if narrow else sheet.width, figure_label(rng, 1)) + 10
+        starts = [y0, t.y1 + 10] if narrow else [y0, y0]
     limit = sheet.bottom
     wide_h = wide_w * float(rng.uniform(0.4, 0.6))
     if not wide_top:
         limit = sheet.bottom - wide_h - 4 * sheet.lead - 24
     side = int(rng.integers(2))
     for c, cx in enumerate(cols):
-        y = y0
+        y = starts[c]
         if c == side:
             y = sheet.para(cx, y, cw, int(rng.integers(3, 12)), limit)
             fw = cw * float(rng.uniform(0.75, 1.0))
@@ -684,7 +687,9 @@ def page_twocol(sheet: Sheet) -> PageTruth:
     if not wide_top:
         t = _column_figure(sheet, wx, limit + 16, wide_w, wide_h)
         truths.append(t)
-        sheet.caption(sheet.left, t.y1 + 8, sheet.width, figure_label(rng, 3))
+        y = sheet.caption(sheet.left, t.y1 + 8, cw if narrow else sheet.width, figure_label(rng, 3))
+        if narrow:
+            sheet.fill(cols[1], t.y1 + 10, cw, sheet.bottom + 40)
     return PageTruth("twocol", truths, truths, [""] * len(truths))
 
 
