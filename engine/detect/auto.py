@@ -10,7 +10,7 @@ from engine.detect import registry
 from engine.detect.base import Box, Detector, detect_page
 from engine.detect.nms import non_max_suppression
 from engine.geometry import Rect
-from engine.pdf.pageinfo import page_is_scan
+from engine.pdf.pageinfo import page_is_scan, reading
 
 
 class AutoDetector:
@@ -32,5 +32,6 @@ class AutoDetector:
         return self._scanned if page_is_scan(page) else self._born_digital
 
     def detect(self, page: pymupdf.Page, masks: Sequence[Rect] = ()) -> list[Box]:
-        boxes = [b for d in self.detectors_for(page) for b in detect_page(d, page, masks)]
+        with reading(page):  # the scan check and the detectors list the page's images once
+            boxes = [b for d in self.detectors_for(page) for b in detect_page(d, page, masks)]
         return non_max_suppression(boxes, self.nms_iou)

@@ -20,6 +20,7 @@ import pymupdf
 
 from engine.detect.base import Box
 from engine.geometry import Rect
+from engine.pdf.pageinfo import image_info
 from engine.pdf.render import image_too_large, pixmap
 from engine.pdf.resolution import fit_dpi
 
@@ -100,7 +101,7 @@ class EmbeddedDetector:
         seen: set[tuple] = set()
         transparent: dict[int, bool] = {}
         found: list[_Image] = []
-        infos = page.get_image_info(xrefs=hash_images)
+        infos = page.get_image_info(xrefs=True) if hash_images else image_info(page)
         if not hash_images and infos:
             by_size: dict[tuple[int, int], list[int]] = {}
             for entry in page.get_images(full=True):

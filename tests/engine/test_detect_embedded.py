@@ -210,3 +210,33 @@ def test_distractor_images_really_are_on_the_page(pages):
     assert len(infos) == 4  # the figure twice, the logo, the invisible image
     assert sum(1 for i in infos if i["has-mask"]) == 1
     assert any(pymupdf.Rect(i["bbox"]).width >= 595 for i in background)
+
+
+def test_auto_lists_a_page_s_images_once_and_a_changed_page_is_read_again(tmp_path, monkeypatch):
+    from engine.detect.auto import AutoDetector
+    from engine.pdf.pageinfo import image_info, reading
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=400, height=500)
+    picture = _png(ultrasound_frame(160, 120, np.random.default_rng(3)))
+    _put(page, Rect(50, 50, 250, 200), picture)
+    calls = []
+    real = pymupdf.Page.get_image_info
+
+    def counted(self, *args, **kwargs):
+        calls.append(kwargs.get("xrefs", False))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(pymupdf.Page, "get_image_info", counted)
+    boxes = AutoDetector(born_digital=("embedded",)).detect(page)
+    assert [round(b.rect.x0) for b in boxes] == [50]
+    assert calls.count(False) == 1  # the scan check and the detector shared one listing
+
+    page = doc.new_page(width=400, height=500)  # (PyMuPDF keeps a hashed listing on the page itself)
+    _put(page, Rect(50, 50, 250, 200), picture)
+    with reading(page):
+        first = image_info(page)
+        first[0]["bbox"] = (0, 0, 1, 1)  # a caller changing its copy changes no one else's
+        assert image_info(page)[0]["bbox"] != (0, 0, 1, 1)
+    _put(page, Rect(50, 250, 250, 400), picture)  # outside `reading` nothing is remembered
+    assert len(image_info(page)) == 2
