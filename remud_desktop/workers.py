@@ -95,6 +95,7 @@ class Job(QRunnable):
         self.signals = _JobSignals()
         self.ctx = JobContext(self.signals)
         self.running = True
+        self.summary = ""  # what it did, in one line, set by its owner when it is done (the job bar keeps it)
 
     def cancel(self) -> None:
         self.ctx._cancel.set()

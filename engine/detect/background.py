@@ -3,7 +3,10 @@
 PyMuPDF and the detectors hold Python's GIL while they work, so detection in a thread of
 the app's own process takes turns with the window's event loop. In a child process it
 does not. The child opens its own Project handle; each stored page comes back as a
-PageResult through a pipe; cancelling is an Event the child checks between pages.
+PageResult through a pipe; cancelling is an Event the child checks between pages. Then
+the text of the detected pages is read (engine.text.pipeline.fill_figure_text): the page
+the person is on first (a shared number the parent keeps up to date from `focus`), each
+page's figures as soon as their text is stored, with how far the reading is.
 """
 
 from __future__ import annotations
@@ -29,14 +32,15 @@ class Message(StrEnum):
     """What the child sends through the pipe, as (Message, value)."""
 
     RESULT = "result"          # a PageResult: one page detected and stored
-    TEXT = "text"              # a progress sentence while reading captions
+    TEXT_PROGRESS = "text_progress"  # an engine.text.reading.ReadProgress: how far reading page text is
+    TEXT_PAGE = "text_page"    # a page index: the text of its figures was stored
     TEXT_ERROR = "text_error"  # reading captions failed (the detection stands)
     DONE = "done"              # the child finished
     ERROR = "error"            # the exception that stopped the child
 
 
 def _child(folder: str, doc_id: int, pages: Sequence[int] | None, detector: str, force: bool, fill_text: bool,
-           conn, stop) -> None:
+           conn, stop, focus) -> None:
     try:
         with Project.open(folder) as project:
             done = []
@@ -45,10 +49,11 @@ def _child(folder: str, doc_id: int, pages: Sequence[int] | None, detector: str,
                 if not result.skipped and result.figure_ids:
                     done.append(result.page)
             if fill_text and done:
-                conn.send((Message.TEXT, "reading captions and context"))
                 try:
-                    fill_figure_text(project, doc_id, sorted(set(done)), progress=lambda t: conn.send((Message.TEXT, t)),
-                                     cancel=stop.is_set)
+                    fill_figure_text(project, doc_id, sorted(set(done)), cancel=stop.is_set,
+                                     focus=lambda: focus.value if focus.value >= 0 else None,
+                                     on_progress=lambda state: conn.send((Message.TEXT_PROGRESS, state)),
+                                     on_page=lambda page: conn.send((Message.TEXT_PAGE, page)))
                 except RemudError as exc:
                     if isinstance(exc, CancelledError):
                         raise
@@ -72,21 +77,28 @@ def detect_in_subprocess(
     force: bool = False,
     fill_text: bool = False,
     cancel: Callable[[], bool] = lambda: False,
+    focus: Callable[[], int | None] = lambda: None,
 ) -> Iterator[tuple[Message, Any]]:
-    """Yields (Message.RESULT, PageResult) per page, (Message.TEXT, progress sentence) while reading
-    captions and (Message.TEXT_ERROR, message) if that failed. Raises what the child raised
-    (CancelledError when cancelled, a DetectorError when the detector failed)."""
+    """Yields (Message.RESULT, PageResult) per page, then, while reading text, (Message.TEXT_PROGRESS,
+    ReadProgress), (Message.TEXT_PAGE, page index) per page whose figures got their text, and
+    (Message.TEXT_ERROR, message) if reading failed. `focus` says
+    which page the person is on (asked every POLL_S). Raises what the child raised (CancelledError
+    when cancelled, a DetectorError when the detector failed)."""
     ctx = multiprocessing.get_context("spawn")
     receiver, sender = ctx.Pipe(duplex=False)
     stop = ctx.Event()
+    shared_focus = ctx.Value("i", -1, lock=False)  # one int written here, read there: no lock needed
     pages = None if pages is None else list(pages)
-    proc = ctx.Process(target=_child, args=(str(folder), doc_id, pages, detector, force, fill_text, sender, stop),
+    proc = ctx.Process(target=_child, args=(str(folder), doc_id, pages, detector, force, fill_text, sender, stop,
+                                            shared_focus),
                        daemon=True, name="remud-detect")
     proc.start()
     sender.close()
     cancelled_at = None
     try:
         while True:
+            page = focus()
+            shared_focus.value = -1 if page is None else page
             if cancel() and cancelled_at is None:
                 stop.set()
                 cancelled_at = time.monotonic()

@@ -35,3 +35,10 @@ def page_lines(project: Project, doc_id: int, page: int) -> list[dict[str, Any]]
     """Every stored line of a page, whatever area, resolution or engine it was read with."""
     rows = project.db.conn.execute("SELECT lines FROM page_ocr WHERE doc_id = ? AND page = ?", [doc_id, page])
     return [line for (lines,) in rows.fetchall() for line in json.loads(lines)]
+
+
+def pages_read(project: Project, doc_id: int, engine: str) -> set[tuple[int, int]]:
+    """(page, dpi) of every whole page of the document already read by `engine`."""
+    rows = project.db.conn.execute(
+        "SELECT page, dpi FROM page_ocr WHERE doc_id = ? AND area = '' AND engine = ?", [doc_id, engine])
+    return {(int(page), int(dpi)) for page, dpi in rows.fetchall()}

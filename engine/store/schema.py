@@ -228,5 +228,20 @@ def _v5_synth_batches(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [_v1_core, _v2_search, _v3_ocr_cache, _v4_synth_jobs, _v5_synth_batches]
+def _v6_page_text(db: sqlite_utils.Database) -> None:
+    """Which boxes of a page had their text read last (a key of their ids and rectangles), so a later
+    run skips pages that did not change."""
+    db.executescript(
+        """
+        CREATE TABLE page_text (
+            doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            page INTEGER NOT NULL,
+            boxes TEXT NOT NULL,
+            PRIMARY KEY (doc_id, page)
+        );
+        """
+    )
+
+
+MIGRATIONS: list[Migration] = [_v1_core, _v2_search, _v3_ocr_cache, _v4_synth_jobs, _v5_synth_batches, _v6_page_text]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
@@ -29,6 +30,7 @@ from engine.text.lines import (
     join_lines,
     needs_ocr,
     reading_order,
+    scan_dpi,
     strip_page_furniture,
     text_layer_lines,
 )
@@ -45,6 +47,15 @@ class FoundText:
     sublabel: str = ""
     burned_text: str = ""
     figure_number: str = ""
+
+
+DEFAULT_DPI = 200  # OCR of pages and figures that are not scans
+CLOSE_DPI = 400  # at most, when a frame's labels are read again on their own
+MIN_LEGIBLE = 0.6  # recogniser confidence of a burned-in line that needs no second look
+
+
+def _legible(ln: TextLine) -> bool:
+    return ln.score >= MIN_LEGIBLE and any(c.isalnum() for c in ln.text)
 
 
 # --- what a line is -------------------------------------------------------------------
@@ -193,18 +204,21 @@ def _is_sublabel_for(ln: TextLine, figs: list[_Fig]) -> bool:
     return bool(_SUBLABEL.match(ln.text.strip())) and any(_label_gap(ln.rect, f.rect) < float("inf") for f in figs)
 
 
-def _build(doc: pymupdf.Document, figures: dict[int, list[Rect]], ocr: OcrEngine | None, dpi: int):
-    pages_lines: list[list[TextLine]] = []
+def _build(doc: pymupdf.Document, figures: dict[int, list[Rect]], ocr: OcrEngine | None, dpi: int | None,
+           pages: list[int]):
+    read: list[list[TextLine]] = []
     ocred: set[int] = set()
-    for pno in range(doc.page_count):
-        layer = text_layer_lines(doc[pno])
-        if ocr is not None and needs_ocr(doc[pno], layer):
-            layer = ocr.ocr_page(doc[pno], dpi=dpi)
+    for pno in pages:
+        page = doc[pno]
+        layer = text_layer_lines(page)
+        if ocr is not None and needs_ocr(page, layer):
+            layer = ocr.ocr_page(page, dpi=dpi or scan_dpi(page))
             ocred.add(pno)
-        pages_lines.append(layer)
-    pages_lines = strip_page_furniture(pages_lines, [doc[i].rect.height for i in range(doc.page_count)])
+        read.append(layer)
+    read = strip_page_furniture(read, [doc[pno].rect.height for pno in pages])
+    pages_lines = dict(zip(pages, read))
     sizes: Counter[float] = Counter()
-    for lines in pages_lines:
+    for lines in pages_lines.values():
         for ln in lines:
             sizes[round(ln.size * 2) / 2] += len(ln.text)
     body_size = sizes.most_common(1)[0][0] if sizes else 0.0
@@ -212,7 +226,7 @@ def _build(doc: pymupdf.Document, figures: dict[int, list[Rect]], ocr: OcrEngine
     figs: list[_Fig] = []
     paras: list[_Para] = []
     stream: list[_Fig | _Para] = []  # in document reading order
-    for pno, lines in enumerate(pages_lines):
+    for pno, lines in pages_lines.items():
         page_figs = [_Fig(pno, i, r) for i, r in enumerate(figures.get(pno, []))]
         outside: list[TextLine] = []
         for ln in lines:
@@ -421,15 +435,22 @@ def associate_document(
     doc: pymupdf.Document,
     figures: dict[int, list[Rect]],
     ocr: OcrEngine | None = None,
-    dpi: int = 200,
+    dpi: int | None = None,
+    pages: Iterable[int] | None = None,
 ) -> dict[tuple[int, int], FoundText]:
     """Caption, context, section, sub-label, burned-in text and number for every figure.
 
     `figures` maps a page index to that page's figure rectangles (PDF points); the result
     is keyed by (page index, index in that list). With `ocr`, image-only pages are read
-    by OCR, and so is the inside of figures that have no text-layer words.
+    by OCR (at `dpi`, default: the scan's own resolution, see `scan_dpi`); a figure on such a
+    page takes the page's OCR lines inside it as its burned-in text, and only when they hold
+    nothing legible (labels too small for the page pass) is the figure read again, alone, at
+    a higher resolution. A figure on a page with a text layer and no words inside it is read
+    by OCR alone. `pages`: only these pages are read (default: all), for a quick answer about
+    a few pages; sections and references reaching in from other pages are then not seen.
     """
-    figs, paras, headings, ocred = _build(doc, figures, ocr, dpi)
+    walk = list(range(doc.page_count)) if pages is None else sorted({p for p in pages if 0 <= p < doc.page_count})
+    figs, paras, headings, ocred = _build(doc, figures, ocr, dpi, walk)
     by_page: dict[int, list[_Fig]] = defaultdict(list)
     for f in figs:
         by_page[f.page].append(f)
@@ -445,8 +466,12 @@ def associate_document(
     burned: dict[tuple[int, int], list[TextLine]] = {}
     for f in figs:
         lines = f.burned
-        if not lines and ocr is not None and f.page not in ocred and not f.rect.is_empty:
-            lines = ocr.ocr_page(doc[f.page], dpi=dpi, clip=f.rect)  # pixels of a born-digital page
+        if ocr is not None and not f.rect.is_empty:
+            if f.page not in ocred and not lines:  # pixels of a page with a text layer: read them alone
+                lines = ocr.ocr_page(doc[f.page], dpi=dpi or DEFAULT_DPI, clip=f.rect)
+            elif f.page in ocred and not any(_legible(ln) for ln in lines):  # labels too small for the page pass
+                page_dpi = dpi or scan_dpi(doc[f.page])
+                lines = ocr.ocr_page(doc[f.page], dpi=min(2 * page_dpi, CLOSE_DPI), clip=f.rect) or lines
         burned[f.key] = reading_order(lines)
         sublabels[f.key] = _sublabel_for(f, sublabel_lines[f.page], by_page[f.page], burned[f.key])
     explanations = _section_explanations(figs, paras, _assign_explanations(figs, paras, headings, sublabels))

@@ -90,6 +90,27 @@ def needs_ocr(page: pymupdf.Page, layer: Sequence[TextLine]) -> bool:
     return False
 
 
+SCAN_DPI_RANGE = (150, 300)  # OCR resolution of a scan: its own, within these bounds
+
+
+def scan_dpi(page: pymupdf.Page) -> int:
+    """The resolution a scanned page was scanned at (its largest image's pixels per inch on the page),
+    within SCAN_DPI_RANGE: OCR reads the pixels there are, neither blown up nor thrown away. 200 when
+    the page has no image."""
+    best, best_area = 200.0, 0.0
+    for info in page.get_image_info():
+        r = pymupdf.Rect(info["bbox"])
+        width_px = int(info.get("width") or 0)
+        if r.is_empty or width_px <= 0 or abs(r) <= best_area:
+            continue
+        # the image may be placed turned: its pixel width runs along the longer or shorter side alike
+        sides = sorted((r.width, r.height))
+        px = sorted((width_px, int(info.get("height") or width_px)))
+        best, best_area = 72.0 * px[1] / sides[1], abs(r)
+    low, high = SCAN_DPI_RANGE
+    return int(round(min(max(best, low), high)))
+
+
 def extract_lines(page: pymupdf.Page, ocr: OcrEngine | None = None, dpi: int = 200) -> list[TextLine]:
     """The page's lines, unordered: the text layer when it has text, else OCR if given."""
     layer = text_layer_lines(page)

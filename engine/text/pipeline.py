@@ -13,11 +13,13 @@ from engine.errors import CancelledError
 from engine.geometry import Rect
 from engine.pdf.opener import open_pdf
 from engine.redaction import TextFilter, text_filter
-from engine.store import documents, figures, ocr_cache
-from engine.store.models import FigureStatus, FigureText
+from engine.store import documents, figures, ocr_cache, page_text
+from engine.store.models import Figure, FigureStatus, FigureText
 from engine.store.project import Project
-from engine.text.captions import associate_document
+from engine.text.captions import FoundText, associate_document
+from engine.text.lines import needs_ocr, scan_dpi, text_layer_lines
 from engine.text.ocr import OcrEngine, OcrItem, RapidOcrEngine, TextLine
+from engine.text.reading import PageQueue, ReadProgress, Stopwatch
 
 
 class CachedOcr:
@@ -28,7 +30,7 @@ class CachedOcr:
 
     def __init__(self, project: Project, doc_id: int, engine: OcrEngine, on_read: Callable[[int], None] = lambda p: None):
         self.project, self.doc_id, self.engine, self.on_read = project, doc_id, engine, on_read
-        self.name = type(engine).__name__
+        self.name = getattr(engine, "cache_name", "") or type(engine).__name__  # results of another engine are not reused
 
     def ocr_image(self, image: np.ndarray) -> list[OcrItem]:
         return self.engine.ocr_image(image)
@@ -36,7 +38,7 @@ class CachedOcr:
     def ocr_page(self, page: pymupdf.Page, dpi: int = 200, clip: Rect | None = None) -> list[TextLine]:
         cached = ocr_cache.get(self.project, self.doc_id, page.number, clip, dpi, self.name)
         if cached is not None:
-            return [TextLine(Rect(*d["rect"]), d["text"], d["score"], "ocr", d["size"]) for d in cached]
+            return _lines(cached)
         self.on_read(page.number)
         lines = self.engine.ocr_page(page, dpi=dpi, clip=clip)
         ocr_cache.put(self.project, self.doc_id, page.number, clip, dpi, self.name, [
@@ -57,57 +59,146 @@ def fill_figure_text(
     ocr: OcrEngine | None | bool = True,
     progress: Callable[[str], None] | None = None,
     cancel: Callable[[], bool] = lambda: False,
+    focus: Callable[[], int | None] | None = None,
+    on_progress: Callable[[ReadProgress], None] | None = None,
+    on_page: Callable[[int], None] | None = None,
 ) -> int:
-    """Associate text with the figures of `pages` (default: all), reading the whole
-    document in order (sections and explanations span pages). Image-only pages are read
-    by OCR once and cached. Text a person edited is never replaced. Returns how many
-    figures got new text."""
+    """Associate text with the figures of `pages` (default: all). Text a person edited is never
+    replaced. Returns how many figures got new text.
+
+    Image-only pages are read by OCR once (and cached in the project), one page at a time: the
+    page `focus()` names and the one after it first, the rest in reading order. After each page
+    its figures get their text at once (from the pages around it; `on_page(page)` says so), and
+    at the end the whole document is read in order once more from what is now cached (sections
+    and explanations span pages), which settles every figure. `on_progress` hears how far the
+    reading is, `progress` the same as a sentence. `cancel` is asked before each page: the run
+    stops within one page (raising CancelledError), keeping the pages read so far. A later run
+    skips pages whose text was read with the same boxes and whose OCR is cached."""
     figs = [f for f in figures.list_figures(project, doc_id) if f.status != FigureStatus.REJECTED]
     wanted = None if pages is None else set(pages)
     if not any(wanted is None or f.page in wanted for f in figs):
         return 0
-    engine: OcrEngine | None = None
-    if ocr is True:
-        ocr = default_ocr()
-    if ocr:
-        def on_read(page_no: int) -> None:
-            if cancel():
-                raise CancelledError("Reading text was cancelled; pages read so far are kept.")
-            if progress:
-                progress(f"Reading page {page_no + 1} (OCR)…")
-        engine = CachedOcr(project, doc_id, ocr, on_read)
-
-    by_page: dict[int, list] = defaultdict(list)
+    by_page: dict[int, list[Figure]] = defaultdict(list)
     for f in figs:
         by_page[f.page].append(f)
-    rects = {page: [f.rect for f in fs] for page, fs in by_page.items()}
+    targets = sorted(p for p in by_page if wanted is None or p in wanted)
+    keys = {p: page_text.boxes_key(by_page[p]) for p in targets}
+    if ocr is True:
+        ocr = default_ocr()
+
+    def check_cancel(_page: int) -> None:
+        if cancel():
+            raise CancelledError("Reading text was cancelled; pages read so far are kept.")
+
+    reader = _PageReader(project, doc_id, ocr, check_cancel) if ocr else None
+
     doc_row = documents.get_document(project, doc_id)
     pdf = open_pdf(project.source_path(doc_row.file))
     try:
-        found = associate_document(pdf, rects, engine)
+        unread = reader.unread_pages(pdf, wanted) if reader is not None else []
+        read_before = page_text.read_keys(project, doc_id)
+        if not unread and all(read_before.get(p) == keys[p] for p in targets):
+            return 0  # nothing changed since the text was last read
+        user_edited = figures.text_edited_by_user(project, [f.id for f in figs])
+        store = _Store(project, doc_id, by_page, user_edited, text_filter(project, doc_id))
+        rects = {page: [f.rect for f in fs] for page, fs in by_page.items()}
+
+        def report(state: ReadProgress) -> None:
+            if on_progress:
+                on_progress(state)
+            if progress:
+                progress(state.sentence())
+
+        total = len(unread)
+        if reader is not None and unread:
+            queue, clock = PageQueue(unread, focus), Stopwatch()
+            report(ReadProgress(0, total))
+            while (page_no := queue.pop()) is not None:
+                check_cancel(page_no)
+
+                def read_one(page_no: int = page_no) -> None:
+                    reader.read_page(pdf[page_no])
+                    if page_no in keys:  # its figures get their text now, from the pages around it
+                        window = range(page_no - 1, page_no + 2)
+                        found = associate_document(pdf, rects, reader, pages=window)
+                        store.apply(found, [page_no])
+
+                clock.time(read_one)
+                if page_no in keys and on_page:
+                    on_page(page_no)
+                report(ReadProgress(total - len(queue), total, page_no, clock.left(len(queue))))
+        report(ReadProgress(total, total, closing=True))
+        found = associate_document(pdf, rects, reader)  # the whole document, in order, from the cache
     finally:
         pdf.close()
+    store.apply(found, targets)
+    page_text.mark_read(project, doc_id, keys)
+    return len(store.changed)
 
-    user_edited = figures.text_edited_by_user(project, [f.id for f in figs])
-    scrub = text_filter(project, doc_id)
-    changed = 0
-    for page, fs in by_page.items():
-        if wanted is not None and page not in wanted:
-            continue
-        for i, fig in enumerate(fs):
-            if fig.id in user_edited:
-                continue
-            t = found.get((page, i))
-            if t is None:
-                continue
-            new = scrubbed(FigureText(
-                caption=t.caption or fig.text.caption,  # a detector's own caption (qwen-vl) is the fallback
-                context=t.context, section=t.section, sublabel=t.sublabel, burned_text=t.burned_text,
-            ), scrub)
-            if new != fig.text:
-                figures.set_text(project, fig.id, new, by_user=False)
-                changed += 1
-    return changed
+
+class _PageReader(CachedOcr):
+    """OCR for fill_figure_text: whole pages only through `read_page` (in the order it chooses);
+    asked for a page by the association, it answers from the cache (a page not read yet has no
+    lines). A figure's own area is read when asked, and cached, unless its page is still to be read
+    (the page pass will find its labels)."""
+
+    def __init__(self, project: Project, doc_id: int, engine: OcrEngine, on_read: Callable[[int], None]) -> None:
+        super().__init__(project, doc_id, engine, on_read)
+        self.pending: set[int] = set()
+
+    def unread_pages(self, pdf: pymupdf.Document, wanted: set[int] | None) -> list[int]:
+        """Pages that need OCR and are not in the cache: of the whole document, or of `wanted` and the
+        page before each (whose headings and paragraphs lead into it)."""
+        scope = range(pdf.page_count) if wanted is None else sorted({q for p in wanted for q in (p - 1, p)
+                                                                      if 0 <= q < pdf.page_count})
+        done = ocr_cache.pages_read(self.project, self.doc_id, self.name)
+        out = []
+        for pno in scope:
+            page = pdf[pno]
+            if (pno, scan_dpi(page)) not in done and needs_ocr(page, text_layer_lines(page)):
+                out.append(pno)
+        self.pending = set(out)
+        return out
+
+    def read_page(self, page: pymupdf.Page) -> list[TextLine]:
+        lines = super().ocr_page(page, dpi=scan_dpi(page))
+        self.pending.discard(page.number)
+        return lines
+
+    def ocr_page(self, page: pymupdf.Page, dpi: int = 200, clip: Rect | None = None) -> list[TextLine]:
+        if clip is not None:
+            return [] if page.number in self.pending else super().ocr_page(page, dpi, clip)
+        return _lines(ocr_cache.get(self.project, self.doc_id, page.number, None, dpi, self.name) or [])
+
+
+class _Store:
+    """Writes what the association found into the figures of some pages, as it comes."""
+
+    def __init__(self, project: Project, doc_id: int, by_page: dict[int, list[Figure]], user_edited: set[int],
+                 scrub: TextFilter) -> None:
+        self.project, self.doc_id, self.by_page = project, doc_id, by_page
+        self.user_edited, self.scrub = user_edited, scrub
+        self.current = {f.id: f.text for fs in by_page.values() for f in fs}
+        self.changed: set[int] = set()
+
+    def apply(self, found: dict[tuple[int, int], FoundText], pages: Iterable[int]) -> None:
+        for page in pages:
+            for i, fig in enumerate(self.by_page.get(page, [])):
+                t = found.get((page, i))
+                if fig.id in self.user_edited or t is None:
+                    continue
+                new = scrubbed(FigureText(
+                    caption=t.caption or fig.text.caption,  # a detector's own caption (qwen-vl) is the fallback
+                    context=t.context, section=t.section, sublabel=t.sublabel, burned_text=t.burned_text,
+                ), self.scrub)
+                if new != self.current[fig.id]:
+                    figures.set_text(self.project, fig.id, new, by_user=False)
+                    self.current[fig.id] = new
+                    self.changed.add(fig.id)
+
+
+def _lines(cached: list[dict]) -> list[TextLine]:
+    return [TextLine(Rect(*d["rect"]), d["text"], d["score"], "ocr", d["size"]) for d in cached]
 
 
 class _OneFigureOcr(CachedOcr):
@@ -129,8 +220,7 @@ class _OneFigureOcr(CachedOcr):
         if self._may_read(page.number, clip):
             lines = super().ocr_page(page, dpi, clip)
         else:
-            cached = ocr_cache.get(self.project, self.doc_id, page.number, clip, dpi, self.name) or []
-            lines = [TextLine(Rect(*d["rect"]), d["text"], d["score"], "ocr", d["size"]) for d in cached]
+            lines = _lines(ocr_cache.get(self.project, self.doc_id, page.number, clip, dpi, self.name) or [])
         return lines
 
 

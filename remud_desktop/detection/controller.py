@@ -2,21 +2,24 @@
 
 A child process opens its own Project handle and runs engine.detect.run.iter_detect,
 which stores each page's boxes as soon as they are found; every PageResult is relayed to
-the GUI thread, which refreshes that page. At the end the run becomes one undo step, captions
-and context are read for the detected pages, and pages a person had corrected (which
-the engine leaves alone) are offered for re-detection.
+the GUI thread, which refreshes that page. Then the child reads the text of the detected
+pages, the page shown in the window first (and the next one), following the person as they
+page; each page's figures are refreshed as soon as their text is stored. Progress names the
+phase ("Finding figures 120/600", "Reading text 37/600 · about 9 min left"). At the end the
+run becomes one undo step, the status bar and the job bar say what was done, and pages a
+person had corrected (which the engine leaves alone) are offered for re-detection.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from engine.detect.background import detect_in_subprocess
+from engine.detect.background import Message, detect_in_subprocess
 from engine.detect.run import PageResult
 from engine.errors import CancelledError, RemudError
 from engine.store import Project, documents, figures
@@ -33,6 +36,8 @@ class DetectionOutcome:
     cancelled: bool = False
     error: str = ""  # a readable message when the detector failed; pages before it are kept
     text_error: str = ""  # reading captions failed (the boxes are kept)
+    text_pages: int = 0  # pages whose text was read by OCR in this run
+    text_total: int = 0  # pages that needed it
 
     @property
     def applied(self) -> list[PageResult]:
@@ -48,25 +53,40 @@ class DetectionOutcome:
         return [r.page for r in self.results if r.skipped]
 
 
+@dataclass(frozen=True)
+class TextRead:
+    """The figures of this page got their text (relayed like a PageResult)."""
+
+    doc_id: int
+    page: int
+
+
 def run_detection(folder: Path, doc_id: int, pages: Sequence[int] | None, detector: str, force: bool,
-                  fill_text: bool, ctx: JobContext) -> DetectionOutcome:
+                  fill_text: bool, ctx: JobContext, focus: Callable[[], int | None] = lambda: None) -> DetectionOutcome:
     """The worker side. The detector runs in a child process (engine.detect.background),
     so its work never takes turns with the event loop; this thread only relays results.
-    Raises nothing a user can cause: errors end up in the outcome."""
+    `focus()` names the page the person is on (its text is read first). Raises nothing a
+    user can cause: errors end up in the outcome."""
     outcome = DetectionOutcome(doc_id, detector)
     total = len(pages) if pages is not None else _page_count(folder, doc_id)
-    ctx.progress(0, total, f"{detector}: starting")
+    ctx.progress(0, total, f"Finding figures 0/{total}")
     try:
         for kind, value in detect_in_subprocess(folder, doc_id, detector, pages, force=force, fill_text=fill_text,
-                                                cancel=ctx.cancelled):
-            if kind == "result":
+                                                cancel=ctx.cancelled, focus=focus):
+            if kind == Message.RESULT:
                 outcome.results.append(value)
                 ctx.emit(value)
                 n = len(outcome.results)
-                ctx.progress(n, total, f"page {value.page + 1} ({n} of {total})")
-            elif kind == "text":
-                ctx.progress(0, 0, value)
-            elif kind == "text_error":
+                ctx.progress(n, total, f"Finding figures {n}/{total}")
+            elif kind == Message.TEXT_PROGRESS:
+                outcome.text_pages, outcome.text_total = value.done, value.total
+                if value.closing:  # a short last pass: busy, never a full bar while it works
+                    ctx.progress(0, 0, value.sentence())
+                else:
+                    ctx.progress(value.done, value.total, value.sentence())
+            elif kind == Message.TEXT_PAGE:
+                ctx.emit(TextRead(doc_id, value))
+            elif kind == Message.TEXT_ERROR:
                 outcome.text_error = value
     except CancelledError:
         outcome.cancelled = True
@@ -95,6 +115,16 @@ class DetectionController(QObject):
         self._changed: dict[int, set[int]] = {}
         self._flush = QTimer(self, singleShot=True, interval=FLUSH_MS)
         self._flush.timeout.connect(self.flush)
+        self._shown: tuple[int | None, int] = (session.doc_id, session.page)  # read by the worker thread
+        session.page_changed.connect(self._page_shown)
+
+    def _page_shown(self, doc_id: int, page: int) -> None:
+        self._shown = (doc_id, page)
+
+    def shown_page(self, doc_id: int) -> int | None:
+        """The page of `doc_id` shown in the window (None: another document is shown): its text is read first."""
+        shown_doc, page = self._shown
+        return page if shown_doc == doc_id else None
 
     def running(self) -> bool:
         return self.job is not None
@@ -111,7 +141,8 @@ class DetectionController(QObject):
         count = "the whole document" if pages is None else f"{len(pages)} page{'s' if len(pages) != 1 else ''}"
         fill = self.fill_text
         job = Job(f"Detecting ({detector}) on {count}",
-                  lambda ctx: run_detection(folder, doc_id, pages, detector, force, fill, ctx))
+                  lambda ctx: run_detection(folder, doc_id, pages, detector, force, fill, ctx,
+                                            focus=lambda: self.shown_page(doc_id)))
         job.signals.item.connect(lambda r: self._page_done(folder, r))
         job.signals.done.connect(lambda outcome: self._finished(folder, outcome, job))
         job.signals.failed.connect(lambda message: self._failed(message, job))
@@ -125,9 +156,14 @@ class DetectionController(QObject):
     def _current(self, folder: Path) -> bool:
         return self.session.project is not None and self.session.project.folder == folder
 
-    def _page_done(self, folder: Path, result: PageResult) -> None:
+    def _page_done(self, folder: Path, result: PageResult | TextRead) -> None:
         if not self._current(folder):
             return  # the project was closed or switched: drop it
+        if isinstance(result, TextRead):  # its figures' text is in: refresh them like a detected page
+            self._changed.setdefault(result.doc_id, set()).add(result.page)
+            if not self._flush.isActive():
+                self._flush.start()
+            return
         if not result.skipped:
             # Results can arrive in bursts (one queued signal per page): views are told
             # in one batch a little later, so a burst never stalls the event loop.
@@ -158,13 +194,9 @@ class DetectionController(QObject):
             self._changed.setdefault(outcome.doc_id, set()).add(page)
         self.flush()
         done, skipped = len(outcome.applied), outcome.skipped_pages
-        found = sum(len(r.figure_ids) for r in outcome.applied)
-        summary = f"Detection ({outcome.detector}): {found} figure{'s' if found != 1 else ''} on {done} page{'s' if done != 1 else ''}"
-        if outcome.cancelled:
-            summary += " — cancelled; pages done so far are kept"
-        if outcome.page_errors:
-            summary += f"; {' '.join(outcome.page_errors)}"
-        self.status_message.emit(summary + ("" if summary.endswith(".") else "."))
+        summary = self.summary(outcome)
+        job.summary = summary  # the job bar keeps it as the run's last line
+        self.status_message.emit(summary)
         if outcome.error:
             kept = f"\n\n{done} page{'s' if done != 1 else ''} detected before the error {'are' if done != 1 else 'is'} kept."
             QMessageBox.warning(self.parent_widget, "Detect figures", f"Detection stopped: {outcome.error}{kept if done else ''}")
@@ -174,6 +206,22 @@ class DetectionController(QObject):
         self.run_finished.emit(outcome)
         if skipped and not outcome.cancelled and not outcome.error:
             self._offer_redetect(outcome.doc_id, skipped, outcome.detector)
+
+    @staticmethod
+    def summary(outcome: DetectionOutcome) -> str:
+        """One sentence on what the run did: 'Detection (auto) done: 12 figures on 4 pages; text read on 4 pages.'"""
+        done, found = len(outcome.applied), sum(len(r.figure_ids) for r in outcome.applied)
+        state = "cancelled" if outcome.cancelled else "stopped" if outcome.error else "done"
+        text = f"Detection ({outcome.detector}) {state}: {found} figure{'s' if found != 1 else ''} on {done} page{'s' if done != 1 else ''}"
+        if outcome.text_total:
+            read = outcome.text_pages
+            text += (f"; text read on {read} page{'s' if read != 1 else ''}" if read == outcome.text_total
+                     else f"; text read on {read} of {outcome.text_total} pages")
+        if outcome.cancelled:
+            text += "; what was done so far is kept"
+        if outcome.page_errors:
+            text += f". {' '.join(outcome.page_errors)}"
+        return text if text.endswith(".") else text + "."
 
     def _record(self, outcome: DetectionOutcome) -> None:
         """The run as one undo step. A page the user edited while the run went on is left

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QToolButton, QWidget
 
 from remud_desktop.workers import Job, JobRunner
 
 
 class JobBar(QWidget):
-    """Shows the most recent running job; Cancel asks it to stop."""
+    """Shows the most recent running job; Cancel asks it to stop. When the last job ends with a
+    summary (Job.summary), that line stays, with a button to dismiss it, until the next job starts."""
 
     def __init__(self, runner: JobRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -22,10 +23,15 @@ class JobBar(QWidget):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop the background job; work done so far is kept")
         self.cancel_button.clicked.connect(self.cancel)
+        self.dismiss_button = QToolButton()
+        self.dismiss_button.setText("✕")
+        self.dismiss_button.setAutoRaise(True)
+        self.dismiss_button.setToolTip("Hide this line")
+        self.dismiss_button.clicked.connect(self.hide)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(6)
-        for w in (self.label, self.bar, self.cancel_button):
+        for w in (self.label, self.bar, self.cancel_button, self.dismiss_button):
             lay.addWidget(w)
         self._current: Job | None = None
         self._latest: tuple[int, int, str] | None = None
@@ -43,8 +49,11 @@ class JobBar(QWidget):
         self._current, self._latest = job, None
         self.label.setText(job.title)
         self.bar.setRange(0, 0)  # busy until the first progress report
+        self.bar.show()
         self.cancel_button.setEnabled(True)
         self.cancel_button.setText("Cancel")
+        self.cancel_button.show()
+        self.dismiss_button.hide()
         self.show()
 
     def _progress(self, job: Job, done: int, total: int, text: str) -> None:
@@ -71,6 +80,12 @@ class JobBar(QWidget):
         self._current = None
         if self.runner.jobs:
             self._watch(self.runner.jobs[-1])
+        elif job.summary:
+            self._repaint.stop()
+            self.label.setText(job.summary)
+            self.bar.hide()
+            self.cancel_button.hide()
+            self.dismiss_button.show()
         else:
             self.hide()
 

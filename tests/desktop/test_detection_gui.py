@@ -73,7 +73,11 @@ def test_detection_runs_in_the_background_while_keys_work(qtbot, window):
     assert handled[-1] > 0  # D moved the page while detection ran
     assert len(outcome.applied) == 50 and stored_pages(window)
     assert window.session.undo_stack.count() == 1  # the whole run is one undo step
-    assert not window.job_bar.isVisible()
+    bar = window.job_bar  # the run's last line stays, without a bar or Cancel, until dismissed
+    assert bar.label.text().startswith("Detection (auto) done:") and "on 50 pages" in bar.label.text()
+    assert not bar.bar.isVisible() and not bar.cancel_button.isVisible() and bar.dismiss_button.isVisible()
+    qtbot.mouseClick(bar.dismiss_button, Qt.MouseButton.LeftButton)
+    assert not bar.isVisible()
 
 
 def test_run_is_one_undo_step(qtbot, window):
