@@ -101,6 +101,7 @@ def _documents(p: Project, doc_id: int | None):
 
 def cmd_detect(args) -> int:
     from engine.text.pipeline import fill_figure_text  # deferred: the text pipeline adds about 17 ms to every start
+    from engine.text.reading import ReadProgress
 
     params = parse_params(args.param)
     detector = registry.create(args.detector, **params)
@@ -125,11 +126,14 @@ def cmd_detect(args) -> int:
                 print(f"warning: {doc.title}: {sentence}", file=sys.stderr)
             if not args.no_text:
                 with progress_bar("captions and context", None, args.quiet) as bar:
-                    def step(message: str, bar=bar) -> None:
-                        bar.set_description_str(message)
+                    def step(state: ReadProgress, bar=bar) -> None:
+                        if state.total and bar.total != state.total:
+                            bar.reset(total=state.total)
+                        bar.n = state.done
+                        bar.set_description_str(state.sentence())
                         bar.refresh()
 
-                    fill_figure_text(p, doc.id, pages, ocr=not args.no_ocr, progress=step)
+                    fill_figure_text(p, doc.id, pages, ocr=not args.no_ocr, on_progress=step)
             summary.append({"document_id": doc.id, "title": doc.title, **asdict(report)})
             if not args.json:
                 skipped = f", {len(report.pages_skipped)} corrected pages left alone" if report.pages_skipped else ""

@@ -69,7 +69,9 @@ def run_detection(folder: Path, doc_id: int, pages: Sequence[int] | None, detect
     user can cause: errors end up in the outcome."""
     outcome = DetectionOutcome(doc_id, detector)
     total = len(pages) if pages is not None else _page_count(folder, doc_id)
-    ctx.progress(0, total, f"Finding figures 0/{total}")
+    # each phase's bar has one step more than its pages: something always follows the last page
+    # (reading text, the closing pass over the book, recording the run), so it is never full while work goes on
+    ctx.progress(0, total + 1, f"Finding figures 0/{total}")
     try:
         for kind, value in detect_in_subprocess(folder, doc_id, detector, pages, force=force, fill_text=fill_text,
                                                 cancel=ctx.cancelled, focus=focus):
@@ -77,13 +79,13 @@ def run_detection(folder: Path, doc_id: int, pages: Sequence[int] | None, detect
                 outcome.results.append(value)
                 ctx.emit(value)
                 n = len(outcome.results)
-                ctx.progress(n, total, f"Finding figures {n}/{total}")
+                ctx.progress(n, total + 1, f"Finding figures {n}/{total}")
             elif kind == Message.TEXT_PROGRESS:
                 outcome.text_pages, outcome.text_total = value.done, value.total
                 if value.closing:  # a short last pass: busy, never a full bar while it works
                     ctx.progress(0, 0, value.sentence())
                 else:
-                    ctx.progress(value.done, value.total, value.sentence())
+                    ctx.progress(value.done, value.total + 1, value.sentence())
             elif kind == Message.TEXT_PAGE:
                 ctx.emit(TextRead(doc_id, value))
             elif kind == Message.TEXT_ERROR:

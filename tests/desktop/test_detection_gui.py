@@ -12,9 +12,10 @@ from engine.pdf.importer import import_pdf
 from engine.samplegen import make_sample_pdf
 from engine.store import Project, documents, figures
 from remud_desktop.detection import DetectScope
+from remud_desktop.detection.controller import TextRead
 from remud_desktop.settings.dialog import SettingsDialog
 from tests.desktop.gui_helpers import StallMeter, finish_jobs, make_window
-from tests.generators import make_book
+from tests.generators import make_book, make_scanned_test_pdf
 from tests.servers.openai_compat import OpenAICompatServer, chat_completion, closed_port_url
 
 
@@ -153,6 +154,35 @@ def test_captions_are_read_after_detection(qtbot, isolated, tmp_path):
     wait_run(qtbot, window, lambda: window.detection.detect(1, [0], "auto"), timeout=120000)
     figs = figures.list_figures(window.session.project, 1, 0)
     assert figs and any(f.text.caption for f in figs)
+
+
+def test_text_of_a_scanned_book_shown_page_first_with_phases_and_a_last_line(qtbot, isolated, tmp_path):
+    pdf = make_scanned_test_pdf(tmp_path / "scans.pdf", ["side_by_side", "stacked", "grid"], seed=2)
+    with Project.create(tmp_path / "S.remud") as p:
+        import_pdf(p, pdf.path)
+    window = make_window(qtbot, isolated)
+    window.open_project(tmp_path / "S.remud")
+    window.session.go_to(1, 2)  # the person looks at the last page
+    progress, text_pages = [], []
+
+    def watch(job) -> None:  # connected as the job starts, before its first report
+        job.signals.progress.connect(lambda done, total, text: progress.append((done, total, text)))
+        job.signals.item.connect(lambda item: text_pages.append(item.page) if isinstance(item, TextRead) else None)
+
+    window.runner.started.connect(watch)
+    wait_run(qtbot, window, lambda: window.detection.detect(1, None, "auto"), timeout=240000)
+
+    assert text_pages[0] == 2 and sorted(text_pages) == [0, 1, 2]  # the shown page was read first
+    phases = [text.split(" ")[0] + " " + text.split(" ")[1] for _, _, text in progress]
+    assert phases[0] == "Finding figures" and phases[-1] == "Reading captions"
+    assert phases.index("Reading text") > max(i for i, ph in enumerate(phases) if ph == "Finding figures")
+    assert ("Reading text 3/3" in progress[-2][2]) and progress[-1][:2] == (0, 0)  # the close: busy
+    assert all(done < total for done, total, _ in progress if total)  # never a full bar while work goes on
+    last = window.job_bar.label.text()
+    assert last.startswith("Detection (auto) done:") and last.endswith("on 3 pages; text read on 3 pages.")
+    assert window.job_bar.isVisible() and window.statusBar().currentMessage() == last
+    figs = figures.list_figures(window.session.project, 1)
+    assert figs and all(f.text.caption for f in figs)
 
 
 # -- settings -------------------------------------------------------------------------------
