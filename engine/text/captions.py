@@ -351,14 +351,31 @@ def _page_captions(page_figs: list[_Fig], captions: list[_Para]) -> dict[tuple[i
     for f in page_figs:
         usable = [(score, cap) for score, side, cap in cands[f.key] if side == "below" or cap.pos not in claimed]
         out[f.key] = min(usable, key=lambda t: t[0])[1] if usable else None
-    for f in sorted(page_figs, key=lambda f: -f.rect.y0):  # bottom-up, so a whole stack inherits
-        if out[f.key] is not None:
-            continue
-        under = [o for o in page_figs if o is not f and -4 <= o.rect.y0 - f.rect.y1 <= 24
-                 and o.rect.h_overlap(f.rect) > 0.5 * min(o.rect.width, f.rect.width)]
-        if under:
-            out[f.key] = out[min(under, key=lambda o: o.rect.y0).key]
+    changed = True
+    while changed:  # up stacks, and across rows of a block whose caption runs under it
+        changed = False
+        for f in sorted(page_figs, key=lambda f: -f.rect.y0):  # bottom-up, so a whole stack inherits
+            if out[f.key] is not None:
+                continue
+            under = [o for o in page_figs if o is not f and -4 <= o.rect.y0 - f.rect.y1 <= 24
+                     and o.rect.h_overlap(f.rect) > 0.5 * min(o.rect.width, f.rect.width)]
+            beside = [o for o in page_figs if o is not f and out[o.key] is not None and _same_row(o.rect, f.rect)
+                      and out[o.key].block.rect.h_overlap(f.rect) > 0]  # type: ignore[union-attr]
+            if under and out[min(under, key=lambda o: o.rect.y0).key] is not None:
+                out[f.key] = out[min(under, key=lambda o: o.rect.y0).key]
+            elif beside:
+                out[f.key] = out[min(beside, key=lambda o: _gap_x(o.rect, f.rect)).key]
+            changed = changed or out[f.key] is not None
     return out
+
+
+def _same_row(a: Rect, b: Rect) -> bool:
+    """Side by side in one row of a block of frames: they share most of their height, a gutter apart."""
+    return min(a.y1, b.y1) - max(a.y0, b.y0) > 0.5 * min(a.height, b.height) and _gap_x(a, b) <= 36
+
+
+def _gap_x(a: Rect, b: Rect) -> float:
+    return max(a.x0 - b.x1, b.x0 - a.x1, 0.0)
 
 
 def _title_overlap(title: str, text: str) -> float:

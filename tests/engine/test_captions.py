@@ -415,3 +415,23 @@ def test_without_headings_each_figure_group_takes_the_explanation_after_it() -> 
     assert res[(0, 0)].context == res[(0, 1)].context == explain1
     assert res[(0, 2)].context == "图解要点：图示胆总管结石。"
     assert (res[(0, 0)].sublabel, res[(0, 1)].sublabel, res[(0, 2)].section) == ("A", "B", "")
+
+
+def test_a_block_of_frames_in_rows_shares_the_caption_under_it() -> None:
+    """Five frames in two columns (the last row holds one): the caption centred under the block
+    names all five; a picture beside a captioned one that the caption does not reach keeps none."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=W, height=H)
+    put(page, 40, 40, "10-1 肾脏 Kidney", 13)
+    frames = [picture(page, Rect(x, y, x + 236, y + 130), seed=i)
+              for i, (x, y) in enumerate([(47, 70), (312, 70), (47, 208), (312, 208), (47, 346)])]
+    put(page, 150, 486, "图 10-1 肾脏声像图 A.肾盂 B.肾窦 C.回声 D.声影 E.包膜", 9)
+    paragraph(page, 40, 520, 500, "探头置于肾区，可见肾盂呈低回声，后方伴声影。The kidney is scanned in the long axis.")
+    other = doc.new_page(width=W, height=H)
+    fig = picture(other, Rect(72, 100, 300, 260), 7)
+    put(other, 72, 268, "Figure 2. A longitudinal scan of the right kidney.", 9)
+    logo = picture(other, Rect(320, 100, 520, 260), 8)
+    res = associate_document(doc, {0: frames, 1: [fig, logo]})
+    for i in range(5):
+        assert res[(0, i)].caption.startswith("图 10-1 肾脏声像图"), i
+    assert res[(1, 0)].caption.startswith("Figure 2.") and res[(1, 1)].caption == ""
