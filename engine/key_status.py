@@ -99,6 +99,26 @@ def key_status(name: str, title: str, kind: KeyKind | None = None) -> KeyStatus:
     return KeyStatus(name, title, kind, NOT_SET)
 
 
+# Keyring entries whose synthesizers need no key for a custom base URL: they send "EMPTY",
+# what local OpenAI-compatible servers expect (engine.llm.openai_chat).
+KEYLESS_WITH_BASE_URL = frozenset({"openai"})
+
+
+def synthesizer_key(card_name: str, params: dict | None = None, cards: dict[str, Card] | None = None) -> KeyStatus | None:
+    """Where the key the synthesizer card `card_name` needs comes from (NOT_SET: it has none, and
+    a job would stop at its first request); None when it needs no key: a local card, or an
+    OpenAI-compatible one sent to a custom base URL. `params` are the user's overrides of the
+    card's parameters. Keyring calls can be slow: call it off the GUI thread."""
+    cards = cards if cards is not None else synthesizers.load_cards()
+    card = cards.get(card_name)
+    if card is None or not card.remote:
+        return None
+    name = key_name(card)
+    if name in KEYLESS_WITH_BASE_URL and {**card.params, **(params or {})}.get("base_url"):
+        return None
+    return key_status(name, card.title, KeyKind.SYNTHESIS)
+
+
 def all_key_statuses() -> list[KeyStatus]:
     """One entry per keyring name used by a remote synthesizer or detector card."""
     seen: dict[str, KeyStatus] = {}

@@ -3,7 +3,8 @@
 Wired into engine.cli with `add_synth_parser(sub, common)`; each subcommand sets
 `func(args) -> int` like the other commands.
 
-`run` and `retry` exit 0 when every item is done, EXIT_FAILED_ITEMS when the job finished with
+`run` and `retry` exit 0 when every item is done (a `run` whose items all exist already makes no
+job and says so), EXIT_FAILED_ITEMS when the job finished with
 failed items (the counts, and how to retry them, on stderr), EXIT_UNFINISHED when it stopped,
 was cancelled or waits for provider batches, and 1 on an error.
 """
@@ -67,12 +68,19 @@ def cmd_run(args) -> int:
         if args.job is None:
             if not args.kinds:
                 raise RemudError("Give --kinds (e.g. vqa,mcq) for a new job, or --job ID to run an existing one.")
-            job, created, skipped = jobs.create_synth_job(
-                p, kinds=args.kinds.split(","), languages=args.languages.split(","), synthesizer=args.synth,
-                params=parse_params(args.param), figure_ids=args.figure or None, doc_ids=args.doc or None,
-                reasoning=not args.no_reasoning, with_page=not args.no_page, name=args.name or "",
-                batch=args.batch,
-            )
+            try:
+                job, created, skipped = jobs.create_synth_job(
+                    p, kinds=args.kinds.split(","), languages=args.languages.split(","), synthesizer=args.synth,
+                    params=parse_params(args.param), figure_ids=args.figure or None, doc_ids=args.doc or None,
+                    reasoning=not args.no_reasoning, with_page=not args.no_page, name=args.name or "",
+                    batch=args.batch,
+                )
+            except jobs.NothingToSendError as exc:
+                if exc.reason != jobs.NothingToSend.ALL_EXIST:
+                    raise
+                # done already: no job is made, and that is no error
+                emit(args, {"job": None, "created": 0, "skipped": exc.skipped, "items": 0, "cost": 0.0}, str(exc))
+                return 0
             items, cost = jobs.estimate(p, job.id, batch=args.batch)
             est = "unknown (no price for this model)" if cost is None else f"${cost:.4f}"
             if not args.json:

@@ -14,7 +14,9 @@ from the keyring or the environment as usual. The running itself is in engine.sy
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
+from enum import StrEnum
 from typing import Any
 
 from engine.llm.urls import refuse_credentials
@@ -30,8 +32,8 @@ from engine.synth.registry import load_cards
 from engine.synth.runner import JobBusyError, JobProgress, RunReport, project_prompts, run_job
 
 __all__ = [
-    "JobBusyError", "JobProgress", "RunReport", "cancel_job", "create_synth_job", "estimate", "job_model",
-    "job_status", "retry_failed", "run_job",
+    "JobBusyError", "JobProgress", "NothingToSend", "NothingToSendError", "RunReport", "cancel_job", "create_synth_job",
+    "estimate", "job_model", "job_status", "retry_failed", "run_job",
 ]
 
 _TEMPLATE_CHARS = 1500  # about what a rendered template adds to the figure's own text
@@ -65,6 +67,33 @@ def job_model(synthesizer: str, params: dict[str, Any], cards: dict | None = Non
     return str(model)
 
 
+class NothingToSend(StrEnum):
+    """Why a job would have no items."""
+
+    NO_FIGURES = "no figures"  # the documents have no figures at all (and nothing else was asked for)
+    NONE_ACCEPTED = "none accepted"  # the documents have figures, but none of them is accepted
+    ALL_EXIST = "all exist"  # every item is already in the project (synthesized, or waiting in another job)
+
+
+class NothingToSendError(SynthConfigError):
+    """create_synth_job had nothing to queue, so it made no job. `reason` says why; `proposed`
+    and `rejected` count the documents' figures that were left out; `skipped` the items that
+    already exist."""
+
+    def __init__(self, reason: NothingToSend, *, proposed: int = 0, rejected: int = 0, skipped: int = 0) -> None:
+        self.reason, self.proposed, self.rejected, self.skipped = reason, proposed, rejected, skipped
+        if reason is NothingToSend.ALL_EXIST:
+            text = (f"Nothing to send: all {skipped} item(s) already exist in this project (synthesized, or waiting "
+                    "in an earlier job: run that one).")
+        elif reason is NothingToSend.NONE_ACCEPTED:
+            left = ", ".join(f"{n} {what}" for n, what in ((proposed, "proposed"), (rejected, "rejected")) if n)
+            text = (f"Nothing to send: no figure is accepted ({left}); only accepted figures are synthesized. "
+                    "Accept the figures first.")
+        else:
+            text = "Nothing to send: there are no figures (detect or draw them, and accept them, first)."
+        super().__init__(text)
+
+
 def _prompt_version(kind: RecordKind, language: str, has_image: bool, reasoning: bool, dirs: Sequence[str]) -> tuple[str, bool]:
     probe = SynthInput(kind=kind, image=b"x" if has_image else None, language=language, reasoning=reasoning)
     template = template_for(probe)
@@ -90,7 +119,9 @@ def create_synth_job(
     """A job over figures (by id, and/or all accepted figures of `doc_ids`) and text
     `passages` ((doc_id, page, text); vqa is skipped for them) × kinds × languages.
     `batch` records that it goes through the provider's batch API (the app's runner reads it).
-    Returns (job, items created, items skipped because they already exist in the project)."""
+    Returns (job, items created, items skipped because they already exist in the project).
+    A job with nothing to send is never made: NothingToSendError says why (no figures, none
+    accepted, or every item exists already)."""
     params = check_params(dict(params or {}))
     model = job_model(synthesizer, params, cards)
     kinds_ = [RecordKind(k) for k in kinds]
@@ -102,9 +133,13 @@ def create_synth_job(
     figs = {}
     for fid in figure_ids or ():
         figs[fid] = get_figure(project, fid)
+    left_out: Counter[FigureStatus] = Counter()
     for doc in doc_ids or ():
-        for fig in list_figures(project, doc_id=doc, status=FigureStatus.ACCEPTED):
-            figs[fig.id] = fig
+        for fig in list_figures(project, doc_id=doc):
+            if fig.status == FigureStatus.ACCEPTED:
+                figs[fig.id] = fig
+            elif fig.id not in figs:
+                left_out[FigureStatus(fig.status)] += 1
 
     # explicit folders first, then the project's own edited copies, then the shipped templates
     dirs = (*(str(d) for d in params.get("prompt_dirs", ())), str(project_prompts(project.folder)))
@@ -123,9 +158,18 @@ def create_synth_job(
             for lang in languages:
                 version, rsn = _prompt_version(kind, lang, False, reasoning, dirs)
                 items.append(NewItem(kind, lang, rsn, version, doc_id=doc_id, page=page, passage=text))
+    if not items:
+        proposed, rejected = left_out[FigureStatus.PROPOSED], left_out[FigureStatus.REJECTED]
+        raise NothingToSendError(NothingToSend.NONE_ACCEPTED if proposed or rejected else NothingToSend.NO_FIGURES,
+                                 proposed=proposed, rejected=rejected)
     settings = {"params": params, "kinds": [str(k) for k in kinds_], "languages": list(languages),
                 "reasoning": reasoning, "with_page": with_page, "batch": batch}
-    return store.create_job(project, synthesizer=synthesizer, model=model, items=items, settings=settings, name=name)
+    with project.atomic():  # a job whose items all exist already is rolled back, never left empty
+        job, created, skipped = store.create_job(project, synthesizer=synthesizer, model=model, items=items,
+                                                 settings=settings, name=name)
+        if not created:
+            raise NothingToSendError(NothingToSend.ALL_EXIST, skipped=skipped)
+    return job, created, skipped
 
 
 
@@ -137,7 +181,8 @@ def preview_job(project: Project, *, batch: bool = False, **job_args: Any) -> tu
     """What create_synth_job(project, **job_args) would queue, keeping nothing:
     (items to send, items skipped because they exist already, estimated cost or None;
     with `batch`, at the provider's batch price). The job is made inside a transaction
-    that is then rolled back."""
+    that is then rolled back. Raises NothingToSendError (with its reason) when there would
+    be nothing to send."""
     result: tuple[int, int, float | None] = (0, 0, None)
     try:
         with project.atomic():

@@ -7,19 +7,28 @@ batch mode (chosen in the dialog, or one that already has provider batches waiti
 engine.synth.batch.run_batch instead: it polls the same batches again on Resume and never
 submits them twice; Cancel asks the provider to cancel them, and closing the window only
 stops polling.
+
+A job made for "Generate now" (create_and_run) is made only once the provider's key is found
+(the lookup runs off the GUI thread) and only when something is new: no job is left behind
+that could send nothing.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
 from engine import settings
+from engine.errors import RemudError
+from engine.key_status import KeyStatus, synthesizer_key
+from engine.store.jobs import Job as SynthJob
 from engine.store.jobs import JobState, get_job, list_batches
 from engine.synth.batch import cancel_batches, run_batch
-from engine.synth.jobs import cancel_job, retry_failed, run_job
-from remud_desktop.workers import Job, JobContext, JobRunner
+from engine.synth.jobs import NothingToSendError, cancel_job, retry_failed, run_job
+from remud_desktop.synthesis.dialog import SynthRequest, missing_key
+from remud_desktop.workers import Job, JobContext, JobRunner, Task, start
 
 FINAL_STATES = {JobState.DONE, JobState.FINISHED, JobState.CANCELLED, JobState.STOPPED}
 
@@ -43,6 +52,10 @@ class SynthController(QObject):
         self._done: dict[int, int] = {}  # items done per running job, to know when records arrived
         self._batch: dict[int, tuple[threading.Event, threading.Event]] = {}  # batch runs: (stop, cancel)
         self._cancelling: dict[int, Job] = {}  # cancel_batches workers
+        # create_and_run requests waiting for their key lookup: tag -> (request, project, started, refused, task)
+        self._waiting: dict[int, tuple[SynthRequest, object, Callable[[SynthJob], object], Callable[[str], object],
+                                       Task]] = {}
+        self._next_tag = 0
 
     def running(self, job_id: int | None = None) -> bool:
         return bool(self._running) if job_id is None else job_id in self._running
@@ -100,6 +113,47 @@ class SynthController(QObject):
         job.signals.failed.connect(lambda message, j=job_id: self._failed(j, message))
         job.signals.finished.connect(lambda j=job_id: self._forget(j))
         return self.runner.start(job)
+
+    def create_and_run(self, request: SynthRequest, started: Callable[[SynthJob], object],
+                       refused: Callable[[str], object]) -> Task | None:
+        """Make the job for `request` and hand it to `started` (which runs it), once the provider's
+        key is found. Nothing is made when the key is missing (`refused` gets the reason) or when
+        every item exists already (the status bar says so). Returns the key lookup."""
+        project = self.session.project
+        if project is None:
+            return None
+        card, params = request.card, settings.synthesizer_params(request.card)
+        self._next_tag += 1
+        task = Task(self._next_tag, lambda: synthesizer_key(card, params))
+        task.signals.done.connect(self._key_found)
+        task.signals.failed.connect(self._key_failed)
+        self._waiting[self._next_tag] = (request, project, started, refused, task)
+        return start(task)
+
+    def _key_found(self, tag: int, status: KeyStatus | None) -> None:
+        waiting = self._waiting.pop(tag, None)
+        if waiting is None:
+            return
+        request, project, started, refused, _task = waiting
+        if self.session.project is not project:
+            return  # the project was closed meanwhile: nothing to make
+        if status is not None and not status.is_set:
+            refused(missing_key(status))
+            return
+        try:
+            job, _created, _skipped = request.create(project)
+        except NothingToSendError as exc:
+            self.status_message.emit(str(exc).replace("Nothing to send", "Nothing to generate", 1))
+            return
+        except RemudError as exc:
+            refused(str(exc))
+            return
+        started(job)
+
+    def _key_failed(self, tag: int, message: str) -> None:
+        waiting = self._waiting.pop(tag, None)
+        if waiting is not None:
+            waiting[3](f"The API key could not be looked up: {message}")
 
     def set_paused(self, job_id: int, on: bool) -> None:
         entry = self._running.get(job_id)

@@ -2,10 +2,17 @@
 figures), kinds, languages, reasoning, synthesizer and batch mode; the item count and
 estimated cost before anything is sent; Start creates the job (the caller runs it). A job
 made in batch mode says so in its settings ("batch": true), so that whoever runs it
-(SynthController.run) uses the provider's batch API, now and on every Resume."""
+(SynthController.run) uses the provider's batch API, now and on every Resume.
+
+Start stays disabled, with the reason under the form, while nothing could be sent: no
+accepted figures (how many are proposed, and how to accept them), every item made already,
+or no API key for the chosen provider. The key is looked up (keyring, then environment, as
+the runner will) off the GUI thread when the dialog opens, when the provider changes and
+when Settings, opened from the dialog's "Open Settings…" button, closes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from PySide6.QtWidgets import (
@@ -17,6 +24,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QRadioButton,
     QVBoxLayout,
     QWidget,
@@ -24,12 +32,17 @@ from PySide6.QtWidgets import (
 
 from engine import settings
 from engine.errors import RemudError
+from engine.key_status import KeyStatus, env_vars, synthesizer_key
 from engine.store.jobs import Job
-from engine.synth.jobs import create_synth_job, preview_job
+from engine.synth.jobs import NothingToSend, NothingToSendError, create_synth_job, preview_job
 from engine.synth.registry import load_cards
+from remud_desktop.workers import Task, start
 
 KINDS = (("vqa", "Reasoning VQA"), ("mcq", "Multiple choice"), ("qa", "Conversation / QA"))
 LANGUAGES = (("en", "English"), ("zh", "Chinese"))
+ERROR_STYLE = "color: #cf222e;"
+ACCEPT_KEYS = ("select their boxes on the page (Ctrl+A selects every box of the page) or their rows in the "
+               "Figures list, and press Enter")
 
 
 @dataclass
@@ -68,8 +81,36 @@ def last_request(figure_ids=(), doc_ids=()) -> SynthRequest:
                         card=str(opts["card"]), figure_ids=list(figure_ids), doc_ids=list(doc_ids))
 
 
+def nothing_to_send(exc: NothingToSendError, by_selection: bool) -> str:
+    """Why Start has nothing to send, and what to do about it, for people at the window."""
+    if exc.reason == NothingToSend.ALL_EXIST:
+        return (f"Nothing to send: all {exc.skipped} item(s) already exist in the project (synthesized, or waiting "
+                "in an earlier job: run that one from the Synthesis jobs panel). Choose another kind or language "
+                "to make more.")
+    where = "the selected figures" if by_selection else "this document"
+    if exc.reason == NothingToSend.NONE_ACCEPTED:
+        counts = ", ".join(f"{n} {what}" for n, what in ((exc.proposed, "proposed"), (exc.rejected, "rejected")) if n)
+        which = "the proposed ones" if exc.proposed else "figures"
+        return (f"Nothing to send: {where} has no accepted figures ({counts}); only accepted figures are "
+                f"synthesized. To accept {which}, {ACCEPT_KEYS}; then Synthesize again.")
+    return (f"Nothing to send: {where} has no figures yet. Find them with Detect → Detect… (or draw boxes with W), "
+            f"accept them ({ACCEPT_KEYS}), then Synthesize again.")
+
+
+def missing_key(status: KeyStatus) -> str:
+    """Start needs a key the provider does not have."""
+    variables = " or ".join(env_vars(status.name))
+    return (f"No API key for {status.title}: nothing can be sent without one. Save it in Settings → Synthesis "
+            f"(it goes to the system keyring), or set {variables}, or choose another synthesizer.")
+
+
 class SynthDialog(QDialog):
-    def __init__(self, session, selected: list[int] | None = None, parent: QWidget | None = None) -> None:
+    """`open_settings(page, synthesizer)` shows the Settings dialog at `page` with that
+    synthesizer's card and returns when it closes (the window's show_settings); by default
+    the dialog opens its own."""
+
+    def __init__(self, session, selected: list[int] | None = None, parent: QWidget | None = None,
+                 open_settings: Callable[[str, str], object] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Synthesize")
         self.setMinimumWidth(460)
@@ -106,7 +147,18 @@ class SynthDialog(QDialog):
         self.cost = QLabel()
         self.problem = QLabel()
         self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("color: #cf222e;")
+        self.problem.setStyleSheet(ERROR_STYLE)
+        self.settings_button = QPushButton("Open Settings…")
+        self.settings_button.setToolTip("Settings → Synthesis: the provider's API key, model and base URL")
+        self.settings_button.clicked.connect(self.open_settings)
+        self.settings_button.hide()
+        self._open_settings = open_settings or self._settings_dialog
+        self.key: KeyStatus | None = None  # the chosen provider's key; None: it needs none
+        self.key_checked = False  # the lookup for the current provider has answered
+        self._key_check: Task | None = None
+        self._key_error = ""  # the lookup itself failed (a broken keyring backend)
+        self._key_generation = 0
+        self._closed = False
 
         form = QFormLayout()
         form.addRow("Figures", self._column(self.use_selected, self.use_document))
@@ -118,6 +170,7 @@ class SynthDialog(QDialog):
         form.addRow("Items to send", self.count)
         form.addRow("Estimated cost", self.cost)
         form.addRow(self.problem)
+        form.addRow("", self.settings_button)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.start_button = self.buttons.addButton("Start", QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.accepted.connect(self.accept)
@@ -129,8 +182,8 @@ class SynthDialog(QDialog):
         for box in (*self.kinds.values(), *self.languages.values(), self.reasoning, self.use_selected, self.use_document,
                     self.batch):
             box.toggled.connect(self.update_estimate)
-        self.card.currentIndexChanged.connect(self.update_estimate)
-        self.update_estimate()
+        self.card.currentIndexChanged.connect(self.check_key)
+        self.check_key()
 
     @staticmethod
     def _row(*widgets) -> QWidget:
@@ -163,11 +216,55 @@ class SynthDialog(QDialog):
             batch=self.batch.isChecked(),
         )
 
+    # -- the key ----------------------------------------------------------------------------------
+    def check_key(self) -> None:
+        """Look up the chosen provider's key off the GUI thread (keyrings can be slow); Start
+        waits for the answer."""
+        card = str(self.card.currentData())
+        params = settings.synthesizer_params(card)
+        self._key_generation += 1
+        self.key, self.key_checked, self._key_error = None, False, ""
+        task = Task(self._key_generation, lambda: synthesizer_key(card, params))
+        task.signals.done.connect(self._key_found)
+        task.signals.failed.connect(self._key_failed)
+        self._key_check = start(task)
+        self.update_estimate()
+
+    def _key_found(self, generation: int, status: KeyStatus | None) -> None:
+        if self._closed or generation != self._key_generation:
+            return  # a provider chosen before, or the dialog has gone
+        self.key, self.key_checked = status, True
+        self.update_estimate()
+
+    def _key_failed(self, generation: int, message: str) -> None:
+        if self._closed or generation != self._key_generation:
+            return
+        self.key, self.key_checked, self._key_error = None, True, message
+        self.update_estimate()
+
+    def open_settings(self) -> None:
+        """Settings at the Synthesis page with the chosen provider; the key (and, for a changed
+        model or base URL, the estimate) is checked again when it closes."""
+        self._open_settings("synthesis", str(self.card.currentData()))
+        self.check_key()
+
+    def _settings_dialog(self, page: str, synthesizer: str) -> None:
+        from remud_desktop.settings import SettingsDialog  # the Settings dialog loads every page: only when asked
+
+        dialog = SettingsDialog(self)
+        dialog.show_page(page)
+        dialog.synthesis.card.setCurrentIndex(max(0, dialog.synthesis.card.findData(synthesizer)))
+        dialog.exec()
+        dialog.deleteLater()
+
+    # -- what Start would do --------------------------------------------------------------------
     def update_estimate(self) -> None:
-        """Item count and cost of what Start would send (engine estimate, nothing kept)."""
+        """Item count and cost of what Start would send (engine estimate, nothing kept); Start
+        is enabled only when something would be sent and the provider has its key."""
         request = self.request()
         self.items_to_send, self.estimated_cost = 0, None
-        problem = ""
+        problem, waiting, needs_settings = "", "", False
+        count, cost_text = "—", "—"
         if not request.kinds or not request.languages:
             problem = "Choose at least one kind and one language."
         elif not request.figure_ids and not request.doc_ids:
@@ -175,22 +272,35 @@ class SynthDialog(QDialog):
         else:
             try:
                 todo, skipped, cost = preview(self.session.project, request)
+            except NothingToSendError as exc:
+                problem = nothing_to_send(exc, bool(request.figure_ids))
+                if exc.skipped:
+                    count = f"0 ({exc.skipped} already made)"
             except RemudError as exc:
                 problem = str(exc)
             else:
                 self.items_to_send, self.estimated_cost = todo, cost
-                self.count.setText(f"{todo}" + (f" ({skipped} already made, skipped)" if skipped else ""))
-                self.cost.setText(f"about ${cost:.4f}" + (" (batch price)" if request.batch else "")
-                                  if cost is not None else "unknown (no price for this model in the pricing file)")
+                count = f"{todo}" + (f" ({skipped} already made, skipped)" if skipped else "")
+                cost_text = (f"about ${cost:.4f}" + (" (batch price)" if request.batch else "") if cost is not None
+                             else "unknown (no price for this model in the pricing file)")
         if problem:
-            self.count.setText("—")
-            self.cost.setText("—")
-        if not problem and self.items_to_send == 0:
-            problem = "Nothing to send: every item already exists in the project."
-        self.problem.setText(problem)
-        self.start_button.setEnabled(not problem)
+            pass
+        elif not self.key_checked:
+            waiting = "Checking the API key…"
+        elif self._key_error:
+            problem = f"The API key could not be looked up: {self._key_error}"
+        elif self.key is not None and not self.key.is_set:
+            problem, needs_settings = missing_key(self.key), True
+        self.count.setText(count)
+        self.cost.setText(cost_text)
+        self.problem.setStyleSheet("" if waiting else ERROR_STYLE)
+        self.problem.setText(problem or waiting)
+        self.settings_button.setVisible(needs_settings)
+        self.start_button.setEnabled(not problem and not waiting)
 
     def accept(self) -> None:
+        if not self.start_button.isEnabled():  # Start is only enabled when something can be sent
+            return
         request = self.request()
         try:
             self.job, _, _ = request.create(self.session.project)
@@ -199,3 +309,7 @@ class SynthDialog(QDialog):
             self.problem.setText(str(exc))
             return
         super().accept()
+
+    def done(self, result: int) -> None:
+        self._closed = True  # a key lookup answering after this is dropped
+        super().done(result)

@@ -4,7 +4,7 @@ pausing and cancelling go through the SynthController."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -28,6 +28,7 @@ from remud_desktop.synthesis.controller import FINAL_STATES, SynthController
 from remud_desktop.workers import Job, JobRunner
 
 COLUMNS = ("Job", "Synthesizer", "State", "Progress", "Tokens", "Cost", "Message")
+HINT_HEIGHT = 180  # what the dock asks for when it opens: a few rows, under a third of a laptop's window
 
 
 def _cost(value: float) -> str:
@@ -97,6 +98,10 @@ class JobsPanel(QWidget):
         self.controller.batches_cancelled.connect(lambda _j, _n: self.refresh())
         session.project_opened.connect(self.refresh)
         self.refresh()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        """A few jobs' rows high: the dock opens small under the page (the user can drag it taller)."""
+        return QSize(super().sizeHint().width(), HINT_HEIGHT)
 
     # -- contents ---------------------------------------------------------------------------------
     def selected_job(self) -> int | None:

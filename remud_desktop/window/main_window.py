@@ -409,18 +409,28 @@ class MainWindow(FileDropTarget, QMainWindow):
 
     # -- synthesis ----------------------------------------------------------------------------
     def _start_synth_job(self, job) -> None:
-        self.docks["jobs"].show()
-        self.docks["jobs"].raise_()
+        self.show_jobs_panel()
         self.jobs_panel.refresh()
         self.jobs_panel.select_job(job.id)
         self.synth.run(job.id)
+
+    def show_jobs_panel(self) -> None:
+        """The Synthesis jobs dock in front, never more than a third of the window's height when it opens."""
+        dock = self.docks["jobs"]
+        was_hidden = dock.isHidden()
+        dock.show()
+        dock.raise_()
+        # the panel's own size hint is small; a layout restored from the last session may not be
+        if was_hidden and dock.height() > self.height() // 3:
+            self.resizeDocks([dock], [self.height() // 4], Qt.Orientation.Vertical)
 
     def synthesize_dialog(self):
         """The Synthesize dialog (count and estimated cost first); Start creates and runs the job."""
         if self.session.project is None:
             QMessageBox.information(self, "Synthesize", "Open a project first.")
             return None
-        dialog = SynthDialog(self.session, list(self.session.selection), self)
+        dialog = SynthDialog(self.session, list(self.session.selection), self,
+                             open_settings=lambda page, card: self.show_settings(page, synthesizer=card))
         accepted = dialog.exec() == dialog.DialogCode.Accepted
         job = dialog.job if accepted else None
         dialog.deleteLater()
@@ -434,17 +444,9 @@ class MainWindow(FileDropTarget, QMainWindow):
         if self.session.project is None or not ids:
             QMessageBox.information(self, "Generate now", "Select one or more figures on the page first.")
             return None
-        request = last_request(figure_ids=ids)
-        try:
-            job, created, skipped = request.create(self.session.project)
-        except RemudError as exc:
-            QMessageBox.warning(self, "Generate now", str(exc))
-            return None
-        if not created:
-            self.statusBar().showMessage(f"Nothing to generate: the {skipped} item(s) already exist.", 8000)
-            return job
-        self._start_synth_job(job)
-        return job
+        # made once the provider's key is found, and only when something is new (the status bar says so)
+        return self.synth.create_and_run(last_request(figure_ids=ids), self._start_synth_job,
+                                         lambda text: QMessageBox.warning(self, "Generate now", text))
 
     # -- export -------------------------------------------------------------------------------
     def export_dialog(self):
@@ -513,11 +515,14 @@ class MainWindow(FileDropTarget, QMainWindow):
         self._shortcuts = ShortcutsDialog(self.actions_.all.values(), self)
         self._shortcuts.show()
 
-    def show_settings(self, page: str | bool = False) -> None:
-        """The Settings dialog, at `page` ("synthesis", "chat"...) when given (menu actions pass a bool)."""
+    def show_settings(self, page: str | bool = False, synthesizer: str = "") -> None:
+        """The Settings dialog, at `page` ("synthesis", "chat"...) when given (menu actions pass a bool),
+        with the card of `synthesizer` on the Synthesis page when given."""
         dialog = SettingsDialog(self)
         if isinstance(page, str) and page:
             dialog.show_page(page)
+        if synthesizer:
+            dialog.synthesis.card.setCurrentIndex(max(0, dialog.synthesis.card.findData(synthesizer)))
         accepted = dialog.exec() == dialog.DialogCode.Accepted
         dialog.deleteLater()
         if accepted:

@@ -5,6 +5,8 @@ Synthesis settings page (key in the keyring only) and "Generate now"."""
 import json
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from engine import settings as user_settings
 from engine.pdf.importer import import_pdf
@@ -83,6 +85,14 @@ def window(qtbot, isolated, ring, server, tmp_path, sample_pdf, messages):
     finish_jobs(qtbot, w)
 
 
+def open_dialog(qtbot, window, selected=()) -> SynthDialog:
+    """The Synthesize dialog once its key lookup (off the GUI thread) has answered."""
+    dialog = SynthDialog(window.session, list(selected), window)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.key_checked, timeout=30000)
+    return dialog
+
+
 def run_and_wait(qtbot, window, start, timeout=60000):
     with qtbot.waitSignal(window.synth.run_finished, timeout=timeout) as blocker:
         start()
@@ -91,8 +101,7 @@ def run_and_wait(qtbot, window, start, timeout=60000):
 
 
 def test_dialog_shows_count_and_estimate_before_anything_is_sent(qtbot, window, server):
-    dialog = SynthDialog(window.session, [], window)
-    qtbot.addWidget(dialog)
+    dialog = open_dialog(qtbot, window)
     assert dialog.use_document.isChecked()
     assert dialog.count.text() == "2" and dialog.items_to_send == 2  # 2 accepted figures × vqa × en
     assert dialog.estimated_cost is not None and dialog.estimated_cost > 0
@@ -110,8 +119,7 @@ def test_dialog_shows_count_and_estimate_before_anything_is_sent(qtbot, window, 
 def test_job_runs_in_the_background_and_records_appear(qtbot, window, server):
     added = []
     window.session.records_added.connect(lambda: added.append(1))
-    dialog = SynthDialog(window.session, [], window)
-    qtbot.addWidget(dialog)
+    dialog = open_dialog(qtbot, window)
     dialog.kinds["mcq"].setChecked(True)
     dialog.accept()
     job = dialog.job
@@ -131,8 +139,7 @@ def test_job_runs_in_the_background_and_records_appear(qtbot, window, server):
 
 def test_wrong_key_stops_the_job_readably_and_resume_works_after_fixing_it(qtbot, window, server, ring, messages):
     ring.set_password("ReMUD Desktop", "openai", "sk-wrong-key-000")
-    dialog = SynthDialog(window.session, [], window)
-    qtbot.addWidget(dialog)
+    dialog = open_dialog(qtbot, window)
     dialog.accept()
     job = dialog.job
     report = run_and_wait(qtbot, window, lambda: window._start_synth_job(job))
@@ -152,8 +159,7 @@ def test_wrong_key_stops_the_job_readably_and_resume_works_after_fixing_it(qtbot
 
 def test_retry_failed_sends_only_the_failed_items(qtbot, window, server, answers):
     answers.bad_caption = window.captions[0]
-    dialog = SynthDialog(window.session, [], window)
-    qtbot.addWidget(dialog)
+    dialog = open_dialog(qtbot, window)
     dialog.accept()
     job = dialog.job
     report = run_and_wait(qtbot, window, lambda: window._start_synth_job(job))
@@ -185,8 +191,7 @@ def test_a_figure_that_cannot_be_prepared_fails_alone_and_the_panel_says_why(qtb
     accepted = [f.id for f in list_figures(project, status=FigureStatus.ACCEPTED)]
     budget = resolution.MAX_RENDER_PIXELS
     monkeypatch.setattr(resolution, "MAX_RENDER_PIXELS", 10**12)  # as before the pixel budget: MuPDF refuses that crop
-    dialog = SynthDialog(window.session, accepted, window)
-    qtbot.addWidget(dialog)
+    dialog = open_dialog(qtbot, window, accepted)
     dialog.accept()
     job = dialog.job
     report = run_and_wait(qtbot, window, lambda: window._start_synth_job(job))
@@ -269,8 +274,7 @@ def test_batch_mode_halves_the_estimate_runs_from_the_window_and_resumes_the_sam
     project = window.session.project
     with OpenAIBatchServer(api_key=KEY, answer=answer, polls_to_complete=3) as batch_server:
         user_settings.set_synthesizer_params("openai", {"model": MODEL, "base_url": batch_server.base_url})
-        dialog = SynthDialog(window.session, [], window)
-        qtbot.addWidget(dialog)
+        dialog = open_dialog(qtbot, window)
         live_cost = dialog.estimated_cost
         assert live_cost is not None and live_cost > 0 and not dialog.batch.isChecked()
         dialog.batch.setChecked(True)
@@ -291,8 +295,7 @@ def test_batch_mode_halves_the_estimate_runs_from_the_window_and_resumes_the_sam
 
         # A job whose batch is still running at the provider when its run stops (the window
         # closed): Resume polls that batch again, and uploads nothing.
-        second = SynthDialog(window.session, [], window)
-        qtbot.addWidget(second)
+        second = open_dialog(qtbot, window)
         second.kinds["vqa"].setChecked(False)
         second.kinds["mcq"].setChecked(True)
         assert not second.batch.isChecked()
@@ -327,8 +330,7 @@ def test_cancel_of_an_idle_job_with_an_active_batch_cancels_the_provider_batch(q
     project = window.session.project
     with OpenAIBatchServer(api_key=KEY, polls_to_complete=50) as batch_server:
         user_settings.set_synthesizer_params("openai", {"model": MODEL, "base_url": batch_server.base_url})
-        dialog = SynthDialog(window.session, [], window)
-        qtbot.addWidget(dialog)
+        dialog = open_dialog(qtbot, window)
         dialog.batch.setChecked(True)
         dialog.accept()
         job = dialog.job
@@ -349,3 +351,176 @@ def test_cancel_of_an_idle_job_with_an_active_batch_cancels_the_provider_batch(q
         assert batch_server.cancels == [active.batch_id]
         assert store.get_job(project, job.id).state == "cancelled"
         assert server.chat_requests == [] and len(batch_server.uploads) == 1
+
+
+# -- Start only when something can be sent: what the dialog says otherwise ------------------------------------------
+def test_no_accepted_figures_says_how_many_are_proposed_and_how_to_accept_them(qtbot, window, server):
+    from engine.store.figures import list_figures, set_status
+
+    s = window.session
+    accepted = [f for f in list_figures(s.project) if f.status == FigureStatus.ACCEPTED]
+    set_status(s.project, accepted[0].id, FigureStatus.PROPOSED)
+    set_status(s.project, accepted[1].id, FigureStatus.REJECTED)
+    dialog = open_dialog(qtbot, window)
+    assert dialog.use_document.isChecked() and not dialog.start_button.isEnabled()
+    text = dialog.problem.text()
+    assert "no accepted figures (2 proposed, 1 rejected)" in text and "already exist" not in text
+    assert "press Enter" in text and "Ctrl+A" in text
+    assert dialog.count.text() == "—" and not dialog.settings_button.isVisible()
+    dialog.accept()  # what Start would do: nothing, and no job
+    assert dialog.job is None and dialog.result() != dialog.DialogCode.Accepted
+    assert store.list_jobs(s.project) == [] and server.chat_requests == []
+
+    # doing what it says works: the boxes of the page selected with Ctrl+A, accepted with Enter
+    target = accepted[0]
+    s.go_to(target.doc_id, target.page)
+    window.canvas.setFocus()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    assert target.id in s.selection
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: any(f.status == FigureStatus.ACCEPTED for f in list_figures(s.project)), timeout=10000)
+    again = open_dialog(qtbot, window)
+    assert again.start_button.isEnabled() and again.items_to_send >= 1 and again.problem.text() == ""
+
+
+def test_a_document_without_figures_and_items_made_already_say_so(qtbot, window, server):
+    from engine.store.figures import delete_figures, list_figures
+
+    s = window.session
+    dialog = open_dialog(qtbot, window)
+    dialog.accept()
+    run_and_wait(qtbot, window, lambda: window._start_synth_job(dialog.job))
+    jobs_before = store.list_jobs(s.project)
+    same = open_dialog(qtbot, window)
+    assert not same.start_button.isEnabled() and same.count.text() == "0 (2 already made)"
+    assert "all 2 item(s) already exist" in same.problem.text() and "no accepted" not in same.problem.text()
+    same.kinds["mcq"].setChecked(True)  # new work: Start again
+    assert same.start_button.isEnabled() and same.items_to_send == 2
+
+    delete_figures(s.project, [f.id for f in list_figures(s.project)])
+    empty = open_dialog(qtbot, window)
+    assert not empty.start_button.isEnabled() and "has no figures yet" in empty.problem.text()
+    assert "Detect" in empty.problem.text()
+    empty.accept()
+    assert empty.job is None and store.list_jobs(s.project) == jobs_before  # no empty job was made
+
+
+def test_no_key_for_the_chosen_provider_disables_start_until_settings_has_one(qtbot, window, server, ring):
+    ring.delete_password("ReMUD Desktop", "openai")
+    user_settings.set_synthesizer_params("openai", {"model": MODEL})  # OpenAI's own endpoint: a key is needed
+    opened = []
+
+    def settings_with_a_key(page, card):
+        opened.append((page, card))
+        ring.set_password("ReMUD Desktop", "openai", KEY)
+
+    dialog = SynthDialog(window.session, [], window, open_settings=settings_with_a_key)
+    qtbot.addWidget(dialog)
+    assert not dialog.start_button.isEnabled()  # before the lookup answers, too
+    qtbot.waitUntil(lambda: dialog.key_checked, timeout=30000)
+    assert dialog.items_to_send == 2 and not dialog.start_button.isEnabled()
+    assert "No API key for OpenAI" in dialog.problem.text() and "OPENAI_API_KEY" in dialog.problem.text()
+    assert dialog.settings_button.isVisibleTo(dialog)
+    dialog.accept()
+    assert dialog.job is None and store.list_jobs(window.session.project) == []
+
+    # another provider is checked when it is chosen: the local server needs no key
+    dialog.card.setCurrentIndex(dialog.card.findData("local"))
+    qtbot.waitUntil(lambda: dialog.key_checked, timeout=30000)
+    assert dialog.start_button.isEnabled() and not dialog.settings_button.isVisibleTo(dialog)
+    dialog.card.setCurrentIndex(dialog.card.findData("gemini"))
+    qtbot.waitUntil(lambda: dialog.key_checked, timeout=30000)
+    assert "No API key for Google Gemini" in dialog.problem.text() and "GEMINI_API_KEY" in dialog.problem.text()
+
+    # Settings opens at the right page for the chosen provider; the key is checked again when it closes
+    dialog.card.setCurrentIndex(dialog.card.findData("openai"))
+    qtbot.waitUntil(lambda: dialog.key_checked, timeout=30000)
+    assert not dialog.start_button.isEnabled()
+    qtbot.mouseClick(dialog.settings_button, Qt.MouseButton.LeftButton)
+    assert opened == [("synthesis", "openai")]
+    qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=30000)
+    assert dialog.problem.text() == "" and not dialog.settings_button.isVisibleTo(dialog)
+
+
+def test_the_window_opens_settings_at_the_synthesis_page_of_the_chosen_provider(qtbot, window, ring, monkeypatch):
+    from PySide6.QtCore import QTimer
+
+    ring.delete_password("ReMUD Desktop", "openai")
+    user_settings.set_synthesizer_params("gemini", {"model": "gemini-2.5-flash"})
+    seen = []
+
+    def look_at_settings():
+        settings_dialog = QApplication.activeModalWidget()
+        if not isinstance(settings_dialog, SettingsDialog):
+            QTimer.singleShot(20, look_at_settings)
+            return
+        seen.append((settings_dialog.current_page(), settings_dialog.synthesis.card.currentData()))
+        ring.set_password("ReMUD Desktop", "gemini", "g-key-typed-in-settings")
+        settings_dialog.reject()
+
+    def in_the_dialog():
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, SynthDialog):
+            QTimer.singleShot(20, in_the_dialog)
+            return
+        dialog.card.setCurrentIndex(dialog.card.findData("gemini"))
+        qtbot.waitUntil(lambda: dialog.key_checked, timeout=30000)
+        assert dialog.settings_button.isVisible() and not dialog.start_button.isEnabled()
+        QTimer.singleShot(0, look_at_settings)
+        dialog.settings_button.click()  # returns when Settings closes
+        qtbot.waitUntil(lambda: dialog.key_checked, timeout=30000)
+        seen.append(dialog.start_button.isEnabled())
+        dialog.reject()
+
+    QTimer.singleShot(0, in_the_dialog)
+    assert window.synthesize_dialog() is None
+    assert seen == [("synthesis", "gemini"), True]
+    assert store.list_jobs(window.session.project) == []
+
+
+def test_generate_now_makes_no_job_without_a_key_or_anything_new(qtbot, window, server, ring, messages):
+    s = window.session
+    s.go_to(1, 0)
+    target = next(f for f in s.current_figures() if f.status == FigureStatus.ACCEPTED)
+    s.select([target.id])
+    ring.delete_password("ReMUD Desktop", "openai")
+    user_settings.set_synthesizer_params("openai", {"model": MODEL})
+    window.actions_["generate_now"].trigger()
+    qtbot.waitUntil(lambda: bool(messages.texts("warning")), timeout=30000)
+    assert "No API key for OpenAI" in messages.texts("warning")[-1]
+    assert store.list_jobs(s.project) == [] and server.chat_requests == []
+
+    user_settings.set_synthesizer_params("openai", {"model": MODEL, "base_url": server.base_url})
+    ring.set_password("ReMUD Desktop", "openai", KEY)
+    report = run_and_wait(qtbot, window, window.actions_["generate_now"].trigger)
+    assert report.state == "done"
+    window.actions_["generate_now"].trigger()  # the same again: nothing new
+    qtbot.waitUntil(lambda: "Nothing to generate" in window.statusBar().currentMessage(), timeout=30000)
+    assert len(store.list_jobs(s.project)) == 1 and len(server.chat_requests) == 1
+
+
+def test_the_jobs_panel_opens_at_most_a_third_of_the_window_high(qtbot, window, server):
+    dock = window.docks["jobs"]
+
+    def shown_height() -> int:
+        qtbot.waitUntil(dock.isVisible)
+        QApplication.processEvents()  # the dock layout settles
+        return dock.height()
+
+    third = window.height() / 3
+    assert dock.isHidden()
+    dock.toggleViewAction().trigger()  # View → Panels → Synthesis jobs, in a fresh layout
+    assert 0 < shown_height() <= third, (dock.height(), window.height())
+    dock.hide()
+    dialog = open_dialog(qtbot, window)
+    dialog.accept()
+    run_and_wait(qtbot, window, lambda: window._start_synth_job(dialog.job))  # Start shows it
+    assert 0 < shown_height() <= third, (dock.height(), window.height())
+    assert window.centralWidget().height() >= third  # the page keeps the most of the window
+
+    # a layout left from a session where it was dragged tall: opening it brings it back to a third at most
+    window.resizeDocks([dock], [int(window.height() * 0.7)], Qt.Orientation.Vertical)
+    assert shown_height() > third
+    dock.hide()
+    window.show_jobs_panel()
+    assert 0 < shown_height() <= third, (dock.height(), window.height())

@@ -20,7 +20,16 @@ from engine.store.models import FigureStatus, FigureText, NewFigure
 from engine.store.project import Project
 from engine.store.records import list_records
 from engine.synth.base import Price, Pricing, SynthConfigError
-from engine.synth.jobs import cancel_job, create_synth_job, estimate, retry_failed, run_job
+from engine.synth.jobs import (
+    NothingToSend,
+    NothingToSendError,
+    cancel_job,
+    create_synth_job,
+    estimate,
+    preview_job,
+    retry_failed,
+    run_job,
+)
 from engine.synth.openai_synth import OpenAISynthesizer
 from engine.synth.ratelimit import RateLimiter
 from tests.servers.openai_compat import OpenAICompatServer, ScriptedResponse, chat_completion, error_response
@@ -88,6 +97,50 @@ def text_job(p, server, n, kinds=("qa",), **kw):
     return create_synth_job(p, kinds=kinds, passages=passages(n), params={"model": MODEL, "base_url": server.base_url}, **kw)
 
 
+def test_a_job_with_nothing_to_send_is_never_made_and_says_why(proj):
+    params = {"model": MODEL}
+    # a document whose figures are all proposed (or rejected): none accepted
+    with proj.atomic() as db:
+        db.execute("UPDATE figures SET status = 'proposed' WHERE doc_id = 1")
+        db.execute("UPDATE figures SET status = 'rejected' WHERE id = (SELECT MIN(id) FROM figures)")
+    for make in (create_synth_job, preview_job):
+        with pytest.raises(NothingToSendError) as nothing:
+            make(proj, doc_ids=[1], kinds=["vqa"], params=params)
+        assert nothing.value.reason == NothingToSend.NONE_ACCEPTED
+        assert (nothing.value.proposed, nothing.value.rejected) == (3, 1)
+        assert "no figure is accepted (3 proposed, 1 rejected)" in str(nothing.value)
+    # a document with no figures at all
+    with proj.atomic() as db:
+        db.execute("DELETE FROM figures")
+    with pytest.raises(NothingToSendError) as nothing:
+        create_synth_job(proj, doc_ids=[1], kinds=["vqa"], params=params)
+    assert nothing.value.reason == NothingToSend.NO_FIGURES
+    # text passages only with vqa (figures only): nothing either
+    with pytest.raises(NothingToSendError):
+        create_synth_job(proj, kinds=["vqa"], passages=passages(2), params=params)
+    assert store.list_jobs(proj) == []
+    assert proj.db.execute("SELECT COUNT(*) FROM job_items").fetchone()[0] == 0
+
+
+def test_every_item_existing_already_makes_no_job(proj):
+    params = {"model": MODEL}
+    job, created, _ = create_synth_job(proj, doc_ids=[1], kinds=["vqa"], params=params)  # waiting, not yet run
+    assert created == 3
+    todo, skipped, _ = preview_job(proj, doc_ids=[1], kinds=["vqa", "mcq"], params=params)
+    assert (todo, skipped) == (3, 3)
+    with pytest.raises(NothingToSendError) as nothing:
+        preview_job(proj, doc_ids=[1], kinds=["vqa"], params=params)
+    assert nothing.value.reason == NothingToSend.ALL_EXIST and nothing.value.skipped == 3
+    with pytest.raises(NothingToSendError) as nothing:
+        create_synth_job(proj, figure_ids=[1, 2], doc_ids=[1], kinds=["vqa"], params=params)
+    assert nothing.value.reason == NothingToSend.ALL_EXIST and "all 3 item(s) already exist" in str(nothing.value)
+    assert [j.id for j in store.list_jobs(proj)] == [job.id]
+    assert len(store.list_items(proj, job.id)) == 3  # the earlier job is untouched
+    # a new kind is new work: only its items go into the new job
+    job2, created, skipped = create_synth_job(proj, doc_ids=[1], kinds=["vqa", "mcq"], params=params)
+    assert (created, skipped) == (3, 3) and len(store.list_items(proj, job2.id)) == 3
+
+
 # ----------------------------------------------------------------------------- the happy path
 
 
@@ -117,9 +170,10 @@ def test_job_over_figures_stores_records_with_provenance_and_never_pays_twice(pr
 
     # running again, or creating the same job again, sends nothing
     assert run_job(proj.folder, job.id).requests == 0
-    job2, created, skipped = create_synth_job(proj, doc_ids=[1], kinds=["vqa", "mcq"], params=params)
-    assert (created, skipped) == (0, 6)
-    assert run_job(proj.folder, job2.id).requests == 0
+    with pytest.raises(NothingToSendError) as nothing:
+        create_synth_job(proj, doc_ids=[1], kinds=["vqa", "mcq"], params=params)
+    assert nothing.value.reason == NothingToSend.ALL_EXIST and nothing.value.skipped == 6
+    assert [j.id for j in store.list_jobs(proj)] == [job.id]  # no empty job left behind
     # a new language is new work
     _, created, skipped = create_synth_job(proj, doc_ids=[1], kinds=["vqa"], languages=["en", "zh"], params=params)
     assert (created, skipped) == (3, 3)
@@ -354,6 +408,9 @@ def test_cli_run_status_retry_cancel(proj, server, monkeypatch, capsys):
                   "--param", f"base_url={server.base_url}", "--json")
     data = json.loads(out)
     assert rc == 0 and data["state"] == "done" and data["counts"]["done"] == 3 and data["requests"] == 3
+    rc, out = cli("synth", "run", folder, "--doc", "1", "--kinds", "vqa", "--param", f"model={MODEL}",
+                  "--param", f"base_url={server.base_url}")
+    assert rc == 0 and "all 3 item(s) already exist" in out and len(store.list_jobs(proj)) == 1  # no new job
     rc, out = cli("synth", "status", folder, "--job", str(data["id"]), "--json")
     assert json.loads(out)["counts"]["done"] == 3
     rc, out = cli("synth", "retry", folder, str(data["id"]), "--json")
