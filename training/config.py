@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from training import defaults
 from training.errors import TrainingError
 
 TRAINING_DIR = Path(__file__).resolve().parent
@@ -20,32 +21,33 @@ FINETUNING_KINDS = ("lora", "full")
 
 @dataclass
 class TrainConfig:
-    """Every key a training YAML may set. Defaults follow the ReMUD paper (lr 3e-5, cosine, 3 epochs, bf16)."""
+    """Every key a training YAML may set. Defaults follow the ReMUD paper (lr 3e-5, cosine, 3 epochs, bf16);
+    those the exported LLaMA-Factory config shares come from training/defaults.py."""
 
     # What to train on and where to write.
-    model_name_or_path: str = "Qwen/Qwen2.5-VL-7B-Instruct"
+    model_name_or_path: str = defaults.BASE_MODEL
     dataset_dir: str = ""  # the folder `remud export` wrote (contains sharegpt/train.json)
     output_dir: str = "outputs/remud-qwen2_5_vl-lora"
     # What is trained.
     finetuning: str = "lora"  # "lora" (adapter only) or "full" (all weights that are not frozen)
     freeze_vision: bool = True  # keep the vision tower and its merger frozen
-    lora_rank: int = 8
-    lora_alpha: int = 16
-    lora_dropout: float = 0.05
+    lora_rank: int = defaults.LORA_RANK
+    lora_alpha: int = defaults.LORA_ALPHA
+    lora_dropout: float = defaults.LORA_DROPOUT
     lora_target: list[str] = field(default_factory=lambda: list(LANGUAGE_MODEL_LINEARS))
     # Images and sequence length.
-    min_pixels: int = 56 * 56
-    max_pixels: int = 28 * 28 * 1024  # at most 1024 image tokens per image
-    max_length: int = 4096  # longer conversations are cut at the end (never inside the image tokens)
+    min_pixels: int = defaults.MIN_PIXELS
+    max_pixels: int = defaults.MAX_PIXELS  # at most 1024 image tokens per image
+    max_length: int = defaults.CUTOFF_LEN  # longer conversations are cut at the end (never inside the image tokens)
     # Optimisation.
-    learning_rate: float = 3e-5
-    lr_scheduler_type: str = "cosine"
-    warmup_ratio: float = 0.1
-    num_train_epochs: float = 3.0
+    learning_rate: float = defaults.LEARNING_RATE
+    lr_scheduler_type: str = defaults.LR_SCHEDULER
+    warmup_ratio: float = defaults.WARMUP  # passed to transformers as warmup_steps (below 1: a fraction)
+    num_train_epochs: float = defaults.NUM_TRAIN_EPOCHS
     max_steps: int = -1  # > 0 overrides num_train_epochs
-    per_device_train_batch_size: int = 1
+    per_device_train_batch_size: int = defaults.PER_DEVICE_TRAIN_BATCH_SIZE
     per_device_eval_batch_size: int = 1
-    gradient_accumulation_steps: int = 8
+    gradient_accumulation_steps: int = defaults.GRADIENT_ACCUMULATION_STEPS
     weight_decay: float = 0.0
     max_grad_norm: float = 1.0
     bf16: bool = True

@@ -13,13 +13,17 @@ from engine.store.models import Record, RecordKind
 CONVERSATION_PROMPT = "synth_conversation"
 IMAGE_TOKEN = "<image>"
 # Placeholders LLaMA-Factory counts against the media lists: one in a record's own text would
-# make its count differ from the images, so such text is written as "[image]" etc.
-_MEDIA_TOKEN = re.compile(r"<(image|video|audio)>")
+# make its count differ from the images, so such text is written as "[image]" etc. The thinking
+# tags likewise: a literal <think> or </think> in a record's text would open or close the thinking
+# section the export writes (and a model trained on it would learn to close it early), so they are
+# written as "[think]" and "[/think]".
+_RESERVED_TAG = re.compile(r"<(image|video|audio|think|/think)>")
 
 
 def neutral(text: str) -> str:
-    """`text` with every literal <image>, <video> and <audio> written as [image], [video], [audio]."""
-    return _MEDIA_TOKEN.sub(r"[\1]", text)
+    """`text` with every literal <image>, <video>, <audio>, <think> and </think> written as [image],
+    [video], [audio], [think], [/think]."""
+    return _RESERVED_TAG.sub(r"[\1]", text)
 
 
 def mcq_letter(rec: Record) -> str | None:
@@ -101,7 +105,8 @@ def mcq_line(row: SelectedRecord, image: str | None) -> dict:
 
 
 def record_row(row: SelectedRecord, split: str, image: str | None, conversation: str) -> dict:
-    """All fields and provenance of one record (the JSONL line and the Parquet row)."""
+    """All fields and provenance of one record (the JSONL line and the Parquet row). `prompt` is the user
+    turn as the conversations have it, with one <image> first when the record has an image."""
     rec = row.record
     return {
         "id": f"remud-{rec.id}", "record_id": rec.id, "split": split, "kind": str(rec.kind),
@@ -112,5 +117,5 @@ def record_row(row: SelectedRecord, split: str, image: str | None, conversation:
         "edited_at": rec.edited_at, "figure_id": rec.figure_id, "doc_id": row.doc_id,
         "doc_sha256": row.doc_sha256, "doc_title": row.doc_title, "page": row.page, "image": image,
         "images": [image] if image else [], "conversation": conversation,
-        "prompt": user_text(rec), "response": assistant_text(rec),
+        "prompt": (IMAGE_TOKEN if image else "") + user_text(rec), "response": assistant_text(rec),
     }

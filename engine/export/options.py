@@ -10,6 +10,7 @@ from pathlib import Path
 from engine.export.errors import ExportError
 from engine.store.export_queries import Selection
 from engine.store.models import RecordKind, RecordStatus
+from training import defaults  # dependency-free: the shared training defaults
 
 
 class ExportFormat(StrEnum):
@@ -50,7 +51,7 @@ class ExportOptions:
     dedup_threshold: float | None = 0.8
     decontaminate: Path | None = None
     decontam_ngram: int = 8
-    base_model: str = "Qwen/Qwen2.5-VL-7B-Instruct"
+    base_model: str = defaults.BASE_MODEL
 
     def __post_init__(self) -> None:
         if self.decontaminate is not None:  # "~/bench.jsonl" from a CLI or dialog: expanded once, here

@@ -49,7 +49,7 @@ class _Outputs:
         self.sharegpt = {s: JsonArrayFile(tmp / "sharegpt" / f"{s}.json") for s in SPLITS} \
             if ExportFormat.LLAMAFACTORY in formats else {}
         self.jsonl = {s: JsonlFile(tmp / "jsonl" / f"{s}.jsonl") for s in SPLITS} if ExportFormat.JSONL in formats else {}
-        self.parquet = {s: ParquetFile(tmp / "parquet" / f"{s}.parquet") for s in SPLITS} \
+        self.parquet = {s: ParquetFile(tmp / "parquet" / f"{s}.parquet", tmp) for s in SPLITS} \
             if ExportFormat.PARQUET in formats else {}
         self.mcq = JsonlFile(tmp / "eval" / "mcq_test.jsonl") if ExportFormat.MCQ_TEST in formats else None
 
@@ -72,6 +72,7 @@ class _Tally:
     units: dict[Split, set[str]] = field(default_factory=lambda: {s: set() for s in SPLITS})
     images: set[str] = field(default_factory=set)
     skipped_mcq: int = 0
+    thinking: int = 0  # records written with a thinking trace
 
     def written(self) -> dict[Split, int]:
         out = dict.fromkeys(SPLITS, 0)
@@ -162,6 +163,7 @@ def _write_records(project: Project, options: ExportOptions, prepared: Prepared,
                 if outputs.mcq and split == Split.TEST and rec.kind == RecordKind.MCQ:
                     outputs.mcq.write(mcq_line(row, image))
                 tally.counts[(str(rec.kind), rec.language, split)] += 1
+                tally.thinking += bool(rec.reasoning and rec.thinking.strip())
                 unit = unit_key(options.splits.unit, row.doc_sha256, row.page, rec.id)
                 if not unit.startswith(SOURCELESS):
                     tally.units[split].add(unit)
@@ -222,13 +224,13 @@ def export_dataset(
             plan = tally.plan(prepared.plan, int(leaks.sum()))
             written = tally.written()
             if ExportFormat.LLAMAFACTORY in options.formats:
-                llamafactory.write_dataset_info(tmp, options.name)
+                llamafactory.write_dataset_info(tmp, options.name, written)
                 llamafactory.write_training_yaml(tmp, options.name, final, options.base_model, options.max_pixels,
                                                  written[Split.VALIDATION] > 0)
             data_dir = ("parquet" if ExportFormat.PARQUET in options.formats
                         else "jsonl" if ExportFormat.JSONL in options.formats else None)
             write_card(tmp, options.name, data_dir, "parquet" if data_dir == "parquet" else "jsonl", written,
-                       __version__)
+                       __version__, thinking=tally.thinking, unit=str(options.splits.unit))
             manifest = build_manifest(tmp, project.folder, options, plan, crops, written, cache.renders)
             write_manifest(tmp, manifest)
             if cancel():

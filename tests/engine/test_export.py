@@ -45,6 +45,7 @@ from engine.store.models import (
     RecordStatus,
 )
 from tests.pdf_factory import dark_png
+from training import defaults
 
 SPLITS = ("train", "validation", "test")
 WORDS = ["liver", "kidney", "spleen", "cyst", "lesion", "echo", "anechoic", "hypoechoic", "hyperechoic", "margin", "wall", "flow", "doppler", "vessel", "portal", "vein", "artery", "duct", "stone", "polyp", "capsule", "cortex", "medulla", "pelvis", "calyx", "ureter", "bladder", "thyroid", "nodule", "calcification", "halo", "shadow", "enhancement", "septum", "fluid", "mass", "solid", "border", "lobe", "segment", "hilum", "fat", "gland", "tissue", "pattern", "texture", "contour", "size", "shape", "depth", "probe", "plane", "axis", "view", "image", "section"]
@@ -246,7 +247,10 @@ def test_llamafactory_files_and_manifest(exported):
     assert config["template"] == "qwen2_vl" and config["finetuning_type"] == "lora" and config["stage"] == "sft"
     assert config["learning_rate"] == pytest.approx(3e-5) and config["num_train_epochs"] == 3.0
     assert config["lr_scheduler_type"] == "cosine" and config["bf16"] is True
-    assert config["cutoff_len"] == 8192  # image tokens plus long thinking traces
+    assert config["cutoff_len"] == defaults.CUTOFF_LEN == 8192  # image tokens plus long thinking traces
+    assert config["image_max_pixels"] == defaults.MAX_PIXELS and config["lora_rank"] == defaults.LORA_RANK
+    assert config["warmup_steps"] == defaults.WARMUP == 0.1 and "warmup_ratio" not in config
+    assert config["eval_strategy"] == "steps"
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["app"] == "ReMUD Desktop" and manifest["dropped_image_leaks"] == 0
     assert manifest["app_version"] == __version__ and manifest["records"] == result.plan.records
@@ -259,6 +263,97 @@ def test_llamafactory_files_and_manifest(exported):
     assert manifest["images"] == len(images) == result.plan.images
     assert all(Path(f).stem == file_sha256(out / f)[:24] for f in images)
     assert not list(out.parent.glob("dataset.partial-*"))
+
+
+# The keys of the exported YAML that belong to LLaMA-Factory's own argument classes (ModelArguments,
+# DataArguments, FinetuningArguments, and its TrainingArguments' additions, in LLaMA-Factory 0.9.5); every
+# other key must be a field of transformers' Seq2SeqTrainingArguments, or LLaMA-Factory refuses the file
+# ("Some keys are not used by the HfArgumentParser").
+LLAMAFACTORY_OWN_KEYS = {
+    "model_name_or_path", "image_max_pixels", "image_min_pixels", "trust_remote_code",  # ModelArguments
+    "dataset", "eval_dataset", "dataset_dir", "media_dir", "template", "cutoff_len", "overwrite_cache",
+    "preprocessing_num_workers",  # DataArguments
+    "stage", "finetuning_type", "lora_rank", "lora_alpha", "lora_dropout", "lora_target", "freeze_vision_tower",
+    "plot_loss",  # FinetuningArguments
+    "overwrite_output_dir",  # its TrainingArguments (transformers 5 dropped the field)
+}
+
+
+def parse_as_llamafactory(config: dict):
+    """The exported config through transformers' HfArgumentParser as LLaMA-Factory parses it: no unknown key."""
+    from transformers import HfArgumentParser, Seq2SeqTrainingArguments  # heavy: a second or two, here only
+
+    rest = {k: v for k, v in config.items() if k not in LLAMAFACTORY_OWN_KEYS}
+    rest["use_cpu"] = True  # bf16 is checked against the GPU on a machine without one; the keys are what matters
+    (args,) = HfArgumentParser(Seq2SeqTrainingArguments).parse_dict(rest, allow_extra_keys=False)
+    return args
+
+
+def test_exported_yaml_passes_the_training_argument_parser(exported):
+    config = yaml.safe_load((exported.out / "llamafactory_qwen2_5_vl_lora_sft.yaml").read_text())
+    args = parse_as_llamafactory(config)
+    assert args.learning_rate == pytest.approx(3e-5) and args.lr_scheduler_type == "cosine"
+    assert args.do_train and args.eval_strategy == "steps" and args.per_device_train_batch_size == 1
+    assert args.get_warmup_steps(1000) == 100  # warmup_steps 0.1 is a ratio of all steps
+    with pytest.raises(ValueError, match="warmup_ratio"):  # what the old key did with transformers 5
+        parse_as_llamafactory({**config, "warmup_ratio": 0.1})
+
+
+def test_empty_splits_are_not_declared_for_llamafactory(built, tmp_path):
+    folder, _ = built
+    with Project.open(folder) as p:
+        result = export_dataset(p, replace(OPTIONS, splits=SplitSettings(validation=0.0, test=0.3, seed=5),
+                                           formats=("llamafactory",)), tmp_path / "out")
+    counts = result.manifest["records_per_split"]
+    assert counts["validation"] == 0 < counts["test"]
+    info = json.loads((tmp_path / "out" / "dataset_info.json").read_text())
+    assert set(info) == {"remud_train", "remud_test"}  # validation holds no rows: not declared
+    assert json.loads((tmp_path / "out" / "sharegpt" / "validation.json").read_text()) == []  # the file exists
+    config = yaml.safe_load((tmp_path / "out" / "llamafactory_qwen2_5_vl_lora_sft.yaml").read_text())
+    assert "eval_dataset" not in config and "eval_strategy" not in config and "eval_steps" not in config
+    parse_as_llamafactory(config)
+
+
+def test_card_wording_follows_the_options(built, tmp_path):
+    folder, _ = built
+    with Project.open(folder) as p:
+        export_dataset(p, replace(OPTIONS, formats=("jsonl",)), tmp_path / "doc")
+        export_dataset(p, replace(OPTIONS, formats=("jsonl",), selection=Selection(reasoning=False),
+                                  splits=SplitSettings(validation=0.2, test=0.3, seed=5, unit="page")),
+                       tmp_path / "page")
+    by_document = (tmp_path / "doc" / "README.md").read_text()
+    assert "with thinking traces, split by source document" in by_document
+    by_page = (tmp_path / "page" / "README.md").read_text()
+    assert "thinking" not in by_page and "split by page of the source documents" in by_page
+    assert "by source document" not in by_page
+
+
+def test_prompt_carries_the_image_placeholder(exported):
+    rows = [row for s in SPLITS for row in read_jsonl(exported.out / "jsonl" / f"{s}.jsonl")]
+    with_image = [r for r in rows if r["image"]]
+    assert with_image and all(r["prompt"].startswith("<image>") and r["prompt"].count("<image>") == 1
+                              for r in with_image)
+    assert all("<image>" not in r["prompt"] for r in rows if not r["image"])
+    mcq = next(r for r in with_image if r["kind"] == "mcq")
+    assert mcq["prompt"].removeprefix("<image>").startswith(mcq["question"])
+
+
+def test_parquet_images_are_datasets_image_features(exported, tmp_path):
+    import datasets  # heavy: about 0.7 s, for a few tests of this module
+
+    out = exported.out
+    table = pq.read_table(out / "parquet" / "train.parquet")
+    assert json.loads(table.schema.metadata[b"huggingface"])["info"]["features"]["image"] == {"_type": "Image"}
+    ds = datasets.load_dataset(str(out), cache_dir=str(tmp_path / "hf"))
+    train = ds["train"]
+    assert isinstance(train.features["image"], datasets.Image)
+    row = next(r for r in train if r["image_path"])
+    assert isinstance(row["image"], Image.Image)  # decoded by datasets, from the bytes in the file
+    with Image.open(out / row["image_path"]) as on_disk:
+        assert row["image"].size == on_disk.size and row["image"].tobytes() == on_disk.convert(row["image"].mode).tobytes()
+    assert row["images"] == [row["image_path"]]
+    text_only = [r for r in train if not r["image_path"]]
+    assert all(r["image"] is None for r in text_only)
 
 
 def test_parquet_loads_with_hugging_face_datasets(exported, tmp_path):

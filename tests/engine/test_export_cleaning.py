@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pymupdf
 import pytest
 
@@ -88,6 +89,52 @@ def test_literal_media_tags_in_record_text_are_neutralised(tmp_path):
     vqa = next(i for i in items if i["kind"] == "vqa")
     assert vqa["messages"][2]["content"] == ("<think>\nCount the [image] placeholders carefully before answering."
                                              "\n</think>\n\nIt marks an [audio] clip and an [image].")
+
+
+def test_literal_thinking_tags_in_record_text_are_neutralised_in_every_format(tmp_path):
+    pdf = make_pdf(tmp_path / "atlas.pdf", 1, seed=22)
+    p, (fid,) = _figure_project(tmp_path / "P.remud", [pdf])
+    with p:
+        fig = figures.get_figure(p, fid)
+        base = {"figure_id": fid, "doc_id": fig.doc_id, "page": fig.page}
+        records.add_records(p, [
+            NewRecord(kind=RecordKind.VQA, question="Why do answers start with <think>?",
+                      answer="The </think> tag closes the reasoning; <think> opens it.", reasoning=True,
+                      thinking="The user asks about </think> and <think> tags.", status=RecordStatus.ACCEPTED, **base),
+            _mcq("Which tag opens reasoning, <think> or </think>?", ("<think>", "</think>", "<answer>", "none"), "A",
+                 **base),
+        ])
+        export_dataset(p, ExportOptions(splits=SplitSettings(validation=0.0, test=0.9), dedup_threshold=None,
+                                        system_prompt="Think inside <think></think>."), tmp_path / "out")
+    out = tmp_path / "out"
+    texts: list[str] = []
+    for split in ("train", "test"):
+        for item in json.loads((out / "sharegpt" / f"{split}.json").read_text(encoding="utf-8")):
+            assistant = [m["content"] for m in item["messages"] if m["role"] == "assistant"]
+            others = [m["content"] for m in item["messages"] if m["role"] != "assistant"]
+            # the export's own tags, once each, around the thinking; none in any other text
+            assert all(a.count("<think>") == a.count("</think>") <= 1 for a in assistant)
+            assert all("<think>" not in a[1:] and "</think>" not in a.split("</think>")[0] for a in assistant
+                       if a.startswith("<think>"))
+            assert not any("<think>" in t or "</think>" in t for t in others)
+            texts += [m["content"] for m in item["messages"]]
+        for row in read_jsonl(out / "jsonl" / f"{split}.jsonl"):
+            assert "<think>" not in row["prompt"] and row["response"].count("</think>") == int(row["reasoning"])
+            texts += [row["prompt"], row["response"]]
+        for row in pq.read_table(out / "parquet" / f"{split}.parquet").to_pylist():
+            assert "<think>" not in row["prompt"] and row["response"].count("</think>") == int(row["reasoning"])
+    joined = "\n".join(texts)
+    assert "[think]" in joined and "[/think]" in joined and "[think][/think]" in joined  # the system prompt
+    vqa = next(row for split in ("train", "test") for row in read_jsonl(out / "jsonl" / f"{split}.jsonl")
+               if row["kind"] == "vqa")
+    assert vqa["response"] == ("<think>\nThe user asks about [/think] and [think] tags.\n</think>\n\n"
+                               "The [/think] tag closes the reasoning; [think] opens it.")
+    assert vqa["question"] == "Why do answers start with <think>?"  # the record's own fields stay as written
+    lines = read_jsonl(out / "eval" / "mcq_test.jsonl")
+    assert len(lines) == 1  # the one document landed in the test split
+    for line in lines:
+        assert line["question"] == "Which tag opens reasoning, [think] or [/think]?"
+        assert line["options"] == {"A": "[think]", "B": "[/think]", "C": "<answer>", "D": "none"}
 
 
 def test_many_identical_records_across_splits_are_deduplicated_without_blowing_up(tmp_path):

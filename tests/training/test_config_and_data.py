@@ -10,6 +10,7 @@ import pytest
 from accelerate.commands.config.config_args import load_config_from_file
 from transformers import Qwen2_5_VLForConditionalGeneration
 
+from training import defaults
 from training.config import TrainConfig, load_config
 from training.data import load_split
 from training.errors import TrainingError
@@ -24,6 +25,22 @@ def test_shipped_lora_config_has_the_paper_defaults():
     assert config.learning_rate == 3e-5 and config.lr_scheduler_type == "cosine"
     assert config.num_train_epochs == 3 and config.bf16 and config.gradient_checkpointing
     assert config == load_config("configs/qwen2_5_vl_lora.yaml")  # also found relative to training/
+
+
+def test_defaults_live_in_one_place():
+    """training/defaults.py holds the shared defaults: TrainConfig's defaults and the shipped configs are
+    written from it (`python -m training.defaults` leaves both configs as they are)."""
+    config = TrainConfig()
+    for key, value in defaults.CONFIG_DEFAULTS.items():
+        assert getattr(config, key) == value, key
+    for name in defaults.CONFIG_FILES:
+        text = (CONFIGS / name).read_text(encoding="utf-8")
+        assert defaults.sync_config_text(text) == text, f"{name} differs from training/defaults.py"
+        loaded = load_config(CONFIGS / name)
+        for key, value in defaults.CONFIG_DEFAULTS.items():
+            assert getattr(loaded, key) == value, (name, key)
+    changed = defaults.sync_config_text("max_length: 4096    # tokens\nlearning_rate: 1e-4\nseed: 1\n")
+    assert changed == "max_length: 8192    # tokens\nlearning_rate: 3.0e-05\nseed: 1\n"
 
 
 def test_shipped_full_and_deepspeed_configs():
