@@ -7,7 +7,8 @@ page `corrected`, so a later detection run leaves that page alone unless asked.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -20,6 +21,7 @@ from engine.store.editlog import log_edit, was_edited_by_user
 from engine.store.models import Figure, FigureStatus, FigureText, NewFigure
 from engine.store.project import Project, inserted_id, now
 
+TEXT_FIELDS = ("caption", "context", "burned_text", "section", "sublabel")  # FigureText's fields, as columns
 _COLS = (
     "id, doc_id, page, x0, y0, x1, y1, label, detector, score, status, caption, context, burned_text, "
     "section, sublabel, image_xref, redactions, created_at, updated_at"
@@ -148,18 +150,37 @@ def delete_figures(project: Project, figure_ids: Sequence[int], *, by_user: bool
     return gone
 
 
-def _update(project: Project, figure_id: int, action: str, columns: dict[str, Any], *, by_user: bool = True) -> Figure:
+def _update(project: Project, figure_id: int, action: str, columns: dict[str, Any], *, by_user: bool = True,
+            continue_log: bool = False) -> Figure:
     before = get_figure(project, figure_id)
     sets = ", ".join(f"{c} = ?" for c in columns)
     with project.atomic() as db:
         db.execute(f"UPDATE figures SET {sets}, updated_at = ? WHERE id = ?", [*columns.values(), now(), figure_id])
-        if any(c in columns for c in ("caption", "context", "burned_text", "section", "sublabel")):
+        if any(c in columns for c in TEXT_FIELDS):
             search.reindex_figure(db, figure_id)
         if by_user:
             _mark_corrected(db, before.doc_id, before.page)
-        log_edit(db, "figure", figure_id, action, before={c: _snapshot(before).get(c) for c in columns}, after=columns,
-                 by_user=by_user)
+        if not (continue_log and by_user and _extend_last_edit(db, figure_id, action, columns)):
+            log_edit(db, "figure", figure_id, action, before={c: _snapshot(before).get(c) for c in columns},
+                     after=columns, by_user=by_user)
     return get_figure(project, figure_id)
+
+
+def _extend_last_edit(db: sqlite_utils.Database, figure_id: int, action: str, columns: dict[str, Any]) -> bool:
+    """If the newest edit-log row is a person's `action` on the same columns of this figure, it takes
+    the new values as its `after` (a burst of typing is one entry, before to after) and True."""
+    row = db.execute("SELECT id, entity, entity_id, action, after FROM edit_log ORDER BY id DESC LIMIT 1").fetchone()
+    if row is None or tuple(row[1:4]) != ("figure", figure_id, action):
+        return False
+    try:
+        after = json.loads(row[4]) if row[4] else None
+    except ValueError:
+        return False
+    if not isinstance(after, dict) or set(after) != set(columns):
+        return False
+    db.execute("UPDATE edit_log SET at = ?, after = ? WHERE id = ?",
+               [now(), json.dumps(columns, ensure_ascii=False, default=str), row[0]])
+    return True
 
 
 def set_rect(project: Project, figure_id: int, rect: Rect) -> Figure:
@@ -182,6 +203,43 @@ def set_text(project: Project, figure_id: int, text: FigureText, *, by_user: boo
 def text_edited_by_user(project: Project, figure_ids: Iterable[int]) -> set[int]:
     """The figures among `figure_ids` whose text a person edited (automatic text association leaves those alone)."""
     return {fid for fid in figure_ids if was_edited_by_user(project.db, "figure", fid, "text")}
+
+
+def set_text_fields(project: Project, figure_id: int, fields: Mapping[str, str], *, by_user: bool = True,
+                    continue_log: bool = False) -> Figure:
+    """Change some of a figure's text fields (TEXT_FIELDS); only those are written and logged.
+    `continue_log`: a person still typing in the same fields; the edit log keeps one entry for the
+    whole burst (its `before` from the first keystroke, its `after` from the last) when its newest
+    entry is that burst."""
+    unknown = set(fields) - set(TEXT_FIELDS)
+    if unknown:
+        raise ValueError(f"Not a figure text field: {', '.join(sorted(unknown))}")
+    if not fields:
+        return get_figure(project, figure_id)
+    return _update(project, figure_id, "text", dict(fields), by_user=by_user, continue_log=continue_log)
+
+
+def text_fields_edited_by_user(project: Project, figure_id: int) -> set[str]:
+    """The text fields (TEXT_FIELDS) of one figure that a person changed (typed, re-read, undid):
+    text filled in automatically leaves those alone."""
+    out: set[str] = set()
+    rows = project.db.execute(
+        "SELECT before, after FROM edit_log WHERE entity = 'figure' AND entity_id = ? AND action = 'text'", [figure_id]
+    ).fetchall()
+    for before_json, after_json in rows:
+        before, after = (json.loads(v) if v else {} for v in (before_json, after_json))
+        out |= {f for f in TEXT_FIELDS if f in after and (before or {}).get(f) != after[f]}
+    return out
+
+
+def common_label(project: Project, doc_id: int) -> str | None:
+    """The most common label of a document's figures that a detector found and nobody rejected (any
+    figure's when there are none; None without figures); ties go to the label seen first."""
+    rows = project.db.execute(
+        "SELECT label, detector != 'manual' AND status != 'rejected' FROM figures WHERE doc_id = ? ORDER BY id", [doc_id]
+    ).fetchall()
+    found = [label for label, detected in rows if detected] or [label for label, _ in rows]
+    return Counter(found).most_common(1)[0][0] if found else None
 
 
 def set_redactions(project: Project, figure_id: int, masks: Sequence[Rect]) -> Figure:

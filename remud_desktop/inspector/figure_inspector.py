@@ -1,5 +1,7 @@
 """The figure inspector: the selected box's crop as exported (live while it moves), its
-status, label and text (saved as you type), re-reading its text, and redaction masks.
+status, label and text (stored as you type, each keystroke), re-reading its text, and
+redaction masks. A box drawn, moved or resized shows its text as the session's TextFiller
+reads it.
 
 All edits go through the Session (undoable); crops and text reading run in workers and
 their results are dropped when the user has moved on.
@@ -40,6 +42,7 @@ from remud_desktop.qimages import raster_to_qimage
 from remud_desktop.workers import Task, start
 
 PREVIEW_DELAY_MS = 60  # live crop while a box is dragged: at most one render per pause this long
+FILLING_NOTE = "Reading the text around this box…"
 
 
 class TextRead(StrEnum):
@@ -73,7 +76,8 @@ class FigureInspector(QWidget):
         session.figures_changed.connect(self._figures_changed)
         session.rect_preview.connect(self._rect_preview)
         session.project_opened.connect(self._project_opened)
-        session.about_to_close.connect(self.flush_edits)  # typing still in its pause is saved
+        session.about_to_close.connect(self.flush_edits)  # a label still being typed is saved
+        session.filler.state_changed.connect(self._show_busy)
         self._selection_changed(list(session.selection))
 
     # -- layout -----------------------------------------------------------------------
@@ -178,9 +182,6 @@ class FigureInspector(QWidget):
         self._show(None, "Select a box")
 
     def _selection_changed(self, ids: list) -> None:
-        if self.fields.pending() and self.fig is not None:
-            fid, text = self.fig.id, self.fields.text()  # as typed now, saved once the selection has moved on
-            QTimer.singleShot(0, lambda: self._save_text(fid, text))
         if len(ids) == 1 and self.session.project is not None:
             try:
                 fig = figures.get_figure(self.session.project, ids[0])
@@ -218,6 +219,7 @@ class FigureInspector(QWidget):
             self._shown = None
             self.fields.reset(fig.text if fig else None)
         self.fig = fig
+        self._show_busy()
         if fig is None:
             self.hint.setText(hint)
             self.stack.setCurrentIndex(0)
@@ -300,8 +302,7 @@ class FigureInspector(QWidget):
         start(task, self.pool)
 
     def flush_edits(self) -> None:
-        """Save typing that is still waiting for its pause (call before closing the project)."""
-        self.fields.flush()
+        """Save a label still being typed (call before closing the project); text is stored as typed."""
         if self.label_edit.isModified():
             self._label_edited()
 
@@ -328,13 +329,12 @@ class FigureInspector(QWidget):
             self.session.set_label(self.fig.id, label)
         self.label_edit.setModified(False)
 
-    def _text_edited(self, text: FigureText) -> None:
-        if self.fig is not None:
-            self._save_text(self.fig.id, text)
-
-    def _save_text(self, fid: int, text: FigureText) -> None:
+    def _text_edited(self, field: str, value: str, burst: int) -> None:
+        """Each keystroke is in the store before the next event is handled."""
+        if self.fig is None or self.session.project is None:
+            return
         try:
-            self.session.set_text(fid, text)
+            self.session.edit_text(self.fig.id, field, value, burst=burst)
         except NotFoundError:
             pass  # the box was deleted while its text was being typed
 
@@ -348,7 +348,6 @@ class FigureInspector(QWidget):
         box in a worker; the result is applied as one undoable edit."""
         if self.fig is None or self._text_job is not None:
             return
-        self.fields.flush()
         if self._ocr is None:
             self._ocr = default_ocr()
         project, fid, ocr = self.session.project, self.fig.id, self._ocr
@@ -377,7 +376,6 @@ class FigureInspector(QWidget):
         if self.fig.rect != rect:
             self.note.setText("The box changed while its text was read: read it again.")
             return
-        self.fields.flush()
         current = figures.get_figure(self.session.project, fid).text
         if kind == TextRead.REREAD:
             new = replace(current, caption=fresh.caption or current.caption, context=fresh.context or current.context,
@@ -409,6 +407,17 @@ class FigureInspector(QWidget):
         self.reread_button.setEnabled(not busy)
         self.ocr_button.setEnabled(not busy)
         self.note.setText(note)
+
+    def _show_busy(self) -> None:
+        """The box's text is being read in the background (drawn, moved or resized): say so."""
+        if self._text_job is not None:
+            return  # a re-read shows its own state
+        filling = self.fig is not None and self.session.filler.reading(self.fig.id)
+        self.busy.setVisible(filling)
+        if filling:
+            self.note.setText(FILLING_NOTE)
+        elif self.note.text() == FILLING_NOTE:
+            self.note.clear()
 
     def is_busy(self) -> bool:
         return self._text_job is not None

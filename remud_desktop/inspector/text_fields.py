@@ -1,22 +1,25 @@
-"""The editable text of one figure, saved as you type (debounced).
+"""The editable text of one figure, stored as you type.
 
-`text_edited(FigureText)` fires once typing pauses for SAVE_DELAY_MS. `set_text` shows a
-change made elsewhere (undo, re-read): fields with unsaved typing are left alone, and a
-field that changes under the cursor keeps the cursor where it was. Nothing set from
-outside is reported back as an edit, so there is no save loop.
+Every change of a field is reported at once (`text_edited(field, value, burst)`), and the
+inspector stores it before the next event is handled: text typed just before the app is
+killed is in the project. `burst` names one run of typing in one field (from focusing it to
+leaving it, or to another figure), which the undo history keeps as one step. `set_text` shows
+a change made elsewhere (undo, text read in the background): a field that changes under the
+cursor keeps the cursor where it was, and nothing set from outside is reported back as an
+edit, so there is no save loop.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict
+from itertools import count
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QFormLayout, QLineEdit, QPlainTextEdit, QWidget
 
 from engine.store.models import FigureText
 
-SAVE_DELAY_MS = 400
 FIELDS = (  # (FigureText field, label, lines shown; 0 = one-line edit)
     ("caption", "Caption", 2),
     ("context", "Context", 4),
@@ -24,19 +27,16 @@ FIELDS = (  # (FigureText field, label, lines shown; 0 = one-line edit)
     ("section", "Section", 0),
     ("sublabel", "Sub-label", 0),
 )
+_BURSTS = count(1)
 
 
 class TextFields(QWidget):
-    text_edited = Signal(object)  # FigureText, after a pause in typing
+    text_edited = Signal(str, str, int)  # (field, value, burst): each change, as it happens
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.editors: dict[str, QLineEdit | QPlainTextEdit] = {}
-        self._dirty: set[str] = set()
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(SAVE_DELAY_MS)
-        self._timer.timeout.connect(self.flush)
+        self._burst = next(_BURSTS)
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
         for name, label, lines in FIELDS:
@@ -59,36 +59,23 @@ class TextFields(QWidget):
         return FigureText(**{name: _value(editor) for name, editor in self.editors.items()})
 
     def set_text(self, text: FigureText) -> None:
-        """Show `text` (a change made elsewhere) without touching unsaved typing."""
+        """Show `text` (a change made elsewhere)."""
         for name, value in asdict(text).items():
-            if name not in self._dirty:
-                _replace_keeping_cursor(self.editors[name], value)
+            _replace_keeping_cursor(self.editors[name], value)
 
     def reset(self, text: FigureText | None) -> None:
-        """Another figure (or none): drop pending state and show its text."""
-        self._timer.stop()
-        self._dirty.clear()
+        """Another figure (or none): show its text; typing there starts a new undo step."""
+        self._burst = next(_BURSTS)
         self.set_text(text or FigureText())
         self.setEnabled(text is not None)
 
-    def pending(self) -> bool:
-        return bool(self._dirty)
-
-    def flush(self) -> None:
-        """Report unsaved typing now (before switching figures, closing...)."""
-        self._timer.stop()
-        if self._dirty:
-            self._dirty.clear()
-            self.text_edited.emit(self.text())
-
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.FocusOut:
-            self.flush()  # leaving a field saves it at once
+        if event.type() in (QEvent.Type.FocusIn, QEvent.Type.FocusOut):
+            self._burst = next(_BURSTS)  # typing after leaving a field (or coming back) is a new step
         return False
 
     def _typed(self, name: str) -> None:
-        self._dirty.add(name)
-        self._timer.start()
+        self.text_edited.emit(name, _value(self.editors[name]), self._burst)
 
 
 def _value(editor: QLineEdit | QPlainTextEdit) -> str:

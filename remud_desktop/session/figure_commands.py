@@ -4,18 +4,16 @@ page changed, and brings that page into view when undone from elsewhere."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 
 from PySide6.QtGui import QUndoCommand
 
 from engine.geometry import Rect
 from engine.store import documents, figures
-from engine.store.models import Figure, FigureStatus, FigureText, NewFigure
+from engine.store.models import Figure, FigureStatus, NewFigure
 from remud_desktop.session.guard import GuardedCommand
 
 MERGE_TEXT, MERGE_NUDGE = 1, 2
-TEXT_MERGE_SECONDS = 2.0
 
 
 class _Command(GuardedCommand):
@@ -46,10 +44,12 @@ class _Command(GuardedCommand):
 
 
 class CreateFigures(_Command):
-    def __init__(self, session, news: Sequence[NewFigure], text: str) -> None:
+    def __init__(self, session, news: Sequence[NewFigure], text: str, *, fill_text: bool = False) -> None:
+        """`fill_text`: the new boxes read their text (caption, context...) in the background."""
         super().__init__(session, text, news[0].doc_id, news[0].page)
         self.news = list(news)
         self.made: list[Figure] = []
+        self.fill_text = fill_text
 
     def redo(self) -> None:
         self._show()
@@ -59,6 +59,8 @@ class CreateFigures(_Command):
             self.made = [figures.restore_figure(self.project, f) for f in self.made]
         self._changed()
         self.session.select([f.id for f in self.made])
+        if self.fill_text:
+            self.session.boxes_reshaped.emit([f.id for f in self.made])
 
     def undo(self) -> None:
         self._show()
@@ -104,6 +106,7 @@ class SetRects(_Command):
         for fid, rect in rects.items():
             figures.set_rect(self.project, fid, rect)
         self._changed(list(rects))
+        self.session.boxes_reshaped.emit(list(rects))  # their text follows the boxes
 
     def redo(self) -> None:
         self._apply(self.new)
@@ -152,6 +155,7 @@ class SetLabel(_Command):
         self._show()
         figures.set_label(self.project, self.fid, self.new)
         self._changed([self.fid])
+        self.session.user_label = self.new  # boxes drawn from now on take it
 
     def undo(self) -> None:
         self._show()
@@ -160,29 +164,42 @@ class SetLabel(_Command):
 
 
 class SetText(_Command):
-    def __init__(self, session, fid: int, text: FigureText) -> None:
+    """Some text fields of one figure. Typing writes each keystroke at once (`burst` names the run of
+    typing in one field); consecutive edits of the same fields of one figure in one burst are one undo
+    step. Undo puts back only the fields this step changed, so text filled in meanwhile stays."""
+
+    def __init__(self, session, fid: int, changes: dict[str, str], burst: object = None,
+                 continues: bool = False) -> None:
         f = figures.get_figure(session.project, fid)
         super().__init__(session, "Edit text", f.doc_id, f.page)
-        self.fid, self.old, self.new = fid, f.text, text
-        self.at = time.monotonic()
+        self.fid, self.burst = fid, burst
+        self.old = {name: getattr(f.text, name) for name in changes}
+        self.new = dict(changes)
+        self._continues = continues  # the step below will take this one in: one edit-log entry for both
 
     def redo(self) -> None:
         self._show()
-        figures.set_text(self.project, self.fid, self.new)
-        self._changed([self.fid])
+        continues, self._continues = self._continues, False
+        figures.set_text_fields(self.project, self.fid, self.new, continue_log=continues)
+        self.session.figure_updated.emit(self.fid)  # text only: the page's boxes and counts are as they were
 
     def undo(self) -> None:
         self._show()
-        figures.set_text(self.project, self.fid, self.old)
-        self._changed([self.fid])
+        figures.set_text_fields(self.project, self.fid, self.old)
+        self.session.figure_updated.emit(self.fid)
 
     def id(self) -> int:
         return MERGE_TEXT
 
+    def merges(self, fid: int, fields: set[str], burst: object) -> bool:
+        return fid == self.fid and fields == set(self.new) and burst == self.burst and not self.isObsolete()
+
     def mergeWith(self, other: QUndoCommand) -> bool:
-        if not isinstance(other, SetText) or other.fid != self.fid or other.at - self.at > TEXT_MERGE_SECONDS:
+        if not isinstance(other, SetText) or not self.merges(other.fid, set(other.new), other.burst):
             return False
-        self.new, self.at = other.new, other.at  # one undo step per burst of typing
+        self.new = dict(other.new)  # one undo step per burst of typing in one field
+        if self.new == self.old:
+            self.setObsolete(True)  # typed and taken back: no step left in the history
         return True
 
 

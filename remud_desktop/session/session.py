@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
+from engine.errors import NotFoundError, RemudError
 from engine.geometry import Rect
 from engine.store import Project, documents, figures, records
 from engine.store.models import Figure, FigureStatus, FigureText, NewFigure, RecordStatus
@@ -33,6 +35,7 @@ from remud_desktop.session.figure_commands import (
     SetText,
 )
 from remud_desktop.session.record_commands import SetRecordFields, SetRecordStatus
+from remud_desktop.session.text_fill import TextFiller
 
 if TYPE_CHECKING:  # for a type only: engine.detect.run loads every detector (about a second)
     from engine.detect.run import PageResult
@@ -50,6 +53,7 @@ class Session(QObject):
     pages_changed = Signal(int)  # doc_id: page flags (reviewed/corrected) or per-page counts changed
     selection_changed = Signal(list)  # selected figure ids on the current page
     rect_preview = Signal(int, object)  # (figure id, Rect) while a box is being dragged, before it is saved
+    boxes_reshaped = Signal(list)  # figure ids of boxes drawn, moved or resized (also by undo): their text follows
     records_changed = Signal(list)  # ids of records whose fields or status changed
     records_added = Signal()  # records were added or removed (a synthesis job): record views reload
     message = Signal(str)  # something the user should read in the status bar
@@ -62,6 +66,8 @@ class Session(QObject):
         self.doc_id: int | None = None
         self.page: int = 0
         self.selection: list[int] = []
+        self.user_label: str | None = None  # the label the person last gave a box: drawn boxes take it
+        self.filler = TextFiller(self)  # fills the text of drawn, moved and resized boxes in the background
 
     # -- project ------------------------------------------------------------------------
     def open_project(self, folder: str | Path) -> None:
@@ -81,6 +87,7 @@ class Session(QObject):
         self.project = project
         self.undo_stack.clear()
         self.doc_id, self.page, self.selection = None, 0, []
+        self.user_label = None
         self.project_opened.emit()
 
     # -- navigation ---------------------------------------------------------------------
@@ -127,10 +134,14 @@ class Session(QObject):
         finally:
             self.undo_stack.endMacro()
 
-    def create_figure(self, rect: Rect, *, label: str = "figure") -> None:
+    def create_figure(self, rect: Rect, *, label: str | None = None) -> None:
+        """A box drawn by hand. Its label (unless given): the one the person last gave a box, else the
+        most common label of the document's detected figures, else "figure". Its text is filled in
+        the background (self.filler), as for detected boxes."""
         rect = self.fit_to_page(rect)
+        label = label or self.user_label or figures.common_label(self.project, self.doc_id) or "figure"
         fig = NewFigure(self.doc_id, self.page, rect, label=label, detector="manual", status=FigureStatus.ACCEPTED)
-        self.undo_stack.push(CreateFigures(self, [fig], "Draw box"))
+        self.undo_stack.push(CreateFigures(self, [fig], "Draw box", fill_text=True))
 
     def duplicate(self, ids: Iterable[int], offset: float = 12.0) -> None:
         bounds = self.page_bounds()
@@ -166,9 +177,38 @@ class Session(QObject):
         self.undo_stack.push(SetLabel(self, fid, label))
 
     def set_text(self, fid: int, text: FigureText) -> None:
-        """Typing in the inspector: consecutive edits of one figure merge into one undo step."""
-        if figures.get_figure(self.project, fid).text != text:
-            self.undo_stack.push(SetText(self, fid, text))
+        """Set a figure's text (the fields that differ); consecutive edits of the same fields of one
+        figure merge into one undo step."""
+        current = asdict(figures.get_figure(self.project, fid).text)
+        changes = {name: value for name, value in asdict(text).items() if value != current[name]}
+        if changes:
+            self._push_text(fid, changes, None)
+
+    def edit_text(self, fid: int, field: str, value: str, *, burst: object = None) -> None:
+        """One keystroke's worth of typing in one text field, stored at once. Edits of the same field
+        with the same `burst` (the run of typing, say from focus-in to focus-out) are one undo step."""
+        if getattr(figures.get_figure(self.project, fid).text, field) != value:
+            self._push_text(fid, {field: value}, burst)
+
+    def _push_text(self, fid: int, changes: dict[str, str], burst: object) -> None:
+        stack = self.undo_stack
+        top = stack.command(stack.index() - 1) if burst is not None and stack.index() > 0 and not stack.isClean() else None
+        continues = isinstance(top, SetText) and top.merges(fid, set(changes), burst)  # QUndoStack will merge the two
+        stack.push(SetText(self, fid, changes, burst, continues=continues))
+
+    def fill_text(self, fid: int, changes: dict[str, str]) -> None:
+        """Text the app found for a figure (TextFiller): stored at once, outside the undo history,
+        as the app's own edit (by_user=False), so later runs may refresh it."""
+        if not changes or self.project is None:
+            return
+        try:
+            figures.set_text_fields(self.project, fid, changes, by_user=False)
+        except NotFoundError:
+            return  # deleted meanwhile
+        except RemudError as exc:
+            self.message.emit(f"Could not store the text found for the box: {exc}")
+            return
+        self.figure_updated.emit(fid)
 
     def set_masks(self, fid: int, masks: Sequence[Rect]) -> None:
         self.undo_stack.push(SetMasks(self, fid, tuple(masks)))
