@@ -3,6 +3,8 @@
 With no project given it reopens the last one (remembered in QSettings), else it shows
 the welcome screen; `--sample` opens the sample project, made on first use in a worker.
 `--smoke-test` (hidden) is remud_desktop.smoke_test, for packaging/smoke.py.
+On Linux/X11 it first checks that Qt's xcb plugin can load (remud_desktop.platform_check):
+if a system library is missing it says which package to install and exits with 1.
 
 This module only reads the arguments and makes the QApplication; the window does the rest.
 """
@@ -13,6 +15,8 @@ import argparse
 import os
 import sys
 from pathlib import Path
+
+from remud_desktop.platform_check import check_xcb
 
 EXIT_WAIT_MS = 10_000  # at quit, how long background tasks may take to end
 
@@ -30,6 +34,12 @@ def main(argv: list[str] | None = None) -> int:
     # multiprocessing.freeze_support() is in packaging/launch.py, the frozen app's entry point (it
     # must come before anything else there, for both executables); it does nothing when not frozen.
     args = parse_args(argv)
+    # Before Qt: on X11, a system library its xcb plugin needs may be missing (a fresh desktop);
+    # one sentence that says what to install, instead of Qt's messages and an abort.
+    problem = check_xcb()
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 1
     # Qt and the window are imported here, not at the top: the spawned child processes of detection
     # and crop export import this module again (through the entry point script) and must not load them.
     from PySide6.QtCore import QSettings, QThreadPool, QTimer
