@@ -15,12 +15,22 @@ the controller watches the text the model writes inside it:
   followed by the cut at once, and one that would go past it is not inserted: the model's own
   close stands, so the maximum is never exceeded.
 
-Unclosed thinking. Some models never write the closing tag: stock Qwen2.5-VL-Instruct, opened with
-a forced `<think>`, simply answers and ends its turn inside the thinking section. When the turn ends
-while thinking, no closing tag was ever seen and no wait was inserted, the text the model wrote is
-its answer: it is moved out of the thinking (thinking text empty, 0 thinking tokens) into the
-answer, and `thinking_closed` is False. A turn that ends while thinking after a wait keeps its text
-as thinking (the model did think on command); so does one that was stopped or ran out of room.
+Ending the turn counts as closing. However the thinking ends -- the closing tag, the end-of-turn
+token (`<|im_end|>`) or the end-of-text token (`<|endoftext|>`; the engine treats every token llama.cpp
+calls end-of-generation alike) -- the minimum applies the same way: below it, with waits left, the
+wait string is inserted and the model goes on thinking. When the minimum is on and the turn ends
+inside the thinking once no wait is wanted any more (the minimum is reached, or the waits are used
+up), the thinking stays thinking, with its tokens counted, and the controller closes it for the
+model: it appends the end of thinking (`\\n</think>\\n`, then the answer prefix) and the model writes
+its answer after it (`Action` kind CLOSE; `thinking_closed` is True, `max_cut_in` False).
+
+Unclosed thinking without a minimum. Some models never write the closing tag: stock
+Qwen2.5-VL-Instruct, opened with a forced `<think>`, simply answers and ends its turn inside the
+thinking section. With the minimum off (modes "off" and "max"), when the turn ends while thinking and
+no closing tag was ever seen, the text the model wrote is its answer: it is moved out of the thinking
+(thinking text empty, 0 thinking tokens) into the answer, and `thinking_closed` is False. With the
+minimum on, such a model is made to think first (the waits) and then answers after the closing tag
+the controller appends. A turn that was stopped or ran out of room keeps its text as thinking.
 
 Counting. Everything is counted in tokens of the model's own tokenizer. A *thinking token* is a token
 that sits inside the thinking section: every token the model generated there, plus the tokens of each
@@ -80,8 +90,9 @@ _MODE_FLAGS = {BudgetMode.OFF: (False, False), BudgetMode.MIN: (True, False), Bu
 
 
 class ActionKind(StrEnum):
-    WAIT = "wait"  # take the closing tag back and insert the wait string
-    CUT = "cut"    # the maximum is reached: end the thinking
+    WAIT = "wait"    # take the closing tag back and insert the wait string
+    CUT = "cut"      # the maximum is reached: end the thinking
+    CLOSE = "close"  # the turn ended inside the thinking with the minimum on: end the thinking, then answer
 
 
 @dataclass(frozen=True)
@@ -216,14 +227,19 @@ class BudgetController:
         return None
 
     def feed_end(self) -> Action | None:
-        """The model ended its turn while still thinking; the end token was not evaluated.
+        """The model ended its turn (end-of-turn or end-of-text token) while still thinking; the end token
+        was not evaluated. Ending the turn counts as closing the thinking.
 
-        Returns a wait to insert, or None: the turn is over. Then, if no wait was ever inserted (and so
-        no closing tag was ever seen), the thinking text is the model's answer: `answer_start` holds it,
-        the thinking is emptied and `unclosed_answer` is set.
+        Returns a wait to insert (below the minimum, waits left); with the minimum on otherwise a CLOSE:
+        the thinking is kept and closed, and the model answers after the injected end of thinking. With
+        the minimum off it returns None (the turn is over) and, if no wait was ever inserted, the thinking
+        text is the model's answer: `answer_start` holds it, the thinking is emptied and `unclosed_answer`
+        is set.
         """
         if self._wants_more(self.thinking_tokens, b""):
             return self._wait(drop_tokens=0, leftover="", leftover_bytes=b"")
+        if self.settings.use_min:
+            return self._close()
         self.phase = Phase.ANSWER
         if self.waits == 0:
             self.unclosed_answer = True
@@ -237,7 +253,7 @@ class BudgetController:
     def injected(self, text: str, n_tokens: int) -> Action | None:
         """The engine evaluated the text of the last action as `n_tokens` tokens."""
         if self.phase == Phase.ANSWER:
-            return None  # the cut: end of thinking + answer prefix are not thinking tokens
+            return None  # a cut or close: end of thinking + answer prefix are not thinking tokens
         self.waits += 1  # only a wait is injected while thinking
         self._text += text
         self._ends.extend([len(self._text)] * n_tokens)
@@ -312,10 +328,16 @@ class BudgetController:
 
     def _cut(self) -> Action:
         self.max_cut_in = True
+        return self._end_thinking(ActionKind.CUT)
+
+    def _close(self) -> Action:
+        return self._end_thinking(ActionKind.CLOSE)
+
+    def _end_thinking(self, kind: ActionKind) -> Action:
         self.closed = True
         self.phase = Phase.ANSWER
         text = self.settings.end_of_thinking + self.settings.answer_prefix
-        return Action(ActionKind.CUT, 0, text, text.encode("utf-8"))
+        return Action(kind, 0, text, text.encode("utf-8"))
 
 
 def _partial_tag_length(text: str, tag: str, floor: int) -> int:

@@ -370,7 +370,7 @@ class _Generation:
             elif sampled is not None:
                 self._decode([sampled])
             sampled = None
-            if action.kind == ActionKind.CUT:
+            if action.kind in (ActionKind.CUT, ActionKind.CLOSE):
                 self._flush_thinking()
             tokens = self.engine._tokenize_forced(action.evaluate)
             if self.engine._kv_cells + len(tokens) >= self.engine.n_ctx:
@@ -380,8 +380,9 @@ class _Generation:
             following = self.controller.injected(action.inject, len(tokens))
             if action.kind == ActionKind.WAIT:
                 self._emit(StreamKind.WAIT, self.controller.take_display_text())
-            else:
+            elif action.kind == ActionKind.CUT:
                 self._emit(StreamKind.CUT, action.inject)
+            # CLOSE (the turn ended inside the thinking): nothing to show, the answer follows
             action = following
         return True
 

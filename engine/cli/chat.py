@@ -33,6 +33,7 @@ def add_chat_parser(sub, common: argparse.ArgumentParser) -> None:
     sp.add_argument("--image", "-i", help="an image to ask about")
     sp.add_argument("--min-think", type=int, metavar="N", help="minimum thinking tokens (turns the minimum on)")
     sp.add_argument("--max-think", type=int, metavar="M", help="maximum thinking tokens (turns the maximum on)")
+    sp.add_argument("--no-min", action="store_true", help="no minimum thinking length (the maximum may stay on)")
     sp.add_argument("--no-budget", action="store_true", help="no budget forcing: the model thinks as it likes")
     sp.add_argument("--wait", help='text inserted when thinking ends too early (default "Wait,")')
     sp.add_argument("--num-waits", type=int, metavar="K", help="insert the wait text at most K times")
@@ -51,21 +52,52 @@ def add_chat_parser(sub, common: argparse.ArgumentParser) -> None:
     sp.set_defaults(func=cmd_chat)
 
 
+EXIT_USAGE = 2  # contradictory flags, as argparse exits for a bad one
+
+
+def _contradiction(args, b: dict[str, Any]) -> str | None:
+    """One sentence when the minimum asked for (by flags, or by the settings) is above the maximum."""
+    if not (b["use_min"] and b["use_max"] and b["min_thinking_tokens"] > b["max_thinking_tokens"]):
+        return None
+    low, high = b["min_thinking_tokens"], b["max_thinking_tokens"]
+    if args.min_think is not None and args.max_think is not None:
+        return f"--min-think {low} is above --max-think {high}; lower --min-think or raise --max-think."
+    if args.max_think is not None:
+        return (f"--max-think {high} is below the minimum thinking length of {low} tokens in the settings; add "
+                f"--min-think {high} (or less) or --no-min, or raise --max-think.")
+    if args.min_think is not None:
+        return (f"--min-think {low} is above the maximum thinking length of {high} tokens in the settings; add "
+                f"--max-think {low} (or more), or lower --min-think.")
+    return (f"The settings' minimum thinking length ({low} tokens) is above their maximum ({high}); pass "
+            "--min-think and --max-think, or fix them with `remud settings`.")
+
+
 def _budget(args, saved: dict[str, Any]):
+    """The budget forcing settings: the saved ones with the flags applied. BudgetSettingsError (one sentence)
+    when they contradict each other."""
     from engine.chat import BudgetSettings  # deferred: engine.chat adds about 20 ms to every `remud` start
+    from engine.chat.errors import BudgetSettingsError
 
     b = dict(saved)
     if args.no_budget:
         b.update(use_min=False, use_max=False)
+    if args.no_min:
+        b.update(use_min=False)
     if args.min_think is not None:
+        if args.no_budget or args.no_min:
+            flag = "--no-budget" if args.no_budget else "--no-min"
+            raise BudgetSettingsError(f"--min-think asks for a minimum and {flag} turns it off; give one of them.")
         b.update(use_min=True, min_thinking_tokens=args.min_think)
     if args.max_think is not None:
+        if args.no_budget:
+            raise BudgetSettingsError("--max-think asks for a maximum and --no-budget turns it off; give one of them.")
         b.update(use_max=True, max_thinking_tokens=args.max_think)
-        if args.min_think is None:  # a saved minimum must not contradict the maximum asked for now
-            b["min_thinking_tokens"] = min(b["min_thinking_tokens"], args.max_think)
     for flag, key in (("wait", "wait"), ("num_waits", "num_waits"), ("answer_prefix", "answer_prefix")):
         if getattr(args, flag) is not None:
             b[key] = getattr(args, flag)
+    sentence = _contradiction(args, b)
+    if sentence:
+        raise BudgetSettingsError(sentence)
     return BudgetSettings(**b)
 
 
@@ -138,8 +170,15 @@ def cmd_chat(args) -> int:
     # deferred: engine.chat adds about 20 ms to every `remud` start
     from engine.chat import ChatEngine, ChatError, ChatTurn, Role
 
+    from engine.chat.errors import BudgetSettingsError
+
     opts = settings.chat_options()
-    budget, sampling = _budget(args, opts["budget"]), _sampling(args, opts["sampling"])
+    try:
+        budget = _budget(args, opts["budget"])
+    except BudgetSettingsError as exc:  # contradictory flags: a usage error, before the model is loaded
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    sampling = _sampling(args, opts["sampling"])
     system = opts["system_prompt"] if args.system is None else args.system
     interactive = args.question is None and sys.stdin.isatty() and not args.json
     # interactive: each question is read in the loop below

@@ -121,13 +121,17 @@ def test_a_turn_that_ends_inside_unclosed_thinking_is_the_answer():
     assert c.answer_start == "The kidney." and c.thinking_text == "" and c.thinking_tokens == 0
 
 
-def test_a_turn_that_ends_in_thinking_after_a_wait_keeps_its_thinking():
+def test_a_turn_that_ends_in_thinking_after_a_wait_keeps_its_thinking_and_is_closed():
     c = BudgetController(BudgetSettings(min_thinking_tokens=3, num_waits=1))
     action = c.feed_end()
     c.injected(action.inject, 2)
     c.feed("x")
-    assert c.feed_end() is None
-    assert not c.unclosed_answer and not c.closed and c.thinking_text == "Wait,x" and c.thinking_tokens == 3
+    action = c.feed_end()  # the minimum (3) is reached: the controller closes the thinking, the model answers
+    assert action is not None and action.kind == "close" and action.inject == "\n</think>\n"
+    assert action.drop_tokens == 0 and action.evaluate == b"\n</think>\n"
+    assert c.injected(action.inject, 3) is None
+    assert c.phase == Phase.ANSWER and c.closed and not c.max_cut_in and not c.unclosed_answer
+    assert c.thinking_text == "Wait,x" and c.thinking_tokens == 3  # the closing tokens are not thinking tokens
 
 
 def test_end_of_turn_while_thinking_counts_as_an_early_close():
@@ -136,7 +140,22 @@ def test_end_of_turn_while_thinking_counts_as_an_early_close():
     action = c.feed_end()
     assert action is not None and action.inject == "等等，" and action.drop_tokens == 0
     c.injected(action.inject, 3)
-    assert c.feed_end() is None and c.phase == Phase.ANSWER and c.waits == 1
+    action = c.feed_end()  # below the minimum but no wait left: closed all the same, the model answers
+    assert action is not None and action.kind == "close" and c.phase == Phase.ANSWER and c.waits == 1
+    assert c.thinking_tokens == 4 and c.thinking_text == "a等等，"
+
+
+def test_end_of_turn_past_the_minimum_without_a_wait_is_thinking_not_the_answer():
+    # the case of `remud chat --min-think 40 --max-think 60`: the model wrote 50 tokens and ended its turn
+    # without a closing tag; with the minimum on, those are thinking tokens (not an answer with 0 thinking)
+    c = BudgetController(BudgetSettings.from_mode("both", min_thinking_tokens=40, max_thinking_tokens=60,
+                                                  num_waits=20, answer_prefix="Answer:"))
+    for _ in range(50):
+        assert c.feed("x") is None
+    action = c.feed_end()
+    assert action is not None and action.kind == "close" and action.inject == "\n</think>\nAnswer:"
+    assert c.thinking_tokens == 50 and c.waits == 0 and not c.unclosed_answer and c.answer_start == ""
+    assert c.closed and not c.max_cut_in
 
 
 @pytest.mark.parametrize("mode", ["off", "max"])

@@ -35,7 +35,7 @@ def _json_out(capsys) -> dict:
 
 
 def test_json_reports_budget_forcing(model_path, capsys):
-    rc = main(["chat", "--model", str(model_path), "--max-think", "6", "--max-tokens", "5", "--seed", "1",
+    rc = main(["chat", "--model", str(model_path), "--no-min", "--max-think", "6", "--max-tokens", "5", "--seed", "1",
                "--json", "What does the arrow show?"])
     out = _json_out(capsys)
     assert rc == 0
@@ -48,14 +48,14 @@ def test_json_reports_budget_forcing(model_path, capsys):
 def test_question_from_stdin_and_saved_model(model_path, capsys, monkeypatch):
     settings.set_chat_options(model_path=str(model_path))  # chosen once in the Chat tab
     monkeypatch.setattr("sys.stdin", io.StringIO("Is this a cyst?\n"))
-    assert main(["chat", "--max-think", "3", "--max-tokens", "2", "--json"]) == 0
+    assert main(["chat", "--no-min", "--max-think", "3", "--max-tokens", "2", "--json"]) == 0
     assert _json_out(capsys)["thinking_tokens"] == 3
 
 
 def test_conversation_is_stored_in_the_project(model_path, tmp_path, capsys):
     folder = tmp_path / "P.remud"
     Project.create(folder).close()
-    args = ["chat", "--model", str(model_path), "--project", str(folder), "--max-think", "4", "--max-tokens", "3",
+    args = ["chat", "--model", str(model_path), "--project", str(folder), "--no-min", "--max-think", "4", "--max-tokens", "3",
             "--json"]
     assert main([*args, "First question"]) == 0
     first = _json_out(capsys)
@@ -126,7 +126,7 @@ def test_image_question_with_mmproj_and_without(model_path, tmp_path, capsys):
     vl_model = write_tiny_qwen2_gguf(tmp_path / "tiny-vl.gguf", arch="qwen2vl")
     mmproj = write_tiny_qwen25vl_mmproj(tmp_path / "mmproj.gguf")
     rc = main(["chat", "--model", str(vl_model), "--mmproj", str(mmproj), "--image", str(image), "--ctx", "2048",
-               "--max-think", "3", "--max-tokens", "2", "--json", "What organ is this?"])
+               "--no-min", "--max-think", "3", "--max-tokens", "2", "--json", "What organ is this?"])
     out = _json_out(capsys)
     assert rc == 0 and out["images_encoded"] == 1 and out["thinking_tokens"] == 3
     assert main(["chat", "--model", str(model_path), "--image", str(image), "hi"]) == 1
@@ -183,8 +183,35 @@ class _Terminal(io.StringIO):
 
 def test_interactive_session_survives_a_failed_question(model_path, capsys, monkeypatch):
     monkeypatch.setattr("sys.stdin", _Terminal("why? " * 300 + "\nIs it a cyst?\n"))
-    rc = main(["chat", "--model", str(model_path), "--ctx", "256", "--max-think", "3", "--max-tokens", "2"])
+    rc = main(["chat", "--model", str(model_path), "--ctx", "256", "--no-min", "--max-think", "3", "--max-tokens", "2"])
     err = capsys.readouterr().err
     assert rc == 0
     assert "error:" in err and "context" in err.lower()  # the long question: said, then forgotten
     assert err.count("thinking tokens") == 1  # the next question was answered
+
+
+@pytest.mark.parametrize("argv, saved, words", [
+    (["--min-think", "50", "--max-think", "40"], {}, "--min-think 50 is above --max-think 40"),
+    (["--max-think", "24"], {}, "--max-think 24 is below the minimum thinking length of 96 tokens in the settings"),
+    (["--min-think", "200"], {"use_max": True, "max_thinking_tokens": 100},
+     "--min-think 200 is above the maximum thinking length of 100 tokens in the settings"),
+    (["--min-think", "20", "--no-budget"], {}, "--no-budget turns it off"),
+    (["--min-think", "-3"], {}, "cannot be negative"),
+])
+def test_contradictory_budget_flags_are_one_sentence_and_exit_2(model_path, capsys, argv, saved, words):
+    if saved:
+        settings.set_chat_options(budget=saved)
+    assert main(["chat", "--model", str(model_path), *argv, "hi"]) == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip()
+    assert captured.out == "" and words in err and err.count("\n") == 0 and err.startswith("error: ")
+
+
+def test_consistent_budget_flags_run(model_path, capsys):
+    # the settings' minimum (96) is above --max-think 24: --min-think or --no-min settles it
+    for extra in (["--min-think", "10"], ["--no-min"]):
+        assert main(["chat", "--model", str(model_path), "--max-think", "24", *extra, "--max-tokens", "2", "--seed",
+                     "3", "--json", "hi"]) == 0
+        out = _json_out(capsys)
+        assert out["thinking_tokens"] <= 24
+        assert extra == ["--no-min"] or out["thinking_tokens"] >= 10

@@ -148,3 +148,71 @@ def test_a_maximum_that_lands_inside_the_injected_wait_is_never_passed(engine):
                              sampling=Sampling(temperature=0, logit_bias={word: 100.0}, max_answer_tokens=2))
     assert result.waits_inserted == 0 and result.thinking_tokens == 0 <= 2
     assert result.forced_tokens == 0
+
+
+END_TOKENS = {"closing tag": "</think>", "end of turn": "<|im_end|>", "end of text": "<|endoftext|>"}
+
+
+def ends_with(engine: ChatEngine, token: str, strength: float = 100.0, **kw) -> Sampling:
+    """Greedy; `strength` on the one way of ending, -100 on the other two."""
+    bias = {engine.token_id(t): -100.0 for t in END_TOKENS.values() if t != token}
+    bias[engine.token_id(token)] = strength
+    return Sampling(logit_bias=bias, temperature=0, **kw)
+
+
+@pytest.mark.parametrize("how", list(END_TOKENS))
+def test_minimum_is_enforced_however_the_thinking_ends(engine, how):
+    # +100 on one way of ending: the model ends its thinking at every step, as early as it can
+    wait_len = len(engine.tokenize("Wait,"))
+    close_len = len(engine.tokenize("\n</think>\n"))
+    events = []
+    before = engine.llama_decoded_tokens()
+    result = engine.generate(QUESTION, budget=BudgetSettings(min_thinking_tokens=3 * wait_len, num_waits=5),
+                             sampling=ends_with(engine, END_TOKENS[how], max_answer_tokens=4), on_event=events.append)
+    waits = [e for e in events if e.kind == "wait"]
+    assert [e.thinking_tokens for e in waits] == [wait_len, 2 * wait_len, 3 * wait_len]
+    assert result.waits_inserted == 3 and result.thinking == "Wait,Wait,Wait,"
+    assert result.thinking_tokens == 3 * wait_len and result.thinking_closed and not result.max_cut_in
+    assert not [e for e in events if e.kind == "cut"]
+    if how == "closing tag":  # the model's own tag stands once the minimum is reached
+        assert result.forced_tokens == 3 * wait_len
+        assert result.answer_tokens == 4 and result.finish_reason == "length"
+        assert result.tokens_decoded == result.prompt_tokens_evaluated + 3 * wait_len + 1 + 4
+    else:  # the turn's end counts as closing: the controller closes the thinking and the model answers
+        assert result.forced_tokens == 3 * wait_len + close_len
+        assert result.answer_tokens == 0 and result.finish_reason == "stop"  # it ends its turn again at once
+        assert result.tokens_decoded == result.prompt_tokens_evaluated + 3 * wait_len + close_len
+    assert engine.llama_decoded_tokens() - before == result.tokens_decoded
+
+
+@pytest.mark.parametrize("how, strength", [("end of turn", 6.0), ("end of text", 4.0)])
+def test_thinking_that_ends_its_turn_past_the_minimum_stays_thinking(engine, how, strength):
+    # greedy with a moderate bias on the end token: the tiny model writes some 15 tokens, then ends its turn
+    # inside the thinking without a closing tag (what made `--min-think 40` give 0 thinking tokens for some seeds)
+    sampling = ends_with(engine, END_TOKENS[how], strength=strength, max_answer_tokens=3)
+    natural = engine.generate(QUESTION, budget=BudgetSettings.from_mode("off"), sampling=sampling)
+    n = natural.answer_tokens  # without a minimum, what it wrote is its answer
+    assert natural.thinking_tokens == 0 and not natural.thinking_closed and n > 3
+    close_len = len(engine.tokenize("\n</think>\n"))
+    result = engine.generate(QUESTION, budget=BudgetSettings(min_thinking_tokens=n - 2, num_waits=2),
+                             sampling=sampling)
+    assert result.waits_inserted == 0 and result.thinking_tokens == n >= n - 2
+    assert result.thinking and result.thinking_closed and result.forced_tokens == close_len
+    assert result.tokens_decoded == result.prompt_tokens_evaluated + n + close_len + result.answer_tokens
+    # above what it writes on its own, the waits take it there (the same ending after each wait)
+    wait_len = len(engine.tokenize("Wait,"))
+    longer = engine.generate(QUESTION, budget=BudgetSettings(min_thinking_tokens=n + 1, num_waits=3),
+                             sampling=sampling)
+    assert longer.waits_inserted >= 1 and longer.thinking_closed
+    assert longer.thinking_tokens >= n + 1 or longer.waits_inserted == 3
+    assert longer.thinking_tokens >= n + wait_len
+
+
+def test_minimum_and_maximum_hold_for_every_seed(engine):
+    # `remud chat --min-think 40 --max-think 60 --num-waits 20` with free sampling: 0 thinking tokens and no
+    # wait for some seeds before; now every answer thinks at least 40 and at most 60 tokens
+    budget = BudgetSettings.from_mode("both", min_thinking_tokens=40, max_thinking_tokens=60, num_waits=20)
+    for seed in range(10):
+        result = engine.generate(QUESTION, budget=budget, sampling=Sampling(seed=seed, max_answer_tokens=4))
+        assert 40 <= result.thinking_tokens <= 60, seed
+        assert result.thinking_closed, seed
