@@ -169,7 +169,6 @@ def _summary(stats: dict[str, Any]) -> str:
 def cmd_chat(args) -> int:
     # deferred: engine.chat adds about 20 ms to every `remud` start
     from engine.chat import ChatEngine, ChatError, ChatTurn, Role
-
     from engine.chat.errors import BudgetSettingsError
 
     opts = settings.chat_options()
