@@ -1,5 +1,9 @@
 """Keys the page canvas answers while it has focus. Everything else (A / D / Space tap /
-Ctrl+Shift+D page moves, Ctrl+Z / Ctrl+Shift+Z) is left to the window's actions.
+Ctrl+Shift+D / N / Shift+N page moves, Shift+Enter, T, H, Ctrl+Z / Ctrl+Shift+Z) is left to
+the window's actions.
+
+Tab / Shift+Tab select the next / previous box on show in reading order (wrapping), ahead
+of Qt's focus chain while the page has boxes; on a page without boxes Tab moves the focus on.
 
 Space is special: held, it turns a left drag into a pan, so the canvas claims it; the
 canvas keeps the pan state and hands a plain tap (no pan) on to the window's Space action."""
@@ -39,11 +43,18 @@ class CanvasKeys:
     def _selected(self) -> list[int]:
         return [fid for fid in self.session.selection if self.canvas.box_item(fid) is not None]
 
+    @staticmethod
+    def is_tab(event) -> bool:
+        """Tab or Shift+Tab (Qt sends Shift+Tab as Backtab), without Ctrl or Alt."""
+        return event.key() in (K.Key_Tab, K.Key_Backtab) and _mods(event) in (NO_MODS, SHIFT)
+
     def claims(self, event) -> bool:
         """Whether a key is the canvas's, ahead of any window shortcut bound to it."""
         key, mods = event.key(), _mods(event)
         if key == K.Key_Space and mods == NO_MODS:
             return True
+        if self.is_tab(event):
+            return bool(self.canvas.box_items())
         if key in ARROWS and mods in (NO_MODS, SHIFT):
             return bool(self._selected())
         if key in PLAIN_KEYS and mods == NO_MODS:
@@ -62,12 +73,14 @@ class CanvasKeys:
             if not event.isAutoRepeat():
                 canvas.hold_space()
             return True
-        if event.isAutoRepeat() and key not in ARROWS:
+        if event.isAutoRepeat() and key not in ARROWS and not self.is_tab(event):
             return True  # holding Del or R does it once
         if canvas.editing and key != K.Key_Escape:
             return True  # no edits under a gesture in progress
         selected = self._selected()
-        if key in ARROWS:
+        if self.is_tab(event):
+            canvas.select_next(-1 if key == K.Key_Backtab or mods & SHIFT else 1)
+        elif key in ARROWS:
             step = BIG_NUDGE_PT if mods & SHIFT else NUDGE_PT
             dx, dy = ARROWS[key]
             session.nudge(selected, dx * step, dy * step)

@@ -9,6 +9,10 @@ Session, one undoable command per gesture or key press.
 The canvas owns its state (zoom, fit, draw mode, Space held for panning); its helpers see
 it through the protocols in canvas/protocols.py: PageDisplay (the render under the boxes),
 CanvasEditor (mouse gestures) and CanvasKeys (keys).
+
+Which boxes are shown (the score threshold for proposals, rejected boxes on or off, tags on
+or off) is a BoxVisibility the canvas shares with the figure list. A hidden box is left out
+of every gesture and key, unless it is selected (picked in the figure list): then it shows.
 """
 
 from __future__ import annotations
@@ -24,11 +28,13 @@ from PySide6.QtWidgets import QGraphicsScene, QGraphicsView
 from engine.errors import RemudError
 from engine.geometry import Rect
 from engine.store import figures
-from remud_desktop.canvas.box_item import BoxItem, layout_labels, to_qrect
+from engine.store.models import FigureStatus
+from remud_desktop.canvas.box_item import BoxItem, layout_tags, to_qrect
 from remud_desktop.canvas.editing import CanvasEditor
 from remud_desktop.canvas.keys import CanvasKeys
 from remud_desktop.canvas.page_display import PageDisplay
 from remud_desktop.canvas.render_cache import RenderCache
+from remud_desktop.canvas.visibility import BoxVisibility
 from remud_desktop.session import Session
 
 MIN_ZOOM, MAX_ZOOM = 0.05, 16.0
@@ -52,10 +58,12 @@ class PageCanvas(QGraphicsView):
     render_failed = Signal(str)  # a readable message: the current page could not be rendered
     space_tapped = Signal()  # Space pressed and released without panning, and no Space action found
 
-    def __init__(self, session: Session, parent=None, *, cache: RenderCache | None = None) -> None:
+    def __init__(self, session: Session, parent=None, *, cache: RenderCache | None = None,
+                 visibility: BoxVisibility | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self.cache = cache if cache is not None else RenderCache()
+        self.visibility = visibility if visibility is not None else BoxVisibility(session, parent=self)
         self.setScene(QGraphicsScene(self))
         self.display = PageDisplay(self, self.cache, parent=self)
         self.renderer = self.display.renderer
@@ -82,6 +90,7 @@ class PageCanvas(QGraphicsView):
         self._rerender = QTimer(self, singleShot=True, interval=RERENDER_DELAY_MS)
         self._rerender.timeout.connect(self.display.refresh_for_zoom)
         self.display.page_shown.connect(self.page_shown)
+        self.display.page_shown.connect(lambda *_: self.relayout_labels())  # now the page's ink is known
         self.display.render_failed.connect(self.render_failed)
 
         session.project_opened.connect(self._on_project_opened)
@@ -89,6 +98,7 @@ class PageCanvas(QGraphicsView):
         session.figures_changed.connect(self._on_figures_changed)
         session.figure_updated.connect(self._on_figure_updated)
         session.selection_changed.connect(self._on_selection_changed)
+        self.visibility.changed.connect(self._on_visibility_changed)
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
@@ -127,7 +137,8 @@ class PageCanvas(QGraphicsView):
         return self.display.ready()
 
     def box_items(self) -> list[BoxItem]:
-        return list(self._items.values())
+        """The boxes on show (hidden ones are out of every gesture and key)."""
+        return [item for item in self._items.values() if item.isVisible()]
 
     def box_item(self, fid: int) -> BoxItem | None:
         return self._items.get(fid)
@@ -297,6 +308,7 @@ class PageCanvas(QGraphicsView):
         except RemudError:
             return  # deleted: the page's figures_changed removes it
         item.set_figure(fig)
+        self._show_or_hide(item)
         self.relayout_labels()
 
     def _sync_boxes(self) -> None:
@@ -313,6 +325,7 @@ class PageCanvas(QGraphicsView):
             item = self._items.get(fig.id)
             if item is None:
                 item = self._items[fig.id] = BoxItem(fig, self._zoom)
+                item.set_show_tag(self.visibility.show_tags)
                 self.scene().addItem(item)
             else:
                 item.set_figure(fig)
@@ -321,7 +334,37 @@ class PageCanvas(QGraphicsView):
 
     def relayout_labels(self) -> None:
         if self.page_rect is not None:
-            layout_labels(self._items.values(), self.page_rect)
+            layout_tags(self._items.values(), self.page_rect, self.display.ink if self.display.shown else None)
+
+    def _show_or_hide(self, item: BoxItem) -> bool:
+        """Show the box unless the visibility hides it and it is not selected; True if that changed."""
+        shown = item.box_selected or not self.visibility.hides(item.figure)
+        if shown == item.isVisible():
+            return False
+        item.setVisible(shown)
+        return True
+
+    def _on_visibility_changed(self) -> None:
+        """The threshold or a toggle changed: boxes now hidden leave the selection, tags follow."""
+        hidden = {fid for fid, item in self._items.items() if self.visibility.hides(item.figure)}
+        if hidden & set(self.session.selection):
+            self.select([fid for fid in self.session.selection if fid not in hidden])
+        for item in self._items.values():
+            item.set_show_tag(self.visibility.show_tags)
+            self._show_or_hide(item)
+        self.relayout_labels()
+        self.viewport().update()
+
+    def shown_proposals(self) -> list[int]:
+        """The proposed boxes on show on this page, in reading order."""
+        return [i.fid for i in self.reading_order() if i.status == FigureStatus.PROPOSED]
+
+    def reading_order(self) -> list[BoxItem]:
+        """The boxes on show, top to bottom and left to right, a column at a time."""
+        from engine.text.lines import reading_order  # here: it loads pymupdf and the OCR helpers, on first use
+
+        items = sorted(self.box_items(), key=lambda i: (i.box().y0, i.box().x0, i.fid))
+        return reading_order(items, lambda i: i.box())
 
     def gesture_finished(self) -> None:
         if self._sync_pending:
@@ -338,18 +381,51 @@ class PageCanvas(QGraphicsView):
 
     def show_selection(self, ids: Sequence[int]) -> None:
         chosen = set(ids)
+        changed = False
         for item in self._items.values():
             item.set_box_selected(item.fid in chosen)
+            changed |= self._show_or_hide(item)
+        if changed:
+            self.relayout_labels()
 
     def _on_selection_changed(self, ids: list) -> None:
         if self.editor.banding:
             return
         self.show_selection(ids)
         if ids and not self._selecting_here and ids[0] in self._items:
-            self.ensureVisible(self._items[ids[0]].rect(), 20, 20)  # picked in the figure list
+            self.reveal(self._items[ids[0]])  # picked in the figure list
 
     def select_all(self) -> None:
-        self.select(list(self._items))
+        self.select([item.fid for item in self.box_items()])
+
+    def select_next(self, step: int) -> None:
+        """Tab / Shift+Tab: select the next (step 1) or previous (-1) box in reading order, wrapping,
+        and scroll it into view with its tag."""
+        order = self.reading_order()
+        if not order:
+            return
+        ids = [item.fid for item in order]
+        current = [fid for fid in self.session.selection if fid in ids]
+        if not current:
+            index = 0 if step > 0 else len(ids) - 1
+        else:
+            at = [ids.index(fid) for fid in current]
+            index = (max(at) + 1) % len(ids) if step > 0 else (min(at) - 1) % len(ids)
+        self.select([ids[index]])
+        self.reveal(order[index])
+
+    def reveal(self, item: BoxItem) -> None:
+        """Scroll so that the box and its tag are on screen; of a box larger than the view, its
+        top-left part (where its tag is, most often)."""
+        margin = 24
+        area = item.rect()
+        tag = item.tag_rect()
+        if tag is not None:
+            area = area.united(to_qrect(tag))
+        room = self.viewport().rect().adjusted(margin, margin, -margin, -margin)
+        width, height = max(room.width(), 1) / self._zoom, max(room.height(), 1) / self._zoom
+        self.ensureVisible(QRectF(area.left(), area.top(), min(area.width(), width), min(area.height(), height)),
+                           margin, margin)
 
     # -- input ----------------------------------------------------------------------------
     def mousePressEvent(self, event) -> None:
@@ -368,6 +444,9 @@ class PageCanvas(QGraphicsView):
     def event(self, event) -> bool:
         if event.type() == QEvent.Type.ShortcutOverride and self.keys.claims(event):
             event.accept()  # this key is the canvas's while it has focus
+            return True
+        if event.type() == QEvent.Type.KeyPress and self.keys.is_tab(event) and self.keys.claims(event):
+            self.keys.press(event)  # Tab walks the boxes here, ahead of Qt's focus chain
             return True
         return super().event(event)
 

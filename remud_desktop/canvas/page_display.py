@@ -3,12 +3,16 @@
 A cached render is shown at once; otherwise a render of the page at another zoom stands
 in (or a blank page with a note, never the previous page) while a worker makes it. Once
 the sharp render is up, the neighbouring pages are rendered ahead into the cache.
+
+The render on screen also tells where the page has ink (text, pictures, banners): box tags
+are laid out where they cover the least of it (`ink`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPixmap, QTransform
 from PySide6.QtWidgets import (
@@ -17,6 +21,7 @@ from PySide6.QtWidgets import (
     QGraphicsSimpleTextItem,
 )
 
+from engine.geometry import Rect
 from engine.store import documents
 from remud_desktop.canvas.protocols import PageView
 from remud_desktop.canvas.render_cache import RenderCache, render_bucket
@@ -29,6 +34,8 @@ from remud_desktop.canvas.renderer import (
 from remud_desktop.session import Session
 
 PREFETCH = (1, -1, 2)  # neighbours rendered once the current page is on screen
+INK_CELL_PT = 2.0  # the ink map's cell: a render is averaged down to one value per 2 x 2 points
+INK_FULL = 110.0  # this much darker than the paper (0-255) counts as fully inked
 Shown = tuple[int, int, int]  # (doc_id, page, zoom bucket)
 
 
@@ -47,6 +54,8 @@ class PageDisplay(QObject):
         self.doc_key: str | None = None  # the current document's PDF path
         self.shown: Shown | None = None
         self._doc_paths: dict[int, Path] = {}
+        self._image: QImage | None = None  # the render on screen, for the ink map
+        self._ink: np.ndarray | None = None  # 0..1 per cell, made on first use
 
         self.pixmap_item = QGraphicsPixmapItem()
         self.pixmap_item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
@@ -155,21 +164,54 @@ class PageDisplay(QObject):
         self.pixmap_item.show()
         self.note.hide()
         self.shown = shown
+        self._image, self._ink = image, None
 
     def _show_blank(self, text: str) -> None:
         page, zoom = self.canvas.page_rect, self.canvas.zoom
         self.pixmap_item.hide()
         self.pixmap_item.setPixmap(QPixmap())
         self.shown = None
+        self._image, self._ink = None, None
         self.note.setText(text)
         self.note.setPos(page.x0 + 12 / zoom, page.y0 + 12 / zoom)
         self.note.show()
 
     def clear(self) -> None:
         self.doc_key, self.shown = None, None
+        self._image, self._ink = None, None
         self.pixmap_item.setPixmap(QPixmap())
         self.pixmap_item.hide()
         self.note.hide()
+
+    # -- where the page has ink ------------------------------------------------------------
+    def ink(self, rect: Rect) -> float:
+        """How much of `rect` (page points) is covered by text or pictures on the render shown:
+        0 for blank paper, 1 for solid print or a dark picture; 0 with no render on screen."""
+        ink = self._ink_map()
+        page = self.canvas.page_rect
+        if ink is None or page is None:
+            return 0.0
+        rows, cols = ink.shape
+        x0 = int(max(0, min(cols, (rect.x0 - page.x0) / INK_CELL_PT)))
+        x1 = int(max(0, min(cols, -(-(rect.x1 - page.x0) // INK_CELL_PT))))
+        y0 = int(max(0, min(rows, (rect.y0 - page.y0) / INK_CELL_PT)))
+        y1 = int(max(0, min(rows, -(-(rect.y1 - page.y0) // INK_CELL_PT))))
+        if x1 <= x0 or y1 <= y0:
+            return 0.0
+        return float(ink[y0:y1, x0:x1].mean())
+
+    def _ink_map(self) -> np.ndarray | None:
+        if self._ink is None and self._image is not None and self.canvas.page_rect is not None:
+            page = self.canvas.page_rect
+            cols = max(1, round(page.width / INK_CELL_PT))
+            rows = max(1, round(page.height / INK_CELL_PT))
+            small = self._image.convertToFormat(QImage.Format.Format_Grayscale8).scaled(
+                cols, rows, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
+            stride = small.bytesPerLine()
+            grey = np.frombuffer(bytes(small.constBits()), dtype=np.uint8).reshape(small.height(), stride)[:, :small.width()]
+            paper = float(np.percentile(grey, 90))  # most of a page is paper, whatever its tint
+            self._ink = np.clip((paper - grey.astype(np.float32)) / INK_FULL, 0.0, 1.0)
+        return self._ink
 
     def shutdown(self) -> None:
         self.renderer.shutdown()

@@ -72,6 +72,10 @@ class KeyedView(Protocol):
 
     def box_item(self, fid: int) -> BoxItem | None: ...
 
+    def box_items(self) -> list[BoxItem]: ...  # the boxes on show
+
+    def select_next(self, step: int) -> None: ...  # Tab / Shift+Tab: the next box in reading order
+
     def cancel_gesture(self) -> bool: ...
 
     def set_draw_mode(self, on: bool) -> None: ...

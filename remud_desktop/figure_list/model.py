@@ -1,20 +1,19 @@
 """The figures of one document as a table model (kept in page-then-position order and
-updated row by row), and the status / text filter over it."""
+updated row by row), and the status / text / score-threshold filter over it."""
 
 from __future__ import annotations
 
 import bisect
 
 from PySide6.QtCore import QModelIndex, QObject, QSortFilterProxyModel, Qt
-from PySide6.QtGui import QColor
 
-from engine.store.models import Figure
+from engine.store.models import Figure, FigureStatus
 from remud_desktop.table_model import RowTableModel
+from remud_desktop.theme.palette import status_text_color
 
 COLUMNS = ("Page", "Sub-label", "Status", "Detector", "Score", "Caption")
 PAGE, SUBLABEL, STATUS, DETECTOR, SCORE, CAPTION = range(len(COLUMNS))
 FIGURE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
-STATUS_COLORS = {"proposed": QColor("#d68910"), "accepted": QColor("#1e8449"), "rejected": QColor("#c0392b")}
 
 
 def position_key(fig: Figure) -> tuple:
@@ -38,7 +37,7 @@ class FigureTableModel(RowTableModel):
         if role == FIGURE_ID_ROLE:
             return fig.id
         if role == Qt.ItemDataRole.ForegroundRole and col == STATUS:
-            return STATUS_COLORS.get(fig.status.value)
+            return status_text_color(fig.status.value)  # readable in the light and the dark theme
         if role == Qt.ItemDataRole.ToolTipRole and col == CAPTION:
             return fig.text.caption or None
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (PAGE, SCORE):
@@ -106,22 +105,40 @@ class FigureTableModel(RowTableModel):
 
 
 class FigureFilter(QSortFilterProxyModel):
-    """Status and text filters. Unsorted it keeps the model's page-then-position order
-    (cheap for 10k rows); a click on a column header sorts by that column."""
+    """Status and text filters, and a score threshold under which proposals are left out.
+    Unsorted it keeps the model's page-then-position order (cheap for 10k rows); a click on a
+    column header sorts by that column."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.status: str | None = None
         self.needle = ""
+        self.min_score = 0.0
         self.setDynamicSortFilter(True)
 
-    def set_filters(self, status: str | None, text: str) -> None:
+    def set_filters(self, status: str | None, text: str, min_score: float | None = None) -> None:
         self.beginFilterChange()
         self.status, self.needle = status, text.strip().casefold()
+        if min_score is not None:
+            self.min_score = min_score
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def below_threshold(self, fig: Figure) -> bool:
+        return fig.status == FigureStatus.PROPOSED and fig.score < self.min_score - 1e-9
+
+    def hidden_by_threshold(self) -> int:
+        """Rows the status and text filters keep but the score threshold leaves out."""
+        if self.min_score <= 0:
+            return 0
+        model = self.sourceModel()
+        return sum(1 for fig in model.figures() if self.below_threshold(fig) and self._matches(fig))
 
     def filterAcceptsRow(self, row: int, parent: QModelIndex) -> bool:
         fig = self.sourceModel().figure(row)
+        return not self.below_threshold(fig) and self._matches(fig)
+
+    def _matches(self, fig: Figure) -> bool:
+        """The status and text filters."""
         if self.status and fig.status.value != self.status:
             return False
         if self.needle:

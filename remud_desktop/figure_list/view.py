@@ -1,5 +1,8 @@
 """The Figures dock: every figure of the current document in a table; filter by status and
-text, click to go to it, Enter / R / Del to accept, reject or delete the selected rows.
+text, hide proposals under a detector score (the canvas hides them too: the threshold lives in
+the BoxVisibility they share), click to go to it, Enter / R / Del to accept, reject or delete
+the selected rows. The count line under the table says how many rows are shown, of how many,
+and how many proposals the threshold hides; it is recounted whenever rows come or go.
 
 The model follows the session by rows: a changed figure updates its row, a changed page
 replaces that page's rows (changes are gathered and applied together a moment later),
@@ -16,6 +19,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDoubleSpinBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -28,6 +32,7 @@ from PySide6.QtWidgets import (
 from engine.errors import NotFoundError
 from engine.store import figures
 from engine.store.models import Figure, FigureStatus
+from remud_desktop.canvas.visibility import BoxVisibility
 from remud_desktop.figure_list.model import (
     COLUMNS,
     DETECTOR,
@@ -54,9 +59,10 @@ class RowAction(StrEnum):
 
 
 class FigureList(QWidget):
-    def __init__(self, session, parent: QWidget | None = None) -> None:
+    def __init__(self, session, parent: QWidget | None = None, *, visibility: BoxVisibility | None = None) -> None:
         super().__init__(parent)
         self.session = session
+        self.visibility = visibility if visibility is not None else BoxVisibility(session, parent=self)
         self.doc_id: int | None = None
         self._dirty_pages: set[int] = set()
         self._dirty_ids: set[int] = set()
@@ -64,6 +70,7 @@ class FigureList(QWidget):
         self.model = FigureTableModel(self)
         self.proxy = FigureFilter(self)
         self.proxy.setSourceModel(self.model)
+        self.proxy.min_score = self.visibility.score_threshold
 
         self.status_combo = QComboBox()
         self.status_combo.addItem("All statuses", None)
@@ -72,7 +79,19 @@ class FigureList(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Filter captions, sub-labels, sections…")
         self.search.setClearButtonEnabled(True)
+        self.threshold = QDoubleSpinBox()
+        self.threshold.setObjectName("scoreThreshold")
+        self.threshold.setRange(0.0, 1.0)
+        self.threshold.setSingleStep(0.05)
+        self.threshold.setDecimals(2)
+        self.threshold.setPrefix("score ≥ ")
+        self.threshold.setSpecialValueText("any score")  # at 0: nothing hidden
+        self.threshold.setKeyboardTracking(False)  # typing "0.75" filters once, not at "0.7" on the way
+        self.threshold.setToolTip("Hide proposed boxes whose detector score is under this, here and on the page "
+                                  "(remembered for this project)")
+        self.threshold.setValue(self.visibility.score_threshold)
         self.count_label = QLabel()
+        self.count_label.setObjectName("figureCount")
         self.table = QTableView()
         self.table.setModel(self.proxy)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -93,6 +112,7 @@ class FigureList(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.status_combo)
         top.addWidget(self.search, 1)
+        top.addWidget(self.threshold)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
@@ -105,8 +125,13 @@ class FigureList(QWidget):
         self._filter_timer.timeout.connect(self._apply_filters)
         self.status_combo.currentIndexChanged.connect(self._apply_filters)
         self.search.textChanged.connect(lambda _: self._filter_timer.start())
+        self.threshold.valueChanged.connect(self.visibility.set_threshold)
+        self.visibility.changed.connect(self._visibility_changed)
         self.table.selectionModel().selectionChanged.connect(self._rows_selected)
-        for signal in (self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.modelReset, self.proxy.layoutChanged):
+        # The proxy removes its rows before the model does (so the totals differ for a moment):
+        # count again on the model's own signals too, which come last.
+        for signal in (self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.modelReset, self.proxy.layoutChanged,
+                       self.model.rowsInserted, self.model.rowsRemoved, self.model.modelReset, self.model.dataChanged):
             signal.connect(self._update_count)
 
         session.project_opened.connect(self._project_opened)  # bound methods: disconnected when this dies
@@ -126,6 +151,7 @@ class FigureList(QWidget):
         figs = figures.list_figures(project, doc_id) if project is not None and doc_id is not None else []
         self.model.reset(figs)
         self._session_selection(list(self.session.selection))
+        self._update_count()
 
     def _project_opened(self) -> None:
         self.load(self.session.doc_id)
@@ -162,6 +188,7 @@ class FigureList(QWidget):
         selected = {f.id for f in self.selected_figures()}
         if not set(self.session.selection) <= selected:  # e.g. undo brought back selected boxes
             self._session_selection(list(self.session.selection))
+        self._update_count()
 
     def flush(self) -> None:
         """Apply gathered changes now (tests, before reading the model)."""
@@ -170,13 +197,29 @@ class FigureList(QWidget):
 
     def _apply_filters(self) -> None:
         self._filter_timer.stop()
-        self.proxy.set_filters(self.status_combo.currentData(), self.search.text())
+        self.proxy.set_filters(self.status_combo.currentData(), self.search.text(), self.visibility.score_threshold)
         self._update_count()
 
-    def _update_count(self, *_) -> None:
+    def _visibility_changed(self) -> None:
+        if abs(self.threshold.value() - self.visibility.score_threshold) > 1e-9:  # e.g. another project's threshold
+            self.threshold.blockSignals(True)
+            self.threshold.setValue(self.visibility.score_threshold)
+            self.threshold.blockSignals(False)
+        if self.proxy.min_score != self.visibility.score_threshold:
+            self._apply_filters()
+
+    def count_text(self) -> str:
         shown, total = self.proxy.rowCount(), self.model.rowCount()
-        self.count_label.setText(f"{total} figure{'s' if total != 1 else ''}" if shown == total
-                                 else f"{shown} of {total} figures")
+        text = (f"{total} figure{'s' if total != 1 else ''}" if shown == total
+                else f"{shown} of {total} figure{'s' if total != 1 else ''}")
+        hidden = self.proxy.hidden_by_threshold()
+        if hidden:
+            text += (f" · {hidden} proposal{'s' if hidden != 1 else ''} under score "
+                     f"{self.proxy.min_score:.2f} hidden")
+        return text
+
+    def _update_count(self, *_) -> None:
+        self.count_label.setText(self.count_text())
 
     # -- selection ----------------------------------------------------------------------
     def _view_index(self, fid: int) -> QModelIndex:

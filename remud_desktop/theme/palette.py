@@ -16,10 +16,23 @@ from engine.settings import THEMES
 
 STATE_NAME = "remudThemeState"
 
+# Status words in lists (the figure list), at least 4.5:1 against the light and the dark base colour.
+STATUS_TEXT_LIGHT = {"proposed": QColor("#a35f00"), "accepted": QColor("#1d7a43"), "rejected": QColor("#b3261e"),
+                     "draft": QColor("#a35f00")}
+STATUS_TEXT_DARK = {"proposed": QColor("#f0b44c"), "accepted": QColor("#5fd38d"), "rejected": QColor("#ff8a80"),
+                    "draft": QColor("#f0b44c")}
+
 
 def is_dark(palette: QPalette) -> bool:
     """A palette is dark when its window colour is darker than its text."""
     return palette.color(QPalette.ColorRole.Window).lightness() < palette.color(QPalette.ColorRole.WindowText).lightness()
+
+
+def status_text_color(status: str, palette: QPalette | None = None) -> QColor | None:
+    """The colour for a status word ("proposed", "accepted", "rejected", "draft") in a list, readable
+    on `palette` (default: the application's) whether it is light or dark."""
+    palette = palette if palette is not None else QApplication.palette()
+    return (STATUS_TEXT_DARK if is_dark(palette) else STATUS_TEXT_LIGHT).get(str(status))
 
 
 def light_palette() -> QPalette:

@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QStyle, QToolBar
 
 from remud_desktop.detection import DetectScope
+from remud_desktop.window import review
 
 StdKey = QKeySequence.StandardKey
 
@@ -72,11 +73,23 @@ def build_actions(window) -> Actions:
         action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         window.addAction(action)
         a.all[name] = action
+    _action(window, a, "accept_proposals", "&Accept all proposals on the page", lambda: review.accept_page_proposals(window),
+            ["Shift+Return", "Shift+Enter"],
+            "Accept every proposed box on show on this page, as one undo step (those under the score threshold stay)")
     # View
     _action(window, a, "zoom_in", "Zoom &in", lambda: window.canvas.zoom_in(), [StdKey.ZoomIn, "Ctrl+="])
     _action(window, a, "zoom_out", "Zoom &out", lambda: window.canvas.zoom_out(), [StdKey.ZoomOut])
     _action(window, a, "fit_page", "Fit &page", lambda: window.canvas.fit_page(), ["Ctrl+0"])
     _action(window, a, "fit_width", "Fit &width", lambda: window.canvas.fit_width(), ["Ctrl+9"])
+    visibility = window.canvas.visibility
+    _action(window, a, "show_tags", "Show box &tags", visibility.set_show_tags, ["T"],
+            "Show or hide the tags (sub-label, detector, score) next to the boxes", checkable=True)
+    _action(window, a, "show_rejected", "Show &rejected boxes", visibility.set_show_rejected, ["H"],
+            "Show or hide the rejected boxes on the page", checkable=True)
+    a["show_tags"].setChecked(visibility.show_tags)
+    a["show_rejected"].setChecked(visibility.show_rejected)
+    visibility.changed.connect(lambda: (a["show_tags"].setChecked(visibility.show_tags),
+                                        a["show_rejected"].setChecked(visibility.show_rejected)))
     _action(window, a, "draw", "&Draw box", window.set_draw_mode, (), "Draw a box: press W on the page, then drag; hold Shift to draw several (W)",
             checkable=True)
     # Go
@@ -84,6 +97,10 @@ def build_actions(window) -> Actions:
     _action(window, a, "next", "&Next page", lambda: s.step(1), ["D"])
     _action(window, a, "reviewed_next", "Mark page &reviewed and next", window.mark_reviewed_and_next, ["Space"])
     _action(window, a, "next_unreviewed", "Next &unreviewed page", window.next_unreviewed, ["Ctrl+Shift+D"])
+    _action(window, a, "next_proposals", "Next page with pr&oposals", lambda: review.go_to_proposals(window, 1), ["N"],
+            "The next page that still has proposed boxes on show")
+    _action(window, a, "prev_proposals", "Previous page with proposa&ls", lambda: review.go_to_proposals(window, -1),
+            ["Shift+N"], "The previous page that still has proposed boxes on show")
     # Detect
     _action(window, a, "detect_page", "Detect on &current page", lambda: window.detect(DetectScope.PAGE), ["Ctrl+Alt+D"])
     _action(window, a, "detect_selected", "Detect on &selected pages", lambda: window.detect(DetectScope.SELECTED))
@@ -120,14 +137,19 @@ def build_menus(window, a: Actions) -> None:
     file.addActions([a["settings"], a["close"], a["quit"]])
     edit = bar.addMenu("&Edit")
     edit.addActions([a["undo"], a["redo"]])
+    edit.addSeparator()
+    edit.addAction(a["accept_proposals"])
     view = bar.addMenu("&View")
     view.addActions([a["zoom_in"], a["zoom_out"], a["fit_page"], a["fit_width"]])
+    view.addSeparator()
+    view.addActions([a["show_tags"], a["show_rejected"]])
     view.addSeparator()
     view.addActions([a["annotate_tab"], a["chat_tab"]])
     view.addSeparator()
     a.docks_menu = view.addMenu("&Panels")
     go = bar.addMenu("&Go")
-    go.addActions([a["prev"], a["next"], a["reviewed_next"], a["next_unreviewed"]])
+    go.addActions([a["prev"], a["next"], a["reviewed_next"], a["next_unreviewed"], a["next_proposals"],
+                   a["prev_proposals"]])
     detect = bar.addMenu("&Detect")
     detect.addActions([a["detect_page"], a["detect_selected"], a["detect_document"]])
     detect.addSeparator()

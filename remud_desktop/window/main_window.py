@@ -28,6 +28,7 @@ from engine.sample import ensure_sample_project
 from engine.settings import data_dir
 from engine.store import documents
 from remud_desktop.canvas import PageCanvas
+from remud_desktop.canvas.visibility import BoxVisibility
 from remud_desktop.chat import ChatTab
 from remud_desktop.chat.figure_image import figure_png
 from remud_desktop.detection import DetectDialog, DetectionController, DetectScope
@@ -70,7 +71,8 @@ class MainWindow(FileDropTarget, QMainWindow):
         self._shortcuts = None
         self.setDockNestingEnabled(True)
 
-        self.canvas = PageCanvas(self.session, self)
+        self.visibility = BoxVisibility(self.session, self.settings, self)  # shared by the page and the figure list
+        self.canvas = PageCanvas(self.session, self, visibility=self.visibility)
         self.canvas.setMinimumWidth(320)  # restored dock sizes must never squeeze the page away
         self.chat = ChatTab(self.session, self)
         # the Chat tab is wide; it must not make the Annotate tab (and so the window's minimum) wide too
@@ -90,7 +92,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         self._docks_hidden_for_welcome: list[QDockWidget] = []
         self._docks_hidden_for_chat: list[QDockWidget] = []
         self.library = LibraryPanel(self.session)
-        self.figure_list = FigureList(self.session)
+        self.figure_list = FigureList(self.session, visibility=self.visibility)
         self.inspector = FigureInspector(self.session)
         self.records_view = RecordsView(self.session)
         self.undo_view = QUndoView(self.session.undo_stack)
@@ -300,7 +302,8 @@ class MainWindow(FileDropTarget, QMainWindow):
                  else " (damaged, read-only)" if project.damaged else " (read-only)")
         self.setWindowTitle(f"{project.folder.name}{state} — ReMUD Desktop" if project else "ReMUD Desktop")
         for name in ("close", "import", "detect_page", "detect_selected", "detect_document", "detect_dialog",
-                     "prev", "next", "reviewed_next", "next_unreviewed", "synthesize", "generate_now", "export",
+                     "prev", "next", "reviewed_next", "next_unreviewed", "next_proposals", "prev_proposals",
+                     "accept_proposals", "synthesize", "generate_now", "export",
                      "draw", "zoom_in", "zoom_out", "fit_page", "fit_width", "send_to_chat"):
             self.actions_[name].setEnabled(project is not None)
 

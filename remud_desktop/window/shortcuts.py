@@ -23,6 +23,7 @@ CANVAS_KEYS: tuple[tuple[str, str], ...] = (
     ("Ctrl+D", "Duplicate the selected boxes"),
     ("Enter", "Accept the selected boxes"),
     ("R", "Reject the selected boxes"),
+    ("Tab / Shift+Tab", "Select the next / previous box in reading order (columns respected; wraps)"),
     ("Click / Ctrl+click / drag", "Select one, add to the selection, select with a rubber band"),
     ("Space + drag, middle drag", "Pan the page"),
     ("Ctrl+wheel", "Zoom"),

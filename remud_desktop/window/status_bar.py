@@ -1,4 +1,8 @@
-"""The status bar: zoom, page, counts for the document, and background-job progress."""
+"""The status bar: zoom, page, counts for the document, and background-job progress.
+
+Counts are read again after every change of figures or page flags (gathered for a moment:
+detection changes many pages quickly), and whenever the page moves to another document or
+another project; paging within the document only rewrites the page label."""
 
 from __future__ import annotations
 
@@ -34,7 +38,7 @@ class StatusBar(QStatusBar):
         self.state.setObjectName("projectStateLabel")
         self.state.setStyleSheet("QLabel { font-weight: bold; color: #b3541e; padding: 0 8px; }")
         self.state.hide()
-        self._counted_doc: int | None = None
+        self._counted: tuple[object, int] | None = None  # (project, doc_id) the counts are for
         self.addWidget(self.page)
         self.addWidget(self.counts)
         self.addPermanentWidget(self.state)  # permanent: a passing message must not hide it
@@ -50,8 +54,9 @@ class StatusBar(QStatusBar):
         session.figures_changed.connect(lambda *_: self._recount.start())
 
     def _page_changed(self, doc_id: int, page: int) -> None:
-        """Paging is hot: only the page label changes, unless the document did."""
-        if doc_id != self._counted_doc:
+        """Paging is hot: only the page label changes, unless the document (or the project) did.
+        Another project's document can have the same id: the project counts as part of it."""
+        if (self.session.project, doc_id) != self._counted:
             self.refresh()
         else:
             self.page.setText(f"page {page + 1} / {self.session.page_count()}")
@@ -68,6 +73,7 @@ class StatusBar(QStatusBar):
     def refresh(self) -> None:
         project, doc_id = self.session.project, self.session.doc_id
         self._show_state(project)
+        self._counted = None
         if project is None or doc_id is None:
             self.page.setText("No project open" if project is None else "No document")
             self.counts.setText("")
@@ -81,4 +87,4 @@ class StatusBar(QStatusBar):
         self.page.setText(f"page {self.session.page + 1} / {doc.page_count}")
         self.page.setToolTip(doc.title)
         self.counts.setText(counts_text(project, doc_id))
-        self._counted_doc = doc_id
+        self._counted = (project, doc_id)

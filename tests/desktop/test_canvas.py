@@ -14,7 +14,7 @@ from engine.store import Project, documents, figures
 from engine.store.models import FigureStatus, NewFigure
 from remud_desktop.canvas import PageCanvas, RenderCache, RenderTag
 from remud_desktop.canvas import edit_geometry as geo
-from remud_desktop.canvas.box_item import STATUS_COLORS, BoxItem
+from remud_desktop.canvas.box_item import STATUS_COLORS, BoxItem, TagSide
 from remud_desktop.canvas.render_cache import bucket_scale, render_bucket, zoom_bucket
 from remud_desktop.session import MIN_BOX_PT
 from tests import pdf_factory
@@ -455,8 +455,8 @@ def test_boxes_paint_by_status_and_detector(qtbot, canvas, session):
     ia, ib, ic = (canvas.box_item(f.id) for f in (a, b, c))
     assert ia.color != ib.color != ic.color and ia.color != STATUS_COLORS[FigureStatus.PROPOSED]
     assert ia.label == "figure · scanned 0.90"
-    assert ic.rejected and ic.opacity() < 1 and ic.label_inside  # no room above the page top
-    assert not ia.label_inside
+    assert ic.rejected and ic.opacity() == 1 and ic.tag_side != TagSide.ABOVE  # solid; no room above the page top
+    assert ia.tag_side == TagSide.ABOVE and ic.tag_rect().intersect(ic.box()).is_empty
     session.select([a.id])
     image = canvas.grab().toImage()
     corner = vp(canvas, 160, 480)  # a selected box shows a white handle at its corner
