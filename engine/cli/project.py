@@ -120,10 +120,12 @@ def cmd_detect(args) -> int:
                 bar.n = i
                 bar.refresh()
 
-            report = detect_document(p, doc.id, detector, pages, force=args.force, progress=progress)
+            report = detect_document(p, doc.id, detector, pages, force=args.force, progress=progress,
+                                     retry_failed=args.retry_failed)
             bar.close()
             for sentence in report.pages_failed:
                 print(f"warning: {doc.title}: {sentence}", file=sys.stderr)
+            text_failed: list[str] = []
             if not args.no_text:
                 with progress_bar("captions and context", None, args.quiet) as bar:
                     def step(state: ReadProgress, bar=bar) -> None:
@@ -133,14 +135,24 @@ def cmd_detect(args) -> int:
                         bar.set_description_str(state.sentence())
                         bar.refresh()
 
-                    fill_figure_text(p, doc.id, pages, ocr=not args.no_ocr, on_progress=step)
-            summary.append({"document_id": doc.id, "title": doc.title, **asdict(report)})
+                    fill_figure_text(p, doc.id, pages, ocr=not args.no_ocr, on_progress=step,
+                                     on_failed=text_failed.append, retry_failed=args.retry_failed)
+            for sentence in text_failed:
+                print(f"warning: {doc.title}: {sentence}", file=sys.stderr)
+            summary.append({"document_id": doc.id, "title": doc.title, **asdict(report), "text_failed": text_failed})
             if not args.json:
                 skipped = f", {len(report.pages_skipped)} corrected pages left alone" if report.pages_skipped else ""
-                print(f"{doc.title}: {report.figures} figures on {report.pages_done} pages ({args.detector}){skipped}")
+                failed = [f["page"] for f in report.failed_pages]
+                failed_text = (f"; {len(failed)} page{'s' if len(failed) != 1 else ''} failed: "
+                               f"{', '.join(map(str, failed))} (see the warnings above)") if failed else ""
+                print(f"{doc.title}: {report.figures} figures on {report.pages_done} pages ({args.detector})"
+                      f"{skipped}{failed_text}")
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
-    return 1 if any(s["pages_failed"] for s in summary) else 0
+    return 1 if any(s["pages_failed"] or s["text_failed"] for s in summary) else 0
+
+
+EXIT_USAGE = 2  # a command that would change too much without saying so: a usage error, as argparse exits
 
 
 def cmd_figures(args) -> int:
@@ -149,6 +161,10 @@ def cmd_figures(args) -> int:
         if args.id:
             figs = [f for f in figs if f.id in set(args.id)]
         if args.set_status:
+            if not (args.doc is not None or args.page is not None or args.status or args.id or args.all):
+                print("error: --set-status without --doc, --page, --status or --id would change every figure of the "
+                      "project; add --all to mean that.", file=sys.stderr)
+                return EXIT_USAGE
             for f in figs:
                 figures.set_status(p, f.id, args.set_status)
             emit(args, [f.id for f in figs], f"{len(figs)} figure(s) marked {args.set_status}")
@@ -243,13 +259,17 @@ def add_project_parser(sub, common: argparse.ArgumentParser) -> None:
     sp.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="detector setting")
     sp.add_argument("--no-text", action="store_true", help="skip the caption/context step")
     sp.add_argument("--no-ocr", action="store_true", help="text layer only: no OCR of scanned pages or figure crops")
+    sp.add_argument("--retry-failed", action="store_true",
+                    help="try again pages where detection or OCR crashed in an earlier run (left out otherwise)")
     sp = add("figures", cmd_figures, "list figures, or export their crops")
     sp.add_argument("--doc", type=int)
     sp.add_argument("--page", type=int, help="1-based page")
     sp.add_argument("--status", choices=["proposed", "accepted", "rejected"])
     sp.add_argument("--id", type=int, action="append", default=[], metavar="ID", help="only this figure (repeatable)")
     sp.add_argument("--set-status", choices=["proposed", "accepted", "rejected"],
-                    help="mark the figures chosen by the other options (e.g. accept a whole page)")
+                    help="mark the figures chosen by the other options (e.g. accept a whole page); "
+                         "every figure of the project only with --all")
+    sp.add_argument("--all", action="store_true", help="with --set-status and no other option: every figure")
     sp.add_argument("--export", metavar="FOLDER", help="write crops (masks applied) as PNG files here")
     sp.add_argument("--dpi", type=dpi, default=200.0,
                     help=f"resolution of rendered crops, {MIN_DPI:g} to {MAX_DPI:g} (default 200)")

@@ -8,6 +8,7 @@ one-line error handler, engine.cli.common.run_command.
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import asdict
 
 from engine.cli.common import add_command, emit, parse_params, positive_int
@@ -98,17 +99,45 @@ def cmd_show(args) -> int:
     return 0
 
 
+FILTERS = ("status", "kind", "language", "doc", "figure", "flag", "min_score", "max_score", "limit")
+EXIT_USAGE = 2  # no records named: a usage error, as argparse exits
+
+
+def _has_filter(args) -> bool:
+    return any(getattr(args, name) not in (None, []) for name in FILTERS)
+
+
+def _chosen(p: Project, args) -> list[Record] | None:
+    """The records a status change applies to: the ids given (each must exist), narrowed by any filter of
+    `records list`; else the records the filters select; else every record with --all; None: nothing named."""
+    if args.ids:
+        chosen = [records.get_record(p, rid) for rid in dict.fromkeys(args.ids)]  # every id must exist first
+        if not _has_filter(args):
+            return chosen
+        wanted = {r.id for r in select(p, args)}
+        return [r for r in chosen if r.id in wanted]
+    if _has_filter(args) or args.all:
+        return select(p, args)
+    return None
+
+
 def _set_status(args, status: RecordStatus) -> int:
-    with Project.open(args.project) as p:
-        for rid in args.ids:
-            records.get_record(p, rid)  # every id must exist before any is changed
-        changed = [rid for rid in args.ids if records.get_record(p, rid).status != status]
-        for rid in changed:
-            records.update_record(p, rid, status=status)
     word = {"accepted": "Accepted", "rejected": "Rejected", "draft": "Reset to draft"}[str(status)]
-    emit(args, {"status": str(status), "ids": list(args.ids), "changed": changed},
-          f"{word} {len(changed)} record{'s' if len(changed) != 1 else ''}"
-          + (f" ({len(args.ids) - len(changed)} already {status})" if len(changed) < len(args.ids) else "") + ".")
+    verb = {"accepted": "accept", "rejected": "reject", "draft": "reset"}[str(status)]
+    with Project.open(args.project) as p:
+        chosen = _chosen(p, args)
+        if chosen is None:
+            print(f"error: name the records to {verb}: give their ids, a filter of `records list` (--status, --kind, "
+                  "--language, --doc, --figure, --flag, --min-score, --max-score) or --all.", file=sys.stderr)
+            return EXIT_USAGE
+        changed = [r.id for r in chosen if r.status != status]
+        with p.atomic():
+            for rid in changed:
+                records.update_record(p, rid, status=status)
+    ids = [r.id for r in chosen]
+    emit(args, {"status": str(status), "ids": ids, "changed": changed},
+         f"{word} {len(changed)} record{'s' if len(changed) != 1 else ''}"
+         + (f" ({len(ids) - len(changed)} already {status})" if len(changed) < len(ids) else "") + ".")
     return 0
 
 
@@ -188,23 +217,27 @@ def add_records_parser(subparsers, common: argparse.ArgumentParser) -> argparse.
     def add(name: str, func, text: str) -> argparse.ArgumentParser:
         return add_command(sub, common, name, func, text)
 
-    sp = add("list", cmd_list, "list records, filtered")
-    sp.add_argument("--status", choices=[s.value for s in RecordStatus])
-    sp.add_argument("--kind", choices=[k.value for k in RecordKind])
-    sp.add_argument("--language", "--lang", choices=["zh", "en"])
-    sp.add_argument("--flag", action="append", metavar="FLAG",
-                    help="a flag or flag name (e.g. near_duplicate), 'any' or 'none'; repeat to require several")
-    sp.add_argument("--doc", type=int, help="document id")
-    sp.add_argument("--figure", type=int, help="figure id")
-    sp.add_argument("--min-score", type=float)
-    sp.add_argument("--max-score", type=float)
-    sp.add_argument("--limit", type=positive_int)
+    def filters(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--status", choices=[s.value for s in RecordStatus])
+        sp.add_argument("--kind", choices=[k.value for k in RecordKind])
+        sp.add_argument("--language", "--lang", choices=["zh", "en"])
+        sp.add_argument("--flag", action="append", metavar="FLAG",
+                        help="a flag or flag name (e.g. near_duplicate), 'any' or 'none'; repeat to require several")
+        sp.add_argument("--doc", type=int, help="document id")
+        sp.add_argument("--figure", type=int, help="figure id")
+        sp.add_argument("--min-score", type=float)
+        sp.add_argument("--max-score", type=float)
+        sp.add_argument("--limit", type=positive_int)
+
+    filters(add("list", cmd_list, "list records, filtered"))
     sp = add("show", cmd_show, "show one record in full")
     sp.add_argument("id", type=int)
     for name, func, text in (("accept", cmd_accept, "accept records"), ("reject", cmd_reject, "reject records"),
                              ("reset", cmd_reset, "set records back to draft")):
-        sp = add(name, func, text)
-        sp.add_argument("ids", type=int, nargs="+", metavar="ID")
+        sp = add(name, func, f"{text}: by id, by the filters of `records list`, or --all; prints how many changed")
+        sp.add_argument("ids", type=int, nargs="*", metavar="ID", help="these records (the filters narrow them)")
+        filters(sp)
+        sp.add_argument("--all", action="store_true", help="every record (the filters narrow them)")
     sp = add("check", cmd_check, "run the rule checks and near-duplicate detection; flag, never delete")
     sp.add_argument("ids", type=int, nargs="*", metavar="ID", help="records to check (default: all)")
     sp.add_argument("--threshold", type=float, default=0.8, help="near-duplicate Jaccard similarity (default 0.8)")

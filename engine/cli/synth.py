@@ -6,7 +6,8 @@ Wired into engine.cli with `add_synth_parser(sub, common)`; each subcommand sets
 `run` and `retry` exit 0 when every item is done (a `run` whose items all exist already makes no
 job and says so), EXIT_FAILED_ITEMS when the job finished with
 failed items (the counts, and how to retry them, on stderr), EXIT_UNFINISHED when it stopped,
-was cancelled or waits for provider batches, and 1 on an error.
+was cancelled or waits for provider batches, and 1 on an error. `run` without --job, --doc or --figure
+exits 2 (EXIT_USAGE) with one sentence: a new job needs a selection.
 """
 
 from __future__ import annotations
@@ -63,7 +64,14 @@ def _run(args, p: Project, job_id: int) -> int:
     return EXIT_FAILED_ITEMS if report.state == "finished" else EXIT_UNFINISHED
 
 
+EXIT_USAGE = 2  # no selection: a usage error, as argparse exits for a bad flag
+
+
 def cmd_run(args) -> int:
+    if args.job is None and not args.doc and not args.figure:
+        print("error: no figures chosen: name them with --doc ID (the accepted figures of a document) or --figure ID "
+              "(both repeatable), or run an existing job with --job ID.", file=sys.stderr)
+        return EXIT_USAGE
     with Project.open(args.project) as p:
         if args.job is None:
             if not args.kinds:

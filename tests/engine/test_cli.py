@@ -68,6 +68,18 @@ def test_full_flow_with_json(capsys, tmp_path, sample_pdf):
     assert code == 0 and "1 figure(s) marked rejected" in out
     code, out, _ = run(capsys, "figures", proj, "--status", "accepted", "--json")
     assert sorted(f["id"] for f in json.loads(out)) == sorted(set(accepted) - {figs[-1]["id"]})
+    # without a filter, --set-status would change every figure: it asks for --all
+    code, out, err = run(capsys, "figures", proj, "--set-status", "proposed")
+    assert code == 2 and out == "" and "--all" in err and err.count("\n") == 1
+    code, out, _ = run(capsys, "figures", proj, "--status", "accepted", "--json")
+    assert sorted(f["id"] for f in json.loads(out)) == sorted(set(accepted) - {figs[-1]["id"]})  # unchanged
+    code, out, _ = run(capsys, "figures", proj, "--set-status", "proposed", "--all")
+    assert code == 0 and f"{len(figs)} figure(s) marked proposed" in out
+    # synth run without a selection: exit 2 naming --doc and --figure, no job made
+    code, out, err = run(capsys, "synth", "run", proj, "--kinds", "vqa")
+    assert code == 2 and "--doc" in err and "--figure" in err and err.count("\n") == 1
+    code, out, _ = run(capsys, "synth", "status", proj)
+    assert code == 0 and out.strip() == "no jobs"
 
 
 def test_human_output_and_pages_option(capsys, tmp_path, sample_pdf):

@@ -133,6 +133,36 @@ def test_accept_reject_reset(folder, capsys):
         assert [str(r.status) for r in records.list_records(p)] == ["draft", "accepted", "rejected", "draft"]
 
 
+def test_status_changes_take_the_list_filters(folder, capsys):
+    # records list's filters choose the records; the count of those that changed is printed
+    assert run(["records", "accept", folder, "--kind", "mcq"]) == 0
+    assert capsys.readouterr().out.strip() == "Accepted 1 record."
+    assert run(["records", "reject", folder, "--language", "en", "--json"]) == 0
+    assert _json(capsys) == {"status": "rejected", "ids": [1, 3, 4], "changed": [1, 3, 4]}
+    assert run(["records", "reset", folder, "--status", "rejected", "--limit", "2"]) == 0
+    assert capsys.readouterr().out.strip() == "Reset to draft 2 records."
+    assert run(["records", "accept", folder, "--min-score", "3"]) == 0  # only #2 has a score (4): accepted already
+    assert capsys.readouterr().out.strip() == "Accepted 0 records (1 already accepted)."
+    # ids narrowed by a filter
+    assert run(["records", "accept", folder, "1", "2", "3", "--kind", "vqa", "--json"]) == 0
+    assert _json(capsys) == {"status": "accepted", "ids": [1, 3], "changed": [1, 3]}
+    with Project.open(folder) as p:
+        assert [str(r.status) for r in records.list_records(p)] == ["accepted", "accepted", "accepted", "rejected"]
+
+
+def test_all_changes_every_record_and_nothing_named_is_exit_2(folder, capsys):
+    for action in ("accept", "reject", "reset"):
+        assert run(["records", action, folder]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: name the records to ") and "--all" in err and err.count("\n") == 1
+    with Project.open(folder) as p:
+        assert {str(r.status) for r in records.list_records(p)} == {"draft"}
+    assert run(["records", "reject", folder, "--all"]) == 0
+    assert capsys.readouterr().out.strip() == "Rejected 4 records."
+    assert run(["records", "reset", folder, "--all", "--kind", "mcq"]) == 0  # --all with a filter: the filter holds
+    assert capsys.readouterr().out.strip() == "Reset to draft 1 record."
+
+
 def test_errors_are_one_line(folder, capsys):
     assert run(["records", "show", folder, "99"]) == 1
     err = capsys.readouterr().err
