@@ -34,17 +34,19 @@ class Message(StrEnum):
     RESULT = "result"          # a PageResult: one page detected and stored
     TEXT_PROGRESS = "text_progress"  # an engine.text.reading.ReadProgress: how far reading page text is
     TEXT_PAGE = "text_page"    # a page index: the text of its figures was stored
+    TEXT_FAILED = "text_failed"  # a sentence: OCR crashed on a page (the run goes on)
     TEXT_ERROR = "text_error"  # reading captions failed (the detection stands)
     DONE = "done"              # the child finished
     ERROR = "error"            # the exception that stopped the child
 
 
 def _child(folder: str, doc_id: int, pages: Sequence[int] | None, detector: str, force: bool, fill_text: bool,
-           conn, stop, focus) -> None:
+           retry_failed: bool, conn, stop, focus) -> None:
     try:
         with Project.open(folder) as project:
             done = []
-            for result in iter_detect(project, doc_id, detector, pages, force=force, cancel=stop.is_set):
+            for result in iter_detect(project, doc_id, detector, pages, force=force, cancel=stop.is_set,
+                                      retry_failed=retry_failed):
                 conn.send((Message.RESULT, result))
                 if not result.skipped and result.figure_ids:
                     done.append(result.page)
@@ -53,7 +55,9 @@ def _child(folder: str, doc_id: int, pages: Sequence[int] | None, detector: str,
                     fill_figure_text(project, doc_id, sorted(set(done)), cancel=stop.is_set,
                                      focus=lambda: focus.value if focus.value >= 0 else None,
                                      on_progress=lambda state: conn.send((Message.TEXT_PROGRESS, state)),
-                                     on_page=lambda page: conn.send((Message.TEXT_PAGE, page)))
+                                     on_page=lambda page: conn.send((Message.TEXT_PAGE, page)),
+                                     on_failed=lambda sentence: conn.send((Message.TEXT_FAILED, sentence)),
+                                     retry_failed=retry_failed)
                 except RemudError as exc:
                     if isinstance(exc, CancelledError):
                         raise
@@ -78,10 +82,12 @@ def detect_in_subprocess(
     fill_text: bool = False,
     cancel: Callable[[], bool] = lambda: False,
     focus: Callable[[], int | None] = lambda: None,
+    retry_failed: bool = False,
 ) -> Iterator[tuple[Message, Any]]:
     """Yields (Message.RESULT, PageResult) per page, then, while reading text, (Message.TEXT_PROGRESS,
-    ReadProgress), (Message.TEXT_PAGE, page index) per page whose figures got their text, and
-    (Message.TEXT_ERROR, message) if reading failed. `focus` says
+    ReadProgress), (Message.TEXT_PAGE, page index) per page whose figures got their text,
+    (Message.TEXT_FAILED, sentence) per page whose OCR crashed, and (Message.TEXT_ERROR, message) if
+    reading failed. Pages that crashed before are left out unless `retry_failed`. `focus` says
     which page the person is on (asked every POLL_S). Raises what the child raised (CancelledError
     when cancelled, a DetectorError when the detector failed)."""
     ctx = multiprocessing.get_context("spawn")
@@ -89,9 +95,9 @@ def detect_in_subprocess(
     stop = ctx.Event()
     shared_focus = ctx.Value("i", -1, lock=False)  # one int written here, read there: no lock needed
     pages = None if pages is None else list(pages)
-    proc = ctx.Process(target=_child, args=(str(folder), doc_id, pages, detector, force, fill_text, sender, stop,
-                                            shared_focus),
-                       daemon=True, name="remud-detect")
+    proc = ctx.Process(target=_child, args=(str(folder), doc_id, pages, detector, force, fill_text, retry_failed,
+                                            sender, stop, shared_focus),
+                       daemon=False, name="remud-detect")  # not a daemon: it starts page workers (engine.isolation)
     proc.start()
     sender.close()
     cancelled_at = None

@@ -9,6 +9,7 @@ import pymupdf
 from engine.detect.base import Box, page_rect
 from engine.errors import DetectorError
 from engine.geometry import Rect
+from engine.isolation import step
 
 _lock = threading.Lock()
 PICTURE_CLASSES = {"picture", "figure", "image"}
@@ -28,6 +29,7 @@ def _activate() -> None:
 def layout_regions(page: pymupdf.Page) -> list[tuple[Rect, str]]:
     """Every region the layout model labels on the page, in page coordinates."""
     _activate()
+    step("the layout model")  # native code that crashes on some real pages (engine.isolation)
     with _lock:  # the ONNX session is shared; one page at a time
         page.get_layout()
     info = getattr(page, "layout_information", None) or []

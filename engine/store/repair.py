@@ -30,7 +30,7 @@ DB_NAME = project_module.DB_NAME
 _MAX_SKIP = 1 << 24  # the furthest a scan jumps over unreadable rowids before it gives up
 # Parents first, so that foreign keys find what they point at.
 _ORDER = ["documents", "pages", "figures", "records", "jobs", "job_batches", "job_items",
-          "chat_sessions", "chat_messages", "edit_log", "page_ocr", "page_text"]
+          "chat_sessions", "chat_messages", "edit_log", "page_ocr", "page_text", "page_failures"]
 
 
 @dataclass

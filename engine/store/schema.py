@@ -243,5 +243,22 @@ def _v6_page_text(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [_v1_core, _v2_search, _v3_ocr_cache, _v4_synth_jobs, _v5_synth_batches, _v6_page_text]
+def _v7_page_failures(db: sqlite_utils.Database) -> None:
+    """Pages where native code crashed (detection, OCR): later runs leave them out unless asked to retry."""
+    db.executescript(
+        """
+        CREATE TABLE page_failures (
+            doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            page INTEGER NOT NULL,
+            work TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (doc_id, page, work)
+        );
+        """
+    )
+
+
+MIGRATIONS: list[Migration] = [_v1_core, _v2_search, _v3_ocr_cache, _v4_synth_jobs, _v5_synth_batches, _v6_page_text,
+                               _v7_page_failures]
 SCHEMA_VERSION = len(MIGRATIONS)

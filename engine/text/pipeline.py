@@ -11,12 +11,14 @@ import pymupdf
 
 from engine.errors import CancelledError
 from engine.geometry import Rect
+from engine.isolation import PageCrashed
 from engine.pdf.opener import open_pdf
 from engine.redaction import TextFilter, text_filter
-from engine.store import documents, figures, ocr_cache, page_text
+from engine.store import documents, figures, ocr_cache, page_failures, page_text
 from engine.store.models import Figure, FigureStatus, FigureText
 from engine.store.project import Project
 from engine.text.captions import FoundText, associate_document
+from engine.text.isolated_ocr import IsolatedOcr
 from engine.text.lines import needs_ocr, scan_dpi, text_layer_lines
 from engine.text.ocr import OcrEngine, OcrItem, RapidOcrEngine, TextLine
 from engine.text.reading import PageQueue, ReadProgress, Stopwatch
@@ -62,6 +64,8 @@ def fill_figure_text(
     focus: Callable[[], int | None] | None = None,
     on_progress: Callable[[ReadProgress], None] | None = None,
     on_page: Callable[[int], None] | None = None,
+    on_failed: Callable[[str], None] | None = None,
+    retry_failed: bool = False,
 ) -> int:
     """Associate text with the figures of `pages` (default: all). Text a person edited is never
     replaced. Returns how many figures got new text.
@@ -73,7 +77,11 @@ def fill_figure_text(
     and explanations span pages), which settles every figure. `on_progress` hears how far the
     reading is, `progress` the same as a sentence. `cancel` is asked before each page: the run
     stops within one page (raising CancelledError), keeping the pages read so far. A later run
-    skips pages whose text was read with the same boxes and whose OCR is cached."""
+    skips pages whose text was read with the same boxes and whose OCR is cached.
+
+    The app's own OCR engine (`ocr=True`) runs in a worker process (engine.isolation): if it crashes
+    on a page, that page's text is left unread, the page is recorded as failed (`on_failed` hears the
+    sentence) and the run goes on; later runs leave it out unless `retry_failed`."""
     figs = [f for f in figures.list_figures(project, doc_id) if f.status != FigureStatus.REJECTED]
     wanted = None if pages is None else set(pages)
     if not any(wanted is None or f.page in wanted for f in figs):
@@ -83,17 +91,18 @@ def fill_figure_text(
         by_page[f.page].append(f)
     targets = sorted(p for p in by_page if wanted is None or p in wanted)
     keys = {p: page_text.boxes_key(by_page[p]) for p in targets}
+    doc_row = documents.get_document(project, doc_id)
+    path = project.source_path(doc_row.file)
+    isolated = IsolatedOcr(path) if ocr is True else None
     if ocr is True:
-        ocr = default_ocr()
+        ocr = isolated
 
     def check_cancel(_page: int) -> None:
         if cancel():
             raise CancelledError("Reading text was cancelled; pages read so far are kept.")
 
-    reader = _PageReader(project, doc_id, ocr, check_cancel) if ocr else None
-
-    doc_row = documents.get_document(project, doc_id)
-    pdf = open_pdf(project.source_path(doc_row.file))
+    reader = _PageReader(project, doc_id, ocr, check_cancel, retry_failed, on_failed) if ocr else None
+    pdf = open_pdf(path)
     try:
         unread = reader.unread_pages(pdf, wanted) if reader is not None else []
         read_before = page_text.read_keys(project, doc_id)
@@ -131,6 +140,8 @@ def fill_figure_text(
         found = associate_document(pdf, rects, reader)  # the whole document, in order, from the cache
     finally:
         pdf.close()
+        if isolated is not None:
+            isolated.close()
     store.apply(found, targets)
     page_text.mark_read(project, doc_id, keys)
     return len(store.changed)
@@ -142,9 +153,12 @@ class _PageReader(CachedOcr):
     lines). A figure's own area is read when asked, and cached, unless its page is still to be read
     (the page pass will find its labels)."""
 
-    def __init__(self, project: Project, doc_id: int, engine: OcrEngine, on_read: Callable[[int], None]) -> None:
+    def __init__(self, project: Project, doc_id: int, engine: OcrEngine, on_read: Callable[[int], None],
+                 retry_failed: bool, on_failed: Callable[[str], None] | None) -> None:
         super().__init__(project, doc_id, engine, on_read)
         self.pending: set[int] = set()
+        self.retry_failed, self.on_failed = retry_failed, on_failed
+        self.failed = set() if retry_failed else set(page_failures.failed(project, doc_id, page_failures.TEXT))
 
     def unread_pages(self, pdf: pymupdf.Document, wanted: set[int] | None) -> list[int]:
         """Pages that need OCR and are not in the cache: of the whole document, or of `wanted` and the
@@ -155,20 +169,35 @@ class _PageReader(CachedOcr):
         out = []
         for pno in scope:
             page = pdf[pno]
-            if (pno, scan_dpi(page)) not in done and needs_ocr(page, text_layer_lines(page)):
+            if pno not in self.failed and (pno, scan_dpi(page)) not in done and needs_ocr(page, text_layer_lines(page)):
                 out.append(pno)
         self.pending = set(out)
         return out
 
     def read_page(self, page: pymupdf.Page) -> list[TextLine]:
-        lines = super().ocr_page(page, dpi=scan_dpi(page))
+        lines = self._read(page, scan_dpi(page), None)
         self.pending.discard(page.number)
         return lines
 
     def ocr_page(self, page: pymupdf.Page, dpi: int = 200, clip: Rect | None = None) -> list[TextLine]:
         if clip is not None:
-            return [] if page.number in self.pending else super().ocr_page(page, dpi, clip)
+            return [] if page.number in self.pending or page.number in self.failed else self._read(page, dpi, clip)
         return _lines(ocr_cache.get(self.project, self.doc_id, page.number, None, dpi, self.name) or [])
+
+    def _read(self, page: pymupdf.Page, dpi: int, clip: Rect | None) -> list[TextLine]:
+        """Read (or take from the cache); a crash of the OCR engine fails the page, not the run."""
+        try:
+            lines = super().ocr_page(page, dpi, clip)
+        except PageCrashed as crash:
+            sentence = f"{crash} The text of its figures could not be read."
+            page_failures.record(self.project, self.doc_id, page.number, page_failures.TEXT, sentence)
+            self.failed.add(page.number)
+            if self.on_failed:
+                self.on_failed(sentence)
+            return []
+        if self.retry_failed and clip is None:
+            page_failures.clear(self.project, self.doc_id, page.number, page_failures.TEXT)
+        return lines
 
 
 class _Store:

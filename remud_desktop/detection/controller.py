@@ -38,6 +38,7 @@ class DetectionOutcome:
     text_error: str = ""  # reading captions failed (the boxes are kept)
     text_pages: int = 0  # pages whose text was read by OCR in this run
     text_total: int = 0  # pages that needed it
+    text_failures: list[str] = field(default_factory=list)  # one sentence per page whose OCR crashed
 
     @property
     def applied(self) -> list[PageResult]:
@@ -62,7 +63,8 @@ class TextRead:
 
 
 def run_detection(folder: Path, doc_id: int, pages: Sequence[int] | None, detector: str, force: bool,
-                  fill_text: bool, ctx: JobContext, focus: Callable[[], int | None] = lambda: None) -> DetectionOutcome:
+                  fill_text: bool, ctx: JobContext, focus: Callable[[], int | None] = lambda: None,
+                  retry_failed: bool = False) -> DetectionOutcome:
     """The worker side. The detector runs in a child process (engine.detect.background),
     so its work never takes turns with the event loop; this thread only relays results.
     `focus()` names the page the person is on (its text is read first). Raises nothing a
@@ -74,7 +76,7 @@ def run_detection(folder: Path, doc_id: int, pages: Sequence[int] | None, detect
     ctx.progress(0, total + 1, f"Finding figures 0/{total}")
     try:
         for kind, value in detect_in_subprocess(folder, doc_id, detector, pages, force=force, fill_text=fill_text,
-                                                cancel=ctx.cancelled, focus=focus):
+                                                cancel=ctx.cancelled, focus=focus, retry_failed=retry_failed):
             if kind == Message.RESULT:
                 outcome.results.append(value)
                 ctx.emit(value)
@@ -88,6 +90,8 @@ def run_detection(folder: Path, doc_id: int, pages: Sequence[int] | None, detect
                     ctx.progress(value.done, value.total + 1, value.sentence())
             elif kind == Message.TEXT_PAGE:
                 ctx.emit(TextRead(doc_id, value))
+            elif kind == Message.TEXT_FAILED:
+                outcome.text_failures.append(value)
             elif kind == Message.TEXT_ERROR:
                 outcome.text_error = value
     except CancelledError:
@@ -131,7 +135,8 @@ class DetectionController(QObject):
     def running(self) -> bool:
         return self.job is not None
 
-    def detect(self, doc_id: int, pages: Sequence[int] | None, detector: str = "auto", *, force: bool = False) -> Job | None:
+    def detect(self, doc_id: int, pages: Sequence[int] | None, detector: str = "auto", *, force: bool = False,
+               retry_failed: bool = False) -> Job | None:
         if self.session.project is None:
             return None
         if self.job is not None:
@@ -144,7 +149,7 @@ class DetectionController(QObject):
         fill = self.fill_text
         job = Job(f"Detecting ({detector}) on {count}",
                   lambda ctx: run_detection(folder, doc_id, pages, detector, force, fill, ctx,
-                                            focus=lambda: self.shown_page(doc_id)))
+                                            focus=lambda: self.shown_page(doc_id), retry_failed=retry_failed))
         job.signals.item.connect(lambda r: self._page_done(folder, r))
         job.signals.done.connect(lambda outcome: self._finished(folder, outcome, job))
         job.signals.failed.connect(lambda message: self._failed(message, job))
@@ -221,8 +226,8 @@ class DetectionController(QObject):
                      else f"; text read on {read} of {outcome.text_total} pages")
         if outcome.cancelled:
             text += "; what was done so far is kept"
-        if outcome.page_errors:
-            text += f". {' '.join(outcome.page_errors)}"
+        if outcome.page_errors or outcome.text_failures:
+            text += f". {' '.join(outcome.page_errors + outcome.text_failures)}"
         return text if text.endswith(".") else text + "."
 
     def _record(self, outcome: DetectionOutcome) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -39,6 +40,7 @@ class DetectScope(StrEnum):
 class DetectRequest:
     scope: DetectScope
     detector: str
+    retry_failed: bool = False  # try again the pages where detection or OCR crashed before
 
 
 def detector_choices() -> list[tuple[str, str]]:
@@ -51,9 +53,10 @@ def detector_choices() -> list[tuple[str, str]]:
 
 class DetectDialog(QDialog):
     def __init__(self, *, page: int, page_count: int, selected: list[int], detector: str = "auto",
-                 chat_model: str = "", chat_answering: bool = False, parent: QWidget | None = None) -> None:
+                 chat_model: str = "", chat_answering: bool = False, failed_pages: int = 0,
+                 parent: QWidget | None = None) -> None:
         """`chat_model`: the model file the Chat tab has loaded ("" none); `chat_answering`: it is writing an
-        answer now."""
+        answer now; `failed_pages`: pages of the document where detection or OCR crashed in an earlier run."""
         super().__init__(parent)
         self.chat_model, self.chat_answering = chat_model, chat_answering
         self.setWindowTitle("Detect figures")
@@ -90,6 +93,10 @@ class DetectDialog(QDialog):
         self._describe()
         note = QLabel("Pages you corrected by hand are left alone; you will be asked about them at the end.")
         note.setWordWrap(True)
+        self.retry_failed = QCheckBox(f"Try again the {failed_pages} page{'s' if failed_pages != 1 else ''} where "
+                                      "detection or reading text crashed before (marked ! in the thumbnails)")
+        self.retry_failed.setToolTip("Left unchecked, those pages are left out, so one bad page cannot stop every run.")
+        self.retry_failed.setVisible(failed_pages > 0)
         form = QFormLayout()
         form.addRow("Pages", scope_box)
         form.addRow("Detector", self.detectors)
@@ -102,6 +109,7 @@ class DetectDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(note)
+        lay.addWidget(self.retry_failed)
         lay.addWidget(buttons)
 
     def _describe(self) -> None:
@@ -127,4 +135,5 @@ class DetectDialog(QDialog):
         return text
 
     def request(self) -> DetectRequest:
-        return DetectRequest(self.scopes[self.scope_buttons.checkedId()], self.detectors.currentData())
+        return DetectRequest(self.scopes[self.scope_buttons.checkedId()], self.detectors.currentData(),
+                             self.retry_failed.isChecked())

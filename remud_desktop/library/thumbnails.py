@@ -1,7 +1,8 @@
 """Page thumbnails of the current document: rendered lazily in workers, cached.
 
 Only the thumbnails the view asks for (the visible ones) are rendered; each shows a ✓
-when its page is reviewed and a badge with its figure count. Clicking one goes there.
+when its page is reviewed, a badge with its figure count, and a red ! when detection or OCR
+crashed on it (the reason on hover). Clicking one goes there.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemD
 
 from engine.pdf.opener import DocumentCache
 from engine.pdf.render import render_page
-from engine.store import documents, figures
+from engine.store import documents, figures, page_failures
 from engine.store.models import Page
 from remud_desktop.qimages import raster_to_qimage
 from remud_desktop.workers import Task
@@ -25,6 +26,7 @@ CACHE_SIZE = 400  # pixmaps kept (per window)
 PageRole = Qt.ItemDataRole.UserRole + 1
 ReviewedRole = Qt.ItemDataRole.UserRole + 2
 CountRole = Qt.ItemDataRole.UserRole + 3
+FailedRole = Qt.ItemDataRole.UserRole + 4  # why work on the page crashed ("" when it did not)
 _ROOT = QModelIndex()  # the list's root: the default parent
 
 _pdfs = DocumentCache(size=2)  # open PDFs, one set per worker thread
@@ -42,6 +44,7 @@ class ThumbnailModel(QAbstractListModel):
         self.doc_id: int | None = None
         self.pages: list[Page] = []
         self.counts: dict[int, int] = {}
+        self.failures: dict[int, str] = {}
         self.dpr = 1.0
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)  # thumbnails never compete with the page render
@@ -83,10 +86,11 @@ class ThumbnailModel(QAbstractListModel):
         self.doc_id = doc_id
         project = self.session.project
         if doc_id is None or project is None:
-            self.pages, self.counts = [], {}
+            self.pages, self.counts, self.failures = [], {}, {}
         else:
             self.pages = documents.list_pages(project, doc_id)
             self.counts = figures.counts_per_page(project, doc_id)
+            self.failures = page_failures.failed(project, doc_id)
         self.endResetModel()
 
     def refresh_flags(self) -> None:
@@ -95,12 +99,14 @@ class ThumbnailModel(QAbstractListModel):
             return
         pages = documents.list_pages(self.session.project, self.doc_id)
         counts = figures.counts_per_page(self.session.project, self.doc_id)
+        failures = page_failures.failed(self.session.project, self.doc_id)
         changed = [i for i, p in enumerate(pages)
-                   if i >= len(self.pages) or p.reviewed != self.pages[i].reviewed or counts.get(i, 0) != self.counts.get(i, 0)]
-        self.pages, self.counts = pages, counts
+                   if i >= len(self.pages) or p.reviewed != self.pages[i].reviewed or counts.get(i, 0) != self.counts.get(i, 0)
+                   or failures.get(i) != self.failures.get(i)]
+        self.pages, self.counts, self.failures = pages, counts, failures
         for i in changed:
             idx = self.index(i)
-            self.dataChanged.emit(idx, idx, [ReviewedRole, CountRole])
+            self.dataChanged.emit(idx, idx, [ReviewedRole, CountRole, FailedRole, Qt.ItemDataRole.ToolTipRole])
 
     # -- the model -------------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex = _ROOT) -> int:
@@ -116,14 +122,18 @@ class ThumbnailModel(QAbstractListModel):
             return self.pixmap(page)
         if role == Qt.ItemDataRole.ToolTipRole:
             n = self.counts.get(page.index, 0)
+            failed = self.failures.get(page.index, "")
             return (f"Page {page.index + 1} · {n} figure{'s' if n != 1 else ''}"
-                    f"{' · reviewed' if page.reviewed else ''}{' · scanned' if page.image_only else ''}")
+                    f"{' · reviewed' if page.reviewed else ''}{' · scanned' if page.image_only else ''}"
+                    + (f"\n{failed}" if failed else ""))
         if role == PageRole:
             return page.index
         if role == ReviewedRole:
             return page.reviewed
         if role == CountRole:
             return self.counts.get(page.index, 0)
+        if role == FailedRole:
+            return self.failures.get(page.index, "")
         return None
 
     def thumb_size(self, page: Page) -> QSize:
@@ -232,6 +242,13 @@ class ThumbnailDelegate(QStyledItemDelegate):
             painter.drawRoundedRect(mark, 7, 7)
             painter.setPen(QColor("white"))
             painter.drawText(mark, Qt.AlignmentFlag.AlignCenter, "✓")
+        if index.data(FailedRole):
+            mark = QRect(target.left() + 3, target.bottom() - 19, 18, 16)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor("#cf222e"))
+            painter.drawRoundedRect(mark, 7, 7)
+            painter.setPen(QColor("white"))
+            painter.drawText(mark, Qt.AlignmentFlag.AlignCenter, "!")
 
 
 class ThumbnailView(QListView):

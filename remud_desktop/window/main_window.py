@@ -26,7 +26,7 @@ from engine import settings as user_settings
 from engine.errors import RemudError
 from engine.sample import ensure_sample_project
 from engine.settings import data_dir
-from engine.store import documents
+from engine.store import documents, page_failures
 from remud_desktop.canvas import PageCanvas
 from remud_desktop.canvas.visibility import BoxVisibility
 from remud_desktop.chat import ChatTab
@@ -379,7 +379,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.canvas.set_draw_mode(on)
 
     # -- detection ----------------------------------------------------------------------------
-    def detect(self, scope: DetectScope, detector: str | None = None) -> Job | None:
+    def detect(self, scope: DetectScope, detector: str | None = None, *, retry_failed: bool = False) -> Job | None:
         s = self.session
         if s.project is None or s.doc_id is None:
             QMessageBox.information(self, "Detect figures", "Open a document first.")
@@ -391,7 +391,7 @@ class MainWindow(FileDropTarget, QMainWindow):
             pages = self.library.thumbnails.selected_pages() or [s.page]
         else:
             pages = None
-        return self.detection.detect(s.doc_id, pages, detector)
+        return self.detection.detect(s.doc_id, pages, detector, retry_failed=retry_failed)
 
     def detect_dialog(self):
         s = self.session
@@ -402,13 +402,14 @@ class MainWindow(FileDropTarget, QMainWindow):
         dialog = DetectDialog(page=s.page, page_count=s.page_count(),
                               selected=self.library.thumbnails.selected_pages(), detector=self.detector,
                               chat_model=str(chat_model.settings.model_path) if chat_model else "",
-                              chat_answering=self.chat.generating(), parent=self)
+                              chat_answering=self.chat.generating(),
+                              failed_pages=len(page_failures.failed(s.project, s.doc_id)), parent=self)
         if dialog.exec() != dialog.DialogCode.Accepted:
             return None
         request = dialog.request()
         self.detector = request.detector
         self.settings.setValue("detector", request.detector)
-        return self.detect(request.scope, request.detector)
+        return self.detect(request.scope, request.detector, retry_failed=request.retry_failed)
 
     # -- synthesis ----------------------------------------------------------------------------
     def _start_synth_job(self, job) -> None:

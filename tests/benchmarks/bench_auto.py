@@ -48,11 +48,22 @@ def main() -> None:
             if n % 50 == 0:
                 rss.append((n, proc.memory_info().rss / 2**20))
         detect = time.perf_counter() - t
+        # the cost of running each page in a worker process (a native crash costs that page only):
+        # the same detection in this process, and isolated again, interleaved; best of two each
+        times: dict[bool, float] = {True: detect, False: float("inf")}
+        for _ in range(2):
+            for isolate in (False, True):
+                t = time.perf_counter()
+                for _result in iter_detect(project, doc.id, "auto", force=True, isolate=isolate):
+                    pass
+                times[isolate] = min(times[isolate], time.perf_counter() - t)
         project.close()
 
     print(f"import: {t_import:.2f} s ({PAGES / t_import:.0f} pages/s)")
     print(f"baseline render at 150 DPI: {PAGES / render:.1f} pages/s")
     print(f"auto detection (stored): {PAGES / detect:.1f} pages/s = {detect / render:.2f}× the 150-DPI render time")
+    print(f"isolation: {PAGES / times[True]:.1f} pages/s in a worker process, {PAGES / times[False]:.1f} pages/s "
+          f"in this one: {times[True] / times[False]:.2f}× (target ≤ 1.1×)")
     print("RSS after n pages: " + ", ".join(f"{n}: {mb:.0f} MB" for n, mb in rss))
     growth = rss[-1][1] - rss[0][1]
     print(f"memory growth from page {rss[0][0]} to {rss[-1][0]}: {growth:+.0f} MB (flat means ≈ 0)")

@@ -13,7 +13,9 @@ from engine.samplegen import make_sample_pdf
 from engine.store import Project, documents, figures
 from remud_desktop.detection import DetectScope
 from remud_desktop.detection.controller import TextRead
+from remud_desktop.library.thumbnails import FailedRole
 from remud_desktop.settings.dialog import SettingsDialog
+from tests.crash_detector import install_crashy_card
 from tests.desktop.gui_helpers import StallMeter, finish_jobs, make_window
 from tests.generators import make_book, make_scanned_test_pdf
 from tests.servers.openai_compat import OpenAICompatServer, chat_completion, closed_port_url
@@ -183,6 +185,28 @@ def test_text_of_a_scanned_book_shown_page_first_with_phases_and_a_last_line(qtb
     assert window.job_bar.isVisible() and window.statusBar().currentMessage() == last
     figs = figures.list_figures(window.session.project, 1)
     assert figs and all(f.text.caption for f in figs)
+
+
+def test_a_page_that_crashes_the_detector_is_marked_and_the_window_stays_usable(qtbot, isolated, tmp_path,
+                                                                                  monkeypatch, book_pdf):
+    install_crashy_card(tmp_path / "resources", monkeypatch, crash_on=(1,))
+    with Project.create(tmp_path / "B.remud") as p:
+        import_pdf(p, book_pdf.path)
+    window = make_window(qtbot, isolated)
+    window.open_project(tmp_path / "B.remud")
+    window.detection.fill_text = False
+    outcome = wait_run(qtbot, window, lambda: window.detection.detect(1, [0, 1, 2, 3], "crashy"))
+    assert len(outcome.applied) == 3 and [e[:8] for e in outcome.page_errors] == ["Page 2: "]
+    assert "crashed (signal 11" in outcome.page_errors[0]
+    assert "Page 2: the crash test crashed" in window.job_bar.label.text()  # the run's last line says so
+    thumbs = window.library.thumbnails.thumbs
+    qtbot.waitUntil(lambda: bool(thumbs.data(thumbs.index(1), FailedRole)))
+    assert "crashed" in thumbs.data(thumbs.index(1), Qt.ItemDataRole.ToolTipRole)
+    assert not thumbs.data(thumbs.index(0), FailedRole)
+    window.session.go_to(1, 2)  # the window goes on working
+    assert window.session.page == 2
+    again = wait_run(qtbot, window, lambda: window.detection.detect(1, [1], "crashy"))
+    assert again.applied == [] and "detect again with “retry failed pages”" in again.page_errors[0]
 
 
 # -- settings -------------------------------------------------------------------------------
