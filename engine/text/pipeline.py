@@ -261,6 +261,7 @@ def figure_text_for(
     read_crop: bool = True,
     reach: int | None = 1,
     cancel: Callable[[], bool] = lambda: False,
+    pages: Iterable[int] | None = None,
 ) -> FigureText:
     """Fresh caption, context, section, sub-label and burned-in text for one figure, read
     from the whole document in order (as `fill_figure_text` does) with the document's
@@ -269,7 +270,8 @@ def figure_text_for(
     Without `ocr` only the text layer is read. With it, image-only pages within `reach`
     pages of the figure are read by OCR, and, if `read_crop`, the figure's own area when
     it has no text-layer words; other OCR comes from the cache or is left out. What the
-    document's redaction masks cover is left out (engine.redaction)."""
+    document's redaction masks cover is left out (engine.redaction). `pages`: read only these
+    (a quick answer: sections and references from farther pages are not seen)."""
     fig = figures.get_figure(project, figure_id)
     others = [f for f in figures.list_figures(project, fig.doc_id) if f.status != FigureStatus.REJECTED or f.id == fig.id]
     rects: dict[int, list[Rect]] = defaultdict(list)
@@ -287,7 +289,7 @@ def figure_text_for(
     doc_row = documents.get_document(project, fig.doc_id)
     pdf = open_pdf(project.source_path(doc_row.file))
     try:
-        found = associate_document(pdf, dict(rects), engine).get((fig.page, index))
+        found = associate_document(pdf, dict(rects), engine, pages=pages).get((fig.page, index))
     finally:
         pdf.close()
     if found is None:
