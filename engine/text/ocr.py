@@ -1,10 +1,12 @@
 """OCR behind a small protocol, and the `TextLine` every text source produces.
 
-`RapidOcrEngine` runs rapidocr-onnxruntime with the Chinese + English models that
-ship inside its wheel. It works on RGB numpy arrays (`ocr_image`, pixel quads out)
-and on PyMuPDF pages (`ocr_page`, `TextLine`s in PDF points out). The recogniser
-returns text-line fragments; `merge_ocr_boxes` joins fragments that sit on the same
-line into one `TextLine` per visual line, keeping separate columns apart.
+`RapidOcrEngine` runs rapidocr 3 with the PP-OCRv6 small Chinese + English models that
+ship inside its wheel; `shared_ocr()` is the one instance a process reads with by default.
+It works on RGB numpy arrays (`ocr_image`, pixel quads out) and on PyMuPDF pages
+(`ocr_page`, `TextLine`s in PDF points out). `RapidOcrV4Engine` is the PP-OCRv4 engine of
+rapidocr-onnxruntime the app used before, kept for comparison when that package is installed.
+The recogniser returns text-line fragments; `merge_ocr_boxes` joins fragments that sit on
+the same line into one `TextLine` per visual line, keeping separate columns apart.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 import pymupdf
@@ -25,6 +27,9 @@ from engine.pdf.render import pixmap
 
 Quad = list[tuple[float, float]]
 OcrItem = tuple[Quad, str, float]  # (4 corner points in pixels, text, confidence)
+# one line as an engine reads it: (quad, text, score, character quads, characters); the last
+# two are empty when the engine gave no character boxes for the line
+_RawLine = tuple[Quad, str, float, list, list[str]]
 
 
 @dataclass(frozen=True)
@@ -85,14 +90,19 @@ def page_ocr(engine: OcrEngine, page: pymupdf.Page, dpi: int = 200, clip: Rect |
     ]
 
 
-class RapidOcrEngine:
-    """rapidocr-onnxruntime with the models from its wheel.
+class _RapidBase:
+    """What both rapidocr engines share: lazy model loading, the lock, respacing, folding.
 
     The model is loaded on first use, once per instance. Calls on one instance are
-    serialised by a lock; give each worker thread its own instance to read in parallel.
+    serialised by a lock; give each worker thread its own instance to read in parallel
+    (`shared_ocr()` is the one instance the app uses by default).
     """
 
     name = "rapidocr"
+    version = ""  # the models, for reports
+    # what the OCR cache files this engine's readings under (engine.text.pipeline): another
+    # engine's readings, or other model files', are not taken for its own
+    cache_name = ""
 
     def __init__(
         self,
@@ -106,25 +116,22 @@ class RapidOcrEngine:
         """`det_model`/`rec_model`/`cls_model`: ONNX files replacing the wheel's own."""
         self.text_score = text_score
         self.threads = threads
-        self.models = {"det_model_path": det_model, "rec_model_path": rec_model, "cls_model_path": cls_model}
-        self._ocr = None
+        self.models = {"det": det_model, "rec": rec_model, "cls": cls_model}
+        custom = [f"{k}={Path(v).name}" for k, v in self.models.items() if v is not None]
+        self.cache_name = type(self).cache_name + (f" ({', '.join(custom)})" if custom else "")
+        self._ocr: Any = None
         self._lock = threading.Lock()
 
-    def _model(self):
+    def _load(self) -> Any:
+        raise NotImplementedError
+
+    def _read(self, model: Any, img: np.ndarray) -> list[_RawLine]:
+        raise NotImplementedError
+
+    def _model(self) -> Any:
         if self._ocr is None:
             cv2()  # first cv2 import goes through the wrapper that keeps Qt's env clean
-            try:
-                from rapidocr_onnxruntime import RapidOCR  # heavy: onnxruntime and the OCR models
-            except Exception as exc:  # ImportError, or onnxruntime failing to load
-                raise OcrError(f"OCR is not available: rapidocr-onnxruntime could not be imported ({exc}).") from exc
-            kwargs: dict = {"text_score": self.text_score}
-            if self.threads:
-                kwargs["intra_op_num_threads"] = self.threads
-            kwargs.update({k: str(v) for k, v in self.models.items() if v is not None})
-            try:
-                self._ocr = RapidOCR(**kwargs)
-            except Exception as exc:
-                raise OcrError(f"The OCR models could not be loaded ({exc}). Reinstall rapidocr-onnxruntime.") from exc
+            self._ocr = self._load()
         return self._ocr
 
     def ocr_image(self, image: np.ndarray) -> list[OcrItem]:
@@ -132,15 +139,16 @@ class RapidOcrEngine:
         with self._lock:
             model = self._model()
             try:
-                # word boxes let us put back the spaces the recogniser drops between words
-                result, _elapsed = model(img, return_word_box=True, text_score=self.text_score)
+                raw = self._read(model, img)
+            except OcrError:
+                raise
             except Exception as exc:
                 raise OcrError(f"OCR failed on an image of {img.shape[1]}x{img.shape[0]} pixels ({exc}).") from exc
         out: list[OcrItem] = []
-        for entry in result or []:
-            quad, text, score = entry[0], str(entry[1]), float(entry[2])
-            if len(entry) >= 5 and entry[3] and len(entry[3]) == len(entry[4]):
-                text = _respace(img, quad, entry[3], [str(w) for w in entry[4]]) or text
+        for quad, text, score, char_quads, chars in raw:
+            if char_quads and chars and len(char_quads) == len(chars):
+                # character boxes let us put back the spaces the recogniser drops between words
+                text = _respace(img, quad, char_quads, chars) or text
             text = fold_fullwidth(text).strip()
             if text:
                 out.append(([(float(x), float(y)) for x, y in quad], text, score))
@@ -148,6 +156,123 @@ class RapidOcrEngine:
 
     def ocr_page(self, page: pymupdf.Page, dpi: int = 200, clip: Rect | None = None) -> list[TextLine]:
         return page_ocr(self, page, dpi, clip)
+
+
+_RAPIDOCR_MODELS = {"det": "PP-OCRv6_det_small.onnx", "rec": "PP-OCRv6_rec_small.onnx",
+                    "cls": "ch_ppocr_mobile_v2.0_cls_mobile.onnx"}
+
+
+class RapidOcrEngine(_RapidBase):
+    """rapidocr 3 with the PP-OCRv6 small Chinese + English models from its wheel.
+
+    The wheel's own model files are named explicitly, so rapidocr never looks for (or
+    downloads) anything else. Chosen over rapidocr-onnxruntime's PP-OCRv4 by measurement:
+    tests/benchmarks/bench_ocr_engines.py.
+    """
+
+    version = "PP-OCRv6 small"
+    cache_name = "rapidocr 3 PP-OCRv6 small"  # not "RapidOcrEngine": PP-OCRv4 readings were filed under that
+
+    def _load(self) -> Any:
+        try:
+            import rapidocr  # heavy: onnxruntime, omegaconf
+            from rapidocr import RapidOCR
+        except Exception as exc:  # ImportError, or onnxruntime failing to load
+            raise OcrError(f"OCR is not available: rapidocr could not be imported ({exc}).") from exc
+        own = Path(rapidocr.__file__).parent / "models"
+        params: dict[str, Any] = {"Global.log_level": "error", "Global.text_score": self.text_score}
+        for task, file in _RAPIDOCR_MODELS.items():
+            params[f"{task.capitalize()}.model_path"] = str(self.models[task] or own / file)
+        if self.threads:
+            params["EngineConfig.onnxruntime.intra_op_num_threads"] = int(self.threads)
+        try:
+            ocr = RapidOCR(params=params)
+            # rapidocr loads each model on first use; load them now, so a broken or missing file
+            # says so here and not as a failure to read some page
+            for load in ("_load_det_model", "_load_cls_model", "_load_rec_model"):
+                getattr(ocr, load)()
+        except Exception as exc:
+            raise OcrError(f"The OCR models could not be loaded ({exc}). Reinstall rapidocr.") from exc
+        return ocr
+
+    def _read(self, model: Any, img: np.ndarray) -> list[_RawLine]:
+        res = model(img, return_word_box=True, return_single_char_box=True, text_score=self.text_score)
+        txts, boxes, scores = getattr(res, "txts", None), getattr(res, "boxes", None), getattr(res, "scores", None)
+        if not txts or boxes is None or scores is None:
+            return []
+        words = getattr(res, "word_results", None) or ()
+        aligned = len(words) == len(txts)  # rapidocr drops the character boxes of a line it cannot split
+        out: list[_RawLine] = []
+        for i, (quad, text, score) in enumerate(zip(boxes, txts, scores)):
+            text = str(text)
+            char_quads: list = []
+            chars: list[str] = []
+            if aligned and "".join(str(w[0]) for w in words[i]) == "".join(text.split()):
+                # one box per character, spaces left out: carry the recogniser's own spaces on
+                # the character after them, so respacing only adds the ones it missed
+                pieces, k = [], 0
+                for w in words[i]:
+                    ch = str(w[0])
+                    while k < len(text) and text[k].isspace():
+                        k += 1
+                    pieces.append((" " if k and text[k - 1].isspace() else "") + ch)
+                    k += len(ch)
+                if len(pieces) == len(words[i]):
+                    char_quads, chars = [w[2] for w in words[i]], pieces
+            out.append(([(float(x), float(y)) for x, y in quad], text, float(score), char_quads, chars))
+        return out
+
+
+class RapidOcrV4Engine(_RapidBase):
+    """rapidocr-onnxruntime 1.4.4 (PP-OCRv4), the engine the app used before; only for
+    comparing (tests/benchmarks/bench_ocr_engines.py). Not a dependency: reading raises
+    OcrError when the package is not installed."""
+
+    version = "PP-OCRv4"
+    cache_name = "RapidOcrEngine"  # the name its readings were filed under when it was the app's engine
+
+    def _load(self) -> Any:
+        try:
+            from rapidocr_onnxruntime import RapidOCR  # heavy: onnxruntime and the OCR models
+        except Exception as exc:  # ImportError, or onnxruntime failing to load
+            raise OcrError(f"OCR is not available: rapidocr-onnxruntime could not be imported ({exc}).") from exc
+        kwargs: dict[str, Any] = {"text_score": self.text_score}
+        if self.threads:
+            kwargs["intra_op_num_threads"] = self.threads
+        kwargs.update({f"{k}_model_path": str(v) for k, v in self.models.items() if v is not None})
+        try:
+            return RapidOCR(**kwargs)
+        except Exception as exc:
+            raise OcrError(f"The OCR models could not be loaded ({exc}). Reinstall rapidocr-onnxruntime.") from exc
+
+    def _read(self, model: Any, img: np.ndarray) -> list[_RawLine]:
+        result, _elapsed = model(img, return_word_box=True, text_score=self.text_score)
+        out: list[_RawLine] = []
+        for entry in result or []:
+            quad, text, score = entry[0], str(entry[1]), float(entry[2])
+            char_quads, chars = [], []
+            if len(entry) >= 5 and entry[3] and len(entry[3]) == len(entry[4]):
+                char_quads, chars = list(entry[3]), [str(w) for w in entry[4]]
+            out.append(([(float(x), float(y)) for x, y in quad], text, score, char_quads, chars))
+        return out
+
+
+_shared: RapidOcrEngine | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_ocr() -> RapidOcrEngine:
+    """The process's one OCR engine, made on the first call (its models load on first read).
+
+    Loading the models costs memory and about a second; every default reader (the text
+    pipeline, the figure inspector) shares this instance, whose lock serialises the reads.
+    """
+    global _shared
+    if _shared is None:
+        with _shared_lock:
+            if _shared is None:
+                _shared = RapidOcrEngine()
+    return _shared
 
 
 SPACE_GAP = 0.17  # an ink-free run this many line heights wide between two Latin letters is a space

@@ -86,7 +86,7 @@ def test_ocr_reads_only_this_crop_once_and_masks_hide_text(atlas):
     assert again == text and len(ocr.calls) == 1  # the crop came from the project's OCR cache
 
     fig = figures.get_figure(project, ids[0])
-    cached = ocr_cache.get(project, fig.doc_id, 0, fig.rect, 200, "CountingOcr")
+    cached = ocr_cache.get(project, fig.doc_id, 0, fig.rect, 200, ocr.cache_name)  # filed under the engine's name
     liver = next(Rect(*d["rect"]) for d in cached if d["text"] == "LIVER")
     figures.set_redactions(project, fig.id, [liver.expanded(2)])
     masked = figure_text_for(project, ids[0], ocr=ocr)

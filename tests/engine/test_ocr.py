@@ -6,6 +6,7 @@ here, with one engine shared by the whole module.
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
@@ -15,9 +16,11 @@ import pytest
 from engine.errors import OcrError
 from engine.geometry import Rect
 from engine.text import RapidOcrEngine, TextLine, group_blocks, merge_ocr_boxes, page_lines
+from engine.text import ocr as ocr_module
 from engine.text.lines import needs_ocr, text_layer_lines
-from engine.text.ocr import fold_fullwidth, render_rgb
+from engine.text.ocr import fold_fullwidth, render_rgb, shared_ocr
 from tests.engine.test_captions import CJK, H, W, paragraph, put, similar
+from tests.ocr_pages import assign, char_error_rate, make_scan_page, normalize, read_fragments
 
 
 @pytest.fixture(scope="module")
@@ -135,6 +138,51 @@ def test_image_only_page_is_read_by_ocr_in_column_order(ocr: RapidOcrEngine) -> 
     assert left < right
     assert similar("".join(texts[left:right]), "胆囊位于肝脏下面的胆囊窝内，呈梨形。") >= 0.8
     assert similar(" ".join(texts[right:]), "The common bile duct runs in front of the portal vein.") >= 0.8
+
+
+# Bounds measured with tests/benchmarks/bench_ocr_engines.py: PP-OCRv6 small read these pages
+# with no error at all (zh, en, mixed) and missed at most one 2-letter label of a page's 12
+# frames; rapidocr-onnxruntime's PP-OCRv4 read 肾盂 as 肾孟 on every zh page (about 1% CER).
+SCAN_BOUNDS = [("zh", 150, 0.02), ("en", 150, 0.02), ("mixed", 150, 0.02), ("labels", 150, 0.08), ("labels", 200, 0.08)]
+
+
+@pytest.mark.parametrize(("category", "dpi", "bound"), SCAN_BOUNDS)
+def test_scanned_pages_are_read_within_the_measured_error(ocr: RapidOcrEngine, category, dpi, bound) -> None:
+    page = make_scan_page(category, dpi, seed=3)  # soft, noisy, turned about a degree, JPEG
+    read = read_fragments(ocr, page.page)
+    cer = char_error_rate(read, page.truth)
+    got = assign(read, page.truth)
+    assert cer <= bound, [(t.text, r) for t, r in zip(page.truth, got) if normalize(r) != normalize(t.text)]
+    if category == "zh":  # the terms the old recogniser got wrong
+        for term in ("肾盂", "肾窦", "声影", "皮髓质"):
+            assert sum(t.text.count(term) for t in page.truth) == sum(r.count(term) for r in got), term
+    if category == "en":  # the recogniser's spaces, and respacing, keep words apart
+        assert char_error_rate(read, page.truth, spaces=True) <= bound
+
+
+def test_shared_ocr_is_one_engine_made_once(monkeypatch) -> None:
+    assert shared_ocr() is shared_ocr()
+    assert isinstance(shared_ocr(), RapidOcrEngine)
+    monkeypatch.setattr(ocr_module, "_shared", None)  # as in a fresh process, many threads at once
+    made: list[RapidOcrEngine] = []
+    start = threading.Barrier(8)
+
+    def get() -> None:
+        start.wait()
+        made.append(shared_ocr())
+
+    threads = [threading.Thread(target=get) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(made) == 8 and all(m is made[0] for m in made)
+
+
+def test_readings_are_cached_apart_from_the_old_engines() -> None:
+    # PP-OCRv4 readings were filed under the class name; the new engine must not take them for its own
+    assert RapidOcrEngine().cache_name not in ("", "RapidOcrEngine")
+    assert RapidOcrEngine(rec_model="other.onnx").cache_name != RapidOcrEngine().cache_name
 
 
 def test_broken_model_file_raises_ocr_error(tmp_path) -> None:
