@@ -20,7 +20,7 @@ from engine.store.project import Project
 from engine.text.captions import FoundText, associate_document
 from engine.text.isolated_ocr import IsolatedOcr
 from engine.text.lines import needs_ocr, scan_dpi, text_layer_lines
-from engine.text.ocr import OcrEngine, OcrItem, RapidOcrEngine, TextLine
+from engine.text.ocr import OcrEngine, OcrItem, TextLine, shared_ocr
 from engine.text.reading import PageQueue, ReadProgress, Stopwatch
 
 
@@ -50,7 +50,7 @@ class CachedOcr:
 
 
 def default_ocr() -> OcrEngine:
-    return RapidOcrEngine()
+    return shared_ocr()
 
 
 def fill_figure_text(
