@@ -1,13 +1,16 @@
-"""Turn a merged Qwen2.5-VL folder into the two GGUF files the chat tab loads.
+"""Turn a merged Qwen2.5-VL folder into the two GGUF files the chat tab loads, offline, in one command.
 
-    python training/convert_to_gguf.py --model outputs/remud-7b-merged --llama-cpp ~/src/llama.cpp \
-        --output outputs/gguf --name remud-7b
+    python training/convert_to_gguf.py --model outputs/remud-7b-merged --output outputs/gguf --name remud-7b
 
-1. llama.cpp's convert_hf_to_gguf.py writes the language model as F16 GGUF (NAME-f16.gguf),
-2. the same script with --mmproj writes the vision encoder + projector (mmproj-NAME-f16.gguf, kept in F16),
-3. llama-cpp-python's llama_model_quantize (default params, ftype Q4_K_M) writes NAME-Q4_K_M.gguf;
+1. training/hf_to_gguf.py (ReMUD's own converter, built on the `gguf` package) writes the language model
+   as F16 GGUF (NAME-f16.gguf) and the vision encoder + projector as mmproj-NAME-f16.gguf (kept in F16);
+2. llama-cpp-python's llama_model_quantize (default params, ftype Q4_K_M) writes NAME-Q4_K_M.gguf;
    the F16 language model is deleted afterwards unless --keep-f16 is given.
-In the chat tab, pick NAME-Q4_K_M.gguf as the model and mmproj-NAME-f16.gguf as its mmproj.
+In the chat tab, pick NAME-Q4_K_M.gguf as the model and mmproj-NAME-f16.gguf as its mmproj. Nothing is
+downloaded and no llama.cpp checkout is needed: `gguf` and llama-cpp-python are ReMUD's [chat] extra.
+
+`--llama-cpp DIR` uses llama.cpp's own convert_hf_to_gguf.py from a checkout instead of step 1 (for
+models the bundled converter does not know; the llama-cpp-python wheel does not ship that script).
 """
 
 from __future__ import annotations
@@ -106,13 +109,33 @@ def quantize(source: Path, target: Path, quant: str = "Q4_K_M", threads: int | N
     return target
 
 
-def convert(model_dir: str | Path, llama_cpp_dir: str | Path, output_dir: str | Path, name: str,
+def load_gguf():
+    try:
+        import gguf  # optional (the chat extra)
+    except ImportError as exc:
+        raise TrainingError("The gguf package is not installed, so the model cannot be converted; run `pip install "
+                            "gguf` (or install ReMUD Desktop with its [chat] extra).") from exc
+    return gguf
+
+
+def _bundled_step(model_dir: Path, mmproj: bool) -> Callable[[Path], Path]:
+    from training import hf_to_gguf  # heavy: safetensors and torch, only when converting
+
+    if mmproj:
+        return lambda outfile: hf_to_gguf.write_mmproj(model_dir, outfile)
+    return lambda outfile: hf_to_gguf.write_language_model(model_dir, outfile, "f16")
+
+
+def convert(model_dir: str | Path, llama_cpp_dir: str | Path | None, output_dir: str | Path, name: str,
             quant: str = "Q4_K_M", keep_f16: bool = False, progress: Callable[[str], None] | None = None,
             cancel: Callable[[], bool] | None = None) -> GgufFiles:
-    """The whole path: checks first (before any long step), then convert, convert --mmproj, quantize."""
+    """The whole path: checks first (before any long step), then the language model and the mmproj as F16
+    GGUF (ReMUD's converter, or llama.cpp's from `llama_cpp_dir` when given), then the quantization."""
     model_dir, output_dir = Path(model_dir), Path(output_dir)
     check_model_dir(model_dir)
-    script = find_converter(Path(llama_cpp_dir))
+    script = find_converter(Path(llama_cpp_dir)) if llama_cpp_dir is not None else None
+    if script is None:
+        load_gguf()
     load_llama_cpp()
     if quant not in QUANT_TYPES:
         raise TrainingError(f"Quantization {quant} is not offered; use one of {', '.join(QUANT_TYPES)}.")
@@ -125,7 +148,10 @@ def convert(model_dir: str | Path, llama_cpp_dir: str | Path, output_dir: str | 
         if cancel is not None and cancel():
             raise TrainingCancelled("Conversion was cancelled; the files written so far are kept.")
         report(f"Converting the {label} to {outfile.name}")
-        written.append(run_converter(script, model_dir, outfile, mmproj))
+        if script is not None:
+            written.append(run_converter(script, model_dir, outfile, mmproj))
+        else:
+            written.append(_bundled_step(model_dir, mmproj)(outfile))
     if cancel is not None and cancel():
         raise TrainingCancelled("Conversion was cancelled before quantizing; the F16 files are kept.")
     target = output_dir / f"{name}-{quant}.gguf"
@@ -140,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Convert a merged Qwen2.5-VL model to GGUF + mmproj, "
                                                  "quantized to Q4_K_M, for the ReMUD chat tab.")
     parser.add_argument("--model", required=True, help="the merged model folder (training/merge.py output)")
-    parser.add_argument("--llama-cpp", required=True, help="a llama.cpp checkout (has convert_hf_to_gguf.py)")
+    parser.add_argument("--llama-cpp", help="use convert_hf_to_gguf.py of this llama.cpp checkout instead of "
+                                            "ReMUD's own converter (not needed for Qwen2.5-VL)")
     parser.add_argument("--output", required=True, help="folder for the .gguf files")
     parser.add_argument("--name", default="remud-qwen2_5_vl-7b", help="file name stem")
     parser.add_argument("--quant", default="Q4_K_M", choices=sorted(QUANT_TYPES))

@@ -77,3 +77,103 @@ def test_quantize_errors(tmp_path):
         quantize(junk, earlier)
     assert earlier.read_bytes() == b"an earlier model" and sorted(p.name for p in tmp_path.iterdir()) == [
         "earlier-Q4_K_M.gguf", "junk.gguf"]
+
+
+# -- ReMUD's own converter: a tiny Qwen2.5-VL the test builds, all the way to the chat engine ---------------
+
+@pytest.fixture(scope="module")
+def tiny_vl_dir(tmp_path_factory):
+    from tests.training.tiny_qwen import save_tiny_qwen  # heavy: transformers
+
+    # 256 wide: llama.cpp's Q4_K quantizes rows of 256 values
+    return save_tiny_qwen(tmp_path_factory.mktemp("tiny-vl") / "merged", hidden_size=256)
+
+
+def test_round_trip_trained_folder_to_the_chat_engine_offline(tiny_vl_dir, tmp_path, capsys):
+    """HF folder -> GGUF + mmproj -> Q4_K_M with one command and no llama.cpp checkout, then the chat engine
+    answers a question about an image with them."""
+    pytest.importorskip("llama_cpp")
+    from engine.chat import BudgetSettings, ChatEngine, ChatTurn, ModelSettings, Sampling
+    from tests.training.tiny_qwen import ultrasound_png
+
+    assert main(["--model", str(tiny_vl_dir), "--output", str(tmp_path / "gguf"), "--name", "tiny"]) == 0
+    out = capsys.readouterr().out
+    model, mmproj = tmp_path / "gguf" / "tiny-Q4_K_M.gguf", tmp_path / "gguf" / "mmproj-tiny-f16.gguf"
+    assert f"Model: {model}" in out and f"mmproj: {mmproj}" in out
+    assert sorted(p.name for p in (tmp_path / "gguf").iterdir()) == ["mmproj-tiny-f16.gguf", "tiny-Q4_K_M.gguf"]
+    reader = GGUFReader(str(model))
+    types = {t.name: t.tensor_type for t in reader.tensors}
+    assert types["blk.0.attn_q.weight"] == GGMLQuantizationType.Q4_K and types["output_norm.weight"].name == "F32"
+    projector = GGUFReader(str(mmproj))
+    assert "v.patch_embd.weight.1" in {t.name for t in projector.tensors}
+
+    image = tmp_path / "scan.png"
+    ultrasound_png(image, seed=1, size=(112, 84))
+    with ChatEngine(ModelSettings(model, mmproj_path=mmproj, n_ctx=1024, n_threads=2, seed=1)) as engine:
+        assert engine.has_vision
+        assert engine.image_grid(image) == (112 // 28, 84 // 28)  # the processor's grid: 8x6 patches, merged 2x2
+        result = engine.generate([ChatTurn("user", "Which organ is shown?", image)],
+                                 budget=BudgetSettings.from_mode("max", max_thinking_tokens=8),
+                                 sampling=Sampling(max_answer_tokens=6, seed=1))
+    assert result.images_encoded == 1 and result.thinking_tokens == 8 and result.answer_tokens == 6
+    assert result.prompt_tokens > 12  # the 12 image embeddings and the text
+
+
+def test_converted_language_model_computes_what_the_hf_model_computes(tiny_vl_dir, tmp_path):
+    """The GGUF (F32) gives the Hugging Face model's logits for the same tokens: names, shapes, orientation,
+    M-RoPE sections, norms and the tokenizer's ids all line up."""
+    llama_cpp = pytest.importorskip("llama_cpp")
+    import numpy as np
+    import torch
+    from transformers import AutoTokenizer, Qwen2_5_VLForConditionalGeneration
+
+    from training.hf_to_gguf import write_language_model
+
+    path = write_language_model(tiny_vl_dir, tmp_path / "tiny-f32.gguf", "f32")
+    tokenizer = AutoTokenizer.from_pretrained(tiny_vl_dir)
+    text = "<|im_start|>user\nWait, is the kidney enlarged?<|im_end|>\n<|im_start|>assistant\n"
+    ids = tokenizer.encode(text, add_special_tokens=False)
+    hf = Qwen2_5_VLForConditionalGeneration.from_pretrained(tiny_vl_dir, dtype=torch.float32)
+    # llama.cpp (as of llama-cpp-python 0.3.36) does not read the RMS-norm epsilon of a qwen2vl model and
+    # uses 0; the file holds it (checked below). Compared like for like, with the Hugging Face norms at 0 too.
+    for module in hf.model.language_model.modules():
+        if hasattr(module, "variance_epsilon"):
+            module.variance_epsilon = 0.0
+    eps = GGUFReader(str(path)).fields["qwen2vl.attention.layer_norm_rms_epsilon"]
+    assert float(eps.parts[eps.data[0]][0]) == pytest.approx(hf.config.text_config.rms_norm_eps)
+    with torch.no_grad():
+        expected = hf(input_ids=torch.tensor([ids])).logits[0].numpy()
+    llm = llama_cpp.Llama(str(path), n_ctx=256, logits_all=True, verbose=False, n_threads=2,
+                          type_k=0, type_v=0)  # an F32 KV cache (GGML_TYPE_F32): no F16 rounding of keys/values
+    try:
+        assert llm.tokenize(text.encode(), add_bos=False, special=True) == ids  # the same tokenizer
+        llm.eval(ids)
+        got = np.array(llm.scores[:len(ids)])
+    finally:
+        llm.close()
+    assert got.shape == expected.shape
+    assert np.abs(got - expected).max() < 1e-4 * max(1.0, np.abs(expected).max())
+    assert (got.argmax(-1) == expected.argmax(-1)).all()
+
+
+def test_bundled_converter_refuses_what_it_cannot_place(tiny_vl_dir, tmp_path):
+    import shutil
+
+    from training.hf_to_gguf import write_language_model, write_mmproj
+
+    copy = tmp_path / "model"
+    shutil.copytree(tiny_vl_dir, copy)
+    tokenizer = json.loads((copy / "tokenizer.json").read_text())
+    tokenizer["model"]["merges"] = []
+    (copy / "tokenizer.json").write_text(json.dumps(tokenizer))
+    with pytest.raises(TrainingError, match="no BPE merges"):
+        write_language_model(copy, tmp_path / "m.gguf")
+    assert not list(tmp_path.glob("*.gguf")) and not list(tmp_path.glob(".*.part"))
+    config = json.loads((copy / "config.json").read_text())
+    config["vision_config"]["fullatt_block_indexes"] = [0, 2]
+    (copy / "config.json").write_text(json.dumps(config))
+    with pytest.raises(TrainingError, match="not evenly spaced"):
+        write_mmproj(copy, tmp_path / "p.gguf")
+    (copy / "config.json").write_text(json.dumps({**config, "architectures": ["LlamaForCausalLM"]}))
+    with pytest.raises(TrainingError, match="Qwen2.5-VL only"):
+        write_mmproj(copy, tmp_path / "p.gguf")

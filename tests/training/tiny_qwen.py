@@ -1,9 +1,11 @@
 """Builders for the training tests: a tiny random Qwen2.5-VL, its processor, and a tiny export folder.
 
-Nothing is downloaded. The tokenizer is a byte-level BPE without merges (one token per byte) plus the
-Qwen special tokens, wrapped in PreTrainedTokenizerFast with a Qwen2.5-VL-style chat template. The
-model and processor are saved with save_pretrained, so the training script loads them by path exactly
-as it loads Qwen/Qwen2.5-VL-7B-Instruct.
+Nothing is downloaded. The tokenizer is a byte-level BPE like Qwen2's: the 256 byte tokens, a handful of
+merges (so a few words are single tokens, and llama.cpp, which needs merges, loads it after conversion),
+Qwen2's pre-tokenizer pattern and the Qwen special tokens, wrapped in PreTrainedTokenizerFast with a
+Qwen2.5-VL-style chat template. The model and processor are saved with save_pretrained, so the training
+script loads them by path exactly as it loads Qwen/Qwen2.5-VL-7B-Instruct, and training/convert_to_gguf.py
+converts them as it converts a merged 7B model.
 """
 
 from __future__ import annotations
@@ -40,15 +42,25 @@ MIN_PIXELS = 28 * 28 * 4
 MAX_PIXELS = 28 * 28 * 16
 
 
+MERGES = [("Ġ", "t"), ("h", "e"), ("i", "n"), ("W", "a"), ("i", "t"), ("Wa", "it"), ("a", "n"), ("e", "r")]
+# Qwen2's pre-tokenizer split (its tokenizer.json), which llama.cpp applies for the `qwen2` pre-tokenizer
+QWEN2_SPLIT = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|"
+               r"\s*[\r\n]+|\s+(?!\S)|\s+")
+
+
 def build_tokenizer():
     # heavy: transformers (seconds); conftest imports this module for every training test, GGUF ones included
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
     from transformers import PreTrainedTokenizerFast
 
     alphabet = sorted(pre_tokenizers.ByteLevel.alphabet())
     vocab = {ch: i for i, ch in enumerate(alphabet)}
-    raw = Tokenizer(models.BPE(vocab=vocab, merges=[]))
-    raw.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    for left, right in MERGES:
+        vocab[left + right] = len(vocab)
+    raw = Tokenizer(models.BPE(vocab=vocab, merges=MERGES))
+    raw.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Split(Regex(QWEN2_SPLIT), behavior="isolated"),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
     raw.decoder = decoders.ByteLevel()
     tokenizer = PreTrainedTokenizerFast(tokenizer_object=raw, chat_template=CHAT_TEMPLATE,
                                         eos_token="<|im_end|>", pad_token="<|endoftext|>",
@@ -65,23 +77,27 @@ def build_image_processor():
     return Qwen2VLImageProcessorPil(min_pixels=MIN_PIXELS, max_pixels=MAX_PIXELS)
 
 
-def build_model(tokenizer, seed: int = 0):
+def build_model(tokenizer, seed: int = 0, hidden_size: int = 64):
+    """hidden_size 64 for the training tests; 256 for the GGUF round trip (llama.cpp's Q4_K needs rows of 256)."""
     # heavy: see build_tokenizer
     import torch
     from transformers import Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration
 
     ids = {t: tokenizer.convert_tokens_to_ids(t) for t in SPECIAL_TOKENS}
-    head_dim = 16  # hidden 64 / 4 heads; mrope sections sum to head_dim / 2
+    head_dim = hidden_size // 4  # 4 heads; mrope sections sum to head_dim / 2
+    quarter = head_dim // 16  # sections [2q, 3q, 3q] sum to head_dim / 2
     config = Qwen2_5_VLConfig(
         text_config={
-            "vocab_size": len(tokenizer), "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
-            "num_attention_heads": 4, "num_key_value_heads": 2, "max_position_embeddings": 4096,
-            "rope_parameters": {"rope_type": "default", "rope_theta": 10000.0, "mrope_section": [2, 3, 3]},
+            "vocab_size": len(tokenizer), "hidden_size": hidden_size, "intermediate_size": 2 * hidden_size,
+            "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+            "max_position_embeddings": 4096,
+            "rope_parameters": {"rope_type": "default", "rope_theta": 10000.0,
+                                "mrope_section": [2 * quarter, 3 * quarter, 3 * quarter]},
             "bos_token_id": ids["<|endoftext|>"], "eos_token_id": ids["<|im_end|>"],
             "pad_token_id": ids["<|endoftext|>"],
         },
         vision_config={
-            "depth": 3, "hidden_size": 32, "intermediate_size": 64, "num_heads": 2, "out_hidden_size": 64,
+            "depth": 3, "hidden_size": 32, "intermediate_size": 64, "num_heads": 2, "out_hidden_size": hidden_size,
             "patch_size": 14, "spatial_merge_size": 2, "temporal_patch_size": 2, "window_size": 56,
             "fullatt_block_indexes": [2], "in_channels": 3,
         },
@@ -96,12 +112,12 @@ def build_model(tokenizer, seed: int = 0):
     return model
 
 
-def save_tiny_qwen(folder: Path) -> Path:
+def save_tiny_qwen(folder: Path, hidden_size: int = 64) -> Path:
     """Write a tiny random Qwen2.5-VL model, its tokenizer and image processor to `folder` (the files a
     Qwen2.5-VL checkpoint folder has: config.json, model.safetensors, tokenizer.json, tokenizer_config.json,
     chat_template.jinja, preprocessor_config.json)."""
     tokenizer = build_tokenizer()
-    build_model(tokenizer).save_pretrained(folder)
+    build_model(tokenizer, hidden_size=hidden_size).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     build_image_processor().save_pretrained(folder)
     return folder
