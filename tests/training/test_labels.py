@@ -231,3 +231,49 @@ def test_processor_honours_min_and_max_pixels(tiny_model_dir, conversation, tmp_
     large = load_processor(model_copy, 28 * 28 * 32, 28 * 28 * 64)
     tokens = [int(QwenVLCollator(p, 4096)([conversation])["image_grid_thw"].prod()) // 4 for p in (small, large)]
     assert tokens[0] <= 4 and 32 <= tokens[1] <= 64
+
+
+def llamafactory_pixels(image, image_max_pixels: int, image_min_pixels: int):
+    """What LLaMA-Factory does to an image before Qwen's processor (mm_plugin `_preprocess_image`): both sides
+    scaled by sqrt(max / pixels) and truncated when above the cap, likewise up when below the minimum."""
+    for limit, above in ((image_max_pixels, True), (image_min_pixels, False)):
+        pixels = image.width * image.height
+        if (pixels > limit) if above else (pixels < limit):
+            factor = (limit / pixels) ** 0.5
+            image = image.resize((int(image.width * factor), int(image.height * factor)))
+    return image
+
+
+def test_both_paths_feed_identical_pixels_with_the_documented_recipe():
+    """training/README.md, "Images: the same pixels on both paths": by default LLaMA-Factory's own resize can give
+    a crop another grid than the bundled processor; with crops within image_max_pixels (export --max-pixels) and
+    the bundled max_pixels at the processor's own cap, both grids and pixel values are identical."""
+    from PIL import Image
+    from transformers import Qwen2VLImageProcessorPil
+
+    from training import defaults
+
+    cap = 28 * 28 * 64  # a small stand-in for max_pixels / image_max_pixels, to keep the images small
+    model_cap = defaults.QWEN_PROCESSOR_MAX_PIXELS
+    lf_processor = Qwen2VLImageProcessorPil(min_pixels=defaults.MIN_PIXELS, max_pixels=model_cap)
+    bundled = Qwen2VLImageProcessorPil(min_pixels=defaults.MIN_PIXELS, max_pixels=cap)
+    recipe = Qwen2VLImageProcessorPil(min_pixels=defaults.MIN_PIXELS, max_pixels=model_cap)
+    sizes = [(301, 257), (333, 190), (420, 380), (517, 205), (250, 249), (640, 111)]
+    differ = 0
+    for width, height in sizes:
+        crop = Image.new("RGB", (width, height), (40, 90, 140))
+        lf = lf_processor(images=[llamafactory_pixels(crop, cap, defaults.LLAMAFACTORY_IMAGE_MIN_PIXELS)],
+                          return_tensors="pt")
+        ours = bundled(images=[crop], return_tensors="pt")
+        differ += not bool((lf["image_grid_thw"] == ours["image_grid_thw"]).all())
+    assert differ > 0  # the difference the docs explain
+    for width, height in sizes:
+        crop = Image.new("RGB", (width, height), (40, 90, 140))
+        scale = min(1.0, (cap / (width * height)) ** 0.5)  # the export's --max-pixels cap (aspect kept)
+        crop = crop.resize((max(28, int(width * scale)), max(28, int(height * scale))))
+        assert crop.width * crop.height <= cap
+        lf = lf_processor(images=[llamafactory_pixels(crop, cap, defaults.LLAMAFACTORY_IMAGE_MIN_PIXELS)],
+                          return_tensors="pt")
+        ours = recipe(images=[crop], return_tensors="pt")
+        assert (lf["image_grid_thw"] == ours["image_grid_thw"]).all()
+        assert torch.equal(lf["pixel_values"], ours["pixel_values"])
