@@ -5,7 +5,7 @@ one clear line on stderr and a non-zero exit.
 
 One module per command group, each adding its subcommands with an `add_*_parser(sub, common)`:
 project (new, sample, import, detect, figures, search, info, repair, detectors), records,
-synth, export, eval, chat and settings. What they share (output, `--param` and `--pages`
+synth, export, eval, chat, settings and team (split, merge). What they share (output, `--param` and `--pages`
 parsing, progress bars, argparse types, error handling) is in engine.cli.common; they
 import that and the engine, never each other or this module.
 """
@@ -24,6 +24,7 @@ from engine.cli.project import add_project_parser
 from engine.cli.records import add_records_parser
 from engine.cli.settings import add_settings_parser
 from engine.cli.synth import add_synth_parser
+from engine.cli.team import add_team_parser
 
 __all__ = ["build_parser", "main"]
 
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_eval_parser(sub, common)
     add_chat_parser(sub, common)
     add_settings_parser(sub, common)
+    add_team_parser(sub, common)
     return parser
 
 

@@ -1,4 +1,5 @@
-"""`remud export PROJECT OUT_DIR`: write a training/evaluation dataset folder.
+"""`remud export PROJECT [PROJECT …] OUT_DIR`: write a training/evaluation dataset folder (from several
+projects: one dataset, cross-project duplicates dropped, splits by document across all of them).
 
 Wired into engine.cli with `add_export_parser(sub, common)`.
 """
@@ -22,6 +23,7 @@ from engine.export import (
     export_dataset,
     plan_export,
 )
+from engine.export.multi import Combined, export_projects, plan_projects
 from engine.export.options import FORMATS, UNITS
 from engine.export.splits import SPLITS
 from engine.store.project import Project
@@ -103,8 +105,42 @@ class _Bars:
             self.bar = None
 
 
+def _combined_lines(combined: Combined) -> str:
+    return (f"{len(combined.projects)} projects combined: {combined.duplicate_figures} duplicate figures and "
+            f"{combined.duplicate_records} duplicate records across them dropped"
+            + (f", {combined.conflicts} fields both changed (the later edit kept)" if combined.conflicts else ""))
+
+
+def _export_several(args, options: ExportOptions) -> int:
+    if args.preview:
+        plan, combined = plan_projects(args.projects, options, args.out_dir)
+        if args.json:
+            print(json.dumps({**plan_dict(plan), **combined.as_dict()}, ensure_ascii=False, indent=2))
+        else:
+            print(plan_table(plan))
+            print(_combined_lines(combined))
+        return 0
+    bars = _Bars(args.quiet or args.json)
+    try:
+        result, combined = export_projects(args.projects, options, args.out_dir, overwrite=args.overwrite,
+                                           progress=bars)
+    finally:
+        bars.close()
+    if args.json:
+        print(json.dumps({"folder": str(result.folder), "seconds": round(result.seconds, 3), **plan_dict(result.plan),
+                          **combined.as_dict()}, ensure_ascii=False, indent=2))
+    else:
+        print(plan_table(result.plan))
+        print(_combined_lines(combined))
+        print(f"Exported {result.plan.records} records to {result.folder} in {result.seconds:.1f} s")
+    return 0
+
+
 def cmd_export(args) -> int:
     options = options_from_args(args)
+    args.project = args.projects[0]  # what an error message names
+    if len(args.projects) > 1:
+        return _export_several(args, options)
     with Project.open(args.project) as project:
         if args.preview:
             plan = plan_export(project, options)
@@ -126,8 +162,10 @@ def cmd_export(args) -> int:
 
 def add_export_parser(subparsers, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
     sp = subparsers.add_parser("export", parents=[common], help="export a dataset (LLaMA-Factory, JSONL, Parquet)",
-                               description="Write the selected records as a dataset folder, split by document.")
-    sp.add_argument("project", help="project folder")
+                               description="Write the selected records of one or more projects as a dataset folder, split by document.")
+    sp.add_argument("projects", nargs="+", metavar="PROJECT",
+                    help="project folder; several make one dataset (duplicates across them dropped, splits by "
+                         "document across all)")
     sp.add_argument("out_dir", help="folder to create (must not exist unless --overwrite)")
     sel = sp.add_argument_group("selection")
     sel.add_argument("--status", action="append", default=[], help="record status (repeatable; default accepted)")

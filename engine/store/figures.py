@@ -24,18 +24,18 @@ from engine.store.project import Project, inserted_id, now
 TEXT_FIELDS = ("caption", "context", "burned_text", "section", "sublabel")  # FigureText's fields, as columns
 _COLS = (
     "id, doc_id, page, x0, y0, x1, y1, label, detector, score, status, caption, context, burned_text, "
-    "section, sublabel, image_xref, redactions, created_at, updated_at"
+    "section, sublabel, image_xref, redactions, created_at, updated_at, uid"
 )
 
 
 def _figure(row: Sequence[Any]) -> Figure:
     (fid, doc, page, x0, y0, x1, y1, label, detector, score, status, caption, context, burned, section, sublabel,
-     xref, redactions, created, updated) = row
+     xref, redactions, created, updated, uid) = row
     return Figure(
         id=fid, doc_id=doc, page=page, rect=Rect(x0, y0, x1, y1), label=label, detector=detector, score=score,
         status=FigureStatus(status), text=FigureText(caption, context, burned, section, sublabel),
         image_xref=xref, redactions=tuple(Rect(*r) for r in json.loads(redactions)),
-        created_at=created, updated_at=updated,
+        created_at=created, updated_at=updated, uid=uid or "",
     )
 
 
@@ -45,20 +45,22 @@ def _snapshot(fig: Figure) -> dict[str, Any]:
         "id": fig.id, "doc_id": fig.doc_id, "page": fig.page, "label": fig.label, "detector": fig.detector,
         "score": fig.score, "status": str(fig.status), "image_xref": fig.image_xref,
         **dict(zip(("x0", "y0", "x1", "y1"), fig.rect.as_tuple())), **asdict(fig.text),
-        "redactions": json.dumps([r.as_tuple() for r in fig.redactions]),
+        "redactions": json.dumps([r.as_tuple() for r in fig.redactions]), "uid": fig.uid,
     }
 
 
-def _insert(db: sqlite_utils.Database, fig: NewFigure, *, figure_id: int | None = None, created: str | None = None) -> int:
+def _insert(db: sqlite_utils.Database, fig: NewFigure, *, figure_id: int | None = None, created: str | None = None,
+            uid: str | None = None) -> int:
+    """A new row; `uid` None: the database gives it a fresh one (schema v8's trigger)."""
     stamp = now()
     t = fig.text
     cur = db.execute(
         "INSERT INTO figures(id, doc_id, page, x0, y0, x1, y1, label, detector, score, status, caption, context, "
-        "burned_text, section, sublabel, image_xref, redactions, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "burned_text, section, sublabel, image_xref, redactions, created_at, updated_at, uid) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [figure_id, fig.doc_id, fig.page, *fig.rect.as_tuple(), fig.label, fig.detector, fig.score, str(fig.status),
          t.caption, t.context, t.burned_text, t.section, t.sublabel, fig.image_xref,
-         json.dumps([r.as_tuple() for r in fig.redactions]), created or stamp, stamp],
+         json.dumps([r.as_tuple() for r in fig.redactions]), created or stamp, stamp, uid],
     )
     new_id = inserted_id(cur)
     search.reindex_figure(db, new_id)
@@ -124,11 +126,11 @@ def add_figures(project: Project, figs: Iterable[NewFigure]) -> list[int]:
 
 
 def restore_figure(project: Project, fig: Figure, *, by_user: bool = True) -> Figure:
-    """Put a deleted figure back with its old id (undo of delete)."""
+    """Put a deleted figure back with its old id and uid (undo of delete)."""
     new = NewFigure(fig.doc_id, fig.page, fig.rect, fig.label, fig.detector, fig.score, fig.status, fig.text,
                     fig.image_xref, fig.redactions)
     with project.atomic() as db:
-        _insert(db, new, figure_id=fig.id, created=fig.created_at)
+        _insert(db, new, figure_id=fig.id, created=fig.created_at, uid=fig.uid or None)
         if by_user:
             _mark_corrected(db, fig.doc_id, fig.page)
         log_edit(db, "figure", fig.id, "restore", after=_snapshot(fig), by_user=by_user)

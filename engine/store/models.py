@@ -94,6 +94,7 @@ class Figure:
     redactions: tuple[Rect, ...]
     created_at: str
     updated_at: str
+    uid: str = ""  # stable through a hand-out and a merge (engine.store.merge): the figure's identity across projects
 
 
 @dataclass(frozen=True)

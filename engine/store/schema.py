@@ -259,6 +259,55 @@ def _v7_page_failures(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v8_team(db: sqlite_utils.Database) -> None:
+    """Team work (engine.store.handout, engine.store.merge): identity that survives a hand-out and a merge.
+
+    Figures, records, jobs, conversations, their messages and edit-log entries get a stable `uid` (set on
+    insert when none is given, kept through a split and a merge), the project an id of its own, the
+    edit log an `origin` (the hand-out or project an entry was merged from). `handouts` says which parts
+    were handed out (in the parent) or where this project came from (in a part); `merges` keeps each
+    merge's report and the copy of the source it merged (the base of the next merge of that source).
+    Statements run one by one (executescript would commit the upgrade's transaction halfway)."""
+    statements: list[str] = []
+    for table in ("figures", "records", "jobs", "chat_sessions", "chat_messages", "edit_log"):
+        statements += [
+            f"ALTER TABLE {table} ADD COLUMN uid TEXT",
+            f"UPDATE {table} SET uid = lower(hex(randomblob(16)))",
+            f"CREATE UNIQUE INDEX {table}_uid ON {table}(uid)",
+            f"CREATE TRIGGER {table}_uid_on_insert AFTER INSERT ON {table} WHEN NEW.uid IS NULL BEGIN "
+            f"UPDATE {table} SET uid = lower(hex(randomblob(16))) WHERE rowid = NEW.rowid; END",
+        ]
+    statements += [
+        "ALTER TABLE edit_log ADD COLUMN origin TEXT NOT NULL DEFAULT ''",
+        "CREATE TABLE project_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "INSERT INTO project_meta(key, value) VALUES ('uid', lower(hex(randomblob(16))))",
+        """CREATE TABLE handouts (
+            uid TEXT PRIMARY KEY,
+            role TEXT NOT NULL CHECK (role IN ('given', 'received')),
+            name TEXT NOT NULL,
+            assignee TEXT NOT NULL DEFAULT '',
+            parent_uid TEXT NOT NULL,
+            parent_path TEXT NOT NULL,
+            project_uid TEXT NOT NULL,
+            path TEXT NOT NULL,
+            pages TEXT NOT NULL DEFAULT '[]',
+            created_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE merges (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            source_key TEXT NOT NULL,
+            source_name TEXT NOT NULL,
+            source_path TEXT NOT NULL,
+            base_file TEXT NOT NULL,
+            at TEXT NOT NULL,
+            report TEXT NOT NULL DEFAULT '{}'
+        )""",
+        "CREATE INDEX merges_source ON merges(source_key, id)",
+    ]
+    for sql in statements:
+        db.execute(sql)
+
+
 MIGRATIONS: list[Migration] = [_v1_core, _v2_search, _v3_ocr_cache, _v4_synth_jobs, _v5_synth_batches, _v6_page_text,
-                               _v7_page_failures]
+                               _v7_page_failures, _v8_team]
 SCHEMA_VERSION = len(MIGRATIONS)

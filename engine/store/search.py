@@ -66,20 +66,51 @@ def _upsert(db: sqlite_utils.Database, rowid: int, entity: str, entity_id: int, 
         )
 
 
+_FIGURE_TEXT = "caption, context, burned_text, section, sublabel"
+_RECORD_TEXT = "question, thinking, answer, options"
+
+
+def _figure_body(*parts: str | None) -> str:
+    return "\n".join(part for part in parts if part)
+
+
+def _record_body(*parts: str | None) -> str:
+    return "\n".join(part for part in parts if part and part != "[]")
+
+
 def reindex_figure(db: sqlite_utils.Database, figure_id: int) -> None:
-    row = db.execute(
-        "SELECT caption, context, burned_text, section, sublabel FROM figures WHERE id = ?", [figure_id]
-    ).fetchone()
-    body = "\n".join(part for part in (row or ()) if part)
-    _upsert(db, figure_id * 2, "figure", figure_id, body)
+    row = db.execute(f"SELECT {_FIGURE_TEXT} FROM figures WHERE id = ?", [figure_id]).fetchone()
+    _upsert(db, figure_id * 2, "figure", figure_id, _figure_body(*(row or ())))
 
 
 def reindex_record(db: sqlite_utils.Database, record_id: int) -> None:
-    row = db.execute(
-        "SELECT question, thinking, answer, options FROM records WHERE id = ?", [record_id]
-    ).fetchone()
-    body = "\n".join(part for part in (row or ()) if part and part != "[]")
-    _upsert(db, record_id * 2 + 1, "record", record_id, body)
+    row = db.execute(f"SELECT {_RECORD_TEXT} FROM records WHERE id = ?", [record_id]).fetchone()
+    _upsert(db, record_id * 2 + 1, "record", record_id, _record_body(*(row or ())))
+
+
+def _indexed(body_of: Any) -> Any:
+    def indexed(*parts: str | None) -> str | None:
+        body = body_of(*parts)
+        return segment(body) if body.strip() else None
+    return indexed
+
+
+def reindex_many(conn: sqlite3.Connection, entity: str, ids_sql: str) -> None:
+    """Re-index the figures or records whose ids `ids_sql` (a SELECT of one column) gives, in two
+    statements (merges of many rows); the same bodies as reindex_figure / reindex_record."""
+    table, text, body_of, odd = (("figures", _FIGURE_TEXT, _figure_body, 0) if entity == "figure"
+                                 else ("records", _RECORD_TEXT, _record_body, 1))
+    conn.create_function(f"remud_{entity}_body", -1, _indexed(body_of), deterministic=True)
+    conn.execute(f"DELETE FROM search_index WHERE rowid IN (SELECT id * 2 + {odd} FROM ({ids_sql}))")
+    conn.execute(
+        f"INSERT INTO search_index(rowid, body, entity, entity_id) SELECT id * 2 + {odd}, b, '{entity}', id FROM "
+        f"(SELECT id, remud_{entity}_body({text}) AS b FROM {table} WHERE id IN ({ids_sql})) WHERE b IS NOT NULL")
+
+
+def forget_many(conn: sqlite3.Connection, entity: str, ids_sql: str) -> None:
+    """Drop the entries of the figures or records whose ids `ids_sql` gives."""
+    odd = 0 if entity == "figure" else 1
+    conn.execute(f"DELETE FROM search_index WHERE rowid IN (SELECT id * 2 + {odd} FROM ({ids_sql}))")
 
 
 def forget(db: sqlite_utils.Database, entity: str, entity_id: int) -> None:
