@@ -9,7 +9,7 @@ with `step("the layout model")`) and the signal; the next call starts a fresh ch
 before the crash stays stored: the caller stores each page as it comes back.
 
 The child is started from a fork server on Linux (a clean process that imported the engine once,
-so a new child is ready in milliseconds) and spawned elsewhere.
+so a new child is ready in milliseconds) and spawned elsewhere and in the frozen app.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+import sys
 import traceback
 from collections import deque
 from collections.abc import Callable
@@ -70,7 +71,9 @@ def step(name: str) -> None:
 
 
 def _context() -> Any:
-    if "forkserver" in multiprocessing.get_all_start_methods():
+    """A fork server where there is one, except in the frozen app (whose executable is not a Python
+    that can run the fork server's command line): there, spawn."""
+    if "forkserver" in multiprocessing.get_all_start_methods() and not getattr(sys, "frozen", False):
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(_PRELOAD)
         return ctx

@@ -43,7 +43,8 @@ def test_bundle_leaves_the_training_stack_out(built_app):
     assert internal.is_dir(), f"{internal} is missing after the build"
     present = [name for name in ("torch", "transformers", "peft", "datasets", "training") if (internal / name).exists()]
     assert present == []
-    for needed in ("resources/icons/remud.svg", "resources/detectors.toml", "rapidocr_onnxruntime/config.yaml",
+    for needed in ("resources/icons/remud.svg", "resources/detectors.toml", "rapidocr/config.yaml",
                    "PySide6/Qt/plugins/platforms/libqoffscreen.so", "PySide6/Qt/plugins/iconengines"):
         assert (internal / needed).exists(), needed
     assert list((internal / "pymupdf" / "layout").rglob("*.onnx"))
+    assert list((internal / "rapidocr" / "models").glob("PP-OCRv6_*.onnx"))  # nothing is downloaded at run time
