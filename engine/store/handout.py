@@ -141,6 +141,11 @@ def project_uid(db: sqlite3.Connection) -> str:
     return str(row[0]) if row else ""
 
 
+def project_id(project: Project) -> str:
+    """This project's own id (schema v8): what its parts name as their parent."""
+    return project_uid(project.db.conn)
+
+
 def _info(row: Sequence[Any]) -> HandoutInfo:
     uid, role, name, assignee, parent_uid, parent_path, project, path, pages, created = row
     docs = tuple(AssignedDocument(d["sha256"], d.get("title", ""), d.get("pages", ""), int(d.get("page_count", 0)))

@@ -37,7 +37,7 @@ import sqlite3
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,7 @@ from engine.store.project import DB_NAME, Project, now
 from engine.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 MERGES_DIR = "merges"
+TEAM_SCHEMA = 8  # the schema version that brought uids, hand-outs and merges
 _COPY_PARTIAL = re.compile(r"\.source-[0-9a-f]+\.(\d+)\.partial")  # a source being copied, by pid
 CHUNK = 1000
 
@@ -92,6 +93,7 @@ class Conflict:
     source_value: Any
     target_at: str = ""
     source_at: str = ""
+    document: str = ""  # the document's title in the target
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -209,6 +211,18 @@ def _meta(path: Path) -> tuple[str, handout.HandoutInfo | None]:
         return handout.project_uid(conn), handout.received(conn)
     finally:
         conn.close()
+
+
+def read_source(folder: str | Path) -> tuple[str, handout.HandoutInfo | None]:
+    """(the project's id, where it came from when it is a handed-out part) of a project folder, read
+    without changing it ("" and None for a project older than hand-outs). Raises ProjectError when the
+    folder is not a project this app can merge."""
+    path = Path(folder).expanduser()
+    if path.name == DB_NAME:
+        path = path.parent
+    if _check_source(path) < TEAM_SCHEMA:
+        return "", None
+    return _meta(path / DB_NAME)
 
 
 # -- the merge --------------------------------------------------------------------------------
@@ -423,6 +437,9 @@ class _Merge:
             self.step(n)
             run_step()
         self.step(len(steps))
+        titles = dict(self.q("SELECT id, title FROM main.documents").fetchall()) if self.report.conflicts else {}
+        self.report.conflicts[:] = [replace(c, document=titles.get(c.doc_id, "")) if c.doc_id is not None else c
+                                    for c in self.report.conflicts]
         if self.report.changed:
             log_edit(self.db, "project", 0, "merge", after={
                 "source": self.report.source_name, "path": self.report.source, "counts": self.counts,
@@ -712,8 +729,9 @@ class _Merge:
         if kept == "source":
             tid = self._reinsert(spec, sid)
             self.count(f"{spec.table}_restored", 1)
+        doc = self.q("SELECT id FROM main.documents WHERE sha256 = ?", [sha]).fetchone() if sha else None
         self.report.conflicts.append(Conflict(
-            spec.entity, uid, tid, None, page, "deleted", kept, reason, "deleted", "changed",
+            spec.entity, uid, tid, doc[0] if doc else None, page, "deleted", kept, reason, "deleted", "changed",
             deleted.at if deleted else "", s_last))
 
     def _reinsert(self, spec: _Spec, sid: int) -> int:

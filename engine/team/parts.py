@@ -17,7 +17,7 @@ PLAN_MODES = ("pages", "documents")  # --by: contiguous page ranges across docum
 
 
 def _slug(name: str) -> str:
-    slug = re.sub(r"[^\w.-]+", "-", name.strip(), flags=re.UNICODE).strip("-.")
+    slug = re.sub(r"[^\w. -]+", "-", " ".join(name.split()), flags=re.UNICODE).strip("-. ")
     return slug or "part"
 
 

@@ -9,9 +9,9 @@ from typing import Any
 from engine.store.handout import WrittenPart
 from engine.store.merge import Conflict, MergeReport
 
-_LINES = (  # (heading, ((count key, words), ...))
+COUNT_LINES = (  # (heading, ((count key, words), ...))
     ("documents", (("documents_added", "added"), ("documents_renamed", "renamed"))),
-    ("pages", (("pages_changed", "marks changed"),)),
+    ("pages", (("pages_changed", "with their reviewed or corrected mark changed"),)),
     ("figures", (("figures_added", "added"), ("figures_changed", "changed"), ("figures_deleted", "deleted"),
                  ("figures_restored", "restored"))),
     ("records", (("records_added", "added"), ("records_changed", "changed"), ("records_deleted", "deleted"),
@@ -41,14 +41,14 @@ def shown(value: Any, width: int = 48) -> str:
 
 
 def where(c: Conflict) -> str:
-    """"figure #12, p. 3" / "record #4" / "page 3" / "document"."""
-    page = f"p. {c.page + 1}" if c.page is not None else ""
+    """"figure #12, Liver p. 3" / "record #4" / "page 3 of Liver" / "document"."""
+    page = f"{c.document + ' ' if c.document else ''}p. {c.page + 1}" if c.page is not None else ""
     if c.entity in ("figure", "record"):
         head = f"{c.entity} #{c.target_id}" if c.target_id else f"{c.entity} (removed)"
         return f"{head}, {page}" if page else head
     if c.entity == "page":
-        return f"page {c.page + 1 if c.page is not None else '?'}"
-    return c.entity
+        return f"page {c.page + 1 if c.page is not None else '?'}" + (f" of {c.document}" if c.document else "")
+    return f"document {c.document}" if c.document else c.entity
 
 
 def conflict_line(c: Conflict, source_name: str) -> str:
@@ -59,15 +59,22 @@ def conflict_line(c: Conflict, source_name: str) -> str:
             f"({c.reason})")
 
 
+def count_lines(report: MergeReport) -> list[str]:
+    """"figures: 3 added, 1 changed" … one line per kind of thing the merge changed."""
+    lines = []
+    for heading, parts in COUNT_LINES:
+        said = [f"{report.counts[k]} {words}" for k, words in parts if report.counts.get(k)]
+        if said:
+            lines.append(f"{heading}: {', '.join(said)}")
+    return lines
+
+
 def merge_summary(report: MergeReport, *, conflicts: int = 50) -> str:
     """The report in a few lines, the conflicts one per line (the first `conflicts`)."""
     if not report.changed:
         return "\n".join(report.notes) or f"Nothing new in {report.source_name}: nothing changed."
     lines = [f"Merged {report.source_name} ({report.source}) into {report.target} in {report.seconds:.1f} s"]
-    for heading, parts in _LINES:
-        said = [f"{report.counts[k]} {words}" for k, words in parts if report.counts.get(k)]
-        if said:
-            lines.append(f"  {heading}: {', '.join(said)}")
+    lines += [f"  {line}" for line in count_lines(report)]
     if report.conflicts:
         n = len(report.conflicts)
         lines.append(f"  {n} conflict{'s' if n != 1 else ''} (both changed it; the other version is in the edit log):")

@@ -60,6 +60,10 @@ def build_actions(window) -> Actions:
             "Import PDF files (or drop PDFs and folders on the window)", icon=SP.SP_FileDialogNewFolder)
     _action(window, a, "export", "&Export dataset…", window.export_dialog, ["Ctrl+E"],
             "Write the chosen records as a training dataset (counts per split shown first)")
+    _action(window, a, "handout", "&Hand out…", window.team.hand_out, (),
+            "Split this project into parts for several annotators: one project folder each, merged back later")
+    _action(window, a, "merge", "&Merge project…", window.team.merge, (),
+            "Bring parts handed out (or another project) back into this one, with a report of what changed")
     _action(window, a, "close", "&Close project", window.close_project, [StdKey.Close])
     _action(window, a, "settings", "&Settings…", window.show_settings, ["Ctrl+,"])
     _action(window, a, "quit", "&Quit", window.close, [StdKey.Quit])
@@ -133,6 +137,8 @@ def build_menus(window, a: Actions) -> None:
     a.recent_menu.aboutToShow.connect(window.fill_recent_menu)
     file.addSeparator()
     file.addActions([a["import"], a["export"]])
+    file.addSeparator()
+    file.addActions([a["handout"], a["merge"]])
     file.addSeparator()
     file.addActions([a["settings"], a["close"], a["quit"]])
     edit = bar.addMenu("&Edit")

@@ -43,6 +43,7 @@ from remud_desktop.session import Session
 from remud_desktop.settings import SettingsDialog
 from remud_desktop.synthesis import JobsPanel, SynthController, SynthDialog
 from remud_desktop.synthesis.dialog import last_request
+from remud_desktop.team import TeamController
 from remud_desktop.welcome import WelcomeScreen
 from remud_desktop.welcome.screen import RECENT_KEY, recent_projects
 from remud_desktop.window.actions import build_actions, build_menus, build_toolbar
@@ -110,6 +111,11 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.tabifyDockWidget(self.docks["records"], self.docks["jobs"])
         self.docks["jobs"].hide()  # Synthesize → Synthesize… shows it
         self.docks["records"].hide()  # review of synthesized records: View → Records
+        self.team = TeamController(self)  # File → Hand out… / Merge project…, and the Merge report panel
+        self.docks["merge"] = self._dock("Merge report", "merge", self.team.report_view,
+                                         Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.docks["records"], self.docks["merge"])
+        self.docks["merge"].hide()  # shown by a merge
         self.splitDockWidget(self.docks["figures"], self.docks["inspector"], Qt.Orientation.Vertical)
         self.tabifyDockWidget(self.docks["inspector"], self.docks["history"])
         self.docks["inspector"].raise_()
@@ -144,7 +150,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.welcome.settings_requested.connect(self.show_settings)
         self.welcome.open_chat_requested.connect(self.show_chat)
         self.welcome.chat_model_changed.connect(self._reload_chat_settings)
-        for controller in (self.imports, self.detection, self.synth):
+        for controller in (self.imports, self.detection, self.synth, self.team):
             controller.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.imports.imported.connect(self._imported)
         self.session.page_changed.connect(self._remember_page)
@@ -303,7 +309,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.setWindowTitle(f"{project.folder.name}{state} — ReMUD Desktop" if project else "ReMUD Desktop")
         for name in ("close", "import", "detect_page", "detect_selected", "detect_document", "detect_dialog",
                      "prev", "next", "reviewed_next", "next_unreviewed", "next_proposals", "prev_proposals",
-                     "accept_proposals", "synthesize", "generate_now", "export",
+                     "accept_proposals", "synthesize", "generate_now", "export", "handout", "merge",
                      "draw", "zoom_in", "zoom_out", "fit_page", "fit_width", "send_to_chat"):
             self.actions_[name].setEnabled(project is not None)
 

@@ -181,7 +181,7 @@ def test_plan_parts_by_pages_documents_and_names(tmp_path):
         assert [s.folder_name for s in by_pages] == ["P-1.remud", "P-2.remud", "P-3.remud"]
         by_docs = plan_parts(p, into=2, by="documents", assignees=["Ann Lee", "Bo"])
         assert [sorted(s.pages) for s in by_docs] == [[1], [2, 3]]
-        assert [s.folder_name for s in by_docs] == ["P-Ann-Lee.remud", "P-Bo.remud"]
+        assert [s.folder_name for s in by_docs] == ["P-Ann Lee.remud", "P-Bo.remud"]
         with pytest.raises(RemudError, match="one annotator"):
             plan_parts(p, parts=["Book 0:1-3", "1:3-5"])
         with pytest.raises(RemudError, match="3 documents"):
