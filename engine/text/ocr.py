@@ -402,7 +402,7 @@ def merge_ocr_boxes(items: Sequence[OcrItem], max_gap: float = 1.0) -> list[Text
         for row in reversed(rows[len(vertical):][-4:]):
             top, bottom = min(g.rect.y0 for g in row), max(g.rect.y1 for g in row)
             h = min(f.height, sorted(g.height for g in row)[len(row) // 2])
-            if h > 0 and min(bottom, f.rect.y1) - max(top, f.rect.y0) >= 0.5 * h:
+            if h > 0 and min(bottom, f.rect.y1) - max(top, f.rect.y0) >= 0.5 * h and not _stacked(f, row):
                 row.append(f)
                 break
         else:
@@ -435,6 +435,14 @@ def merge_ocr_boxes(items: Sequence[OcrItem], max_gap: float = 1.0) -> list[Text
         out.append(TextLine(rect, text.strip(), weight / total, "ocr", heights[len(heights) // 2] * 0.75))
     out.sort(key=lambda ln: (ln.rect.y0, ln.rect.x0))
     return out
+
+
+def _stacked(f: _Frag, row: list[_Frag]) -> bool:
+    """`f` sits above or below a fragment of the row (they share columns but not half a line): labels
+    stacked in a frame, whose padded boxes reach into each other's line."""
+    return any(min(f.rect.x1, g.rect.x1) > max(f.rect.x0, g.rect.x0)
+               and min(f.rect.y1, g.rect.y1) - max(f.rect.y0, g.rect.y0) < 0.5 * min(f.height, g.height)
+               for g in row)
 
 
 def _drop_repeated_prefix(prev: _Frag, cur: _Frag) -> str:

@@ -51,6 +51,13 @@ def test_merge_joins_fragments_of_a_line_and_keeps_columns_apart() -> None:
     assert lines[2].score == pytest.approx((0.95 * 12 + 0.9 * 6) / 18)
 
 
+def test_merge_keeps_labels_stacked_in_a_frame_on_their_own_lines() -> None:
+    """The detector pads its boxes: two labels stacked a line apart overlap, but are two lines, in order."""
+    items = [(quad(10, 6, 30, 21), "PV", 0.95), (quad(220, 12, 300, 27), "C5-1 3.0MHz", 0.93),  # a lower probe label
+             (quad(10, 19, 50, 34), "LONG", 0.9), (quad(56, 20, 98, 35), "RT", 0.9)]
+    assert [ln.text for ln in merge_ocr_boxes(items)] == ["PV", "C5-1 3.0MHz", "LONG RT"]
+
+
 def test_merge_drops_characters_read_twice_by_overlapping_boxes() -> None:
     lines = merge_ocr_boxes([(quad(32, 115, 96, 147), "图3", 0.93), (quad(87, 118, 157, 143), "3-1", 0.99)])
     assert [ln.text for ln in lines] == ["图3-1"]
