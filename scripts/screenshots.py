@@ -37,13 +37,15 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from engine import settings as user_settings
 from engine.sample import ensure_sample_project
-from engine.store import chats, documents, figures
+from engine.store import Project, chats, documents, figures, records
 from engine.store.models import FigureStatus, RecordKind, RecordStatus
+from engine.team import split_project
 from remud_desktop.chat.figure_image import figure_png
 from remud_desktop.detection import DetectScope
 from remud_desktop.export.dialog import ExportDialog
 from remud_desktop.settings.dialog import SettingsDialog
 from remud_desktop.synthesis.dialog import SynthDialog
+from remud_desktop.team import HandOutDialog, MergeDialog
 from remud_desktop.theme import install_cjk_fallback
 from remud_desktop.welcome.screen import WelcomeScreen
 from remud_desktop.window.main_window import MainWindow
@@ -57,7 +59,7 @@ WINDOW_SIZE = (1480, 920)
 SYNTH_MODEL = "gpt-4o-mini"  # priced in resources/pricing.toml, so the dialog shows a cost
 FAKE_KEY = "sk-screenshot-only-0000"  # accepted by the local fake server, kept in an in-memory keyring
 SHOTS = ("welcome", "main-window", "inspector", "scanned-page", "synthesize", "records", "records-mcq", "export",
-         "chat", "settings-chat")
+         "team-handout", "team-report", "chat", "settings-chat")
 
 
 # -- waiting ----------------------------------------------------------------------------------------
@@ -285,6 +287,52 @@ class Shooter:
         dialog.reject()
         dialog.deleteLater()
 
+    # -- team work: hand out, merge back ---------------------------------------------------------------
+    def team(self, sample_doc: int) -> None:
+        """The Hand out dialog; then three parts (handed out by the engine), two annotators changing the
+        same figures and record, the merge, and the report with its first conflict shown on the page."""
+        w = self.window
+        dialog = HandOutDialog(w.session, w.runner, w)
+        dialog.set_assignees(["Dr. Chen", "Dr. Okafor", "Dr. Silva"])
+        dialog.output.setText(str(self.tmp / "parts"))
+        dialog.resize(860, 470)
+        dialog.show()
+        settle(self.app, 0.5)
+        self.save("team-handout", dialog)
+        dialog.reject()
+        dialog.deleteLater()
+        project = w.session.project
+        pages = documents.get_document(project, sample_doc).page_count
+        others = [d for d in self._doc_ids() if d != sample_doc]
+        specs = [f"{sample_doc}:1-2", f"{sample_doc}:3-{pages - 1}", ";".join(map(str, others))]
+        parts = split_project(project, self.tmp / "parts", assignees=["Chen", "Okafor", "Silva"], parts=specs)
+        first = figures.list_figures(project, sample_doc, page=0)[0].uid  # Chen's page
+        last = figures.list_figures(project, sample_doc, page=pages - 1)[0].uid  # nobody's page
+        question = records.list_records(project, status=str(RecordStatus.ACCEPTED))[0].question
+        for part, (caption, status, answer) in zip(parts[:2], (
+                ("Liver, right lobe: subcostal oblique view", "proposed",
+                 "A simple hepatic cyst: anechoic, thin-walled, with posterior enhancement."),
+                ("Right lobe of the liver (oblique scan)", "rejected",
+                 "Most likely a simple cyst; a hydatid cyst would show a double wall."))):
+            time.sleep(0.05)  # the second annotator edits later
+            with Project.open(part.folder) as q:
+                by_uid = {f.uid: f.id for f in figures.list_figures(q)}
+                figures.set_text_fields(q, by_uid[first], {"caption": caption})
+                figures.set_status(q, by_uid[last], status)
+                rec = next(r for r in records.list_records(q) if r.question == question)
+                records.update_record(q, rec.id, answer=answer)
+        merge = MergeDialog(w.session, w.runner, w)
+        merge.start()
+        wait_until(self.app, lambda: merge.job is None, what="the merge")
+        reports = merge.reports or []
+        merge.deleteLater()
+        w.team.merged(reports)
+        w.team.report_view.step(1)
+        wait_until(self.app, lambda: w.canvas.page_ready)
+        settle(self.app, 1.5)
+        self.save("team-report", w)
+        w.docks["merge"].hide()
+
     # -- chat -------------------------------------------------------------------------------------
     def chat(self) -> None:
         w = self.window
@@ -410,6 +458,7 @@ def main(argv: list[str] | None = None) -> int:
                 shooter.synthesize(sample_doc, server.base_url)
                 shooter.records()
                 shooter.export()
+                shooter.team(sample_doc)
                 shooter.chat()
                 shooter.settings_chat()
             finally:

@@ -993,11 +993,3 @@ def _value(values: list[Any]) -> Any:
 
 def _at(stamp: _Stamp | None) -> str:
     return stamp.at if stamp else ""
-
-
-# -- reading merges back ---------------------------------------------------------------------------
-def merge_history(project: Project) -> list[dict[str, Any]]:
-    """Every merge into this project, newest first: {id, source_name, source_path, at, report}."""
-    rows = project.db.conn.execute(
-        "SELECT id, source_name, source_path, at, report FROM merges ORDER BY id DESC").fetchall()
-    return [{"id": i, "source_name": n, "source_path": p, "at": at, "report": _json(r) or {}} for i, n, p, at, r in rows]

@@ -35,6 +35,8 @@ _CJK_GAP = re.compile(f"(?<=[{CJK_RANGES}])\\s+(?=[{CJK_RANGES}\\[])|(?<=[{CJK_R
 
 def segment(text: str) -> str:
     """Put spaces around CJK characters so each is a token."""
+    if text.isascii():  # no CJK character: nothing to do (most text; a merge indexes thousands of rows)
+        return text
     return _CJK_CHAR.sub(r" \1 ", text)
 
 
