@@ -2,7 +2,11 @@
 
 Counts are read again after every change of figures or page flags (gathered for a moment:
 detection changes many pages quickly), and whenever the page moves to another document or
-another project; paging within the document only rewrites the page label."""
+another project; paging within the document only rewrites the page label.
+
+While a message is up the page and count labels are hidden explicitly: QStatusBar hides them
+itself, but shows them again under the message when it lays itself out anew (the job bar
+growing taller does that), and the two texts were drawn over each other."""
 
 from __future__ import annotations
 
@@ -44,6 +48,7 @@ class StatusBar(QStatusBar):
         self.addPermanentWidget(self.state)  # permanent: a passing message must not hide it
         self.addPermanentWidget(self.job_bar)
         self.addPermanentWidget(self.zoom)
+        self.messageChanged.connect(self._message_changed)
         self._recount = QTimer(self, singleShot=True, interval=150)  # detection changes many pages quickly
         self._recount.timeout.connect(self.refresh)
         session.project_opened.connect(self.refresh)
@@ -60,6 +65,10 @@ class StatusBar(QStatusBar):
             self.refresh()
         else:
             self.page.setText(f"page {page + 1} / {self.session.page_count()}")
+
+    def _message_changed(self, text: str) -> None:
+        for label in (self.page, self.counts):
+            label.setVisible(not text)
 
     def set_zoom(self, factor: float) -> None:
         self.zoom.setText(f"{factor * 100:.0f}%")

@@ -10,6 +10,7 @@ import pymupdf
 import pytest
 from PySide6.QtCore import QPoint, QPointF, QRectF, QSettings, Qt
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QLabel
 
 from engine.geometry import Rect
 from engine.pdf.importer import import_pdf
@@ -25,6 +26,7 @@ from tests.desktop.gui_helpers import finish_jobs, make_window, open_session
 K = Qt.Key
 NOMOD, SHIFT = Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.ShiftModifier
 P, A, R = FigureStatus.PROPOSED, FigureStatus.ACCEPTED, FigureStatus.REJECTED
+WAIT = 30_000  # ms: a wait ends as soon as its condition holds; only a failing test waits this long
 
 # page 0 of the review document: two columns, staggered, so that rows and columns disagree
 LEFT_COLUMN = [Rect(60, 100, 280, 250), Rect(60, 300, 280, 450), Rect(60, 500, 280, 650)]
@@ -59,14 +61,15 @@ def folder(tmp_path):
 
 
 @pytest.fixture
-def window(qtbot, isolated, folder):
+def window(qtbot, isolated, folder, messages):
     w = make_window(qtbot, isolated)
     assert w.open_project(folder)
     w.session.go_to(1, 0)
     w.canvas.setFocus()
-    qtbot.waitUntil(w.canvas.page_ready, timeout=10000)
+    qtbot.waitUntil(w.canvas.page_ready, timeout=WAIT)
     yield w
     finish_jobs(qtbot, w)
+    assert messages.shown == []  # no message box came up (recorded here, where it would block)
 
 
 def key(qtbot, window, k, mods=NOMOD):
@@ -117,11 +120,11 @@ def test_threshold_hides_weak_proposals_in_the_list_and_on_the_page(qtbot, windo
     # an accepted box is never hidden by the threshold, however low its score
     weak_one = min(figs, key=lambda f: f.score)
     s.set_status([weak_one.id], FigureStatus.ACCEPTED)
-    qtbot.waitUntil(lambda: weak_one.id in list_ids(flist), timeout=3000)
+    qtbot.waitUntil(lambda: weak_one.id in list_ids(flist), timeout=WAIT)
     assert weak_one.id in shown_ids(canvas)
     assert flist.count_label.text() == f"{total - 2} of {total} figures · 2 proposals under score 0.50 hidden"
     s.undo_stack.undo()
-    qtbot.waitUntil(lambda: weak_one.id not in list_ids(flist), timeout=3000)
+    qtbot.waitUntil(lambda: weak_one.id not in list_ids(flist), timeout=WAIT)
     assert weak_one.id not in shown_ids(canvas)
     # with a status filter on, the count says what the threshold hides among what the filter keeps
     flist.status_combo.setCurrentIndex(flist.status_combo.findData("accepted"))
@@ -183,10 +186,10 @@ def test_shift_enter_accepts_every_proposal_on_the_page_as_one_undo_step(qtbot, 
     assert all(f.status == P for f in after.values() if f.score < 0.5)  # under the threshold: left alone
     assert s.undo_stack.count() == steps + 1 and "Accept 3 proposed boxes" in s.undo_stack.undoText()
     assert "2 under the score threshold left as proposed" in window.statusBar().currentMessage()
-    qtbot.waitUntil(lambda: window.status.counts.text().startswith(counts_line(window)), timeout=3000)
+    qtbot.waitUntil(lambda: window.status.counts.text().startswith(counts_line(window)), timeout=WAIT)
     key(qtbot, window, K.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert {f.id: f.status for f in page_figs(window)} == before
-    qtbot.waitUntil(lambda: window.status.counts.text().startswith(counts_line(window)), timeout=3000)
+    qtbot.waitUntil(lambda: window.status.counts.text().startswith(counts_line(window)), timeout=WAIT)
     s.go_to(1, 1)  # nothing to accept
     key(qtbot, window, K.Key_Enter, SHIFT)
     assert s.undo_stack.count() == steps + 1 and "No proposed boxes" in window.statusBar().currentMessage()
@@ -306,10 +309,10 @@ def test_rejected_boxes_show_plainly_on_a_dark_page(qtbot, qapp, tmp_path):
         canvas = PageCanvas(s, cache=RenderCache())
         qtbot.addWidget(canvas)
         canvas.resize(700, 900)
-        canvas.show()
-        qtbot.waitExposed(canvas)
+        with qtbot.waitExposed(canvas):
+            canvas.show()
         canvas.fit_page()
-        qtbot.waitUntil(canvas.page_ready, timeout=10000)
+        qtbot.waitUntil(canvas.page_ready, timeout=WAIT)
         rejected = next(i for i in canvas.box_items() if i.rejected)
         assert rejected.opacity() == 1.0  # never faded
         image = canvas.grab().toImage()
@@ -391,31 +394,31 @@ def test_counts_after_delete_edit_undo_redo_and_page_change(qtbot, window):
     assert count_ok(window) and status_ok(window)
     key(qtbot, window, K.Key_Tab)
     key(qtbot, window, K.Key_Delete)  # once said "9 of 10 figures" with no filter on, and stayed so
-    qtbot.waitUntil(lambda: flist.proxy.rowCount() == 9, timeout=3000)
+    qtbot.waitUntil(lambda: flist.proxy.rowCount() == 9, timeout=WAIT)
     assert count_ok(window) and flist.count_label.text() == "9 figures"
-    qtbot.waitUntil(lambda: status_ok(window), timeout=3000)
+    qtbot.waitUntil(lambda: status_ok(window), timeout=WAIT)
     key(qtbot, window, K.Key_Tab)
     key(qtbot, window, K.Key_R)  # an edit
-    qtbot.waitUntil(lambda: status_ok(window) and "2 rejected" in window.status.counts.text(), timeout=3000)
+    qtbot.waitUntil(lambda: status_ok(window) and "2 rejected" in window.status.counts.text(), timeout=WAIT)
     assert count_ok(window)
     key(qtbot, window, K.Key_Z, Qt.KeyboardModifier.ControlModifier)  # undo the reject
-    qtbot.waitUntil(lambda: status_ok(window) and "1 rejected" in window.status.counts.text(), timeout=3000)
+    qtbot.waitUntil(lambda: status_ok(window) and "1 rejected" in window.status.counts.text(), timeout=WAIT)
     key(qtbot, window, K.Key_Z, Qt.KeyboardModifier.ControlModifier)  # undo the delete
-    qtbot.waitUntil(lambda: flist.proxy.rowCount() == 10, timeout=3000)
+    qtbot.waitUntil(lambda: flist.proxy.rowCount() == 10, timeout=WAIT)
     assert count_ok(window) and flist.count_label.text() == "10 figures"
-    qtbot.waitUntil(lambda: status_ok(window), timeout=3000)
+    qtbot.waitUntil(lambda: status_ok(window), timeout=WAIT)
     key(qtbot, window, K.Key_Z, Qt.KeyboardModifier.ControlModifier | SHIFT)  # redo the delete
-    qtbot.waitUntil(lambda: flist.proxy.rowCount() == 9, timeout=3000)
+    qtbot.waitUntil(lambda: flist.proxy.rowCount() == 9, timeout=WAIT)
     assert count_ok(window)
-    qtbot.waitUntil(lambda: status_ok(window), timeout=3000)
+    qtbot.waitUntil(lambda: status_ok(window), timeout=WAIT)
     window.canvas.set_draw_mode(True)  # a new box, drawn
     w = window.canvas.viewport()
     qtbot.mousePress(w, Qt.MouseButton.LeftButton, NOMOD, window.canvas.mapFromScene(QPointF(300, 700)))
     qtbot.mouseMove(w, window.canvas.mapFromScene(QPointF(380, 760)))
     qtbot.mouseRelease(w, Qt.MouseButton.LeftButton, NOMOD, window.canvas.mapFromScene(QPointF(400, 780)))
-    qtbot.waitUntil(lambda: flist.proxy.rowCount() == 10, timeout=3000)
+    qtbot.waitUntil(lambda: flist.proxy.rowCount() == 10, timeout=WAIT)
     assert count_ok(window)
-    qtbot.waitUntil(lambda: status_ok(window) and "2 accepted" in window.status.counts.text(), timeout=3000)
+    qtbot.waitUntil(lambda: status_ok(window) and "2 accepted" in window.status.counts.text(), timeout=WAIT)
     key(qtbot, window, K.Key_D)  # page changes: the page label at once
     assert status_ok(window) and count_ok(window)
     key(qtbot, window, K.Key_N)
@@ -423,7 +426,7 @@ def test_counts_after_delete_edit_undo_redo_and_page_change(qtbot, window):
     s.go_to(1, 2)
     s.undo_stack.undo()  # undoing the drawn box goes back to page 1 to show it
     assert s.page == 0 and window.status.page.text() == "page 1 / 6"
-    qtbot.waitUntil(lambda: status_ok(window) and flist.proxy.rowCount() == 9, timeout=3000)
+    qtbot.waitUntil(lambda: status_ok(window) and flist.proxy.rowCount() == 9, timeout=WAIT)
     assert count_ok(window)
 
 
@@ -444,3 +447,18 @@ def test_counts_after_opening_another_project_with_the_same_document_id(qtbot, w
     assert window.open_project(folder)
     assert status_ok(window) and count_ok(window) and flist.count_label.text() == "10 figures"
     assert "/6 pages reviewed" in window.status.counts.text()
+
+
+def test_a_message_is_never_drawn_over_the_page_and_the_counts(qtbot, qapp, window):
+    bar = window.status
+    bar.showMessage("Detection (scanned) done: 5 figures on 1 page.", 8000)
+    assert not bar.page.isVisible() and not bar.counts.isVisible()
+    tall = QLabel("job")
+    tall.setMinimumHeight(3 * bar.height())
+    bar.addPermanentWidget(tall)  # the bar lays itself out anew, as when the job bar grows
+    qtbot.waitUntil(tall.isVisible, timeout=WAIT)
+    for _ in range(3):
+        qapp.processEvents()  # the layout's queued re-shows
+    assert not bar.page.isVisible() and not bar.counts.isVisible()
+    bar.clearMessage()
+    assert bar.page.isVisible() and bar.counts.isVisible() and status_ok(window)
