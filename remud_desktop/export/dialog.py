@@ -296,6 +296,11 @@ class ExportDialog(QDialog):
             self._say(message)
 
     # -- preview -------------------------------------------------------------------------------
+    def busy(self) -> bool:
+        """Whether a preview waits for the edits to pause, or a worker of the dialog (the project's
+        languages, a count, a dropped count not yet returned) still runs."""
+        return self._debounce.isActive() or bool(self._tasks)
+
     def schedule_preview(self) -> None:
         """A change that can move the counts: older previews are dropped, a new one starts
         once the edits pause."""

@@ -16,6 +16,11 @@ from PySide6.QtWidgets import QInputDialog, QMessageBox
 from remud_desktop.session import Session
 from remud_desktop.window.main_window import MainWindow
 
+# How long a test waits for something that should happen (a signal, a condition, a window): a wait
+# ends the moment it holds, so only a failing test waits this long, and a busy machine fails nothing.
+# It is also the default of every qtbot wait in tests/desktop (conftest.py; pytest-qt's is 5 s).
+WAIT_MS = 60_000
+
 
 @dataclass
 class Recorder:
@@ -47,8 +52,8 @@ class Recorder:
 def make_window(qtbot, settings: QSettings) -> MainWindow:
     window = MainWindow(settings)
     qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
+    with qtbot.waitExposed(window):  # a context manager: it waits on leaving the block
+        window.show()
     return window
 
 

@@ -45,8 +45,8 @@ def canvas(qtbot, session):
     c = PageCanvas(session, cache=RenderCache())
     qtbot.addWidget(c)
     c.resize(900, 1000)
-    c.show()
-    qtbot.waitExposed(c)
+    with qtbot.waitExposed(c):
+        c.show()
     c.fit_page()
     qtbot.waitUntil(c.page_ready, timeout=10000)
     c.setFocus()
@@ -284,9 +284,9 @@ def test_window_keys_pass_through_and_space_drag_pans(qtbot, session):
         action.triggered.connect(lambda _=False, k=key: fired.__setitem__(k, fired[k] + 1))
         window.addAction(action)
     window.resize(700, 700)
-    window.show()
-    window.activateWindow()
-    qtbot.waitActive(window)
+    with qtbot.waitActive(window):
+        window.show()
+        window.activateWindow()
     qtbot.waitUntil(canvas.page_ready, timeout=10000)
     canvas.setFocus()
     qtbot.keyClick(canvas, K.Key_A)

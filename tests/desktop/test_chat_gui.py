@@ -47,8 +47,8 @@ def tab(qtbot, isolated, data_dir):
     t = ChatTab(session)
     qtbot.addWidget(t)
     t.resize(1200, 800)
-    t.show()
-    qtbot.waitExposed(t)
+    with qtbot.waitExposed(t):
+        t.show()
     yield t
     t.shutdown()
 
@@ -366,8 +366,15 @@ def test_export_markdown_and_json(qtbot, tab, tiny_model, tmp_path, monkeypatch)
 
     load(qtbot, tab, tiny_model)
     set_budget(tab, mode=3, minimum=4, maximum=12, answer=20)
+    # The tiny model writes random tokens from a fresh seed per answer: now and then (14 seeds in 300
+    # before the budget fix) it ended its turn inside the thinking and the answer had no thinking to
+    # export. A fixed seed, and no end of turn, give an answer with its thinking (the minimum, 4 tokens, or more).
+    monkeypatch.setattr(tab.controls, "sampling",
+                        lambda: Sampling(max_answer_tokens=20, seed=15, logit_bias=never(*END_OF_TURN)))
     ask(qtbot, tab, "Export me")
     stored = chats.list_messages(tab.project, tab.session_id)
+    assert [m.role for m in stored] == ["user", "assistant"] and stored[1].thinking
+    assert stored[1].stats["thinking_tokens"] >= 4
     target = tmp_path / "out" / "talk.md"
     target.parent.mkdir()
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))

@@ -16,7 +16,7 @@ from engine.store.models import FigureStatus, FigureText, NewFigure
 from remud_desktop.figure_list import FigureList
 from remud_desktop.figure_list.model import CAPTION, PAGE, STATUS, SUBLABEL
 from tests import pdf_factory
-from tests.desktop.gui_helpers import open_session
+from tests.desktop.gui_helpers import WAIT_MS, open_session
 
 
 @pytest.fixture(scope="module")
@@ -82,11 +82,11 @@ def test_filters_by_status_and_text(qtbot, session, figure_list, atlas_pdf):
     figure_list.status_combo.setCurrentIndex(0)
     figure_list.search.setText("胆囊")  # (QTest types ASCII only)
     qtbot.keyClicks(figure_list.search, " stones")
-    qtbot.waitUntil(lambda: len(shown(figure_list)) == 2, timeout=3000)
+    qtbot.waitUntil(lambda: len(shown(figure_list)) == 2, timeout=WAIT_MS)
     assert shown(figure_list, SUBLABEL) == ["A", "B"]
     assert figure_list.count_label.text() == f"2 of {total} figures"
     figure_list.search.clear()
-    qtbot.waitUntil(lambda: len(shown(figure_list)) == total, timeout=3000)
+    qtbot.waitUntil(lambda: len(shown(figure_list)) == total, timeout=WAIT_MS)
 
 
 def test_clicking_rows_goes_to_the_page_and_selects(qtbot, session, figure_list):
@@ -111,14 +111,14 @@ def test_enter_accepts_r_rejects_del_deletes(qtbot, session, figure_list):
     assert [f.id for f in figure_list.selected_figures()] == [figs[2].id]  # moved on to the next row
     qtbot.keyClick(figure_list.table, Qt.Key.Key_R)
     assert figures.get_figure(session.project, figs[2].id).status == FigureStatus.REJECTED
-    qtbot.waitUntil(lambda: shown(figure_list, STATUS)[2] == "rejected", timeout=3000)
+    qtbot.waitUntil(lambda: shown(figure_list, STATUS)[2] == "rejected", timeout=WAIT_MS)
     click_row(qtbot, figure_list, 1)
     click_row(qtbot, figure_list, 2, Qt.KeyboardModifier.ShiftModifier)
     qtbot.keyClick(figure_list.table, Qt.Key.Key_Delete)
-    qtbot.waitUntil(lambda: len(shown(figure_list)) == len(figs) - 2, timeout=3000)
+    qtbot.waitUntil(lambda: len(shown(figure_list)) == len(figs) - 2, timeout=WAIT_MS)
     assert figures.list_figures(session.project, 2, 1) == []
     session.undo_stack.undo()
-    qtbot.waitUntil(lambda: len(shown(figure_list)) == len(figs), timeout=3000)
+    qtbot.waitUntil(lambda: len(shown(figure_list)) == len(figs), timeout=WAIT_MS)
     assert {f.id for f in figure_list.selected_figures()} == {figs[1].id, figs[2].id}
 
 
@@ -149,11 +149,11 @@ def test_follows_session_edits_row_by_row(qtbot, session, figure_list):
     figure_list.model.modelReset.connect(lambda: resets.append(True))
     session.go_to(2, 4)
     session.create_figure(Rect(60, 500, 200, 600))
-    qtbot.waitUntil(lambda: len(shown(figure_list)) == 10, timeout=3000)
+    qtbot.waitUntil(lambda: len(shown(figure_list)) == 10, timeout=WAIT_MS)
     new = shown(figure_list)[-1]  # the last page, lowest on it
     assert new.detector == "manual" and [f.id for f in figure_list.selected_figures()] == [new.id]
     session.set_text(new.id, FigureText(caption="Spleen, second view"))
-    qtbot.waitUntil(lambda: shown(figure_list, CAPTION)[-1] == "Spleen, second view", timeout=3000)
+    qtbot.waitUntil(lambda: shown(figure_list, CAPTION)[-1] == "Spleen, second view", timeout=WAIT_MS)
     first = shown(figure_list)[0]
     session.set_rects({first.id: Rect(60, 700, 200, 800)})  # still on page 1
     session.go_to(2, 0)

@@ -15,7 +15,7 @@ from remud_desktop.library.thumbnails import CountRole, ReviewedRole
 from remud_desktop.session import Session
 from remud_desktop.workers import JobRunner
 from tests import pdf_factory
-from tests.desktop.gui_helpers import Passwords, finish_jobs, make_window
+from tests.desktop.gui_helpers import WAIT_MS, Passwords, finish_jobs, make_window
 
 
 @pytest.fixture
@@ -73,9 +73,9 @@ def test_counts_follow_edits(qtbot, lib, tmp_path):
     assert session.doc_id == 1
     session.create_figure(Rect(10, 10, 110, 90))
     session.set_reviewed(1, 0, True)
-    qtbot.waitUntil(lambda: "1 accepted · 1/3 reviewed" in panel.item_text(1), timeout=3000)
+    qtbot.waitUntil(lambda: "1 accepted · 1/3 reviewed" in panel.item_text(1), timeout=WAIT_MS)
     session.undo_stack.undo()
-    qtbot.waitUntil(lambda: "0/3 reviewed" in panel.item_text(1), timeout=3000)
+    qtbot.waitUntil(lambda: "0/3 reviewed" in panel.item_text(1), timeout=WAIT_MS)
 
 
 def test_password_is_asked_and_a_wrong_one_is_said_so(qtbot, lib, tmp_path, messages, monkeypatch):
@@ -143,7 +143,7 @@ def test_thumbnails_render_lazily_and_show_marks(qtbot, lib, tmp_path):
     session.go_to(1, 2)
     session.create_figure(Rect(10, 10, 110, 90))
     qtbot.waitUntil(lambda: model.data(model.index(2), ReviewedRole) and model.data(model.index(2), CountRole) == 1,
-                    timeout=3000)
+                    timeout=WAIT_MS)
     assert not model.data(model.index(1), ReviewedRole) and model.data(model.index(1), CountRole) == 0
     assert view.currentIndex().row() == 2  # follows the current page
 

@@ -10,7 +10,7 @@ from engine.pdf.importer import import_pdf
 from engine.store import Project, documents, figures
 from remud_desktop.window.shortcuts import ShortcutsDialog
 from tests import pdf_factory
-from tests.desktop.gui_helpers import finish_jobs, make_window
+from tests.desktop.gui_helpers import WAIT_MS, finish_jobs, make_window
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ def test_page_keys_with_the_canvas_focused(qtbot, window):
     assert s.page == 1
     key(qtbot, window, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert s.page == 3  # the next page not yet reviewed
-    qtbot.waitUntil(lambda: "3/6 pages reviewed" in window.status.counts.text(), timeout=3000)
+    qtbot.waitUntil(lambda: "3/6 pages reviewed" in window.status.counts.text(), timeout=WAIT_MS)
     s.go_to(2, 5)
     key(qtbot, window, Qt.Key.Key_Space)  # the last page: reviewed, stays
     assert s.page == 5 and documents.get_page(s.project, 2, 5).reviewed
@@ -150,7 +150,7 @@ def test_counts_and_zoom_in_the_status_bar(qtbot, window):
     s = window.session
     s.go_to(1, 0)
     s.create_figure(Rect(20, 20, 120, 100))
-    qtbot.waitUntil(lambda: window.status.counts.text().startswith("0 proposed · 1 accepted · 0 rejected"), timeout=3000)
+    qtbot.waitUntil(lambda: window.status.counts.text().startswith("0 proposed · 1 accepted · 0 rejected"), timeout=WAIT_MS)
     before = window.status.zoom.text()
     window.actions_["zoom_in"].trigger()
     assert window.status.zoom.text().endswith("%") and window.status.zoom.text() != before

@@ -20,7 +20,7 @@ from remud_desktop.records import RecordsView
 from remud_desktop.records.editor import TEXT_ONLY
 from remud_desktop.records.model import ANY_FLAG, NO_FLAGS, QUESTION
 from tests import pdf_factory
-from tests.desktop.gui_helpers import open_session
+from tests.desktop.gui_helpers import WAIT_MS, open_session
 
 
 @pytest.fixture
@@ -51,8 +51,8 @@ def view(qtbot, session):
     widget = RecordsView(session)
     qtbot.addWidget(widget)
     widget.resize(1200, 700)
-    widget.show()
-    qtbot.waitExposed(widget)
+    with qtbot.waitExposed(widget):
+        widget.show()
     qtbot.waitUntil(lambda: not widget.loading, timeout=10000)  # records are read in a worker
     yield widget
     widget.shutdown()
@@ -150,7 +150,7 @@ def test_typing_saves_after_the_pause_and_one_undo_reverts_it(qtbot, view, sessi
     qtbot.keyClicks(view.editor.answer, " Enlarged")
     assert view.editor.pending()
     assert records.get_record(session.project, 1).answer == "The liver."  # not yet
-    qtbot.waitUntil(lambda: not view.editor.pending(), timeout=5000)
+    qtbot.waitUntil(lambda: not view.editor.pending(), timeout=WAIT_MS)
     assert records.get_record(session.project, 1).answer == "The liver. Enlarged"
     assert session.undo_stack.count() == 1  # many keystrokes, one step
     session.undo_stack.undo()

@@ -22,8 +22,8 @@ from remud_desktop.theme import apply_theme
 def dialog(qtbot, isolated, memory_keyring):
     d = SettingsDialog()
     qtbot.addWidget(d)
-    d.show()
-    qtbot.waitExposed(d)
+    with qtbot.waitExposed(d):
+        d.show()
     return d
 
 

@@ -10,6 +10,7 @@ from engine import settings
 from engine.secrets import SERVICE
 from engine.store import Project
 from remud_desktop.welcome.screen import DONE, TODO, WelcomeScreen
+from tests.desktop.gui_helpers import WAIT_MS
 from tests.tiny_gguf import write_tiny_qwen2_gguf, write_tiny_qwen25vl_mmproj
 
 KEY_VARS = ("OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY")
@@ -32,8 +33,8 @@ def make_screen(qtbot, qsettings, tmp_path) -> WelcomeScreen:
     screen = WelcomeScreen(qsettings, sample_folder=tmp_path / "Sample atlas.remud")
     qtbot.addWidget(screen)
     screen.resize(1200, 800)
-    screen.show()
-    qtbot.waitExposed(screen)
+    with qtbot.waitExposed(screen):
+        screen.show()
     qtbot.waitUntil(screen.key_check_done, timeout=20000)
     return screen
 
@@ -56,9 +57,9 @@ def test_the_three_actions_emit_their_signals(qtbot, isolated, memory_keyring, n
                            (screen.new_button, screen.new_project_requested),
                            (screen.open_button, screen.open_project_requested),
                            (screen.sample_row.button, screen.open_sample_requested)):
-        with qtbot.waitSignal(signal, timeout=2000):
+        with qtbot.waitSignal(signal, timeout=WAIT_MS):
             qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-    with qtbot.waitSignal(screen.settings_requested, timeout=2000) as page:
+    with qtbot.waitSignal(screen.settings_requested, timeout=WAIT_MS) as page:
         qtbot.mouseClick(screen.keys_row.button, Qt.MouseButton.LeftButton)
     assert page.args == ["synthesis"]
 
@@ -121,7 +122,7 @@ def test_choose_model_saves_the_gguf_and_finds_its_mmproj(qtbot, isolated, memor
 
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(pick))
     assert not screen.open_chat_button.isVisible()
-    with qtbot.waitSignal(screen.chat_model_changed, timeout=2000):
+    with qtbot.waitSignal(screen.chat_model_changed, timeout=WAIT_MS):
         qtbot.mouseClick(screen.chat_row.button, Qt.MouseButton.LeftButton)
     assert asked and "GGUF" in asked[0][1]
     opts = settings.chat_options()
@@ -130,7 +131,7 @@ def test_choose_model_saves_the_gguf_and_finds_its_mmproj(qtbot, isolated, memor
     assert screen.chat_row.mark.text() == DONE
     assert "remud-tiny.gguf" in screen.chat_row.detail.text() and "mmproj-remud-tiny.gguf" in screen.chat_row.detail.text()
     assert screen.open_chat_button.isVisible()
-    with qtbot.waitSignal(screen.open_chat_requested, timeout=2000):
+    with qtbot.waitSignal(screen.open_chat_requested, timeout=WAIT_MS):
         qtbot.mouseClick(screen.open_chat_button, Qt.MouseButton.LeftButton)
 
     model.unlink()
