@@ -8,8 +8,9 @@ Run on demand (not collected by pytest):
 The atlas (tests/scanned_atlas.py) has two columns of Chinese text and three to seven frames a page
 with burned-in labels, scanned at 200 dpi. In one run:
 1. bare: the OCR engine the app uses reads each page's image (decoded from the PDF, at its own
-   resolution) once; the app: import, `auto` detection and fill_figure_text as `remud detect`
-   does them. The ratio of the two (wall and CPU time).
+   resolution) once, in this process; the app: import, `auto` detection and fill_figure_text as
+   `remud detect` does them (detection and OCR in page worker processes). The ratio of the two
+   (wall time).
 2. while the app's reading is at page 20, the person jumps to page 150, half a page's OCR into the
    page being read: the time until page 150's figures have their text, as a multiple of one page's
    bare OCR (the median).
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import statistics
 import sys
 import tempfile
@@ -42,6 +44,12 @@ from engine.store import Project, figures  # noqa: E402
 from engine.text import ocr as ocr_module  # noqa: E402
 from engine.text.pipeline import default_ocr, fill_figure_text  # noqa: E402
 from tests.scanned_atlas import GeneratedAtlas, make_atlas  # noqa: E402
+
+
+def cpu_now() -> float:
+    """CPU seconds of this process and of the children it has waited for."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
 def edit_distance(a: str, b: str) -> int:
@@ -67,15 +75,15 @@ def page_images(path: Path):
 
 def bare_pass(atlas: GeneratedAtlas, engine) -> tuple[float, float, list[float]]:
     per_page = []
-    wall, cpu = time.perf_counter(), time.process_time()
+    wall, cpu = time.perf_counter(), cpu_now()
     for image in page_images(atlas.path):
         t = time.perf_counter()
         engine.ocr_image(image)
         per_page.append(time.perf_counter() - t)
-    return time.perf_counter() - wall, time.process_time() - cpu, per_page
+    return time.perf_counter() - wall, cpu_now() - cpu, per_page
 
 
-def app_pass(atlas: GeneratedAtlas, folder: Path, engine, page_ocr_s: float, jump_at: int, jump_to: int) -> dict:
+def app_pass(atlas: GeneratedAtlas, folder: Path, page_ocr_s: float, jump_at: int, jump_to: int) -> dict:
     proc = psutil.Process()
     shown: list[int | None] = [None]
     marks: dict[str, float] = {}
@@ -95,14 +103,14 @@ def app_pass(atlas: GeneratedAtlas, folder: Path, engine, page_ocr_s: float, jum
         if len(read) in (jump_at, len(atlas.pages)):
             rss[len(read)] = proc.memory_info().rss / 2**20
 
-    wall, cpu = time.perf_counter(), time.process_time()
+    wall = time.perf_counter()
     with Project.create(folder / "Atlas.remud") as project:
         doc = import_pdf(project, atlas.path).document
         detect_document(project, doc.id, "auto")
         detected = time.perf_counter()
-        fill_figure_text(project, doc.id, ocr=engine, focus=lambda: shown[0], on_page=on_page)
+        fill_figure_text(project, doc.id, ocr=True, focus=lambda: shown[0], on_page=on_page)  # as the app: OCR in a worker
     end = time.perf_counter()
-    return {"wall": end - wall, "cpu": time.process_time() - cpu, "detect": detected - wall,
+    return {"wall": end - wall, "detect": detected - wall,
             "wait": marks.get("ready", float("nan")) - marks.get("jump", float("nan")), "rss": rss}
 
 
@@ -166,10 +174,9 @@ def main() -> None:
         b_wall, b_cpu, per_page = bare_pass(atlas, engine)
         page_s = statistics.median(per_page)
         print(f"bare OCR pass: {b_wall:.0f} s wall, {b_cpu:.0f} s CPU ({page_s:.2f} s a page, median)")
-        app = app_pass(atlas, folder, engine, page_s, jump_at, jump_to)
-        print(f"app (import + auto detection + text): {app['wall']:.0f} s wall ({app['detect']:.0f} s finding figures), "
-              f"{app['cpu']:.0f} s CPU")
-        print(f"(1) ratio to the bare pass: wall {app['wall'] / b_wall:.2f}x, CPU {app['cpu'] / b_cpu:.2f}x")
+        app = app_pass(atlas, folder, page_s, jump_at, jump_to)
+        print(f"app (import + auto detection + text): {app['wall']:.0f} s wall ({app['detect']:.0f} s finding figures)")
+        print(f"(1) ratio to the bare pass: {app['wall'] / b_wall:.2f}x (wall time; the app's OCR runs in a page worker)")
         print(f"(2) jump to page {jump_to + 1} while reading page {jump_at + 1}: its text ready after "
               f"{app['wait']:.2f} s = {app['wait'] / page_s:.2f}x one page's OCR")
         print("(3) RSS after n pages read: " + ", ".join(f"{n}: {mb:.0f} MB" for n, mb in sorted(app["rss"].items())))
