@@ -204,6 +204,7 @@ def _work(team) -> dict:
         fb = {k: _by_uid(b, "figures", u) for k, u in uid.items() if k[0] == "L"}
         # disjoint: alice on her pages
         figures.set_text_fields(a, fa[("L", 0, 1)], {"caption": "Liver, right lobe (alice)"})
+        figures.set_redactions(a, fa[("L", 0, 1)], [Rect(60, 90, 120, 110)])  # a mask over a name
         figures.set_status(a, fa[("L", 1, 0)], "accepted")
         figures.set_rect(a, fa[("L", 1, 1)], Rect(50, 70, 320, 240))
         figures.delete_figures(a, [fa[("L", 2, 0)]])  # a deleted figure
@@ -263,6 +264,7 @@ def test_split_change_merge_everything_there_conflicts_reported_nothing_doubled(
 
         # every disjoint change is there
         assert fig(("L", 0, 1)).text.caption == "Liver, right lobe (alice)"
+        assert fig(("L", 0, 1)).redactions == (Rect(60, 90, 120, 110),)
         assert fig(("L", 1, 0)).status == FigureStatus.ACCEPTED
         assert fig(("L", 1, 1)).rect == Rect(50, 70, 320, 240)
         assert fig(("L", 2, 0)) is None  # deleted
