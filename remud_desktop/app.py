@@ -46,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from engine.settings import appearance_options
+    from remud_desktop import gui_thread_gc
     from remud_desktop.smoke_test import run_smoke_test
     from remud_desktop.theme import app_icon, apply_theme, install_cjk_fallback
     from remud_desktop.window import MainWindow
@@ -61,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationName("ReMUD")
     app.setWindowIcon(app_icon())
     install_cjk_fallback(app)
+    gui_thread_gc.install(app)  # Qt objects are only ever freed in the GUI thread
     apply_theme(app, appearance_options()["theme"])
     window = MainWindow()
     window.show()

@@ -7,7 +7,9 @@ the way the platform sends them.
 It selects the first figure of the first page, focuses FIELD's editor and prints `ready`.
 Then it types TEXT one character per turn of the event loop (a "\\b" is Backspace), and after
 each key has been handled prints `key N T` (T: time.monotonic() then, comparable with the
-parent's on Linux); after the last, `typed N T`. Then it waits, idle, to be killed.
+parent's on Linux); after the last, `typed N T`. Then its GUI thread stops dead — it blocks
+reading stdin, so not one more event (no timer, no deferred save) is processed — until it is
+killed: whatever is in the project then was stored while the keys were handled.
 """
 
 from __future__ import annotations
@@ -64,7 +66,9 @@ def main(argv: list[str]) -> int:
             QTest.sendKeyEvent(QTest.KeyAction.Click, handle, code, ch, Qt.KeyboardModifier.NoModifier)
         last = i == len(keys) - 1
         say("typed" if last else "key", i + 1, repr(time.monotonic()))  # the key has been handled
-        if not last:
+        if last:
+            sys.stdin.read()  # no event is processed after the last key: the kill comes during this
+        else:
             QTimer.singleShot(0, lambda: type_next(i + 1))
 
     say("ready")

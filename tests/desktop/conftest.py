@@ -1,17 +1,20 @@
 """Fixtures the window tests share: settings kept in the test's folder, message boxes that
-record instead of blocking, a keyring that lives in memory, and a qtbot whose waits give up
-after WAIT_MS (a minute) instead of pytest-qt's 5 s when a test names no timeout."""
+record instead of blocking, a keyring that lives in memory, a qtbot whose waits give up
+after WAIT_MS (a minute) instead of pytest-qt's 5 s when a test names no timeout, and Python's
+cycle collector run in the GUI thread only, as the app runs it (remud_desktop.gui_thread_gc)."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 
 import keyring
 import pytest
 from keyring.backend import KeyringBackend
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 from pytestqt.qtbot import QtBot
 
+from remud_desktop import gui_thread_gc
 from tests.desktop.gui_helpers import WAIT_MS, Recorder
 from tests.memory_keyring import MemoryKeyring
 
@@ -38,6 +41,24 @@ class PatientQtBot(QtBot):
 
     def waitCallback(self, *, timeout: int = WAIT_MS, raising=None):  # noqa: N802
         return super().waitCallback(timeout=timeout, raising=raising)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def collect_in_the_gui_thread(qapp) -> Iterator[None]:
+    """As the app does: garbage (a closed window of an earlier test) is freed in the GUI thread, never in
+    a worker thread where freeing a Qt object races the event loop (a crash in activateTimers)."""
+    collector = gui_thread_gc.install(qapp)
+    yield
+    collector.stop()
+
+
+@pytest.fixture(autouse=True)
+def free_closed_windows(qapp) -> Iterator[None]:
+    """After each test (pytest-qt has closed its widgets by then): delete what was scheduled for
+    deletion and collect, here in the GUI thread."""
+    yield
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
 
 
 @pytest.fixture

@@ -1,8 +1,10 @@
 """Issue 15, point 1: text typed in the inspector is in the project at once.
 
 * A real window (tests/text_durable_worker.py, a subprocess) types into a text field with key
-  events sent to its window; it says when the last key has been handled, and is killed with
-  SIGKILL right then (within 50 ms). The project then holds the whole text.
+  events sent to its window; it says when the last key has been handled and from then on
+  processes no event at all (its GUI thread blocks), and is killed with SIGKILL right then
+  (usually within a few ms; how long after does not matter, since nothing runs meanwhile).
+  The project then holds the whole text.
 * In this process: each keystroke is stored before the next event; a run of typing in one field
   is one undo step and one edit-log entry, made by the user (automatic text leaves it alone);
   another field, or the same field after leaving it, is another step.
@@ -32,7 +34,6 @@ from tests.desktop.gui_helpers import open_session
 
 ROOT = Path(__file__).resolve().parents[2]
 DEADLINE_S = 120.0  # generous: a busy machine starts the window slowly; nothing waits this long when all is well
-KILL_WITHIN_S = 0.05
 FRAME = (72, 100, 312, 280)
 
 
@@ -68,7 +69,8 @@ def test_text_typed_just_before_a_kill_is_in_the_project(tmp_path, folder, field
     with open(tmp_path / "worker.err", "wb") as err:
         proc = subprocess.Popen(
             [sys.executable, "-m", "tests.text_durable_worker", str(folder), str(tmp_path / "q.ini"), field, keys],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=err, text=True, encoding="utf-8", start_new_session=True)
+            cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True, encoding="utf-8",
+            start_new_session=True)
         watchdog = threading.Timer(DEADLINE_S, proc.kill)  # a worker that hangs fails the test, never blocks it
         watchdog.start()
         try:
@@ -91,7 +93,6 @@ def test_text_typed_just_before_a_kill_is_in_the_project(tmp_path, folder, field
     assert proc.returncode == -signal.SIGKILL
     assert sum(1 for ln in lines if ln.startswith(("key ", "typed "))) == len(keys)
     print(f"{field}: killed {gap * 1000:.1f} ms after the last key was handled")
-    assert gap < KILL_WITHIN_S, f"killed {gap * 1000:.0f} ms after the last key, not within {KILL_WITHIN_S * 1000:.0f}"
     with Project.open(folder) as p:
         [fig] = figures.list_figures(p, 1, 0)
         assert getattr(fig.text, field) == typed(keys)
