@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
@@ -339,8 +340,9 @@ class SettingsDialog(QDialog):
         self._closed = False  # results that arrive after this are dropped
         names = [QWEN, *sorted(set(self.synthesis.key_names.values()) - {QWEN})]
         self.key_check = Task("keys", lambda: keys_in_keyring(names))
-        self.key_check.signals.done.connect(lambda _tag, found: self._keys_checked(found))
-        self.key_check.signals.failed.connect(lambda _tag, _message: self._keys_checked({}))
+        # bound methods, not lambdas: the connections go with the dialog when it is deleted before the answer
+        self.key_check.signals.done.connect(self._keys_found)
+        self.key_check.signals.failed.connect(self._keys_not_read)
         start(self.key_check)
 
     def show_page(self, name: SettingsPage | str) -> None:
@@ -360,8 +362,14 @@ class SettingsDialog(QDialog):
             "max_pixels": self.max_pixels.value(),
         }
 
+    def _keys_found(self, _tag, found: dict[str, bool]) -> None:
+        self._keys_checked(found)
+
+    def _keys_not_read(self, _tag, _message: str) -> None:
+        self._keys_checked({})
+
     def _keys_checked(self, found: dict[str, bool]) -> None:
-        if self._closed:
+        if self._closed or not shiboken6.isValid(self.key):  # closed, or deleted, while the keyring was read
             return
         self.has_key = found.get(QWEN, False)
         if not self._forget:
