@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlite_utils
 
-from engine.store.project import now
+from engine.store.project import NEW_UID, now
 
 AUTO_SUFFIX = ":auto"  # actions the app did on its own (detection, text association), not a person
 
@@ -17,7 +17,7 @@ def log_edit(
     *, by_user: bool = True,
 ) -> None:
     db.execute(
-        "INSERT INTO edit_log(at, entity, entity_id, action, before, after) VALUES (?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO edit_log(at, entity, entity_id, action, before, after, uid) VALUES (?, ?, ?, ?, ?, ?, {NEW_UID})",
         [
             now(),
             entity,

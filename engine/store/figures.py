@@ -19,7 +19,7 @@ from engine.geometry import Rect
 from engine.store import search
 from engine.store.editlog import log_edit, was_edited_by_user
 from engine.store.models import Figure, FigureStatus, FigureText, NewFigure
-from engine.store.project import Project, inserted_id, now
+from engine.store.project import NEW_UID, Project, inserted_id, now
 
 TEXT_FIELDS = ("caption", "context", "burned_text", "section", "sublabel")  # FigureText's fields, as columns
 _COLS = (
@@ -51,13 +51,13 @@ def _snapshot(fig: Figure) -> dict[str, Any]:
 
 def _insert(db: sqlite_utils.Database, fig: NewFigure, *, figure_id: int | None = None, created: str | None = None,
             uid: str | None = None) -> int:
-    """A new row; `uid` None: the database gives it a fresh one (schema v8's trigger)."""
+    """A new row; `uid` None: a fresh one."""
     stamp = now()
     t = fig.text
     cur = db.execute(
         "INSERT INTO figures(id, doc_id, page, x0, y0, x1, y1, label, detector, score, status, caption, context, "
         "burned_text, section, sublabel, image_xref, redactions, created_at, updated_at, uid) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, {NEW_UID}))",
         [figure_id, fig.doc_id, fig.page, *fig.rect.as_tuple(), fig.label, fig.detector, fig.score, str(fig.status),
          t.caption, t.context, t.burned_text, t.section, t.sublabel, fig.image_xref,
          json.dumps([r.as_tuple() for r in fig.redactions]), created or stamp, stamp, uid],

@@ -36,6 +36,8 @@ from engine.store.integrity import quick_check
 from engine.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 DB_NAME = "project.sqlite"
+# A fresh uid, as SQL (schema v8): the store's inserts give one at once; a trigger gives one to rows inserted without
+NEW_UID = "lower(hex(randomblob(16)))"
 
 # Databases this process has already checked, by (path, device, inode): what was found ('' = sound).
 # Threads and workers open their own handles on the same file; one check per file is enough,

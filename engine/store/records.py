@@ -13,7 +13,7 @@ from engine.errors import NotFoundError
 from engine.store import search
 from engine.store.editlog import log_edit
 from engine.store.models import NewRecord, Record, RecordKind, RecordStatus
-from engine.store.project import Project, inserted_id, now
+from engine.store.project import NEW_UID, Project, inserted_id, now
 
 _FIELDS = [f.name for f in fields(NewRecord)]
 _JSON = {"options", "flags"}
@@ -47,7 +47,8 @@ def _record(row: Sequence[Any]) -> Record:
 def _insert(db: sqlite_utils.Database, rec: NewRecord) -> int:
     cols = ", ".join(_FIELDS)
     marks = ", ".join("?" for _ in range(len(_FIELDS) + 1))
-    cur = db.execute(f"INSERT INTO records({cols}, created_at) VALUES ({marks})", [*_row_values(rec), now()])
+    cur = db.execute(f"INSERT INTO records({cols}, created_at, uid) VALUES ({marks}, {NEW_UID})",
+                     [*_row_values(rec), now()])
     record_id = inserted_id(cur)
     search.reindex_record(db, record_id)
     return record_id
