@@ -95,6 +95,7 @@ def _serve(pdf_path: str, setup_ref: str, setup_args: bytes, environ: dict[str, 
 
     os.environ.clear()  # the fork server's environment is the one it started with: take the caller's of now
     os.environ.update(environ)
+    _die_with_parent()
     _conn = conn
     pdf = open_pdf(pdf_path)
     state: dict[str, Any] = {}
@@ -122,6 +123,19 @@ def _serve(pdf_path: str, setup_ref: str, setup_args: bytes, environ: dict[str, 
         if callable(close):
             close()
         pdf.close()
+
+
+def _die_with_parent() -> None:
+    """On Linux, be killed when the process that started this one ends (the fork server, which ends as
+    soon as the caller does), so a killed app leaves no worker running on."""
+    if sys.platform != "linux":
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _picklable(exc: BaseException) -> BaseException:

@@ -111,12 +111,27 @@ class Proc:
             pytest.fail(f"{' '.join(self.cmd[2:])} did not finish in {timeout:.0f} s:\n{self.text()}")
         for t in self._pumps:
             t.join(timeout=30)
-        try:
-            os.killpg(self.proc.pid, 0)
-        except ProcessLookupError:
+        # its page workers end with it: they may take a moment to notice (a SIGKILLed command cannot
+        # stop them itself), but none may go on running
+        deadline = time.monotonic() + 60
+        while self.left_behind() and time.monotonic() < deadline:
+            time.sleep(POLL_S)
+        if not self.left_behind():
             return self.proc.returncode
         os.killpg(self.proc.pid, signal.SIGKILL)
         pytest.fail(f"{' '.join(self.cmd[2:])} left processes running after it ended")
+
+    def left_behind(self) -> list[int]:
+        """Processes of its process group still running (zombies waiting to be reaped do not run)."""
+        out = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == self.proc.pid and fields[0] != "Z":
+                out.append(int(stat.parent.name))
+        return out
 
     def kill(self) -> bool:
         """SIGKILL it now; whether it was still running (the kill landed)."""
