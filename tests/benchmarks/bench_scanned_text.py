@@ -43,6 +43,7 @@ from engine.pdf.importer import import_pdf  # noqa: E402
 from engine.store import Project, figures  # noqa: E402
 from engine.text import ocr as ocr_module  # noqa: E402
 from engine.text.pipeline import default_ocr, fill_figure_text  # noqa: E402
+from tests.ocr_pages import edit_distance  # noqa: E402
 from tests.scanned_atlas import GeneratedAtlas, make_atlas  # noqa: E402
 
 
@@ -50,16 +51,6 @@ def cpu_now() -> float:
     """CPU seconds of this process and of the children it has waited for."""
     t = os.times()
     return t.user + t.system + t.children_user + t.children_system
-
-
-def edit_distance(a: str, b: str) -> int:
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
 
 
 def squash(text: str) -> str:

@@ -6,7 +6,6 @@ record in the Records panel."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ from engine.team import split_project
 from remud_desktop.team import HandOutDialog, MergeDialog
 from tests import pdf_factory
 from tests.desktop.gui_helpers import make_window
+from tests.engine.test_team import later
 
 
 @pytest.fixture
@@ -101,7 +101,7 @@ def test_merge_from_the_file_menu_and_step_through_the_report(qtbot, isolated, a
         parts = split_project(p, tmp_path / "parts", assignees=["alice", "bob"], parts=["Liver:1-2", "Liver:3"])
     for n, part in enumerate(parts):
         if n:
-            time.sleep(0.01)  # bob edits later: his versions win
+            later()  # bob edits later: his versions win
         with Project.open(part.folder) as q:
             fid = q.db.execute("SELECT id FROM figures WHERE uid = ?", [fig_uid]).fetchone()[0]
             figures.set_text_fields(q, fid, {"caption": f"caption by {part.info.assignee}"})

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from pathlib import Path
 
 import pytest
@@ -23,11 +22,9 @@ from engine.store.handout import page_ranges, parse_ranges, received
 from engine.store.jobs import NewItem
 from engine.store.merge import merge_project
 from engine.store.models import FigureStatus, FigureText, NewFigure, NewRecord, RecordKind, RecordStatus
-from engine.store.project import DB_NAME
+from engine.store.project import DB_NAME, now
 from engine.team import merge_sources, plan_parts, split_project
 from tests import pdf_factory
-
-GAP_S = 0.01  # edit-log times are in milliseconds: conflicting edits a little apart
 
 
 # -- the project handed out ---------------------------------------------------------------------
@@ -35,6 +32,14 @@ def _figure(p: Project, doc: int, page: int, n: int, **kw) -> int:
     return figures.add_figure(p, NewFigure(doc, page, Rect(40, 60 + 10 * n, 300, 200 + 10 * n), detector="auto",
                                            score=0.9, text=FigureText(caption=f"Figure {page + 1}.{n}"), **kw),
                               by_user=False).id
+
+
+def later() -> None:
+    """Wait until the store's clock (engine.store.project.now, in milliseconds) has moved on, so the next
+    edit is stamped later than the last one: the later edit must win."""
+    start = now()
+    while now() == start:
+        pass
 
 
 def _synthesize(p: Project, figure_id: int, model: str, question: str) -> tuple[int, list[int]]:
@@ -216,16 +221,16 @@ def _work(team) -> dict:
                                                          label="figure")).uid
         # overlapping, on pages of one of them: alice changes bob's figure later than bob, bob's page wins
         figures.set_label(b, fb[("L", 3, 1)], "bob-label")
-        time.sleep(GAP_S)
+        later()
         figures.set_label(a, fa[("L", 3, 1)], "alice-label")
         # a conflicting edit of one figure on a page nobody has (Liver p.6): the later edit (bob's) wins
         figures.set_text_fields(a, fa[("L", 5, 0)], {"caption": "Caption by alice"})
-        time.sleep(GAP_S)
+        later()
         figures.set_text_fields(b, fb[("L", 5, 0)], {"caption": "Caption by bob"})
         # ... and of one record: alice's answer first, bob's later; alice also accepts it (a field bob left alone)
         ra, rb = _by_uid(a, "records", shared_rec_uid), _by_uid(b, "records", shared_rec_uid)
         records.update_record(a, ra, answer="Right upper quadrant, under the ribs (alice).", status="accepted")
-        time.sleep(GAP_S)
+        later()
         records.update_record(b, rb, answer="Right hypochondrium (bob).")
         # a paid item both made for the shared figure: never twice in the merged project
         _synthesize(a, fa[("L", 5, 1)], "gpt-test", "Alice's paid question?")
@@ -244,7 +249,7 @@ def _work(team) -> dict:
     # the parent goes on too: a later change of the loose record than alice's? no: alice changes it after
     with Project.open(parent) as p:
         records.update_record(p, team["loose"], answer="How bright tissue looks (parent).")
-    time.sleep(GAP_S)
+    later()
     with Project.open(parts["alice"]) as a:
         records.update_record(a, _by_uid(a, "records", loose_uid), answer="How bright tissue looks (alice, later).")
     return out
@@ -382,7 +387,7 @@ def test_a_figure_deleted_in_one_place_and_changed_in_the_other(team):
     key_uid = _uid(folder, "figures", team["figs"][("L", 5, 1)])
     with Project.open(folder) as p:  # the parent deletes a figure on a page nobody has ...
         figures.delete_figures(p, [team["figs"][("L", 5, 1)]])
-    time.sleep(GAP_S)
+    later()
     with Project.open(parts["alice"]) as a:  # ... that alice accepts later: it comes back, reported
         figures.set_status(a, _by_uid(a, "figures", key_uid), "accepted")
     with Project.open(folder) as p:
@@ -393,7 +398,7 @@ def test_a_figure_deleted_in_one_place_and_changed_in_the_other(team):
     bob_uid = _uid(folder, "figures", team["figs"][("L", 5, 0)])
     with Project.open(parts["bob"]) as b:  # bob deletes one the parent changed after: it stays
         figures.delete_figures(b, [_by_uid(b, "figures", bob_uid)])
-    time.sleep(GAP_S)
+    later()
     with Project.open(folder) as p:
         figures.set_label(p, _by_uid(p, "figures", bob_uid), "kept by the parent")
         (report,) = merge_sources(p, [parts["bob"]])
