@@ -16,6 +16,7 @@ from typing import Any
 from platformdirs import user_config_dir, user_data_dir
 
 from engine.errors import RemudError
+from engine.i18n import LANGUAGES, SYSTEM, LanguageError, parse_choice
 
 APP_NAME = "ReMUD Desktop"
 FILE_NAME = "settings.json"
@@ -230,16 +231,20 @@ def _check_budget(budget: dict[str, Any]) -> None:
 
 # -- appearance ----------------------------------------------------------------------------------
 THEMES = ("system", "light", "dark")
-APPEARANCE_DEFAULTS: dict[str, Any] = {"theme": "system"}
+APPEARANCE_DEFAULTS: dict[str, Any] = {"theme": "system", "language": "system"}
 
 
 def appearance_options() -> dict[str, Any]:
-    """How the app looks: {"theme": "system" | "light" | "dark"} ("system" follows the OS)."""
+    """How the app looks and speaks: {"theme": "system" | "light" | "dark", "language": "system" |
+    a key of engine.i18n.LANGUAGES} ("system" follows the OS)."""
+
     saved = load().get("appearance", {})
     saved = saved if isinstance(saved, dict) else {}
     opts = {**APPEARANCE_DEFAULTS, **{k: v for k, v in saved.items() if k in APPEARANCE_DEFAULTS}}
     if opts["theme"] not in THEMES:
         opts["theme"] = APPEARANCE_DEFAULTS["theme"]
+    if opts["language"] != SYSTEM and opts["language"] not in LANGUAGES:
+        opts["language"] = SYSTEM
     return opts
 
 
@@ -251,6 +256,11 @@ def set_appearance_options(**changes: Any) -> None:
     theme = changes.get("theme")
     if theme is not None and theme not in THEMES:
         raise SettingsError(f"The theme “{theme}” is not one of {', '.join(THEMES)}.")
+    if changes.get("language") is not None:
+        try:
+            changes["language"] = parse_choice(str(changes["language"]))
+        except LanguageError as exc:
+            raise SettingsError(str(exc)) from exc
     data = load()
     opts = _section(data, "appearance")
     opts.update(changes)

@@ -1,4 +1,4 @@
-"""`remud-desktop [PROJECT] [--sample] [--screenshot PNG]`: start the app.
+"""`remud-desktop [PROJECT] [--sample] [--lang LANG] [--screenshot PNG]`: start the app.
 
 With no project given it reopens the last one (remembered in QSettings), else it shows
 the welcome screen; `--sample` opens the sample project, made on first use in a worker.
@@ -26,6 +26,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("project", nargs="?", help="project folder to open (default: the last one, else the sample)")
     parser.add_argument("--sample", action="store_true", help="open the sample project (made on first use)")
     parser.add_argument("--screenshot", metavar="PNG", help="save a screenshot of the window once loaded, then quit")
+    parser.add_argument("--lang", metavar="LANG",
+                        help="language: en, zh_CN or system (default: Settings → Appearance → Language, else the system's)")
     parser.add_argument("--smoke-test", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -45,8 +47,11 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QSettings, QThreadPool, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from engine.i18n import LanguageError
     from engine.settings import appearance_options
     from remud_desktop import gui_thread_gc
+    from remud_desktop.i18n import install as install_language
+    from remud_desktop.i18n import language_for_start
     from remud_desktop.smoke_test import run_smoke_test
     from remud_desktop.theme import app_icon, apply_theme, install_cjk_fallback
     from remud_desktop.window import MainWindow
@@ -61,6 +66,11 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("ReMUD Desktop")
     app.setOrganizationName("ReMUD")
     app.setWindowIcon(app_icon())
+    try:
+        install_language(app, language_for_start(args.lang))
+    except LanguageError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     install_cjk_fallback(app)
     gui_thread_gc.install(app)  # Qt objects are only ever freed in the GUI thread
     apply_theme(app, appearance_options()["theme"])

@@ -6,6 +6,9 @@ import os
 from collections.abc import Iterator
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The tests read English messages, from this process and from the `remud` and app processes they
+# start, whatever this machine's locale (LANGUAGE comes first in the system's language choice).
+os.environ["LANGUAGE"] = "en"
 
 import pytest
 

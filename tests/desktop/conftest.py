@@ -14,7 +14,7 @@ from keyring.backend import KeyringBackend
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 from pytestqt.qtbot import QtBot
 
-from remud_desktop import gui_thread_gc
+from remud_desktop import gui_thread_gc, i18n
 from tests.desktop.gui_helpers import WAIT_MS, Recorder
 from tests.memory_keyring import MemoryKeyring
 
@@ -50,6 +50,14 @@ def collect_in_the_gui_thread(qapp) -> Iterator[None]:
     collector = gui_thread_gc.install(qapp)
     yield
     collector.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def english_catalogs(qapp) -> Iterator[None]:
+    """The window tests read the English interface, with its plural forms ("3 figures"), as an
+    English desktop shows it; test_i18n_gui switches to other languages and back."""
+    i18n.install(qapp, "en")
+    yield
 
 
 @pytest.fixture(autouse=True)
