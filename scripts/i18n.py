@@ -49,12 +49,12 @@ def qt_tool(name: str) -> str:
     return f"pyside6-{name}"
 
 
-def ts_path(language: str) -> Path:
-    return I18N / f"gui_{language}.ts"
+def ts_path(language: str, folder: Path = I18N) -> Path:
+    return folder / f"gui_{language}.ts"
 
 
-def po_path(language: str) -> Path:
-    return I18N / f"engine_{language}.po"
+def po_path(language: str, folder: Path = I18N) -> Path:
+    return folder / f"engine_{language}.po"
 
 
 def translated_languages() -> list[str]:
@@ -63,13 +63,15 @@ def translated_languages() -> list[str]:
 
 # -- extraction -------------------------------------------------------------------------------------
 
-def update_gui() -> None:
+def update_gui(folder: Path = I18N) -> None:
+    """Bring the .ts files in `folder` up to date with the GUI's sources (new strings unfinished)."""
     for language in LANGUAGES:
         args = [qt_tool("lupdate"), str(GUI_SOURCES), "-extensions", "py", "-no-obsolete",
                 "-locations", "none", "-source-language", SOURCE_LANGUAGE, "-target-language", language]
         if language == SOURCE_LANGUAGE:
             args.append("-pluralonly")  # English only needs "1 figure" / "3 figures"
-        subprocess.run([*args, "-ts", str(ts_path(language))], check=True, cwd=ROOT)
+        subprocess.run([*args, "-ts", str(ts_path(language, folder))], check=True, cwd=ROOT,
+                       stdout=subprocess.DEVNULL)
 
 
 def card_messages() -> Iterator[tuple[str, str]]:
@@ -108,13 +110,14 @@ def write_catalog(catalog, path: Path) -> None:
     path.write_bytes(buffer.getvalue())
 
 
-def update_engine() -> None:
+def update_engine(folder: Path = I18N) -> None:
+    """Write engine.pot from the engine's sources and merge it into the .po files in `folder`."""
     from babel.messages.pofile import read_po
 
     template = engine_template()
-    write_catalog(template, I18N / "engine.pot")
+    write_catalog(template, folder / "engine.pot")
     for language in translated_languages():
-        path = po_path(language)
+        path = po_path(language, folder)
         if path.is_file():
             with open(path, "rb") as fh:
                 catalog = read_po(fh, locale=language)
@@ -128,16 +131,16 @@ def update_engine() -> None:
 
 # -- compiling --------------------------------------------------------------------------------------
 
-def compile_gui(language: str, out: Path) -> None:
-    subprocess.run([qt_tool("lrelease"), "-silent", "-nounfinished", str(ts_path(language)), "-qm", str(out)],
-                   check=True, cwd=ROOT)
+def compile_gui(language: str, out: Path, folder: Path = I18N) -> None:
+    subprocess.run([qt_tool("lrelease"), "-silent", "-nounfinished", str(ts_path(language, folder)),
+                    "-qm", str(out)], check=True, cwd=ROOT)
 
 
-def compile_engine(language: str) -> bytes:
+def compile_engine(language: str, folder: Path = I18N) -> bytes:
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
-    with open(po_path(language), "rb") as fh:
+    with open(po_path(language, folder), "rb") as fh:
         catalog = read_po(fh, locale=language)
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
@@ -191,7 +194,7 @@ def merge_engine(part: Path) -> int:
 
     with open(part, "rb") as fh:
         source = read_po(fh)
-    language = str(source.locale) if source.locale else ""
+    language = source.locale_identifier or ""
     if language not in LANGUAGES:
         raise SystemExit(f"{part}: its header's Language must be one of {', '.join(LANGUAGES)}.")
     with open(po_path(language), "rb") as fh:
@@ -212,10 +215,10 @@ def merge_engine(part: Path) -> int:
 
 # -- checking ---------------------------------------------------------------------------------------
 
-def unfinished_gui(language: str) -> list[str]:
+def unfinished_gui(language: str, folder: Path = I18N) -> list[str]:
     """The source texts of `language`'s .ts that have no finished translation."""
     missing = []
-    for message in ET.parse(ts_path(language)).getroot().iter("message"):
+    for message in ET.parse(ts_path(language, folder)).getroot().iter("message"):
         source = message.findtext("source") or ""
         translation = message.find("translation")
         if translation is None or translation.get("type") in ("unfinished", "obsolete", "vanished"):
@@ -228,10 +231,10 @@ def unfinished_gui(language: str) -> list[str]:
     return missing
 
 
-def unfinished_engine(language: str) -> list[str]:
+def unfinished_engine(language: str, folder: Path = I18N) -> list[str]:
     from babel.messages.pofile import read_po
 
-    with open(po_path(language), "rb") as fh:
+    with open(po_path(language, folder), "rb") as fh:
         catalog = read_po(fh, locale=language)
     missing = []
     for message in catalog:

@@ -8,8 +8,12 @@ the Export dialog's live preview, and the Chat tab with a tiny llama.cpp model
 into the temporary folder, so the user's settings, keyring and projects are never touched.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--only NAME ...]
+        [--lang zh_CN] [--scale 1.5]
 
 --only still runs the whole tour (each step needs the ones before it) but saves only those names.
+--lang shoots the interface in that language (default English; the sample's own content stays as it
+is: it is data), into docs/screenshots/<lang>/ unless --out says otherwise; --scale shoots at that
+display scaling (QT_SCALE_FACTOR), into a folder named with the percentage (e.g. zh_CN@150).
 """
 
 from __future__ import annotations
@@ -36,13 +40,16 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from engine import settings as user_settings
+from engine.i18n import LANGUAGES
 from engine.sample import ensure_sample_project
 from engine.store import Project, chats, documents, figures, records
 from engine.store.models import FigureStatus, RecordKind, RecordStatus
 from engine.team import split_project
 from remud_desktop.chat.figure_image import figure_png
 from remud_desktop.detection import DetectScope
+from remud_desktop.detection.dialog import DetectDialog
 from remud_desktop.export.dialog import ExportDialog
+from remud_desktop.i18n import install as install_language
 from remud_desktop.settings.dialog import SettingsDialog
 from remud_desktop.synthesis.dialog import SynthDialog
 from remud_desktop.team import HandOutDialog, MergeDialog
@@ -58,8 +65,9 @@ ROOT = Path(__file__).resolve().parents[1]
 WINDOW_SIZE = (1480, 920)
 SYNTH_MODEL = "gpt-4o-mini"  # priced in resources/pricing.toml, so the dialog shows a cost
 FAKE_KEY = "sk-screenshot-only-0000"  # accepted by the local fake server, kept in an in-memory keyring
-SHOTS = ("welcome", "main-window", "inspector", "scanned-page", "synthesize", "records", "records-mcq", "export",
-         "team-handout", "team-report", "chat", "settings-chat")
+SHOTS = ("welcome", "main-window", "inspector", "scanned-page", "detect", "synthesize", "records", "records-mcq",
+         "export", "team-handout", "team-merge", "team-report", "chat", "settings-chat", "settings-appearance",
+         "shortcuts")
 
 
 # -- waiting ----------------------------------------------------------------------------------------
@@ -322,6 +330,9 @@ class Shooter:
                 rec = next(r for r in records.list_records(q) if r.question == question)
                 records.update_record(q, rec.id, answer=answer)
         merge = MergeDialog(w.session, w.runner, w)
+        merge.show()
+        settle(self.app, 0.5)
+        self.save("team-merge", merge)
         merge.start()
         wait_until(self.app, lambda: merge.job is None, what="the merge")
         reports = merge.reports or []
@@ -373,14 +384,34 @@ class Shooter:
         return [d.id for d in documents.list_documents(self.window.session.project)]
 
     def settings_chat(self) -> None:
-        dialog = SettingsDialog(self.window)
-        dialog.show_page("chat")
-        dialog.resize(780, 940)
+        for page, name, size in (("chat", "settings-chat", (780, 940)), ("appearance", "settings-appearance", (780, 600))):
+            dialog = SettingsDialog(self.window)
+            dialog.show_page(page)
+            dialog.resize(*size)
+            dialog.show()
+            settle(self.app, 0.8)
+            self.save(name, dialog)
+            dialog.reject()
+            dialog.deleteLater()
+
+    def detect(self) -> None:
+        """The Detect dialog on the current page, as Detect → Detect… opens it."""
+        w, s = self.window, self.window.session
+        dialog = DetectDialog(page=s.page, page_count=s.page_count(), selected=[], detector=w.detector,
+                              chat_model="", chat_answering=False, failed_pages=0, parent=w)
         dialog.show()
-        settle(self.app, 0.8)
-        self.save("settings-chat", dialog)
+        settle(self.app, 0.5)
+        self.save("detect", dialog)
         dialog.reject()
         dialog.deleteLater()
+
+    def shortcuts(self) -> None:
+        w = self.window
+        w.show_shortcuts()
+        dialog = w._shortcuts
+        settle(self.app, 0.5)
+        self.save("shortcuts", dialog)
+        dialog.close()
 
     # -- the welcome screen (no project open yet) ------------------------------------------------
     def welcome(self, recent: Path) -> None:
@@ -429,9 +460,18 @@ def in_memory_keyring():
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--out", type=Path, default=None, help="default: docs/screenshots[/LANG[@SCALE]]")
     parser.add_argument("--only", nargs="*", choices=SHOTS, default=[], help="only these screenshots (names without .png)")
+    parser.add_argument("--lang", default="en", choices=list(LANGUAGES), help="the interface's language")
+    parser.add_argument("--scale", type=float, default=1.0, help="display scaling, e.g. 1.5 for 150 %%")
     args = parser.parse_args(argv)
+    if args.out is None:
+        folder = "" if args.lang == "en" else args.lang
+        if args.scale != 1.0:
+            folder = f"{args.lang}@{round(args.scale * 100)}"
+        args.out = ROOT / "docs" / "screenshots" / folder
+    if args.scale != 1.0:
+        os.environ["QT_SCALE_FACTOR"] = f"{args.scale:g}"  # read when the QApplication is made
 
     with tempfile.TemporaryDirectory(prefix="remud-shots-") as tmp:
         tmp = Path(tmp)
@@ -444,6 +484,7 @@ def main(argv: list[str] | None = None) -> int:
         app = QApplication.instance() or QApplication(sys.argv[:1])
         app.setFont(QFont("DejaVu Sans", 9))
         install_cjk_fallback(app)
+        install_language(app, args.lang)
         # a dialog that would wait for a click (e.g. "re-detect corrected pages?") answers No at once
         QMessageBox.question = staticmethod(lambda *a, **k: QMessageBox.StandardButton.No)
         args.out.mkdir(parents=True, exist_ok=True)
@@ -455,12 +496,14 @@ def main(argv: list[str] | None = None) -> int:
                 shooter.main_window(folder)
                 sample_doc = shooter.window.session.doc_id
                 shooter.scanned_atlas()
+                shooter.detect()
                 shooter.synthesize(sample_doc, server.base_url)
                 shooter.records()
                 shooter.export()
                 shooter.team(sample_doc)
                 shooter.chat()
                 shooter.settings_chat()
+                shooter.shortcuts()
             finally:
                 shooter.close()
     return 0
