@@ -26,6 +26,7 @@ from engine.eval.errors import EvalConfigError, EvalError, SettingsMismatchError
 from engine.eval.extract import extract_answer
 from engine.eval.scoring import SampleResult, Scores, score
 from engine.eval.testset import EvalQuestion, TestSet
+from engine.i18n import tr
 
 SETTINGS = "settings.json"
 RESULTS = "results.jsonl"
@@ -70,7 +71,7 @@ def run_eval(
     the results and the summary, and returns the summary. Raises CancelledError (after
     saving) when `cancel()` turns true, and the backend's error when one stops the run."""
     if k < 1:
-        raise EvalConfigError("k (samples per question) must be 1 or more.")
+        raise EvalConfigError(tr("k (samples per question) must be 1 or more."))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     settings = run_settings(testset, backend, k)
@@ -127,8 +128,8 @@ def run_eval(
     if error is not None:
         raise error
     if (cancelled or cancel()) and not summary.complete:
-        raise CancelledError(f"Evaluation cancelled after {summary.done_samples} of {total} answers; "
-                             "run it again with the same settings to go on.")
+        raise CancelledError(tr("Evaluation cancelled after {done} of {total} answers; run it again with the same "
+                                "settings to go on.").format(done=summary.done_samples, total=total))
     return summary
 
 
@@ -146,7 +147,8 @@ def load_results(path: Path) -> list[SampleResult]:
                 results.append(SampleResult.from_dict(json.loads(line)))
             except (ValueError, TypeError):
                 if n < len(lines):
-                    raise EvalError(f"Line {n} of {path} is damaged; run again with --restart to start over.") from None
+                    raise EvalError(tr("Line {n} of {path} is damaged; run again with --restart to start over.").format(
+                        n=n, path=path)) from None
                 with open(path, "r+b") as f:
                     f.truncate(offset)
                 return results
@@ -172,7 +174,8 @@ def _check_settings(out: Path, settings: dict[str, Any], restart: bool) -> None:
     path = out / SETTINGS
     old = _earlier_settings(path)
     if old is None:  # never overwritten or deleted: it is not ours
-        raise SettingsMismatchError(f"{path} was not written by an eval run; use another --out folder.")
+        raise SettingsMismatchError(tr("{path} was not written by an eval run; use another --out folder.").format(
+            path=path))
     if restart:
         for name in (RESULTS, SUMMARY, SETTINGS):
             (out / name).unlink(missing_ok=True)
@@ -180,13 +183,13 @@ def _check_settings(out: Path, settings: dict[str, Any], restart: bool) -> None:
         # the test file may have moved: its content (sha256) must match, not its path
         changed = _differences({**old, "testset": None}, {**settings, "testset": None})
         if changed:
-            raise SettingsMismatchError(
-                f"{out} holds a run made with other settings ({'; '.join(changed[:4])}): use another --out folder, "
+            raise SettingsMismatchError(tr(
+                "{folder} holds a run made with other settings ({changes}): use another --out folder, "
                 "or --restart to discard that run."
-            )
+            ).format(folder=out, changes="; ".join(changed[:4])))
     elif (out / RESULTS).exists() and (out / RESULTS).stat().st_size:
-        raise SettingsMismatchError(f"{out} holds results without their settings.json: use another --out folder, "
-                                    "or --restart to discard them.")
+        raise SettingsMismatchError(tr("{folder} holds results without their settings.json: use another --out "
+                                       "folder, or --restart to discard them.").format(folder=out))
     _write_json(path, settings)
 
 
@@ -197,7 +200,8 @@ def _differences(old: Any, new: Any, prefix: str = "") -> list[str]:
             out += _differences(old.get(key), new.get(key), f"{prefix}{key}.")
         return out
     if old != new:
-        return [f"{prefix.rstrip('.')} was {_show(old)}, now {_show(new)}"]
+        # Translators: one changed setting of an eval run, e.g. "k was 4, now 8" ({name} stays in English).
+        return [tr("{name} was {old}, now {new}").format(name=prefix.rstrip("."), old=_show(old), new=_show(new))]
     return []
 
 

@@ -12,16 +12,18 @@ from dataclasses import asdict, dataclass
 from math import comb
 
 from engine.eval.errors import EvalConfigError
+from engine.i18n import tr
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
     """The unbiased pass@k estimate from n samples with c correct (k <= n)."""
     if n < 1 or k < 1:
-        raise EvalConfigError("pass@k needs at least one sample and k of 1 or more.")
+        raise EvalConfigError(tr("pass@k needs at least one sample and k of 1 or more."))
     if not 0 <= c <= n:
-        raise EvalConfigError(f"A question cannot have {c} correct samples out of {n}.")
+        raise EvalConfigError(tr("A question cannot have {c} correct samples out of {n}.").format(c=c, n=n))
     if k > n:
-        raise EvalConfigError(f"pass@{k} needs at least {k} samples per question, but only {n} were taken; raise --k.")
+        raise EvalConfigError(tr("pass@{k} needs at least {k} samples per question, but only {n} were taken; "
+                                 "raise --k.").format(k=k, n=n))
     if n - c < k:
         return 1.0
     return 1.0 - comb(n - c, k) / comb(n, k)
@@ -81,7 +83,7 @@ class Scores:
 def score(results: Iterable[SampleResult], k: int) -> Scores:
     """Scores of the samples taken so far; pass@k over questions that have k samples."""
     if k < 1:
-        raise EvalConfigError("k must be 1 or more.")
+        raise EvalConfigError(tr("k must be 1 or more."))
     by_question: dict[str, list[SampleResult]] = {}
     for r in results:
         by_question.setdefault(r.id, []).append(r)

@@ -17,6 +17,7 @@ from engine.eval.backends.base import Backend
 from engine.eval.errors import EvalConfigError
 from engine.eval.runner import EvalSummary, run_eval
 from engine.eval.testset import TestSet
+from engine.i18n import tr
 
 CSV_NAME = "sweep.csv"
 PNG_NAME = "sweep.png"
@@ -48,9 +49,10 @@ def parse_budgets(text: str) -> list[int]:
     try:
         budgets = sorted({int(part) for part in text.split(",") if part.strip()})
     except ValueError:
-        raise EvalConfigError(f"“{text}” is not a list of thinking budgets; write them like 128,256,512.") from None
+        raise EvalConfigError(tr("“{text}” is not a list of thinking budgets; write them like 128,256,512.").format(
+            text=text)) from None
     if not budgets or budgets[0] < 1:
-        raise EvalConfigError("Thinking budgets must be whole numbers of tokens, 1 or more, e.g. 128,256,512.")
+        raise EvalConfigError(tr("Thinking budgets must be whole numbers of tokens, 1 or more, e.g. 128,256,512."))
     return budgets
 
 
@@ -68,7 +70,7 @@ def run_sweep(
 ) -> SweepResult:
     """Runs (or resumes) one evaluation per budget and writes the CSV and the plot."""
     if not budgets:
-        raise EvalConfigError("A sweep needs at least one thinking budget.")
+        raise EvalConfigError(tr("A sweep needs at least one thinking budget."))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     per_run = len(testset) * k

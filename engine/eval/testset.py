@@ -21,12 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from engine.eval.errors import TestSetError
+from engine.i18n import tr
 from engine.jsonfiles import JsonItemsError, parse_items
 from engine.mcq import parse_letter, question_prompt
 
 LETTERS = string.ascii_uppercase
 IMAGE_TOKEN = "<image>"
 _OPTION_LINE = re.compile(r"^\s*(?:[(（]([A-Z])[)）]|([A-Z])\s*[:.．：)、])\s*(.*\S)\s*$")
+_WHERE = re.compile(r"^(Line|Item) (\d+)$")  # what engine.jsonfiles.parse_items yields
 _ANSWER_TAG = re.compile(r"<answer>\s*\(?\s*([A-Za-z])\s*\)?\s*(?:[.:：)].*?)?</answer>", re.DOTALL)
 
 
@@ -73,36 +75,55 @@ def load_testset(path: str | Path, *, limit: int | None = None) -> TestSet:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise TestSetError(f"The test file {path} does not exist; check the path.") from None
+        raise TestSetError(tr("The test file {path} does not exist; check the path.").format(path=path)) from None
     except IsADirectoryError:
-        raise TestSetError(f"{path} is a folder; give the test file inside it (e.g. eval/mcq_test.jsonl).") from None
+        raise TestSetError(tr("{path} is a folder; give the test file inside it (e.g. eval/mcq_test.jsonl).").format(
+            path=path)) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise TestSetError(f"The test file {path} is not UTF-8 text; save it as UTF-8 JSON or JSON Lines.") from None
+        raise TestSetError(tr("The test file {path} is not UTF-8 text; save it as UTF-8 JSON or JSON Lines.").format(
+            path=path)) from None
     questions: list[EvalQuestion] = []
     seen: dict[str, str] = {}
     try:
         for where, item in parse_items(text, path.name):
-            q = _question(item, f"{where} of {path.name}", path.parent)
+            place = _place(where, path.name)
+            q = _question(item, place, path.parent, where.lower().replace(" ", "-"))
             if q.id in seen:
-                raise TestSetError(f"{where} of {path.name} repeats the id '{q.id}' of {seen[q.id]}; "
-                                   "ids must be unique.")
-            seen[q.id] = where.lower()
+                raise TestSetError(tr("{place} repeats the id '{id}' of {other}; ids must be unique.").format(
+                    place=place, id=q.id, other=seen[q.id]))
+            seen[q.id] = _place(where)
             questions.append(q)
     except JsonItemsError as exc:
-        raise TestSetError(f"{exc} Fix or remove it.") from None
+        raise TestSetError(tr("{error} Fix or remove it.").format(error=exc)) from None
     if not questions:
-        raise TestSetError(f"The test file {path} holds no questions.")
+        raise TestSetError(tr("The test file {path} holds no questions.").format(path=path))
     return TestSet(path.resolve(), tuple(questions), hashlib.sha256(data).hexdigest()).limited(limit)
 
 
-def _question(item: Any, where: str, folder: Path) -> EvalQuestion:
+def _place(where: str, file: str | None = None) -> str:
+    """`where` of parse_items ("Line 3", "Item 3": data, the default id comes from it) in words:
+    "Line 3 of test.jsonl", or "line 3" without `file`."""
+    m = _WHERE.match(where)
+    n = int(m.group(2)) if m else 0
+    if m and m.group(1) == "Line":
+        return tr("Line {n} of {file}").format(n=n, file=file) if file else tr("line {n}").format(n=n)
+    if m:
+        return tr("Item {n} of {file}").format(n=n, file=file) if file else tr("item {n}").format(n=n)
+    # Translators: {where} says where in the file {file} an item is.
+    return tr("{where} of {file}").format(where=where, file=file) if file else where.lower()
+
+
+def _question(item: Any, where: str, folder: Path, default_id: str) -> EvalQuestion:
+    """The question of one item; `where` names it in messages ("Line 3 of test.jsonl"), and
+    `default_id` ("line-3") is its id when it has none."""
+
     def bad(why: str) -> TestSetError:
-        return TestSetError(f"{where} is not a usable multiple-choice question: {why}.")
+        return TestSetError(tr("{where} is not a usable multiple-choice question: {why}.").format(where=where, why=why))
 
     if not isinstance(item, dict):
-        raise bad("it is not a JSON object")
+        raise bad(tr("it is not a JSON object"))
     turns = item.get("messages") or item.get("conversations")
     gold_text: Any
     if turns is not None:
@@ -111,7 +132,7 @@ def _question(item: Any, where: str, folder: Path) -> EvalQuestion:
     else:
         question = item.get("question")
         if not isinstance(question, str) or not question.strip():
-            raise bad("it has no 'question' text")
+            raise bad(tr("it has no 'question' text"))
         stem = question
         gold_text = item.get("answer_label") or item.get("answer")
         raw_options = item.get("options")
@@ -121,16 +142,17 @@ def _question(item: Any, where: str, folder: Path) -> EvalQuestion:
     else:
         stem, options = split_options(stem)
     if len(options) < 2:
-        raise bad("it has fewer than two options (give 'options', or 'A. …' lines in the question)")
+        raise bad(tr("it has fewer than two options (give 'options', or 'A. …' lines in the question)"))
     gold_text = item.get("answer_label") or gold_text
     if gold_text in (None, ""):
-        raise bad("it has no answer (give 'answer_label', or <answer>X</answer> in 'answer')")
+        raise bad(tr("it has no answer (give 'answer_label', or <answer>X</answer> in 'answer')"))
     gold = _gold(gold_text, options)
     if gold is None:
-        raise bad(f"its answer {str(gold_text)[:40]!r} is not one of the option letters {', '.join(options)}")
+        raise bad(tr("its answer {answer} is not one of the option letters {letters}").format(
+            answer=repr(str(gold_text)[:40]), letters=", ".join(options)))
     qid = item.get("id")
     return EvalQuestion(
-        id=str(qid) if qid not in (None, "") else where.split(" of ")[0].lower().replace(" ", "-"),
+        id=str(qid) if qid not in (None, "") else default_id,
         question=stem,
         options=options,
         answer=gold,
@@ -141,11 +163,11 @@ def _question(item: Any, where: str, folder: Path) -> EvalQuestion:
 
 def _sharegpt(turns: Any, bad) -> tuple[str, str]:
     if not isinstance(turns, list):
-        raise bad("'messages' is not a list")
+        raise bad(tr("'messages' is not a list"))
     user = assistant = None
     for turn in turns:
         if not isinstance(turn, dict):
-            raise bad("a turn of 'messages' is not an object")
+            raise bad(tr("a turn of 'messages' is not an object"))
         role = turn.get("role") or {"human": "user", "gpt": "assistant"}.get(str(turn.get("from")), turn.get("from"))
         content = turn.get("content", turn.get("value"))
         if role == "user" and user is None:
@@ -153,7 +175,7 @@ def _sharegpt(turns: Any, bad) -> tuple[str, str]:
         elif role == "assistant" and user is not None and assistant is None:
             assistant = content
     if not isinstance(user, str) or not isinstance(assistant, str):
-        raise bad("it has no user turn followed by an assistant turn")
+        raise bad(tr("it has no user turn followed by an assistant turn"))
     return user, assistant
 
 
@@ -161,13 +183,13 @@ def _options(raw: Any, bad) -> dict[str, str]:
     if isinstance(raw, dict):
         options = {str(k).strip().upper(): str(v).strip() for k, v in raw.items()}
         if any(len(k) != 1 or k not in LETTERS for k in options):
-            raise bad("the keys of 'options' must be single letters A, B, C, …")
+            raise bad(tr("the keys of 'options' must be single letters A, B, C, …"))
         return dict(sorted(options.items()))
     if isinstance(raw, list) and len(raw) <= len(LETTERS):
         return {LETTERS[i]: str(v).strip() for i, v in enumerate(raw)}
     if isinstance(raw, str):
         return split_options(raw)[1]
-    raise bad("'options' must be a mapping of letters to text or a list")
+    raise bad(tr("'options' must be a mapping of letters to text or a list"))
 
 
 def split_options(text: str) -> tuple[str, dict[str, str]]:
@@ -214,7 +236,7 @@ def _image_paths(item: dict, bad) -> list[str]:
         return [raw]
     if isinstance(raw, list) and all(isinstance(p, str) for p in raw):
         return raw
-    raise bad("'images' must be a list of file paths")
+    raise bad(tr("'images' must be a list of file paths"))
 
 
 def _resolve(name: str, folder: Path, bad) -> Path:
@@ -226,4 +248,5 @@ def _resolve(name: str, folder: Path, bad) -> Path:
     for candidate in candidates:
         if candidate.is_file():
             return candidate.resolve()
-    raise bad(f"its image {name} was not found next to the test file or in the two folders above it")
+    raise bad(tr("its image {name} was not found next to the test file or in the two folders above it").format(
+        name=name))

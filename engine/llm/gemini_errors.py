@@ -11,12 +11,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from engine.i18n import tr
 from engine.llm.errors import FailureKind, LLMCallError
 from engine.llm.redact import one_line, redact_key
 from engine.llm.retry import retry_after_of
 
-WHERE = "the Gemini API"
-WHERE_AT_START = WHERE[0].upper() + WHERE[1:]  # a sentence start; keeps “Gemini API” as written
 RETRY_DELAY = re.compile(r"^\s*([0-9.]+)\s*s\s*$")
 
 
@@ -71,27 +70,33 @@ def gemini_call_error(exc: Exception, *, model: str, api_key: str | None, timeou
 
     timeouts, connects = transport_errors()
     if timeouts and isinstance(exc, timeouts):
-        return LLMCallError(FailureKind.TIMEOUT, f"{WHERE_AT_START} did not answer within {timeout:g} seconds.")
+        return LLMCallError(FailureKind.TIMEOUT, tr("The Gemini API did not answer within {seconds} seconds.").format(
+            seconds=f"{timeout:g}"))
     if connects and isinstance(exc, connects):
-        return LLMCallError(FailureKind.UNREACHABLE, f"Could not connect to {WHERE}; check the network and the base URL.")
+        return LLMCallError(FailureKind.UNREACHABLE,
+                            tr("Could not connect to the Gemini API; check the network and the base URL."))
     if not isinstance(exc, genai_errors.APIError):
         return LLMCallError(FailureKind.UNREADABLE,
-                            f"{WHERE_AT_START} sent an answer that could not be read ({type(exc).__name__}).")
+                            tr("The Gemini API sent an answer that could not be read ({error}).").format(
+                                error=type(exc).__name__))
     code = int(exc.code or 0)
     status = str(exc.status or "")
     message = str(exc.message or "")
     detail = one_line(redact_key(message, api_key))
-    suffix = f": {detail}" if detail else ""
     details = error_details(exc)
     reasons = {str(d.get("reason", "")) for d in details}
 
-    def failed(kind: FailureKind, text: str, retry_after: float | None = None) -> LLMCallError:
+    def failed(kind: FailureKind, plain: str, detailed: str = "", retry_after: float | None = None,
+               **fields: object) -> LLMCallError:
+        """`detailed` (with the server's own {detail}) when the server said why, else `plain`."""
+        text = (detailed if detail and detailed else plain).format(code=code, detail=detail, **fields)
         return LLMCallError(kind, text, status=code or None, retry_after=retry_after)
 
     if code in (401, 403) or status in ("UNAUTHENTICATED", "PERMISSION_DENIED") or "API_KEY_INVALID" in reasons or (
         code == 400 and "api key not valid" in message.lower()
     ):
-        return failed(FailureKind.AUTH, f"{WHERE_AT_START} rejected the API key (HTTP {code}); check the key in the settings.")
+        return failed(FailureKind.AUTH,
+                      tr("The Gemini API rejected the API key (HTTP {code}); check the key in the settings."))
     if code == 429 or status == "RESOURCE_EXHAUSTED":
         retry_after = retry_after_of(exc)
         if retry_after is None:
@@ -99,11 +104,18 @@ def gemini_call_error(exc: Exception, *, model: str, api_key: str | None, timeou
         daily = any("PerDay" in q for q in quota_ids(details))
         billing = any(w in message.lower() for w in ("quota", "billing"))
         if daily or (billing and retry_after is None):
-            return failed(FailureKind.QUOTA, f"The Gemini quota of this key is used up (HTTP {code}){suffix}.")
-        wait = f"; retry after {retry_after:g} s" if retry_after is not None else ""
-        return failed(FailureKind.RATE_LIMITED, f"{WHERE_AT_START} is rate limiting requests (HTTP 429){wait}.", retry_after)
+            return failed(FailureKind.QUOTA, tr("The Gemini quota of this key is used up (HTTP {code})."),
+                          tr("The Gemini quota of this key is used up (HTTP {code}): {detail}."))
+        if retry_after is not None:
+            return failed(FailureKind.RATE_LIMITED,
+                          tr("The Gemini API is rate limiting requests (HTTP 429); retry after {seconds} s."),
+                          retry_after=retry_after, seconds=f"{retry_after:g}")
+        return failed(FailureKind.RATE_LIMITED, tr("The Gemini API is rate limiting requests (HTTP 429)."))
     if code == 404:
-        return failed(FailureKind.NO_MODEL, f"{WHERE_AT_START} has no model named '{model}' (HTTP 404){suffix}.")
+        return failed(FailureKind.NO_MODEL, tr("The Gemini API has no model named '{model}' (HTTP 404)."),
+                      tr("The Gemini API has no model named '{model}' (HTTP 404): {detail}."), model=model)
     if code >= 500 or code == 408:
-        return failed(FailureKind.SERVER, f"{WHERE_AT_START} failed with a server error (HTTP {code}){suffix}.")
-    return failed(FailureKind.REFUSED, f"{WHERE_AT_START} refused the request (HTTP {code}){suffix}.")
+        return failed(FailureKind.SERVER, tr("The Gemini API failed with a server error (HTTP {code})."),
+                      tr("The Gemini API failed with a server error (HTTP {code}): {detail}."))
+    return failed(FailureKind.REFUSED, tr("The Gemini API refused the request (HTTP {code})."),
+                  tr("The Gemini API refused the request (HTTP {code}): {detail}."))

@@ -17,12 +17,13 @@ from typing import Any
 
 import openai
 
+from engine.i18n import N_, tr
 from engine.llm.errors import FailureKind, LLMCallError
 from engine.llm.images import data_uri
 from engine.llm.openai_errors import openai_call_error
 from engine.llm.urls import safe_url
 
-NO_KEY = "No API key for the OpenAI API: store one in Settings (keyring entry 'openai') or set OPENAI_API_KEY."
+NO_KEY = N_("No API key for the OpenAI API: store one in Settings (keyring entry 'openai') or set OPENAI_API_KEY.")
 LOCAL_KEY = "EMPTY"  # what local OpenAI-compatible servers expect when they need no key
 
 
@@ -57,7 +58,8 @@ class OpenAIChat:
         client: openai.OpenAI | None = None,
     ) -> None:
         """Without `api_key`, a custom `base_url` gets "EMPTY" (local servers need no key) and
-        the default endpoint fails on first use with `no_key_message` (an AUTH LLMCallError).
+        the default endpoint fails on first use with `no_key_message` (an AUTH LLMCallError; a
+        message marked with N_, translated when it is raised).
         The base URL is `base_url`, else OPENAI_BASE_URL, else the SDK's default. SDK retries
         default to 0: callers own retries, backoff and Retry-After. `client` replaces the SDK
         client (tests)."""
@@ -86,7 +88,7 @@ class OpenAIChat:
                 key = self._api_key
                 if not key:
                     if not self._base_url:
-                        raise LLMCallError(FailureKind.AUTH, self.no_key_message)
+                        raise LLMCallError(FailureKind.AUTH, tr(self.no_key_message))
                     key = LOCAL_KEY
                 self._client = openai.OpenAI(
                     api_key=key, base_url=self._base_url, timeout=self.timeout, max_retries=self.max_retries
@@ -98,7 +100,7 @@ class OpenAIChat:
         """The endpoint's base URL (the client's once built), or "the OpenAI API"."""
         if self._client is not None:
             return str(self._client.base_url)
-        return self._base_url or "the OpenAI API"
+        return self._base_url or tr("the OpenAI API")
 
     def close(self) -> None:
         with self._lock:

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from engine.errors import RemudError
+from engine.i18n import tr
 from engine.settings import looks_secret
 
 
@@ -28,7 +29,7 @@ def safe_url(url: str) -> str:
         parts = urlsplit(url)
         return urlunsplit((parts.scheme, _host(parts), parts.path, "", ""))
     except ValueError:
-        return "the configured endpoint"
+        return tr("the configured endpoint")
 
 
 def _secret_query(query: str) -> bool:
@@ -70,8 +71,8 @@ def refuse_credentials(data: Any, error: type[RemudError] = RemudError) -> None:
     """Raise `error` with one sentence when any URL in `data` (text, or dicts and lists of it) carries a key."""
     if isinstance(data, str):
         if credentials_in_url(data):
-            raise error(f"The address {safe_url(data)} has a key or password in it: put the key in "
-                        "Settings → Synthesis (or Detection) or the environment variable, not in the URL.")
+            raise error(tr("The address {url} has a key or password in it: put the key in Settings → Synthesis "
+                           "(or Detection) or the environment variable, not in the URL.").format(url=safe_url(data)))
     elif isinstance(data, dict):
         for value in data.values():
             refuse_credentials(value, error)

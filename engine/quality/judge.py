@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from engine.errors import CancelledError, RemudError
+from engine.i18n import ntr, tr
 from engine.llm.errors import LLMCallError
 from engine.llm.lenient_json import first_json_value
 from engine.llm.openai_chat import OpenAIChat, json_schema_format, user_message
@@ -132,8 +133,9 @@ def load_judge_template(search_dirs: Sequence[str | Path] = ()) -> PromptTemplat
             try:
                 return PromptTemplate.parse(path.stem, path.read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError) as exc:
-                raise SynthConfigError(f"The judge prompt {path} could not be read ({exc}).") from exc
-    raise SynthConfigError(f"There is no judge prompt {TEMPLATE}.md.")
+                raise SynthConfigError(tr("The judge prompt {path} could not be read ({error}).").format(
+                    path=path, error=exc)) from exc
+    raise SynthConfigError(tr("There is no judge prompt {name}.").format(name=f"{TEMPLATE}.md"))
 
 
 def render(template: PromptTemplate, rec: Record, source: JudgeSource) -> str:
@@ -192,7 +194,7 @@ def ask_json(model: JudgeModel, prompt: Prompt, schema: dict, *, temperature: fl
     try:
         raw = response.choices[0].message.content or ""
     except (AttributeError, TypeError, IndexError):
-        raise SynthOutputError("The judge's endpoint did not answer like an OpenAI-compatible server.") from None
+        raise SynthOutputError(tr("The judge's endpoint did not answer like an OpenAI-compatible server.")) from None
     usage = getattr(response, "usage", None)
     tokens_in = int(getattr(usage, "prompt_tokens", 0) or 0)
     tokens_out = int(getattr(usage, "completion_tokens", 0) or 0)
@@ -211,14 +213,14 @@ def parse_verdict(value: Any, raw: str = "") -> Verdict:
     """A Verdict from the judge's JSON; scores are clamped to 1-5, a missing overall
     score is the lower of the two part scores."""
     if not isinstance(value, dict):
-        raise SynthOutputError("The judge's answer held no JSON object.", raw)
+        raise SynthOutputError(tr("The judge's answer held no JSON object."), raw)
     grounding = _score(value.get("grounding"))
     image_match = _score(value.get("image_match"))
     overall = _score(value.get("score"))
     if overall is None:
         parts = [s for s in (grounding, image_match) if s is not None]
         if not parts:
-            raise SynthOutputError("The judge's answer held no score.", raw)
+            raise SynthOutputError(tr("The judge's answer held no score."), raw)
         overall = min(parts)
     reason = " ".join(str(value.get("reason") or "").split())
     return Verdict(overall, grounding or overall, image_match or overall, reason)
@@ -318,5 +320,7 @@ def judge_records(
     if stop is not None:
         raise stop
     if cancel is not None and report.judged + len(report.failed) < len(targets) and cancel():
-        raise CancelledError(f"Judging stopped after {report.judged} records; their scores are saved.")
+        raise CancelledError(ntr("Judging stopped after {n} record; its score is saved.",
+                                 "Judging stopped after {n} records; their scores are saved.",
+                                 report.judged).format(n=report.judged))
     return report

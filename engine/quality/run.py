@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from engine.errors import CancelledError, NotFoundError
+from engine.i18n import ntr, tr
 from engine.quality.dedup import FLAG as DUP_FLAG
 from engine.quality.dedup import DedupConfig, duplicate_flags
 from engine.quality.rules import (
@@ -76,14 +77,16 @@ def check_records(
     if wanted is not None:
         missing = wanted - {r.id for r in targets}
         if missing:
-            raise NotFoundError(f"Record {min(missing)} is not in this project.")
+            raise NotFoundError(tr("Record {id} is not in this project.").format(id=min(missing)))
     dups = duplicate_flags(everything, dedup) if use_dedup else {}
     owned = OWNED_PREFIXES if use_dedup else RULE_FLAG_PREFIXES
     report = CheckReport()
     counts: Counter[str] = Counter()
     for n, rec in enumerate(targets, 1):
         if cancel is not None and cancel():
-            raise CancelledError(f"Checking stopped after {n - 1} of {len(targets)} records; their flags are saved.")
+            raise CancelledError(ntr("Checking stopped after {done} of {total} record; their flags are saved.",
+                                     "Checking stopped after {done} of {total} records; their flags are saved.",
+                                     len(targets)).format(done=n - 1, total=len(targets)))
         new = check_record(rec, rules)
         if rec.id in dups:
             new.append(dups[rec.id])

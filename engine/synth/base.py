@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from engine.errors import RemudError
+from engine.i18n import tr
 from engine.llm.errors import FailureKind, LLMCallError
 from engine.resources import resource
 from engine.store.models import NewRecord, RecordKind
@@ -106,14 +107,14 @@ def call_limits(provider: str, temperature: Any, max_tokens: Any, timeout: Any,
     try:
         limits = float(temperature), int(max_tokens), float(timeout), int(max_retries)
     except (TypeError, ValueError):
-        raise SynthConfigError(
-            f"The {provider} synthesizer's temperature, max_tokens, timeout and max_retries must be numbers."
-        ) from None
+        raise SynthConfigError(tr(
+            "The {provider} synthesizer's temperature, max_tokens, timeout and max_retries must be numbers."
+        ).format(provider=provider)) from None
     _, tokens, seconds, retries = limits
     if tokens <= 0 or seconds <= 0 or retries < 0:
-        raise SynthConfigError(
-            f"The {provider} synthesizer's max_tokens and timeout must be positive, max_retries not negative."
-        )
+        raise SynthConfigError(tr(
+            "The {provider} synthesizer's max_tokens and timeout must be positive, max_retries not negative."
+        ).format(provider=provider))
     return limits
 
 
@@ -204,13 +205,14 @@ class Pricing:
             try:
                 prices[str(name)] = Price(float(entry.get("input", 0.0)), float(entry.get("output", 0.0)))
             except (AttributeError, TypeError, ValueError):
-                raise SynthConfigError(f"The price of '{name}' in pricing.toml must be numbers (input, output).") from None
+                raise SynthConfigError(tr("The price of '{name}' in pricing.toml must be numbers (input, output).").format(
+                    name=name)) from None
         try:
             discount = float(data.get("batch_discount", 0.5))
         except (TypeError, ValueError):
-            raise SynthConfigError("batch_discount in pricing.toml must be a number (0.5 = half price).") from None
+            raise SynthConfigError(tr("batch_discount in pricing.toml must be a number (0.5 = half price).")) from None
         if not 0.0 <= discount <= 1.0:
-            raise SynthConfigError("batch_discount in pricing.toml must be between 0 and 1 (0.5 = half price).")
+            raise SynthConfigError(tr("batch_discount in pricing.toml must be between 0 and 1 (0.5 = half price)."))
         return cls(prices, discount)
 
 
@@ -221,7 +223,8 @@ def load_pricing(path: Path | str | None = None) -> Pricing:
         with open(path, "rb") as fh:
             data = tomllib.load(fh)
     except OSError as exc:
-        raise SynthConfigError(f"The price list {path} could not be read ({exc.strerror}).") from exc
+        raise SynthConfigError(tr("The price list {path} could not be read ({error}).").format(
+            path=path, error=exc.strerror)) from exc
     except tomllib.TOMLDecodeError as exc:
-        raise SynthConfigError(f"The price list {path} is not valid TOML ({exc}).") from exc
+        raise SynthConfigError(tr("The price list {path} is not valid TOML ({error}).").format(path=path, error=exc)) from exc
     return Pricing.from_dict(data)

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
+from engine.i18n import ntr, tr
 from engine.pdf.opener import DocumentCache
 from engine.store import jobs as store
 from engine.store.jobs import BatchState, ItemState, JobState
@@ -110,7 +111,7 @@ def backend_for(synth: Synthesizer) -> BatchBackend:
         from engine.synth.batch_gemini import GeminiBatch  # cycle: batch_gemini imports this module
 
         return GeminiBatch(synth)
-    raise SynthConfigError(f"The synthesizer “{synth.name}” has no batch mode; run the job live.")
+    raise SynthConfigError(tr("The synthesizer “{name}” has no batch mode; run the job live.").format(name=synth.name))
 
 
 def light_input(item: store.JobItem) -> SynthInput:
@@ -188,7 +189,7 @@ class _BatchRun:
             else:
                 store.release_batch(self.project, b.id)
                 store.set_batch(self.project, b.id, state=BatchState.ABANDONED,
-                                message="Never reached the provider; its items were sent again.")
+                                message=tr("Never reached the provider; its items were sent again."))
 
     # ------------------------------------------------------------------ submit
     def submit_pending(self) -> str:
@@ -248,7 +249,7 @@ class _BatchRun:
             lines = [ln for ln in path.read_text("utf-8").splitlines() if json_custom_id(ln) in keep]
             path.write_text("".join(ln + "\n" for ln in lines), "utf-8")
         if not taken:
-            store.set_batch(self.project, row_id, state=BatchState.ABANDONED, message="Nothing left to send.")
+            store.set_batch(self.project, row_id, state=BatchState.ABANDONED, message=tr("Nothing left to send."))
             return ""
         try:
             batch_id, input_file = self.backend.submit(path, submission, self.job.id)
@@ -272,12 +273,15 @@ class _BatchRun:
                 self._store_answer(item, answer, raw)
         if waiting:
             if status.status in ("completed", "JOB_STATE_SUCCEEDED") or not status.answered:
-                why = status.message or "The batch ended without an answer for this item."
+                why = status.message or tr("The batch ended without an answer for this item.")
                 for item in waiting.values():
                     store.fail_item(self.project, item.id, why)
                     self.report.failed += 1
             else:  # expired or cancelled before answering them: not paid for, send again later
-                store.release_batch(self.project, b.id, f"The batch {status.status} before answering this item.")
+                # Translators: {status} is the provider's own word for how the batch ended ("expired",
+                # "cancelled", "JOB_STATE_EXPIRED"); it stays in English.
+                why = tr("The batch {status} before answering this item.").format(status=status.status)
+                store.release_batch(self.project, b.id, why)
         store.set_batch(self.project, b.id, state=BatchState.COLLECTED, status=status.status, message=status.message)
 
     def _store_answer(self, item: store.JobItem, answer: Any, raw: str) -> None:
@@ -346,12 +350,13 @@ class _BatchRun:
         if message:
             final = JobState.STOPPED
         elif self.cancelled:
-            final, message = JobState.CANCELLED, "Cancelled."
+            final, message = JobState.CANCELLED, tr("Cancelled.")
         elif self.stopped or left:
             final = JobState.PENDING
             waiting = store.list_batches(self.project, self.job.id, active=True)
-            message = (f"Waiting for {len(waiting)} provider batch(es); run the job in batch mode again to collect them."
-                       if waiting else "")
+            message = ntr("Waiting for {n} provider batch; run the job in batch mode again to collect it.",
+                          "Waiting for {n} provider batches; run the job in batch mode again to collect them.",
+                          len(waiting)).format(n=len(waiting)) if waiting else ""
         elif st.counts[ItemState.FAILED]:
             final, message = JobState.FINISHED, failed_message(st.counts[ItemState.FAILED], st.total)
         else:
@@ -421,7 +426,7 @@ def cancel_batches(project_folder: str | Path, job_id: int, *, synthesizer: Synt
     project = Project.open(Path(project_folder))
     try:
         job = store.get_job(project, job_id)
-        store.set_job_state(project, job_id, JobState.CANCELLED, "Cancelled.")
+        store.set_job_state(project, job_id, JobState.CANCELLED, tr("Cancelled."))
         active = [b for b in store.list_batches(project, job_id, active=True) if b.batch_id]
         if not active:
             return 0

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from engine.i18n import tr
 from engine.llm.redact import one_line
 from engine.synth.base import (
     SynthError,
@@ -77,7 +78,7 @@ class GeminiBatch:
                          src=types.BatchJobSource(inlined_requests=requests),
                          config=types.CreateBatchJobConfig(display_name=submission))
         if not job.name:
-            raise SynthError("The Gemini API created a batch without a name.")
+            raise SynthError(tr("The Gemini API created a batch without a name."))
         self._keys[job.name] = keys
         return job.name, ""
 
@@ -96,8 +97,9 @@ class GeminiBatch:
         if state == "JOB_STATE_FAILED":
             err = job.error
             detail = one_line(str(getattr(err, "message", None) or "")) if err else ""
-            return BatchStatus(state, True, answered=False,
-                               message=f"The Gemini batch failed{': ' + detail if detail else ''}.")
+            message = (tr("The Gemini batch failed: {detail}.").format(detail=detail) if detail
+                       else tr("The Gemini batch failed."))
+            return BatchStatus(state, True, answered=False, message=message)
         return BatchStatus(state, state in _TERMINAL)
 
     def results(self, batch_id: str) -> Iterator[tuple[str | None, Any, str]]:
@@ -113,10 +115,16 @@ class GeminiBatch:
             if resp.error is not None:
                 err = resp.error if isinstance(resp.error, dict) else resp.error.model_dump(exclude_none=True)
                 msg = err.get("message") or json.dumps(err)
-                code = f" (HTTP {err['code']})" if err.get("code") else ""
-                yield key, LineError(f"The Gemini batch could not answer this item{code}: {one_line(str(msg))}.", raw), raw
+                detail = one_line(str(msg))
+                if err.get("code"):
+                    text = tr("The Gemini batch could not answer this item (HTTP {code}): {detail}.").format(
+                        code=err["code"], detail=detail)
+                else:
+                    text = tr("The Gemini batch could not answer this item: {detail}.").format(detail=detail)
+                yield key, LineError(text, raw), raw
             elif resp.response is None:
-                yield key, LineError("The Gemini batch returned neither an answer nor an error for this item.", raw), raw
+                yield key, LineError(tr("The Gemini batch returned neither an answer nor an error for this item."),
+                                     raw), raw
             else:
                 yield key, resp.response, raw
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import openai
 
+from engine.i18n import tr
 from engine.llm.redact import one_line
 from engine.synth.base import SynthInput, SynthResult
 from engine.synth.batch import BatchStatus, LineError, custom_id_of
@@ -71,8 +72,9 @@ class OpenAIBatch:
         if status == "failed":
             errs = getattr(getattr(batch, "errors", None), "data", None) or []
             detail = "; ".join(one_line(e.message or e.code or "") for e in errs[:3])
-            return BatchStatus(status, True, answered=False,
-                               message=f"The OpenAI batch failed validation{': ' + detail if detail else ''}.")
+            message = (tr("The OpenAI batch failed validation: {detail}.").format(detail=detail) if detail
+                       else tr("The OpenAI batch failed validation."))
+            return BatchStatus(status, True, answered=False, message=message)
         self._files = getattr(self, "_files", {})
         self._files[batch_id] = (batch.output_file_id, batch.error_file_id)
         return BatchStatus(status, status in _TERMINAL)
@@ -96,7 +98,7 @@ class OpenAIBatch:
                     line = json.loads(raw)
                     cid = str(line["custom_id"])
                 except (ValueError, KeyError, TypeError):
-                    yield custom_id_of(raw), LineError("The batch returned a line that could not be read.", raw), raw
+                    yield custom_id_of(raw), LineError(tr("The batch returned a line that could not be read."), raw), raw
                     continue
                 yield cid, self._answer(line, raw), raw
 
@@ -104,14 +106,16 @@ class OpenAIBatch:
         err = line.get("error")
         if err:
             msg = err.get("message") if isinstance(err, dict) else str(err)
-            return LineError(f"The OpenAI batch could not answer this item: {one_line(str(msg or err))}.", raw)
+            return LineError(tr("The OpenAI batch could not answer this item: {detail}.").format(
+                detail=one_line(str(msg or err))), raw)
         response = line.get("response") or {}
         status = response.get("status_code")
         body = response.get("body")
         if status != 200 or not isinstance(body, dict):
             e = body.get("error") if isinstance(body, dict) else None
             msg = (e.get("message") if isinstance(e, dict) else None) or one_line(json.dumps(body))
-            return LineError(f"The OpenAI batch answered this item with HTTP {status}: {one_line(str(msg))}.", raw)
+            return LineError(tr("The OpenAI batch answered this item with HTTP {status}: {detail}.").format(
+                status=status, detail=one_line(str(msg))), raw)
         return body
 
     def parse(self, answer: Any, inp: SynthInput) -> SynthResult:

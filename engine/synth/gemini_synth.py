@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from engine.llm.gemini_errors import WHERE, gemini_call_error
+from engine.i18n import tr
+from engine.llm.gemini_errors import gemini_call_error
 from engine.llm.images import image_mime
 from engine.secrets import get_secret
 from engine.synth.base import (
@@ -54,7 +55,7 @@ class GeminiSynthesizer:
         """The key is `api_key`, else the keyring entry "gemini", else GEMINI_API_KEY,
         else GOOGLE_API_KEY. `base_url` replaces Google's endpoint (tests, proxies)."""
         if not model:
-            raise SynthConfigError("The Gemini synthesizer needs a model name.")
+            raise SynthConfigError(tr("The Gemini synthesizer needs a model name."))
         self.temperature, self.max_tokens, self.timeout, self.max_retries = call_limits(
             "Gemini", temperature, max_tokens, timeout, max_retries)
         self.model = str(model)
@@ -75,9 +76,9 @@ class GeminiSynthesizer:
         with self._lock:
             if self._client is None:
                 if not self._api_key:
-                    raise SynthAuthError(
+                    raise SynthAuthError(tr(
                         "No Gemini API key: store one in Settings (keyring entry 'gemini') or set GEMINI_API_KEY."
-                    )
+                    ))
                 # heavy: google-genai (about half a second), loaded with the first client
                 from google import genai
                 from google.genai import types
@@ -143,7 +144,7 @@ class GeminiSynthesizer:
         raw, finish = self._answer(response)
         try:
             if not raw and finish not in ("", "STOP", "MAX_TOKENS"):
-                raise SynthOutputError(f"Gemini gave no answer (finish reason {finish}).", raw)
+                raise SynthOutputError(tr("Gemini gave no answer (finish reason {reason}).").format(reason=finish), raw)
             records, dropped = parse_records(
                 raw,
                 template=prompt.template,
@@ -165,8 +166,9 @@ class GeminiSynthesizer:
         blocked = getattr(feedback, "block_reason", None)
         candidates = getattr(response, "candidates", None) or []
         if not candidates:
-            reason = getattr(blocked, "name", None) or str(blocked or "no candidates")
-            raise SynthOutputError(f"Gemini gave no answer ({reason}).", "")
+            reason = getattr(blocked, "name", None) or (str(blocked) if blocked else tr("no candidates"))
+            # Translators: {reason} is why Gemini blocked the request ("SAFETY", "OTHER") or "no candidates".
+            raise SynthOutputError(tr("Gemini gave no answer ({reason}).").format(reason=reason), "")
         candidate = candidates[0]
         finish = getattr(candidate, "finish_reason", None)
         finish_name = str(getattr(finish, "name", None) or finish or "")
@@ -182,5 +184,7 @@ class GeminiSynthesizer:
         except Exception as exc:  # noqa: BLE001 - as in synthesize()
             raise self.error(exc) from None
         limit = getattr(info, "output_token_limit", None)
-        extra = f" (up to {limit} output tokens)" if limit else ""
-        return f"Connected to {WHERE}; the model '{self.model}' is available{extra}."
+        if limit:
+            return tr("Connected to the Gemini API; the model '{model}' is available (up to {limit} output "
+                      "tokens).").format(model=self.model, limit=limit)
+        return tr("Connected to the Gemini API; the model '{model}' is available.").format(model=self.model)

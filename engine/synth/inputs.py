@@ -7,6 +7,7 @@ covered text is cut out (engine.redaction).
 from __future__ import annotations
 
 from engine.errors import RemudError
+from engine.i18n import tr
 from engine.pdf.crops import figure_raster
 from engine.pdf.opener import DocumentCache, open_pdf
 from engine.redaction import masked_page, page_masks, text_filter
@@ -73,7 +74,8 @@ def preparation_error(exc: Exception) -> str:
     if isinstance(exc, RemudError):
         return str(exc)
     detail = f"{type(exc).__name__}: {exc}".rstrip(": ")
-    return f"The figure or text of this item could not be prepared ({detail}); correct the figure, then retry the item."
+    return tr("The figure or text of this item could not be prepared ({detail}); correct the figure, then retry "
+              "the item.").format(detail=detail)
 
 
 def item_input(project: Project, item: JobItem, *, with_page: bool = True, cache: DocumentCache | None = None
@@ -101,9 +103,9 @@ def text_input(
     """A text-only request (qa or mcq) about a passage of a document."""
     kind = RecordKind(kind)
     if kind is RecordKind.VQA:
-        raise SynthConfigError("A visual question (vqa) needs a figure image; use qa or mcq for text passages.")
+        raise SynthConfigError(tr("A visual question (vqa) needs a figure image; use qa or mcq for text passages."))
     if not passage.strip():
-        raise SynthConfigError("A text-only request needs a passage of text.")
+        raise SynthConfigError(tr("A text-only request needs a passage of text."))
     return SynthInput(kind=kind, context=passage, section=section, reasoning=reasoning, language=language,
                       doc_id=doc_id, page=page)
 

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
+from engine.i18n import tr
 from engine.llm.urls import refuse_credentials
 from engine.store import jobs as store
 from engine.store.figures import get_figure, list_figures
@@ -48,9 +49,9 @@ def check_params(params: dict[str, Any]) -> dict[str, Any]:
     """Parameter overrides to store on a job; secrets are refused (they belong in the keyring)."""
     bad = sorted(k for k in params if _is_secret(k))
     if bad:
-        raise SynthConfigError(
-            f"A job cannot store {', '.join(bad)}: keys come from the keyring or environment variables, never the project."
-        )
+        raise SynthConfigError(tr(
+            "A job cannot store {names}: keys come from the keyring or environment variables, never the project."
+        ).format(names=", ".join(bad)))
     refuse_credentials(params, SynthConfigError)
     return dict(params)
 
@@ -60,10 +61,11 @@ def job_model(synthesizer: str, params: dict[str, Any], cards: dict | None = Non
     cards = cards if cards is not None else load_cards()
     card = cards.get(synthesizer)
     if card is None:
-        raise SynthConfigError(f"There is no synthesizer called “{synthesizer}”. Choose one of: {', '.join(cards)}.")
+        raise SynthConfigError(tr("There is no synthesizer called “{name}”. Choose one of: {names}.").format(
+            name=synthesizer, names=", ".join(cards)))
     model = params.get("model") or card.params.get("model")
     if not model:
-        raise SynthConfigError(f"The synthesizer “{synthesizer}” has no model; set one.")
+        raise SynthConfigError(tr("The synthesizer “{name}” has no model; set one.").format(name=synthesizer))
     return str(model)
 
 
@@ -83,14 +85,20 @@ class NothingToSendError(SynthConfigError):
     def __init__(self, reason: NothingToSend, *, proposed: int = 0, rejected: int = 0, skipped: int = 0) -> None:
         self.reason, self.proposed, self.rejected, self.skipped = reason, proposed, rejected, skipped
         if reason is NothingToSend.ALL_EXIST:
-            text = (f"Nothing to send: all {skipped} item(s) already exist in this project (synthesized, or waiting "
-                    "in an earlier job: run that one).")
+            text = tr("Nothing to send: all {n} item(s) already exist in this project (synthesized, or waiting "
+                      "in an earlier job: run that one).").format(n=skipped)
+        elif reason is NothingToSend.NONE_ACCEPTED and proposed and rejected:
+            text = tr("Nothing to send: no figure is accepted ({proposed} proposed, {rejected} rejected); only "
+                      "accepted figures are synthesized. Accept the figures first.").format(
+                proposed=proposed, rejected=rejected)
+        elif reason is NothingToSend.NONE_ACCEPTED and rejected:
+            text = tr("Nothing to send: no figure is accepted ({rejected} rejected); only accepted figures are "
+                      "synthesized. Accept the figures first.").format(rejected=rejected)
         elif reason is NothingToSend.NONE_ACCEPTED:
-            left = ", ".join(f"{n} {what}" for n, what in ((proposed, "proposed"), (rejected, "rejected")) if n)
-            text = (f"Nothing to send: no figure is accepted ({left}); only accepted figures are synthesized. "
-                    "Accept the figures first.")
+            text = tr("Nothing to send: no figure is accepted ({proposed} proposed); only accepted figures are "
+                      "synthesized. Accept the figures first.").format(proposed=proposed)
         else:
-            text = "Nothing to send: there are no figures (detect or draw them, and accept them, first)."
+            text = tr("Nothing to send: there are no figures (detect or draw them, and accept them, first).")
         super().__init__(text)
 
 
@@ -126,10 +134,11 @@ def create_synth_job(
     model = job_model(synthesizer, params, cards)
     kinds_ = [RecordKind(k) for k in kinds]
     if not kinds_:
-        raise SynthConfigError("Choose at least one kind (qa, vqa, mcq).")
+        raise SynthConfigError(tr("Choose at least one kind (qa, vqa, mcq)."))
     for lang in languages:
         if lang not in LANGUAGES:
-            raise SynthConfigError(f"Unknown language '{lang}'; use one of: {', '.join(LANGUAGES)}.")
+            raise SynthConfigError(tr("Unknown language '{language}'; use one of: {languages}.").format(
+                language=lang, languages=", ".join(LANGUAGES)))
     figs = {}
     for fid in figure_ids or ():
         figs[fid] = get_figure(project, fid)
@@ -235,7 +244,7 @@ def retry_failed(project: Project, job_id: int) -> int:
 def cancel_job(project: Project, job_id: int) -> None:
     """Marks the job cancelled; a runner working on it (in any process) stops scheduling."""
     store.get_job(project, job_id)
-    store.set_job_state(project, job_id, JobState.CANCELLED, "Cancelled.")
+    store.set_job_state(project, job_id, JobState.CANCELLED, tr("Cancelled."))
 
 
 def status(project: Project, job_id: int) -> JobStatus:

@@ -19,6 +19,7 @@ from typing import Any
 import openai
 from openai.types.chat import ChatCompletion
 
+from engine.i18n import N_, tr
 from engine.llm.errors import LLMCallError
 from engine.llm.openai_chat import OpenAIChat, json_schema_format, user_message
 from engine.llm.urls import safe_url
@@ -38,7 +39,7 @@ from engine.synth.parse import json_schema, parse_records
 from engine.synth.prompts import Prompt, build_prompt
 
 NAME = "openai"
-NO_KEY = "No OpenAI API key: store one in Settings (keyring entry 'openai') or set OPENAI_API_KEY."
+NO_KEY = N_("No OpenAI API key: store one in Settings (keyring entry 'openai') or set OPENAI_API_KEY.")
 
 
 class OpenAISynthesizer:
@@ -66,9 +67,9 @@ class OpenAISynthesizer:
         URL is `base_url`, else OPENAI_BASE_URL, else the SDK's default.
         `max_tokens_param` is "max_completion_tokens" for models that refuse max_tokens."""
         if not model:
-            raise SynthConfigError("The OpenAI synthesizer needs a model name.")
+            raise SynthConfigError(tr("The OpenAI synthesizer needs a model name."))
         if max_tokens_param not in ("max_tokens", "max_completion_tokens"):
-            raise SynthConfigError("max_tokens_param must be max_tokens or max_completion_tokens.")
+            raise SynthConfigError(tr("max_tokens_param must be max_tokens or max_completion_tokens."))
         self.temperature, self.max_tokens, self.timeout, self.max_retries = call_limits(
             "OpenAI", temperature, max_tokens, timeout, max_retries)
         self.model = str(model)
@@ -181,16 +182,21 @@ class OpenAISynthesizer:
                 response = ChatCompletion.model_validate(response)
             except Exception:  # noqa: BLE001 - any shape error means "not a chat.completion"
                 raise SynthOutputError(
-                    f"The endpoint at {where} did not answer like an OpenAI-compatible server.", json.dumps(response)
+                    tr("The endpoint at {where} did not answer like an OpenAI-compatible server.").format(where=where),
+                    json.dumps(response),
                 ) from None
         try:
             choice = response.choices[0]
             content = choice.message.content
             truncated = choice.finish_reason == "length"
         except (AttributeError, TypeError, IndexError):
-            raise SynthOutputError(f"The endpoint at {where} did not answer like an OpenAI-compatible server.", "") from None
+            raise SynthOutputError(
+                tr("The endpoint at {where} did not answer like an OpenAI-compatible server.").format(where=where), ""
+            ) from None
         if content is not None and not isinstance(content, str):
-            raise SynthOutputError(f"The model endpoint at {where} answered with something other than text.", str(content))
+            raise SynthOutputError(
+                tr("The model endpoint at {where} answered with something other than text.").format(where=where),
+                str(content))
         raw = content or ""
         usage = getattr(response, "usage", None)
         tokens_in = int(getattr(usage, "prompt_tokens", 0) or 0)
@@ -228,8 +234,10 @@ class OpenAISynthesizer:
             raise synth_error(exc) from None
         where = safe_url(self.base_url)
         if self.model in models:
-            return f"Connected to {where}; the model '{self.model}' is available."
+            return tr("Connected to {where}; the model '{model}' is available.").format(where=where, model=self.model)
         if not models:
-            return f"Connected to {where}; it lists no models, so '{self.model}' could not be checked."
+            return tr("Connected to {where}; it lists no models, so '{model}' could not be checked.").format(
+                where=where, model=self.model)
         shown = ", ".join(models[:5]) + (" …" if len(models) > 5 else "")
-        return f"Connected to {where}, but it does not list the model '{self.model}' (it lists {shown})."
+        return tr("Connected to {where}, but it does not list the model '{model}' (it lists {models}).").format(
+            where=where, model=self.model, models=shown)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from engine.i18n import tr
 from engine.llm.lenient_json import first_json_value
 from engine.mcq import LETTERS, parse_letter
 from engine.store.models import NewRecord, RecordKind, RecordStatus
@@ -123,31 +124,33 @@ def _letter(correct: str, options: list[str]) -> str:
 
 
 def _record(item: Any, template: str, reasoning: bool, inp: SynthInput, meta: dict) -> NewRecord:
-    """One validated record; TypeError/ValueError say what is wrong with the item."""
+    """One validated record; TypeError/ValueError say what is wrong with the item (a clause
+    shown in "The model's answer had no valid item (…)." and in the dropped list)."""
     if not isinstance(item, dict):
-        raise TypeError("an item is not an object")
+        raise TypeError(tr("an item is not an object"))
     question = _text(item, "question", "q", "prompt")
     if not question:
-        raise ValueError("an item has no question")
+        raise ValueError(tr("an item has no question"))
     thinking = _text(item, "thinking", "reasoning", "thought", "rationale", "explanation")
     if reasoning and template != "conversation" and not thinking:
-        raise ValueError("an item has no thinking")
+        raise ValueError(tr("an item has no thinking"))
     options: list[str] = []
     correct = ""
     if template in _MCQ_TEMPLATES:
         options = _options(item)
         if not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:
-            raise ValueError(f"an item has {len(options)} options instead of {MIN_OPTIONS}-{MAX_OPTIONS}")
+            raise ValueError(tr("an item has {n} options instead of {low}-{high}").format(
+                n=len(options), low=MIN_OPTIONS, high=MAX_OPTIONS))
         if any(not o for o in options) or len(set(options)) != len(options):
-            raise ValueError("an item has empty or repeated options")
+            raise ValueError(tr("an item has empty or repeated options"))
         correct = _letter(_text(item, "correct", "answer", "correct_option"), options)
         if not correct:
-            raise ValueError("an item's correct letter is not one of its options")
+            raise ValueError(tr("an item's correct letter is not one of its options"))
         answer = f"{correct}. {options[LETTERS.index(correct)]}"
     else:
         answer = _text(item, "answer", "a", "response")
         if not answer:
-            raise ValueError("an item has no answer")
+            raise ValueError(tr("an item has no answer"))
     return NewRecord(
         kind=RecordKind(inp.kind),
         question=question,
@@ -180,14 +183,15 @@ def parse_records(
 ) -> tuple[list[NewRecord], list[str]]:
     """(records, reasons for dropped items). Raises SynthOutputError keeping `raw`."""
     if truncated:
-        raise SynthOutputError("The model's answer was cut off at the token limit; raise max tokens.", raw)
+        raise SynthOutputError(tr("The model's answer was cut off at the token limit; raise max tokens."), raw)
     value = first_json_value(raw)
     if value is None:
-        what = "was empty" if not (raw or "").strip() else "held no readable JSON"
-        raise SynthOutputError(f"The model's answer {what}.", raw or "")
+        if not (raw or "").strip():
+            raise SynthOutputError(tr("The model's answer was empty."), raw or "")
+        raise SynthOutputError(tr("The model's answer held no readable JSON."), raw or "")
     items = _items(value)
     if not items:
-        raise SynthOutputError("The model's answer held no question items.", raw)
+        raise SynthOutputError(tr("The model's answer held no question items."), raw)
     meta = {"synthesizer": synthesizer, "model": model, "prompt_version": prompt_version}
     records, dropped = [], []
     for item in items:
@@ -196,5 +200,5 @@ def parse_records(
         except (TypeError, ValueError) as exc:
             dropped.append(str(exc))
     if not records:
-        raise SynthOutputError(f"The model's answer had no valid item ({dropped[0]}).", raw)
+        raise SynthOutputError(tr("The model's answer had no valid item ({reason}).").format(reason=dropped[0]), raw)
     return records, dropped

@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.i18n import tr
 from engine.resources import resource
 from engine.store.models import RecordKind
 from engine.synth.base import LANGUAGES, SynthConfigError, SynthInput
@@ -44,7 +45,7 @@ def template_for(inp: SynthInput) -> str:
     if inp.has_image:
         return {RecordKind.VQA: "vqa", RecordKind.MCQ: "mcq", RecordKind.QA: "conversation"}[kind]
     if kind is RecordKind.VQA:
-        raise SynthConfigError("A visual question (vqa) needs a figure image; use qa or mcq for text-only passages.")
+        raise SynthConfigError(tr("A visual question (vqa) needs a figure image; use qa or mcq for text-only passages."))
     return {RecordKind.QA: "text_qa", RecordKind.MCQ: "text_mcq"}[kind]
 
 
@@ -76,7 +77,8 @@ class PromptTemplate:
     def parse(cls, name: str, raw: str) -> PromptTemplate:
         header, sep, body = raw.partition("\n---")
         if not sep:
-            raise SynthConfigError(f"The prompt template {name} has no header (version: ..., then a line ---).")
+            raise SynthConfigError(tr("The prompt template {name} has no header (version: ..., then a line ---).").format(
+                name=name))
         meta = {}
         for line in header.splitlines():
             key, colon, value = line.partition(":")
@@ -84,22 +86,23 @@ class PromptTemplate:
                 meta[key.strip().lower()] = value.strip()
         version = meta.get("version", "")
         if not version:
-            raise SynthConfigError(f"The prompt template {name} has no version in its header.")
+            raise SynthConfigError(tr("The prompt template {name} has no version in its header.").format(name=name))
         body = body.partition("\n")[2].strip()
         if not body:
-            raise SynthConfigError(f"The prompt template {name} is empty.")
+            raise SynthConfigError(tr("The prompt template {name} is empty.").format(name=name))
         return cls(name, version, body, meta.get("empty", "(none)"))
 
 
 def template_path(template: str, language: str, search_dirs: Sequence[Path | str] = ()) -> Path:
     if language not in LANGUAGES:
-        raise SynthConfigError(f"Unknown language '{language}'; use one of: {', '.join(LANGUAGES)}.")
+        raise SynthConfigError(tr("Unknown language '{language}'; use one of: {languages}.").format(
+            language=language, languages=", ".join(LANGUAGES)))
     file_name = f"synth_{template}_{language}.md"
     for folder in [*map(Path, search_dirs), resource("prompts")]:
         candidate = folder / file_name
         if candidate.is_file():
             return candidate
-    raise SynthConfigError(f"There is no prompt template {file_name}.")
+    raise SynthConfigError(tr("There is no prompt template {name}.").format(name=file_name))
 
 
 _PARSED: dict[Path, tuple[tuple[int, int], PromptTemplate]] = {}
@@ -120,7 +123,8 @@ def load_template(template: str, language: str, search_dirs: Sequence[Path | str
             return hit[1]
         raw = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise SynthConfigError(f"The prompt template {path} could not be read ({exc}).") from exc
+        raise SynthConfigError(tr("The prompt template {name} could not be read ({error}).").format(
+            name=path, error=exc)) from exc
     parsed = PromptTemplate.parse(path.stem, raw)
     with _PARSED_LOCK:
         _PARSED[path] = (stamp, parsed)

@@ -7,6 +7,7 @@ from typing import Any
 
 from engine.cards import Card, accepts, build
 from engine.cards import load_cards as _load
+from engine.i18n import tr
 from engine.resources import resource
 from engine.synth.base import SynthConfigError, Synthesizer
 
@@ -31,7 +32,8 @@ def create(name: str, cards: dict[str, Card] | None = None, **overrides: Any) ->
     cards = cards if cards is not None else load_cards()
     card = cards.get(name)
     if card is None:
-        raise SynthConfigError(f"There is no synthesizer called “{name}”. Choose one of: {', '.join(cards)}.")
+        raise SynthConfigError(tr("There is no synthesizer called “{name}”. Choose one of: {names}.").format(
+            name=name, names=", ".join(cards)))
     params = {**card.params, **overrides}
     if accepts(card, "name"):
         params.setdefault("name", name)

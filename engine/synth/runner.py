@@ -27,6 +27,7 @@ from pathlib import Path
 
 from engine.cards import accepts
 from engine.errors import RemudError
+from engine.i18n import ntr, tr
 from engine.llm.retry import Backoff
 from engine.pdf.opener import DocumentCache
 from engine.store import jobs as store
@@ -96,7 +97,8 @@ def job_lock(folder: Path, job_id: int) -> Iterator[None]:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            raise JobBusyError(f"Synthesis job {job_id} is already running in another window or process.") from None
+            raise JobBusyError(tr("Synthesis job {job} is already running in another window or process.").format(
+                job=job_id)) from None
         yield
     finally:
         fh.close()
@@ -207,7 +209,9 @@ class _Run:
                 self.limiter.correct(-est)
                 transient += 1
                 if transient >= self.max_attempts:
-                    self._w(store.fail_item, project, item_id, f"{exc} (gave up after {transient} attempts)")
+                    why = ntr("{error} (gave up after {n} attempt)", "{error} (gave up after {n} attempts)",
+                              transient).format(error=exc, n=transient)
+                    self._w(store.fail_item, project, item_id, why)
                     self._count(failed=1)
                     return
                 delay = self.backoff.delay(transient, getattr(exc, "retry_after", None))
@@ -234,7 +238,8 @@ class _Run:
                 self._count(failed=1)
                 return
             except Exception as exc:  # noqa: BLE001 - one bad item must not end the job
-                self._w(store.fail_item, project, item_id, f"Unexpected error ({type(exc).__name__}).")
+                self._w(store.fail_item, project, item_id,
+                        tr("Unexpected error ({error}).").format(error=type(exc).__name__))
                 self._count(failed=1)
                 return
             self.limiter.correct(result.tokens_in + result.tokens_out - est)
@@ -282,7 +287,7 @@ class _Run:
         if self.stop_message:
             final, message = JobState.STOPPED, self.stop_message
         elif cancelled:
-            final, message = JobState.CANCELLED, "Cancelled."
+            final, message = JobState.CANCELLED, tr("Cancelled.")
         elif st.counts[ItemState.PENDING] or st.counts[ItemState.RUNNING]:
             final, message = JobState.PENDING, ""
         elif st.counts[ItemState.FAILED]:
@@ -307,7 +312,9 @@ def job_progress(project: Project, job_id: int, state: JobState, report: RunRepo
 
 def failed_message(failed: int, total: int) -> str:
     """The message of a job that ended with failed items."""
-    return f"{failed} of {total} item{'s' if total != 1 else ''} failed; see why in the failures, then retry them."
+    return ntr("{failed} of {total} item failed; see why in the failures, then retry them.",
+               "{failed} of {total} items failed; see why in the failures, then retry them.", total).format(
+        failed=failed, total=total)
 
 
 def build_synthesizer(job: store.Job, project_folder: Path | None = None) -> Synthesizer:

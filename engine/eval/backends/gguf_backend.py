@@ -19,6 +19,7 @@ from engine.errors import CancelledError
 from engine.eval.backends.base import SampleOutput
 from engine.eval.errors import EvalConfigError
 from engine.eval.testset import EvalQuestion
+from engine.i18n import tr
 
 
 class GgufBackend:
@@ -80,8 +81,9 @@ class GgufBackend:
 
     def answer(self, question: EvalQuestion, sample_index: int) -> SampleOutput:
         if len(question.images) > 1:
-            raise EvalConfigError(f"Question {question.id} has {len(question.images)} images; the local chat "
-                                  "engine takes one image per turn, so evaluate it through --backend openai.")
+            raise EvalConfigError(tr("Question {id} has {n} images; the local chat engine takes one image per turn, "
+                                     "so evaluate it through --backend openai.").format(
+                id=question.id, n=len(question.images)))
         turns = [ChatTurn(Role.SYSTEM, self.system)] if self.system else []
         turns.append(ChatTurn(Role.USER, question.prompt(self.instruction),
                               image=question.images[0] if question.images else None))
@@ -89,7 +91,7 @@ class GgufBackend:
         started = time.monotonic()
         result = self.engine.generate(turns, budget=self.budget, sampling=sampling, cancel=self.cancel)
         if result.stopped:
-            raise CancelledError("Evaluation cancelled during a generation.")
+            raise CancelledError(tr("Evaluation cancelled during a generation."))
         return SampleOutput(
             text=result.answer,
             thinking_tokens=result.thinking_tokens,

@@ -20,6 +20,7 @@ from engine.errors import CancelledError
 from engine.eval.backends.base import SampleOutput
 from engine.eval.errors import EvalBackendError, EvalConfigError
 from engine.eval.testset import EvalQuestion
+from engine.i18n import tr
 from engine.llm.errors import LLMCallError
 from engine.llm.openai_chat import OpenAIChat, image_part
 from engine.llm.retry import Backoff
@@ -52,9 +53,9 @@ class OpenAIBackend:
         """The key is the keyring entry named `api_key_env` (else "openai"), else that
         environment variable (else OPENAI_API_KEY); a local server needs none."""
         if not model:
-            raise EvalConfigError("The OpenAI-compatible backend needs a model name (--model).")
+            raise EvalConfigError(tr("The OpenAI-compatible backend needs a model name (--model)."))
         if max_tokens < 1 or concurrency < 1 or max_attempts < 1:
-            raise EvalConfigError("--max-tokens, the concurrency and the attempts must be 1 or more.")
+            raise EvalConfigError(tr("--max-tokens, the concurrency and the attempts must be 1 or more."))
         refuse_credentials(base_url or "", EvalConfigError)
         self.model = model
         self.base_url = base_url
@@ -73,7 +74,8 @@ class OpenAIBackend:
         api_key = get_secret(api_key_env, api_key_env) if api_key_env else get_secret("openai", "OPENAI_API_KEY")
         if not api_key and not base_url:
             var = api_key_env or "OPENAI_API_KEY"
-            raise EvalBackendError(f"No API key for the OpenAI API: set {var} (or store it in Settings), or give --base-url.")
+            raise EvalBackendError(tr("No API key for the OpenAI API: set {var} (or store it in Settings), or give "
+                                      "--base-url.").format(var=var))
         self.chat = OpenAIChat(model=model, base_url=base_url, api_key=api_key, timeout=self.timeout, max_retries=0)
 
     def __repr__(self) -> str:  # never show the key
@@ -123,8 +125,12 @@ class OpenAIBackend:
                 response = self.chat.create(**kwargs)
             except LLMCallError as error:
                 if not error.kind.retryable or attempt == self.max_attempts:
-                    tries = f" (after {attempt} attempts)" if attempt > 1 else ""
-                    raise EvalBackendError(f"{str(error).rstrip('.')}{tries}.") from None
+                    text = str(error)
+                    if attempt > 1:  # a sentence of engine.llm, in any language: its own full stop replaced
+                        text = tr("{error} (after {n} attempts).").format(error=text.rstrip(".。"), n=attempt)
+                    elif not text.endswith("。"):
+                        text = text.rstrip(".") + "."
+                    raise EvalBackendError(text) from None
                 self._sleep(self.backoff.delay(attempt, error.retry_after))
                 continue
             return _output(response, time.monotonic() - started)
@@ -134,7 +140,7 @@ class OpenAIBackend:
         end = time.monotonic() + seconds
         while (left := end - time.monotonic()) > 0:
             if self.cancel():
-                raise CancelledError("Evaluation cancelled while waiting to retry.")
+                raise CancelledError(tr("Evaluation cancelled while waiting to retry."))
             time.sleep(min(left, 0.1))
 
 
@@ -143,7 +149,8 @@ def _output(response: Any, seconds: float) -> SampleOutput:
         choice = response.choices[0]
         message = choice.message
     except (AttributeError, IndexError, TypeError):
-        raise EvalBackendError("The endpoint did not answer like an OpenAI-compatible server; check the base URL.") from None
+        raise EvalBackendError(
+            tr("The endpoint did not answer like an OpenAI-compatible server; check the base URL.")) from None
     text = message.content or ""
     thinking = getattr(message, "reasoning_content", None) or ""
     usage = getattr(response, "usage", None)
