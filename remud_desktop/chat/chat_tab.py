@@ -78,6 +78,7 @@ class ChatTab(QWidget):
         close_notice = QToolButton()
         close_notice.setText("✕")
         close_notice.setAutoRaise(True)
+        close_notice.setToolTip(self.tr("Close this message"))
         close_notice.clicked.connect(lambda: self.show_notice(""))
         self._notice_row = QWidget()
         self._notice_row.setObjectName("chatNoticeRow")
@@ -142,7 +143,8 @@ class ChatTab(QWidget):
         if self.project is None and not force:
             return  # the tab was never used: do not create the personal project yet
         if self.session.project is not None and not self.session.project.read_only:
-            project, where = self.session.project, f"In the project {self.session.project.folder.name}"
+            project = self.session.project
+            where = self.tr("In the project {name}").format(name=project.folder.name)
         else:  # no project, or one that cannot keep them (read-only)
             if self._personal is None:
                 try:
@@ -150,8 +152,9 @@ class ChatTab(QWidget):
                 except RemudError as exc:
                     self.show_notice(str(exc))
                     return
-            reason = "no project is open" if self.session.project is None else "the project is read-only"
-            project, where = self._personal, f"Personal chats ({PERSONAL_NAME}): {reason}"
+            project = self._personal
+            where = (self.tr("Personal chats ({file}): no project is open") if self.session.project is None
+                     else self.tr("Personal chats ({file}): the project is read-only")).format(file=PERSONAL_NAME)
         self.project = project
         self.session_id = None
         self.conversations.set_project(project, where)
@@ -165,7 +168,7 @@ class ChatTab(QWidget):
     # -- the model ---------------------------------------------------------------------------------------
     def load_model(self, model: str, mmproj: str) -> None:
         if not model:
-            self.model_bar.failed("Choose the model's .gguf file first (Browse…).")
+            self.model_bar.failed(self.tr("Choose the model's .gguf file first (Browse…)."))
             return
         self.model_bar.remember()
         self.controls.flush()
@@ -179,7 +182,7 @@ class ChatTab(QWidget):
     def _loaded(self, model) -> None:
         self.model_bar.loaded(model)
         self.show_notice("")
-        self.message.emit(f"Chat model loaded: {model.name}")
+        self.message.emit(self.tr("Chat model loaded: {name}").format(name=model.name))
 
     # -- conversations ----------------------------------------------------------------------------------
     def show_conversation(self, session_id: int | None) -> None:
@@ -188,8 +191,8 @@ class ChatTab(QWidget):
         self.session_id = session_id
         if session_id is None or self.project is None:
             self.view.clear()
-            self.view.set_placeholder("Load a model, then ask a question. Attach an ultrasound image with "
-                                      "“Attach image…” or by dropping it on the box below.")
+            self.view.set_placeholder(self.tr("Load a model, then ask a question. Attach an ultrasound image with "
+                                              "“Attach image…” or by dropping it on the box below."))
             return
         if self._showing_active():  # its answer is still being written
             self._paint_active()
@@ -232,15 +235,15 @@ class ChatTab(QWidget):
         title = chats.get_session(self.project, session_id).title or "conversation"
         safe = "".join(c if c.isalnum() or c in " -_" else "_" for c in title).strip() or "conversation"
         flt = "Markdown (*.md)" if fmt == ExportFormat.MARKDOWN else "JSON (*.json)"
-        name = QFileDialog.getSaveFileName(self, "Export the conversation", f"{safe}.{fmt}", flt)[0]
+        name = QFileDialog.getSaveFileName(self, self.tr("Export the conversation"), f"{safe}.{fmt}", flt)[0]
         if not name:
             return
         try:
             path = self.export_to(session_id, Path(name).with_suffix(f".{fmt}"))
         except OSError as exc:
-            self.show_notice(f"Cannot write {name}: {exc.strerror or exc}.")
+            self.show_notice(self.tr("Cannot write {name}: {reason}.").format(name=name, reason=exc.strerror or exc))
             return
-        self.message.emit(f"Conversation exported to {path}")
+        self.message.emit(self.tr("Conversation exported to {path}").format(path=path))
 
     # -- asking -------------------------------------------------------------------------------------------
     def generating(self) -> bool:
@@ -256,10 +259,10 @@ class ChatTab(QWidget):
 
     def _can_generate(self, image: Path | None = None) -> bool:
         if self.generating():
-            self.show_notice("An answer is still being written: wait for it or press Stop.")
+            self.show_notice(self.tr("An answer is still being written: wait for it or press Stop."))
             return False
         if self.worker.model is None:
-            self.show_notice("No model is loaded: choose a GGUF file above and press Load.")
+            self.show_notice(self.tr("No model is loaded: choose a GGUF file above and press Load."))
             return False
         if image is not None and not self.worker.model.has_vision:
             self.show_notice(str(NoVisionError()))
@@ -300,7 +303,7 @@ class ChatTab(QWidget):
         messages = chats.list_messages(self.project, self.session_id)
         last_user = next((m for m in reversed(messages) if m.role == "user"), None)
         if last_user is None:
-            self.show_notice("There is no question to answer again in this conversation.")
+            self.show_notice(self.tr("There is no question to answer again in this conversation."))
             return False
         return self._start("regenerate", shown_below=last_user.id + 1)  # the old answer stays stored until then
 
@@ -317,7 +320,7 @@ class ChatTab(QWidget):
     def stop(self) -> None:
         if self.generating():
             self.worker.stop()
-            self.message.emit("Stopping the answer…")
+            self.message.emit(self.tr("Stopping the answer…"))
 
     # -- what comes back ------------------------------------------------------------------------------------
     def _delta(self, delta: StreamDelta) -> None:
@@ -349,7 +352,7 @@ class ChatTab(QWidget):
             self.show_conversation(active.session_id)  # what is shown is what was stored
         self.conversations.refresh()  # the title and order change with a new message
         if message.stats.get("stopped"):
-            self.message.emit("Stopped: the answer so far is kept.")
+            self.message.emit(self.tr("Stopped: the answer so far is kept."))
 
     def _generation_failed(self, request_id: int, text: str) -> None:
         """Nothing was stored: the sentence is shown and the question goes back to its composer."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtGui import QImageReader, QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from remud_desktop.file_drop import FileDropTarget
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".gif"}
-IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.webp *.tif *.tiff *.gif);;All files (*)"
+IMAGE_FILTER = QT_TRANSLATE_NOOP("Composer", "Images (*.png *.jpg *.jpeg *.bmp *.webp *.tif *.tiff *.gif);;All files (*)")
 
 
 def image_paths_from_urls(urls) -> list[Path]:
@@ -47,7 +47,7 @@ class ImageChip(QFrame):
         self.remove = QToolButton()
         self.remove.setText("✕")
         self.remove.setAutoRaise(True)
-        self.remove.setToolTip("Remove the image")
+        self.remove.setToolTip(self.tr("Remove the image"))
         self.remove.clicked.connect(self.removed.emit)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(4, 2, 2, 2)
@@ -82,28 +82,28 @@ class Composer(FileDropTarget, QFrame):
         self.setAcceptDrops(True)
         self.text = QPlainTextEdit()
         self.text.setObjectName("composerText")
-        self.text.setPlaceholderText("Ask about an ultrasound image or a finding…  (Enter sends, Shift+Enter: new line)")
+        self.text.setPlaceholderText(self.tr("Ask about an ultrasound image or a finding…  (Enter sends, Shift+Enter: new line)"))
         self.text.setTabChangesFocus(True)
         self.text.setFixedHeight(78)
         self.text.installEventFilter(self)
-        self.attach = QPushButton("Attach image…")
-        self.attach.setToolTip("Attach an image from a file (or drop one here)")
+        self.attach = QPushButton(self.tr("Attach image…"))
+        self.attach.setToolTip(self.tr("Attach an image from a file (or drop one here)"))
         self.attach.clicked.connect(self.choose_image)
         self.chip = ImageChip()
         self.chip.removed.connect(lambda: self.set_image(None))
-        self.send = QPushButton("Send")
+        self.send = QPushButton(self.tr("Send"))
         self.send.setObjectName("sendButton")
         self.send.setDefault(True)
         self.send.clicked.connect(self.submit)
-        self.stop = QPushButton("Stop")
+        self.stop = QPushButton(self.tr("Stop"))
         self.stop.setObjectName("stopButton")
-        self.stop.setToolTip("Stop the answer now (what was written is kept)")
+        self.stop.setToolTip(self.tr("Stop the answer now (what was written is kept)"))
         self.stop.clicked.connect(self.stop_requested.emit)
         self.stop.hide()
         self.editing_banner = QLabel()
         self.editing_banner.setObjectName("editingBanner")
         self.cancel_edit = QToolButton()
-        self.cancel_edit.setText("Cancel edit")
+        self.cancel_edit.setText(self.tr("Cancel edit"))
         self.cancel_edit.setAutoRaise(True)
         self.cancel_edit.clicked.connect(self.leave_edit)
         banner = QHBoxLayout()
@@ -140,13 +140,15 @@ class Composer(FileDropTarget, QFrame):
             return True
         path = Path(path)
         if not path.is_file() or QImageReader(str(path)).size().isEmpty():
-            self.attach_failed.emit(f"{path.name} is not an image this app can read: choose a PNG or JPEG file.")
+            self.attach_failed.emit(self.tr("{name} is not an image this app can read: choose a PNG or JPEG file.")
+                                   .format(name=path.name))
             return False
         self.chip.set_path(path, label)
         return True
 
     def choose_image(self) -> None:
-        name = QFileDialog.getOpenFileName(self, "Attach an image", "", IMAGE_FILTER)[0]
+        name = QFileDialog.getOpenFileName(self, self.tr("Attach an image"), "",
+                                           QCoreApplication.translate("Composer", IMAGE_FILTER))[0]
         if name:
             self.set_image(name)
 
@@ -181,7 +183,7 @@ class Composer(FileDropTarget, QFrame):
         else:
             self.editing = None
             self._banner_row.hide()
-            self.send.setText("Send")
+            self.send.setText(self.tr("Send"))
             self.text.setPlainText(joined)
         if image is not None and self.image is None:
             self.set_image(image)
@@ -190,9 +192,9 @@ class Composer(FileDropTarget, QFrame):
         """Edit-and-resend mode: the question's text in the box; Send answers it again."""
         self.editing = message_id
         self.text.setPlainText(text)
-        self.editing_banner.setText("Editing your question: Send answers it again and drops what came after it.")
+        self.editing_banner.setText(self.tr("Editing your question: Send answers it again and drops what came after it."))
         self._banner_row.show()
-        self.send.setText("Resend")
+        self.send.setText(self.tr("Resend"))
         self.text.setFocus()
 
     def leave_edit(self) -> None:
@@ -200,7 +202,7 @@ class Composer(FileDropTarget, QFrame):
             self.text.clear()
         self.editing = None
         self._banner_row.hide()
-        self.send.setText("Send")
+        self.send.setText(self.tr("Send"))
 
     def set_generating(self, on: bool) -> None:
         self.send.setVisible(not on)

@@ -38,11 +38,11 @@ class ChatControls(QScrollArea):
         self.setFrameShape(QScrollArea.Shape.NoFrame)
         self.fields = f = ChatOptionFields()
         f.system_prompt.setFixedHeight(90)
-        prompt = QGroupBox("System prompt")
+        prompt = QGroupBox(self.tr("System prompt"))
         QVBoxLayout(prompt).addWidget(f.system_prompt)
-        groups = (_group("Thinking budget", f.budget_rows()), _group("Sampling", f.sampling_rows()), prompt,
-                  _group("Loading (applies at the next Load)", f.loading_rows()))
-        note = QLabel("Saved for the next session and for the remud chat command.")
+        groups = (_group(self.tr("Thinking budget"), f.budget_rows()), _group(self.tr("Sampling"), f.sampling_rows()),
+                  prompt, _group(self.tr("Loading (applies at the next Load)"), f.loading_rows()))
+        note = QLabel(self.tr("Saved for the next session and for the remud chat command."))
         note.setObjectName("controlsNote")
         note.setWordWrap(True)
         inner = QWidget()

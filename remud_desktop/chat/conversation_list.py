@@ -44,13 +44,13 @@ class ConversationList(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.project: Project | None = None
-        self.header = QLabel("Conversations")
+        self.header = QLabel(self.tr("Conversations"))
         self.header.setObjectName("conversationsHeader")
         self.where = QLabel()
         self.where.setObjectName("conversationsWhere")
         self.where.setWordWrap(True)
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search conversations…")
+        self.search.setPlaceholderText(self.tr("Search conversations…"))
         self.search.setClearButtonEnabled(True)
         self._search_timer = QTimer(self, singleShot=True, interval=200)
         self._search_timer.timeout.connect(self.refresh)
@@ -59,19 +59,19 @@ class ConversationList(QWidget):
         self.list.setObjectName("conversationList")
         self.list.currentItemChanged.connect(self._current_changed)
         self.list.itemDoubleClicked.connect(lambda _item: self.rename_dialog())
-        self.new = QPushButton("New")
-        self.new.setToolTip("Start a new conversation")
+        self.new = QPushButton(self.tr("New"))
+        self.new.setToolTip(self.tr("Start a new conversation"))
         self.new.clicked.connect(lambda: self.create())
-        self.rename = QPushButton("Rename")
+        self.rename = QPushButton(self.tr("Rename"))
         self.rename.clicked.connect(self.rename_dialog)
-        self.delete = QPushButton("Delete")
+        self.delete = QPushButton(self.tr("Delete"))
         self.delete.clicked.connect(self.delete_dialog)
         self.export = QToolButton()
-        self.export.setText("Export")
+        self.export.setText(self.tr("Export"))
         self.export.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.export)
-        menu.addAction("As Markdown…", lambda: self._export(ExportFormat.MARKDOWN))
-        menu.addAction("As JSON…", lambda: self._export(ExportFormat.JSON))
+        menu.addAction(self.tr("As Markdown…"), lambda: self._export(ExportFormat.MARKDOWN))
+        menu.addAction(self.tr("As JSON…"), lambda: self._export(ExportFormat.JSON))
         self.export.setMenu(menu)
         buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 0, 0, 0)
@@ -111,10 +111,11 @@ class ConversationList(QWidget):
         self.list.blockSignals(True)
         self.list.clear()
         sessions = chats.list_sessions(self.project, self.search.text()) if self.project else []
+        untitled, no_model = self.tr("New conversation"), self.tr("no model yet")
         for s in sessions:
-            item = QListWidgetItem(s.title or "New conversation")
+            item = QListWidgetItem(s.title or untitled)
             item.setData(ID_ROLE, s.id)
-            item.setToolTip(f"{s.title or 'New conversation'}\n{s.model or 'no model yet'} · {s.updated_at[:16]}")
+            item.setToolTip(f"{s.title or untitled}\n{s.model or no_model} · {s.updated_at[:16].replace('T', ' ')}")
             self.list.addItem(item)
         row = next((i for i, s in enumerate(sessions) if s.id == keep), 0 if sessions else -1)
         self.list.setCurrentRow(row)
@@ -153,7 +154,7 @@ class ConversationList(QWidget):
         if sid is None:
             return
         old = chats.get_session(self.project, sid).title
-        title, ok = QInputDialog.getText(self, "Rename conversation", "New name:", text=old)
+        title, ok = QInputDialog.getText(self, self.tr("Rename conversation"), self.tr("New name:"), text=old)
         if ok and title.strip():
             self.rename_to(sid, title)
 
@@ -161,9 +162,10 @@ class ConversationList(QWidget):
         sid = self.current_id()
         if sid is None:
             return
-        title = chats.get_session(self.project, sid).title or "this conversation"
-        answer = QMessageBox.question(self, "Delete conversation",
-                                      f"Delete “{title}” and all its messages? This cannot be undone.")
+        title = chats.get_session(self.project, sid).title
+        question = (self.tr("Delete “{title}” and all its messages? This cannot be undone.").format(title=title) if title
+                    else self.tr("Delete this conversation and all its messages? This cannot be undone."))
+        answer = QMessageBox.question(self, self.tr("Delete conversation"), question)
         if answer == QMessageBox.StandardButton.Yes:
             self.remove(sid)
 

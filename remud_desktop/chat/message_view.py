@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
@@ -31,27 +31,57 @@ from remud_desktop.chat.streaming_text import StreamingText
 THUMB_PX = 180
 
 
+class ChatTexts(QObject):
+    """The budget bar's and the small print's words, for the plain functions below (lupdate sees
+    plural forms only in a QObject's self.tr). Not subclassed: plurals would not be found."""
+
+    def budget(self, thinking_tokens: int, waits: int, max_tokens: int | None, cut: bool) -> str:
+        parts = [self.tr("thinking {tokens} / max {max} tokens").format(tokens=thinking_tokens, max=max_tokens)
+                 if max_tokens else self.tr("thinking {tokens} tokens").format(tokens=thinking_tokens),
+                 self.tr("%n wait(s)", "", waits)]
+        if cut:
+            parts.append(self.tr("max reached"))
+        return " · ".join(parts)
+
+    def stats(self, stats: dict) -> str:
+        parts = []
+        if "answer_tokens" in stats:
+            parts.append(self.answer_tokens(stats["answer_tokens"]))
+        if stats.get("tokens_per_second"):
+            parts.append(self.tr("{speed} tokens/s").format(speed=f"{stats['tokens_per_second']:.1f}"))
+        if stats.get("settings", {}).get("model"):
+            parts.append(stats["settings"]["model"])
+        if stats.get("stopped"):
+            parts.append(self.tr("stopped"))
+        elif stats.get("finish_reason") == "length":
+            parts.append(self.tr("cut at the answer limit"))
+        return " · ".join(parts)
+
+    def answer_tokens(self, n: int) -> str:
+        return self.tr("{n} answer tokens").format(n=n)
+
+    def writing(self, answer_tokens: int) -> str:
+        return self.tr("writing… {n} answer tokens").format(n=answer_tokens)
+
+
+_texts: ChatTexts | None = None
+
+
+def texts() -> ChatTexts:
+    global _texts
+    if _texts is None:
+        _texts = ChatTexts()
+    return _texts
+
+
 def budget_text(thinking_tokens: int, waits: int, max_tokens: int | None, cut: bool = False) -> str:
     """The budget bar's words: "thinking 412 / max 1024 tokens · 2 waits"."""
-    text = f"thinking {thinking_tokens} / max {max_tokens} tokens" if max_tokens else f"thinking {thinking_tokens} tokens"
-    text += f" · {waits} wait{'' if waits == 1 else 's'}"
-    return text + (" · max reached" if cut else "")
+    return texts().budget(thinking_tokens, waits, max_tokens, cut)
 
 
 def stats_text(stats: dict) -> str:
     """The small print under an answer: tokens, speed, and whether it was stopped."""
-    parts = []
-    if "answer_tokens" in stats:
-        parts.append(f"{stats['answer_tokens']} answer tokens")
-    if stats.get("tokens_per_second"):
-        parts.append(f"{stats['tokens_per_second']:.1f} tokens/s")
-    if stats.get("settings", {}).get("model"):
-        parts.append(stats["settings"]["model"])
-    if stats.get("stopped"):
-        parts.append("stopped")
-    elif stats.get("finish_reason") == "length":
-        parts.append("cut at the answer limit")
-    return " · ".join(parts)
+    return texts().stats(stats)
 
 
 def _mix(a: QColor, b: QColor, t: float) -> str:
@@ -79,13 +109,13 @@ class ThinkingSection(QFrame):
         self.toggle.setCheckable(True)
         self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.toggle.setAutoRaise(True)
-        self.toggle.setText("Thinking")
+        self.toggle.setText(self.tr("Thinking"))
         self.toggle.toggled.connect(self.set_expanded)
         self.budget = QLabel()
         self.budget.setObjectName("budgetLabel")
-        self.budget.setToolTip("Thinking tokens so far and the maximum; waits: how often the wait string was "
-                               "inserted because the model stopped thinking before the minimum; max reached: "
-                               "the thinking was cut off at the maximum")
+        self.budget.setToolTip(self.tr("Thinking tokens so far and the maximum; waits: how often the wait string was "
+                                       "inserted because the model stopped thinking before the minimum; max reached: "
+                                       "the thinking was cut off at the maximum"))
         self.bar = QProgressBar()
         self.bar.setObjectName("budgetBar")
         self.bar.setTextVisible(False)
@@ -149,11 +179,11 @@ class MessageWidget(QFrame):
         self.body = StreamingText(markdown=True, name="messageText")
         self.footer = QLabel()
         self.footer.setObjectName("messageStats")
-        self.copy = _small_button("Copy", "Copy this message's text")
+        self.copy = _small_button(self.tr("Copy"), self.tr("Copy this message's text"))
         self.copy.clicked.connect(lambda: self.copy_requested.emit(self.content()))
-        self.edit = _small_button("Edit && resend", "Change this question and answer it again")
+        self.edit = _small_button(self.tr("Edit && resend"), self.tr("Change this question and answer it again"))
         self.edit.clicked.connect(lambda: self.edit_requested.emit(self.message_id or 0, self.content()))
-        self.regenerate = _small_button("Regenerate", "Answer the last question again")
+        self.regenerate = _small_button(self.tr("Regenerate"), self.tr("Answer the last question again"))
         self.regenerate.clicked.connect(self.regenerate_requested.emit)
         self.edit.setVisible(role == "user")
         self.regenerate.hide()
@@ -167,7 +197,7 @@ class MessageWidget(QFrame):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(14, 10, 14, 6)
         lay.setSpacing(6)
-        head = QLabel("You" if role == "user" else "Assistant")
+        head = QLabel(self.tr("You") if role == "user" else self.tr("Assistant"))
         head.setObjectName("messageRole")
         lay.addWidget(head)
         if self.thinking is not None:
@@ -201,7 +231,7 @@ class MessageWidget(QFrame):
         for button in (self.copy, self.edit):
             button.setEnabled(not on)
         if on and self.role == "assistant":
-            self.footer.setText("writing…")
+            self.footer.setText(self.tr("writing…"))
 
 
 class MessageView(QScrollArea):
@@ -236,8 +266,8 @@ class MessageView(QScrollArea):
         self._stick = True
         self.verticalScrollBar().valueChanged.connect(self._scrolled)
         self.verticalScrollBar().rangeChanged.connect(self._range_changed)
-        self.set_placeholder("Load a model, then ask a question. Attach an ultrasound image with the paper clip "
-                             "or by dropping it here.")
+        self.set_placeholder(self.tr("Load a model, then ask a question. Attach an ultrasound image with "
+                                     "“Attach image…” or by dropping it on the box below."))
         self._apply_style()
 
     # -- building -----------------------------------------------------------------------------
@@ -318,7 +348,7 @@ class MessageView(QScrollArea):
         if delta.answer:
             w.append_content(delta.answer)
         w.thinking.set_counts(delta.thinking_tokens, delta.waits, self._max_tokens, delta.cut)
-        w.footer.setText(f"writing… {delta.answer_tokens} answer tokens")
+        w.footer.setText(texts().writing(delta.answer_tokens))
 
     def end_stream(self) -> None:
         if self.streaming is not None:

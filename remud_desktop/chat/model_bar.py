@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
@@ -26,8 +26,8 @@ from engine.chat.modelfile import read_gguf_info
 from engine.errors import RemudError
 from remud_desktop.workers import Task, start
 
-GGUF_FILTER = "GGUF files (*.gguf);;All files (*)"
-OFFLINE_TEXT = "● Offline · runs on this computer"
+GGUF_FILTER = QT_TRANSLATE_NOOP("PathField", "GGUF files (*.gguf);;All files (*)")
+OFFLINE_TEXT = QT_TRANSLATE_NOOP("ModelBar", "● Offline · runs on this computer")
 
 
 def size_text(n_bytes: int) -> str:
@@ -46,8 +46,9 @@ def memory_text(model: str, mmproj: str, n_ctx: int, n_gpu_layers: int) -> str:
         return str(exc)
     proj = read_gguf_info(Path(mmproj), what="mmproj") if mmproj else None
     est = estimate_memory(info, proj, n_ctx=n_ctx, n_gpu_layers=n_gpu_layers)
-    return (f"Needs about {size_text(est.total_bytes)} of memory "
-            f"(model {size_text(est.weights_bytes)}, context {size_text(est.kv_cache_bytes)})")
+    # runs in a worker thread: QCoreApplication.translate is safe there
+    return QCoreApplication.translate("ModelBar", "Needs about {total} of memory (model {model}, context {context})").format(
+        total=size_text(est.total_bytes), model=size_text(est.weights_bytes), context=size_text(est.kv_cache_bytes))
 
 
 class PathField(QWidget):
@@ -59,7 +60,7 @@ class PathField(QWidget):
         self.edit = QLineEdit()
         self.edit.setPlaceholderText(placeholder)
         self.edit.setClearButtonEnabled(True)
-        browse = QPushButton("Browse…")
+        browse = QPushButton(self.tr("Browse…"))
         browse.clicked.connect(self.browse)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -74,7 +75,8 @@ class PathField(QWidget):
 
     def browse(self) -> None:
         start_dir = str(Path(self.path()).parent) if self.path() else ""
-        name = QFileDialog.getOpenFileName(self, self.title, start_dir, GGUF_FILTER)[0]
+        name = QFileDialog.getOpenFileName(self, self.title, start_dir,
+                                           QCoreApplication.translate("PathField", GGUF_FILTER))[0]
         if name:
             self.edit.setText(name)
 
@@ -87,18 +89,19 @@ class ModelBar(QFrame):
         super().__init__(parent)
         self.setObjectName("modelBar")
         opts = settings.chat_options()
-        self.model = PathField("The model: a .gguf file, e.g. ReMUD-7B-Q4_K_M.gguf", "Choose the model (GGUF)")
-        self.mmproj = PathField("Vision (optional): the mmproj .gguf that belongs to the model",
-                                "Choose the vision projector (mmproj GGUF)")
+        self.model = PathField(self.tr("The model: a .gguf file, e.g. ReMUD-7B-Q4_K_M.gguf"),
+                               self.tr("Choose the model (GGUF)"))
+        self.mmproj = PathField(self.tr("Vision (optional): the mmproj .gguf that belongs to the model"),
+                                self.tr("Choose the vision projector (mmproj GGUF)"))
         self.model.set_path(str(opts["model_path"] or ""))
         self.mmproj.set_path(str(opts["mmproj_path"] or ""))
-        self.load = QPushButton("Load")
+        self.load = QPushButton(self.tr("Load"))
         self.load.setObjectName("loadButton")
         self.load.clicked.connect(lambda: self.load_requested.emit(self.model.path(), self.mmproj.path()))
-        self.unload = QPushButton("Unload")
+        self.unload = QPushButton(self.tr("Unload"))
         self.unload.clicked.connect(self.unload_requested.emit)
         self.unload.setEnabled(False)
-        self.state = QLabel("No model loaded")
+        self.state = QLabel(self.tr("No model loaded"))
         self.state.setObjectName("modelState")
         self.state.setWordWrap(True)
         self.state.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -108,19 +111,19 @@ class ModelBar(QFrame):
         self.progress.setRange(0, 100)
         self.progress.setFixedWidth(140)
         self.progress.hide()
-        self.offline = QLabel(OFFLINE_TEXT)
+        self.offline = QLabel(QCoreApplication.translate("ModelBar", OFFLINE_TEXT))
         self.offline.setObjectName("offlineLabel")
-        self.offline.setToolTip("Chat runs the model with llama.cpp on this computer. Nothing is sent anywhere: "
-                                "the chat code opens no network connection.")
+        self.offline.setToolTip(self.tr("Chat runs the model with llama.cpp on this computer. Nothing is sent anywhere: "
+                                        "the chat code opens no network connection."))
         grid = QGridLayout(self)
         grid.setContentsMargins(12, 8, 12, 8)
         grid.setHorizontalSpacing(8)
         grid.setVerticalSpacing(4)
-        grid.addWidget(QLabel("Model"), 0, 0)
+        grid.addWidget(QLabel(self.tr("Model")), 0, 0)
         grid.addWidget(self.model, 0, 1)
         grid.addWidget(self.load, 0, 2)
         grid.addWidget(self.unload, 0, 3)
-        grid.addWidget(QLabel("Vision"), 1, 0)
+        grid.addWidget(QLabel(self.tr("Vision")), 1, 0)
         grid.addWidget(self.mmproj, 1, 1)
         grid.addWidget(self.offline, 1, 2, 1, 2, Qt.AlignmentFlag.AlignRight)
         status = QHBoxLayout()
@@ -161,7 +164,7 @@ class ModelBar(QFrame):
         self.state.style().polish(self.state)
 
     def loading(self) -> None:
-        self._set_state(f"Loading {Path(self.model.path()).name}…")
+        self._set_state(self.tr("Loading {name}…").format(name=Path(self.model.path()).name))
         self.progress.setValue(0)
         self.progress.show()
         self.load.setEnabled(False)
@@ -171,24 +174,25 @@ class ModelBar(QFrame):
         self.progress.setValue(round(max(0.0, min(1.0, fraction)) * 100))
 
     def loaded(self, model) -> None:
-        vision = "with vision" if model.has_vision else "text only (add the mmproj file to send images)"
-        self._set_state(f"Loaded {model.name} · {vision} · {model.seconds:.1f} s")
+        text = (self.tr("Loaded {name} · with vision · {seconds} s") if model.has_vision
+                else self.tr("Loaded {name} · text only (add the mmproj file to send images) · {seconds} s"))
+        self._set_state(text.format(name=model.name, seconds=f"{model.seconds:.1f}"))
         self.progress.hide()
         self.load.setEnabled(True)
-        self.load.setText("Reload")
+        self.load.setText(self.tr("Reload"))
         self.unload.setEnabled(True)
 
     def failed(self, message: str) -> None:
         self._set_state(message, error=True)
         self.progress.hide()
         self.load.setEnabled(True)
-        self.load.setText("Load")
+        self.load.setText(self.tr("Load"))
         self.unload.setEnabled(False)
 
     def unloaded(self) -> None:
         if self.load.isEnabled():  # not in the middle of a (re)load
-            self._set_state("No model loaded")
-            self.load.setText("Load")
+            self._set_state(self.tr("No model loaded"))
+            self.load.setText(self.tr("Load"))
             self.unload.setEnabled(False)
 
     def remember(self) -> None:

@@ -6,10 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QPlainTextEdit, QSpinBox, QWidget
 
-MODES = (("Off", False, False), ("Minimum only", True, False), ("Maximum only", False, True),
-         ("Minimum and maximum", True, True))
+CONTEXT = "ChatOptionFields"  # the translation context of the texts here
+MODES = ((QT_TRANSLATE_NOOP("ChatOptionFields", "Off"), False, False),
+         (QT_TRANSLATE_NOOP("ChatOptionFields", "Minimum only"), True, False),
+         (QT_TRANSLATE_NOOP("ChatOptionFields", "Maximum only"), False, True),
+         (QT_TRANSLATE_NOOP("ChatOptionFields", "Minimum and maximum"), True, True))
+# the texts themselves are sent to the model: never translated
 WAIT_CHOICES = ("Wait,", "等等，", "Hmm, wait,")
 ANSWER_PREFIXES = ("", "Answer:", "答案：")
 
@@ -46,37 +51,50 @@ class ChatOptionFields:
     """The widgets; `budget_rows`, `sampling_rows` and `loading_rows` give (label, widget) pairs."""
 
     def __init__(self) -> None:
+        tokens = QCoreApplication.translate("ChatOptionFields", " tokens")
         self.mode = QComboBox()
-        self.mode.addItems([m[0] for m in MODES])
-        self.mode.setToolTip("Budget forcing: a minimum thinking length (a wait string is inserted when the model "
-                             "stops too early) and a maximum (thinking is cut off there)")
-        self.min_tokens = spin(0, 32768, 16, " tokens")
-        self.max_tokens = spin(16, 32768, 64, " tokens")
-        self.wait = _combo(WAIT_CHOICES, "Inserted when the model ends its thinking before the minimum; "
-                                         "等等， for Chinese")
+        self.mode.addItems([QCoreApplication.translate(CONTEXT, m[0]) for m in MODES])
+        self.mode.setToolTip(QCoreApplication.translate(
+            "ChatOptionFields", "Budget forcing: a minimum thinking length (a wait string is inserted when the model "
+            "stops too early) and a maximum (thinking is cut off there)"))
+        self.min_tokens = spin(0, 32768, 16, tokens)
+        self.max_tokens = spin(16, 32768, 64, tokens)
+        self.wait = _combo(WAIT_CHOICES, QCoreApplication.translate(
+            "ChatOptionFields", "Inserted when the model ends its thinking before the minimum; 等等， for Chinese"))
         self.num_waits = spin(0, 16)
-        self.answer_prefix = _combo(ANSWER_PREFIXES, "Written after the thinking when the maximum cuts it off")
+        self.answer_prefix = _combo(ANSWER_PREFIXES, QCoreApplication.translate(
+            "ChatOptionFields", "Written after the thinking when the maximum cuts it off"))
         self.temperature = _dspin(0.0, 2.0, 0.05)
         self.top_p = _dspin(0.05, 1.0, 0.05)
-        self.max_answer = spin(16, 32768, 64, " tokens")
+        self.max_answer = spin(16, 32768, 64, tokens)
         self.system_prompt = QPlainTextEdit()
-        self.system_prompt.setPlaceholderText("e.g. You are an experienced sonographer. Answer briefly.")
-        self.n_ctx = spin(512, 131072, 1024, " tokens")
-        self.n_gpu_layers = spin(-1, 999, special="all layers")
-        self.n_gpu_layers.setToolTip("Layers put on the GPU: 0 runs on the CPU only, “all layers” (-1) puts the "
-                                     "whole model there")
-        self.n_threads = spin(0, 256, special="automatic")
+        self.system_prompt.setPlaceholderText(QCoreApplication.translate(
+            "ChatOptionFields", "e.g. You are an experienced sonographer. Answer briefly."))
+        self.n_ctx = spin(512, 131072, 1024, tokens)
+        self.n_gpu_layers = spin(-1, 999, special=QCoreApplication.translate("ChatOptionFields", "all layers"))
+        self.n_gpu_layers.setToolTip(QCoreApplication.translate(
+            "ChatOptionFields", "Layers put on the GPU: 0 runs on the CPU only, “all layers” (-1) puts the "
+            "whole model there"))
+        self.n_threads = spin(0, 256, special=QCoreApplication.translate("ChatOptionFields", "automatic"))
         self.mode.currentIndexChanged.connect(self.update_enabled)
 
     def budget_rows(self) -> list[tuple[str, QWidget]]:
-        return [("Mode", self.mode), ("Minimum", self.min_tokens), ("Maximum", self.max_tokens),
-                ("Wait string", self.wait), ("Waits at most", self.num_waits), ("After a cut", self.answer_prefix)]
+        return [(QCoreApplication.translate("ChatOptionFields", "Mode"), self.mode),
+                (QCoreApplication.translate("ChatOptionFields", "Minimum"), self.min_tokens),
+                (QCoreApplication.translate("ChatOptionFields", "Maximum"), self.max_tokens),
+                (QCoreApplication.translate("ChatOptionFields", "Wait string"), self.wait),
+                (QCoreApplication.translate("ChatOptionFields", "Waits at most"), self.num_waits),
+                (QCoreApplication.translate("ChatOptionFields", "After a cut"), self.answer_prefix)]
 
     def sampling_rows(self) -> list[tuple[str, QWidget]]:
-        return [("Temperature", self.temperature), ("Top-p", self.top_p), ("Answer at most", self.max_answer)]
+        return [(QCoreApplication.translate("ChatOptionFields", "Temperature"), self.temperature),
+                (QCoreApplication.translate("ChatOptionFields", "Top-p"), self.top_p),
+                (QCoreApplication.translate("ChatOptionFields", "Answer at most"), self.max_answer)]
 
     def loading_rows(self) -> list[tuple[str, QWidget]]:
-        return [("Context", self.n_ctx), ("GPU layers", self.n_gpu_layers), ("CPU threads", self.n_threads)]
+        return [(QCoreApplication.translate("ChatOptionFields", "Context"), self.n_ctx),
+                (QCoreApplication.translate("ChatOptionFields", "GPU layers"), self.n_gpu_layers),
+                (QCoreApplication.translate("ChatOptionFields", "CPU threads"), self.n_threads)]
 
     def change_signals(self) -> list:
         """Every signal that says a value changed (for saving after an edit)."""

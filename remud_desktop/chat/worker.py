@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, QThread, Signal
 
 from engine.chat import (
     BudgetSettings,
@@ -38,7 +38,7 @@ from engine.store.project import Project
 
 REPAINT_INTERVAL_S = 1 / 30
 SHUTDOWN_WAIT_MS = 30_000  # a decode stops within milliseconds of Stop; a model load cannot be interrupted
-STOPPED_EMPTY = "Stopped before the model wrote anything."
+STOPPED_EMPTY = QT_TRANSLATE_NOOP("ChatWorker", "Stopped before the model wrote anything.")
 STREAMING_SWITCH_INTERVAL_S = 0.001  # how often the GIL changes hands while the model streams (Python's default: 5 ms)
 
 log = logging.getLogger(__name__)
@@ -260,7 +260,8 @@ class _ModelThread(QThread):
             return
         except Exception as exc:  # a bug or a llama.cpp surprise: say so, keep the app alive
             traceback.print_exc()
-            self.w.load_failed.emit(f"The model could not be loaded: {exc}")
+            self.w.load_failed.emit(QCoreApplication.translate("ChatWorker", "The model could not be loaded: {reason}")
+                                   .format(reason=exc))
             return
         self.engine = engine
         self.loaded = LoadedModel(settings, engine.has_vision, time.monotonic() - started)
@@ -281,13 +282,14 @@ class _ModelThread(QThread):
             message = self._answer(req, coalescer.add)
         except CancelledError as exc:  # stopped before any answer text: the engine stored nothing
             coalescer.flush()
-            self.w.generation_failed.emit(req.request, str(exc) or STOPPED_EMPTY)
+            self.w.generation_failed.emit(req.request, str(exc) or QCoreApplication.translate("ChatWorker", STOPPED_EMPTY))
         except RemudError as exc:
             coalescer.flush()
             self.w.generation_failed.emit(req.request, str(exc))
         except Exception as exc:  # a bug: say so, keep the app alive
             traceback.print_exc()
-            self.w.generation_failed.emit(req.request, f"Unexpected error: {type(exc).__name__}: {exc}")
+            self.w.generation_failed.emit(req.request, QCoreApplication.translate(
+                "ChatWorker", "Unexpected error: {kind}: {message}").format(kind=type(exc).__name__, message=exc))
         else:
             coalescer.flush()
             self.w.answered.emit(req.request, message)
@@ -296,7 +298,8 @@ class _ModelThread(QThread):
 
     def _answer(self, req: GenerationRequest, on_event):
         if self.engine is None or self.loaded is None:
-            raise ModelNotLoadedError("No model is loaded: choose a GGUF file above and press Load.")
+            raise ModelNotLoadedError(QCoreApplication.translate(
+                "ChatWorker", "No model is loaded: choose a GGUF file above and press Load."))
         o = req.options
         kw = {"model": self.loaded.name, "budget": o.budget, "sampling": o.sampling,
               "system_prompt": o.system_prompt, "on_event": on_event, "cancel": self.w._stop.is_set}

@@ -8,7 +8,7 @@ saves of one record merge into one undo step (remud_desktop.session.record_comma
 
 from __future__ import annotations
 
-from PySide6.QtCore import QThreadPool, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -25,11 +25,12 @@ from engine.store.models import Record, RecordKind
 from remud_desktop.inspector.crop_render import Crop, CropRequest, render_crop
 from remud_desktop.inspector.crop_view import CropView
 from remud_desktop.qimages import raster_to_qimage
+from remud_desktop.records.model import kind_name, status_name
 from remud_desktop.workers import Task, start
 
 EDIT_DELAY_MS = 400
 LETTERS = "ABCDEFGH"
-TEXT_ONLY = "text-only record"
+TEXT_ONLY = QT_TRANSLATE_NOOP("FigurePanel", "text-only record")
 
 
 def options_from_text(text: str) -> tuple[str, ...]:
@@ -45,27 +46,27 @@ class RecordEditor(QWidget):
         self.session = session
         self.record: Record | None = None
         self._loading = False
-        self.header = QLabel("No record selected")
+        self.header = QLabel(self.tr("No record selected"))
         self.header.setWordWrap(True)
         self.question = QPlainTextEdit()
         self.thinking = QPlainTextEdit()
         self.answer = QPlainTextEdit()
         self.options = QPlainTextEdit()
-        self.options.setPlaceholderText("One option per line")
+        self.options.setPlaceholderText(self.tr("One option per line"))
         self.correct = QComboBox()
         self.correct.addItem("", "")
         for letter in LETTERS[:5]:
             self.correct.addItem(letter, letter)
-        self.options_label, self.correct_label = QLabel("Options"), QLabel("Correct")
+        self.options_label, self.correct_label = QLabel(self.tr("Options")), QLabel(self.tr("Correct"))
         for edit in (self.question, self.answer):
             edit.setTabChangesFocus(True)
         self.thinking.setTabChangesFocus(True)
         self.options.setTabChangesFocus(True)
 
         form = QFormLayout()
-        form.addRow("Question", self.question)
-        form.addRow("Thinking", self.thinking)
-        form.addRow("Answer", self.answer)
+        form.addRow(self.tr("Question"), self.question)
+        form.addRow(self.tr("Thinking"), self.thinking)
+        form.addRow(self.tr("Answer"), self.answer)
         form.addRow(self.options_label, self.options)
         form.addRow(self.correct_label, self.correct)
         layout = QVBoxLayout(self)
@@ -91,16 +92,19 @@ class RecordEditor(QWidget):
             for edit in self.fields():
                 edit.setEnabled(record is not None)
             if record is None:
-                self.header.setText("No record selected")
+                self.header.setText(self.tr("No record selected"))
                 for edit in (self.question, self.thinking, self.answer, self.options):
                     edit.setPlainText("")
                 self.correct.setCurrentIndex(0)
                 self._show_mcq(False)
                 return
-            flags = f" · flags: {', '.join(record.flags)}" if record.flags else ""
-            score = "" if record.score is None else f" · score {record.score:g}"
-            self.header.setText(f"Record {record.id} · {record.kind} · {record.language} · "
-                                f"{record.status}{score}{flags}")
+            parts = [self.tr("Record {id}").format(id=record.id), kind_name(record.kind), record.language,
+                     status_name(record.status)]
+            if record.score is not None:
+                parts.append(self.tr("score {score}").format(score=f"{record.score:g}"))
+            if record.flags:
+                parts.append(self.tr("flags: {flags}").format(flags=", ".join(record.flags)))
+            self.header.setText(" · ".join(parts))
             self._set_text(self.question, record.question)
             self._set_text(self.thinking, record.thinking)
             self._set_text(self.answer, record.answer)
@@ -184,26 +188,27 @@ class FigurePanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.crop_view, 2)
         layout.addWidget(self.size_label)
-        layout.addWidget(QLabel("Caption"))
+        layout.addWidget(QLabel(self.tr("Caption")))
         layout.addWidget(self.caption)
-        layout.addWidget(QLabel("Context"))
+        layout.addWidget(QLabel(self.tr("Context")))
         layout.addWidget(self.context, 1)
         self.show_record(None)
 
     def show_record(self, record: Record | None) -> None:
         fid = record.figure_id if record is not None else None
         if record is None:
-            self._clear("Select a record", "")
+            self._clear(self.tr("Select a record"), "")
             return
         if fid is None:
-            self._clear(TEXT_ONLY, TEXT_ONLY)
+            text_only = QCoreApplication.translate("FigurePanel", TEXT_ONLY)
+            self._clear(text_only, text_only)
             return
         project = self.session.project
         try:
             fig = figures.get_figure(project, fid)
             doc = documents.get_document(project, fig.doc_id)
         except NotFoundError:
-            self._clear(f"Figure {fid} is no longer in the project", "")
+            self._clear(self.tr("Figure {id} is no longer in the project").format(id=fid), "")
             return
         self.caption.setPlainText(fig.text.caption)
         self.context.setPlainText(fig.text.context)
@@ -212,8 +217,8 @@ class FigurePanel(QWidget):
         if fid != self.figure_id or self._shown is None or self._shown.request.key != request.key:
             self.figure_id = fid
             self._shown = None
-            self.crop_view.show_message("Rendering…")
-            self.size_label.setText("Rendering…")
+            self.crop_view.show_message(self.tr("Rendering…"))
+            self.size_label.setText(self.tr("Rendering…"))
         self._want = request
         if self._inflight is None:
             self._start()

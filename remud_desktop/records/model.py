@@ -11,21 +11,48 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QModelIndex, QObject, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QModelIndex, QObject, Qt
 from PySide6.QtGui import QColor
 
+from engine.quality.flags import describe_flag
 from engine.store import Project, records
 from engine.store.models import Record
 from remud_desktop.table_model import RowTableModel
 
-COLUMNS = ("ID", "Kind", "Lang", "Status", "Score", "Flags", "Question")
+COLUMNS = (QT_TRANSLATE_NOOP("RecordTableModel", "ID"), QT_TRANSLATE_NOOP("RecordTableModel", "Kind"),
+           QT_TRANSLATE_NOOP("RecordTableModel", "Lang"), QT_TRANSLATE_NOOP("RecordTableModel", "Status"),
+           QT_TRANSLATE_NOOP("RecordTableModel", "Score"), QT_TRANSLATE_NOOP("RecordTableModel", "Flags"),
+           QT_TRANSLATE_NOOP("RecordTableModel", "Question"))
 ID, KIND, LANG, STATUS, SCORE, FLAGS, QUESTION = range(len(COLUMNS))
 RECORD_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 STATUS_COLORS = {"draft": QColor("#d68910"), "accepted": QColor("#1e8449"), "rejected": QColor("#c0392b")}
 QUESTION_CHARS = 160  # what a row keeps of the question
 
+# how a stored status or kind (data, matched by code) is shown: translated with its context
+STATUS_NAMES = {"draft": QT_TRANSLATE_NOOP("RecordStatus", "draft"),
+                "accepted": QT_TRANSLATE_NOOP("RecordStatus", "accepted"),
+                "rejected": QT_TRANSLATE_NOOP("RecordStatus", "rejected")}
+KIND_NAMES = {"qa": QT_TRANSLATE_NOOP("RecordKind", "qa"), "vqa": QT_TRANSLATE_NOOP("RecordKind", "vqa"),
+              "mcq": QT_TRANSLATE_NOOP("RecordKind", "mcq")}
+
 NO_FLAGS = "<none>"  # flag filter: records without flags
 ANY_FLAG = "<any>"  # flag filter: records with at least one flag
+
+
+def status_name(status: str) -> str:
+    """A record status as shown ("draft" -> "草稿" in Chinese); an unknown one as it is stored."""
+    return QCoreApplication.translate("RecordStatus", STATUS_NAMES[status]) if status in STATUS_NAMES else status
+
+
+def kind_name(kind: str) -> str:
+    """A record kind as shown ("mcq" -> "选择题" in Chinese); an unknown one as it is stored."""
+    return QCoreApplication.translate("RecordKind", KIND_NAMES[kind]) if kind in KIND_NAMES else kind
+
+
+def flag_tip(flag: str) -> str:
+    """A stored flag with what it means, in the current language ("figure_ref: It refers to…")."""
+    sentence = describe_flag(flag)
+    return flag if sentence == flag else f"{flag}: {sentence}"
 
 
 def flag_prefix(flag: str) -> str:
@@ -120,13 +147,13 @@ class RecordTableModel(RowTableModel):
                 return "" if row.score is None else f"{row.score:g}"
             if col == FLAGS:
                 return ", ".join(row.flags)
-            return (None, row.kind, row.language, row.status, None, None, row.question)[col]
+            return (None, kind_name(row.kind), row.language, status_name(row.status), None, None, row.question)[col]
         if role == RECORD_ID_ROLE:
             return row.id
         if role == Qt.ItemDataRole.ForegroundRole and col == STATUS:
             return STATUS_COLORS.get(row.status)
         if role == Qt.ItemDataRole.ToolTipRole and col == FLAGS and row.flags:
-            return "\n".join(row.flags)
+            return "\n".join(flag_tip(flag) for flag in row.flags)
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (ID, SCORE):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -189,4 +216,5 @@ class RecordTableModel(RowTableModel):
         self.endResetModel()
 
 
-__all__ = ["ANY_FLAG", "COLUMNS", "NO_FLAGS", "RECORD_ID_ROLE", "RecordFilters", "RecordRow", "RecordTableModel"]
+__all__ = ["ANY_FLAG", "COLUMNS", "NO_FLAGS", "RECORD_ID_ROLE", "RecordFilters", "RecordRow", "RecordTableModel",
+           "kind_name", "status_name"]

@@ -52,7 +52,9 @@ from remud_desktop.records.model import (
     STATUS,
     RecordFilters,
     RecordTableModel,
+    kind_name,
     read_rows,
+    status_name,
 )
 from remud_desktop.workers import Task, start
 
@@ -102,16 +104,18 @@ class RecordsView(QWidget):
             box.currentIndexChanged.connect(self.apply_filters)
             return box
 
-        self.status_combo = combo("All statuses", [(s.value.capitalize(), s.value) for s in RecordStatus])
-        self.kind_combo = combo("All kinds", [(k.value, k.value) for k in RecordKind])
-        self.lang_combo = combo("All languages", [])
-        self.flag_combo = combo("Any flags", [("No flags", NO_FLAGS), ("Flagged", ANY_FLAG)])
-        self.doc_combo = combo("All documents", [])
+        statuses = {RecordStatus.DRAFT: self.tr("Draft"), RecordStatus.ACCEPTED: self.tr("Accepted"),
+                    RecordStatus.REJECTED: self.tr("Rejected")}
+        self.status_combo = combo(self.tr("All statuses"), [(statuses.get(s, s.value), s.value) for s in RecordStatus])
+        self.kind_combo = combo(self.tr("All kinds"), [(kind_name(k.value), k.value) for k in RecordKind])
+        self.lang_combo = combo(self.tr("All languages"), [])
+        self.flag_combo = combo(self.tr("Any flags"), self._flag_choices())
+        self.doc_combo = combo(self.tr("All documents"), [])
         self.min_score = QDoubleSpinBox(minimum=0.0, maximum=5.0, singleStep=0.5, decimals=1)
-        self.min_score.setSpecialValueText("Any score")
-        self.min_score.setToolTip("Minimum judge score (records without a score are hidden once set)")
+        self.min_score.setSpecialValueText(self.tr("Any score"))
+        self.min_score.setToolTip(self.tr("Minimum judge score (records without a score are hidden once set)"))
         self.min_score.valueChanged.connect(self.apply_filters)
-        self.search = QLineEdit(placeholderText="Search question, thinking, answer, options…")
+        self.search = QLineEdit(placeholderText=self.tr("Search question, thinking, answer, options…"))
         self.search.setClearButtonEnabled(True)
         self.count_label = QLabel()
 
@@ -128,8 +132,12 @@ class RecordsView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
+        # at least as wide as the shown kind and status names (translated, they can be longer) and the titles
+        metrics = self.table.fontMetrics()
+        names = {KIND: [kind_name(k.value) for k in RecordKind], STATUS: [status_name(s.value) for s in RecordStatus]}
         for col, width in ((ID, 56), (KIND, 48), (LANG, 44), (STATUS, 70), (SCORE, 48), (FLAGS, 110)):
-            self.table.setColumnWidth(col, width)
+            texts = [*names.get(col, []), str(self.model.headerData(col, Qt.Orientation.Horizontal))]
+            self.table.setColumnWidth(col, max(width, *(metrics.horizontalAdvance(t) + 16 for t in texts)))
         self.table.installEventFilter(self)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.selectionModel().currentRowChanged.connect(self._selection_changed)
@@ -160,14 +168,17 @@ class RecordsView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
 
+    def _flag_choices(self) -> list[tuple[str, str]]:
+        return [(self.tr("No flags"), NO_FLAGS), (self.tr("Flagged"), ANY_FLAG)]
+
     # -- loading ------------------------------------------------------------------------------
     def _project_opened(self) -> None:
         self.doc_combo.blockSignals(True)
         self.doc_combo.clear()
-        self.doc_combo.addItem("All documents", None)
+        self.doc_combo.addItem(self.tr("All documents"), None)
         if self.session.project is not None:
             for doc in documents.list_documents(self.session.project):
-                self.doc_combo.addItem(doc.title or f"Document {doc.id}", doc.id)
+                self.doc_combo.addItem(doc.title or self.tr("Document {id}").format(id=doc.id), doc.id)
         self.doc_combo.blockSignals(False)
         self.reload()
 
@@ -192,7 +203,7 @@ class RecordsView(QWidget):
         self._tasks = {t for t in self._tasks if t.tag != generation}
         if generation == self._load_generation:
             self.loading = False
-            self.session.message.emit(f"Could not read the records: {message}")
+            self.session.message.emit(self.tr("Could not read the records: {reason}").format(reason=message))
 
     def _rows_loaded(self, generation, rows) -> None:
         self._tasks = {t for t in self._tasks if t.tag != generation}
@@ -204,8 +215,7 @@ class RecordsView(QWidget):
         self._search_cache = None  # new records may match
         self.model.reset_rows(rows)
         self._refill(self.lang_combo, [(x, x) for x in self.model.languages()])
-        self._refill(self.flag_combo, [("No flags", NO_FLAGS), ("Flagged", ANY_FLAG)]
-                     + [(p, p) for p in self.model.flag_prefixes()])
+        self._refill(self.flag_combo, self._flag_choices() + [(p, p) for p in self.model.flag_prefixes()])
         self.apply_filters(keep=keep)
         if self._changed_while_loading:  # edits made while the worker read: show them
             changed, self._changed_while_loading = list(self._changed_while_loading), set()
@@ -269,11 +279,11 @@ class RecordsView(QWidget):
 
     def _update_count(self) -> None:
         shown, total = self.model.rowCount(), self.model.total()
-        text = (f"{total} record{'s' if total != 1 else ''}" if shown == total
-                else f"{shown} of {total} records")
+        text = (self.tr("%n record(s)", "", total) if shown == total
+                else self.tr("{shown} of %n record(s)", "", total).format(shown=shown))
         hits = self.model.filters.search_ids
         if hits is not None and len(hits) >= SEARCH_LIMIT:
-            text += f" (search shows the best {SEARCH_LIMIT} matches)"
+            text = self.tr("{count} (search shows the best {limit} matches)").format(count=text, limit=SEARCH_LIMIT)
         self.count_label.setText(text)
 
     # -- selection ----------------------------------------------------------------------------

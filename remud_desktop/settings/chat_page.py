@@ -31,25 +31,26 @@ def _form(title: str, rows) -> QGroupBox:
 class ChatSettingsPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.model = PathField("A .gguf file, e.g. ReMUD-7B-Q4_K_M.gguf", "Choose the chat model (GGUF)")
-        self.mmproj = PathField("Optional: the mmproj .gguf that lets the model see images",
-                                "Choose the vision projector (mmproj GGUF)")
-        self.max_image_pixels = spin(PIXEL_STEP, 28 * 28 * 16384, PIXEL_STEP, " pixels")
-        self.max_image_pixels.setToolTip("Larger images are scaled down to this many pixels before the model sees them")
+        self.model = PathField(self.tr("A .gguf file, e.g. ReMUD-7B-Q4_K_M.gguf"), self.tr("Choose the chat model (GGUF)"))
+        self.mmproj = PathField(self.tr("Optional: the mmproj .gguf that lets the model see images"),
+                                self.tr("Choose the vision projector (mmproj GGUF)"))
+        self.max_image_pixels = spin(PIXEL_STEP, 28 * 28 * 16384, PIXEL_STEP, self.tr(" pixels"))
+        self.max_image_pixels.setToolTip(self.tr("Larger images are scaled down to this many pixels before the model "
+                                                 "sees them"))
         self.fields = f = ChatOptionFields()
         f.system_prompt.setFixedHeight(84)
 
-        model = _form("Model", [("Model file", self.model), ("Vision projector", self.mmproj),
-                                      *f.loading_rows(), ("Image size at most", self.max_image_pixels)])
-        budget = _form("Default budget forcing", f.budget_rows())
-        sampling = _form("Default sampling", f.sampling_rows())
-        prompt = QGroupBox("System prompt")
+        model = _form(self.tr("Model"), [(self.tr("Model file"), self.model), (self.tr("Vision projector"), self.mmproj),
+                                         *f.loading_rows(), (self.tr("Image size at most"), self.max_image_pixels)])
+        budget = _form(self.tr("Default budget forcing"), f.budget_rows())
+        sampling = _form(self.tr("Default sampling"), f.sampling_rows())
+        prompt = QGroupBox(self.tr("System prompt"))
         inner = QVBoxLayout(prompt)
         inner.setContentsMargins(14, 12, 14, 12)
         inner.addWidget(f.system_prompt)
 
-        intro = QLabel("Chat runs a GGUF model with llama.cpp on this computer, offline. These are the defaults "
-                       "the Chat tab and the <tt>remud chat</tt> command start with.")
+        intro = QLabel(self.tr("Chat runs a GGUF model with llama.cpp on this computer, offline. These are the defaults "
+                               "the Chat tab and the <tt>remud chat</tt> command start with."))
         intro.setWordWrap(True)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)

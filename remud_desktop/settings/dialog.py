@@ -13,7 +13,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 import shiboken6
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QLocale, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine import settings
+from engine import i18n, settings
 from engine.detect import registry
 from engine.detect.endpoint import check_endpoint
 from engine.detect.qwen_parse import DEFAULT_MAX_PIXELS, DEFAULT_MIN_PIXELS
@@ -67,10 +67,14 @@ class SettingsPage(StrEnum):
 
 
 PAGES = tuple(SettingsPage)
-THEME_CHOICES = (("system", "Same as the system",
-                  "Light or dark as your operating system is set, and it follows when it changes."),
-                 ("light", "Light", "Dark text on light backgrounds."),
-                 ("dark", "Dark", "Light text on dark backgrounds, easier on the eyes in a dim scanning room."))
+THEME_CHOICES = (("system", QT_TRANSLATE_NOOP("AppearancePage", "Same as the system"),
+                  QT_TRANSLATE_NOOP("AppearancePage",
+                                    "Light or dark as your operating system is set, and it follows when it changes.")),
+                 ("light", QT_TRANSLATE_NOOP("AppearancePage", "Light"),
+                  QT_TRANSLATE_NOOP("AppearancePage", "Dark text on light backgrounds.")),
+                 ("dark", QT_TRANSLATE_NOOP("AppearancePage", "Dark"),
+                  QT_TRANSLATE_NOOP("AppearancePage",
+                                    "Light text on dark backgrounds, easier on the eyes in a dim scanning room.")))
 
 
 def _note(text: str) -> QLabel:
@@ -117,8 +121,9 @@ class DetectorList(QWidget):
         for card in registry.available():
             entry = QVBoxLayout()
             entry.setSpacing(2)
-            entry.addWidget(QLabel(f"<b>{card.title}</b> &nbsp;<tt>{card.name}</tt>"
-                                   + (" · uses the network" if card.remote else "")))
+            heading = (self.tr("<b>{title}</b> &nbsp;<tt>{name}</tt> · uses the network") if card.remote
+                       else "<b>{title}</b> &nbsp;<tt>{name}</tt>")
+            entry.addWidget(QLabel(heading.format(title=card.title, name=card.name)))
             entry.addWidget(_note(card.description.replace("`", "")))
             lay.addLayout(entry)
             self.names.append(card.name)
@@ -131,7 +136,7 @@ class PriceTable(QWidget):
         super().__init__(parent)
         self.path = resource("pricing.toml")
         self.table = QTableWidget(0, 3)
-        for col, title in enumerate(("Model", "Input / 1M tokens", "Output / 1M tokens")):
+        for col, title in enumerate((self.tr("Model"), self.tr("Input / 1M tokens"), self.tr("Output / 1M tokens"))):
             head = QTableWidgetItem(title)
             head.setTextAlignment((Qt.AlignmentFlag.AlignLeft if col == 0 else Qt.AlignmentFlag.AlignRight)
                                   | Qt.AlignmentFlag.AlignVCenter)
@@ -167,45 +172,101 @@ class PriceTable(QWidget):
         self.table.setFixedHeight(self.table.horizontalHeader().height() + sum(self.table.rowHeight(r) for r in range(rows))
                                   + 2 * self.table.frameWidth())
         lay.addWidget(self.table)
-        lay.addWidget(_note(f"US dollars per million tokens; batch jobs cost ×{pricing.batch_discount:g}. "
-                            f"Models not listed get no estimate. To change prices, edit {self.path}"))
+        lay.addWidget(_note(self.tr("US dollars per million tokens; batch jobs cost ×{discount}. Models not listed "
+                                    "get no estimate. To change prices, edit {path}")
+                            .format(discount=f"{pricing.batch_discount:g}", path=self.path)))
 
 
 class AppearancePage(QWidget):
+    """The theme (used at once when saved) and the language (used from the next start)."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        saved = settings.appearance_options()
         self.buttons = QButtonGroup(self)
-        box = QGroupBox("Theme")
+        box = QGroupBox(self.tr("Theme"))
         lay = QVBoxLayout(box)
         lay.setContentsMargins(14, 12, 14, 12)
         lay.setSpacing(4)
         self.radios: dict[str, QRadioButton] = {}
         for i, (name, title, detail) in enumerate(THEME_CHOICES):
-            radio = QRadioButton(title)
+            radio = QRadioButton(QCoreApplication.translate("AppearancePage", title))
             self.radios[name] = radio
             self.buttons.addButton(radio)
             if i:
                 lay.addSpacing(8)
             lay.addWidget(radio)
-            note = _note(detail)
+            note = _note(QCoreApplication.translate("AppearancePage", detail))
             note.setContentsMargins(24, 0, 0, 0)
             lay.addWidget(note)
-        self.radios[settings.appearance_options()["theme"]].setChecked(True)
+        self.radios[saved["theme"]].setChecked(True)
+
+        # the language: each one named in itself; "system" says which one it means on this computer
+        self.system_language = i18n.system_language(ui_languages=QLocale.system().uiLanguages())
+        self.saved_language = str(saved["language"])
+        self.language_buttons = QButtonGroup(self)
+        languages = QGroupBox(self.tr("Language"))
+        lang_lay = QVBoxLayout(languages)
+        lang_lay.setContentsMargins(14, 12, 14, 12)
+        lang_lay.setSpacing(6)
+        self.language_radios: dict[str, QRadioButton] = {}
+        choices = [(i18n.SYSTEM, self.tr("Same as the system ({language})").format(
+            language=i18n.LANGUAGES[self.system_language])), *i18n.LANGUAGES.items()]
+        for code, title in choices:
+            radio = QRadioButton(title)
+            self.language_radios[code] = radio
+            self.language_buttons.addButton(radio)
+            lang_lay.addWidget(radio)
+        lang_lay.addSpacing(4)
+        lang_lay.addWidget(_note(self.tr("The language is chosen when ReMUD Desktop starts: a change takes effect "
+                                         "when ReMUD Desktop is restarted.")))
+        self.restart_note = QLabel()
+        self.restart_note.setObjectName("languageRestartNote")
+        self.restart_note.setWordWrap(True)
+        self.restart_note.setStyleSheet("font-weight: 600; color: #b35c00;")
+        lang_lay.addWidget(self.restart_note)
+        self.language_radios.get(self.saved_language, self.language_radios[i18n.SYSTEM]).setChecked(True)
+        self.language_buttons.buttonToggled.connect(self._language_changed)
+        self._language_changed()
+
         page = QVBoxLayout(self)
         page.setContentsMargins(0, 0, 0, 0)
+        page.setSpacing(14)
         page.addWidget(box)
+        page.addWidget(languages)
         page.addStretch(1)
 
     def theme(self) -> str:
         return next(name for name, radio in self.radios.items() if radio.isChecked())
 
-    def save(self) -> None:
-        """Save the theme and use it at once."""
-        theme = self.theme()
-        settings.set_appearance_options(theme=theme)
+    def language(self) -> str:
+        """The choice: "system" or a key of engine.i18n.LANGUAGES."""
+        return next(code for code, radio in self.language_radios.items() if radio.isChecked())
+
+    def language_to_use(self) -> str:
+        """The language the choice means on this computer."""
+        choice = self.language()
+        return self.system_language if choice == i18n.SYSTEM else choice
+
+    def needs_restart(self) -> bool:
+        """Whether the chosen language differs from the one the app speaks now."""
+        return self.language_to_use() != i18n.current_language()
+
+    def _language_changed(self, *_args) -> None:
+        self.restart_note.setText(self.tr("Restart ReMUD Desktop to see it in {language}.").format(
+            language=i18n.LANGUAGES[self.language_to_use()]))
+        self.restart_note.setVisible(self.needs_restart())
+
+    def save(self) -> bool:
+        """Save the theme (used at once) and the language; True when the language changed and
+        ReMUD Desktop must be restarted to speak it."""
+        theme, language = self.theme(), self.language()
+        settings.set_appearance_options(theme=theme, language=language)
+        changed, self.saved_language = language != self.saved_language, language
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_theme(app, theme)
+        return changed and self.needs_restart()
 
 
 class KeyringSaveError(RemudError):
@@ -223,8 +284,9 @@ def store_keys(keys: dict[str, str]) -> None:
         try:
             set_secret(name, value)
         except Exception as exc:  # keyring backends raise their own errors
-            raise KeyringSaveError(f"The key “{name}” could not be saved in the system keyring ({type(exc).__name__}); "
-                                   "check that a keyring is available and try again.") from exc
+            raise KeyringSaveError(QCoreApplication.translate(
+                "SettingsDialog", "The key “{name}” could not be saved in the system keyring ({error}); check that "
+                "a keyring is available and try again.").format(name=name, error=type(exc).__name__)) from exc
 
 
 def _card_defaults() -> dict:
@@ -235,7 +297,7 @@ def _card_defaults() -> dict:
 class SettingsDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Settings")
+        self.setWindowTitle(self.tr("Settings"))
         self.setMinimumWidth(640)
         defaults = {"min_pixels": DEFAULT_MIN_PIXELS, "max_pixels": DEFAULT_MAX_PIXELS, **_card_defaults()}
         saved = settings.detector_params(QWEN)
@@ -253,8 +315,8 @@ class SettingsDialog(QDialog):
         self.key = QLineEdit()
         self.key.setEchoMode(QLineEdit.EchoMode.Password)
         self.has_key = False  # known once the keyring check returns
-        self.key.setPlaceholderText("Checking the system keyring…")
-        self.forget_key = QPushButton("Forget key")
+        self.key.setPlaceholderText(self.tr("Checking the system keyring…"))
+        self.forget_key = QPushButton(self.tr("Forget key"))
         self.forget_key.setEnabled(False)
         self.forget_key.clicked.connect(self._forget_key)
         self._forget = False
@@ -262,7 +324,7 @@ class SettingsDialog(QDialog):
         key_row.addWidget(self.key, 1)
         key_row.addWidget(self.forget_key)
 
-        self.test_button = QPushButton("Test connection")
+        self.test_button = QPushButton(self.tr("Test connection"))
         self.test_button.clicked.connect(self.test_connection)
         self.test_result = QLabel()
         self.test_result.setWordWrap(True)
@@ -274,17 +336,17 @@ class SettingsDialog(QDialog):
         form.setHorizontalSpacing(16)
         form.setVerticalSpacing(10)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        intro = QLabel("The <b>qwen-vl</b> detector asks a Qwen2.5-VL model behind an OpenAI-compatible endpoint "
-                       "(vLLM, llama.cpp server, DashScope) to box the figures of each page.")
+        intro = QLabel(self.tr("The <b>qwen-vl</b> detector asks a Qwen2.5-VL model behind an OpenAI-compatible "
+                               "endpoint (vLLM, llama.cpp server, DashScope) to box the figures of each page."))
         intro.setWordWrap(True)
         form.addRow(intro)
-        form.addRow("Base URL", self.base_url)
-        form.addRow("Model", self.model)
-        form.addRow("Min pixels", self.min_pixels)
-        form.addRow("Max pixels", self.max_pixels)
-        form.addRow("API key", key_row)
+        form.addRow(self.tr("Base URL"), self.base_url)
+        form.addRow(self.tr("Model"), self.model)
+        form.addRow(self.tr("Min pixels"), self.min_pixels)
+        form.addRow(self.tr("Max pixels"), self.max_pixels)
+        form.addRow(self.tr("API key"), key_row)
         form.addRow(test_row)
-        endpoint = QGroupBox("qwen-vl endpoint")
+        endpoint = QGroupBox(self.tr("qwen-vl endpoint"))
         endpoint.setLayout(form)
         form.setContentsMargins(14, 12, 14, 12)
         self.detectors = DetectorList()
@@ -293,8 +355,9 @@ class SettingsDialog(QDialog):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(14)
         lay.addWidget(endpoint)
-        lay.addWidget(_group("Detectors", self.detectors))
-        lay.addWidget(_note(f"Saved in {settings.settings_path()} (keys only in the system keyring)."))
+        lay.addWidget(_group(self.tr("Detectors"), self.detectors))
+        lay.addWidget(_note(self.tr("Saved in {path} (keys only in the system keyring).")
+                            .format(path=settings.settings_path())))
         lay.addStretch(1)
 
         self.synthesis = SynthesisPage()
@@ -306,18 +369,18 @@ class SettingsDialog(QDialog):
         lay = QVBoxLayout(synthesis)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(14)
-        provider = QGroupBox("Provider")
+        provider = QGroupBox(self.tr("Provider"))
         QVBoxLayout(provider).addWidget(self.synthesis)
         provider.layout().setContentsMargins(0, 0, 0, 0)
         lay.addWidget(provider)
-        lay.addWidget(_group("Prices", self.prices))
+        lay.addWidget(_group(self.tr("Prices"), self.prices))
         lay.addStretch(1)
         self.chat = ChatSettingsPage()
         self.appearance = AppearancePage()
 
         tabs = QTabWidget()
-        for page, title in ((detection, "Detection"), (synthesis, "Synthesis"), (self.chat, "Chat"),
-                            (self.appearance, "Appearance")):
+        for page, title in ((detection, self.tr("Detection")), (synthesis, self.tr("Synthesis")),
+                            (self.chat, self.tr("Chat")), (self.appearance, self.tr("Appearance"))):
             tabs.addTab(_scrolled(page), title)
         self.tabs = tabs
 
@@ -373,15 +436,15 @@ class SettingsDialog(QDialog):
             return
         self.has_key = found.get(QWEN, False)
         if not self._forget:
-            self.key.setPlaceholderText("A key is saved in the system keyring (type to replace it)"
-                                        if self.has_key else "Empty for local servers")
+            self.key.setPlaceholderText(self.tr("A key is saved in the system keyring (type to replace it)")
+                                        if self.has_key else self.tr("Empty for local servers"))
             self.forget_key.setEnabled(self.has_key)
         self.synthesis.set_saved_keys(found)
 
     def _forget_key(self) -> None:
         self._forget = True
         self.key.clear()
-        self.key.setPlaceholderText("The key will be removed from the keyring when you save")
+        self.key.setPlaceholderText(self.tr("The key will be removed from the keyring when you save"))
         self.forget_key.setEnabled(False)
 
     def save(self) -> dict[str, str] | None:
@@ -390,21 +453,25 @@ class SettingsDialog(QDialog):
         values = self.values()
         if values["min_pixels"] > values["max_pixels"]:
             self.show_page(SettingsPage.DETECTION)
-            QMessageBox.warning(self, "Settings", "Min pixels must not be larger than max pixels.")
+            QMessageBox.warning(self, self.tr("Settings"), self.tr("Min pixels must not be larger than max pixels."))
             return None
         try:
             self.chat.save()
         except RemudError as exc:
             self.show_page(SettingsPage.CHAT)
-            QMessageBox.warning(self, "Settings", str(exc))
+            QMessageBox.warning(self, self.tr("Settings"), str(exc))
             return None
         try:
             settings.set_detector_params(QWEN, values)
             self.synthesis.save()
-            self.appearance.save()
+            restart = self.appearance.save()
         except RemudError as exc:
-            QMessageBox.warning(self, "Settings", str(exc))
+            QMessageBox.warning(self, self.tr("Settings"), str(exc))
             return None
+        if restart:
+            QMessageBox.information(self, self.tr("Settings"), self.tr(
+                "The language is saved: restart ReMUD Desktop to see it in {language}.").format(
+                    language=i18n.LANGUAGES[self.appearance.language_to_use()]))
         keys = self.synthesis.typed_keys()
         key = self.key.text().strip()
         if key or self._forget:
@@ -423,7 +490,7 @@ class SettingsDialog(QDialog):
             return
         self.buttons.setEnabled(False)
         self.status.setStyleSheet("")
-        self.status.setText("Saving the keys in the system keyring…")
+        self.status.setText(self.tr("Saving the keys in the system keyring…"))
         task = Task("store-keys", lambda: store_keys(keys))
         task.signals.done.connect(lambda _tag, _result: self._keys_stored(None))
         task.signals.failed.connect(lambda _tag, message: self._keys_stored(message))
@@ -438,7 +505,7 @@ class SettingsDialog(QDialog):
             return
         self.status.setStyleSheet("color: #cf222e;")
         self.status.setText(error)
-        QMessageBox.warning(self, "Settings", error)
+        QMessageBox.warning(self, self.tr("Settings"), error)
 
     def reject(self) -> None:
         if self._saving is None:  # keys being stored: wait for them
@@ -453,7 +520,7 @@ class SettingsDialog(QDialog):
         values = self.values()
         key = self.key.text().strip() or None
         self.test_button.setEnabled(False)
-        self.test_result.setText("Connecting…")
+        self.test_result.setText(self.tr("Connecting…"))
         task = Task("test", lambda: check_endpoint(values["base_url"], values["model"], key))
         task.signals.done.connect(lambda _tag, check: self._tested(check.message, check.has_model))
         task.signals.failed.connect(lambda _tag, message: self._tested(message, False))

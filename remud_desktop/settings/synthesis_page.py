@@ -38,14 +38,14 @@ class SynthesisPage(QWidget):
             self.card.addItem(card.title, card.name)
         self.model = QLineEdit()
         self.base_url = QLineEdit()
-        self.base_url.setPlaceholderText("The provider's default (or OPENAI_BASE_URL)")
+        self.base_url.setPlaceholderText(self.tr("The provider's default (or OPENAI_BASE_URL)"))
         self.temperature = QDoubleSpinBox(minimum=0.0, maximum=2.0, singleStep=0.1, decimals=2)
         self.max_tokens = QSpinBox(minimum=1, maximum=1_000_000, singleStep=256)
         self.concurrency = QSpinBox(minimum=1, maximum=256)
         self.concurrency.setValue(int(settings.synthesis_options()["concurrency"]))
         self.key = QLineEdit()
         self.key.setEchoMode(QLineEdit.EchoMode.Password)
-        self.test_button = QPushButton("Test connection")
+        self.test_button = QPushButton(self.tr("Test connection"))
         self.test_button.clicked.connect(self.test_connection)
         self.test_result = QLabel()
         self.test_result.setWordWrap(True)
@@ -54,16 +54,16 @@ class SynthesisPage(QWidget):
         test_row.addWidget(self.test_result, 1)
 
         form = QFormLayout(self)
-        intro = QLabel("Synthesizers write the question, thinking and answer records about each figure.")
+        intro = QLabel(self.tr("Synthesizers write the question, thinking and answer records about each figure."))
         intro.setWordWrap(True)
         form.addRow(intro)
-        form.addRow("Synthesizer", self.card)
-        form.addRow("Model", self.model)
-        form.addRow("Base URL", self.base_url)
-        form.addRow("Temperature", self.temperature)
-        form.addRow("Max tokens", self.max_tokens)
-        form.addRow("Requests at once", self.concurrency)
-        form.addRow("API key", self.key)
+        form.addRow(self.tr("Synthesizer"), self.card)
+        form.addRow(self.tr("Model"), self.model)
+        form.addRow(self.tr("Base URL"), self.base_url)
+        form.addRow(self.tr("Temperature"), self.temperature)
+        form.addRow(self.tr("Max tokens"), self.max_tokens)
+        form.addRow(self.tr("Requests at once"), self.concurrency)
+        form.addRow(self.tr("API key"), self.key)
         form.addRow(test_row)
 
         self._edits: dict[str, dict] = {}  # card -> values typed on this page
@@ -102,11 +102,12 @@ class SynthesisPage(QWidget):
     def _show_key_hint(self) -> None:
         secret = self.key_names[self.current_card()]
         if self._saved_keys is None:
-            self.key.setPlaceholderText("Checking the system keyring…")
+            self.key.setPlaceholderText(self.tr("Checking the system keyring…"))
         elif self._saved_keys.get(secret):
-            self.key.setPlaceholderText(f"A key is saved in the system keyring as “{secret}” (type to replace it)")
+            self.key.setPlaceholderText(self.tr("A key is saved in the system keyring as “{name}” (type to replace it)")
+                                        .format(name=secret))
         else:
-            self.key.setPlaceholderText(f"Stored in the system keyring as “{secret}”")
+            self.key.setPlaceholderText(self.tr("Stored in the system keyring as “{name}”").format(name=secret))
 
     def set_saved_keys(self, found: dict[str, bool]) -> None:
         """Which keyring entries hold a key (the dialog's background check)."""
@@ -139,7 +140,7 @@ class SynthesisPage(QWidget):
         if key:
             values["api_key"] = key
         self.test_button.setEnabled(False)
-        self.test_result.setText("Connecting…")
+        self.test_result.setText(self.tr("Connecting…"))
         task = Task(name, lambda: create(name, **values).test_connection())
         task.signals.done.connect(lambda _tag, message: self._tested(message, True))
         task.signals.failed.connect(lambda _tag, message: self._tested(message, False))

@@ -1,6 +1,7 @@
 """The Settings dialog driven with real clicks and keys: the Chat page saves what
 `remud settings` then reads back, API keys go to the keyring and never into the settings
-file's bytes, the theme is saved and applied, and every page can be opened by name."""
+file's bytes, the theme is saved and applied, the language is saved for the next start, and
+every page can be opened by name."""
 
 import json
 
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel
 from engine import settings
 from engine.cli import main
 from engine.detect import registry
+from engine.i18n import LANGUAGES
 from engine.secrets import SERVICE
 from engine.synth.base import load_pricing
 from remud_desktop.settings.dialog import PAGES, SettingsDialog
@@ -135,7 +137,7 @@ def test_appearance_theme_is_saved_and_applied(qtbot, dialog, system_theme_after
     assert dialog.appearance.radios["system"].isChecked()
     pick(qtbot, dialog.appearance.radios["dark"])
     click_save(qtbot, dialog)
-    assert settings.appearance_options() == {"theme": "dark"}
+    assert settings.appearance_options() == {"theme": "dark", "language": "system"}
     assert app.palette().color(QPalette.ColorRole.Window).lightness() < 80
     probe = QLabel("probe")
     qtbot.addWidget(probe)
@@ -149,9 +151,51 @@ def test_appearance_theme_is_saved_and_applied(qtbot, dialog, system_theme_after
     light.show_page("appearance")
     pick(qtbot, light.appearance.radios["light"])
     light.accept()
-    assert settings.appearance_options() == {"theme": "light"}
+    assert settings.appearance_options() == {"theme": "light", "language": "system"}
     assert app.palette().color(QPalette.ColorRole.Window).lightness() > 180
     assert app.palette().color(QPalette.ColorRole.WindowText).lightness() < 80
+
+
+def test_language_choice_is_saved_for_the_next_start_and_shown_when_reopened(qtbot, isolated, memory_keyring,
+                                                                            messages, monkeypatch):
+    monkeypatch.setenv("LANGUAGE", "zh_CN")  # the system speaks Chinese; the tests' app speaks English
+    d = SettingsDialog()
+    qtbot.addWidget(d)
+    with qtbot.waitExposed(d):
+        d.show()
+    d.show_page("appearance")
+    page = d.appearance
+    radios = page.language_radios
+    assert list(radios) == ["system", *LANGUAGES]
+    assert radios["system"].isChecked() and radios["system"].text() == "Same as the system (简体中文)"
+    assert [radios[code].text() for code in LANGUAGES] == ["English", "简体中文"]  # each in its own language
+    assert page.restart_note.isVisible()  # "system" means Chinese here: it needs a restart
+    assert page.restart_note.text() == "Restart ReMUD Desktop to see it in 简体中文."
+    assert any("takes effect when ReMUD Desktop is restarted" in label.text() for label in d.findChildren(QLabel))
+    pick(qtbot, radios["en"])
+    assert not page.restart_note.isVisible()  # the language the app speaks now
+    pick(qtbot, radios["zh_CN"])
+    assert page.restart_note.isVisible()
+    assert page.radios["system"].isChecked()  # the theme is left as it was
+    click_save(qtbot, d)
+    assert d.result() == d.DialogCode.Accepted
+    assert settings.appearance_options() == {"theme": "system", "language": "zh_CN"}
+    assert messages.texts("information") == ["The language is saved: restart ReMUD Desktop to see it in 简体中文."]
+
+    again = SettingsDialog()  # reopened: the saved choice is the one shown
+    qtbot.addWidget(again)
+    again.show()
+    again.show_page("appearance")
+    assert again.appearance.language_radios["zh_CN"].isChecked() and again.appearance.language() == "zh_CN"
+    assert again.appearance.restart_note.isVisible()  # saved, but not in use until the restart
+    pick(qtbot, again.appearance.language_radios["en"])
+    click_save(qtbot, again)
+    assert settings.appearance_options()["language"] == "en"
+    assert len(messages.texts("information")) == 1  # back to the language in use: nothing to restart for
+
+    third = SettingsDialog()
+    qtbot.addWidget(third)
+    assert third.appearance.language() == "en" and third.appearance.language_radios["en"].isChecked()
 
 
 def test_pages_by_name_prices_and_detectors(qtbot, dialog):
