@@ -66,7 +66,9 @@ def translated_languages() -> list[str]:
 def update_gui(folder: Path = I18N) -> None:
     """Bring the .ts files in `folder` up to date with the GUI's sources (new strings unfinished)."""
     for language in LANGUAGES:
-        args = [qt_tool("lupdate"), str(GUI_SOURCES), "-extensions", "py", "-no-obsolete",
+        # the files by name: given a folder, this lupdate finds no Python sources
+        sources = sorted(str(path.relative_to(ROOT)) for path in GUI_SOURCES.rglob("*.py"))
+        args = [qt_tool("lupdate"), *sources, "-no-obsolete",
                 "-locations", "none", "-source-language", SOURCE_LANGUAGE, "-target-language", language]
         if language == SOURCE_LANGUAGE:
             args.append("-pluralonly")  # English only needs "1 figure" / "3 figures"
