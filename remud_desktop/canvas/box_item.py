@@ -17,7 +17,7 @@ import traceback
 from collections.abc import Callable, Iterable
 from enum import StrEnum
 
-from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
+from PySide6.QtCore import QCoreApplication, QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsRectItem
 
@@ -130,7 +130,7 @@ class BoxItem(QGraphicsRectItem):
         self.prepareGeometryChange()
         self._tag_sizes = tuple((metrics.horizontalAdvance(text) + 3 * TAG_PAD + SWATCH_PX, metrics.height() + 2)
                                 for text in (self.label, self.short_label))
-        self.setToolTip(fig.text.caption or f"Figure {fig.id}")
+        self.setToolTip(fig.text.caption or QCoreApplication.translate("BoxItem", "Figure {id}").format(id=fig.id))
         self.set_box(fig.rect)
 
     def box(self) -> Rect:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QCoreApplication, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsRectItem
 
@@ -225,7 +225,9 @@ class CanvasEditor:
         elif g.kind in (GestureKind.MOVE, GestureKind.RESIZE):
             changes = {i.fid: i.box() for i in g.items if i.box() != g.originals[i.fid]}
             if changes:
-                self.session.set_rects(changes, text="Move box" if g.kind == GestureKind.MOVE else "Resize box")
+                text = (QCoreApplication.translate("CanvasEditor", "Move box") if g.kind == GestureKind.MOVE
+                        else QCoreApplication.translate("CanvasEditor", "Resize box"))
+                self.session.set_rects(changes, text=text)
         elif g.kind == GestureKind.RUBBER:
             picked = self._in_band(to_rect(g.band.rect()))
             ids = g.base + [i for i in picked if i not in g.base] if g.additive else picked

@@ -278,9 +278,9 @@ class PageCanvas(QGraphicsView):
     def _draw_hint(self, painter: QPainter) -> None:
         """No page to show: say what to do, centred in the view."""
         if self.session.project is None:
-            text = "No project open.\nFile → Open project… or New project…"
+            text = self.tr("No project open.\nFile → Open project… or New project…")
         else:
-            text = "No document yet.\nImport PDFs (File → Import PDFs…) or drop PDFs or folders here."
+            text = self.tr("No document yet.\nImport PDFs (File → Import PDFs…) or drop PDFs or folders here.")
         painter.save()
         painter.resetTransform()
         painter.setPen(QColor("#c8ccd0"))

@@ -116,7 +116,7 @@ class PageDisplay(QObject):
             if stand_in is not None:
                 self._set_pixmap(stand_in[1], (doc_id, page, stand_in[0]))
             else:
-                self._show_blank(f"Rendering page {page + 1}…")
+                self._show_blank(self.tr("Rendering page {page}…").format(page=page + 1))
         # (else: the same page at another zoom stays up, scaled, until the sharp one comes)
         self.renderer.want(self._neighbour_keys(page, bucket))
         tag = RenderTag(self.generation, self.doc_key, doc_id, page, bucket)
@@ -152,7 +152,7 @@ class PageDisplay(QObject):
 
     def _on_failed(self, tag: RenderTag, message: str) -> None:
         if tag.generation == self.generation and self._is_current(tag):
-            self._show_blank("This page could not be rendered.")
+            self._show_blank(self.tr("This page could not be rendered."))
             self.render_failed.emit(message)
 
     def _set_pixmap(self, image: QImage, shown: Shown) -> None:

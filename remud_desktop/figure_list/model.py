@@ -5,15 +5,43 @@ from __future__ import annotations
 
 import bisect
 
-from PySide6.QtCore import QModelIndex, QObject, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QModelIndex, QObject, QSortFilterProxyModel, Qt
 
 from engine.store.models import Figure, FigureStatus
 from remud_desktop.table_model import RowTableModel
 from remud_desktop.theme.palette import status_text_color
 
-COLUMNS = ("Page", "Sub-label", "Status", "Detector", "Score", "Caption")
+COLUMNS = (  # shown translated (FigureTableModel.headerData)
+    QT_TRANSLATE_NOOP("FigureTableModel", "Page"),
+    QT_TRANSLATE_NOOP("FigureTableModel", "Sub-label"),
+    QT_TRANSLATE_NOOP("FigureTableModel", "Status"),
+    QT_TRANSLATE_NOOP("FigureTableModel", "Detector"),
+    QT_TRANSLATE_NOOP("FigureTableModel", "Score"),
+    QT_TRANSLATE_NOOP("FigureTableModel", "Caption"),
+)
 PAGE, SUBLABEL, STATUS, DETECTOR, SCORE, CAPTION = range(len(COLUMNS))
 FIGURE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def status_name(status: FigureStatus | str) -> str:
+    """A figure's status as shown (the stored value is "proposed", "accepted" or "rejected")."""
+    value = FigureStatus(status) if status in set(FigureStatus) else status
+    if value == FigureStatus.PROPOSED:
+        return QCoreApplication.translate("FigureStatus", "proposed")
+    if value == FigureStatus.ACCEPTED:
+        return QCoreApplication.translate("FigureStatus", "accepted")
+    if value == FigureStatus.REJECTED:
+        return QCoreApplication.translate("FigureStatus", "rejected")
+    return str(status)
+
+
+def status_title(status: FigureStatus) -> str:
+    """The same, as a menu or list entry: "Proposed"."""
+    if status == FigureStatus.PROPOSED:
+        return QCoreApplication.translate("FigureStatus", "Proposed")
+    if status == FigureStatus.ACCEPTED:
+        return QCoreApplication.translate("FigureStatus", "Accepted")
+    return QCoreApplication.translate("FigureStatus", "Rejected")
 
 
 def position_key(fig: Figure) -> tuple:
@@ -32,7 +60,7 @@ class FigureTableModel(RowTableModel):
         fig = self._rows[index.row()]
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return (str(fig.page + 1), fig.text.sublabel, fig.status.value, fig.detector, f"{fig.score:.2f}",
+            return (str(fig.page + 1), fig.text.sublabel, status_name(fig.status), fig.detector, f"{fig.score:.2f}",
                     " ".join(fig.text.caption.split()))[col]
         if role == FIGURE_ID_ROLE:
             return fig.id
@@ -43,6 +71,10 @@ class FigureTableModel(RowTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (PAGE, SCORE):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        title = super().headerData(section, orientation, role)
+        return QCoreApplication.translate("FigureTableModel", title) if isinstance(title, str) else title
 
     # -- access ---------------------------------------------------------------------------
     def figure(self, row: int) -> Figure:

@@ -44,6 +44,7 @@ from remud_desktop.figure_list.model import (
     FigureFilter,
     FigureTableModel,
     position_key,
+    status_title,
 )
 
 APPLY_DELAY_MS = 30  # session changes are gathered this long, then applied together
@@ -73,22 +74,22 @@ class FigureList(QWidget):
         self.proxy.min_score = self.visibility.score_threshold
 
         self.status_combo = QComboBox()
-        self.status_combo.addItem("All statuses", None)
+        self.status_combo.addItem(self.tr("All statuses"), None)
         for s in FigureStatus:
-            self.status_combo.addItem(s.value.capitalize(), s.value)
+            self.status_combo.addItem(status_title(s), s.value)
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Filter captions, sub-labels, sections…")
+        self.search.setPlaceholderText(self.tr("Filter captions, sub-labels, sections…"))
         self.search.setClearButtonEnabled(True)
         self.threshold = QDoubleSpinBox()
         self.threshold.setObjectName("scoreThreshold")
         self.threshold.setRange(0.0, 1.0)
         self.threshold.setSingleStep(0.05)
         self.threshold.setDecimals(2)
-        self.threshold.setPrefix("score ≥ ")
-        self.threshold.setSpecialValueText("any score")  # at 0: nothing hidden
+        self.threshold.setPrefix(self.tr("score ≥ "))
+        self.threshold.setSpecialValueText(self.tr("any score"))  # at 0: nothing hidden
         self.threshold.setKeyboardTracking(False)  # typing "0.75" filters once, not at "0.7" on the way
-        self.threshold.setToolTip("Hide proposed boxes whose detector score is under this, here and on the page "
-                                  "(remembered for this project)")
+        self.threshold.setToolTip(self.tr("Hide proposed boxes whose detector score is under this, here and on the "
+                                          "page (remembered for this project)"))
         self.threshold.setValue(self.visibility.score_threshold)
         self.count_label = QLabel()
         self.count_label.setObjectName("figureCount")
@@ -210,13 +211,21 @@ class FigureList(QWidget):
 
     def count_text(self) -> str:
         shown, total = self.proxy.rowCount(), self.model.rowCount()
-        text = (f"{total} figure{'s' if total != 1 else ''}" if shown == total
-                else f"{shown} of {total} figure{'s' if total != 1 else ''}")
+        text = (self.tr("%n figure(s)", "", total) if shown == total
+                else self.tr("{shown} of %n figure(s)", "", total).format(shown=shown))
         hidden = self.proxy.hidden_by_threshold()
         if hidden:
-            text += (f" · {hidden} proposal{'s' if hidden != 1 else ''} under score "
-                     f"{self.proxy.min_score:.2f} hidden")
+            text += " · " + self.tr("%n proposal(s) under score {score} hidden", "", hidden).format(
+                score=f"{self.proxy.min_score:.2f}")
         return text
+
+    def _step_text(self, action: RowAction, n: int) -> str:
+        """The undo step's name when the rows are on several pages."""
+        if action == RowAction.ACCEPT:
+            return self.tr("Accept %n figure(s)", "", n)
+        if action == RowAction.REJECT:
+            return self.tr("Reject %n figure(s)", "", n)
+        return self.tr("Delete %n figure(s)", "", n)
 
     def _update_count(self, *_) -> None:
         self.count_label.setText(self.count_text())
@@ -296,7 +305,7 @@ class FigureList(QWidget):
             by_page.setdefault(f.page, []).append(f.id)
         following = self._row_after(figs) if action != RowAction.DELETE and len(figs) == 1 else None
         several = len(by_page) > 1  # one command per page: together, one undo step
-        with self.session.one_step(f"{action.capitalize()} {len(figs)} figures") if several else nullcontext():
+        with self.session.one_step(self._step_text(action, len(figs))) if several else nullcontext():
             for ids in by_page.values():
                 if action == RowAction.DELETE:
                     self.session.delete(ids)

@@ -1,4 +1,5 @@
-"""Rendering one figure's crop for the inspector, off the GUI thread (no Qt here).
+"""Rendering one figure's crop for the inspector, off the GUI thread (no Qt widgets or images here;
+Crop.describe translates its words with QtCore).
 
 The pixels come from `engine.pdf.render.figure_image`, so the preview is exactly what
 export writes. The inspector also needs the rect on the page those pixels show (to turn
@@ -11,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication
 
 from engine.geometry import Rect
 from engine.imaging import Raster
@@ -45,8 +48,12 @@ class Crop:
     native: bool  # the embedded image's own pixels, not a rendering
 
     def describe(self) -> str:
-        how = "native" if self.native else f"rendered {self.request.dpi:g} dpi"
-        return f"{self.raster.width} × {self.raster.height} px · {how}"
+        """The crop's size and source, for the GUI (translated: call it in the GUI thread)."""
+        if self.native:
+            return QCoreApplication.translate("Crop", "{width} × {height} px · native").format(
+                width=self.raster.width, height=self.raster.height)
+        return QCoreApplication.translate("Crop", "{width} × {height} px · rendered {dpi} dpi").format(
+            width=self.raster.width, height=self.raster.height, dpi=f"{self.request.dpi:g}")
 
 
 def crop_area(pdf, index: int, rect: Rect, xref: int = 0) -> tuple[Rect, bool]:

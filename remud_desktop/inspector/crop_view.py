@@ -34,7 +34,7 @@ class CropView(QWidget):
         self.setMouseTracking(True)
         self._image: QImage | None = None
         self._covered: Rect | None = None
-        self._message = "Select a box"
+        self._message = self.tr("Select a box")
         self._masks: list[Rect] = []
         self._selected = -1
         self._draw_mode = False

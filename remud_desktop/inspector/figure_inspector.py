@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from enum import StrEnum
 
-from PySide6.QtCore import Qt, QThreadPool, QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, QThreadPool, QTimer
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -35,6 +35,7 @@ from engine.redaction import page_masks
 from engine.store import documents, figures
 from engine.store.models import Figure, FigureStatus, FigureText
 from engine.text.pipeline import default_ocr, figure_text_for
+from remud_desktop.figure_list.model import status_name
 from remud_desktop.inspector.crop_render import Crop, CropRequest, render_crop
 from remud_desktop.inspector.crop_view import CropView
 from remud_desktop.inspector.text_fields import TextFields
@@ -42,7 +43,7 @@ from remud_desktop.qimages import raster_to_qimage
 from remud_desktop.workers import Task, start
 
 PREVIEW_DELAY_MS = 60  # live crop while a box is dragged: at most one render per pause this long
-FILLING_NOTE = "Reading the text around this box…"
+FILLING_NOTE = QT_TRANSLATE_NOOP("FigureInspector", "Reading the text around this box…")  # shown as self.tr(FILLING_NOTE)
 
 
 class TextRead(StrEnum):
@@ -83,7 +84,7 @@ class FigureInspector(QWidget):
     # -- layout -----------------------------------------------------------------------
     def _build(self) -> None:
         self.stack = QStackedWidget()
-        self.hint = QLabel("Select a box")
+        self.hint = QLabel(self.tr("Select a box"))
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.hint.setWordWrap(True)
         self.stack.addWidget(self.hint)
@@ -100,14 +101,14 @@ class FigureInspector(QWidget):
         self.info = QLabel()  # two fixed lines: a wrapped label would overflow its layout
         self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.label_edit = QLineEdit()
-        self.label_edit.setPlaceholderText("label")
+        self.label_edit.setPlaceholderText(self.tr("label"))
         self.label_edit.editingFinished.connect(self._label_edited)
         self.status_buttons = QButtonGroup(self)
         row = QHBoxLayout()
-        row.addWidget(QLabel("Label"))
+        row.addWidget(QLabel(self.tr("Label")))
         row.addWidget(self.label_edit, 1)
-        for status, text in ((FigureStatus.ACCEPTED, "Accept"), (FigureStatus.REJECTED, "Reject"),
-                             (FigureStatus.PROPOSED, "Proposed")):
+        for status, text in ((FigureStatus.ACCEPTED, self.tr("Accept")), (FigureStatus.REJECTED, self.tr("Reject")),
+                             (FigureStatus.PROPOSED, self.tr("Proposed"))):
             button = QPushButton(text)
             button.setCheckable(True)
             button.setObjectName(status.value)
@@ -119,15 +120,16 @@ class FigureInspector(QWidget):
         self.crop_view.masks_edited.connect(self._masks_edited)
         self.crop_view.mask_selected.connect(lambda i: self.remove_mask_button.setEnabled(i >= 0))
         self.size_label = QLabel()
-        self.draw_button = QPushButton("Draw mask")
+        self.draw_button = QPushButton(self.tr("Draw mask"))
         self.draw_button.setCheckable(True)
-        self.draw_button.setToolTip("Drag rectangles over the crop to black out patient data (name, ID, date, hospital)")
+        self.draw_button.setToolTip(
+            self.tr("Drag rectangles over the crop to black out patient data (name, ID, date, hospital)"))
         self.draw_button.toggled.connect(self.crop_view.set_draw_mode)
         self.crop_view.draw_mode_changed.connect(self.draw_button.setChecked)
-        self.remove_mask_button = QPushButton("Remove mask")
+        self.remove_mask_button = QPushButton(self.tr("Remove mask"))
         self.remove_mask_button.setEnabled(False)
         self.remove_mask_button.clicked.connect(self.crop_view.remove_selected)
-        self.clear_masks_button = QPushButton("Clear masks")
+        self.clear_masks_button = QPushButton(self.tr("Clear masks"))
         self.clear_masks_button.clicked.connect(self.crop_view.clear_masks)
         masks_row = QHBoxLayout()
         for b in (self.draw_button, self.remove_mask_button, self.clear_masks_button):
@@ -136,9 +138,9 @@ class FigureInspector(QWidget):
 
         self.fields = TextFields()
         self.fields.text_edited.connect(self._text_edited)
-        self.reread_button = QPushButton("Re-read caption && context")
+        self.reread_button = QPushButton(self.tr("Re-read caption && context"))
         self.reread_button.clicked.connect(lambda: self.read_text(TextRead.REREAD))
-        self.ocr_button = QPushButton("OCR burned-in text")
+        self.ocr_button = QPushButton(self.tr("OCR burned-in text"))
         self.ocr_button.clicked.connect(lambda: self.read_text(TextRead.OCR_BURNED))
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)
@@ -179,7 +181,7 @@ class FigureInspector(QWidget):
     def _project_opened(self) -> None:
         self._generation += 1
         self._inflight = self._want = None
-        self._show(None, "Select a box")
+        self._show(None, self.tr("Select a box"))
 
     def _selection_changed(self, ids: list) -> None:
         if len(ids) == 1 and self.session.project is not None:
@@ -187,10 +189,10 @@ class FigureInspector(QWidget):
                 fig = figures.get_figure(self.session.project, ids[0])
             except NotFoundError:
                 fig = None
-            self._show(fig, "Select a box")
+            self._show(fig, self.tr("Select a box"))
         else:
-            self._show(None, "Select a box" if not ids else
-                       f"{len(ids)} boxes selected — select one box to inspect it")
+            self._show(None, self.tr("Select a box") if not ids else
+                       self.tr("%n boxes selected — select one box to inspect it", "", len(ids)))
 
     def _figure_updated(self, fid: int) -> None:
         if self.fig is None or fid != self.fig.id:
@@ -198,7 +200,7 @@ class FigureInspector(QWidget):
         try:
             fig = figures.get_figure(self.session.project, fid)
         except NotFoundError:
-            self._show(None, "The box was deleted")
+            self._show(None, self.tr("The box was deleted"))
             return
         self._preview_rect = None
         self._refresh(fig)
@@ -215,7 +217,7 @@ class FigureInspector(QWidget):
             self.note.clear()
             self.crop_view.set_draw_mode(False)
             self.crop_view.select_mask(-1)
-            self.crop_view.show_message("Rendering…")
+            self.crop_view.show_message(self.tr("Rendering…"))
             self._shown = None
             self.fields.reset(fig.text if fig else None)
         self.fig = fig
@@ -231,10 +233,13 @@ class FigureInspector(QWidget):
     def _refresh(self, fig: Figure) -> None:
         self.fig = fig
         doc = documents.get_document(self.session.project, fig.doc_id)
-        self.info.setText(f"<b>{fig.text.sublabel or fig.label}</b> · page {fig.page + 1} · {fig.status.value} · "
-                          f"{fig.detector} {fig.score:.2f}<br>{doc.title} · "
-                          f"box {fig.rect.width:.0f} × {fig.rect.height:.0f} pt")
-        self.info.setToolTip(f"{doc.title}, page {fig.page + 1}, figure {fig.id}")
+        self.info.setText(self.tr("<b>{label}</b> · page {page} · {status} · {detector} {score}<br>"
+                                  "{document} · box {width} × {height} pt").format(
+            label=fig.text.sublabel or fig.label, page=fig.page + 1, status=status_name(fig.status),
+            detector=fig.detector, score=f"{fig.score:.2f}", document=doc.title,
+            width=f"{fig.rect.width:.0f}", height=f"{fig.rect.height:.0f}"))
+        self.info.setToolTip(self.tr("{document}, page {page}, figure {id}").format(
+            document=doc.title, page=fig.page + 1, id=fig.id))
         if not self.label_edit.hasFocus() or not self.label_edit.isModified():
             self.label_edit.setText(fig.label)
         for button in self.status_buttons.buttons():
@@ -363,7 +368,7 @@ class FigureInspector(QWidget):
         task = Task((self._generation, self._text_job), work)
         task.signals.done.connect(self._text_read)
         task.signals.failed.connect(self._text_failed)
-        self._set_busy(True, "Reading the text around this box…" if kind == TextRead.REREAD else "Reading the crop (OCR)…")
+        self._set_busy(True, self.tr(FILLING_NOTE) if kind == TextRead.REREAD else self.tr("Reading the crop (OCR)…"))
         self._run(task)
 
     def _text_read(self, tag, fresh: FigureText) -> None:
@@ -374,20 +379,24 @@ class FigureInspector(QWidget):
         if generation != self._generation or self.fig is None or self.fig.id != fid:
             return  # the user has moved on
         if self.fig.rect != rect:
-            self.note.setText("The box changed while its text was read: read it again.")
+            self.note.setText(self.tr("The box changed while its text was read: read it again."))
             return
         current = figures.get_figure(self.session.project, fid).text
         if kind == TextRead.REREAD:
             new = replace(current, caption=fresh.caption or current.caption, context=fresh.context or current.context,
                           section=fresh.section or current.section, sublabel=fresh.sublabel or current.sublabel)
-            found = [n for n, v in (("caption", fresh.caption), ("context", fresh.context),
-                                    ("section", fresh.section), ("sub-label", fresh.sublabel)) if v]
-            note = f"Found {', '.join(found)}." if found else "No caption or context found near this box."
-            title = "Re-read caption & context"
+            found = [n for n, v in ((self.tr("caption"), fresh.caption), (self.tr("context"), fresh.context),
+                                    (self.tr("section"), fresh.section), (self.tr("sub-label"), fresh.sublabel)) if v]
+            # Translators: the separator between the names of the fields found ("caption, context")
+            separator = self.tr(", ")
+            note = (self.tr("Found {fields}.").format(fields=separator.join(found)) if found
+                    else self.tr("No caption or context found near this box."))
+            title = self.tr("Re-read caption & context")
         else:
             new = replace(current, burned_text=fresh.burned_text)
-            note = "Burned-in text read." if fresh.burned_text else "No burned-in text found in this box."
-            title = "OCR burned-in text"
+            note = (self.tr("Burned-in text read.") if fresh.burned_text
+                    else self.tr("No burned-in text found in this box."))
+            title = self.tr("OCR burned-in text")
         if new != current:
             stack = self.session.undo_stack
             stack.beginMacro(title)  # its own undo step, never merged with typing
@@ -415,8 +424,8 @@ class FigureInspector(QWidget):
         filling = self.fig is not None and self.session.filler.reading(self.fig.id)
         self.busy.setVisible(filling)
         if filling:
-            self.note.setText(FILLING_NOTE)
-        elif self.note.text() == FILLING_NOTE:
+            self.note.setText(self.tr(FILLING_NOTE))
+        elif self.note.text() == self.tr(FILLING_NOTE):
             self.note.clear()
 
     def is_busy(self) -> bool:

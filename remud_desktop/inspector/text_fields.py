@@ -14,18 +14,18 @@ from __future__ import annotations
 from dataclasses import asdict
 from itertools import count
 
-from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QObject, Signal
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QFormLayout, QLineEdit, QPlainTextEdit, QWidget
 
 from engine.store.models import FigureText
 
-FIELDS = (  # (FigureText field, label, lines shown; 0 = one-line edit)
-    ("caption", "Caption", 2),
-    ("context", "Context", 4),
-    ("burned_text", "Burned-in text", 2),
-    ("section", "Section", 0),
-    ("sublabel", "Sub-label", 0),
+FIELDS = (  # (FigureText field, label (shown as self.tr(label)), lines shown; 0 = one-line edit)
+    ("caption", QT_TRANSLATE_NOOP("TextFields", "Caption"), 2),
+    ("context", QT_TRANSLATE_NOOP("TextFields", "Context"), 4),
+    ("burned_text", QT_TRANSLATE_NOOP("TextFields", "Burned-in text"), 2),
+    ("section", QT_TRANSLATE_NOOP("TextFields", "Section"), 0),
+    ("sublabel", QT_TRANSLATE_NOOP("TextFields", "Sub-label"), 0),
 )
 _BURSTS = count(1)
 
@@ -52,7 +52,7 @@ class TextFields(QWidget):
             editor.installEventFilter(self)
             editor.textChanged.connect(lambda *_, n=name: self._typed(n))
             self.editors[name] = editor
-            form.addRow(label, editor)
+            form.addRow(self.tr(label), editor)
 
     # -- reading and writing ----------------------------------------------------------
     def text(self) -> FigureText:

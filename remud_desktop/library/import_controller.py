@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
 
 from engine.errors import CancelledError, PasswordRequiredError, RemudError, WrongPasswordError
@@ -38,7 +38,8 @@ def run_import(folder: Path, paths: Sequence[Path], passwords: dict[Path, str], 
             if ctx.cancelled():
                 outcome.cancelled = True
                 break
-            ctx.progress(n, len(files), f"{readable(Path(path).name)} ({n + 1} of {len(files)})")
+            ctx.progress(n, len(files), QCoreApplication.translate("ImportController", "{name} ({n} of {count})").format(
+                name=readable(Path(path).name), n=n + 1, count=len(files)))
             try:
                 result = import_pdf(project, path, password=passwords.get(Path(path)), cancel=ctx.cancelled)
             except CancelledError:
@@ -47,10 +48,11 @@ def run_import(folder: Path, paths: Sequence[Path], passwords: dict[Path, str], 
             except RemudError as exc:
                 result = ImportResult(Path(path), error=exc)
             except OSError as exc:  # unreadable file, vanished between listing and reading
-                result = ImportResult(Path(path), error=RemudError(f"cannot be read ({exc.strerror or exc})."))
+                result = ImportResult(Path(path), error=RemudError(QCoreApplication.translate(
+                    "ImportController", "cannot be read ({reason}).").format(reason=exc.strerror or exc)))
             outcome.results.append(result)
             ctx.emit(result)
-        ctx.progress(len(files), len(files), "done")
+        ctx.progress(len(files), len(files), QCoreApplication.translate("ImportController", "done"))
     return outcome
 
 
@@ -72,14 +74,14 @@ class ImportController(QObject):
 
     def import_paths(self, paths: Sequence[str | Path]) -> Job | None:
         if self.session.project is None:
-            QMessageBox.information(self.parent_widget, "Import PDFs", "Open or create a project first.")
+            QMessageBox.information(self.parent_widget, self.tr("Import PDFs"), self.tr("Open or create a project first."))
             return None
         self._collected, self._cancelled = [], False
         return self._start([Path(p) for p in paths], {})
 
     def _start(self, paths: list[Path], passwords: dict[Path, str]) -> Job:
         folder = self.session.project.folder
-        job = Job("Importing PDFs", lambda ctx: run_import(folder, paths, passwords, ctx))
+        job = Job(self.tr("Importing PDFs"), lambda ctx: run_import(folder, paths, passwords, ctx))
         job.signals.item.connect(lambda r: self._one_done(folder, r))
         job.signals.done.connect(lambda outcome: self._round_done(folder, outcome))
         job.signals.failed.connect(self._failed)
@@ -99,7 +101,8 @@ class ImportController(QObject):
         locked = [r for r in outcome.results if isinstance(r.error, (PasswordRequiredError, WrongPasswordError))]
         self._collected += [r for r in outcome.results if r not in locked]
         if not outcome.found and not outcome.cancelled:
-            self._collected.append(ImportResult(Path("(nothing)"), error=RemudError("no PDF files were found there.")))
+            self._collected.append(ImportResult(Path(self.tr("(nothing)")),
+                                               error=RemudError(self.tr("no PDF files were found there."))))
         passwords: dict[Path, str] = {}
         if not outcome.cancelled and self._same_project(folder):
             for r in locked:
@@ -107,7 +110,7 @@ class ImportController(QObject):
                 if password:
                     passwords[r.path] = password
                 else:
-                    self._collected.append(ImportResult(r.path, error=RemudError("skipped: no password was given.")))
+                    self._collected.append(ImportResult(r.path, error=RemudError(self.tr("skipped: no password was given."))))
         if passwords:
             self._start(list(passwords), passwords)  # another round for the locked files
         else:
@@ -116,14 +119,15 @@ class ImportController(QObject):
     def ask_password(self, result: ImportResult) -> str | None:
         name = result.name
         if isinstance(result.error, WrongPasswordError):
-            prompt = f"That password was wrong for {name}. Try again:"
+            prompt = self.tr("That password was wrong for {name}. Try again:").format(name=name)
         else:
-            prompt = f"{name} is protected by a password. Enter it to import the file:"
-        text, ok = QInputDialog.getText(self.parent_widget, "Password needed", prompt, QLineEdit.EchoMode.Password)
+            prompt = self.tr("{name} is protected by a password. Enter it to import the file:").format(name=name)
+        text, ok = QInputDialog.getText(self.parent_widget, self.tr("Password needed"), prompt,
+                                        QLineEdit.EchoMode.Password)
         return text if ok and text else None
 
     def _failed(self, message: str) -> None:
-        QMessageBox.warning(self.parent_widget, "Import PDFs", message)
+        QMessageBox.warning(self.parent_widget, self.tr("Import PDFs"), message)
         self._report()
 
     def _report(self) -> None:
@@ -133,13 +137,13 @@ class ImportController(QObject):
         problems = [r for r in results if r.error is not None or r.already_present]
         lines = [r.message for r in results]
         if self._cancelled:
-            lines.append(f"Import cancelled; {len(added)} file{'s' if len(added) != 1 else ''} had come in.")
+            lines.append(self.tr("Import cancelled; %n file(s) had come in.", "", len(added)))
         if problems or self._cancelled:
             box = QMessageBox.warning if any(r.error for r in results) else QMessageBox.information
-            box(self.parent_widget, "Import PDFs", "\n".join(lines))
+            box(self.parent_widget, self.tr("Import PDFs"), "\n".join(lines))
         elif added:
             pages = sum(r.document.page_count for r in added)
-            self.status_message.emit(f"Imported {len(added)} PDF{'s' if len(added) != 1 else ''} ({pages} pages).")
+            self.status_message.emit(self.tr("Imported %n PDF(s) ({pages} pages).", "", len(added)).format(pages=pages))
         self.finished.emit(results)
 
 

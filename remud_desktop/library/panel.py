@@ -25,14 +25,6 @@ from remud_desktop.library.thumbnails import ThumbnailView
 DocRole = Qt.ItemDataRole.UserRole
 
 
-def document_summary(project, doc: Document) -> str:
-    """'120 pages · 34 proposed · 12 accepted · 5/120 reviewed'."""
-    counts = figures.count_by_status(project, doc.id)
-    reviewed = sum(1 for p in documents.list_pages(project, doc.id) if p.reviewed)
-    return (f"{doc.page_count} pages · {counts['proposed']} proposed · {counts['accepted']} accepted"
-            f" · {reviewed}/{doc.page_count} reviewed")
-
-
 class LibraryPanel(QWidget):
     import_requested = Signal()  # the "Import PDFs…" button
     document_removed = Signal(int)
@@ -49,14 +41,14 @@ class LibraryPanel(QWidget):
         self.docs.customContextMenuRequested.connect(self._context_menu)
         self.docs.itemClicked.connect(self._doc_clicked)
         self.thumbnails = ThumbnailView(session)
-        self.empty = QLabel("No documents yet.\nImport PDFs, or drop them on the window.")
+        self.empty = QLabel(self.tr("No documents yet.\nImport PDFs, or drop them on the window."))
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
         self.empty.setStyleSheet("color: palette(mid); padding: 12px;")
-        import_button = QPushButton("Import PDFs…")
+        import_button = QPushButton(self.tr("Import PDFs…"))
         import_button.clicked.connect(self.import_requested)
-        self.remove_button = QPushButton("Remove…")
-        self.remove_button.setToolTip("Remove the selected document from the project")
+        self.remove_button = QPushButton(self.tr("Remove…"))
+        self.remove_button.setToolTip(self.tr("Remove the selected document from the project"))
         self.remove_button.clicked.connect(lambda: self.remove_document(self.selected_doc()))
         buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 0, 0, 0)
@@ -89,6 +81,14 @@ class LibraryPanel(QWidget):
         self.reload()
 
     # -- contents ----------------------------------------------------------------------------
+    def document_summary(self, project, doc: Document) -> str:
+        """'120 pages · 34 proposed · 12 accepted · 5/120 reviewed'."""
+        counts = figures.count_by_status(project, doc.id)
+        reviewed = sum(1 for p in documents.list_pages(project, doc.id) if p.reviewed)
+        return self.tr("%n page(s) · {proposed} proposed · {accepted} accepted · {reviewed}/{pages} reviewed", "",
+                       doc.page_count).format(proposed=counts["proposed"], accepted=counts["accepted"],
+                                              reviewed=reviewed, pages=doc.page_count)
+
     def reload(self) -> None:
         project = self.session.project
         self.docs.clear()
@@ -112,8 +112,9 @@ class LibraryPanel(QWidget):
             item = self.docs.item(row)
             doc = by_id.get(item.data(DocRole))
             if doc is not None:
-                item.setText(f"{doc.title}\n{document_summary(project, doc)}")
-                item.setToolTip(f"{doc.title}\n{document_summary(project, doc)}")
+                text = f"{doc.title}\n{self.document_summary(project, doc)}"
+                item.setText(text)
+                item.setToolTip(text)
 
     def item_text(self, doc_id: int) -> str:
         for row in range(self.docs.count()):
@@ -141,7 +142,7 @@ class LibraryPanel(QWidget):
         if item is None:
             return
         menu = QMenu(self)
-        menu.addAction("Remove document…", lambda: self.remove_document(item.data(DocRole)))
+        menu.addAction(self.tr("Remove document…"), lambda: self.remove_document(item.data(DocRole)))
         menu.exec(self.docs.viewport().mapToGlobal(pos))
 
     def remove_document(self, doc_id: int | None) -> bool:
@@ -150,16 +151,17 @@ class LibraryPanel(QWidget):
             return False
         doc = documents.get_document(project, doc_id)
         answer = QMessageBox.question(
-            self, "Remove document",
-            f"Remove “{doc.title}” and its {doc.page_count} pages and figures from this project?\n\n"
-            "Records synthesized from its figures keep their text. This cannot be undone.",
+            self, self.tr("Remove document"),
+            self.tr("Remove “{title}” and its %n page(s) and figures from this project?\n\n"
+                    "Records synthesized from its figures keep their text. This cannot be undone.", "",
+                    doc.page_count).format(title=doc.title),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
         if answer != QMessageBox.StandardButton.Yes:
             return False
         try:
             self.session.remove_document(doc_id)
         except RemudError as exc:
-            QMessageBox.warning(self, "Remove document", str(exc))
+            QMessageBox.warning(self, self.tr("Remove document"), str(exc))
             return False
         self.document_removed.emit(doc_id)
         return True

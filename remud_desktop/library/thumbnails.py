@@ -123,9 +123,12 @@ class ThumbnailModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             n = self.counts.get(page.index, 0)
             failed = self.failures.get(page.index, "")
-            return (f"Page {page.index + 1} · {n} figure{'s' if n != 1 else ''}"
-                    f"{' · reviewed' if page.reviewed else ''}{' · scanned' if page.image_only else ''}"
-                    + (f"\n{failed}" if failed else ""))
+            parts = [self.tr("Page {page}").format(page=page.index + 1), self.tr("%n figure(s)", "", n)]
+            if page.reviewed:
+                parts.append(self.tr("reviewed"))
+            if page.image_only:
+                parts.append(self.tr("scanned"))
+            return " · ".join(parts) + (f"\n{failed}" if failed else "")  # why it failed: the engine's sentence
         if role == PageRole:
             return page.index
         if role == ReviewedRole:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from PySide6.QtCore import QCoreApplication, QObject
 from PySide6.QtGui import QUndoCommand
 
 from engine.geometry import Rect
@@ -14,6 +15,25 @@ from engine.store.models import Figure, FigureStatus, NewFigure
 from remud_desktop.session.guard import GuardedCommand
 
 MERGE_TEXT, MERGE_NUDGE = 1, 2
+
+
+class FigureCommandTexts(QObject):
+    """Undo-step names with a count. A QUndoCommand is no QObject, and lupdate sees plural forms
+    only in a QObject's `self.tr(text, "", n)`."""
+
+    def delete_boxes(self, n: int) -> str:
+        return self.tr("Delete %n box(es)", "", n)
+
+    def detect_pages(self, n: int, detector: str) -> str:
+        return self.tr("Detect %n page(s) ({detector})", "", n).format(detector=detector)
+
+
+def _status_step(status: FigureStatus) -> str:
+    if status == FigureStatus.ACCEPTED:
+        return QCoreApplication.translate("FigureCommands", "Mark accepted")
+    if status == FigureStatus.REJECTED:
+        return QCoreApplication.translate("FigureCommands", "Mark rejected")
+    return QCoreApplication.translate("FigureCommands", "Mark proposed")
 
 
 class _Command(GuardedCommand):
@@ -72,7 +92,7 @@ class CreateFigures(_Command):
 class DeleteFigures(_Command):
     def __init__(self, session, ids: Sequence[int]) -> None:
         first = figures.get_figure(session.project, ids[0])
-        super().__init__(session, f"Delete {len(ids)} box{'es' if len(ids) > 1 else ''}", first.doc_id, first.page)
+        super().__init__(session, FigureCommandTexts().delete_boxes(len(ids)), first.doc_id, first.page)
         self.ids = list(ids)
         self.gone: list[Figure] = []
 
@@ -127,7 +147,7 @@ class SetRects(_Command):
 class SetStatus(_Command):
     def __init__(self, session, ids: Sequence[int], status: FigureStatus) -> None:
         figs = [figures.get_figure(session.project, fid) for fid in ids]
-        super().__init__(session, f"Mark {status.value}", figs[0].doc_id, figs[0].page)
+        super().__init__(session, _status_step(FigureStatus(status)), figs[0].doc_id, figs[0].page)
         self.old = {f.id: f.status for f in figs}
         self.pages = [(f.doc_id, f.page) for f in figs]
         self.status = status
@@ -148,7 +168,7 @@ class SetStatus(_Command):
 class SetLabel(_Command):
     def __init__(self, session, fid: int, label: str) -> None:
         f = figures.get_figure(session.project, fid)
-        super().__init__(session, "Change label", f.doc_id, f.page)
+        super().__init__(session, QCoreApplication.translate("FigureCommands", "Change label"), f.doc_id, f.page)
         self.fid, self.old, self.new = fid, f.label, label
 
     def redo(self) -> None:
@@ -171,7 +191,7 @@ class SetText(_Command):
     def __init__(self, session, fid: int, changes: dict[str, str], burst: object = None,
                  continues: bool = False) -> None:
         f = figures.get_figure(session.project, fid)
-        super().__init__(session, "Edit text", f.doc_id, f.page)
+        super().__init__(session, QCoreApplication.translate("FigureCommands", "Edit text"), f.doc_id, f.page)
         self.fid, self.burst = fid, burst
         self.old = {name: getattr(f.text, name) for name in changes}
         self.new = dict(changes)
@@ -206,7 +226,7 @@ class SetText(_Command):
 class SetMasks(_Command):
     def __init__(self, session, fid: int, masks: tuple[Rect, ...]) -> None:
         f = figures.get_figure(session.project, fid)
-        super().__init__(session, "Edit redaction masks", f.doc_id, f.page)
+        super().__init__(session, QCoreApplication.translate("FigureCommands", "Edit redaction masks"), f.doc_id, f.page)
         self.fid, self.old, self.new = fid, f.redactions, masks
 
     def redo(self) -> None:
@@ -222,7 +242,9 @@ class SetMasks(_Command):
 
 class SetReviewed(_Command):
     def __init__(self, session, doc_id: int, page: int, reviewed: bool) -> None:
-        super().__init__(session, "Mark page reviewed" if reviewed else "Mark page not reviewed", doc_id, page)
+        text = (QCoreApplication.translate("FigureCommands", "Mark page reviewed") if reviewed
+                else QCoreApplication.translate("FigureCommands", "Mark page not reviewed"))
+        super().__init__(session, text, doc_id, page)
         self.old = documents.get_page(session.project, doc_id, page).reviewed
         self.new = reviewed
 
@@ -241,7 +263,7 @@ class DetectionRun(GuardedCommand):
     """Pages a background detection already stored; undo puts back what each replaced."""
 
     def __init__(self, session, results: Sequence, detector: str) -> None:
-        super().__init__(f"Detect {len(results)} page{'s' if len(results) > 1 else ''} ({detector})")
+        super().__init__(FigureCommandTexts().detect_pages(len(results), detector))
         self.session = session
         self.pages = [
             (r.doc_id, r.page, list(r.replaced), [figures.get_figure(session.project, i) for i in r.figure_ids])

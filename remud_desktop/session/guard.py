@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QUndoCommand
 
 from engine.errors import NotFoundError, RemudError
@@ -21,15 +22,23 @@ def guarded(method):
             return method(self, *args)
         except NotFoundError as exc:
             self.setObsolete(True)
-            self.session.message.emit(f"Could not {self.text().lower()}: {exc}")
+            # Translators: {step} is the undo step's name ("Delete 2 boxes"), {reason} why it failed
+            self.session.message.emit(QCoreApplication.translate("GuardedCommand", "Could not {step}: {reason}").format(
+                step=_lowered(self.text()), reason=exc))
         except RemudError as exc:
             self.setObsolete(True)
-            self.session.fault.emit(f"Could not {self.text().lower()}.", str(exc))
+            self.session.fault.emit(QCoreApplication.translate("GuardedCommand", "Could not {step}.").format(
+                step=_lowered(self.text())), str(exc))
             refresh = getattr(self, "show_store", None)
             if refresh is not None:
                 refresh()
 
     return run
+
+
+def _lowered(text: str) -> str:
+    """An undo step's name inside a sentence: "Delete 2 boxes" -> "delete 2 boxes"."""
+    return text[:1].lower() + text[1:]
 
 
 class GuardedCommand(QUndoCommand):

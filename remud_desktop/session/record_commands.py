@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
+from PySide6.QtCore import QCoreApplication, QObject
 from PySide6.QtGui import QUndoCommand
 
 from engine.store import records
@@ -22,6 +23,17 @@ TYPING_MERGE_SECONDS = 3.0  # pauses shorter than this keep typing in one undo s
 TEXT_FIELDS = ("question", "thinking", "answer", "options", "correct")
 
 
+class RecordCommandTexts(QObject):
+    """Undo-step names with a count (plural forms need a QObject's `self.tr(text, "", n)`)."""
+
+    def status_step(self, status: RecordStatus, n: int) -> str:
+        if status == RecordStatus.ACCEPTED:
+            return self.tr("Accept %n record(s)", "", n)
+        if status == RecordStatus.REJECTED:
+            return self.tr("Reject %n record(s)", "", n)
+        return self.tr("Reset %n record(s)", "", n)
+
+
 class SetRecordFields(GuardedCommand):
     """Edit text fields of one record (question, thinking, answer, options, correct)."""
 
@@ -29,7 +41,7 @@ class SetRecordFields(GuardedCommand):
         unknown = set(changes) - set(TEXT_FIELDS)
         if unknown:
             raise ValueError(f"Not a text field of a record: {', '.join(sorted(unknown))}")
-        super().__init__("Edit record")
+        super().__init__(QCoreApplication.translate("RecordCommands", "Edit record"))
         self.session, self.record_id = session, record_id
         before = records.get_record(session.project, record_id)
         self.new = {k: tuple(v) if k == "options" else v for k, v in changes.items()}
@@ -68,9 +80,7 @@ class SetRecordStatus(GuardedCommand):
 
     def __init__(self, session, ids: Sequence[int], status: RecordStatus) -> None:
         ids = list(dict.fromkeys(ids))
-        verb = {RecordStatus.ACCEPTED: "Accept", RecordStatus.REJECTED: "Reject",
-                RecordStatus.DRAFT: "Reset"}[RecordStatus(status)]
-        super().__init__(f"{verb} {len(ids)} record{'s' if len(ids) != 1 else ''}")
+        super().__init__(RecordCommandTexts().status_step(RecordStatus(status), len(ids)))
         self.session, self.status = session, RecordStatus(status)
         self.old = {rid: records.get_record(session.project, rid).status for rid in ids}
 

@@ -141,7 +141,7 @@ class Session(QObject):
         rect = self.fit_to_page(rect)
         label = label or self.user_label or figures.common_label(self.project, self.doc_id) or "figure"
         fig = NewFigure(self.doc_id, self.page, rect, label=label, detector="manual", status=FigureStatus.ACCEPTED)
-        self.undo_stack.push(CreateFigures(self, [fig], "Draw box", fill_text=True))
+        self.undo_stack.push(CreateFigures(self, [fig], self.tr("Draw box"), fill_text=True))
 
     def duplicate(self, ids: Iterable[int], offset: float = 12.0) -> None:
         bounds = self.page_bounds()
@@ -151,9 +151,11 @@ class Session(QObject):
             rect = _keep_inside(f.rect.moved(offset, offset), bounds)
             news.append(NewFigure(f.doc_id, f.page, rect, f.label, "manual", 1.0, f.status, f.text, 0, f.redactions))
         if news:
-            self.undo_stack.push(CreateFigures(self, news, "Duplicate"))
+            self.undo_stack.push(CreateFigures(self, news, self.tr("Duplicate")))
 
-    def set_rects(self, changes: dict[int, Rect], *, text: str = "Move box", merge_key: str = "") -> None:
+    def set_rects(self, changes: dict[int, Rect], *, text: str | None = None, merge_key: str = "") -> None:
+        """`text`: the undo step's name (default "Move box")."""
+        text = text if text is not None else self.tr("Move box")
         bounds = self.page_bounds()
         changes = {fid: _keep_inside(r, bounds) for fid, r in changes.items()}
         if changes:
@@ -161,7 +163,7 @@ class Session(QObject):
 
     def nudge(self, ids: Iterable[int], dx: float, dy: float) -> None:
         rects = {fid: figures.get_figure(self.project, fid).rect.moved(dx, dy) for fid in ids}
-        self.set_rects(rects, text="Nudge", merge_key="nudge")
+        self.set_rects(rects, text=self.tr("Nudge"), merge_key="nudge")
 
     def delete(self, ids: Iterable[int]) -> None:
         ids = list(ids)
@@ -206,7 +208,7 @@ class Session(QObject):
         except NotFoundError:
             return  # deleted meanwhile
         except RemudError as exc:
-            self.message.emit(f"Could not store the text found for the box: {exc}")
+            self.message.emit(self.tr("Could not store the text found for the box: {reason}").format(reason=exc))
             return
         self.figure_updated.emit(fid)
 

@@ -130,7 +130,7 @@ class TextFiller(QObject):
             finally:
                 handle.close()
 
-        job = self._job = Job("Reading the text of boxes", work)
+        job = self._job = Job(self.tr("Reading the text of boxes"), work)
         self._reading = ids
         # bound methods: the connections go when this object does (the window closing)
         job.signals.item.connect(self._found)
@@ -187,7 +187,7 @@ class TextFiller(QObject):
     def _failed(self, message: str) -> None:
         job = self._current()
         if job is not None and not job.cancelled:
-            self.session.message.emit(f"Could not read the text of the box: {message}")
+            self.session.message.emit(self.tr("Could not read the text of the box: {reason}").format(reason=message))
 
     def _finished(self) -> None:
         if self._current() is None:
