@@ -67,6 +67,7 @@ from enum import StrEnum
 from typing import TypedDict, Unpack
 
 from engine.chat.errors import BudgetSettingsError
+from engine.i18n import tr
 
 
 class Phase(StrEnum):
@@ -110,18 +111,20 @@ class BudgetSettings:
 
     def __post_init__(self) -> None:
         if self.min_thinking_tokens < 0 or self.num_waits < 0:
-            raise BudgetSettingsError("The minimum thinking length and the number of waits cannot be negative.")
+            raise BudgetSettingsError(tr("The minimum thinking length and the number of waits cannot be negative."))
         if self.use_max and self.max_thinking_tokens < 1:
-            raise BudgetSettingsError("The maximum thinking length must be at least 1 token; turn the maximum off instead.")
+            raise BudgetSettingsError(tr("The maximum thinking length must be at least 1 token; turn the maximum off "
+                                         "instead."))
         if self.use_min and self.use_max and self.min_thinking_tokens > self.max_thinking_tokens:
             raise BudgetSettingsError(
-                f"The minimum thinking length ({self.min_thinking_tokens} tokens) is above the maximum "
-                f"({self.max_thinking_tokens}); lower the minimum or raise the maximum."
+                tr("The minimum thinking length ({min} tokens) is above the maximum ({max}); lower the minimum or "
+                   "raise the maximum.").format(min=self.min_thinking_tokens, max=self.max_thinking_tokens)
             )
         if self.think_open and not self.think_close:
-            raise BudgetSettingsError("A thinking section needs a closing tag; set the closing tag (e.g. </think>).")
+            raise BudgetSettingsError(tr("A thinking section needs a closing tag; set the closing tag (e.g. </think>)."))
         if self.use_min and self.num_waits > 0 and not self.wait:
-            raise BudgetSettingsError("The wait string is empty; enter one (e.g. \"Wait,\") or set the number of waits to 0.")
+            raise BudgetSettingsError(tr("The wait string is empty; enter one (e.g. \"Wait,\") or set the number of "
+                                         "waits to 0."))
 
     @property
     def mode(self) -> BudgetMode:
@@ -131,7 +134,8 @@ class BudgetSettings:
     def from_mode(cls, mode: BudgetMode | str, **overrides: Unpack[BudgetOverrides]) -> BudgetSettings:
         """Settings for a mode ("off" | "min" | "max" | "both"), with any other field overridden."""
         if mode not in _MODE_FLAGS:
-            raise BudgetSettingsError(f"Unknown thinking budget mode {mode!r}; use off, min, max or both.")
+            raise BudgetSettingsError(tr("Unknown thinking budget mode {mode}; use off, min, max or both.").format(
+                mode=repr(mode)))
         use_min, use_max = _MODE_FLAGS[BudgetMode(mode)]
         return cls(use_min=use_min, use_max=use_max, **overrides)
 

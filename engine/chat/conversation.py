@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from engine.chat import BudgetSettings, ChatTurn, GenerationResult, Role, Sampling, StreamEvent
 from engine.chat.errors import NoVisionError
 from engine.errors import CancelledError
+from engine.i18n import N_, tr
 from engine.store import chats
 from engine.store.chats import ChatMessage
 from engine.store.project import Project
@@ -30,7 +31,9 @@ class Generator(Protocol):
                  cancel: Callable[[], bool] = ...) -> GenerationResult: ...
 
 
-IMAGE_NOT_SHOWN = "[An image was attached here; the model now loaded cannot see images.]"
+IMAGE_NOT_SHOWN = "[An image was attached here; the model now loaded cannot see images.]"  # for the model: English
+# Translators: the headings of a conversation exported as Markdown
+ROLE_TITLES = {"user": N_("User"), "assistant": N_("Assistant"), "system": N_("System")}
 
 
 def context_turns(project: Project, session_id: int, system_prompt: str = "", *, with_images: bool = True,
@@ -65,7 +68,7 @@ def _generate(engine: Generator, turns: list[ChatTurn], kw: dict[str, Any]) -> c
     result = engine.generate(turns, budget=kw["budget"], sampling=kw["sampling"], on_event=kw["on_event"],
                              cancel=kw["cancel"])
     if result.stopped and not result.answer.strip() and not result.thinking.strip():
-        raise CancelledError("Stopped before the model wrote anything.")
+        raise CancelledError(tr("Stopped before the model wrote anything."))
     stats = {**result.to_dict(), "settings": settings_record(kw["budget"], kw["sampling"], kw["system_prompt"],
                                                              kw["model"])}
     stats.pop("answer", None)
@@ -118,7 +121,7 @@ def regenerate(project: Project, session_id: int, engine: Generator, **kw: Any) 
     messages = chats.list_messages(project, session_id)
     last_user = next((m for m in reversed(messages) if m.role == Role.USER), None)
     if last_user is None:
-        raise ValueError("There is no question to answer again in this conversation.")
+        raise ValueError(tr("There is no question to answer again in this conversation."))
     turns = _history(project, session_id, engine, kw, before=last_user.id + 1)
     answer = _generate(engine, turns, kw)
     later = [m for m in messages if m.id > last_user.id]
@@ -130,7 +133,7 @@ def edit_and_resend(project: Project, message_id: int, text: str, engine: Genera
     kw = _options(kw)
     msg = chats.get_message(project, message_id)
     if msg.role != Role.USER:
-        raise ValueError("Only your own questions can be edited and sent again.")
+        raise ValueError(tr("Only your own questions can be edited and sent again."))
     turns = _history(project, msg.session_id, engine, kw, before=message_id)
     image = chats.image_file(project, msg.image_path) if msg.image_path else None
     if image is not None and not getattr(engine, "has_vision", True):
@@ -163,18 +166,19 @@ def export_json(project: Project, session_id: int) -> dict[str, Any]:
 
 def export_markdown(project: Project, session_id: int) -> str:
     session = chats.get_session(project, session_id)
-    out = [f"# {session.title or 'Conversation'}", ""]
+    out = ["# " + (session.title or tr("Conversation")), ""]
     if session.model:
-        out += [f"Model: `{session.model}`", ""]
+        out += [tr("Model: `{model}`").format(model=session.model), ""]
     for m in chats.list_messages(project, session_id):
-        out.append(f"## {m.role.capitalize()}")
+        out.append(f"## {tr(ROLE_TITLES[m.role]) if m.role in ROLE_TITLES else m.role.capitalize()}")
         out.append("")
         if m.image_path:
             out += [f"![image]({m.image_path})", ""]
         if m.thinking:
             quoted = "\n".join("> " + line if line else ">" for line in m.thinking.splitlines())
             tokens = m.stats.get("thinking_tokens")
-            out += [f"> **Thinking**{f' ({tokens} tokens)' if tokens is not None else ''}", ">", quoted, ""]
+            count = tr(" ({n} tokens)").format(n=tokens) if tokens is not None else ""
+            out += ["> **" + tr("Thinking") + "**" + count, ">", quoted, ""]
         out += [m.content, ""]
     return "\n".join(out).rstrip() + "\n"
 

@@ -37,6 +37,7 @@ from engine.chat.modelfile import GgufInfo, read_gguf_info
 from engine.chat.prompt import ImageSlot, build_prompt, images_of
 from engine.chat.types import ChatTurn, FinishReason, GenerationResult, ModelSettings, StreamEvent, StreamKind
 from engine.chat.vision import ImageItem, VisionEncoder
+from engine.i18n import tr
 
 Item = int | ImageItem
 
@@ -108,7 +109,7 @@ class ChatEngine:
         projector reports no 2-D grid. The image is prepared (and cached) as a prompt holding it would be."""
         with self._lock:
             if self._llama is None:
-                raise EngineClosedError("The model has been unloaded; load it again to chat.")
+                raise EngineClosedError(tr("The model has been unloaded; load it again to chat."))
             if self._vision is None:
                 raise NoVisionError()
             try:
@@ -135,7 +136,7 @@ class ChatEngine:
     ) -> GenerationResult:
         with self._lock:
             if self._llama is None:
-                raise EngineClosedError("The model has been unloaded; load it again to chat.")
+                raise EngineClosedError(tr("The model has been unloaded; load it again to chat."))
             try:
                 return _Generation(self, budget, sampling, on_event, cancel).run(turns)
             finally:
@@ -166,7 +167,7 @@ class ChatEngine:
     def _model(self) -> LlamaModel:
         """The loaded model; EngineClosedError once close() has unloaded it."""
         if self._llama is None:
-            raise EngineClosedError("The model has been unloaded; load it again to chat.")
+            raise EngineClosedError(tr("The model has been unloaded; load it again to chat."))
         return self._llama
 
     def _tokenize_forced(self, data: bytes) -> list[int]:
@@ -233,8 +234,8 @@ class ChatEngine:
 
 def _decode_error(rc: int) -> DecodeError:
     return DecodeError(
-        f"The model could not evaluate the conversation (llama.cpp error {rc}: out of context or memory); "
-        "lower the context size or image pixel limit, or load the model again."
+        tr("The model could not evaluate the conversation (llama.cpp error {code}: out of context or memory); "
+           "lower the context size or image pixel limit, or load the model again.").format(code=rc)
     )
 
 
@@ -260,11 +261,13 @@ class _Generation:
         items = engine._prompt_items(turns, self.controller.opening)
         prompt_tokens = sum(i.n_tokens if isinstance(i, ImageItem) else 1 for i in items)
         if prompt_tokens >= self.engine.n_ctx:
-            what = "image and conversation" if any(isinstance(i, ImageItem) for i in items) else "conversation"
-            raise ContextTooSmallError(
-                f"The {what} needs {prompt_tokens} tokens but the context holds {self.engine.n_ctx}; raise the "
-                "context size, lower the image pixel limit or start a new chat."
-            )
+            if any(isinstance(i, ImageItem) for i in items):
+                sentence = tr("The image and conversation needs {tokens} tokens but the context holds {n_ctx}; raise "
+                              "the context size, lower the image pixel limit or start a new chat.")
+            else:
+                sentence = tr("The conversation needs {tokens} tokens but the context holds {n_ctx}; raise the "
+                              "context size, lower the image pixel limit or start a new chat.")
+            raise ContextTooSmallError(sentence.format(tokens=prompt_tokens, n_ctx=self.engine.n_ctx))
         encodes_before = engine._vision.encodes if engine._vision else 0
         evaluated, finished = self._evaluate_prompt(items)
         self.decoded += evaluated
@@ -414,8 +417,8 @@ def _check_model(path: Path) -> GgufInfo:
     info = read_gguf_info(path, what="model")
     if info.architecture == "clip":
         raise WrongArchitectureError(
-            f"{path.name} is a vision projector (mmproj), not a language model; choose it as the mmproj "
-            "and pick the model's main .gguf file as the model."
+            tr("{name} is a vision projector (mmproj), not a language model; choose it as the mmproj "
+               "and pick the model's main .gguf file as the model.").format(name=path.name)
         )
     return info
 
@@ -427,7 +430,8 @@ def _check_mmproj(path: Path) -> GgufInfo:
         raise VisionProjectorError(str(exc)) from exc
     if info.architecture != "clip" or not info.metadata.get("clip.has_vision_encoder", False):
         raise VisionProjectorError(
-            f"{path.name} is not a vision projector (mmproj) file; choose the mmproj .gguf released with the model."
+            tr("{name} is not a vision projector (mmproj) file; choose the mmproj .gguf released with the model.")
+            .format(name=path.name)
         )
     return info
 
@@ -443,17 +447,18 @@ def _load_llama(settings: ModelSettings, info: GgufInfo) -> LlamaModel:
             seed=settings.seed if settings.seed >= 0 else RANDOM_SEED,
         )
     except ImportError as exc:  # pragma: no cover - the desktop build always ships it
-        raise ChatError("The offline chat needs llama-cpp-python, which is not installed: run "
-                        "pip install 'remud-desktop[chat]' (it compiles llama.cpp once, about 10 minutes).") from exc
+        raise ChatError(tr("The offline chat needs llama-cpp-python, which is not installed: run "
+                           "pip install 'remud-desktop[chat]' (it compiles llama.cpp once, about 10 minutes).")) from exc
     except (ValueError, RuntimeError) as exc:
         import gguf  # optional: the chat extra; only to tell an unknown architecture from a damaged file
 
         if info.architecture not in gguf.MODEL_ARCH_NAMES.values():
             raise WrongArchitectureError(
-                f"{settings.model_path.name} is a '{info.architecture}' model, which llama.cpp cannot run; "
-                "choose a Qwen2.5-VL (or other llama.cpp-supported) GGUF."
+                tr("{name} is a '{architecture}' model, which llama.cpp cannot run; choose a Qwen2.5-VL (or other "
+                   "llama.cpp-supported) GGUF.").format(name=settings.model_path.name, architecture=info.architecture)
             ) from exc
         raise ModelFormatError(
-            f"llama.cpp could not load {settings.model_path.name} (a '{info.architecture}' model); the file may be "
-            "damaged or need a newer app version: download or convert it again."
+            tr("llama.cpp could not load {name} (a '{architecture}' model); the file may be damaged or need a newer "
+               "app version: download or convert it again.").format(name=settings.model_path.name,
+                                                                     architecture=info.architecture)
         ) from exc

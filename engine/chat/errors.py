@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from engine.errors import RemudError
+from engine.i18n import tr
 
 
 class ChatError(RemudError):
@@ -28,9 +29,9 @@ class VisionProjectorError(ChatError):
 class NoVisionError(ChatError):
     """An image was attached but the loaded model cannot see (no mmproj)."""
 
-    def __init__(self, message: str = "This model cannot see images: load it together with its vision projector "
-                 "(the mmproj .gguf next to it), or send the question without the image.") -> None:
-        super().__init__(message)
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or tr("This model cannot see images: load it together with its vision projector "
+                                       "(the mmproj .gguf next to it), or send the question without the image."))
 
 
 class ContextTooSmallError(ChatError):

@@ -9,6 +9,7 @@ import psutil
 
 from engine.chat.errors import ContextSizeError, NotEnoughMemoryError
 from engine.chat.modelfile import GgufInfo
+from engine.i18n import tr
 
 KV_BYTES_PER_VALUE = 2          # llama.cpp keeps the KV cache in f16 by default
 COMPUTE_OVERHEAD = 256 << 20    # scratch buffers, logits, the Python process itself
@@ -39,11 +40,14 @@ def check_context(info: GgufInfo, n_ctx: int) -> None:
     top = context_limit(info)
     if not MIN_CTX <= n_ctx <= top:
         trained = info.arch_value("context_length")
-        about = f" (it was trained with {trained})" if trained > 0 else ""
-        raise ContextSizeError(
-            f"{info.path.name} cannot use a context of {n_ctx} tokens{about}; choose from {MIN_CTX} to {top} tokens, "
-            f"e.g. {min(top, 8192)}."
-        )
+        if trained > 0:
+            sentence = tr("{name} cannot use a context of {n_ctx} tokens (it was trained with {trained}); choose from "
+                          "{min} to {max} tokens, e.g. {example}.")
+        else:
+            sentence = tr("{name} cannot use a context of {n_ctx} tokens; choose from {min} to {max} tokens, e.g. "
+                          "{example}.")
+        raise ContextSizeError(sentence.format(name=info.path.name, n_ctx=n_ctx, trained=trained, min=MIN_CTX, max=top,
+                                               example=min(top, 8192)))
 
 
 def kv_cache_bytes(info: GgufInfo, n_ctx: int) -> int:
@@ -70,7 +74,7 @@ def check_memory(estimate: MemoryEstimate, *, available_bytes: int | None = None
     available = psutil.virtual_memory().available if available_bytes is None else available_bytes
     if estimate.total_bytes > available:
         raise NotEnoughMemoryError(
-            f"The model needs about {estimate.total_bytes / GIB:.1f} GiB of memory but only "
-            f"{available / GIB:.1f} GiB is free; close other programs, pick a smaller quantization "
-            "or lower the context size."
+            tr("The model needs about {needed} GiB of memory but only {free} GiB is free; close other programs, pick "
+               "a smaller quantization or lower the context size.").format(needed=f"{estimate.total_bytes / GIB:.1f}",
+                                                                          free=f"{available / GIB:.1f}")
         )

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from engine.chat.errors import ModelFileMissingError, ModelFormatError
+from engine.i18n import N_, tr
 
 GGUF_MAGIC = b"GGUF"
 _SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
@@ -33,22 +34,32 @@ class GgufInfo:
         return int(value) if isinstance(value, (int, float)) else default
 
 
+# Translators: what a GGUF file is, put into the sentences of read_gguf_info as {what}
+WHATS = (N_("model"), N_("vision projector (mmproj)"), N_("mmproj"))
+
+
 def read_gguf_info(path: Path, *, what: str = "model") -> GgufInfo:
-    """Metadata of a GGUF file; raises ModelFileMissingError / ModelFormatError with a sentence for the user."""
+    """Metadata of a GGUF file; raises ModelFileMissingError / ModelFormatError with a sentence for the user.
+    `what` is one of WHATS (English; translated here)."""
     path = Path(path)
+    shown = tr(what) if what in WHATS else what
     if not path.is_file():
-        raise ModelFileMissingError(f"The {what} file {path} does not exist; choose the .gguf file again.")
+        raise ModelFileMissingError(tr("The {what} file {path} does not exist; choose the .gguf file again.").format(
+            what=shown, path=path))
     try:
         with path.open("rb") as f:
             if f.read(4) != GGUF_MAGIC:
                 raise ModelFormatError(
-                    f"{path.name} is not a GGUF file; choose a .gguf {what} (convert other formats with llama.cpp first)."
+                    tr("{name} is not a GGUF file; choose a .gguf {what} (convert other formats with llama.cpp "
+                       "first).").format(name=path.name, what=shown)
                 )
             metadata = _read_header(f)
     except (struct.error, UnicodeDecodeError, ValueError) as exc:
-        raise ModelFormatError(f"{path.name} is damaged or cut short ({exc}); download or convert the {what} again.") from exc
+        raise ModelFormatError(tr("{name} is damaged or cut short ({reason}); download or convert the {what} again.")
+                               .format(name=path.name, reason=exc, what=shown)) from exc
     except OSError as exc:
-        raise ModelFileMissingError(f"The {what} file {path} cannot be read ({exc.strerror}); check the file and its permissions.") from exc
+        raise ModelFileMissingError(tr("The {what} file {path} cannot be read ({reason}); check the file and its "
+                                       "permissions.").format(what=shown, path=path, reason=exc.strerror)) from exc
     return GgufInfo(path, path.stat().st_size, metadata)
 
 

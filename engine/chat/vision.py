@@ -26,6 +26,7 @@ from PIL import Image, UnidentifiedImageError
 
 from engine.chat.errors import ChatError, ImageFileError, VisionProjectorError
 from engine.chat.llama_adapter import ABORTED, ImageChunks, ImageSpan, ImageTokenizeError, LlamaModel, VisionContext
+from engine.i18n import tr
 
 CACHE_SIZE = 16
 
@@ -52,7 +53,7 @@ def downscale(image_bytes: bytes, max_pixels: int) -> tuple[int, int, bytes]:
         with Image.open(io.BytesIO(image_bytes)) as img:
             rgb = img.convert("RGB")
     except (UnidentifiedImageError, OSError) as exc:
-        raise ImageFileError("The attached file is not an image this app can read; attach a PNG or JPEG.") from exc
+        raise ImageFileError(tr("The attached file is not an image this app can read; attach a PNG or JPEG.")) from exc
     w, h = rgb.size
     if w * h > max_pixels:
         scale = math.sqrt(max_pixels / (w * h))
@@ -77,14 +78,15 @@ class VisionEncoder:
         context = VisionContext.open(mmproj_path, model, n_threads=n_threads, use_gpu=use_gpu)
         if context is None:
             raise VisionProjectorError(
-                f"The vision projector {Path(mmproj_path).name} does not fit this model or is damaged; "
-                "choose the mmproj file that was released with the model."
+                tr("The vision projector {name} does not fit this model or is damaged; choose the mmproj file that "
+                   "was released with the model.").format(name=Path(mmproj_path).name)
             )
         self._context: VisionContext | None = context
         if not context.supports_vision:
             self.close()
             raise VisionProjectorError(
-                f"{Path(mmproj_path).name} has no image encoder; choose the vision mmproj of the model."
+                tr("{name} has no image encoder; choose the vision mmproj of the model.").format(
+                    name=Path(mmproj_path).name)
             )
 
     def prepare(self, path: Path) -> PreparedImage:
@@ -92,7 +94,8 @@ class VisionEncoder:
         try:
             data = Path(path).read_bytes()
         except OSError as exc:
-            raise ImageFileError(f"The image {Path(path).name} cannot be read ({exc.strerror}); attach it again.") from exc
+            raise ImageFileError(tr("The image {name} cannot be read ({reason}); attach it again.").format(
+                name=Path(path).name, reason=exc.strerror)) from exc
         key = image_key(data, self.max_image_pixels)
         self._pinned.add(key)
         if key in self._prepared:
@@ -122,7 +125,7 @@ class VisionEncoder:
             return embd
         embd = self._open().encode(self._prepared[item.key].chunks)
         if embd is None:
-            raise ChatError("The vision encoder failed on this image; try a smaller image or restart the chat.")
+            raise ChatError(tr("The vision encoder failed on this image; try a smaller image or restart the chat."))
         self.encodes += 1
         self._embeddings[item.key] = embd
         self._evict()
@@ -135,7 +138,8 @@ class VisionEncoder:
         if rc == ABORTED:
             return False
         if rc != 0:
-            raise ChatError("The model could not take in the image (out of context or memory); raise the context size or use a smaller image.")
+            raise ChatError(tr("The model could not take in the image (out of context or memory); raise the context "
+                               "size or use a smaller image."))
         return True
 
     def _evict(self) -> None:
@@ -159,14 +163,15 @@ class VisionEncoder:
 
     def _open(self) -> VisionContext:
         if self._context is None:
-            raise ChatError("The vision projector has been unloaded; load the model again to chat.")
+            raise ChatError(tr("The vision projector has been unloaded; load the model again to chat."))
         return self._context
 
     def _tokenize(self, key: str, width: int, height: int, rgb: bytes) -> PreparedImage:
         try:
             chunks = self._open().tokenize(width, height, rgb)
         except ImageTokenizeError as exc:
-            hint = "attach a PNG or JPEG" if exc.bitmap else "try another image"
-            raise ImageFileError(f"The image could not be prepared for the model; {hint}.") from None
+            sentence = (tr("The image could not be prepared for the model; attach a PNG or JPEG.") if exc.bitmap
+                        else tr("The image could not be prepared for the model; try another image."))
+            raise ImageFileError(sentence) from None
         items = [ImageItem(key, p.n_tokens, p.n_pos) if isinstance(p, ImageSpan) else p for p in chunks.pieces]
         return PreparedImage(key, items, chunks)

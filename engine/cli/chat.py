@@ -19,40 +19,38 @@ from pathlib import Path
 from typing import Any
 
 from engine import settings
-from engine.cli.common import positive_int
+from engine.cli.common import EXIT_USAGE, error_line, positive_int
 from engine.errors import CancelledError
+from engine.i18n import tr
 from engine.store import Project, chats
 
 
 def add_chat_parser(sub, common: argparse.ArgumentParser) -> None:
-    sp = sub.add_parser("chat", parents=[common], help="chat with a local GGUF model (offline)",
-                        description="Chat with a local GGUF model (offline), with budget forcing.")
-    sp.add_argument("question", nargs="?", help="the question (default: read stdin, or ask interactively)")
-    sp.add_argument("--model", "-m", help="the model GGUF (default: the one set in the app)")
-    sp.add_argument("--mmproj", help="the vision projector GGUF (needed for images)")
-    sp.add_argument("--image", "-i", help="an image to ask about")
-    sp.add_argument("--min-think", type=int, metavar="N", help="minimum thinking tokens (turns the minimum on)")
-    sp.add_argument("--max-think", type=int, metavar="M", help="maximum thinking tokens (turns the maximum on)")
-    sp.add_argument("--no-min", action="store_true", help="no minimum thinking length (the maximum may stay on)")
-    sp.add_argument("--no-budget", action="store_true", help="no budget forcing: the model thinks as it likes")
-    sp.add_argument("--wait", help='text inserted when thinking ends too early (default "Wait,")')
-    sp.add_argument("--num-waits", type=int, metavar="K", help="insert the wait text at most K times")
-    sp.add_argument("--answer-prefix", help='text after a forced end of thinking, e.g. "Answer:"')
+    sp = sub.add_parser("chat", parents=[common], help=tr("chat with a local GGUF model (offline)"),
+                        description=tr("Chat with a local GGUF model (offline), with budget forcing."))
+    sp.add_argument("question", nargs="?", help=tr("the question (default: read stdin, or ask interactively)"))
+    sp.add_argument("--model", "-m", help=tr("the model GGUF (default: the one set in the app)"))
+    sp.add_argument("--mmproj", help=tr("the vision projector GGUF (needed for images)"))
+    sp.add_argument("--image", "-i", help=tr("an image to ask about"))
+    sp.add_argument("--min-think", type=int, metavar="N", help=tr("minimum thinking tokens (turns the minimum on)"))
+    sp.add_argument("--max-think", type=int, metavar="M", help=tr("maximum thinking tokens (turns the maximum on)"))
+    sp.add_argument("--no-min", action="store_true", help=tr("no minimum thinking length (the maximum may stay on)"))
+    sp.add_argument("--no-budget", action="store_true", help=tr("no budget forcing: the model thinks as it likes"))
+    sp.add_argument("--wait", help=tr('text inserted when thinking ends too early (default "Wait,")'))
+    sp.add_argument("--num-waits", type=int, metavar="K", help=tr("insert the wait text at most K times"))
+    sp.add_argument("--answer-prefix", help=tr('text after a forced end of thinking, e.g. "Answer:"'))
     sp.add_argument("--temperature", type=float)
     sp.add_argument("--top-p", type=float)
-    sp.add_argument("--max-tokens", type=int, help="maximum answer tokens")
+    sp.add_argument("--max-tokens", type=int, help=tr("maximum answer tokens"))
     sp.add_argument("--seed", type=int)
-    sp.add_argument("--system", help="system prompt")
+    sp.add_argument("--system", help=tr("system prompt"))
     sp.add_argument("--ctx", type=positive_int,
-                    help="context length in tokens (at most a few times what the model was trained with)")
-    sp.add_argument("--gpu-layers", type=int, help="layers to offload to the GPU")
+                    help=tr("context length in tokens (at most a few times what the model was trained with)"))
+    sp.add_argument("--gpu-layers", type=int, help=tr("layers to offload to the GPU"))
     sp.add_argument("--threads", type=int)
-    sp.add_argument("--project", help="store the conversation in this project")
-    sp.add_argument("--session", type=int, help="continue this conversation (with --project)")
+    sp.add_argument("--project", help=tr("store the conversation in this project"))
+    sp.add_argument("--session", type=int, help=tr("continue this conversation (with --project)"))
     sp.set_defaults(func=cmd_chat)
-
-
-EXIT_USAGE = 2  # contradictory flags, as argparse exits for a bad one
 
 
 def _contradiction(args, b: dict[str, Any]) -> str | None:
@@ -61,15 +59,17 @@ def _contradiction(args, b: dict[str, Any]) -> str | None:
         return None
     low, high = b["min_thinking_tokens"], b["max_thinking_tokens"]
     if args.min_think is not None and args.max_think is not None:
-        return f"--min-think {low} is above --max-think {high}; lower --min-think or raise --max-think."
-    if args.max_think is not None:
-        return (f"--max-think {high} is below the minimum thinking length of {low} tokens in the settings; add "
-                f"--min-think {high} (or less) or --no-min, or raise --max-think.")
-    if args.min_think is not None:
-        return (f"--min-think {low} is above the maximum thinking length of {high} tokens in the settings; add "
-                f"--max-think {low} (or more), or lower --min-think.")
-    return (f"The settings' minimum thinking length ({low} tokens) is above their maximum ({high}); pass "
-            "--min-think and --max-think, or fix them with `remud settings`.")
+        sentence = tr("--min-think {low} is above --max-think {high}; lower --min-think or raise --max-think.")
+    elif args.max_think is not None:
+        sentence = tr("--max-think {high} is below the minimum thinking length of {low} tokens in the settings; add "
+                      "--min-think {high} (or less) or --no-min, or raise --max-think.")
+    elif args.min_think is not None:
+        sentence = tr("--min-think {low} is above the maximum thinking length of {high} tokens in the settings; add "
+                      "--max-think {low} (or more), or lower --min-think.")
+    else:
+        sentence = tr("The settings' minimum thinking length ({low} tokens) is above their maximum ({high}); pass "
+                      "--min-think and --max-think, or fix them with `remud settings`.")
+    return sentence.format(low=low, high=high)
 
 
 def _budget(args, saved: dict[str, Any]):
@@ -86,11 +86,13 @@ def _budget(args, saved: dict[str, Any]):
     if args.min_think is not None:
         if args.no_budget or args.no_min:
             flag = "--no-budget" if args.no_budget else "--no-min"
-            raise BudgetSettingsError(f"--min-think asks for a minimum and {flag} turns it off; give one of them.")
+            raise BudgetSettingsError(tr("--min-think asks for a minimum and {flag} turns it off; give one of them.")
+                                      .format(flag=flag))
         b.update(use_min=True, min_thinking_tokens=args.min_think)
     if args.max_think is not None:
         if args.no_budget:
-            raise BudgetSettingsError("--max-think asks for a maximum and --no-budget turns it off; give one of them.")
+            raise BudgetSettingsError(tr("--max-think asks for a maximum and --no-budget turns it off; give one of "
+                                         "them."))
         b.update(use_max=True, max_thinking_tokens=args.max_think)
     for flag, key in (("wait", "wait"), ("num_waits", "num_waits"), ("answer_prefix", "answer_prefix")):
         if getattr(args, flag) is not None:
@@ -117,7 +119,7 @@ def _model_settings(args, opts: dict[str, Any]):
 
     model = args.model or opts["model_path"]
     if not model:
-        raise ModelFileMissingError("No model given: pass --model FILE.gguf (or choose one in the Chat tab).")
+        raise ModelFileMissingError(tr("No model given: pass --model FILE.gguf (or choose one in the Chat tab)."))
     mmproj = args.mmproj or (opts["mmproj_path"] if not args.model else "")
     return ModelSettings(
         model_path=Path(model), mmproj_path=Path(mmproj) if mmproj else None,
@@ -160,10 +162,10 @@ class _Printer:
 
 
 def _summary(stats: dict[str, Any]) -> str:
-    cut = ", maximum cut in" if stats.get("max_cut_in") else ""
-    return (f"[{stats.get('thinking_tokens', 0)} thinking tokens, {stats.get('waits_inserted', 0)} waits{cut}; "
-            f"first token {stats.get('time_to_first_token_s', 0.0):.2f} s, "
-            f"{stats.get('tokens_per_second', 0.0):.1f} tokens/s]")
+    cut = tr(", maximum cut in") if stats.get("max_cut_in") else ""
+    return tr("[{thinking} thinking tokens, {waits} waits{cut}; first token {first} s, {speed} tokens/s]").format(
+        thinking=stats.get("thinking_tokens", 0), waits=stats.get("waits_inserted", 0), cut=cut,
+        first=f"{stats.get('time_to_first_token_s', 0.0):.2f}", speed=f"{stats.get('tokens_per_second', 0.0):.1f}")
 
 
 def cmd_chat(args) -> int:
@@ -175,7 +177,7 @@ def cmd_chat(args) -> int:
     try:
         budget = _budget(args, opts["budget"])
     except BudgetSettingsError as exc:  # contradictory flags: a usage error, before the model is loaded
-        print(f"error: {exc}", file=sys.stderr)
+        print(error_line(str(exc)), file=sys.stderr)
         return EXIT_USAGE
     sampling = _sampling(args, opts["sampling"])
     system = opts["system_prompt"] if args.system is None else args.system
@@ -183,10 +185,10 @@ def cmd_chat(args) -> int:
     # interactive: each question is read in the loop below
     question: str = args.question if args.question is not None else ("" if interactive else sys.stdin.read().strip())
     if not interactive and not question:
-        print("error: no question: give one as an argument or on stdin.", file=sys.stderr)
-        return 2
+        print(error_line(tr("no question: give one as an argument or on stdin.")), file=sys.stderr)
+        return EXIT_USAGE
     if args.image and not Path(args.image).is_file():
-        print(f"error: the image {args.image} does not exist.", file=sys.stderr)
+        print(error_line(tr("the image {path} does not exist.").format(path=args.image)), file=sys.stderr)
         return 1
     model_settings = _model_settings(args, opts)
     project = session_id = None
@@ -195,8 +197,8 @@ def cmd_chat(args) -> int:
         session_id = args.session or chats.create_session(project, model=model_settings.model_path.name).id
         chats.get_session(project, session_id)
     elif args.session:
-        print("error: --session needs --project.", file=sys.stderr)
-        return 2
+        print(error_line(tr("--session needs --project.")), file=sys.stderr)
+        return EXIT_USAGE
     printer = _Printer(quiet=args.json or args.quiet)
     engine = ChatEngine(model_settings)
     ask_kw = {"model": model_settings.model_path.name, "budget": budget, "sampling": sampling,
@@ -219,7 +221,7 @@ def cmd_chat(args) -> int:
                 printer.end()
                 if not interactive:
                     raise
-                print(f"error: {exc}", file=sys.stderr)  # the question is forgotten; the session goes on
+                print(error_line(str(exc)), file=sys.stderr)  # the question is forgotten; the session goes on
                 continue
             printer.end()
             image = None  # the image belongs to the first question; follow-ups refer to it

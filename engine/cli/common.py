@@ -17,11 +17,32 @@ from typing import Any
 from tqdm import tqdm
 
 from engine.errors import RemudError
+from engine.i18n import N_, tr
 from engine.pdf.resolution import check_dpi
 from engine.store.faults import store_error
 
+EXIT_USAGE = 2  # a usage error, as argparse exits for a bad flag
+
 
 # -- output -----------------------------------------------------------------------------
+def error_line(message: str) -> str:
+    """`error: message` in the current language: how every command reports an error on stderr."""
+    return tr("error: {message}").format(message=message)
+
+
+def warning_line(message: str) -> str:
+    return tr("warning: {message}").format(message=message)
+
+
+# Figure and record statuses (and search hit kinds) as stored: shown translated, matched in English.
+SHOWN_WORDS = (N_("proposed"), N_("accepted"), N_("rejected"), N_("draft"), N_("figure"), N_("record"))
+
+
+def shown(word: str) -> str:
+    """A stored status or kind (one of SHOWN_WORDS) in the current language; anything else as it is."""
+    return tr(word) if word in SHOWN_WORDS else word
+
+
 def emit(args, data: Any, text: str) -> None:
     """`data` as JSON with `--json`, else `text` for people."""
     if args.json:
@@ -49,11 +70,11 @@ def parse_pages(spec: str | None, page_count: int) -> list[int] | None:
         try:
             a, b = int(lo), int(hi or lo)
         except ValueError:
-            raise RemudError(f"“{part}” is not a page or page range (use e.g. 1-5,8).") from None
+            raise RemudError(tr("“{part}” is not a page or page range (use e.g. 1-5,8).").format(part=part)) from None
         if a > b:
-            raise RemudError(f"“{part}” is not a valid range: the first page comes after the last.")
+            raise RemudError(tr("“{part}” is not a valid range: the first page comes after the last.").format(part=part))
         if a < 1 or b > page_count:
-            raise RemudError(f"Pages {part} are outside 1–{page_count}.")
+            raise RemudError(tr("Pages {part} are outside 1–{count}.").format(part=part, count=page_count))
         pages.update(range(a - 1, b))
     return sorted(pages)
 
@@ -64,7 +85,7 @@ def parse_params(items: Sequence[str]) -> dict[str, Any]:
     for item in items:
         key, sep, raw = item.partition("=")
         if not sep:
-            raise RemudError(f"--param needs key=value, got “{item}”.")
+            raise RemudError(tr("--param needs key=value, got “{item}”.").format(item=item))
         try:
             params[key.replace("-", "_")] = json.loads(raw)
         except json.JSONDecodeError:
@@ -78,23 +99,24 @@ def positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"needs a whole number of 1 or more, not “{text}”") from None
+        raise argparse.ArgumentTypeError(tr("needs a whole number of 1 or more, not “{text}”").format(text=text)) from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+        raise argparse.ArgumentTypeError(tr("must be 1 or more, not {value}").format(value=value))
     return value
 
 
 def dpi(text: str) -> float:
     """A resolution in dots per inch within engine.pdf.resolution's MIN_DPI..MAX_DPI."""
-    return check_dpi(text, "the resolution", argparse.ArgumentTypeError)
+    # Translators: fills {what} in engine.pdf.resolution's sentences about a resolution out of range
+    return check_dpi(text, tr("the resolution"), argparse.ArgumentTypeError)
 
 
 # -- parser -----------------------------------------------------------------------------
 def shared_options() -> argparse.ArgumentParser:
     """The parent parser every command takes: --json and -q/--quiet."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--json", action="store_true", help="machine-readable output")
-    common.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    common.add_argument("--json", action="store_true", help=tr("machine-readable output"))
+    common.add_argument("-q", "--quiet", action="store_true", help=tr("no progress bars"))
     return common
 
 
@@ -103,7 +125,7 @@ def add_command(sub, common: argparse.ArgumentParser, name: str, func: Callable[
     """A subcommand with the shared options, a PROJECT argument (unless `project` is False) and `func` to run."""
     sp = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
     if project:
-        sp.add_argument("project", help="project folder")
+        sp.add_argument("project", help=tr("project folder"))
     sp.set_defaults(func=func)
     return sp
 
@@ -114,15 +136,15 @@ def run_command(args) -> int:
     try:
         return args.func(args)
     except RemudError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(error_line(str(exc)), file=sys.stderr)
         return 1
     except sqlite3.Error as exc:  # a read that met a damaged, locked or vanished database
-        print(f"error: {store_error(exc, Path(getattr(args, 'project', None) or '.'))}", file=sys.stderr)
+        print(error_line(str(store_error(exc, Path(getattr(args, 'project', None) or '.')))), file=sys.stderr)
         return 1
     except OSError as exc:  # disk full, permissions, a path that is a file...
         where = f": {exc.filename}" if exc.filename else ""
-        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        print(error_line(f"{exc.strerror or exc}{where}"), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("error: interrupted; work finished so far is saved.", file=sys.stderr)
+        print(error_line(tr("interrupted; work finished so far is saved.")), file=sys.stderr)
         return 130

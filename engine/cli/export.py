@@ -14,7 +14,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from engine.cli.common import progress_bar
+from engine.cli.common import progress_bar, warning_line
 from engine.export import (
     ExportOptions,
     ExportPlan,
@@ -25,7 +25,9 @@ from engine.export import (
 )
 from engine.export.multi import Combined, export_projects, plan_projects
 from engine.export.options import FORMATS, UNITS
-from engine.export.splits import SPLITS
+from engine.export.plan import stage_name
+from engine.export.splits import SPLITS, split_name
+from engine.i18n import tr
 from engine.store.project import Project
 
 
@@ -63,20 +65,26 @@ def plan_dict(plan: ExportPlan) -> dict:
 def plan_table(plan: ExportPlan) -> str:
     """Records per kind × language (rows) and split (columns), with totals."""
     rows = sorted({(k, lang) for k, lang, _ in plan.counts})
-    head = f"{'kind':<6}{'lang':<6}" + "".join(f"{s:>12}" for s in SPLITS) + f"{'total':>10}"
+    # Translators: column and row heads of `remud export`'s plan table: record kind, language, total
+    kind, lang, total = tr("kind"), tr("lang"), tr("total")
+    head = f"{kind:<6}{lang:<6}" + "".join(f"{split_name(s):>12}" for s in SPLITS) + f"{total:>10}"
     lines = [head, "-" * len(head)]
     for k, lang in rows:
         cells = [plan.counts.get((k, lang, s), 0) for s in SPLITS]
         lines.append(f"{k:<6}{lang:<6}" + "".join(f"{c:>12}" for c in cells) + f"{sum(cells):>10}")
     per_split = plan.split_records()
     lines.append("-" * len(head))
-    lines.append(f"{'all':<12}" + "".join(f"{per_split[s]:>12}" for s in SPLITS) + f"{plan.records:>10}")
-    lines.append(f"{'units':<12}" + "".join(f"{plan.documents[s]:>12}" for s in SPLITS))
-    lines.append(f"{plan.conversations} conversations, {plan.images} images; dropped {plan.dropped_duplicates} "
-                 f"cross-split duplicates, {plan.dropped_contaminated} contaminated records"
-                 + (f" and {plan.dropped_image_leaks} records whose image is also in the test split"
-                    if plan.dropped_image_leaks else ""))
-    lines += [f"warning: {w}" for w in plan.warnings]
+    # Translators: row heads: all records; units (documents or pages) per split
+    every, units = tr("all"), tr("units")
+    lines.append(f"{every:<12}" + "".join(f"{per_split[s]:>12}" for s in SPLITS) + f"{plan.records:>10}")
+    lines.append(f"{units:<12}" + "".join(f"{plan.documents[s]:>12}" for s in SPLITS))
+    leaks = tr(" and {n} records whose image is also in the test split").format(n=plan.dropped_image_leaks) \
+        if plan.dropped_image_leaks else ""
+    lines.append(tr("{conversations} conversations, {images} images; dropped {duplicates} cross-split duplicates, "
+                    "{contaminated} contaminated records{leaks}").format(
+        conversations=plan.conversations, images=plan.images, duplicates=plan.dropped_duplicates,
+        contaminated=plan.dropped_contaminated, leaks=leaks))
+    lines += [warning_line(w) for w in plan.warnings]
     return "\n".join(lines)
 
 
@@ -94,7 +102,7 @@ class _Bars:
         if stage != self.stage:
             self.close()
             unit = "crop" if stage == "images" else "record"
-            self.bar, self.stage = progress_bar(stage, total, False, unit=unit), stage
+            self.bar, self.stage = progress_bar(stage_name(stage), total, False, unit=unit), stage
         if self.bar is not None:
             self.bar.n = done
             self.bar.refresh()
@@ -106,9 +114,16 @@ class _Bars:
 
 
 def _combined_lines(combined: Combined) -> str:
-    return (f"{len(combined.projects)} projects combined: {combined.duplicate_figures} duplicate figures and "
-            f"{combined.duplicate_records} duplicate records across them dropped"
-            + (f", {combined.conflicts} fields both changed (the later edit kept)" if combined.conflicts else ""))
+    conflicts = tr(", {n} fields both changed (the later edit kept)").format(n=combined.conflicts) \
+        if combined.conflicts else ""
+    return tr("{n} projects combined: {figures} duplicate figures and {records} duplicate records across them "
+              "dropped{conflicts}").format(n=len(combined.projects), figures=combined.duplicate_figures,
+                                          records=combined.duplicate_records, conflicts=conflicts)
+
+
+def _exported_line(result) -> str:
+    return tr("Exported {n} records to {folder} in {seconds} s").format(
+        n=result.plan.records, folder=result.folder, seconds=f"{result.seconds:.1f}")
 
 
 def _export_several(args, options: ExportOptions) -> int:
@@ -132,7 +147,7 @@ def _export_several(args, options: ExportOptions) -> int:
     else:
         print(plan_table(result.plan))
         print(_combined_lines(combined))
-        print(f"Exported {result.plan.records} records to {result.folder} in {result.seconds:.1f} s")
+        print(_exported_line(result))
     return 0
 
 
@@ -156,43 +171,47 @@ def cmd_export(args) -> int:
                           **plan_dict(result.plan)}, ensure_ascii=False, indent=2))
     else:
         print(plan_table(result.plan))
-        print(f"Exported {result.plan.records} records to {result.folder} in {result.seconds:.1f} s")
+        print(_exported_line(result))
     return 0
 
 
 def add_export_parser(subparsers, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    sp = subparsers.add_parser("export", parents=[common], help="export a dataset (LLaMA-Factory, JSONL, Parquet)",
-                               description="Write the selected records of one or more projects as a dataset folder, split by document.")
+    sp = subparsers.add_parser("export", parents=[common], help=tr("export a dataset (LLaMA-Factory, JSONL, Parquet)"),
+                               description=tr("Write the selected records of one or more projects as a dataset "
+                                              "folder, split by document."))
     sp.add_argument("projects", nargs="+", metavar="PROJECT",
-                    help="project folder; several make one dataset (duplicates across them dropped, splits by "
-                         "document across all)")
-    sp.add_argument("out_dir", help="folder to create (must not exist unless --overwrite)")
-    sel = sp.add_argument_group("selection")
-    sel.add_argument("--status", action="append", default=[], help="record status (repeatable; default accepted)")
-    sel.add_argument("--kind", action="append", default=[], help="qa, vqa or mcq (repeatable; default all)")
-    sel.add_argument("--language", action="append", default=[], help="e.g. en, zh (repeatable; default all)")
-    sel.add_argument("--min-score", type=float, help="only records scored at least this")
-    sel.add_argument("--doc", type=int, action="append", default=[], help="document id (repeatable; default all)")
+                    help=tr("project folder; several make one dataset (duplicates across them dropped, splits by "
+                            "document across all)"))
+    sp.add_argument("out_dir", help=tr("folder to create (must not exist unless --overwrite)"))
+    sel = sp.add_argument_group(tr("selection"))
+    sel.add_argument("--status", action="append", default=[], help=tr("record status (repeatable; default accepted)"))
+    sel.add_argument("--kind", action="append", default=[], help=tr("qa, vqa or mcq (repeatable; default all)"))
+    sel.add_argument("--language", action="append", default=[], help=tr("e.g. en, zh (repeatable; default all)"))
+    sel.add_argument("--min-score", type=float, help=tr("only records scored at least this"))
+    sel.add_argument("--doc", type=int, action="append", default=[], help=tr("document id (repeatable; default all)"))
     sel.add_argument("--reasoning", dest="reasoning", action="store_true", default=None,
-                     help="only records with thinking traces")
-    sel.add_argument("--no-reasoning", dest="reasoning", action="store_false", help="only records without them")
-    spl = sp.add_argument_group("splits")
-    spl.add_argument("--val", type=float, default=SplitSettings.validation, help="validation fraction")
-    spl.add_argument("--test", type=float, default=SplitSettings.test, help="test fraction")
+                     help=tr("only records with thinking traces"))
+    sel.add_argument("--no-reasoning", dest="reasoning", action="store_false", help=tr("only records without them"))
+    spl = sp.add_argument_group(tr("splits"))
+    spl.add_argument("--val", type=float, default=SplitSettings.validation, help=tr("validation fraction"))
+    spl.add_argument("--test", type=float, default=SplitSettings.test, help=tr("test fraction"))
     spl.add_argument("--seed", type=int, default=SplitSettings.seed)
-    spl.add_argument("--unit", choices=UNITS, default="document", help="what never straddles two splits")
-    out = sp.add_argument_group("output")
-    out.add_argument("--format", action="append", default=[], help=f"{', '.join(FORMATS)} (repeatable; default all)")
-    out.add_argument("--name", default="remud", help="dataset name in dataset_info.json")
-    out.add_argument("--system-prompt", default="", help="system message of every conversation")
-    out.add_argument("--max-pixels", type=int, help="cap crops at this many pixels (aspect kept)")
-    out.add_argument("--base-model", default=ExportOptions.base_model, help="model in the LLaMA-Factory config")
-    clean = sp.add_argument_group("cleaning")
-    clean.add_argument("--no-dedup", action="store_true", help="keep near-duplicates across splits")
-    clean.add_argument("--dedup-threshold", type=float, default=0.8, help="Jaccard similarity of a near-duplicate")
-    clean.add_argument("--decontaminate", metavar="FILE", help="drop training records sharing an n-gram with this test file")
-    clean.add_argument("--decontam-ngram", type=int, default=8, help="n-gram length for --decontaminate")
-    sp.add_argument("--overwrite", action="store_true", help="replace OUT_DIR once the new export is complete")
-    sp.add_argument("--preview", action="store_true", help="print the plan (counts per kind × language × split); write nothing")
+    spl.add_argument("--unit", choices=UNITS, default="document", help=tr("what never straddles two splits"))
+    out = sp.add_argument_group(tr("output"))
+    out.add_argument("--format", action="append", default=[], help=tr("{formats} (repeatable; default all)").format(
+        formats=", ".join(FORMATS)))
+    out.add_argument("--name", default="remud", help=tr("dataset name in dataset_info.json"))
+    out.add_argument("--system-prompt", default="", help=tr("system message of every conversation"))
+    out.add_argument("--max-pixels", type=int, help=tr("cap crops at this many pixels (aspect kept)"))
+    out.add_argument("--base-model", default=ExportOptions.base_model, help=tr("model in the LLaMA-Factory config"))
+    clean = sp.add_argument_group(tr("cleaning"))
+    clean.add_argument("--no-dedup", action="store_true", help=tr("keep near-duplicates across splits"))
+    clean.add_argument("--dedup-threshold", type=float, default=0.8, help=tr("Jaccard similarity of a near-duplicate"))
+    clean.add_argument("--decontaminate", metavar="FILE",
+                       help=tr("drop training records sharing an n-gram with this test file"))
+    clean.add_argument("--decontam-ngram", type=int, default=8, help=tr("n-gram length for --decontaminate"))
+    sp.add_argument("--overwrite", action="store_true", help=tr("replace OUT_DIR once the new export is complete"))
+    sp.add_argument("--preview", action="store_true",
+                    help=tr("print the plan (counts per kind × language × split); write nothing"))
     sp.set_defaults(func=cmd_export)
     return sp

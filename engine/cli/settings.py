@@ -23,6 +23,7 @@ from engine import settings
 from engine.cards import Card
 from engine.cli.common import add_command
 from engine.detect import registry as detectors
+from engine.i18n import N_, ntr, tr
 from engine.key_status import all_key_statuses
 from engine.pdf.resolution import check_dpi
 from engine.resources import resource
@@ -31,15 +32,19 @@ from engine.synth import registry as synthesizers
 from engine.synth.base import load_pricing
 
 SECTIONS = ("appearance", "chat", "synthesis", "synthesizers", "detectors")
+SECTION_TITLES = {"appearance": N_("Appearance"), "chat": N_("Chat"), "synthesis": N_("Synthesis"),
+                  "synthesizers": N_("Synthesizers"), "detectors": N_("Detectors")}
+PRICE_UNIT = N_("USD per 1M tokens")  # the JSON's "unit"; translated where shown
 
 
 def add_settings_parser(sub, common: argparse.ArgumentParser) -> None:
-    text = "show the app's settings (API keys only as set / not set), or change them with `set KEY=VALUE`"
+    text = tr("show the app's settings (API keys only as set / not set), or change them with `set KEY=VALUE`")
     sp = add_command(sub, common, "settings", cmd_settings, text, project=False)
     sp.add_argument("action", nargs="?", choices=("show", "set"), default="show")
     sp.add_argument("assignments", nargs="*", metavar="KEY=VALUE",
-                    help="with `set`: e.g. chat.model_path=/models/remud.gguf, chat.budget.use_max=true, "
-                         "synthesis.concurrency=4, appearance.theme=dark (an empty value resets it to its default)")
+                    help=tr("with `set`: e.g. chat.model_path=/models/remud.gguf, chat.budget.use_max=true, "
+                            "synthesis.concurrency=4, appearance.theme=dark, appearance.language=zh_CN (an empty value "
+                            "resets it to its default)"))
 
 
 # -- reading -----------------------------------------------------------------------------
@@ -65,7 +70,7 @@ def snapshot() -> dict[str, Any]:
                          for name, card in synthesizers.load_cards().items()},
         "detectors": {name: {**card.params, **detector_overrides[name]}
                       for name, card in detectors.load_cards().items() if card.params or detector_overrides[name]},
-        "pricing": {"file": str(pricing_file), "batch_discount": pricing.batch_discount, "unit": "USD per 1M tokens",
+        "pricing": {"file": str(pricing_file), "batch_discount": pricing.batch_discount, "unit": PRICE_UNIT,
                     "models": {name: asdict(price) for name, price in pricing.prices.items()}},
     }
 
@@ -92,18 +97,22 @@ def _shown(value: Any) -> str:
 
 
 def render_text(snap: dict[str, Any]) -> str:
-    lines = [f"Settings file: {snap['file']}", "", "API keys (kept in the system keyring; never shown)"]
+    lines = [tr("Settings file: {path}").format(path=snap["file"]), "",
+             tr("API keys (kept in the system keyring; never shown)")]
     width = max((len(n) for n in snap["api_keys"]), default=0)
     for name, info in snap["api_keys"].items():
         lines.append(f"  {name:<{width}}  {info['status']:<34}  {info['used_for']}")
     for section in SECTIONS:
         rows = flatten(snap[section], f"{section}.")
         width = max(len(k) for k, _ in rows)
-        lines += ["", section.capitalize()] + [f"  {k:<{width}}  {_shown(v)}" for k, v in rows]
+        lines += ["", tr(SECTION_TITLES[section])] + [f"  {k:<{width}}  {_shown(v)}" for k, v in rows]
     pricing = snap["pricing"]
-    lines += ["", f"Prices ({pricing['unit']}; batch jobs cost ×{pricing['batch_discount']:g}) from {pricing['file']}"]
+    lines += ["", tr("Prices ({unit}; batch jobs cost ×{discount}) from {path}").format(
+        unit=tr(pricing["unit"]), discount=f"{pricing['batch_discount']:g}", path=pricing["file"])]
     width = max((len(n) for n in pricing["models"]), default=0)
-    lines.append(f"  {'model':<{width}}  {'input':>8}  {'output':>8}")
+    # Translators: column heads of the price table (model name, input and output price)
+    model, inp, outp = tr("model"), tr("input"), tr("output")
+    lines.append(f"  {model:<{width}}  {inp:>8}  {outp:>8}")
     for name, price in pricing["models"].items():
         lines.append(f"  {name:<{width}}  {price['input']:>8.2f}  {price['output']:>8.2f}")
     return "\n".join(lines)
@@ -118,13 +127,14 @@ def _coerce(key: str, raw: str, default: Any) -> Any:
             return True
         if low in ("false", "no", "off", "0"):
             return False
-        raise SettingsError(f"{key} is true or false, not “{raw}”.")
+        raise SettingsError(tr("{key} is true or false, not “{value}”.").format(key=key, value=raw))
     if isinstance(default, (int, float)):
         try:
             return int(raw) if isinstance(default, int) else float(raw)
         except ValueError:
-            kind = "a whole number" if isinstance(default, int) else "a number"
-            raise SettingsError(f"{key} needs {kind}, not “{raw}”.") from None
+            sentence = (tr("{key} needs a whole number, not “{value}”.") if isinstance(default, int)
+                        else tr("{key} needs a number, not “{value}”."))
+            raise SettingsError(sentence.format(key=key, value=raw)) from None
     if isinstance(default, str):
         return raw
     try:
@@ -134,7 +144,8 @@ def _coerce(key: str, raw: str, default: Any) -> Any:
 
 
 def _unknown(key: str, choices) -> SettingsError:
-    return SettingsError(f"There is no setting “{key}”; known here: {', '.join(sorted(choices))}.")
+    return SettingsError(tr("There is no setting “{key}”; known here: {choices}.").format(
+        key=key, choices=", ".join(sorted(choices))))
 
 
 def _card_settings(card: Card) -> list[str] | None:
@@ -143,7 +154,8 @@ def _card_settings(card: Card) -> list[str] | None:
     try:
         cls = getattr(importlib.import_module(module_name), class_name)
     except (ImportError, AttributeError) as exc:
-        raise SettingsError(f"The card “{card.name}” cannot be loaded ({exc}); its settings cannot be checked.") from exc
+        raise SettingsError(tr("The card “{name}” cannot be loaded ({reason}); its settings cannot be checked.").format(
+            name=card.name, reason=exc)) from exc
     accepted = inspect.signature(cls).parameters
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
         return None
@@ -152,16 +164,19 @@ def _card_settings(card: Card) -> list[str] | None:
 
 def _set_card_param(key: str, parts: list[str], raw: str, cards: dict[str, Card], saved_of, save_to) -> None:
     if len(parts) != 3:
-        raise SettingsError(f"Use {parts[0]}.<name>.<setting>=value (e.g. {parts[0]}.{next(iter(cards))}.model=…).")
+        raise SettingsError(tr("Use {section}.<name>.<setting>=value (e.g. {section}.{card}.model=…).").format(
+            section=parts[0], card=next(iter(cards))))
     _, name, param = parts
     if name not in cards:
         raise _unknown(f"{parts[0]}.{name}", [f"{parts[0]}.{n}" for n in cards])
     if settings.looks_secret(param):
-        raise SettingsError(f"The setting “{key}” looks like a secret; keys are kept in the system keyring, never in files.")
+        raise SettingsError(tr("The setting “{key}” looks like a secret; keys are kept in the system keyring, never in "
+                               "files.").format(key=key))
     accepted = _card_settings(cards[name])
     if accepted is not None and param not in accepted:
         shown = [n for n in accepted if not settings.looks_secret(n)]  # keys go to the keyring, not here
-        raise SettingsError(f"The card “{name}” has no setting “{param}”; its settings are: {', '.join(shown)}.")
+        raise SettingsError(tr("The card “{name}” has no setting “{setting}”; its settings are: {settings}.").format(
+            name=name, setting=param, settings=", ".join(shown)))
     params = saved_of(name)
     if raw.strip() == "":
         params.pop(param, None)  # back to the card's default
@@ -182,9 +197,10 @@ def set_value(key: str, raw: str) -> None:
         return default if reset else _coerce(key, raw, default)
 
     if section == "appearance":
-        if parts[1:] != ["theme"]:
-            raise _unknown(key, ["appearance.theme"])
-        settings.set_appearance_options(theme=value_of(settings.APPEARANCE_DEFAULTS["theme"]).strip().lower())
+        if len(parts) != 2 or parts[1] not in settings.APPEARANCE_DEFAULTS:
+            raise _unknown(key, [f"appearance.{name}" for name in settings.APPEARANCE_DEFAULTS])
+        value = value_of(settings.APPEARANCE_DEFAULTS[parts[1]]).strip()
+        settings.set_appearance_options(**{parts[1]: value.lower() if parts[1] == "theme" else value})
     elif section == "chat":
         defaults = settings.CHAT_DEFAULTS
         if len(parts) == 2 and parts[1] in defaults and not isinstance(defaults[parts[1]], dict):
@@ -193,8 +209,8 @@ def set_value(key: str, raw: str) -> None:
                 from engine.chat.memory import MAX_CTX, MIN_CTX  # deferred: engine.chat adds about 20 ms to every start
 
                 if not MIN_CTX <= value <= MAX_CTX:
-                    raise SettingsError(f"chat.n_ctx must be from {MIN_CTX} to {MAX_CTX} tokens (e.g. 8192), "
-                                        f"not {value}.")
+                    raise SettingsError(tr("chat.n_ctx must be from {min} to {max} tokens (e.g. 8192), not {value}.")
+                                        .format(min=MIN_CTX, max=MAX_CTX, value=value))
             settings.set_chat_options(**{parts[1]: value})
         elif len(parts) == 3 and isinstance(defaults.get(parts[1]), dict) and parts[2] in defaults[parts[1]]:
             settings.set_chat_options(**{parts[1]: {parts[2]: value_of(defaults[parts[1]][parts[2]])}})
@@ -206,11 +222,12 @@ def set_value(key: str, raw: str) -> None:
             raise _unknown(key, [f"synthesis.{k}" for k in scalars])
         value = value_of(scalars[parts[1]])
         if parts[1] == "concurrency" and value < 1:
-            raise SettingsError("synthesis.concurrency must be 1 or more.")
+            raise SettingsError(tr("synthesis.concurrency must be 1 or more."))
         if parts[1] == "card":
             cards = synthesizers.load_cards()
             if value not in cards:
-                raise SettingsError(f"There is no synthesizer “{value}”; choose one of: {', '.join(cards)}.")
+                raise SettingsError(tr("There is no synthesizer “{name}”; choose one of: {choices}.").format(
+                    name=value, choices=", ".join(cards)))
         settings.set_synthesis_options(**{parts[1]: value})
     elif section == "synthesizers":
         _set_card_param(key, parts, raw, synthesizers.load_cards(), settings.synthesizer_params,
@@ -225,17 +242,18 @@ def set_value(key: str, raw: str) -> None:
 def cmd_settings(args) -> int:
     if args.action == "set":
         if not args.assignments:
-            raise SettingsError("Say what to change, e.g. remud settings set chat.n_ctx=4096.")
+            raise SettingsError(tr("Say what to change, e.g. remud settings set chat.n_ctx=4096."))
         pairs = []
         for item in args.assignments:
             key, sep, raw = item.partition("=")
             if not sep:
-                raise SettingsError(f"“{item}” is not KEY=VALUE (e.g. chat.n_ctx=4096).")
+                raise SettingsError(tr("“{item}” is not KEY=VALUE (e.g. chat.n_ctx=4096).").format(item=item))
             pairs.append((key, raw))
         for key, raw in pairs:
             set_value(key, raw)
         if not args.json:
-            print(f"Saved {len(pairs)} setting{'s' if len(pairs) != 1 else ''} to {settings.settings_path()}")
+            print(ntr("Saved {n} setting to {path}", "Saved {n} settings to {path}", len(pairs)).format(
+                n=len(pairs), path=settings.settings_path()))
             return 0
     snap = snapshot()
     if args.json:

@@ -16,8 +16,9 @@ import argparse
 import shlex
 import sys
 
-from engine.cli.common import add_command, emit, parse_params
+from engine.cli.common import EXIT_USAGE, add_command, emit, error_line, parse_params
 from engine.errors import RemudError
+from engine.i18n import ntr, tr
 from engine.store.jobs import ItemState, list_jobs
 from engine.store.project import Project
 from engine.synth import jobs
@@ -28,19 +29,22 @@ EXIT_FAILED_ITEMS = 3
 
 def _status_text(st) -> str:
     c = st.counts
-    lines = [f"job {st.job.id} [{st.job.state}] {st.job.synthesizer}/{st.job.model}: {c['done']}/{st.total} done, "
-             f"{c['failed']} failed, {c['pending'] + c['running']} to do; tokens {st.tokens_in}+{st.tokens_out}, "
-             f"cost ${st.cost:.4f}"]
+    lines = [tr("job {id} [{state}] {synthesizer}/{model}: {done}/{total} done, {failed} failed, {todo} to do; "
+                "tokens {tokens_in}+{tokens_out}, cost ${cost}").format(
+        id=st.job.id, state=st.job.state, synthesizer=st.job.synthesizer, model=st.job.model, done=c["done"],
+        total=st.total, failed=c["failed"], todo=c["pending"] + c["running"], tokens_in=st.tokens_in,
+        tokens_out=st.tokens_out, cost=f"{st.cost:.4f}")]
     if st.job.message:
         lines.append(f"  {st.job.message}")
-    lines += [f"  item {f.item_id}: {f.error}" for f in st.failures[:20]]
+    lines += [tr("  item {id}: {error}").format(id=f.item_id, error=f.error) for f in st.failures[:20]]
     return "\n".join(lines)
 
 
 def _run(args, p: Project, job_id: int) -> int:
     def progress(pr: jobs.JobProgress) -> None:
         if not args.quiet and not args.json and sys.stderr.isatty():
-            print(f"\r{pr.done}/{pr.total} done, {pr.failed} failed, ${pr.cost:.4f}", end="", file=sys.stderr)
+            print("\r" + tr("{done}/{total} done, {failed} failed, ${cost}").format(
+                done=pr.done, total=pr.total, failed=pr.failed, cost=f"{pr.cost:.4f}"), end="", file=sys.stderr)
 
     if getattr(args, "batch", False):
         from engine.synth.batch import run_batch  # deferred: batch mode adds about 10 ms to every `remud` start
@@ -57,25 +61,24 @@ def _run(args, p: Project, job_id: int) -> int:
     emit(args, data, _status_text(st))
     if failed:
         retry = shlex.join(["remud", "synth", "retry", str(p.folder), str(job_id)])
-        print(f"{failed} of {st.total} item{'s' if st.total != 1 else ''} failed; run `{retry}` to try them again.",
-              file=sys.stderr)
+        print(ntr("{failed} of {total} item failed; run `{retry}` to try them again.",
+                  "{failed} of {total} items failed; run `{retry}` to try them again.", st.total).format(
+            failed=failed, total=st.total, retry=retry), file=sys.stderr)
     if report.state == "done":
         return 0
     return EXIT_FAILED_ITEMS if report.state == "finished" else EXIT_UNFINISHED
 
 
-EXIT_USAGE = 2  # no selection: a usage error, as argparse exits for a bad flag
-
-
 def cmd_run(args) -> int:
     if args.job is None and not args.doc and not args.figure:
-        print("error: no figures chosen: name them with --doc ID (the accepted figures of a document) or --figure ID "
-              "(both repeatable), or run an existing job with --job ID.", file=sys.stderr)
+        # no selection: a usage error, as argparse exits for a bad flag
+        print(error_line(tr("no figures chosen: name them with --doc ID (the accepted figures of a document) or "
+                            "--figure ID (both repeatable), or run an existing job with --job ID.")), file=sys.stderr)
         return EXIT_USAGE
     with Project.open(args.project) as p:
         if args.job is None:
             if not args.kinds:
-                raise RemudError("Give --kinds (e.g. vqa,mcq) for a new job, or --job ID to run an existing one.")
+                raise RemudError(tr("Give --kinds (e.g. vqa,mcq) for a new job, or --job ID to run an existing one."))
             try:
                 job, created, skipped = jobs.create_synth_job(
                     p, kinds=args.kinds.split(","), languages=args.languages.split(","), synthesizer=args.synth,
@@ -90,10 +93,11 @@ def cmd_run(args) -> int:
                 emit(args, {"job": None, "created": 0, "skipped": exc.skipped, "items": 0, "cost": 0.0}, str(exc))
                 return 0
             items, cost = jobs.estimate(p, job.id, batch=args.batch)
-            est = "unknown (no price for this model)" if cost is None else f"${cost:.4f}"
+            est = tr("unknown (no price for this model)") if cost is None else f"${cost:.4f}"
             if not args.json:
-                print(f"job {job.id}: {created} new item(s), {skipped} already in this project (synthesized, or "
-                      f"waiting in an earlier job: run that one with --job ID); estimated cost {est}")
+                print(tr("job {id}: {created} new item(s), {skipped} already in this project (synthesized, or "
+                         "waiting in an earlier job: run that one with --job ID); estimated cost {cost}").format(
+                    id=job.id, created=created, skipped=skipped, cost=est))
             if args.estimate_only:
                 if args.json:
                     emit(args, {"job": job.id, "created": created, "skipped": skipped, "items": items, "cost": cost}, "")
@@ -108,7 +112,7 @@ def cmd_status(args) -> int:
     with Project.open(args.project) as p:
         if args.job is None:
             sts = [jobs.job_status(p, j.id) for j in list_jobs(p)]
-            emit(args, [s.as_dict() for s in sts], "\n".join(_status_text(s) for s in sts) or "no jobs")
+            emit(args, [s.as_dict() for s in sts], "\n".join(_status_text(s) for s in sts) or tr("no jobs"))
         else:
             st = jobs.job_status(p, args.job)
             emit(args, st.as_dict(), _status_text(st))
@@ -119,7 +123,8 @@ def cmd_retry(args) -> int:
     with Project.open(args.project) as p:
         n = jobs.retry_failed(p, args.job)
         if args.no_run:
-            emit(args, {"job": args.job, "reset": n}, f"{n} failed item(s) of job {args.job} will be sent again.")
+            emit(args, {"job": args.job, "reset": n},
+                 tr("{n} failed item(s) of job {job} will be sent again.").format(n=n, job=args.job))
             return 0
         return _run(args, p, args.job)
 
@@ -131,49 +136,52 @@ def cmd_cancel(args) -> int:
     with Project.open(args.project) as p:
         jobs.cancel_job(p, args.job)
     batches = cancel_batches(args.project, args.job)
-    note = f" ({batches} provider batch{'es' if batches != 1 else ''} cancelled)" if batches else ""
-    emit(args, {"job": args.job, "state": "cancelled", "batches_cancelled": batches}, f"job {args.job} cancelled{note}")
+    note = ntr(" ({n} provider batch cancelled)", " ({n} provider batches cancelled)", batches).format(n=batches) \
+        if batches else ""
+    emit(args, {"job": args.job, "state": "cancelled", "batches_cancelled": batches},
+         tr("job {job} cancelled{note}").format(job=args.job, note=note))
     return 0
 
 
 def _run_options(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--concurrency", type=int, default=8)
-    sp.add_argument("--rpm", type=float, help="requests per minute limit")
-    sp.add_argument("--tpm", type=float, help="tokens per minute limit")
+    sp.add_argument("--rpm", type=float, help=tr("requests per minute limit"))
+    sp.add_argument("--tpm", type=float, help=tr("tokens per minute limit"))
     sp.add_argument("--max-attempts", type=int, default=5)
 
 
 def add_synth_parser(subparsers, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Adds `synth` with run / status / retry / cancel under `subparsers`."""
-    synth = subparsers.add_parser("synth", parents=[common], help="synthesize records (jobs)",
-                                  description="Create, run and inspect synthesis jobs.")
+    synth = subparsers.add_parser("synth", parents=[common], help=tr("synthesize records (jobs)"),
+                                  description=tr("Create, run and inspect synthesis jobs."))
     sub = synth.add_subparsers(dest="synth_command", required=True, metavar="ACTION")
 
     def add(name, func, help_text):
         return add_command(sub, common, name, func, help_text)
 
-    sp = add("run", cmd_run, "create a job from a selection and run it, or run --job ID")
-    sp.add_argument("--job", type=int, help="run (resume) this existing job")
-    sp.add_argument("--doc", type=int, action="append", default=[], help="all accepted figures of this document")
-    sp.add_argument("--figure", type=int, action="append", default=[], help="this figure id")
-    sp.add_argument("--kinds", help="comma list of qa, vqa, mcq")
-    sp.add_argument("--languages", default="en", help="comma list of en, zh")
-    sp.add_argument("--synth", default="openai", help="synthesizer card name")
-    sp.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="synthesizer setting (never a key)")
-    sp.add_argument("--name", help="job name")
-    sp.add_argument("--no-reasoning", action="store_true", help="no thinking traces")
-    sp.add_argument("--no-page", action="store_true", help="do not send the page image")
-    sp.add_argument("--estimate-only", action="store_true", help="create the job and show its cost; do not run")
+    sp = add("run", cmd_run, tr("create a job from a selection and run it, or run --job ID"))
+    sp.add_argument("--job", type=int, help=tr("run (resume) this existing job"))
+    sp.add_argument("--doc", type=int, action="append", default=[], help=tr("all accepted figures of this document"))
+    sp.add_argument("--figure", type=int, action="append", default=[], help=tr("this figure id"))
+    sp.add_argument("--kinds", help=tr("comma list of qa, vqa, mcq"))
+    sp.add_argument("--languages", default="en", help=tr("comma list of en, zh"))
+    sp.add_argument("--synth", default="openai", help=tr("synthesizer card name"))
+    sp.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help=tr("synthesizer setting (never a key)"))
+    sp.add_argument("--name", help=tr("job name"))
+    sp.add_argument("--no-reasoning", action="store_true", help=tr("no thinking traces"))
+    sp.add_argument("--no-page", action="store_true", help=tr("do not send the page image"))
+    sp.add_argument("--estimate-only", action="store_true", help=tr("create the job and show its cost; do not run"))
     sp.add_argument("--batch", action="store_true",
-                    help="use the provider's batch API (lower price, answers within 24 h); run again to resume polling")
-    sp.add_argument("--poll", type=float, default=60.0, help="seconds between batch status checks (with --batch)")
+                    help=tr("use the provider's batch API (lower price, answers within 24 h); run again to resume "
+                            "polling"))
+    sp.add_argument("--poll", type=float, default=60.0, help=tr("seconds between batch status checks (with --batch)"))
     _run_options(sp)
-    sp = add("status", cmd_status, "counts, tokens, cost and failures of a job (or all jobs)")
+    sp = add("status", cmd_status, tr("counts, tokens, cost and failures of a job (or all jobs)"))
     sp.add_argument("--job", type=int)
-    sp = add("retry", cmd_retry, "send the failed items of a job again")
+    sp = add("retry", cmd_retry, tr("send the failed items of a job again"))
     sp.add_argument("job", type=int)
-    sp.add_argument("--no-run", action="store_true", help="only reset them")
+    sp.add_argument("--no-run", action="store_true", help=tr("only reset them"))
     _run_options(sp)
-    sp = add("cancel", cmd_cancel, "cancel a job (a running one stops scheduling)")
+    sp = add("cancel", cmd_cancel, tr("cancel a job (a running one stops scheduling)"))
     sp.add_argument("job", type=int)
     return synth

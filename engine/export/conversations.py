@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 from engine.export.errors import ExportError
+from engine.i18n import tr
 from engine.mcq import LETTERS, options_fit, parse_letter, question_prompt
 from engine.store.export_queries import SelectedRecord
 from engine.store.models import Record, RecordKind
@@ -56,8 +57,8 @@ def answer_text(rec: Record) -> str:
     if rec.kind == RecordKind.MCQ:
         letter = mcq_letter(rec)
         if letter is None:
-            raise ExportError(f"Record {rec.id} has no correct letter that names one of its options; fix it in "
-                              "the review and export again.")
+            raise ExportError(tr("Record {id} has no correct letter that names one of its options; fix it in "
+                                 "the review and export again.").format(id=rec.id))
         return neutral(f"{letter}. {rec.options[LETTERS.index(letter)]}\n<answer>{letter}</answer>")
     return neutral(rec.answer)
 
@@ -81,8 +82,9 @@ def sharegpt_item(rows: Sequence[SelectedRecord], images: Sequence[str], split: 
         messages.append({"role": "assistant", "content": assistant_text(row.record)})
     placeholders = sum(m["content"].count(IMAGE_TOKEN) for m in messages)
     if placeholders != len(images):  # LLaMA-Factory rejects such an item; never write one
-        raise ExportError(f"Conversation {conversation_id(rows)} has {placeholders} image placeholders for "
-                          f"{len(images)} images; please report this.")
+        raise ExportError(tr("Conversation {id} has {placeholders} image placeholders for {images} images; please "
+                             "report this.").format(id=conversation_id(rows), placeholders=placeholders,
+                                                    images=len(images)))
     first = rows[0].record
     return {
         "messages": messages, "images": list(images), "id": conversation_id(rows), "kind": str(first.kind),

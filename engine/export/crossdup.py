@@ -16,6 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 from engine.errors import CancelledError
+from engine.i18n import tr
 from engine.quality.dedup import DedupConfig, band_keys, bands_for, jaccard, shingles, signature
 
 
@@ -89,7 +90,7 @@ def cross_split_drops(
     live = np.flatnonzero(active)
     for band in range(keys.shape[1] if n else 0):
         if cancel():
-            raise CancelledError("Export cancelled while looking for duplicates.")
+            raise CancelledError(tr("Export cancelled while looking for duplicates."))
         col = keys[live, band]
         order = np.argsort(col, kind="stable")
         sorted_keys = col[order]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.export.errors import DecontaminationFileError
+from engine.i18n import tr
 from engine.jsonfiles import JsonItemsError, parse_items
 from engine.quality.dedup import shingles
 from engine.store.search import CJK_RANGES
@@ -56,7 +57,8 @@ def _strings(value, key: str = "") -> Iterator[str]:
 def load_test_ngrams(path: Path, n: int) -> TestGrams:
     """Every full n-gram of the texts (questions, options, answers, messages) in a JSON/JSONL test file."""
     if not path.is_file():
-        raise DecontaminationFileError(f"The test file {path} does not exist; give the path of a JSON or JSONL file.")
+        raise DecontaminationFileError(tr("The test file {path} does not exist; give the path of a JSON or JSONL "
+                                          "file.").format(path=path))
     grams: set[str] = set()
     try:
         data = path.read_bytes()
@@ -64,12 +66,14 @@ def load_test_ngrams(path: Path, n: int) -> TestGrams:
             for s in _strings(item):
                 grams |= ngrams(s, n)
     except JsonItemsError as exc:
-        raise DecontaminationFileError(f"{exc} Give a JSON or JSONL test file.") from exc
+        raise DecontaminationFileError(tr("{error} Give a JSON or JSONL test file.").format(error=exc)) from exc
     except (OSError, UnicodeDecodeError) as exc:
-        raise DecontaminationFileError(f"Cannot read the test file {path.name} ({exc}); give a UTF-8 JSON or JSONL file.") from exc
+        raise DecontaminationFileError(tr("Cannot read the test file {name} ({reason}); give a UTF-8 JSON or JSONL "
+                                          "file.").format(name=path.name, reason=exc)) from exc
     if not grams:
         raise DecontaminationFileError(
-            f"The test file {path.name} holds no text with {n} words in a row; check the file or lower the n-gram length."
+            tr("The test file {name} holds no text with {n} words in a row; check the file or lower the n-gram "
+               "length.").format(name=path.name, n=n)
         )
     return TestGrams(frozenset(grams), hashlib.sha256(data).hexdigest())
 

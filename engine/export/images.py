@@ -29,6 +29,7 @@ from PIL import Image
 
 from engine.errors import CancelledError
 from engine.geometry import Rect
+from engine.i18n import tr
 from engine.pdf.crops import figure_raster
 from engine.pdf.opener import DocumentCache
 from engine.store import documents, figures
@@ -160,7 +161,7 @@ def _render_in_worker(folder: str, max_pixels: int | None, figure_ids: list[int]
 
 
 def _cancelled() -> CancelledError:
-    return CancelledError("Export cancelled while writing the figure crops; nothing was written.")
+    return CancelledError(tr("Export cancelled while writing the figure crops; nothing was written."))
 
 
 def _render_pool(cache: CropCache, missing: list[Figure], workers: int, tick: Callable[[], None],

@@ -25,6 +25,7 @@ from engine.export.options import ExportOptions, validate
 from engine.export.plan import ExportPlan, ExportProgress, plan_export
 from engine.export.target import check_target
 from engine.export.writer import ExportResult, export_dataset
+from engine.i18n import tr
 from engine.store.combine import drop_duplicates
 from engine.store.merge import merge_project
 from engine.store.project import Project
@@ -53,7 +54,7 @@ def _combine(folders: Sequence[Path], into: Path, progress: ExportProgress | Non
     try:
         for n, folder in enumerate(folders):
             if cancel():
-                raise CancelledError("Export cancelled; nothing was written.")
+                raise CancelledError(tr("Export cancelled; nothing was written."))
             if progress:
                 progress("combine", n, len(folders))
             report = merge_project(project, folder, backup=False, keep_base=False, link_sources=True, cancel=cancel)
@@ -70,7 +71,7 @@ def _combine(folders: Sequence[Path], into: Path, progress: ExportProgress | Non
 def _folders(projects: Sequence[str | Path]) -> list[Path]:
     folders = [Path(p).expanduser().resolve() for p in projects]
     if len(set(folders)) != len(folders):
-        raise ExportError("A project is named twice; name each project once.")
+        raise ExportError(tr("A project is named twice; name each project once."))
     for f in folders:
         Project.open(f).close()  # a typed error now for a folder that is not a project
     return folders
@@ -86,7 +87,7 @@ def plan_projects(projects: Sequence[str | Path], options: ExportOptions, out_di
     """What exporting these projects together would write; writes nothing but a temporary project."""
     validate(options)
     if options.selection.doc_ids:
-        raise ExportError("Choosing documents by id works with one project; export the projects without --doc.")
+        raise ExportError(tr("Choosing documents by id works with one project; export the projects without --doc."))
     folders = _folders(projects)
     scratch = _scratch(Path(out_dir).expanduser().resolve())
     try:
@@ -103,7 +104,7 @@ def export_projects(projects: Sequence[str | Path], options: ExportOptions, out_
     """Export the records of several projects as one dataset folder (all or nothing, like export_dataset)."""
     validate(options)
     if options.selection.doc_ids:
-        raise ExportError("Choosing documents by id works with one project; export the projects without --doc.")
+        raise ExportError(tr("Choosing documents by id works with one project; export the projects without --doc."))
     folders = _folders(projects)
     final = Path(out_dir).expanduser().resolve()
     for folder in folders:

@@ -8,6 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from engine.export.errors import ExportError
+from engine.i18n import N_, tr
 from engine.store.export_queries import Selection
 from engine.store.models import RecordKind, RecordStatus
 from training import defaults  # dependency-free: the shared training defaults
@@ -64,30 +65,35 @@ def validate(options: ExportOptions) -> None:
     statuses = {s.value for s in RecordStatus}
     kinds = {k.value for k in RecordKind}
     if not sel.statuses:
-        raise ExportError("Choose at least one record status to export (e.g. accepted).")
+        raise ExportError(tr("Choose at least one record status to export (e.g. accepted)."))
     for status in sel.statuses:
         if status not in statuses:
-            raise ExportError(f"“{status}” is not a record status; use {', '.join(sorted(statuses))}.")
+            raise ExportError(tr("“{status}” is not a record status; use {choices}.").format(
+                status=status, choices=", ".join(sorted(statuses))))
     for kind in sel.kinds:
         if kind not in kinds:
-            raise ExportError(f"“{kind}” is not a record kind; use {', '.join(sorted(kinds))}.")
-    for name, value in (("validation", sp.validation), ("test", sp.test)):
+            raise ExportError(tr("“{kind}” is not a record kind; use {choices}.").format(
+                kind=kind, choices=", ".join(sorted(kinds))))
+    for sentence, value in ((N_("The validation fraction must be between 0 and 1 (got {value})."), sp.validation),
+                            (N_("The test fraction must be between 0 and 1 (got {value})."), sp.test)):
         if not 0.0 <= value < 1.0:
-            raise ExportError(f"The {name} fraction must be between 0 and 1 (got {value}).")
+            raise ExportError(tr(sentence).format(value=value))
     if sp.validation + sp.test >= 1.0:
-        raise ExportError("The validation and test fractions together must leave records for training (sum < 1).")
+        raise ExportError(tr("The validation and test fractions together must leave records for training (sum < 1)."))
     if sp.unit not in UNITS:
-        raise ExportError(f"The split unit must be “document” or “page”, not “{sp.unit}”.")
+        raise ExportError(tr("The split unit must be “document” or “page”, not “{unit}”.").format(unit=sp.unit))
     if not options.formats:
-        raise ExportError(f"Choose at least one format: {', '.join(FORMATS)}.")
+        raise ExportError(tr("Choose at least one format: {formats}.").format(formats=", ".join(FORMATS)))
     for fmt in options.formats:
         if fmt not in FORMATS:
-            raise ExportError(f"“{fmt}” is not an export format; use {', '.join(FORMATS)}.")
+            raise ExportError(tr("“{format}” is not an export format; use {formats}.").format(
+                format=fmt, formats=", ".join(FORMATS)))
     if not _NAME.match(options.name):
-        raise ExportError("The dataset name may hold only letters, digits, “_”, “-” and “.”, starting with a letter or digit.")
+        raise ExportError(tr("The dataset name may hold only letters, digits, “_”, “-” and “.”, starting with a letter "
+                             "or digit."))
     if options.max_pixels is not None and options.max_pixels < 28 * 28:
-        raise ExportError("The pixel cap must be at least 784 (28×28) pixels, or none.")
+        raise ExportError(tr("The pixel cap must be at least 784 (28×28) pixels, or none."))
     if options.dedup_threshold is not None and not 0.0 < options.dedup_threshold <= 1.0:
-        raise ExportError("The duplicate threshold must be above 0 and at most 1.")
+        raise ExportError(tr("The duplicate threshold must be above 0 and at most 1."))
     if options.decontam_ngram < 2:
-        raise ExportError("The decontamination n-gram length must be 2 or more.")
+        raise ExportError(tr("The decontamination n-gram length must be 2 or more."))

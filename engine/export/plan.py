@@ -23,6 +23,7 @@ from engine.export.conversations import is_turn, mcq_letter
 from engine.export.crossdup import BandIndex, cross_split_drops
 from engine.export.options import ExportOptions, validate
 from engine.export.splits import PRIORITY, SOURCELESS, SPLITS, Assignment, Split, assign_splits, unit_key
+from engine.i18n import N_, ntr, tr
 from engine.mcq import options_fit
 from engine.quality.dedup import dedup_text
 from engine.store.export_queries import count_selected, iter_selected, record_texts
@@ -30,6 +31,14 @@ from engine.store.models import RecordKind
 from engine.store.project import Project
 
 ExportProgress = Callable[[str, int, int], None]  # (stage, done, total): "select" while reading records, then "write"
+# Translators: the stages of an export, shown beside its progress bars: reading the records, combining several
+# projects, rendering the figure crops, writing the files
+STAGES = {"select": N_("select"), "combine": N_("combine"), "images": N_("images"), "write": N_("write")}
+
+
+def stage_name(stage: str) -> str:
+    """An ExportProgress stage in the current language (the stage itself is what code matches on)."""
+    return tr(STAGES[stage]) if stage in STAGES else stage
 
 
 @dataclass(frozen=True)
@@ -143,7 +152,7 @@ class _Selected:
 
 def _check(cancel: Callable[[], bool]) -> None:
     if cancel():
-        raise CancelledError("Export cancelled; nothing was written.")
+        raise CancelledError(tr("Export cancelled; nothing was written."))
 
 
 def _select(project: Project, options: ExportOptions, test_file: decontam.TestGrams | None,
@@ -228,14 +237,19 @@ def _warnings(assignment: Assignment, selected: _Selected, kept: int) -> tuple[s
     warnings = list(assignment.warnings)
     if selected.bad_options:
         n = selected.bad_options
-        warnings.append(f"{n} multiple-choice record{'s' if n != 1 else ''} with fewer than 2 "
-                        "or more than 5 options were left out; fix them in the review.")
+        warnings.append(ntr("{n} multiple-choice record with fewer than 2 or more than 5 options were left out; fix "
+                            "them in the review.",
+                            "{n} multiple-choice records with fewer than 2 or more than 5 options were left out; fix "
+                            "them in the review.", n).format(n=n))
     if selected.bad_letters:
         n = selected.bad_letters
-        warnings.append(f"{n} multiple-choice record{'s' if n != 1 else ''} without a correct letter "
-                        "that names an option were left out; fix them in the review.")
+        warnings.append(ntr("{n} multiple-choice record without a correct letter that names an option were left out; "
+                            "fix them in the review.",
+                            "{n} multiple-choice records without a correct letter that names an option were left "
+                            "out; fix them in the review.", n).format(n=n))
     if not kept:
-        warnings.append("No record matches the selection; widen the filters (status, kind, language, score, documents).")
+        warnings.append(tr("No record matches the selection; widen the filters (status, kind, language, score, "
+                           "documents)."))
     return tuple(warnings)
 
 

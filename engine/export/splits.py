@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from engine.export.options import SplitSettings, SplitUnit
+from engine.i18n import N_, ntr, tr
 
 
 class Split(StrEnum):
@@ -32,6 +33,13 @@ class Split(StrEnum):
 
 
 SPLITS = tuple(Split)
+# Translators: the names of the dataset splits, in tables and sentences ("the {split} split")
+SPLIT_NAMES = {Split.TRAIN: N_("train"), Split.VALIDATION: N_("validation"), Split.TEST: N_("test")}
+
+
+def split_name(split: Split | str) -> str:
+    """A split's name in the current language (its value is what files and code use)."""
+    return tr(SPLIT_NAMES[Split(split)])
 PRIORITY = {Split.TRAIN: 0, Split.VALIDATION: 1, Split.TEST: 2}  # which copy of a cross-split duplicate stays
 
 
@@ -74,7 +82,6 @@ def assign_splits(unit_records: Mapping[str, int], settings: SplitSettings) -> A
     sourced = [k for k in split_of if not k.startswith(SOURCELESS)]
     moved: list[str] = []
     notes: list[str] = []
-    noun = "page" if settings.unit == SplitUnit.PAGE else "document"
     for split, edge in ((Split.TRAIN, 1.0), (Split.TEST, 0.0), (Split.VALIDATION, settings.test)):
         target = {Split.TRAIN: 1.0 - settings.test - settings.validation, Split.TEST: settings.test,
                   Split.VALIDATION: settings.validation}[split]
@@ -85,8 +92,13 @@ def assign_splits(unit_records: Mapping[str, int], settings: SplitSettings) -> A
         if len(donors) < 2:
             continue
         chosen = min(donors, key=lambda k: abs(pos[k] - edge))
-        notes.append(f"The {split} split got no {noun} by position, so one {noun} was moved there from "
-                     f"{split_of[chosen]}; with more {noun}s it may move back.")
+        if settings.unit == SplitUnit.PAGE:
+            note = tr("The {split} split got no page by position, so one page was moved there from {source}; with "
+                      "more pages it may move back.")
+        else:
+            note = tr("The {split} split got no document by position, so one document was moved there from {source}; "
+                      "with more documents it may move back.")
+        notes.append(note.format(split=split_name(split), source=split_name(split_of[chosen])))
         split_of[chosen] = split
         moved.append(chosen)
     warnings = notes + _warnings(unit_records, split_of, settings)
@@ -97,7 +109,7 @@ def _warnings(unit_records: Mapping[str, int], split_of: Mapping[str, Split], se
     total = sum(unit_records.values())
     if not total:
         return []
-    noun = "page" if settings.unit == SplitUnit.PAGE else "document"
+    by_page = settings.unit == SplitUnit.PAGE
     units = sum(1 for k in unit_records if not k.startswith(SOURCELESS))
     out = []
     for split, target in ((Split.VALIDATION, settings.validation), (Split.TEST, settings.test)):
@@ -105,12 +117,28 @@ def _warnings(unit_records: Mapping[str, int], split_of: Mapping[str, Split], se
             continue
         got = sum(n for k, n in unit_records.items() if split_of[k] == split)
         if not any(split_of[k] == split for k in unit_records if not k.startswith(SOURCELESS)):
-            hint = " keep pages together instead of documents" if settings.unit == SplitUnit.DOCUMENT else " add more records"
-            out.append(f"Only {units} {noun}{'s' if units != 1 else ''} to split: the {split} split has no {noun};{hint}.")
+            if by_page:
+                sentence = ntr("Only {n} page to split: the {split} split has no page; add more records.",
+                               "Only {n} pages to split: the {split} split has no page; add more records.", units)
+            else:
+                sentence = ntr("Only {n} document to split: the {split} split has no document; keep pages together "
+                               "instead of documents.",
+                               "Only {n} documents to split: the {split} split has no document; keep pages together "
+                               "instead of documents.", units)
+            out.append(sentence.format(n=units, split=split_name(split)))
         elif abs(got / total - target) > max(0.5 * target, 0.02):
-            advice = "keeping pages together instead of documents gets closer" if settings.unit == SplitUnit.DOCUMENT \
-                else "more records get closer"
-            out.append(f"The {split} split holds {got / total:.0%} of the records instead of {target:.0%}: "
-                       f"{units} {noun}{'s' if units != 1 else ''} of different sizes cannot meet the fractions "
-                       f"closely; {advice}.")
+            if by_page:
+                sentence = ntr("The {split} split holds {got} of the records instead of {target}: {n} page of "
+                               "different sizes cannot meet the fractions closely; more records get closer.",
+                               "The {split} split holds {got} of the records instead of {target}: {n} pages of "
+                               "different sizes cannot meet the fractions closely; more records get closer.", units)
+            else:
+                sentence = ntr("The {split} split holds {got} of the records instead of {target}: {n} document of "
+                               "different sizes cannot meet the fractions closely; keeping pages together instead of "
+                               "documents gets closer.",
+                               "The {split} split holds {got} of the records instead of {target}: {n} documents of "
+                               "different sizes cannot meet the fractions closely; keeping pages together instead of "
+                               "documents gets closer.", units)
+            out.append(sentence.format(split=split_name(split), got=f"{got / total:.0%}", target=f"{target:.0%}",
+                                       n=units))
     return out

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from engine.export.errors import ExportError, ExportExistsError
 from engine.export.manifest import APP, MANIFEST, TEMP_MARKER, export_files
+from engine.i18n import tr
 
 STALE_SECONDS = 3600  # temp folders this old are leftovers of a killed export, not a running one
 PARTIAL, OLD = ".partial-", ".old-"
@@ -42,16 +43,17 @@ def _unlisted(folder: Path, listed: dict) -> list[str]:
 def replace_refusal(path: Path) -> str | None:
     """Why an export may not replace the existing `path` (one sentence), or None when it may."""
     if not path.is_dir():
-        return f"{path} is a file; choose a folder name for the export."
+        return tr("{path} is a file; choose a folder name for the export.").format(path=path)
     if not any(path.iterdir()):
         return None
     listed = export_files(path / MANIFEST)
     if listed is None:
-        return f"{path} is not a ReMUD export; choose an empty folder."
+        return tr("{path} is not a ReMUD export; choose an empty folder.").format(path=path)
     extra = _unlisted(path, listed)
     if extra:
         shown = ", ".join(extra[:3]) + (" …" if len(extra) > 3 else "")
-        return f"{path} holds files the export did not write ({shown}); move them out or choose another folder."
+        return tr("{path} holds files the export did not write ({files}); move them out or choose another "
+                  "folder.").format(path=path, files=shown)
     return None
 
 
@@ -66,14 +68,16 @@ def check_target(project_folder: Path, final: Path, overwrite: bool) -> None:
     """Raise ExportError / ExportExistsError when `final` cannot take the export."""
     project_dir = project_folder.resolve()
     if final == project_dir or final in project_dir.parents:
-        raise ExportError(f"{final} holds the project itself; choose another folder for the export.")
+        raise ExportError(tr("{path} holds the project itself; choose another folder for the export.").format(
+            path=final))
     if final.exists():
         if not final.is_dir():
-            raise ExportError(f"{final} is a file; choose a folder name for the export.")
+            raise ExportError(tr("{path} is a file; choose a folder name for the export.").format(path=final))
         if not any(final.iterdir()):
             return
         if not overwrite:
-            raise ExportExistsError(f"{final} already exists; choose a new folder or allow overwriting it.")
+            raise ExportExistsError(tr("{path} already exists; choose a new folder or allow overwriting it.").format(
+                path=final))
         problem = replace_refusal(final)
         if problem:
             raise ExportExistsError(problem)
@@ -128,7 +132,8 @@ def swap_in(tmp: Path, final: Path, overwrite: bool) -> None:
         if final.is_dir() and not any(final.iterdir()):
             final.rmdir()
         elif not overwrite:
-            raise ExportExistsError(f"{final} appeared while exporting; choose a new folder or allow overwriting it.")
+            raise ExportExistsError(tr("{path} appeared while exporting; choose a new folder or allow overwriting "
+                                       "it.").format(path=final))
         elif problem := replace_refusal(final):
             raise ExportExistsError(problem)
         else:

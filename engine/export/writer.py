@@ -26,6 +26,7 @@ from engine.export.options import ExportFormat, ExportOptions, validate
 from engine.export.plan import ExportPlan, ExportProgress, Prepared, prepare
 from engine.export.splits import PRIORITY, SOURCELESS, SPLITS, Split, unit_key
 from engine.export.target import STALE_SECONDS, check_target, make_partial, remove_stale_siblings, swap_in
+from engine.i18n import ntr, tr
 from engine.redaction import TextFilter, redact_record, text_filter
 from engine.store.export_queries import SelectedRecord, iter_selected
 from engine.store.models import RecordKind
@@ -83,11 +84,15 @@ class _Tally:
     def plan(self, planned: ExportPlan, leaks: int) -> ExportPlan:
         warnings = list(planned.warnings)
         if leaks:
-            warnings.append(f"{leaks} training or validation record{'s' if leaks != 1 else ''} whose figure crop is "
-                            "identical to a test crop (the same image in two documents) were left out.")
+            warnings.append(ntr("{n} training or validation record whose figure crop is identical to a test crop "
+                                "(the same image in two documents) were left out.",
+                                "{n} training or validation records whose figure crop is identical to a test crop "
+                                "(the same image in two documents) were left out.", leaks).format(n=leaks))
         if self.skipped_mcq:
-            warnings.append(f"{self.skipped_mcq} multiple-choice record{'s' if self.skipped_mcq != 1 else ''} lost "
-                            "their correct letter during the export and were left out; fix them in the review.")
+            warnings.append(ntr("{n} multiple-choice record lost their correct letter during the export and were "
+                                "left out; fix them in the review.",
+                                "{n} multiple-choice records lost their correct letter during the export and were "
+                                "left out; fix them in the review.", self.skipped_mcq).format(n=self.skipped_mcq))
         return replace(planned, counts=dict(sorted(self.counts.items())), records=sum(self.counts.values()),
                        conversations=self.conversations, images=len(self.images),
                        documents={s: len(u) for s, u in self.units.items()}, dropped_image_leaks=leaks,
@@ -131,7 +136,7 @@ def _write_records(project: Project, options: ExportOptions, prepared: Prepared,
     try:
         for chunk in iter_selected(project, options.selection):
             if cancel():
-                raise CancelledError("Export cancelled while writing the records; nothing was written.")
+                raise CancelledError(tr("Export cancelled while writing the records; nothing was written."))
             for row in chunk:
                 pos = prepared.lookup(row.record.id)
                 if pos is None:
@@ -177,13 +182,13 @@ def _write_records(project: Project, options: ExportOptions, prepared: Prepared,
 
 def _unexpected(final: Path, exc: Exception) -> ExportError:
     if isinstance(exc, OSError):
-        return ExportError(f"Cannot write the export to {final} ({exc.strerror or exc}); check free space and "
-                           "permissions, then export again.")
+        return ExportError(tr("Cannot write the export to {path} ({reason}); check free space and permissions, then "
+                              "export again.").format(path=final, reason=exc.strerror or exc))
     if isinstance(exc, pa.ArrowException):
-        return ExportError(f"Cannot write the Parquet files ({exc}); export without the parquet format or fix "
-                           "the records named, then export again.")
-    return ExportError(f"The export failed unexpectedly ({type(exc).__name__}: {exc}); nothing was written, "
-                       "please report this.")
+        return ExportError(tr("Cannot write the Parquet files ({reason}); export without the parquet format or fix "
+                              "the records named, then export again.").format(reason=exc))
+    return ExportError(tr("The export failed unexpectedly ({reason}); nothing was written, please report this.").format(
+        reason=f"{type(exc).__name__}: {exc}"))
 
 
 def export_dataset(
@@ -206,15 +211,15 @@ def export_dataset(
     with project.read_snapshot():
         prepared = prepare(project, options, progress=progress, cancel=cancel)
         if prepared.plan.records == 0:
-            raise NothingToExportError("No record matches the selection; widen the filters (status, kind, language, "
-                                       "score, documents).")
+            raise NothingToExportError(tr("No record matches the selection; widen the filters (status, kind, language, "
+                                          "score, documents)."))
         try:
             final.parent.mkdir(parents=True, exist_ok=True)
             remove_stale_siblings(final)
             tmp = make_partial(final)
         except OSError as exc:
-            raise ExportError(f"Cannot create the export folder next to {final} ({exc.strerror}); "
-                              "check the path and its permissions.") from exc
+            raise ExportError(tr("Cannot create the export folder next to {path} ({reason}); check the path and its "
+                                 "permissions.").format(path=final, reason=exc.strerror)) from exc
         try:
             cache = CropCache(project, options.max_pixels)
             cache.remove_stale_parts(STALE_SECONDS)
@@ -234,7 +239,7 @@ def export_dataset(
             manifest = build_manifest(tmp, project.folder, options, plan, crops, written, cache.renders)
             write_manifest(tmp, manifest)
             if cancel():
-                raise CancelledError("Export cancelled; nothing was written.")
+                raise CancelledError(tr("Export cancelled; nothing was written."))
             swap_in(tmp, final, overwrite)
         except RemudError:
             raise

@@ -39,7 +39,7 @@ def test_shows_defaults_as_json_and_as_a_table(config, capsys):
     data = json.loads(out)
     assert data["file"] == str(settings.settings_path())
     assert data["chat"] == settings.CHAT_DEFAULTS
-    assert data["appearance"] == {"theme": "system"}
+    assert data["appearance"] == {"theme": "system", "language": "system"}
     assert data["synthesis"]["concurrency"] == settings.DEFAULT_CONCURRENCY
     assert data["synthesizers"]["gemini"]["model"] == "gemini-2.5-flash"
     assert data["detectors"]["qwen-vl"]["model"] == "Qwen/Qwen2.5-VL-7B-Instruct"
@@ -84,7 +84,7 @@ def test_set_changes_plain_values_in_their_types(config, capsys, tmp_path):
     assert settings.synthesizer_params("local") == {"base_url": "http://127.0.0.1:9999/v1"}
     assert settings.synthesizer_params("openai") == {"temperature": 0.25}
     assert settings.detector_params("qwen-vl") == {"max_pixels": 1003520}
-    assert settings.appearance_options() == {"theme": "dark"}
+    assert settings.appearance_options() == {"theme": "dark", "language": "system"}
 
     code, out, _ = run(capsys, "settings", "set", "synthesizers.local.base_url=", "--json")
     assert code == 0 and json.loads(out)["synthesizers"]["local"]["base_url"] == "http://127.0.0.1:8000/v1"
