@@ -21,6 +21,7 @@ from typing import Any
 
 from engine.detect.run import iter_detect
 from engine.errors import CancelledError, DetectorError, RemudError
+from engine.i18n import current_language, set_language, tr
 from engine.store import Project
 from engine.text.pipeline import fill_figure_text
 
@@ -41,7 +42,8 @@ class Message(StrEnum):
 
 
 def _child(folder: str, doc_id: int, pages: Sequence[int] | None, detector: str, force: bool, fill_text: bool,
-           retry_failed: bool, conn, stop, focus) -> None:
+           retry_failed: bool, language: str, conn, stop, focus) -> None:
+    set_language(language)  # the caller's (maybe chosen by --lang): sentences come back in it
     try:
         with Project.open(folder) as project:
             done = []
@@ -67,7 +69,8 @@ def _child(folder: str, doc_id: int, pages: Sequence[int] | None, detector: str,
         conn.send((Message.ERROR, exc))
     except BaseException as exc:  # a bug: report it, readable, with the traceback on stderr
         traceback.print_exc()
-        conn.send((Message.ERROR, DetectorError(f"Unexpected error in detection: {type(exc).__name__}: {exc}")))
+        conn.send((Message.ERROR, DetectorError(tr("Unexpected error in detection: {error}").format(
+            error=f"{type(exc).__name__}: {exc}"))))
     finally:
         conn.close()
 
@@ -96,7 +99,7 @@ def detect_in_subprocess(
     shared_focus = ctx.Value("i", -1, lock=False)  # one int written here, read there: no lock needed
     pages = None if pages is None else list(pages)
     proc = ctx.Process(target=_child, args=(str(folder), doc_id, pages, detector, force, fill_text, retry_failed,
-                                            sender, stop, shared_focus),
+                                            current_language(), sender, stop, shared_focus),
                        daemon=False, name="remud-detect")  # not a daemon: it starts page workers (engine.isolation)
     proc.start()
     sender.close()
@@ -110,15 +113,17 @@ def detect_in_subprocess(
                 cancelled_at = time.monotonic()
             if cancelled_at is not None and time.monotonic() - cancelled_at > CANCEL_GRACE_S:
                 proc.terminate()  # a slow request (a remote model) would otherwise hold Cancel up
-                raise CancelledError("Detection cancelled; pages done so far are kept.")
+                raise CancelledError(tr("Detection cancelled; pages done so far are kept."))
             if not receiver.poll(POLL_S):
                 if not proc.is_alive() and not receiver.poll(0):
-                    raise DetectorError(f"The detection process ended unexpectedly (exit code {proc.exitcode}).")
+                    raise DetectorError(tr("The detection process ended unexpectedly (exit code {code}).").format(
+                        code=proc.exitcode))
                 continue
             try:
                 kind, value = receiver.recv()
             except EOFError:
-                raise DetectorError(f"The detection process ended unexpectedly (exit code {proc.exitcode}).") from None
+                raise DetectorError(tr("The detection process ended unexpectedly (exit code {code}).").format(
+                    code=proc.exitcode)) from None
             if kind == Message.DONE:
                 return
             if kind == Message.ERROR:

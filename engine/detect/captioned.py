@@ -39,6 +39,7 @@ from engine.detect.page_items import Item, Kind, PageContent
 from engine.detect.panels import split_panels
 from engine.errors import DetectorError
 from engine.geometry import Rect
+from engine.i18n import tr
 
 PANEL_MODES = ("split", "whole")
 
@@ -61,7 +62,8 @@ class CaptionedDetector:
 
     def __post_init__(self) -> None:
         if self.panels not in PANEL_MODES:
-            raise DetectorError(f"panels must be one of {', '.join(PANEL_MODES)}, not “{self.panels}”.")
+            raise DetectorError(tr("panels must be one of {choices}, not “{value}”.").format(
+                choices=", ".join(PANEL_MODES), value=self.panels))
 
     def detect(self, page: pymupdf.Page) -> list[Box]:
         content = read_page(page)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from engine.detect.qwen_vl import NAME, endpoint_error
 from engine.errors import EndpointError
+from engine.i18n import tr
 from engine.llm.errors import LLMCallError
 from engine.llm.openai_chat import OpenAIChat
 from engine.llm.urls import refuse_credentials, safe_url
@@ -26,11 +27,12 @@ class EndpointCheck:
     def message(self) -> str:
         where = safe_url(self.base_url)
         if not self.models:
-            return f"Connected to {where}; it lists no models."
+            return tr("Connected to {where}; it lists no models.").format(where=where)
         if self.has_model:
-            return f"Connected to {where}; the model “{self.model}” is available."
+            return tr("Connected to {where}; the model “{model}” is available.").format(where=where, model=self.model)
         shown = ", ".join(self.models[:5]) + (" …" if len(self.models) > 5 else "")
-        return f"Connected to {where}, but it has no model “{self.model}”. It offers: {shown}."
+        return tr("Connected to {where}, but it has no model “{model}”. It offers: {models}.").format(
+            where=where, model=self.model, models=shown)
 
 
 def check_endpoint(base_url: str, model: str, api_key: str | None = None, *, timeout: float = 10.0) -> EndpointCheck:

@@ -9,6 +9,7 @@ import pymupdf
 from engine.detect.base import Box, page_rect
 from engine.errors import DetectorError
 from engine.geometry import Rect
+from engine.i18n import tr
 from engine.isolation import step
 
 _lock = threading.Lock()
@@ -22,7 +23,7 @@ def _activate() -> None:
         import pymupdf.layout  # noqa: F401  registers PyMuPDF's layout function; missing: the DetectorError below
     except ImportError as exc:
         raise DetectorError(
-            "The layout detector needs the pymupdf-layout package, which is missing. Reinstall ReMUD Desktop."
+            tr("The layout detector needs the pymupdf-layout package, which is missing. Reinstall ReMUD Desktop.")
         ) from exc
 
 

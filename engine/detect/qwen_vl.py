@@ -37,6 +37,7 @@ from engine.detect.qwen_parse import (
 )
 from engine.errors import DetectorError, EndpointError
 from engine.geometry import Rect
+from engine.i18n import tr
 from engine.imaging import Raster
 from engine.llm.errors import FailureKind, LLMCallError
 from engine.llm.openai_chat import OpenAIChat
@@ -86,7 +87,7 @@ class PromptTemplate:
             i += 1
         text = "\n".join(lines[i:]).strip()
         if not text:
-            raise DetectorError("The qwen-vl prompt template is empty.")
+            raise DetectorError(tr("The qwen-vl prompt template is empty."))
         return cls(version, text)
 
 
@@ -95,7 +96,8 @@ def load_prompt(path: Path | None = None) -> PromptTemplate:
     try:
         raw = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise DetectorError(f"The qwen-vl prompt template {path} could not be read ({exc.strerror}).") from exc
+        raise DetectorError(tr("The qwen-vl prompt template {path} could not be read ({reason}).").format(
+            path=path, reason=exc.strerror)) from exc
     return PromptTemplate.parse(raw)
 
 
@@ -153,13 +155,14 @@ def render_page(
     """
     rect = page_rect(page)
     if rect.width <= 0 or rect.height <= 0:
-        raise DetectorError("This page has no area to look at.")
+        raise DetectorError(tr("This page has no area to look at."))
     pix = pixmap(page, dpi, max_pixels=min(4 * max_pixels, MAX_RENDER_PIXELS))
     try:
         target_h, target_w = smart_resize(pix.height, pix.width, min_pixels=min_pixels, max_pixels=max_pixels)
     except ValueError as exc:
         raise DetectorError(
-            f"This page is too long and narrow ({rect.width:.0f} x {rect.height:.0f} pt) for the qwen-vl detector."
+            tr("This page is too long and narrow ({width} x {height} pt) for the {detector} detector.").format(
+                width=f"{rect.width:.0f}", height=f"{rect.height:.0f}", detector=NAME)
         ) from exc
     image = apply_masks(Raster.from_pixmap(pix), rect, masks).to_pil().convert("RGB")
     del pix
@@ -175,9 +178,11 @@ def _number(name: str, value: Any, kind: type) -> Any:
     try:
         number = kind(float(value)) if kind is int else kind(value)
     except (TypeError, ValueError, OverflowError):
-        raise DetectorError(f"The qwen-vl setting {name} must be a number, not '{value}'.") from None
+        raise DetectorError(tr("The {detector} setting {name} must be a number, not '{value}'.").format(
+            detector=NAME, name=name, value=value)) from None
     if isinstance(number, float) and not math.isfinite(number):
-        raise DetectorError(f"The qwen-vl setting {name} must be a finite number.")
+        raise DetectorError(tr("The {detector} setting {name} must be a finite number.").format(
+            detector=NAME, name=name))
     return number
 
 
@@ -224,13 +229,14 @@ class QwenVLDetector:
         replaces the shipped prompt template.
         """
         if not base_url:
-            raise DetectorError("The qwen-vl detector needs the base URL of an OpenAI-compatible endpoint.")
+            raise DetectorError(tr("The qwen-vl detector needs the base URL of an OpenAI-compatible endpoint."))
         if not model:
-            raise DetectorError("The qwen-vl detector needs a model name.")
+            raise DetectorError(tr("The qwen-vl detector needs a model name."))
         if image_format not in ("png", "jpeg"):
-            raise DetectorError(f"The qwen-vl detector cannot send images as '{image_format}'; use png or jpeg.")
+            raise DetectorError(tr("The qwen-vl detector cannot send images as '{format}'; use png or jpeg.").format(
+                format=image_format))
         if coordinates not in ("pixels", "norm1000"):
-            raise DetectorError(f"Unknown box coordinates '{coordinates}'; use pixels or norm1000.")
+            raise DetectorError(tr("Unknown box coordinates '{value}'; use pixels or norm1000.").format(value=coordinates))
         self.base_url = str(base_url)
         self.model = str(model)
         env_vars = ([api_key_env] if api_key_env else []) + ["OPENAI_API_KEY"]
@@ -241,12 +247,13 @@ class QwenVLDetector:
         self.max_tokens = _number("max_tokens", max_tokens, int)
         self.temperature = _number("temperature", temperature, float)
         self.max_retries = _number("max_retries", max_retries, int)
-        self.dpi = check_dpi(dpi, "The qwen-vl detector's dpi", DetectorError)
+        self.dpi = check_dpi(dpi, tr("The {detector} detector's dpi").format(detector=NAME), DetectorError)
         self.min_box_pt = _number("min_box_pt", min_box_pt, float)
         if not 0 < self.min_pixels <= self.max_pixels:
-            raise DetectorError("The qwen-vl detector's min_pixels must be positive and at most max_pixels.")
+            raise DetectorError(tr("The qwen-vl detector's min_pixels must be positive and at most max_pixels."))
         if self.timeout <= 0 or self.max_tokens <= 0 or self.max_retries < 0:
-            raise DetectorError("The qwen-vl detector's timeout and max_tokens must be positive, max_retries not negative.")
+            raise DetectorError(
+                tr("The qwen-vl detector's timeout and max_tokens must be positive, max_retries not negative."))
         self.image_format = image_format
         self.coordinates: Coords = coordinates
         if prompt is None:
@@ -307,10 +314,12 @@ class QwenVLDetector:
             truncated = choice.finish_reason == "length"
         except (AttributeError, TypeError, IndexError, KeyError):
             raise EndpointError(
-                f"The endpoint at {where} did not answer like an OpenAI-compatible server; check the base URL."
+                tr("The endpoint at {where} did not answer like an OpenAI-compatible server; check the base URL.").format(
+                    where=where)
             ) from None
         if content is not None and not isinstance(content, str):
-            raise EndpointError(f"The model endpoint at {where} answered with something other than text.")
+            raise EndpointError(tr("The model endpoint at {where} answered with something other than text.").format(
+                where=where))
         usage_model = getattr(response, "usage", None)
         usage = usage_model.model_dump(exclude_none=True) \
             if usage_model is not None and hasattr(usage_model, "model_dump") else {}

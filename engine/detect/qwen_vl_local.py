@@ -55,12 +55,13 @@ from engine.detect.qwen_parse import Coords, smart_resize
 from engine.detect.qwen_vl import GroundingResult, PromptTemplate, grounded_boxes, load_prompt
 from engine.errors import CancelledError, DetectorError
 from engine.geometry import Rect
+from engine.i18n import N_, tr
 from engine.imaging import Raster
 from engine.pdf.render import pixmap
 from engine.pdf.resolution import MAX_RENDER_PIXELS, check_dpi
 
 NAME = "qwen-vl-local"
-CANCELLED = "Detection cancelled; pages done so far are kept."
+CANCELLED = N_("Detection cancelled; pages done so far are kept.")  # shown with tr()
 DEFAULT_MERGE = 2                # Qwen2/2.5-VL merge 2 x 2 patches into one embedding (mmproj may say otherwise)
 TEMPLATE_ALLOWANCE = 64          # context for the chat template around the prompt and the image
 FIT_TRIES = 4                    # resizes to mtmd's grid before giving up
@@ -106,7 +107,7 @@ def run_memory() -> RunMemory:
     and the memory free now; DetectorError when the settings are wrong."""
     detector = registry.create(NAME)
     if not isinstance(detector, QwenVLLocalDetector):  # pragma: no cover - the card names this class
-        raise DetectorError(f"The {NAME} card does not build the {NAME} detector.")
+        raise DetectorError(tr("The {name} card does not build the {name} detector.").format(name=NAME))
     try:
         needed = detector.memory_needed()
     except ChatError as exc:
@@ -116,8 +117,8 @@ def run_memory() -> RunMemory:
 
 def memory_needed(model_path: str | Path, mmproj_path: str | Path, *, n_ctx: int, n_gpu_layers: int = 0) -> int:
     """Bytes of memory a detection run's own copy of the model needs (weights in RAM, KV cache, buffers)."""
-    model = read_gguf_info(Path(model_path), what="model")
-    mmproj = read_gguf_info(Path(mmproj_path), what="vision projector (mmproj)")
+    model = read_gguf_info(Path(model_path), what=tr("model"))
+    mmproj = read_gguf_info(Path(mmproj_path), what=tr("vision projector (mmproj)"))
     return estimate_memory(model, mmproj, n_ctx=n_ctx, n_gpu_layers=n_gpu_layers).total_bytes
 
 
@@ -128,7 +129,8 @@ def cell_size(mmproj: GgufInfo) -> int:
     merge = mmproj.metadata.get("clip.vision.spatial_merge_size", DEFAULT_MERGE)
     if not isinstance(patch, int) or patch <= 0 or not isinstance(merge, int) or merge <= 0:
         raise DetectorError(
-            f"{mmproj.path.name} does not say its patch size; choose the Qwen2.5-VL mmproj released with the model."
+            tr("{name} does not say its patch size; choose the Qwen2.5-VL mmproj released with the model.").format(
+                name=mmproj.path.name)
         )
     return patch * merge
 
@@ -146,14 +148,14 @@ def fit_to_grid(render: Image.Image, cell: int, first: tuple[int, int],
         image = render if render.size == size else render.resize(size, Image.Resampling.LANCZOS)
         grid = grid_of(image)
         if grid is None:
-            raise DetectorError("The vision projector does not report an image grid, so boxes cannot be mapped back "
-                                "to the page; use a Qwen2.5-VL model with its own mmproj.")
+            raise DetectorError(tr("The vision projector does not report an image grid, so boxes cannot be mapped "
+                                   "back to the page; use a Qwen2.5-VL model with its own mmproj."))
         fed = (grid[0] * cell, grid[1] * cell)
         if fed == image.size:
             return image, grid
         size = fed
-    raise DetectorError("llama.cpp keeps resizing this page for the vision encoder, so its boxes cannot be mapped "
-                        "back; use the Qwen2.5-VL mmproj released with the model.")
+    raise DetectorError(tr("llama.cpp keeps resizing this page for the vision encoder, so its boxes cannot be mapped "
+                           "back; use the Qwen2.5-VL mmproj released with the model."))
 
 
 @dataclass(frozen=True)
@@ -170,9 +172,11 @@ def _number(name: str, value: Any, kind: type, *, minimum: float) -> Any:
     try:
         number = kind(float(value)) if kind is int else kind(value)
     except (TypeError, ValueError, OverflowError):
-        raise DetectorError(f"The {NAME} setting {name} must be a number, not '{value}'.") from None
+        raise DetectorError(tr("The {detector} setting {name} must be a number, not '{value}'.").format(
+            detector=NAME, name=name, value=value)) from None
     if (isinstance(number, float) and not math.isfinite(number)) or number < minimum:
-        raise DetectorError(f"The {NAME} setting {name} must be a number of at least {minimum:g}.")
+        raise DetectorError(tr("The {detector} setting {name} must be a number of at least {minimum}.").format(
+            detector=NAME, name=name, minimum=f"{minimum:g}"))
     return number
 
 
@@ -206,17 +210,20 @@ class QwenVLLocalDetector:
         model_path = str(model_path or chat.get("model_path") or "")
         mmproj_path = str(mmproj_path or chat.get("mmproj_path") or "")
         if not model_path:
-            raise DetectorError(f"The {NAME} detector uses the Chat model: choose a Qwen2.5-VL GGUF and its mmproj "
-                                "in the Chat tab (or in this detector's settings) first.")
+            raise DetectorError(tr("The {detector} detector uses the Chat model: choose a Qwen2.5-VL GGUF and its "
+                                   "mmproj in the Chat tab (or in this detector's settings) first.").format(detector=NAME))
         if not mmproj_path:
-            raise DetectorError(f"The {NAME} detector needs the model's vision projector: choose its mmproj .gguf "
-                                "in the Chat tab next to the model.")
+            raise DetectorError(tr("The {detector} detector needs the model's vision projector: choose its mmproj "
+                                   ".gguf in the Chat tab next to the model.").format(detector=NAME))
         if coordinates not in ("pixels", "norm1000"):
-            raise DetectorError(f"Unknown box coordinates '{coordinates}'; use pixels or norm1000.")
+            raise DetectorError(tr("Unknown box coordinates '{value}'; use pixels or norm1000.").format(value=coordinates))
         self.model_path, self.mmproj_path = Path(model_path), Path(mmproj_path)
-        for path, what in ((self.model_path, "model"), (self.mmproj_path, "vision projector (mmproj)")):
-            if not path.is_file():
-                raise DetectorError(f"The {what} {path} of the {NAME} detector does not exist; choose it again in the Chat tab.")
+        if not self.model_path.is_file():
+            raise DetectorError(tr("The model {path} of the {detector} detector does not exist; choose it again in the "
+                                   "Chat tab.").format(path=self.model_path, detector=NAME))
+        if not self.mmproj_path.is_file():
+            raise DetectorError(tr("The vision projector (mmproj) {path} of the {detector} detector does not exist; "
+                                   "choose it again in the Chat tab.").format(path=self.mmproj_path, detector=NAME))
         gpu = chat.get("n_gpu_layers", 0) if n_gpu_layers is None else n_gpu_layers
         threads = chat.get("n_threads", 0) if n_threads is None else n_threads
         self.n_gpu_layers = _number("n_gpu_layers", gpu, int, minimum=-1)
@@ -224,7 +231,7 @@ class QwenVLLocalDetector:
         self.max_image_tokens = _number("max_image_tokens", max_image_tokens, int, minimum=4)
         self.min_image_tokens = min(_number("min_image_tokens", min_image_tokens, int, minimum=4), self.max_image_tokens)
         self.max_tokens = _number("max_tokens", max_tokens, int, minimum=1)
-        self.dpi = check_dpi(dpi, f"The {NAME} detector's dpi", DetectorError)
+        self.dpi = check_dpi(dpi, tr("The {detector} detector's dpi").format(detector=NAME), DetectorError)
         self.min_box_pt = _number("min_box_pt", min_box_pt, float, minimum=0)
         self.coordinates: Coords = coordinates
         self.prompt = prompt or load_prompt(Path(prompt_file) if prompt_file else None)
@@ -259,14 +266,15 @@ class QwenVLLocalDetector:
         if self._engine is not None:
             return self._engine
         try:
-            mmproj = read_gguf_info(self.mmproj_path, what="vision projector (mmproj)")
+            mmproj = read_gguf_info(self.mmproj_path, what=tr("vision projector (mmproj)"))
             cell = cell_size(mmproj)
             need, free = self.memory_needed(), available_memory()
             if need > free:
                 raise DetectorError(
-                    f"Detecting with {NAME} loads its own copy of {self.model_path.name} (about {need / GIB:.1f} GiB) "
-                    f"but only {free / GIB:.1f} GiB of memory is free; unload the model in the Chat tab or close "
-                    "other programs, then detect again."
+                    tr("Detecting with {detector} loads its own copy of {model} (about {need} GiB) but only {free} GiB "
+                       "of memory is free; unload the model in the Chat tab or close other programs, then detect "
+                       "again.").format(detector=NAME, model=self.model_path.name, need=f"{need / GIB:.1f}",
+                                        free=f"{free / GIB:.1f}")
                 )
             engine = ChatEngine(ModelSettings(
                 self.model_path, mmproj_path=self.mmproj_path, n_ctx=self.n_ctx, n_gpu_layers=self.n_gpu_layers,
@@ -275,16 +283,17 @@ class QwenVLLocalDetector:
         except ModelFormatError as exc:
             if self.n_gpu_layers != 0 and not isinstance(exc, WrongArchitectureError):
                 raise DetectorError(
-                    f"llama.cpp could not load its own copy of {self.model_path.name} with layers on the GPU, whose "
-                    "memory the Chat tab's copy may hold; unload the model in the Chat tab or set this detector's "
-                    "n_gpu_layers to 0, then detect again."
+                    tr("llama.cpp could not load its own copy of {model} with layers on the GPU, whose memory the Chat "
+                       "tab's copy may hold; unload the model in the Chat tab or set this detector's n_gpu_layers to 0, "
+                       "then detect again.").format(model=self.model_path.name)
                 ) from exc
             raise DetectorError(str(exc)) from exc
         except ChatError as exc:
             raise DetectorError(str(exc)) from exc
         if not engine.has_vision:  # pragma: no cover - an mmproj is always passed
             engine.close()
-            raise DetectorError(f"{self.mmproj_path.name} gave the model no vision; choose the model's own mmproj.")
+            raise DetectorError(tr("{name} gave the model no vision; choose the model's own mmproj.").format(
+                name=self.mmproj_path.name))
         self._engine, self._cell = engine, cell
         self._folder = tempfile.TemporaryDirectory(prefix="remud-qwen-vl-local-")
         self.loads += 1
@@ -308,7 +317,7 @@ class QwenVLLocalDetector:
         """Detect, keeping the raw answer and the image size; CancelledError when `cancel` says stop."""
         stop = cancel or _never
         if stop():
-            raise CancelledError(CANCELLED)
+            raise CancelledError(tr(CANCELLED))
         engine = self.load()
         shot = self.page_shot(page)
         width, height = shot.size
@@ -318,7 +327,7 @@ class QwenVLLocalDetector:
         except ChatError as exc:  # the page image does not fit the context, llama.cpp out of memory
             raise DetectorError(str(exc)) from exc
         if result.stopped:
-            raise CancelledError(CANCELLED)
+            raise CancelledError(tr(CANCELLED))
         boxes = grounded_boxes(result.answer, shot.size, shot.page, coordinates=self.coordinates,
                                min_box_pt=self.min_box_pt, source=NAME,
                                extra={"model": self.model_path.name, "prompt_version": self.prompt.version,
@@ -339,7 +348,7 @@ class QwenVLLocalDetector:
         assert self._folder is not None
         rect = page_rect(page)
         if rect.width <= 0 or rect.height <= 0:
-            raise DetectorError("This page has no area to look at.")
+            raise DetectorError(tr("This page has no area to look at."))
         cell = self._cell
         pix = pixmap(page, self.dpi, max_pixels=min(4 * self.max_image_tokens * cell * cell, MAX_RENDER_PIXELS))
         render = Raster.from_pixmap(pix).to_pil().convert("RGB")
@@ -350,7 +359,8 @@ class QwenVLLocalDetector:
                                          max_pixels=self.max_image_tokens * cell * cell)
         except ValueError as exc:
             raise DetectorError(
-                f"This page is too long and narrow ({rect.width:.0f} x {rect.height:.0f} pt) for the {NAME} detector."
+                tr("This page is too long and narrow ({width} x {height} pt) for the {detector} detector.").format(
+                    width=f"{rect.width:.0f}", height=f"{rect.height:.0f}", detector=NAME)
             ) from exc
         path = Path(self._folder.name) / "page.png"
 

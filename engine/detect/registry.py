@@ -10,6 +10,7 @@ from engine.cards import Card, build
 from engine.cards import load_cards as _load
 from engine.detect.base import Detector
 from engine.errors import DetectorError, UnknownDetectorError
+from engine.i18n import tr
 from engine.resources import resource
 
 DetectorCard = Card
@@ -35,5 +36,6 @@ def create(name: str, cards: dict[str, Card] | None = None, **overrides: Any) ->
     cards = cards or load_cards()
     card = cards.get(name)
     if card is None:
-        raise UnknownDetectorError(f"There is no detector called “{name}”. Choose one of: {', '.join(cards)}.")
+        raise UnknownDetectorError(tr("There is no detector called “{name}”. Choose one of: {choices}.").format(
+            name=name, choices=", ".join(cards)))
     return build(card, {**card.params, **saved, **overrides}, "detector", DetectorError)

@@ -13,6 +13,7 @@ from engine.detect import registry
 from engine.detect.base import Box, Detector, close_detector, detect_page
 from engine.errors import CancelledError, RemudError
 from engine.geometry import Rect
+from engine.i18n import N_, tr
 from engine.isolation import PageCrashed, PageProcess, StepAvoided
 from engine.pdf.opener import open_pdf
 from engine.redaction import page_masks
@@ -91,7 +92,7 @@ def iter_detect(
         if not force and documents.get_page(project, doc_id, index).corrected:
             return PageResult(doc_id, index, (), True)
         if index in failed_before:
-            return PageResult(doc_id, index, (), False, error=f"{failed_before[index]} {LEFT_OUT}")
+            return PageResult(doc_id, index, (), False, error=f"{failed_before[index]} {tr(LEFT_OUT)}")
         return None
 
     def submit_next(after: int) -> int | None:
@@ -108,7 +109,7 @@ def iter_detect(
     try:
         for position, index in enumerate(indices):
             if cancel():
-                raise CancelledError("Detection cancelled; pages done so far are kept.")
+                raise CancelledError(tr("Detection cancelled; pages done so far are kept."))
             alone = left_alone(index)
             if alone is not None:
                 if worker is not None and ahead == index:  # corrected since it was handed out
@@ -134,7 +135,9 @@ def iter_detect(
                         del page
             except PageCrashed as crash:
                 ahead = None
-                sentence = f"{crash} Other detectors may still work on it." if crash.step else str(crash)
+                # Translators: {crash} is a sentence such as "Page 2: the layout model crashed (signal 11: …)."
+                sentence = tr("{crash} Other detectors may still work on it.").format(crash=crash) if crash.step \
+                    else str(crash)
                 page_failures.record(project, doc_id, index, page_failures.DETECT, sentence)
                 yield PageResult(doc_id, index, (), False, error=sentence)
                 continue
@@ -142,8 +145,8 @@ def iter_detect(
                 raise
             except Exception as exc:  # noqa: BLE001 - a page MuPDF cannot draw, or a bug: this page only
                 yield PageResult(doc_id, index, (), False,
-                                 error=f"Page {index + 1} could not be analysed and was left as it was "
-                                       f"({type(exc).__name__}: {exc}).")
+                                 error=tr("Page {page} could not be analysed and was left as it was ({error}).").format(
+                                     page=index + 1, error=f"{type(exc).__name__}: {exc}"))
                 continue
             if retry_failed:
                 page_failures.clear(project, doc_id, index, page_failures.DETECT)
@@ -162,7 +165,8 @@ def iter_detect(
             close_detector(detector)
 
 
-LEFT_OUT = "It was left out of this run; detect again with “retry failed pages” (remud detect --retry-failed) to try it."
+LEFT_OUT = N_("It was left out of this run; detect again with “retry failed pages” (remud detect --retry-failed) "
+              "to try it.")  # shown with tr()
 OPTIONAL_STEPS = ("the layout model",)  # asked for a hint only: without it the page is still detected
 
 

@@ -19,6 +19,7 @@ import pymupdf
 from engine.detect.base import Box
 from engine.errors import DetectorError
 from engine.geometry import Rect
+from engine.i18n import tr
 from engine.imaging import cv2
 from engine.pdf.render import pixmap
 from engine.pdf.resolution import check_dpi
@@ -58,7 +59,7 @@ class ScannedDetector:
     min_darkness: float = 0.3
 
     def __post_init__(self) -> None:
-        self.dpi = check_dpi(self.dpi, "The scanned detector's dpi", DetectorError)
+        self.dpi = check_dpi(self.dpi, tr("The {detector} detector's dpi").format(detector=self.name), DetectorError)
 
     def detect(self, page: pymupdf.Page) -> list[Box]:
         # RGB then cvtColor: MuPDF's own gray conversion of an RGB scan is slower

@@ -19,6 +19,7 @@ from typing import Any
 import sqlite_utils
 
 from engine.errors import NotFoundError
+from engine.i18n import tr
 from engine.store.project import Project, inserted_id, now
 
 IMAGES_DIR = "chat-images"
@@ -85,7 +86,7 @@ def create_session(project: Project, title: str = "", *, model: str = "",
 def get_session(project: Project, session_id: int) -> ChatSession:
     row = project.db.execute(f"SELECT {_SESSION_COLS} FROM chat_sessions WHERE id = ?", [session_id]).fetchone()
     if row is None:
-        raise NotFoundError(f"Conversation {session_id} is not in this project.")
+        raise NotFoundError(tr("Conversation {id} is not in this project.").format(id=session_id))
     return _session(row)
 
 
@@ -155,7 +156,7 @@ def commit_messages(project: Project, session_id: int, messages: list[NewMessage
 def get_message(project: Project, message_id: int) -> ChatMessage:
     row = project.db.execute(f"SELECT {_MESSAGE_COLS} FROM chat_messages WHERE id = ?", [message_id]).fetchone()
     if row is None:
-        raise NotFoundError(f"Chat message {message_id} is not in this project.")
+        raise NotFoundError(tr("Chat message {id} is not in this project.").format(id=message_id))
     return _message(row)
 
 
@@ -172,7 +173,7 @@ def store_image(project: Project, source: str | Path) -> str:
     try:
         data = source.read_bytes()
     except FileNotFoundError:
-        raise NotFoundError(f"The image {source} does not exist.") from None
+        raise NotFoundError(tr("The image {path} does not exist.").format(path=source)) from None
     digest = hashlib.sha256(data).hexdigest()
     relative = f"{IMAGES_DIR}/{digest}{source.suffix.lower() or '.png'}"
     target = project.folder / relative

@@ -9,6 +9,7 @@ from typing import Any
 import sqlite_utils
 
 from engine.errors import NotFoundError
+from engine.i18n import tr
 from engine.store import search
 from engine.store.editlog import log_edit
 from engine.store.models import Document, Page
@@ -85,7 +86,7 @@ def _insert_pages(db: sqlite_utils.Database, batch: list[tuple[object, ...]]) ->
 def get_document(project: Project, doc_id: int) -> Document:
     row = project.db.execute(f"SELECT {_DOC_COLS} FROM documents WHERE id = ?", [doc_id]).fetchone()
     if row is None:
-        raise NotFoundError(f"Document {doc_id} is not in this project.")
+        raise NotFoundError(tr("Document {id} is not in this project.").format(id=doc_id))
     return _doc(row)
 
 
@@ -121,7 +122,7 @@ def get_page(project: Project, doc_id: int, index: int, *, with_text: bool = Fal
         f"SELECT {_PAGE_COLS}, text FROM pages WHERE doc_id = ? AND idx = ?", [doc_id, index]
     ).fetchone()
     if row is None:
-        raise NotFoundError(f"Page {index + 1} of document {doc_id} is not in this project.")
+        raise NotFoundError(tr("Page {page} of document {id} is not in this project.").format(page=index + 1, id=doc_id))
     return _page(row[:-1], row[-1] if with_text else "")
 
 

@@ -11,6 +11,7 @@ import sqlite3
 from pathlib import Path
 
 from engine.errors import DamagedProjectError, DiskFullError, ProjectBusyError, ReadOnlyProjectError, StoreError
+from engine.i18n import ntr, tr
 from engine.store.backups import latest_backup
 
 BUSY_TIMEOUT_S = 30  # how long a writer waits for another one to finish
@@ -20,22 +21,41 @@ _BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 8
 
 
 def backups_hint(folder: Path) -> str:
+    """What to restore the database from, as the end of a sentence ("…, or restore the latest backup (…)")."""
     backup = latest_backup(folder)
-    return f"restore the latest backup ({backup})" if backup else "restore it from a copy you keep"
+    # Translators: ends a sentence: "Run `remud repair …` to save what can still be read into a new file, or …".
+    return tr("restore the latest backup ({backup})").format(backup=backup) if backup \
+        else tr("restore it from a copy you keep")
+
+
+def backups_sentence(folder: Path) -> str:
+    """backups_hint as the start of a sentence ("Restore the latest backup (…)")."""
+    backup = latest_backup(folder)
+    # Translators: followed by "; nothing was changed."
+    return tr("Restore the latest backup ({backup})").format(backup=backup) if backup \
+        else tr("Restore it from a copy you keep")
 
 
 def damaged_message(folder: Path, detail: str = "") -> str:
     lines = [line.strip() for line in detail.splitlines() if line.strip() and not line.startswith("***")]
-    first = lines[0] if lines else ""
-    more = f" and {len(lines) - 1} more problems" if len(lines) > 1 else ""
-    where = f" ({first[:120]}{more})" if first else ""
-    return (f"The project database {folder / 'project.sqlite'} is damaged{where}, so nothing more is written to it. "
-            f"Run `remud repair \"{folder}\"` to save what can still be read into a new file, or {backups_hint(folder)}.")
+    first = lines[0][:120] if lines else ""
+    if len(lines) > 1:
+        # Translators: {problem} is SQLite's own (English) description of the damage.
+        first = ntr("{problem} and {n} more problem", "{problem} and {n} more problems", len(lines) - 1).format(
+            problem=first, n=len(lines) - 1)
+    path, hint = folder / "project.sqlite", backups_hint(folder)
+    if first:
+        return tr("The project database {path} is damaged ({problem}), so nothing more is written to it. "
+                  "Run `remud repair \"{folder}\"` to save what can still be read into a new file, or {restore}.").format(
+            path=path, problem=first, folder=folder, restore=hint)
+    return tr("The project database {path} is damaged, so nothing more is written to it. "
+              "Run `remud repair \"{folder}\"` to save what can still be read into a new file, or {restore}.").format(
+        path=path, folder=folder, restore=hint)
 
 
 def read_only_message(folder: Path) -> str:
-    return (f"The project {folder} is read-only here: you can browse, search and export from it, but not change it. "
-            "To edit, copy the project folder to a place you can write to.")
+    return tr("The project {folder} is read-only here: you can browse, search and export from it, but not change it. "
+              "To edit, copy the project folder to a place you can write to.").format(folder=folder)
 
 
 def _code(exc: sqlite3.Error) -> int | None:
@@ -60,21 +80,23 @@ def store_error(exc: sqlite3.Error, folder: Path) -> StoreError:
     code, text = _code(exc), str(exc).lower()
     if code in (_BUSY, _LOCKED) or "locked" in text:
         return ProjectBusyError(
-            f"The project {folder.name} is busy: another ReMUD window or `remud` command has been writing to it for "
-            f"over {BUSY_TIMEOUT_S} s. Try again when it has finished; nothing was lost.")
+            tr("The project {name} is busy: another ReMUD window or `remud` command has been writing to it for "
+               "over {seconds} s. Try again when it has finished; nothing was lost.").format(
+                name=folder.name, seconds=BUSY_TIMEOUT_S))
     if code == _FULL or "disk is full" in text or (code == _IOERR and _disk_nearly_full(folder)):
         return DiskFullError(
-            f"The disk holding {folder} is full: free some space, then try again. The project is intact; "
-            "the last change was not saved.")
+            tr("The disk holding {folder} is full: free some space, then try again. The project is intact; "
+               "the last change was not saved.").format(folder=folder))
     if code == _READONLY or "readonly" in text:
         return ReadOnlyProjectError(read_only_message(folder))
     if is_damage(exc):
         return DamagedProjectError(damaged_message(folder, str(exc)))
     if code == _IOERR or "disk i/o" in text:
         return StoreError(
-            f"The project database in {folder} could not be read or written (disk I/O error): check that the drive is "
-            "connected and has free space, then try again. Nothing saved before was lost.")
+            tr("The project database in {folder} could not be read or written (disk I/O error): check that the drive "
+               "is connected and has free space, then try again. Nothing saved before was lost.").format(folder=folder))
     if code == _CANTOPEN:
-        return StoreError(f"The project database in {folder} cannot be opened: check that the folder still exists "
-                          "and that you may read it.")
-    return StoreError(f"The project database in {folder} failed ({exc}). Nothing saved before was lost.")
+        return StoreError(tr("The project database in {folder} cannot be opened: check that the folder still exists "
+                             "and that you may read it.").format(folder=folder))
+    return StoreError(tr("The project database in {folder} failed ({error}). Nothing saved before was lost.").format(
+        folder=folder, error=exc))

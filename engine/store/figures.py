@@ -16,6 +16,7 @@ import sqlite_utils
 
 from engine.errors import NotFoundError
 from engine.geometry import Rect
+from engine.i18n import tr
 from engine.store import search
 from engine.store.editlog import log_edit, was_edited_by_user
 from engine.store.models import Figure, FigureStatus, FigureText, NewFigure
@@ -74,7 +75,7 @@ def _mark_corrected(db: sqlite_utils.Database, doc_id: int, page: int) -> None:
 def get_figure(project: Project, figure_id: int) -> Figure:
     row = project.db.execute(f"SELECT {_COLS} FROM figures WHERE id = ?", [figure_id]).fetchone()
     if row is None:
-        raise NotFoundError(f"Figure {figure_id} is not in this project (it may have been deleted).")
+        raise NotFoundError(tr("Figure {id} is not in this project (it may have been deleted).").format(id=figure_id))
     return _figure(row)
 
 
@@ -279,7 +280,8 @@ def replace_detected(
     with project.atomic() as db:
         row = db.execute("SELECT corrected FROM pages WHERE doc_id = ? AND idx = ?", [doc_id, page]).fetchone()
         if row is None:
-            raise NotFoundError(f"Page {page + 1} of document {doc_id} is not in this project.")
+            raise NotFoundError(tr("Page {page} of document {id} is not in this project.").format(
+                page=page + 1, id=doc_id))
         if row[0] and not force:
             return None
         old = [_figure(r) for r in db.execute(

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import CancelledError, ProjectError, ProjectExistsError
+from engine.i18n import tr
 from engine.store import documents
 from engine.store.project import DB_NAME, Project, now
 
@@ -221,15 +222,16 @@ def write_parts(project: Project, out_dir: str | Path, parts: Sequence[PartSpec]
     project.refuse_writes()
     out = Path(out_dir).expanduser().resolve()
     if not parts:
-        raise ProjectError("Nothing to hand out: no part has pages.")
+        raise ProjectError(tr("Nothing to hand out: no part has pages."))
     names = [p.folder_name for p in parts]
     if len(set(names)) != len(names):
-        raise ProjectError("Two parts would have the same folder name; give each assignee a different name.")
+        raise ProjectError(tr("Two parts would have the same folder name; give each assignee a different name."))
     if out == project.folder.resolve() or project.folder.resolve() in out.parents:
-        raise ProjectError("Hand the parts out into a folder outside the project.")
+        raise ProjectError(tr("Hand the parts out into a folder outside the project."))
     for name in names:
         if (out / name).exists():
-            raise ProjectExistsError(f"{out / name} exists already; choose another folder or remove it first.")
+            raise ProjectExistsError(tr("{folder} exists already; choose another folder or remove it first.").format(
+                folder=out / name))
     docs = {d.id: d for d in documents.list_documents(project)}
     parent_uid = project_uid(project.db.conn)
     stamp = now()
@@ -238,7 +240,7 @@ def write_parts(project: Project, out_dir: str | Path, parts: Sequence[PartSpec]
         out.mkdir(parents=True, exist_ok=True)
         for n, part in enumerate(parts):
             if cancel():
-                raise CancelledError("Hand-out cancelled; no part was kept.")
+                raise CancelledError(tr("Hand-out cancelled; no part was kept."))
             if progress:
                 progress(n, len(parts), part.folder_name)
             written.append(_write_part(project, out, part, docs, parent_uid, stamp, first=n == 0))
@@ -258,10 +260,10 @@ def _write_part(project: Project, out: Path, part: PartSpec, docs: Mapping[int, 
                 stamp: str, *, first: bool) -> WrittenPart:
     unknown = [d for d in part.pages if d not in docs]
     if unknown:
-        raise ProjectError(f"Document {unknown[0]} is not in this project.")
+        raise ProjectError(tr("Document {id} is not in this project.").format(id=unknown[0]))
     keep = sorted(d for d, pages in part.pages.items() if pages)
     if not keep:
-        raise ProjectError(f"The part {part.folder_name} has no pages.")
+        raise ProjectError(tr("The part {name} has no pages.").format(name=part.folder_name))
     final = out / part.folder_name
     tmp = out / f"{PARTIAL_PREFIX}{part.folder_name}.{os.getpid()}.{secrets.token_hex(3)}"
     tmp.mkdir()

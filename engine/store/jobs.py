@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from engine.errors import NotFoundError
+from engine.i18n import tr
 from engine.llm.urls import strip_credentials
 from engine.store import records as records_store
 from engine.store.models import NewRecord, RecordKind
@@ -181,7 +182,7 @@ def create_job(
 def get_job(project: Project, job_id: int) -> Job:
     row = project.db.execute(f"SELECT {_JOB_COLS} FROM jobs WHERE id = ?", [job_id]).fetchone()
     if row is None:
-        raise NotFoundError(f"Synthesis job {job_id} is not in this project.")
+        raise NotFoundError(tr("Synthesis job {id} is not in this project.").format(id=job_id))
     return _job(row)
 
 
@@ -189,7 +190,7 @@ def job_state(project: Project, job_id: int) -> JobState:
     """Just the job's state (cheap: for polling whether another handle cancelled it)."""
     row = project.db.execute("SELECT state FROM jobs WHERE id = ?", [job_id]).fetchone()
     if row is None:
-        raise NotFoundError(f"Synthesis job {job_id} is not in this project.")
+        raise NotFoundError(tr("Synthesis job {id} is not in this project.").format(id=job_id))
     return JobState(row[0])
 
 
@@ -211,7 +212,7 @@ def set_job_state(project: Project, job_id: int, state: JobState, message: str |
 def get_item(project: Project, item_id: int) -> JobItem:
     row = project.db.execute(f"SELECT {_ITEM_COLS} FROM job_items WHERE id = ?", [item_id]).fetchone()
     if row is None:
-        raise NotFoundError(f"Job item {item_id} is not in this project.")
+        raise NotFoundError(tr("Job item {id} is not in this project.").format(id=item_id))
     return _item(row)
 
 
@@ -379,7 +380,7 @@ def set_batch(project: Project, row_id: int, *, state: BatchState | None = None,
 def get_batch(project: Project, row_id: int) -> Batch:
     row = project.db.execute(f"SELECT {_BATCH_COLS} FROM job_batches WHERE id = ?", [row_id]).fetchone()
     if row is None:
-        raise NotFoundError(f"Batch submission {row_id} is not in this project.")
+        raise NotFoundError(tr("Batch submission {id} is not in this project.").format(id=row_id))
     return _batch(row)
 
 

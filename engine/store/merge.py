@@ -44,6 +44,7 @@ from typing import Any
 import sqlite_utils
 
 from engine.errors import CancelledError, ProjectError
+from engine.i18n import N_, tr
 from engine.leftovers import remove_orphans
 from engine.store import backups, handout, search
 from engine.store.editlog import log_edit
@@ -147,20 +148,21 @@ def _check_source(folder: Path) -> int:
     """The source's schema version; raises when it is not a project this app can read."""
     path = folder / DB_NAME
     if not path.is_file():
-        raise ProjectError(f"{folder} is not a ReMUD project (no {DB_NAME} in it).")
+        raise ProjectError(tr("{folder} is not a ReMUD project (no {file} in it).").format(folder=folder, file=DB_NAME))
     conn = _connect_read_only(path)
     try:
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     except sqlite3.DatabaseError as exc:
-        raise ProjectError(f"{folder} cannot be read ({exc}); nothing was merged.") from exc
+        raise ProjectError(tr("{folder} cannot be read ({error}); nothing was merged.").format(
+            folder=folder, error=exc)) from exc
     finally:
         conn.close()
     if version > SCHEMA_VERSION:
-        raise ProjectError(f"{folder} was written by a newer ReMUD Desktop (schema {version}); update the app "
-                           "to merge it.")
+        raise ProjectError(tr("{folder} was written by a newer ReMUD Desktop (schema {version}); update the app "
+                              "to merge it.").format(folder=folder, version=version))
     if version < 1 or "documents" not in tables:
-        raise ProjectError(f"{folder} was not written by ReMUD Desktop; nothing was merged.")
+        raise ProjectError(tr("{folder} was not written by ReMUD Desktop; nothing was merged.").format(folder=folder))
     return version
 
 
@@ -181,7 +183,8 @@ def _copy_source(folder: Path, into: Path) -> Path:
         finally:
             dest.close()
         if damage:
-            raise ProjectError(f"{folder} is damaged ({damage}); repair it first (remud repair). Nothing was merged.")
+            raise ProjectError(tr("{folder} is damaged ({problem}); repair it first (remud repair). Nothing was merged.").format(
+                folder=folder, problem=damage))
         os.replace(partial, final)
     except BaseException:
         partial.unlink(missing_ok=True)
@@ -242,7 +245,7 @@ def merge_project(
     if src_folder.name == DB_NAME:
         src_folder = src_folder.parent
     if src_folder == target.folder.resolve():
-        raise ProjectError("A project cannot be merged into itself; choose the folder of a part or another project.")
+        raise ProjectError(tr("A project cannot be merged into itself; choose the folder of a part or another project."))
     if _check_source(src_folder) < SCHEMA_VERSION:
         Project.open(src_folder).close()  # an older project is upgraded (with its own backup) so its ids stay put
     merges_dir = target.folder / MERGES_DIR
@@ -279,10 +282,13 @@ def merge_project(
                          json.dumps(report.as_dict(), ensure_ascii=False, default=str)])
                 committed = True
             except _Unchanged:
-                since = "it was last merged" if base.parent == merges_dir else (
-                    "it was handed out" if received else "")
-                report.notes.append(f"Nothing new in {name}" + (f" since {since}" if since else "")
-                                    + ": nothing changed.")
+                if base.parent == merges_dir:
+                    note = tr("Nothing new in {name} since it was last merged: nothing changed.")
+                elif received:
+                    note = tr("Nothing new in {name} since it was handed out: nothing changed.")
+                else:
+                    note = tr("Nothing new in {name}: nothing changed.")
+                report.notes.append(note.format(name=name))
             finally:
                 conn.execute("DETACH DATABASE base")
         finally:
@@ -341,7 +347,8 @@ def _put_files_in_place(conn: sqlite3.Connection, copy: Path, src_folder: Path, 
         if not source.is_file():
             if rel in images:
                 continue  # a chat image the source lost: the message keeps its text
-            raise ProjectError(f"{source} is missing: the source project lacks the PDF of one of its documents.")
+            raise ProjectError(tr("{path} is missing: the source project lacks the PDF of one of its documents.").format(
+                path=source))
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = dest.with_name(f".{dest.name}.merging-{os.getpid()}")
         try:
@@ -366,8 +373,9 @@ class _Stamp:
 class _Merge:
     """The steps of one merge, inside the target's transaction, with `src` and `base` attached."""
 
-    STEPS = ("documents", "pages", "figures", "jobs", "synthesis items", "records", "item results",
-             "conversations", "edit history", "caches", "search index")
+    # Translators: what a merge is merging now, shown after the source's name ("part-1: figures")
+    STEPS = (N_("documents"), N_("pages"), N_("figures"), N_("jobs"), N_("synthesis items"), N_("records"),
+             N_("item results"), N_("conversations"), N_("edit history"), N_("caches"), N_("search index"))
 
     def __init__(self, db: sqlite_utils.Database, report: MergeReport, received: handout.HandoutInfo | None,
                  src_uid: str, progress: Progress | None, cancel: Callable[[], bool]) -> None:
@@ -403,9 +411,9 @@ class _Merge:
 
     def step(self, n: int) -> None:
         if self.cancel():
-            raise CancelledError("Merge cancelled; the project is as it was.")
+            raise CancelledError(tr("Merge cancelled; the project is as it was."))
         if self.progress:
-            self.progress(n, len(self.STEPS), self.STEPS[n] if n < len(self.STEPS) else "done")
+            self.progress(n, len(self.STEPS), tr(self.STEPS[n]) if n < len(self.STEPS) else tr("done"))
 
     def chunks(self, table: str, columns: str) -> Iterator[list[tuple[Any, ...]]]:
         """The rows of a temp table a chunk at a time (by rowid), safe while the target is written."""
@@ -425,7 +433,7 @@ class _Merge:
     def who(self, key: str) -> str:
         if key == self.source_key:
             return self.report.source_name
-        return self.names.get(key, "this project" if key in ("", self.self_key) else key[:8])
+        return self.names.get(key, tr("this project") if key in ("", self.self_key) else key[:8])
 
     # -- run --------------------------------------------------------------------------------
     def run(self) -> None:
@@ -466,8 +474,8 @@ class _Merge:
         q("INSERT INTO temp.docmap SELECT s.id, t.id, s.sha256, t.id > ? FROM src.documents s "
           "JOIN main.documents t ON t.sha256 = s.sha256", [top])
         for (title,) in q("SELECT title FROM src.documents s WHERE s.id NOT IN (SELECT src FROM temp.docmap)").fetchall():
-            self.report.notes.append(f"“{title}” was removed here and {self.report.source_name} changed nothing in "
-                                     "it: it stays removed.")
+            self.report.notes.append(tr("“{title}” was removed here and {source} changed nothing in it: it stays "
+                                        "removed.").format(title=title, source=self.report.source_name))
         # documents the source no longer has, for edit-log entries about them
         q("INSERT OR IGNORE INTO temp.docmap SELECT b.id, t.id, b.sha256, 0 FROM base.documents b "
           "JOIN main.documents t ON t.sha256 = b.sha256")
@@ -487,13 +495,13 @@ class _Merge:
                 self.count("documents_renamed", 1)
                 continue
             self.report.conflicts.append(Conflict("document", sha, None, tgt, None, "title", "target",
-                                                  "both renamed it; this project's name kept", t_title, s_title))
+                                                  tr("both renamed it; this project's name kept"), t_title, s_title))
         gone = q("SELECT b.title FROM base.documents b WHERE NOT EXISTS (SELECT 1 FROM src.documents s "
                  "WHERE s.sha256 = b.sha256) AND EXISTS (SELECT 1 FROM main.documents t WHERE t.sha256 = b.sha256)"
                  ).fetchall()
         for (title,) in gone:
-            self.report.notes.append(f"{self.report.source_name} removed the document “{title}”; it is kept here "
-                                     "(remove it by hand if that was meant).")
+            self.report.notes.append(tr("{source} removed the document “{title}”; it is kept here (remove it by hand "
+                                        "if that was meant).").format(source=self.report.source_name, title=title))
 
     def _page_stamps(self, schema: str, doc_id: int, page: int) -> dict[str, _Stamp]:
         out: dict[str, _Stamp] = {}
@@ -553,15 +561,16 @@ class _Merge:
         """Which side keeps a field both changed: the side whose hand-out has the page, else the later edit."""
         owner = self.owners.get(page_key) if page_key else None
         if owner is not None:
+            # Translators: why a conflict was decided so (the merge report); {who} is an assignee or a part
+            assigned = tr("page assigned to {who}").format(who=self.who(owner))
             if owner == self.source_key:
-                return "source", f"page assigned to {self.who(owner)}"
+                return "source", assigned
             t_origin = t.origin if t else ""
             if (t_origin or self.self_key) == owner:
-                return "target", f"page assigned to {self.who(owner)}"
+                return "target", assigned
         s_at, t_at = (s.at if s else s_row_at), (t.at if t else t_row_at)
-        if s_at > t_at:
-            return "source", "later edit"
-        return "target", "later edit"
+        # Translators: why a conflict was decided so (the merge report): the version edited later was kept
+        return ("source" if s_at > t_at else "target"), tr("later edit")
 
     def stamps(self, schema: str, entity: str, entity_id: int) -> dict[str, _Stamp]:
         """The last edit of each field group of one row, from that side's edit log."""
@@ -724,7 +733,7 @@ class _Merge:
         kept, reason = self.decide((sha, page) if sha is not None and page is not None else None,
                                    _Stamp(s_last, self.source_key), deleted, s_last, "" if deleted is None else deleted.at)
         if deleted is None:
-            kept, reason = "source", "changed there after this project deleted it"
+            kept, reason = "source", tr("changed there after this project deleted it")
         tid = None
         if kept == "source":
             tid = self._reinsert(spec, sid)

@@ -30,8 +30,16 @@ from engine.errors import (
     ProjectTooNewError,
     ReadOnlyProjectError,
 )
+from engine.i18n import ntr, tr
 from engine.store import backups
-from engine.store.faults import BUSY_TIMEOUT_S, backups_hint, damaged_message, read_only_message, store_error
+from engine.store.faults import (
+    BUSY_TIMEOUT_S,
+    backups_hint,
+    backups_sentence,
+    damaged_message,
+    read_only_message,
+    store_error,
+)
 from engine.store.integrity import quick_check
 from engine.store.schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -107,15 +115,17 @@ class Project:
     def create(cls, folder: str | Path) -> Project:
         folder = Path(folder)
         if folder.exists() and not folder.is_dir():
-            raise ProjectError(f"{folder} is a file; a project is a folder.")
+            raise ProjectError(tr("{folder} is a file; a project is a folder.").format(folder=folder))
         if (folder / DB_NAME).exists():
-            raise ProjectExistsError(f"There is already a project in {folder}.")
+            raise ProjectExistsError(tr("There is already a project in {folder}.").format(folder=folder))
         if folder.exists() and any(folder.iterdir()):
-            raise ProjectExistsError(f"{folder} is not empty: choose an empty or new folder for a project.")
+            raise ProjectExistsError(
+                tr("{folder} is not empty: choose an empty or new folder for a project.").format(folder=folder))
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise ProjectError(f"Cannot create the project folder {folder}: {exc.strerror}.") from exc
+            raise ProjectError(tr("Cannot create the project folder {folder}: {reason}.").format(
+                folder=folder, reason=exc.strerror)) from exc
         return cls._open(folder, check=False)
 
     @classmethod
@@ -129,13 +139,17 @@ class Project:
         if not path.is_file():
             if sources:
                 raise DamagedProjectError(
-                    f"{folder} has imported PDFs in sources/ but no {DB_NAME}: the database was moved or deleted. "
-                    f"Put it back, or {backups_hint(folder)}; nothing was changed.")
-            raise ProjectNotFoundError(f"{folder} is not a ReMUD project (no {DB_NAME} in it).")
+                    tr("{folder} has imported PDFs in sources/ but no {file}: the database was moved or deleted. "
+                       "Put it back, or {restore}; nothing was changed.").format(
+                        folder=folder, file=DB_NAME, restore=backups_hint(folder)))
+            raise ProjectNotFoundError(tr("{folder} is not a ReMUD project (no {file} in it).").format(
+                folder=folder, file=DB_NAME))
         if path.stat().st_size == 0 and sources:
-            raise DamagedProjectError(
-                f"{path} is empty (0 bytes) although sources/ holds {sources} imported PDF(s): the database was lost. "
-                f"{backups_hint(folder).capitalize()}; nothing was changed.")
+            raise DamagedProjectError(ntr(
+                "{path} is empty (0 bytes) although sources/ holds {n} imported PDF: the database was lost. "
+                "{restore}; nothing was changed.",
+                "{path} is empty (0 bytes) although sources/ holds {n} imported PDFs: the database was lost. "
+                "{restore}; nothing was changed.", sources).format(path=path, n=sources, restore=backups_sentence(folder)))
         return cls._open(folder, check=check)
 
     @classmethod
@@ -180,8 +194,8 @@ class Project:
         if self.read_only:
             if version < SCHEMA_VERSION:
                 raise ReadOnlyProjectError(
-                    f"{self.folder} was made by an earlier version and must be upgraded before it can be opened, "
-                    f"which needs write access. {self.read_only}")
+                    tr("{folder} was made by an earlier version and must be upgraded before it can be opened, "
+                       "which needs write access. {reason}").format(folder=self.folder, reason=self.read_only))
             db.execute("PRAGMA query_only = ON")
             return
         if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
@@ -333,10 +347,11 @@ def _refuse_foreign(path: Path, version: int, tables: set[str]) -> None:
     """Only a database this app wrote (or an empty one, for a new project) is opened."""
     if version > SCHEMA_VERSION:
         raise ProjectTooNewError(
-            f"This project was written by a newer ReMUD Desktop (schema {version}; this version "
-            f"reads up to {SCHEMA_VERSION}). Update the app to open it.")
+            tr("This project was written by a newer ReMUD Desktop (schema {version}; this version "
+               "reads up to {supported}). Update the app to open it.").format(version=version, supported=SCHEMA_VERSION))
     if version < 0 or (version == 0 and tables) or (version > 0 and "documents" not in tables):
         raise ProjectError(
-            f"{path} was not written by ReMUD Desktop (schema version {version}): it is left as it is. "
-            "Open the project folder that holds your ReMUD project, or make a new one.")
+            tr("{path} was not written by ReMUD Desktop (schema version {version}): it is left as it is. "
+               "Open the project folder that holds your ReMUD project, or make a new one.").format(
+                path=path, version=version))
 

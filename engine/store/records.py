@@ -10,6 +10,7 @@ from typing import Any
 import sqlite_utils
 
 from engine.errors import NotFoundError
+from engine.i18n import tr
 from engine.store import search
 from engine.store.editlog import log_edit
 from engine.store.models import NewRecord, Record, RecordKind, RecordStatus
@@ -70,7 +71,7 @@ def get_record(project: Project, record_id: int) -> Record:
         f"SELECT id, {', '.join(_FIELDS)}, created_at, edited_at FROM records WHERE id = ?", [record_id]
     ).fetchone()
     if row is None:
-        raise NotFoundError(f"Record {record_id} is not in this project.")
+        raise NotFoundError(tr("Record {id} is not in this project.").format(id=record_id))
     return _record(row)
 
 

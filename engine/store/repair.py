@@ -21,6 +21,7 @@ import pymupdf
 import sqlite_utils
 
 from engine.errors import ProjectError, ProjectNotFoundError
+from engine.i18n import N_, ntr, tr
 from engine.pdf.pageinfo import page_is_image_only
 from engine.store import project as project_module
 from engine.store import search
@@ -31,6 +32,11 @@ _MAX_SKIP = 1 << 24  # the furthest a scan jumps over unreadable rowids before i
 # Parents first, so that foreign keys find what they point at.
 _ORDER = ["documents", "pages", "figures", "records", "jobs", "job_batches", "job_items",
           "chat_sessions", "chat_messages", "edit_log", "page_ocr", "page_text", "page_failures"]
+# The tables as the repair's summary names them: their own names in English, readable in a translation.
+# Translators: each of these is the name of a database table, counted in "{n} {table}" (rows saved)
+_TABLE_NAMES = (N_("documents"), N_("pages"), N_("figures"), N_("records"), N_("jobs"), N_("job_batches"),
+                N_("job_items"), N_("chat_sessions"), N_("chat_messages"), N_("edit_log"), N_("page_ocr"),
+                N_("page_text"), N_("page_failures"), N_("project_meta"), N_("handouts"), N_("merges"))
 
 
 @dataclass
@@ -45,11 +51,17 @@ class RepairReport:
 
     @property
     def summary(self) -> str:
-        saved = ", ".join(f"{n} {t}" for t, n in self.rows.items() if n)
+        # Translators: a list item of "Saved {rows} into {file}."; {table} is the name of a database table
+        saved = tr(", ").join(tr("{n} {table}").format(n=n, table=tr(t) if t in _TABLE_NAMES else t)
+                               for t, n in self.rows.items() if n)
         lost = sum(self.unreadable.values()) + sum(self.dropped.values())
-        kept = f" The damaged file is kept as {self.damaged_copy.name}." if self.damaged_copy else ""
-        lost_text = f" About {lost} rows could not be read." if lost else " Every row could be read."
-        return f"Saved {saved or 'nothing'} into {self.database}.{lost_text}{kept}"
+        lines = [tr("Saved {rows} into {file}.").format(rows=saved, file=self.database) if saved
+                 else tr("Saved nothing into {file}.").format(file=self.database)]
+        lines.append(ntr("About {n} row could not be read.", "About {n} rows could not be read.", lost).format(n=lost)
+                     if lost else tr("Every row could be read."))
+        if self.damaged_copy:
+            lines.append(tr("The damaged file is kept as {name}.").format(name=self.damaged_copy.name))
+        return " ".join(lines)
 
 
 def _open_damaged(path: Path) -> sqlite3.Connection:
@@ -61,8 +73,8 @@ def _open_damaged(path: Path) -> sqlite3.Connection:
             return conn
         except sqlite3.DatabaseError:
             conn.close()
-    raise ProjectError(f"{path} is too damaged to read anything from (its first page is gone): "
-                       "restore a backup from the backups/ folder instead.")
+    raise ProjectError(tr("{path} is too damaged to read anything from (its first page is gone): "
+                          "restore a backup from the backups/ folder instead.").format(path=path))
 
 
 def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
@@ -170,9 +182,9 @@ def repair_project(folder: str | Path, *, out: str | Path | None = None,
         folder = folder.parent
     source = folder / DB_NAME
     if not source.is_file() or source.stat().st_size == 0:
-        raise ProjectNotFoundError(f"There is no project database to repair in {folder}.")
+        raise ProjectNotFoundError(tr("There is no project database to repair in {folder}.").format(folder=folder))
     if not os.access(folder, os.W_OK) and out is None:
-        raise ProjectError(f"{folder} is read-only: repair into a file elsewhere with --out.")
+        raise ProjectError(tr("{folder} is read-only: repair into a file elsewhere with --out.").format(folder=folder))
     target = Path(out) if out else folder / f".repair-{os.getpid()}.sqlite"
     old = _open_damaged(source)
     new = _new_database(target)
@@ -184,17 +196,17 @@ def repair_project(folder: str | Path, *, out: str | Path | None = None,
             keep = [c for c in _columns(new.conn, table) if c in set(_columns(old, table))]
             if not keep:
                 continue
-            progress(f"Reading {table}…")
+            progress(tr("Reading {table}…").format(table=tr(table) if table in _TABLE_NAMES else table))
             gaps: list[int] = []
             insert = f"INSERT OR IGNORE INTO {table}({', '.join(keep)}) VALUES ({', '.join('?' * len(keep))})"
             count = 0
             for row in _rows(old, table, keep, gaps):
                 count += new.execute(insert, row).rowcount
             report.rows[table], report.unreadable[table] = count, sum(gaps)
-        progress("Reading lost pages again from the PDFs…")
+        progress(tr("Reading lost pages again from the PDFs…"))
         report.pages_reread = _reread_pages(folder, new)
         report.dropped = _drop_orphans(new)
-        progress("Rebuilding the search index…")
+        progress(tr("Rebuilding the search index…"))
         for (fid,) in new.execute("SELECT id FROM figures").fetchall():
             search.reindex_figure(new, fid)
         for (rid,) in new.execute("SELECT id FROM records").fetchall():
