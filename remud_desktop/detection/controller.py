@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from engine.detect.background import Message, detect_in_subprocess
@@ -73,7 +73,7 @@ def run_detection(folder: Path, doc_id: int, pages: Sequence[int] | None, detect
     total = len(pages) if pages is not None else _page_count(folder, doc_id)
     # each phase's bar has one step more than its pages: something always follows the last page
     # (reading text, the closing pass over the book, recording the run), so it is never full while work goes on
-    ctx.progress(0, total + 1, f"Finding figures 0/{total}")
+    ctx.progress(0, total + 1, finding_figures(0, total))
     try:
         for kind, value in detect_in_subprocess(folder, doc_id, detector, pages, force=force, fill_text=fill_text,
                                                 cancel=ctx.cancelled, focus=focus, retry_failed=retry_failed):
@@ -81,7 +81,7 @@ def run_detection(folder: Path, doc_id: int, pages: Sequence[int] | None, detect
                 outcome.results.append(value)
                 ctx.emit(value)
                 n = len(outcome.results)
-                ctx.progress(n, total + 1, f"Finding figures {n}/{total}")
+                ctx.progress(n, total + 1, finding_figures(n, total))
             elif kind == Message.TEXT_PROGRESS:
                 outcome.text_pages, outcome.text_total = value.done, value.total
                 if value.closing:  # a short last pass: busy, never a full bar while it works
@@ -99,6 +99,12 @@ def run_detection(folder: Path, doc_id: int, pages: Sequence[int] | None, detect
     except RemudError as exc:
         outcome.error = str(exc)
     return outcome
+
+
+def finding_figures(done: int, total: int) -> str:
+    """The first phase's progress text (the job bar shows it)."""
+    return QCoreApplication.translate("DetectionController", "Finding figures {done}/{total}").format(
+        done=done, total=total)
 
 
 def _page_count(folder: Path, doc_id: int) -> int:
@@ -140,14 +146,15 @@ class DetectionController(QObject):
         if self.session.project is None:
             return None
         if self.job is not None:
-            QMessageBox.information(self.parent_widget, "Detect figures",
-                                    "A detection run is already going; wait for it or cancel it first.")
+            QMessageBox.information(self.parent_widget, self.tr("Detect figures"),
+                                    self.tr("A detection run is already going; wait for it or cancel it first."))
             return None
         folder = self.session.project.folder
         pages = None if pages is None else sorted(set(pages))
-        count = "the whole document" if pages is None else f"{len(pages)} page{'s' if len(pages) != 1 else ''}"
+        title = (self.tr("Detecting ({detector}) on the whole document") if pages is None
+                 else self.tr("Detecting ({detector}) on %n page(s)", "", len(pages))).format(detector=detector)
         fill = self.fill_text
-        job = Job(f"Detecting ({detector}) on {count}",
+        job = Job(title,
                   lambda ctx: run_detection(folder, doc_id, pages, detector, force, fill, ctx,
                                             focus=lambda: self.shown_page(doc_id), retry_failed=retry_failed))
         job.signals.item.connect(lambda r: self._page_done(folder, r))
@@ -189,7 +196,7 @@ class DetectionController(QObject):
     def _failed(self, message: str, job: Job) -> None:
         if job is self.job:
             self.job = None
-        QMessageBox.warning(self.parent_widget, "Detect figures", message)
+        QMessageBox.warning(self.parent_widget, self.tr("Detect figures"), message)
 
     def _finished(self, folder: Path, outcome: DetectionOutcome, job: Job) -> None:
         if job is self.job:
@@ -205,30 +212,38 @@ class DetectionController(QObject):
         job.summary = summary  # the job bar keeps it as the run's last line
         self.status_message.emit(summary)
         if outcome.error:
-            kept = f"\n\n{done} page{'s' if done != 1 else ''} detected before the error {'are' if done != 1 else 'is'} kept."
-            QMessageBox.warning(self.parent_widget, "Detect figures", f"Detection stopped: {outcome.error}{kept if done else ''}")
+            stopped = (self.tr("Detection stopped: {error}\n\n%n page(s) detected before the error are kept.", "", done)
+                       if done else self.tr("Detection stopped: {error}"))
+            QMessageBox.warning(self.parent_widget, self.tr("Detect figures"), stopped.format(error=outcome.error))
         elif outcome.text_error:
-            QMessageBox.warning(self.parent_widget, "Detect figures",
-                                f"The boxes were found, but reading captions failed: {outcome.text_error}")
+            QMessageBox.warning(self.parent_widget, self.tr("Detect figures"),
+                                self.tr("The boxes were found, but reading captions failed: {error}").format(
+                                    error=outcome.text_error))
         self.run_finished.emit(outcome)
         if skipped and not outcome.cancelled and not outcome.error:
             self._offer_redetect(outcome.doc_id, skipped, outcome.detector)
 
-    @staticmethod
-    def summary(outcome: DetectionOutcome) -> str:
+    def summary(self, outcome: DetectionOutcome) -> str:
         """One sentence on what the run did: 'Detection (auto) done: 12 figures on 4 pages; text read on 4 pages.'"""
         done, found = len(outcome.applied), sum(len(r.figure_ids) for r in outcome.applied)
-        state = "cancelled" if outcome.cancelled else "stopped" if outcome.error else "done"
-        text = f"Detection ({outcome.detector}) {state}: {found} figure{'s' if found != 1 else ''} on {done} page{'s' if done != 1 else ''}"
+        if outcome.cancelled:
+            head = self.tr("Detection ({detector}) cancelled: {figures} on {pages}")
+        elif outcome.error:
+            head = self.tr("Detection ({detector}) stopped: {figures} on {pages}")
+        else:
+            head = self.tr("Detection ({detector}) done: {figures} on {pages}")
+        text = head.format(detector=outcome.detector, figures=self.tr("%n figure(s)", "", found),
+                           pages=self.tr("%n page(s)", "", done))
         if outcome.text_total:
             read = outcome.text_pages
-            text += (f"; text read on {read} page{'s' if read != 1 else ''}" if read == outcome.text_total
-                     else f"; text read on {read} of {outcome.text_total} pages")
+            text += (self.tr("; text read on %n page(s)", "", read) if read == outcome.text_total
+                     else self.tr("; text read on {read} of {total} pages").format(read=read, total=outcome.text_total))
         if outcome.cancelled:
-            text += "; what was done so far is kept"
+            text += self.tr("; what was done so far is kept")
         if outcome.page_errors or outcome.text_failures:
-            text += f". {' '.join(outcome.page_errors + outcome.text_failures)}"
-        return text if text.endswith(".") else text + "."
+            text = self.tr("{summary}. {errors}").format(
+                summary=text, errors=" ".join(outcome.page_errors + outcome.text_failures))
+        return text if text.endswith((".", "。")) else self.tr("{summary}.").format(summary=text)
 
     def _record(self, outcome: DetectionOutcome) -> None:
         """The run as one undo step. A page the user edited while the run went on is left
@@ -245,9 +260,8 @@ class DetectionController(QObject):
     def _offer_redetect(self, doc_id: int, pages: list[int], detector: str) -> None:
         n = len(pages)
         answer = QMessageBox.question(
-            self.parent_widget, "Corrected pages",
-            f"{n} corrected page{'s were' if n != 1 else ' was'} left alone — re-detect "
-            f"{'them' if n != 1 else 'it'} and replace your edits?",
+            self.parent_widget, self.tr("Corrected pages"),
+            self.tr("%n corrected page(s) left alone — re-detect them and replace your edits?", "", n),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         if answer == QMessageBox.StandardButton.Yes:
             self.detect(doc_id, pages, detector, force=True)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -48,7 +49,16 @@ def detector_choices() -> list[tuple[str, str]]:
     in Chat settings."""
     cards = [c for c in registry.available() if c.name != qwen_vl_local.NAME or qwen_vl_local.offered()]
     cards.sort(key=lambda c: c.name != "auto")
-    return [(c.name, f"{c.title} ({c.name})" + (" — needs an endpoint" if c.remote else "")) for c in cards]
+    return [(c.name, QCoreApplication.translate("DetectDialog", "{title} ({name}) — needs an endpoint").format(
+        title=c.title, name=c.name) if c.remote else f"{c.title} ({c.name})") for c in cards]
+
+
+def join_sentences(sentences: list[str]) -> str:
+    """Sentences one after the other: a space after an English one, none after a Chinese full stop."""
+    text = ""
+    for sentence in sentences:
+        text += sentence if not text or text.endswith("。") else " " + sentence
+    return text
 
 
 class DetectDialog(QDialog):
@@ -59,14 +69,14 @@ class DetectDialog(QDialog):
         answer now; `failed_pages`: pages of the document where detection or OCR crashed in an earlier run."""
         super().__init__(parent)
         self.chat_model, self.chat_answering = chat_model, chat_answering
-        self.setWindowTitle("Detect figures")
+        self.setWindowTitle(self.tr("Detect figures"))
         self.setMinimumWidth(460)
         self.scope_buttons = QButtonGroup(self)
         texts = {
-            DetectScope.PAGE: f"Current page ({page + 1})",
-            DetectScope.SELECTED: f"Selected pages ({len(selected)})" if len(selected) > 1
-            else "Selected pages (select thumbnails first)",
-            DetectScope.DOCUMENT: f"Whole document ({page_count} pages)",
+            DetectScope.PAGE: self.tr("Current page ({page})").format(page=page + 1),
+            DetectScope.SELECTED: self.tr("Selected pages ({count})").format(count=len(selected)) if len(selected) > 1
+            else self.tr("Selected pages (select thumbnails first)"),
+            DetectScope.DOCUMENT: self.tr("Whole document (%n page(s))", "", page_count),
         }
         self.scopes = list(DetectScope)  # button id -> scope
         scope_box = QVBoxLayout()
@@ -91,19 +101,20 @@ class DetectDialog(QDialog):
         self.local_note.setVisible(False)
         self.detectors.currentIndexChanged.connect(self._describe)
         self._describe()
-        note = QLabel("Pages you corrected by hand are left alone; you will be asked about them at the end.")
+        note = QLabel(self.tr("Pages you corrected by hand are left alone; you will be asked about them at the end."))
         note.setWordWrap(True)
-        self.retry_failed = QCheckBox(f"Try again the {failed_pages} page{'s' if failed_pages != 1 else ''} where "
-                                      "detection or reading text crashed before (marked ! in the thumbnails)")
-        self.retry_failed.setToolTip("Left unchecked, those pages are left out, so one bad page cannot stop every run.")
+        self.retry_failed = QCheckBox(self.tr("Try again the %n page(s) where detection or reading text crashed "
+                                              "before (marked ! in the thumbnails)", "", failed_pages))
+        self.retry_failed.setToolTip(self.tr("Left unchecked, those pages are left out, so one bad page cannot stop "
+                                             "every run."))
         self.retry_failed.setVisible(failed_pages > 0)
         form = QFormLayout()
-        form.addRow("Pages", scope_box)
-        form.addRow("Detector", self.detectors)
+        form.addRow(self.tr("Pages"), scope_box)
+        form.addRow(self.tr("Detector"), self.detectors)
         form.addRow("", self.description)
         form.addRow("", self.local_note)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Detect")
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Detect"))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
@@ -124,15 +135,19 @@ class DetectDialog(QDialog):
             plan = qwen_vl_local.run_memory()
         except RemudError as exc:
             return str(exc)
-        text = (f"The run loads its own copy of {plan.model.name} (about {plan.needed / GIB:.1f} GiB; "
-                f"{plan.free / GIB:.1f} GiB of memory is free now) and releases it when it ends.")
+        sentences = [self.tr("The run loads its own copy of {model} (about {needed} GiB; {free} GiB of memory is free "
+                             "now) and releases it when it ends.").format(
+            model=plan.model.name, needed=f"{plan.needed / GIB:.1f}", free=f"{plan.free / GIB:.1f}")]
         if self.chat_model and Path(self.chat_model) == plan.model:
-            text += " The Chat tab holds this model too: both copies must fit in memory, or the run is refused."
+            sentences.append(self.tr("The Chat tab holds this model too: both copies must fit in memory, or the run "
+                                     "is refused."))
         if self.chat_answering:
-            text += " The Chat tab is writing an answer now: it goes on, and both are slower while they share the computer."
+            sentences.append(self.tr("The Chat tab is writing an answer now: it goes on, and both are slower while "
+                                     "they share the computer."))
         if not plan.fits:
-            text += " Not enough memory is free: unload the model in the Chat tab or close other programs first."
-        return text
+            sentences.append(self.tr("Not enough memory is free: unload the model in the Chat tab or close other "
+                                     "programs first."))
+        return join_sentences(sentences)
 
     def request(self) -> DetectRequest:
         return DetectRequest(self.scopes[self.scope_buttons.checkedId()], self.detectors.currentData(),

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -42,14 +42,21 @@ from engine.export import (
 from engine.export.target import replace_refusal
 from engine.store import Project, documents, records
 from remud_desktop.export.options_form import ExportOptionsForm, language_name
-from remud_desktop.synthesis.dialog import KINDS
+from remud_desktop.synthesis.dialog import KINDS, kind_title
 from remud_desktop.workers import Job, JobContext, JobRunner, Task, start
 
-STAGES = {"select": "Selecting records", "images": "Writing images", "write": "Writing files"}
+STAGES = {"select": QT_TRANSLATE_NOOP("ExportDialog", "Selecting records"),
+          "images": QT_TRANSLATE_NOOP("ExportDialog", "Writing images"),
+          "write": QT_TRANSLATE_NOOP("ExportDialog", "Writing files")}
 SPLITS = ("train", "validation", "test")
 PREVIEW_DELAY_MS = 300
 ERROR_STYLE = "color: #cf222e;"
 WARNING_STYLE = "color: #9a6700;"
+
+
+def stage_name(stage: str) -> str:
+    """An export stage (the engine's key) as shown."""
+    return QCoreApplication.translate("ExportDialog", STAGES[stage]) if stage in STAGES else stage
 
 
 def default_output(project_folder: Path, today: date | None = None) -> Path:
@@ -80,15 +87,19 @@ def check_output(out: Path) -> OutputCheck:
         if not out.exists():
             return OutputCheck()
         if not out.is_dir():
-            return OutputCheck(f"{out} is a file: choose a folder name for the export.", blocked=True)
+            return OutputCheck(QCoreApplication.translate(
+                "ExportDialog", "{path} is a file: choose a folder name for the export.").format(path=out), blocked=True)
         if not any(out.iterdir()):
             return OutputCheck()
         problem = replace_refusal(out)
     except OSError as exc:
-        return OutputCheck(f"{out} cannot be read ({exc.strerror}): choose another folder.", blocked=True)
+        return OutputCheck(QCoreApplication.translate(
+            "ExportDialog", "{path} cannot be read ({reason}): choose another folder.").format(
+            path=out, reason=exc.strerror), blocked=True)
     if problem:
         return OutputCheck(problem, blocked=True)
-    return OutputCheck("This folder holds an earlier ReMUD export: Export will ask before replacing it.", replace=True)
+    return OutputCheck(QCoreApplication.translate(
+        "ExportDialog", "This folder holds an earlier ReMUD export: Export will ask before replacing it."), replace=True)
 
 
 def plan_in_worker(folder: Path, options: ExportOptions, cancel) -> ExportPlan:
@@ -107,11 +118,13 @@ def export_in_worker(folder: Path, options: ExportOptions, out_dir: Path, overwr
 class PreviewTable(QTableWidget):
     """Records per kind × language (rows) and split (columns), with a bold total row."""
 
-    HEADERS = ("Kind", "Language", "Train", "Validation", "Test", "Total")
+    HEADERS = (QT_TRANSLATE_NOOP("PreviewTable", "Kind"), QT_TRANSLATE_NOOP("PreviewTable", "Language"),
+               QT_TRANSLATE_NOOP("PreviewTable", "Train"), QT_TRANSLATE_NOOP("PreviewTable", "Validation"),
+               QT_TRANSLATE_NOOP("PreviewTable", "Test"), QT_TRANSLATE_NOOP("PreviewTable", "Total"))
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(0, len(self.HEADERS), parent)
-        self.setHorizontalHeaderLabels(self.HEADERS)
+        self.setHorizontalHeaderLabels([QCoreApplication.translate("PreviewTable", h) for h in self.HEADERS])
         self.verticalHeader().hide()
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -128,13 +141,12 @@ class PreviewTable(QTableWidget):
                         key=lambda g: (order.get(g[0], len(order)), g[0], g[1]))
         self.setRowCount(len(groups) + 1)
         totals = dict.fromkeys(SPLITS, 0)
-        names = dict(KINDS)
         for r, (kind, lang) in enumerate(groups):
             counts = [plan.counts.get((kind, lang, split), 0) for split in SPLITS]
             for split, n in zip(SPLITS, counts):
                 totals[split] += n
-            self._fill(r, names.get(kind, kind), language_name(lang), counts)
-        self._fill(len(groups), "All", "", [totals[s] for s in SPLITS], bold=True)
+            self._fill(r, kind_title(kind), language_name(lang), counts)
+        self._fill(len(groups), self.tr("All"), "", [totals[s] for s in SPLITS], bold=True)
 
     def _fill(self, r: int, kind: str, language: str, counts: list[int], bold: bool = False) -> None:
         cells = [kind, language, *(str(n) for n in counts), str(sum(counts))]
@@ -154,14 +166,25 @@ class PreviewTable(QTableWidget):
 
 
 def summary_text(plan: ExportPlan, unit: str) -> str:
-    units = "documents" if unit == "document" else "pages"
     per_split = " / ".join(str(plan.documents.get(s, 0)) for s in SPLITS)
-    lines = [f"{plan.records} records in {plan.conversations} conversations · {plan.images} images",
-             f"{units.capitalize()} per split (train / validation / test): {per_split}"]
+    totals = QCoreApplication.translate(
+        "ExportDialog", "{records} records in {conversations} conversations · {images} images").format(
+        records=plan.records, conversations=plan.conversations, images=plan.images)
+    if unit == "document":
+        splits = QCoreApplication.translate("ExportDialog", "Documents per split (train / validation / test): {counts}")
+    else:
+        splits = QCoreApplication.translate("ExportDialog", "Pages per split (train / validation / test): {counts}")
+    lines = [totals, splits.format(counts=per_split)]
     if plan.dropped_duplicates or plan.dropped_contaminated or plan.dropped_image_leaks:
-        leaks = f", {plan.dropped_image_leaks} whose image is in the test split" if plan.dropped_image_leaks else ""
-        lines.append(f"Dropped: {plan.dropped_duplicates} near-duplicates, "
-                     f"{plan.dropped_contaminated} that overlap the test file{leaks}")
+        if plan.dropped_image_leaks:
+            dropped = QCoreApplication.translate(
+                "ExportDialog", "Dropped: {duplicates} near-duplicates, {overlaps} that overlap the test file, "
+                "{leaks} whose image is in the test split")
+        else:
+            dropped = QCoreApplication.translate(
+                "ExportDialog", "Dropped: {duplicates} near-duplicates, {overlaps} that overlap the test file")
+        lines.append(dropped.format(duplicates=plan.dropped_duplicates, overlaps=plan.dropped_contaminated,
+                                    leaks=plan.dropped_image_leaks))
     return "\n".join(lines)
 
 
@@ -173,7 +196,7 @@ class ExportDialog(QDialog):
     def __init__(self, session, runner: JobRunner | None = None, settings: QSettings | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Export dataset")
+        self.setWindowTitle(self.tr("Export dataset"))
         self.setMinimumSize(900, 620)
         self.resize(1060, 680)
         self.session = session
@@ -203,7 +226,7 @@ class ExportDialog(QDialog):
         self.warnings.setStyleSheet(WARNING_STYLE)
         self.updating = QLabel()
         self.updating.setEnabled(False)
-        preview = QGroupBox("Preview")
+        preview = QGroupBox(self.tr("Preview"))
         preview_lay = QVBoxLayout(preview)
         preview_lay.addWidget(self.table, 1)
         preview_lay.addWidget(self.summary)
@@ -211,11 +234,11 @@ class ExportDialog(QDialog):
         preview_lay.addWidget(self.updating)
 
         self.output = QLineEdit(str(default_output(self.folder)))
-        self.output_browse = QPushButton("Browse…")
+        self.output_browse = QPushButton(self.tr("Browse…"))
         self.output_browse.clicked.connect(self.choose_output)
         self.output_note = QLabel()
         self.output_note.setWordWrap(True)
-        output = QGroupBox("Export to")
+        output = QGroupBox(self.tr("Export to"))
         output_lay = QGridLayout(output)
         output_lay.addWidget(self.output, 0, 0)
         output_lay.addWidget(self.output_browse, 0, 1)
@@ -225,8 +248,8 @@ class ExportDialog(QDialog):
         self.stage.setMinimumWidth(240)
         self.progress = QProgressBar()
         self.progress.setTextVisible(False)
-        self.cancel_button = QPushButton("Cancel export")
-        self.cancel_button.setToolTip("Stop the export; nothing is left behind")
+        self.cancel_button = QPushButton(self.tr("Cancel export"))
+        self.cancel_button.setToolTip(self.tr("Stop the export; nothing is left behind"))
         self.cancel_button.clicked.connect(self.cancel_export)
         self.progress_row = QWidget()
         progress_lay = QHBoxLayout(self.progress_row)
@@ -240,7 +263,7 @@ class ExportDialog(QDialog):
         self.problem.setWordWrap(True)
         self.problem.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.export_button = self.buttons.addButton(self.tr("Export"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.export_button.setDefault(True)
         self.buttons.accepted.connect(self.start_export)
         self.buttons.rejected.connect(self.reject)
@@ -310,7 +333,7 @@ class ExportDialog(QDialog):
             self._debounce.stop()
             self.updating.setText("")
         else:
-            self.updating.setText("Counting…")
+            self.updating.setText(self.tr("Counting…"))
             self._debounce.start()
         self._show_problem()
 
@@ -371,7 +394,7 @@ class ExportDialog(QDialog):
 
     def choose_output(self) -> None:
         current = self.out_dir() or default_output(self.folder)
-        path, _ = QFileDialog.getSaveFileName(self, "Export to — choose a name and place", str(current), "",
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Export to — choose a name and place"), str(current), "",
                                               options=QFileDialog.Option.DontConfirmOverwrite)
         if path:
             self.output.setText(path)
@@ -404,19 +427,20 @@ class ExportDialog(QDialog):
         problem = self.form.problem()
         out = self.out_dir()
         if problem or out is None:
-            self._say(problem or "Choose the folder to export to.")
+            self._say(problem or self.tr("Choose the folder to export to."))
             return None
         target = self._check_output()  # the folder as it is now, not as it was when typed
         if target.blocked:
             return None
         if target.replace:
-            answer = QMessageBox.question(self, "Export dataset",
-                                          f"{out} holds an earlier ReMUD export. Replace it with this export?")
+            answer = QMessageBox.question(self, self.tr("Export dataset"),
+                                          self.tr("{path} holds an earlier ReMUD export. Replace it with this export?")
+                                          .format(path=out))
             if answer != QMessageBox.StandardButton.Yes:
                 return None
         options, folder = self.form.options(), self.folder
         self._say("")
-        job = Job(f"Exporting to {out.name}", lambda ctx: export_in_worker(folder, options, out, target.replace, ctx))
+        job = Job(self.tr("Exporting to {name}").format(name=out.name), lambda ctx: export_in_worker(folder, options, out, target.replace, ctx))
         job.signals.progress.connect(self._progress)
         job.signals.done.connect(self._exported)
         job.signals.failed.connect(lambda message: self._export_failed(job, message))
@@ -428,7 +452,7 @@ class ExportDialog(QDialog):
     def cancel_export(self) -> None:
         if self.job is not None:
             self.job.cancel()
-            self.stage.setText("Cancelling…")
+            self.stage.setText(self.tr("Cancelling…"))
             self.cancel_button.setEnabled(False)
 
     def _set_running(self, running: bool) -> None:
@@ -438,13 +462,13 @@ class ExportDialog(QDialog):
         self.progress_row.setVisible(running)
         self.cancel_button.setEnabled(running)
         self.progress.setRange(0, 0)
-        self.stage.setText("Starting…")
+        self.stage.setText(self.tr("Starting…"))
         self._update_buttons()
 
     def _progress(self, done: int, total: int, stage: str) -> None:
         if self.job is None or self.job.cancelled:
             return
-        self.stage.setText(f"{STAGES.get(stage, stage)}  {done} / {total}" if total else STAGES.get(stage, stage))
+        self.stage.setText(f"{stage_name(stage)}  {done} / {total}" if total else stage_name(stage))
         self.progress.setRange(0, max(total, 0))
         self.progress.setValue(min(done, total))
 
@@ -453,7 +477,7 @@ class ExportDialog(QDialog):
 
     def _export_failed(self, job: Job, message: str) -> None:
         if job.cancelled:
-            self._say("Export cancelled; nothing was written.", error=False)
+            self._say(self.tr("Export cancelled; nothing was written."), error=False)
         else:
             self._say(message)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -30,20 +30,36 @@ from PySide6.QtWidgets import (
 
 from engine.export import ExportOptions, Selection, SplitSettings
 from engine.store.models import Document
-from remud_desktop.synthesis.dialog import KINDS, LANGUAGES
+from remud_desktop.synthesis.dialog import KINDS, kind_title, language_title
 
 SETTINGS_KEY = "export/last"
-STATUSES = (("accepted", "Accepted"), ("draft", "Draft"), ("rejected", "Rejected"))
-FORMATS = (("llamafactory", "LLaMA-Factory ShareGPT", "sharegpt/*.json, dataset_info.json and a ready LoRA config"),
-           ("jsonl", "JSONL", "jsonl/*.jsonl: one record per line, with its provenance"),
-           ("parquet", "Parquet", "parquet/*.parquet and a dataset card: datasets.load_dataset(folder) reads it"),
-           ("mcq_test", "MCQ test set", "eval/mcq_test.jsonl: the multiple-choice test split, for remud eval"))
-REASONING = (("any", "Any"), ("yes", "With a thinking trace"), ("no", "Without a thinking trace"))
-UNITS = (("document", "Whole documents"), ("page", "Pages"))
+# (key, English text, ...): the texts are translated where shown, in the context "ExportOptionsForm"
+STATUSES = (("accepted", QT_TRANSLATE_NOOP("ExportOptionsForm", "Accepted")),
+            ("draft", QT_TRANSLATE_NOOP("ExportOptionsForm", "Draft")),
+            ("rejected", QT_TRANSLATE_NOOP("ExportOptionsForm", "Rejected")))
+FORMATS = (("llamafactory", QT_TRANSLATE_NOOP("ExportOptionsForm", "LLaMA-Factory ShareGPT"),
+            QT_TRANSLATE_NOOP("ExportOptionsForm", "sharegpt/*.json, dataset_info.json and a ready LoRA config")),
+           ("jsonl", QT_TRANSLATE_NOOP("ExportOptionsForm", "JSONL"),
+            QT_TRANSLATE_NOOP("ExportOptionsForm", "jsonl/*.jsonl: one record per line, with its provenance")),
+           ("parquet", QT_TRANSLATE_NOOP("ExportOptionsForm", "Parquet"),
+            QT_TRANSLATE_NOOP("ExportOptionsForm",
+                              "parquet/*.parquet and a dataset card: datasets.load_dataset(folder) reads it")),
+           ("mcq_test", QT_TRANSLATE_NOOP("ExportOptionsForm", "MCQ test set"),
+            QT_TRANSLATE_NOOP("ExportOptionsForm", "eval/mcq_test.jsonl: the multiple-choice test split, for remud eval")))
+REASONING = (("any", QT_TRANSLATE_NOOP("ExportOptionsForm", "Any")),
+             ("yes", QT_TRANSLATE_NOOP("ExportOptionsForm", "With a thinking trace")),
+             ("no", QT_TRANSLATE_NOOP("ExportOptionsForm", "Without a thinking trace")))
+UNITS = (("document", QT_TRANSLATE_NOOP("ExportOptionsForm", "Whole documents")),
+         ("page", QT_TRANSLATE_NOOP("ExportOptionsForm", "Pages")))
+
+
+def shown(text: str) -> str:
+    """One of the texts above in the current language."""
+    return QCoreApplication.translate("ExportOptionsForm", text)
 
 
 def language_name(code: str) -> str:
-    return dict(LANGUAGES).get(code, code)
+    return language_title(code)
 
 
 def row(*widgets, stretch: bool = True) -> QWidget:
@@ -70,29 +86,29 @@ class ExportOptionsForm(QObject):
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
         self.widget = parent
-        self.statuses = {k: QCheckBox(text) for k, text in STATUSES}
+        self.statuses = {k: QCheckBox(shown(text)) for k, text in STATUSES}
         self.statuses["accepted"].setChecked(True)
-        self.kinds = {k: QCheckBox(text) for k, text in KINDS}
+        self.kinds = {k: QCheckBox(kind_title(k)) for k, _ in KINDS}
         for box in self.kinds.values():
             box.setChecked(True)
         self.languages: dict[str, QCheckBox] = {}
         self.languages_row = QHBoxLayout()
         self.languages_row.setContentsMargins(0, 0, 0, 0)
-        self.languages_hint = QLabel("Looking…")
+        self.languages_hint = QLabel(self.tr("Looking…"))
         self.languages_hint.setEnabled(False)
         self.languages_row.addWidget(self.languages_hint)
         self.languages_row.addStretch(1)
         self._excluded_languages: set[str] = set()
         self.reasoning = QComboBox()
         for key, text in REASONING:
-            self.reasoning.addItem(text, key)
+            self.reasoning.addItem(shown(text), key)
         self.min_score = QDoubleSpinBox(minimum=0.0, maximum=5.0, singleStep=0.5, decimals=1)
-        self.min_score.setSpecialValueText("any")
-        self.min_score.setToolTip("Only records the judge scored at least this high (1–5); "
-                                  "records without a score are left out when a minimum is set")
+        self.min_score.setSpecialValueText(self.tr("any"))
+        self.min_score.setToolTip(self.tr("Only records the judge scored at least this high (1–5); "
+                                          "records without a score are left out when a minimum is set"))
         self.documents = QListWidget()
         self.documents.setMinimumHeight(84)
-        self.documents.setToolTip("Text-only records that belong to no document are always included")
+        self.documents.setToolTip(self.tr("Text-only records that belong to no document are always included"))
 
         self.validation = self._percent(5.0)
         self.test = self._percent(10.0)
@@ -100,37 +116,38 @@ class ExportOptionsForm(QObject):
         self.seed.setValue(13)
         self.unit = QComboBox()
         for key, text in UNITS:
-            self.unit.addItem(text, key)
-        self.unit.setToolTip("The unit that never straddles two splits: records of one document (or page) "
-                             "all go to the same split")
+            self.unit.addItem(shown(text), key)
+        self.unit.setToolTip(self.tr("The unit that never straddles two splits: records of one document (or page) "
+                                     "all go to the same split"))
 
-        self.formats = {k: QCheckBox(text) for k, text, _ in FORMATS}
+        self.formats = {k: QCheckBox(shown(text)) for k, text, _ in FORMATS}
         for (_, _, tip), box in zip(FORMATS, self.formats.values()):
             box.setChecked(True)
-            box.setToolTip(tip)
+            box.setToolTip(shown(tip))
 
         self.name = QLineEdit("remud")
         self.name.setValidator(QRegularExpressionValidator(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}"))
-        self.name.setToolTip("The dataset entries in dataset_info.json are <name>_train, <name>_validation, <name>_test")
+        self.name.setToolTip(self.tr("The dataset entries in dataset_info.json are <name>_train, <name>_validation, "
+                                     "<name>_test"))
         self.system_prompt = QLineEdit()
-        self.system_prompt.setPlaceholderText("None")
+        self.system_prompt.setPlaceholderText(self.tr("None"))
         self.max_pixels = QSpinBox(minimum=0, maximum=50_000_000, singleStep=100_352)
-        self.max_pixels.setSpecialValueText("native")
-        self.max_pixels.setSuffix(" px")
+        self.max_pixels.setSpecialValueText(self.tr("native"))
+        self.max_pixels.setSuffix(" px")  # a unit, the same in every language
         self.max_pixels.setGroupSeparatorShown(True)
-        self.max_pixels.setToolTip("Figure crops larger than this many pixels are scaled down (aspect kept)")
+        self.max_pixels.setToolTip(self.tr("Figure crops larger than this many pixels are scaled down (aspect kept)"))
         self.dedup = QDoubleSpinBox(minimum=0.0, maximum=1.0, singleStep=0.05, decimals=2)
-        self.dedup.setSpecialValueText("off")
+        self.dedup.setSpecialValueText(self.tr("off"))
         self.dedup.setValue(0.8)
-        self.dedup.setToolTip("A record this similar (or more) to one in another split is dropped, so the "
-                              "validation and test splits hold nothing seen in training")
+        self.dedup.setToolTip(self.tr("A record this similar (or more) to one in another split is dropped, so the "
+                                      "validation and test splits hold nothing seen in training"))
         for spin in (self.min_score, self.max_pixels, self.dedup):
             spin.setMinimumWidth(110)
         self.decontaminate = QLineEdit()
-        self.decontaminate.setPlaceholderText("No test file")
-        self.decontaminate.setToolTip("Training records sharing an 8-word n-gram with this JSON/JSONL test file "
-                                      "are dropped")
-        self.decontaminate_browse = QPushButton("Browse…")
+        self.decontaminate.setPlaceholderText(self.tr("No test file"))
+        self.decontaminate.setToolTip(self.tr("Training records sharing an 8-word n-gram with this JSON/JSONL test file "
+                                              "are dropped"))
+        self.decontaminate_browse = QPushButton(self.tr("Browse…"))
         self.decontaminate_browse.clicked.connect(self.choose_decontamination_file)
 
         self.records_group = self._records_group()
@@ -153,53 +170,53 @@ class ExportOptionsForm(QObject):
 
     # -- layout -------------------------------------------------------------------------------
     @staticmethod
-    def _percent(value: float) -> QDoubleSpinBox:
+    def _percent(value: float) -> QDoubleSpinBox:  # the suffix " %" is the same in every language
         spin = QDoubleSpinBox(minimum=0.0, maximum=45.0, singleStep=1.0, decimals=1, suffix=" %")
         spin.setValue(value)
         return spin
 
     def _records_group(self) -> QGroupBox:
-        box = QGroupBox("Records")
+        box = QGroupBox(self.tr("Records"))
         form = QFormLayout(box)
-        form.addRow("Status", row(*self.statuses.values()))
-        form.addRow("Kinds", row(*self.kinds.values()))
-        form.addRow("Languages", self.languages_row)
-        form.addRow("Reasoning", row(self.reasoning))
-        form.addRow("Minimum score", row(self.min_score))
-        form.addRow("Documents", self.documents)
+        form.addRow(self.tr("Status"), row(*self.statuses.values()))
+        form.addRow(self.tr("Kinds"), row(*self.kinds.values()))
+        form.addRow(self.tr("Languages"), self.languages_row)
+        form.addRow(self.tr("Reasoning"), row(self.reasoning))
+        form.addRow(self.tr("Minimum score"), row(self.min_score))
+        form.addRow(self.tr("Documents"), self.documents)
         return box
 
     def _splits_group(self) -> QGroupBox:
-        box = QGroupBox("Splits")
+        box = QGroupBox(self.tr("Splits"))
         grid = QGridLayout(box)
-        grid.addWidget(QLabel("Validation"), 0, 0)
+        grid.addWidget(QLabel(self.tr("Validation")), 0, 0)
         grid.addWidget(self.validation, 0, 1)
-        grid.addWidget(QLabel("Test"), 0, 2)
+        grid.addWidget(QLabel(self.tr("Test")), 0, 2)
         grid.addWidget(self.test, 0, 3)
-        grid.addWidget(QLabel("Keep together"), 1, 0)
+        grid.addWidget(QLabel(self.tr("Keep together")), 1, 0)
         grid.addWidget(self.unit, 1, 1)
-        grid.addWidget(QLabel("Seed"), 1, 2)
+        grid.addWidget(QLabel(self.tr("Seed")), 1, 2)
         grid.addWidget(self.seed, 1, 3)
         grid.setColumnStretch(4, 1)
         return box
 
     def _options_group(self) -> QGroupBox:
-        box = QGroupBox("Formats and options")
+        box = QGroupBox(self.tr("Formats and options"))
         form = QFormLayout(box)
         formats = QGridLayout()
         formats.setContentsMargins(0, 0, 0, 0)
         for i, check in enumerate(self.formats.values()):
             formats.addWidget(check, i // 2, i % 2)
-        form.addRow("Write", formats)
-        form.addRow("Dataset name", self.name)
-        form.addRow("System prompt", self.system_prompt)
-        form.addRow("Largest image", row(self.max_pixels))
-        form.addRow("Near-duplicates", row(self.dedup, QLabel("similarity across splits drops a record")))
+        form.addRow(self.tr("Write"), formats)
+        form.addRow(self.tr("Dataset name"), self.name)
+        form.addRow(self.tr("System prompt"), self.system_prompt)
+        form.addRow(self.tr("Largest image"), row(self.max_pixels))
+        form.addRow(self.tr("Near-duplicates"), row(self.dedup, QLabel(self.tr("similarity across splits drops a record"))))
         decontam = QHBoxLayout()
         decontam.setContentsMargins(0, 0, 0, 0)
         decontam.addWidget(self.decontaminate, 1)
         decontam.addWidget(self.decontaminate_browse)
-        form.addRow("Decontaminate", decontam)
+        form.addRow(self.tr("Decontaminate"), decontam)
         return box
 
     # -- what the project holds ---------------------------------------------------------------
@@ -211,20 +228,20 @@ class ExportOptionsForm(QObject):
         self.documents.blockSignals(True)
         self.documents.clear()
         for doc in docs:
-            item = QListWidgetItem(f"{doc.title}  ({doc.page_count} pages)")
+            item = QListWidgetItem(self.tr("{title}  (%n page(s))", "", doc.page_count).format(title=doc.title))
             item.setData(Qt.ItemDataRole.UserRole, doc.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked)
             self.documents.addItem(item)
         if not docs:
-            item = QListWidgetItem("(no documents: text-only records only)")
+            item = QListWidgetItem(self.tr("(no documents: text-only records only)"))
             item.setFlags(Qt.ItemFlag.NoItemFlags)
             self.documents.addItem(item)
         self.documents.blockSignals(False)
 
     def set_languages(self, codes: list[str]) -> None:
         """Check boxes for the languages the project's records are written in."""
-        self.languages_hint.setText("No records yet" if not codes else "")
+        self.languages_hint.setText(self.tr("No records yet") if not codes else "")
         self.languages_hint.setVisible(not codes)
         for code in codes:
             box = QCheckBox(language_name(code))
@@ -236,8 +253,9 @@ class ExportOptionsForm(QObject):
             self.plan_changed.emit()
 
     def choose_decontamination_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.widget, "Test set to decontaminate against", self.decontaminate.text(),
-                                              "JSON or JSONL files (*.json *.jsonl);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(self.widget, self.tr("Test set to decontaminate against"),
+                                              self.decontaminate.text(),
+                                              self.tr("JSON or JSONL files (*.json *.jsonl);;All files (*)"))
         if path:
             self.decontaminate.setText(path)
 
@@ -261,14 +279,14 @@ class ExportOptionsForm(QObject):
     def plan_problem(self) -> str:
         """What stops counting the records in one sentence, or ""."""
         if not self._chosen(self.statuses):
-            return "Choose at least one record status."
+            return self.tr("Choose at least one record status.")
         if not self._chosen(self.kinds):
-            return "Choose at least one kind of record."
+            return self.tr("Choose at least one kind of record.")
         if self.languages and not self._chosen(self.languages):
-            return "Choose at least one language."
+            return self.tr("Choose at least one language.")
         ids, total = self._chosen_documents()
         if total and not ids:
-            return "Choose at least one document."
+            return self.tr("Choose at least one document.")
         return ""
 
     def problem(self) -> str:
@@ -276,9 +294,9 @@ class ExportOptionsForm(QObject):
         if problem := self.plan_problem():
             return problem
         if not self._chosen(self.formats):
-            return "Choose at least one format to write."
+            return self.tr("Choose at least one format to write.")
         if not self.name.text().strip():
-            return "Give the dataset a name (letters, digits, “_”, “-” and “.”)."
+            return self.tr("Give the dataset a name (letters, digits, “_”, “-” and “.”).")
         return ""
 
     def options(self) -> ExportOptions:

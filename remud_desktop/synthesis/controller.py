@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from engine import settings
 from engine.errors import RemudError
@@ -27,10 +27,23 @@ from engine.store.jobs import Job as SynthJob
 from engine.store.jobs import JobState, get_job, list_batches
 from engine.synth.batch import cancel_batches, run_batch
 from engine.synth.jobs import NothingToSendError, cancel_job, retry_failed, run_job
-from remud_desktop.synthesis.dialog import SynthRequest, missing_key
+from remud_desktop.synthesis.dialog import SynthRequest, missing_key, state_name
 from remud_desktop.workers import Job, JobContext, JobRunner, Task, start
 
 FINAL_STATES = {JobState.DONE, JobState.FINISHED, JobState.CANCELLED, JobState.STOPPED}
+
+
+def progress_text(done: int, total: int, cost: float, paused: bool, batch: bool) -> str:
+    """A running job's progress line (job bar and status bar); built in the worker thread."""
+    if paused and batch:
+        text = QCoreApplication.translate("SynthController", "{done}/{total} done, {cost} (paused) (batch)")
+    elif paused:
+        text = QCoreApplication.translate("SynthController", "{done}/{total} done, {cost} (paused)")
+    elif batch:
+        text = QCoreApplication.translate("SynthController", "{done}/{total} done, {cost} (batch)")
+    else:
+        text = QCoreApplication.translate("SynthController", "{done}/{total} done, {cost}")
+    return text.format(done=done, total=total, cost=f"${cost:.4f}")
 
 
 class SynthController(QObject):
@@ -91,9 +104,8 @@ class SynthController(QObject):
 
         def work(ctx: JobContext):
             def progress(p) -> None:
-                ctx.progress(p.done + p.failed, p.total, f"{p.done}/{p.total} done, ${p.cost:.4f}"
-                             + (" (paused)" if p.state == JobState.PAUSED else "")
-                             + (" (batch)" if use_batch else ""))
+                ctx.progress(p.done + p.failed, p.total, progress_text(p.done, p.total, p.cost,
+                                                                       p.state == JobState.PAUSED, use_batch))
                 ctx.emit(p)
             if use_batch:
                 # The pool's cancel (closing the window) only stops polling; the batches keep
@@ -103,7 +115,8 @@ class SynthController(QObject):
             return run_job(folder, job_id, concurrency=concurrency, progress=progress, cancel=ctx.cancelled,
                            pause=pause.is_set)
 
-        job = Job(f"Synthesis job {job_id}" + (" (batch)" if use_batch else ""), work)
+        job = Job((self.tr("Synthesis job {job} (batch)") if use_batch else self.tr("Synthesis job {job}")).format(
+            job=job_id), work)
         self._running[job_id] = (job, pause)
         if use_batch:
             self._batch[job_id] = (stop, cancel)
@@ -143,7 +156,7 @@ class SynthController(QObject):
         try:
             job, _created, _skipped = request.create(project)
         except NothingToSendError as exc:
-            self.status_message.emit(str(exc).replace("Nothing to send", "Nothing to generate", 1))
+            self.status_message.emit(str(exc).replace("Nothing to send", "Nothing to generate", 1))  # English only
             return
         except RemudError as exc:
             refused(str(exc))
@@ -153,7 +166,7 @@ class SynthController(QObject):
     def _key_failed(self, tag: int, message: str) -> None:
         waiting = self._waiting.pop(tag, None)
         if waiting is not None:
-            waiting[3](f"The API key could not be looked up: {message}")
+            waiting[3](self.tr("The API key could not be looked up: {message}").format(message=message))
 
     def set_paused(self, job_id: int, on: bool) -> None:
         entry = self._running.get(job_id)
@@ -175,7 +188,7 @@ class SynthController(QObject):
             project = self.session.project
             if list_batches(project, job_id, active=True):
                 folder = project.folder
-                job = Job(f"Cancelling the batches of synthesis job {job_id}",
+                job = Job(self.tr("Cancelling the batches of synthesis job {job}").format(job=job_id),
                           lambda _ctx: cancel_batches(folder, job_id))
                 self._cancelling[job_id] = job
                 job.signals.done.connect(lambda n, j=job_id: self._batches_cancelled(j, n))
@@ -184,7 +197,7 @@ class SynthController(QObject):
                 self.runner.start(job)
                 return
             cancel_job(project, job_id)
-            self.status_message.emit(f"Synthesis job {job_id} cancelled.")
+            self.status_message.emit(self.tr("Synthesis job {job} cancelled.").format(job=job_id))
 
     def stop(self, job_id: int) -> None:
         """Stop a run for now: a live one like cancel; a batch run stops polling, its batches keep going."""
@@ -224,21 +237,23 @@ class SynthController(QObject):
             self.session.notify_records_added()
         self.run_finished.emit(job_id, report)
         if report.state == JobState.STOPPED:
-            self.status_message.emit(f"Synthesis job {job_id} stopped: {report.message}")
+            self.status_message.emit(self.tr("Synthesis job {job} stopped: {message}").format(
+                job=job_id, message=report.message))
         elif report.message:
-            self.status_message.emit(f"Synthesis job {job_id}: {report.message}")
+            self.status_message.emit(self.tr("Synthesis job {job}: {message}").format(job=job_id, message=report.message))
         else:
-            self.status_message.emit(f"Synthesis job {job_id}: {report.state}, {report.stored} item(s) written.")
+            self.status_message.emit(self.tr("Synthesis job {job}: {state}, %n item(s) written.", "", report.stored).format(
+                job=job_id, state=state_name(report.state)))
 
     def _failed(self, job_id: int, message: str) -> None:
         self._forget(job_id)
         self.run_failed.emit(job_id, message)
-        self.status_message.emit(f"Synthesis job {job_id}: {message}")
+        self.status_message.emit(self.tr("Synthesis job {job}: {message}").format(job=job_id, message=message))
 
     def _batches_cancelled(self, job_id: int, count: int) -> None:
         self.batches_cancelled.emit(job_id, count)
-        self.status_message.emit(f"Synthesis job {job_id} cancelled ({count} provider batch(es) asked to cancel; "
-                                 "Resume collects what they answered).")
+        self.status_message.emit(self.tr("Synthesis job {job} cancelled (%n provider batch(es) asked to cancel; "
+                                         "Resume collects what they answered).", "", count).format(job=job_id))
 
     def _forget(self, job_id: int) -> None:
         self._running.pop(job_id, None)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -38,11 +39,47 @@ from engine.synth.jobs import NothingToSend, NothingToSendError, create_synth_jo
 from engine.synth.registry import load_cards
 from remud_desktop.workers import Task, start
 
-KINDS = (("vqa", "Reasoning VQA"), ("mcq", "Multiple choice"), ("qa", "Conversation / QA"))
-LANGUAGES = (("en", "English"), ("zh", "Chinese"))
+# (key, English title): shown through kind_title() / language_title(), which translate them
+KINDS = (("vqa", QT_TRANSLATE_NOOP("SynthDialog", "Reasoning VQA")),
+         ("mcq", QT_TRANSLATE_NOOP("SynthDialog", "Multiple choice")),
+         ("qa", QT_TRANSLATE_NOOP("SynthDialog", "Conversation / QA")))
+LANGUAGES = (("en", QT_TRANSLATE_NOOP("SynthDialog", "English")), ("zh", QT_TRANSLATE_NOOP("SynthDialog", "Chinese")))
 ERROR_STYLE = "color: #cf222e;"
-ACCEPT_KEYS = ("select their boxes on the page (Ctrl+A selects every box of the page) or their rows in the "
-               "Figures list, and press Enter")
+# job and item states as stored (JobState, ItemState): shown through state_name()
+STATES = {
+    "pending": QT_TRANSLATE_NOOP("SynthStates", "pending"),
+    "running": QT_TRANSLATE_NOOP("SynthStates", "running"),
+    "paused": QT_TRANSLATE_NOOP("SynthStates", "paused"),
+    "done": QT_TRANSLATE_NOOP("SynthStates", "done"),
+    "finished": QT_TRANSLATE_NOOP("SynthStates", "finished"),
+    "stopped": QT_TRANSLATE_NOOP("SynthStates", "stopped"),
+    "cancelled": QT_TRANSLATE_NOOP("SynthStates", "cancelled"),
+    "failed": QT_TRANSLATE_NOOP("SynthStates", "failed"),
+}
+
+
+def kind_title(key: str) -> str:
+    """A record kind's name in the current language ("vqa" -> "Reasoning VQA"); an unknown key as it is."""
+    title = dict(KINDS).get(key)
+    return QCoreApplication.translate("SynthDialog", title) if title else key
+
+
+def language_title(code: str) -> str:
+    """A record language's name in the current language ("zh" -> "Chinese"); an unknown code as it is."""
+    title = dict(LANGUAGES).get(code)
+    return QCoreApplication.translate("SynthDialog", title) if title else code
+
+
+def state_name(state: str) -> str:
+    """A job's or item's state (stored in English) as shown."""
+    value = str(state)
+    return QCoreApplication.translate("SynthStates", STATES[value]) if value in STATES else value
+
+
+def accept_keys() -> str:
+    return QCoreApplication.translate(
+        "SynthDialog", "select their boxes on the page (Ctrl+A selects every box of the page) or their rows in the "
+        "Figures list, and press Enter")
 
 
 @dataclass
@@ -84,24 +121,47 @@ def last_request(figure_ids=(), doc_ids=()) -> SynthRequest:
 def nothing_to_send(exc: NothingToSendError, by_selection: bool) -> str:
     """Why Start has nothing to send, and what to do about it, for people at the window."""
     if exc.reason == NothingToSend.ALL_EXIST:
-        return (f"Nothing to send: all {exc.skipped} item(s) already exist in the project (synthesized, or waiting "
-                "in an earlier job: run that one from the Synthesis jobs panel). Choose another kind or language "
-                "to make more.")
-    where = "the selected figures" if by_selection else "this document"
+        return QCoreApplication.translate(
+            "SynthDialog", "Nothing to send: all {count} item(s) already exist in the project (synthesized, or waiting "
+            "in an earlier job: run that one from the Synthesis jobs panel). Choose another kind or language "
+            "to make more.").format(count=exc.skipped)
     if exc.reason == NothingToSend.NONE_ACCEPTED:
-        counts = ", ".join(f"{n} {what}" for n, what in ((exc.proposed, "proposed"), (exc.rejected, "rejected")) if n)
-        which = "the proposed ones" if exc.proposed else "figures"
-        return (f"Nothing to send: {where} has no accepted figures ({counts}); only accepted figures are "
-                f"synthesized. To accept {which}, {ACCEPT_KEYS}; then Synthesize again.")
-    return (f"Nothing to send: {where} has no figures yet. Find them with Detect → Detect… (or draw boxes with W), "
-            f"accept them ({ACCEPT_KEYS}), then Synthesize again.")
+        if exc.proposed and exc.rejected:
+            counts = QCoreApplication.translate("SynthDialog", "{proposed} proposed, {rejected} rejected")
+        elif exc.proposed:
+            counts = QCoreApplication.translate("SynthDialog", "{proposed} proposed")
+        else:
+            counts = QCoreApplication.translate("SynthDialog", "{rejected} rejected")
+        counts = counts.format(proposed=exc.proposed, rejected=exc.rejected)
+        which = (QCoreApplication.translate("SynthDialog", "the proposed ones") if exc.proposed
+                 else QCoreApplication.translate("SynthDialog", "figures"))
+        if by_selection:
+            text = QCoreApplication.translate(
+                "SynthDialog", "Nothing to send: none of the selected figures is accepted ({counts}); only "
+                "accepted figures are synthesized. To accept {which}, {how}; then Synthesize again.")
+        else:
+            text = QCoreApplication.translate(
+                "SynthDialog", "Nothing to send: this document has no accepted figures ({counts}); only accepted "
+                "figures are synthesized. To accept {which}, {how}; then Synthesize again.")
+        return text.format(counts=counts, which=which, how=accept_keys())
+    if by_selection:
+        text = QCoreApplication.translate(
+            "SynthDialog", "Nothing to send: the selection holds no figures yet. Find them with Detect → Detect… "
+            "(or draw boxes with W), accept them ({how}), then Synthesize again.")
+    else:
+        text = QCoreApplication.translate(
+            "SynthDialog", "Nothing to send: this document has no figures yet. Find them with Detect → Detect… "
+            "(or draw boxes with W), accept them ({how}), then Synthesize again.")
+    return text.format(how=accept_keys())
 
 
 def missing_key(status: KeyStatus) -> str:
     """Start needs a key the provider does not have."""
-    variables = " or ".join(env_vars(status.name))
-    return (f"No API key for {status.title}: nothing can be sent without one. Save it in Settings → Synthesis "
-            f"(it goes to the system keyring), or set {variables}, or choose another synthesizer.")
+    variables = QCoreApplication.translate("SynthDialog", " or ").join(env_vars(status.name))
+    return QCoreApplication.translate(
+        "SynthDialog", "No API key for {provider}: nothing can be sent without one. Save it in Settings → Synthesis "
+        "(it goes to the system keyring), or set {variables}, or choose another synthesizer.").format(
+        provider=status.title, variables=variables)
 
 
 class SynthDialog(QDialog):
@@ -112,15 +172,15 @@ class SynthDialog(QDialog):
     def __init__(self, session, selected: list[int] | None = None, parent: QWidget | None = None,
                  open_settings: Callable[[str, str], object] | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Synthesize")
+        self.setWindowTitle(self.tr("Synthesize"))
         self.setMinimumWidth(460)
         self.session = session
         self.selected = list(selected or [])
         self.job: Job | None = None
         last = last_request()
 
-        self.use_selected = QRadioButton(f"Selected figures ({len(self.selected)})")
-        self.use_document = QRadioButton("Accepted figures of the current document")
+        self.use_selected = QRadioButton(self.tr("Selected figures ({count})").format(count=len(self.selected)))
+        self.use_document = QRadioButton(self.tr("Accepted figures of the current document"))
         group = QButtonGroup(self)
         group.addButton(self.use_selected)
         group.addButton(self.use_document)
@@ -128,28 +188,28 @@ class SynthDialog(QDialog):
         self.use_document.setEnabled(session.doc_id is not None)
         (self.use_selected if self.selected else self.use_document).setChecked(True)
 
-        self.kinds = {k: QCheckBox(text) for k, text in KINDS}
-        self.languages = {k: QCheckBox(text) for k, text in LANGUAGES}
+        self.kinds = {k: QCheckBox(kind_title(k)) for k, _ in KINDS}
+        self.languages = {k: QCheckBox(language_title(k)) for k, _ in LANGUAGES}
         for boxes, chosen in ((self.kinds, last.kinds), (self.languages, last.languages)):
             for k, box in boxes.items():
                 box.setChecked(k in chosen)
-        self.reasoning = QCheckBox("Thinking trace (reasoning)")
+        self.reasoning = QCheckBox(self.tr("Thinking trace (reasoning)"))
         self.reasoning.setChecked(last.reasoning)
         self.card = QComboBox()
         for card in load_cards().values():
             self.card.addItem(card.title, card.name)
         self.card.setCurrentIndex(max(0, self.card.findData(last.card)))
-        self.batch = QCheckBox("Use the provider's batch API (about half the price; answers within 24 h)")
-        self.batch.setToolTip("The items are uploaded as one provider batch and collected when it ends; "
-                              "Resume keeps polling the same batch, nothing is sent twice.")
+        self.batch = QCheckBox(self.tr("Use the provider's batch API (about half the price; answers within 24 h)"))
+        self.batch.setToolTip(self.tr("The items are uploaded as one provider batch and collected when it ends; "
+                                      "Resume keeps polling the same batch, nothing is sent twice."))
 
         self.count = QLabel()
         self.cost = QLabel()
         self.problem = QLabel()
         self.problem.setWordWrap(True)
         self.problem.setStyleSheet(ERROR_STYLE)
-        self.settings_button = QPushButton("Open Settings…")
-        self.settings_button.setToolTip("Settings → Synthesis: the provider's API key, model and base URL")
+        self.settings_button = QPushButton(self.tr("Open Settings…"))
+        self.settings_button.setToolTip(self.tr("Settings → Synthesis: the provider's API key, model and base URL"))
         self.settings_button.clicked.connect(self.open_settings)
         self.settings_button.hide()
         self._open_settings = open_settings or self._settings_dialog
@@ -161,18 +221,18 @@ class SynthDialog(QDialog):
         self._closed = False
 
         form = QFormLayout()
-        form.addRow("Figures", self._column(self.use_selected, self.use_document))
-        form.addRow("Kinds", self._row(*self.kinds.values()))
-        form.addRow("Languages", self._row(*self.languages.values()))
+        form.addRow(self.tr("Figures"), self._column(self.use_selected, self.use_document))
+        form.addRow(self.tr("Kinds"), self._row(*self.kinds.values()))
+        form.addRow(self.tr("Languages"), self._row(*self.languages.values()))
         form.addRow("", self.reasoning)
-        form.addRow("Synthesizer", self.card)
+        form.addRow(self.tr("Synthesizer"), self.card)
         form.addRow("", self.batch)
-        form.addRow("Items to send", self.count)
-        form.addRow("Estimated cost", self.cost)
+        form.addRow(self.tr("Items to send"), self.count)
+        form.addRow(self.tr("Estimated cost"), self.cost)
         form.addRow(self.problem)
         form.addRow("", self.settings_button)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.start_button = self.buttons.addButton("Start", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.start_button = self.buttons.addButton(self.tr("Start"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
@@ -266,29 +326,33 @@ class SynthDialog(QDialog):
         problem, waiting, needs_settings = "", "", False
         count, cost_text = "—", "—"
         if not request.kinds or not request.languages:
-            problem = "Choose at least one kind and one language."
+            problem = self.tr("Choose at least one kind and one language.")
         elif not request.figure_ids and not request.doc_ids:
-            problem = "Select figures on the page, or open a document."
+            problem = self.tr("Select figures on the page, or open a document.")
         else:
             try:
                 todo, skipped, cost = preview(self.session.project, request)
             except NothingToSendError as exc:
                 problem = nothing_to_send(exc, bool(request.figure_ids))
                 if exc.skipped:
-                    count = f"0 ({exc.skipped} already made)"
+                    count = self.tr("0 ({skipped} already made)").format(skipped=exc.skipped)
             except RemudError as exc:
                 problem = str(exc)
             else:
                 self.items_to_send, self.estimated_cost = todo, cost
-                count = f"{todo}" + (f" ({skipped} already made, skipped)" if skipped else "")
-                cost_text = (f"about ${cost:.4f}" + (" (batch price)" if request.batch else "") if cost is not None
-                             else "unknown (no price for this model in the pricing file)")
+                count = (self.tr("{todo} ({skipped} already made, skipped)").format(todo=todo, skipped=skipped)
+                         if skipped else f"{todo}")
+                if cost is None:
+                    cost_text = self.tr("unknown (no price for this model in the pricing file)")
+                else:
+                    cost_text = (self.tr("about {cost} (batch price)") if request.batch
+                                 else self.tr("about {cost}")).format(cost=f"${cost:.4f}")
         if problem:
             pass
         elif not self.key_checked:
-            waiting = "Checking the API key…"
+            waiting = self.tr("Checking the API key…")
         elif self._key_error:
-            problem = f"The API key could not be looked up: {self._key_error}"
+            problem = self.tr("The API key could not be looked up: {message}").format(message=self._key_error)
         elif self.key is not None and not self.key.is_set:
             problem, needs_settings = missing_key(self.key), True
         self.count.setText(count)

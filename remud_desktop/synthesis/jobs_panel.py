@@ -4,7 +4,7 @@ pausing and cancelling go through the SynthController."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -25,9 +25,13 @@ from engine.errors import RemudError
 from engine.store.jobs import JobState, JobStatus, list_jobs
 from engine.synth.jobs import job_status
 from remud_desktop.synthesis.controller import FINAL_STATES, SynthController
+from remud_desktop.synthesis.dialog import state_name
 from remud_desktop.workers import Job, JobRunner
 
-COLUMNS = ("Job", "Synthesizer", "State", "Progress", "Tokens", "Cost", "Message")
+COLUMNS = (QT_TRANSLATE_NOOP("JobsPanel", "Job"), QT_TRANSLATE_NOOP("JobsPanel", "Synthesizer"),
+           QT_TRANSLATE_NOOP("JobsPanel", "State"), QT_TRANSLATE_NOOP("JobsPanel", "Progress"),
+           QT_TRANSLATE_NOOP("JobsPanel", "Tokens"), QT_TRANSLATE_NOOP("JobsPanel", "Cost"),
+           QT_TRANSLATE_NOOP("JobsPanel", "Message"))
 HINT_HEIGHT = 180  # what the dock asks for when it opens: a few rows, under a third of a laptop's window
 
 
@@ -46,7 +50,7 @@ class JobsPanel(QWidget):
         self.session = session
         self.controller = controller or SynthController(session, runner, self)
         self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setHorizontalHeaderLabels([QCoreApplication.translate("JobsPanel", c) for c in COLUMNS])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -54,13 +58,13 @@ class JobsPanel(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.itemSelectionChanged.connect(self._selection_changed)
 
-        self.run_button = QPushButton("Run")
-        self.pause_button = QPushButton("Pause")
+        self.run_button = QPushButton(self.tr("Run"))
+        self.pause_button = QPushButton(self.tr("Pause"))
         self.pause_button.setCheckable(True)
-        self.cancel_button = QPushButton("Cancel")
-        self.retry_button = QPushButton("Retry failed")
-        self.run_button.setToolTip("Send the job's pending items (a stopped job resumes where it stopped)")
-        self.retry_button.setToolTip("Send the failed items again, and only those")
+        self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.retry_button = QPushButton(self.tr("Retry failed"))
+        self.run_button.setToolTip(self.tr("Send the job's pending items (a stopped job resumes where it stopped)"))
+        self.retry_button.setToolTip(self.tr("Send the failed items again, and only those"))
         self.run_button.clicked.connect(self.run_selected)
         self.pause_button.toggled.connect(self._pause_toggled)
         self.cancel_button.clicked.connect(self.cancel_selected)
@@ -76,7 +80,7 @@ class JobsPanel(QWidget):
         self.failures.currentItemChanged.connect(self._show_failure)
         self.raw = QPlainTextEdit()
         self.raw.setReadOnly(True)
-        self.raw.setPlaceholderText("Select a failure to see its error and the raw response")
+        self.raw.setPlaceholderText(self.tr("Select a failure to see its error and the raw response"))
         lower = QSplitter(Qt.Orientation.Horizontal)
         lower.addWidget(self.failures)
         lower.addWidget(self.raw)
@@ -130,13 +134,12 @@ class JobsPanel(QWidget):
         self.table.blockSignals(True)
         self.table.setRowCount(len(self._status))
         for row, (job_id, st) in enumerate(sorted(self._status.items(), reverse=True)):
-            state = str(st.job.state)
-            if self.controller.paused(job_id):
-                state = "paused"
+            state = state_name("paused" if self.controller.paused(job_id) else st.job.state)
             finished = st.counts.get("done", 0) + st.counts.get("failed", 0)
             failed = st.counts.get("failed", 0)
-            cells = (f"{job_id} {st.job.name}".strip(), f"{st.job.synthesizer} · {st.job.model}", state,
-                     f"{finished}/{st.total}" + (f" ({failed} failed)" if failed else ""),
+            progress = (self.tr("{finished}/{total} ({failed} failed)") if failed
+                        else "{finished}/{total}").format(finished=finished, total=st.total, failed=failed)
+            cells = (f"{job_id} {st.job.name}".strip(), f"{st.job.synthesizer} · {st.job.model}", state, progress,
                      f"{st.tokens_in + st.tokens_out:,}", _cost(st.cost), st.job.message)
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -155,8 +158,8 @@ class JobsPanel(QWidget):
         st = self._status.get(job_id) if job_id is not None else None
         running = job_id is not None and self.controller.running(job_id)
         self.run_button.setEnabled(st is not None and not running and st.job.state is not JobState.DONE)
-        self.run_button.setText("Resume" if st is not None and st.job.state in (JobState.STOPPED, JobState.PAUSED,
-                                                                                  JobState.CANCELLED) else "Run")
+        self.run_button.setText(self.tr("Resume") if st is not None and st.job.state in (
+            JobState.STOPPED, JobState.PAUSED, JobState.CANCELLED) else self.tr("Run"))
         self.pause_button.blockSignals(True)
         self.pause_button.setEnabled(running and not self.controller.batch(job_id))  # batches cannot pause
         self.pause_button.setChecked(running and self.controller.paused(job_id))
@@ -166,13 +169,17 @@ class JobsPanel(QWidget):
         self.failures.clear()
         self.raw.clear()
         if st is None:
-            self.summary.setText("No synthesis jobs yet: Synthesize → Synthesize…" if not self._status else "")
+            self.summary.setText(self.tr("No synthesis jobs yet: Synthesize → Synthesize…") if not self._status else "")
             return
-        self.summary.setText(f"Job {job_id}: {st.total} item(s), " + ", ".join(f"{n} {k}" for k, n in st.counts.items() if n)
-                             + f"; {st.tokens_in:,} tokens in, {st.tokens_out:,} out, {_cost(st.cost)}"
-                             + (f". {st.job.message}" if st.job.message else ""))
+        counts = self.tr(", ").join(self.tr("{count} {state}").format(count=n, state=state_name(k))
+                                    for k, n in st.counts.items() if n)
+        summary = (self.tr("Job {job}: {total} item(s), {counts}; {tokens_in} tokens in, {tokens_out} out, {cost}. {message}")
+                   if st.job.message else
+                   self.tr("Job {job}: {total} item(s), {counts}; {tokens_in} tokens in, {tokens_out} out, {cost}"))
+        self.summary.setText(summary.format(job=job_id, total=st.total, counts=counts, tokens_in=f"{st.tokens_in:,}",
+                                            tokens_out=f"{st.tokens_out:,}", cost=_cost(st.cost), message=st.job.message))
         for failure in st.failures:
-            item = QListWidgetItem(f"Item {failure.item_id}: {failure.error}")
+            item = QListWidgetItem(self.tr("Item {item}: {error}").format(item=failure.item_id, error=failure.error))
             item.setData(Qt.ItemDataRole.UserRole, failure)
             self.failures.addItem(item)
         if job_id is not None:
@@ -183,7 +190,8 @@ class JobsPanel(QWidget):
             self.raw.clear()
             return
         failure = current.data(Qt.ItemDataRole.UserRole)
-        self.raw.setPlainText(f"Error: {failure.error}\n\nRaw response:\n{failure.raw or '(none)'}")
+        self.raw.setPlainText(self.tr("Error: {error}\n\nRaw response:\n{raw}").format(
+            error=failure.error, raw=failure.raw or self.tr("(none)")))
 
     # -- buttons ------------------------------------------------------------------------------------
     def run_selected(self) -> Job | None:
@@ -207,7 +215,7 @@ class JobsPanel(QWidget):
         try:
             self.controller.cancel(job_id)
         except RemudError as exc:
-            QMessageBox.warning(self, "Synthesis", str(exc))
+            QMessageBox.warning(self, self.tr("Synthesis"), str(exc))
         self.refresh()
 
     def retry_selected(self) -> int:
@@ -217,7 +225,7 @@ class JobsPanel(QWidget):
         try:
             count = self.controller.retry_failed(job_id)
         except RemudError as exc:
-            QMessageBox.warning(self, "Synthesis", str(exc))
+            QMessageBox.warning(self, self.tr("Synthesis"), str(exc))
             return 0
         self.refresh()
         return count
@@ -225,10 +233,12 @@ class JobsPanel(QWidget):
     def _run_finished(self, job_id: int, report) -> None:
         self.refresh()
         if report.state == JobState.STOPPED:
-            QMessageBox.warning(self, "Synthesis stopped",
-                                f"Synthesis job {job_id} stopped: {report.message}\n\n"
-                                "Fix the cause (for a key: File → Settings → Synthesis), then press Resume.")
+            QMessageBox.warning(self, self.tr("Synthesis stopped"),
+                                self.tr("Synthesis job {job} stopped: {message}\n\n"
+                                        "Fix the cause (for a key: File → Settings → Synthesis), then press Resume.").format(
+                                    job=job_id, message=report.message))
 
     def _run_failed(self, job_id: int, message: str) -> None:
         self.refresh()
-        QMessageBox.warning(self, "Synthesis", f"Synthesis job {job_id} could not run: {message}")
+        QMessageBox.warning(self, self.tr("Synthesis"),
+                            self.tr("Synthesis job {job} could not run: {message}").format(job=job_id, message=message))

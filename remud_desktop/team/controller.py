@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox
 
@@ -16,6 +16,16 @@ from engine.store.merge import Conflict, MergeReport
 from remud_desktop.team.handout_dialog import HandOutDialog
 from remud_desktop.team.merge_dialog import MergeDialog
 from remud_desktop.team.report_view import MergeReportView
+
+ENTITIES = {"figure": QT_TRANSLATE_NOOP("TeamController", "figure"),
+            "record": QT_TRANSLATE_NOOP("TeamController", "record"),
+            "page": QT_TRANSLATE_NOOP("TeamController", "page"),
+            "document": QT_TRANSLATE_NOOP("TeamController", "document")}
+
+
+def entity_name(entity: str) -> str:
+    """What a conflict is about (stored in English: "figure", "record", …) as shown."""
+    return QCoreApplication.translate("TeamController", ENTITIES[entity]) if entity in ENTITIES else entity
 
 
 class TeamController(QObject):
@@ -32,7 +42,7 @@ class TeamController(QObject):
     # -- hand out --------------------------------------------------------------------------------
     def hand_out(self) -> list[WrittenPart] | None:
         if self.session.project is None:
-            QMessageBox.information(self.window, "Hand out", "Open a project first.")
+            QMessageBox.information(self.window, self.tr("Hand out"), self.tr("Open a project first."))
             return None
         dialog = HandOutDialog(self.session, self.window.runner, self.window)
         self.last_dialog = dialog
@@ -41,13 +51,14 @@ class TeamController(QObject):
         dialog.deleteLater()
         if parts:
             out = parts[0].folder.parent
-            text = f"Handed out {len(parts)} part{'s' if len(parts) != 1 else ''} into {out}."
+            text = self.tr("Handed out %n part(s) into {folder}.", "", len(parts)).format(folder=out)
             self.status_message.emit(text)
-            names = "\n".join(f"• {p.folder.name}" + (f" for {p.info.assignee}" if p.info.assignee else "")
-                              for p in parts)
-            answer = QMessageBox.question(self.window, "Hand out",
-                                          f"{text}\n\n{names}\n\nGive each annotator their folder; merge them back "
-                                          "with File → Merge project…\n\nOpen the folder?")
+            names = "\n".join(self.tr("• {folder} for {assignee}").format(folder=p.folder.name, assignee=p.info.assignee)
+                              if p.info.assignee else f"• {p.folder.name}" for p in parts)
+            answer = QMessageBox.question(self.window, self.tr("Hand out"),
+                                          self.tr("{done}\n\n{names}\n\nGive each annotator their folder; merge them "
+                                                  "back with File → Merge project…\n\nOpen the folder?").format(
+                                              done=text, names=names))
             if answer == QMessageBox.StandardButton.Yes:
                 QDesktopServices.openUrl(QUrl.fromLocalFile(str(out)))
         return parts
@@ -55,7 +66,7 @@ class TeamController(QObject):
     # -- merge -----------------------------------------------------------------------------------
     def merge(self, sources: list[Path] | None = None) -> list[MergeReport] | None:
         if self.session.project is None:
-            QMessageBox.information(self.window, "Merge project", "Open a project first.")
+            QMessageBox.information(self.window, self.tr("Merge project"), self.tr("Open a project first."))
             return None
         dialog = MergeDialog(self.session, self.window.runner, self.window)
         for folder in sources or ():
@@ -86,8 +97,9 @@ class TeamController(QObject):
         conflicts = sum(len(r.conflicts) for r in reports)
         changed = [r.source_name for r in reports if r.changed]
         self.status_message.emit(
-            f"Merged {', '.join(changed)}; {conflicts} conflict{'s' if conflicts != 1 else ''} (see Merge report)."
-            if changed else "Nothing new to merge: the project is unchanged.")
+            self.tr("Merged {projects}; %n conflict(s) (see Merge report).", "", conflicts).format(
+                projects=self.tr(", ").join(changed))
+            if changed else self.tr("Nothing new to merge: the project is unchanged."))
 
     def show_conflict(self, c: Conflict) -> None:
         """Show where a conflict is: its figure selected on its page, its record in the Records panel, its page."""
@@ -109,7 +121,8 @@ class TeamController(QObject):
             elif c.doc_id is not None:
                 self.session.go_to(c.doc_id, c.page or 0)
             else:
-                self.status_message.emit(f"That {c.entity} is no longer in the project.")
+                self.status_message.emit(self.tr("That {entity} is no longer in the project.").format(
+                    entity=entity_name(c.entity)))
         except NotFoundError as exc:
             self.status_message.emit(str(exc))
 
@@ -127,7 +140,8 @@ class TeamController(QObject):
             if view.model.row_of(record_id) is not None:
                 view.select_ids([record_id])
             else:
-                self.status_message.emit(f"Record #{record_id} is hidden by the Records panel's filters.")
+                self.status_message.emit(self.tr("Record #{record} is hidden by the Records panel's filters.").format(
+                    record=record_id))
 
         view.loaded.connect(loaded)
         view.reload()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -35,8 +35,9 @@ from engine.store.handout import PartSpec, WrittenPart, page_ranges
 from engine.team import plan_parts, split_project
 from remud_desktop.workers import Job, JobContext, JobRunner
 
-MODES = (("pages", "Page ranges of about equal length"), ("documents", "Whole documents"),
-         ("chosen", "Pages I choose for each part"))
+MODES = (("pages", QT_TRANSLATE_NOOP("HandOutDialog", "Page ranges of about equal length")),
+         ("documents", QT_TRANSLATE_NOOP("HandOutDialog", "Whole documents")),
+         ("chosen", QT_TRANSLATE_NOOP("HandOutDialog", "Pages I choose for each part")))
 ERROR_STYLE = "color: #cf222e;"
 MAX_PARTS = 50
 
@@ -55,11 +56,12 @@ def split_in_worker(folder: Path, out: Path, choices: dict, ctx: JobContext) -> 
 class HandOutDialog(QDialog):
     """Choose how to split, see the parts, write them."""
 
-    COLUMNS = ("Assignee", "Pages", "Folder")
+    COLUMNS = (QT_TRANSLATE_NOOP("HandOutDialog", "Assignee"), QT_TRANSLATE_NOOP("HandOutDialog", "Pages"),
+               QT_TRANSLATE_NOOP("HandOutDialog", "Folder"))
 
     def __init__(self, session, runner: JobRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Hand out parts of the project")
+        self.setWindowTitle(self.tr("Hand out parts of the project"))
         self.setObjectName("handOutDialog")
         self.session = session
         self.runner = runner
@@ -71,12 +73,12 @@ class HandOutDialog(QDialog):
 
         self.mode = QComboBox()
         for key, text in MODES:
-            self.mode.addItem(text, key)
+            self.mode.addItem(QCoreApplication.translate("HandOutDialog", text), key)
         self.count = QSpinBox()
         self.count.setRange(1, MAX_PARTS)
         self.count.setValue(3)
         self.table = QTableWidget(0, len(self.COLUMNS))
-        self.table.setHorizontalHeaderLabels(self.COLUMNS)
+        self.table.setHorizontalHeaderLabels([QCoreApplication.translate("HandOutDialog", c) for c in self.COLUMNS])
         self.table.verticalHeader().setVisible(True)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         header = self.table.horizontalHeader()
@@ -88,18 +90,18 @@ class HandOutDialog(QDialog):
         self.hint.setWordWrap(True)
         self.hint.setEnabled(False)
 
-        parts = QGroupBox("Parts")
+        parts = QGroupBox(self.tr("Parts"))
         form = QFormLayout(parts)
-        form.addRow("Split by", self.mode)
-        form.addRow("Number of parts", self.count)
+        form.addRow(self.tr("Split by"), self.mode)
+        form.addRow(self.tr("Number of parts"), self.count)
         form.addRow(self.table)
         form.addRow(self.hint)
 
         self.output = QLineEdit(str(default_out(self.folder)))
-        browse = QPushButton("Browse…")
+        browse = QPushButton(self.tr("Browse…"))
         browse.clicked.connect(self.choose_output)
         self.browse = browse
-        out_box = QGroupBox("Write the parts into")
+        out_box = QGroupBox(self.tr("Write the parts into"))
         out_lay = QHBoxLayout(out_box)
         out_lay.addWidget(self.output, 1)
         out_lay.addWidget(browse)
@@ -118,15 +120,15 @@ class HandOutDialog(QDialog):
         row.addWidget(self.progress, 1)
         self.progress_row.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.start_button = self.buttons.addButton("Hand out", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.start_button = self.buttons.addButton(self.tr("Hand out"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.start_button.setDefault(True)
         self.buttons.accepted.connect(self.start)
         self.buttons.rejected.connect(self.reject)
 
         lay = QVBoxLayout(self)
-        intro = QLabel("Each part is a project folder of its own, for one annotator: it carries the documents of its "
-                       "pages with everything done on them so far. Work on the pages a part is given wins when "
-                       "the parts are merged back (File → Merge project…).")
+        intro = QLabel(self.tr("Each part is a project folder of its own, for one annotator: it carries the documents "
+                               "of its pages with everything done on them so far. Work on the pages a part is given "
+                               "wins when the parts are merged back (File → Merge project…)."))
         intro.setWordWrap(True)
         lay.addWidget(intro)
         lay.addWidget(parts, 1)
@@ -204,13 +206,14 @@ class HandOutDialog(QDialog):
         """Plan the parts for the choices as they are (a quick read of the documents) and show them."""
         chosen = self.mode_key() == "chosen"
         self._rows(self.count.value())
-        self.hint.setText("One line per part: the documents and pages it gets, e.g. “Liver:1-40; Kidney” (a document "
-                          "by its title, file name or id; pages 1-based, all when left out). Pages no part gets stay "
-                          "here only." if chosen else "Names are optional; a part is then called by its number.")
+        self.hint.setText(self.tr("One line per part: the documents and pages it gets, e.g. “Liver:1-40; Kidney” (a "
+                                  "document by its title, file name or id; pages 1-based, all when left out). Pages no "
+                                  "part gets stay here only.") if chosen
+                          else self.tr("Names are optional; a part is then called by its number."))
         self.plan = []
         problem = ""
         if chosen and not all(self.part_specs()):
-            problem = "Say which pages each part gets."
+            problem = self.tr("Say which pages each part gets.")
         else:
             try:
                 self.plan = plan_parts(self.session.project, **self.choices())
@@ -224,7 +227,8 @@ class HandOutDialog(QDialog):
                 self.table.item(row, 2).setText(spec.folder_name if spec else "")
                 if spec is not None and not chosen:
                     self.table.item(row, 1).setText("; ".join(
-                        f"{docs.get(d, d)} p. {page_ranges(pages)}" for d, pages in sorted(spec.pages.items())))
+                        self.tr("{document} p. {pages}").format(document=docs.get(d, d), pages=page_ranges(pages))
+                        for d, pages in sorted(spec.pages.items())))
                 elif not chosen:
                     self.table.item(row, 1).setText("")
         finally:
@@ -238,7 +242,7 @@ class HandOutDialog(QDialog):
         return Path(text).expanduser() if text else None
 
     def choose_output(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Write the parts into", str(self.folder.parent))
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Write the parts into"), str(self.folder.parent))
         if folder:
             self.output.setText(folder)
 
@@ -255,7 +259,7 @@ class HandOutDialog(QDialog):
         if self.job is not None or not self.plan or out is None:
             return None
         choices, folder = self.choices(), self.folder
-        job = Job(f"Handing out {len(self.plan)} parts", lambda ctx: split_in_worker(folder, out, choices, ctx))
+        job = Job(self.tr("Handing out %n part(s)", "", len(self.plan)), lambda ctx: split_in_worker(folder, out, choices, ctx))
         job.signals.progress.connect(self._progress)
         job.signals.done.connect(self._done)
         job.signals.failed.connect(self._failed)
@@ -270,11 +274,11 @@ class HandOutDialog(QDialog):
             w.setEnabled(not running)
         self.progress_row.setVisible(running)
         self.progress.setRange(0, 0)
-        self.stage.setText("Starting…")
+        self.stage.setText(self.tr("Starting…"))
         self._update_buttons()
 
     def _progress(self, done: int, total: int, text: str) -> None:
-        self.stage.setText(f"Writing {text}" if text != "done" else "Recording the parts")
+        self.stage.setText(self.tr("Writing {part}").format(part=text) if text != "done" else self.tr("Recording the parts"))
         self.progress.setRange(0, max(total, 0))
         self.progress.setValue(done)
 
@@ -293,6 +297,6 @@ class HandOutDialog(QDialog):
     def reject(self) -> None:
         if self.job is not None:
             self.job.cancel()  # the parts written so far are removed; the dialog closes once it has stopped
-            self.stage.setText("Cancelling…")
+            self.stage.setText(self.tr("Cancelling…"))
             return
         super().reject()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -45,19 +45,27 @@ def describe(folder: Path, own_uid: str) -> str:
     try:
         _uid, info = read_source(folder)
     except RemudError as exc:
-        return f"{folder.name} — cannot be merged: {exc}"
+        return QCoreApplication.translate("MergeDialog", "{name} — cannot be merged: {reason}").format(
+            name=folder.name, reason=exc)
     if info is None:
-        return f"{folder.name} — another project ({folder.parent})"
-    pages = "; ".join(f"{d.title} p. {d.pages}" for d in info.documents)
-    whose = "a part of this project" if info.parent_uid == own_uid else "a part of another project"
-    who = f"{info.assignee}: " if info.assignee else ""
-    return f"{who}{folder.name} — {whose} ({pages})"
+        return QCoreApplication.translate("MergeDialog", "{name} — another project ({folder})").format(
+            name=folder.name, folder=folder.parent)
+    pages = "; ".join(QCoreApplication.translate("HandOutDialog", "{document} p. {pages}").format(
+        document=d.title, pages=d.pages) for d in info.documents)
+    if info.parent_uid == own_uid:
+        text = (QCoreApplication.translate("MergeDialog", "{assignee}: {name} — a part of this project ({pages})")
+                if info.assignee else QCoreApplication.translate("MergeDialog", "{name} — a part of this project ({pages})"))
+    else:
+        text = (QCoreApplication.translate("MergeDialog", "{assignee}: {name} — a part of another project ({pages})")
+                if info.assignee else
+                QCoreApplication.translate("MergeDialog", "{name} — a part of another project ({pages})"))
+    return text.format(assignee=info.assignee, name=folder.name, pages=pages)
 
 
 class MergeDialog(QDialog):
     def __init__(self, session, runner: JobRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Merge projects into this one")
+        self.setWindowTitle(self.tr("Merge projects into this one"))
         self.setObjectName("mergeDialog")
         self.session = session
         self.runner = runner
@@ -69,9 +77,9 @@ class MergeDialog(QDialog):
         self.sources = QListWidget()
         self.sources.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.sources.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)  # the order they are merged in
-        add = QPushButton("Add project folder…")
+        add = QPushButton(self.tr("Add project folder…"))
         add.clicked.connect(self.choose_source)
-        remove = QPushButton("Remove")
+        remove = QPushButton(self.tr("Remove"))
         remove.clicked.connect(self.remove_selected)
         self.add_button, self.remove_button = add, remove
         side = QVBoxLayout()
@@ -82,10 +90,10 @@ class MergeDialog(QDialog):
         row.addWidget(self.sources, 1)
         row.addLayout(side)
 
-        note = QLabel("Ticked projects are merged in this order (drag to change it). Before each, a backup copy of "
-                      "this project is made; each is merged whole or not at all. Where both sides changed the same "
-                      "field, the work on the page's assigned part wins, else the later edit; the other version "
-                      "stays in the edit log and is listed in the report.")
+        note = QLabel(self.tr("Ticked projects are merged in this order (drag to change it). Before each, a backup "
+                              "copy of this project is made; each is merged whole or not at all. Where both sides "
+                              "changed the same field, the work on the page's assigned part wins, else the later edit; "
+                              "the other version stays in the edit log and is listed in the report."))
         note.setWordWrap(True)
         note.setEnabled(False)
         self.problem = QLabel()
@@ -102,13 +110,13 @@ class MergeDialog(QDialog):
         prow.addWidget(self.progress, 1)
         self.progress_row.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.start_button = self.buttons.addButton("Merge", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.start_button = self.buttons.addButton(self.tr("Merge"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.start_button.setDefault(True)
         self.buttons.accepted.connect(self.start)
         self.buttons.rejected.connect(self.reject)
 
         lay = QVBoxLayout(self)
-        lay.addWidget(QLabel(f"Merge into {self.folder.name}:"))
+        lay.addWidget(QLabel(self.tr("Merge into {name}:").format(name=self.folder.name)))
         lay.addLayout(row, 1)
         lay.addWidget(note)
         lay.addWidget(self.progress_row)
@@ -126,7 +134,8 @@ class MergeDialog(QDialog):
         if any(self.sources.item(i).data(PATH_ROLE) == str(folder) for i in range(self.sources.count())):
             return None
         exists = folder.is_dir()
-        item = QListWidgetItem(describe(folder, self.own_uid) if exists else f"{folder.name} — not there ({folder})")
+        item = QListWidgetItem(describe(folder, self.own_uid) if exists
+                               else self.tr("{name} — not there ({folder})").format(name=folder.name, folder=folder))
         item.setData(PATH_ROLE, str(folder))
         item.setToolTip(str(folder))
         item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
@@ -136,7 +145,7 @@ class MergeDialog(QDialog):
         return item
 
     def choose_source(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "A project to merge into this one", str(self.folder.parent))
+        folder = QFileDialog.getExistingDirectory(self, self.tr("A project to merge into this one"), str(self.folder.parent))
         if folder:
             self.add_source(Path(folder))
 
@@ -162,7 +171,7 @@ class MergeDialog(QDialog):
         if self.job is not None or not sources:
             return None
         folder = self.folder
-        job = Job(f"Merging {len(sources)} project{'s' if len(sources) != 1 else ''}",
+        job = Job(self.tr("Merging %n project(s)", "", len(sources)),
                   lambda ctx: merge_in_worker(folder, sources, ctx))
         job.signals.progress.connect(self._progress)
         job.signals.done.connect(self._done)
@@ -178,7 +187,7 @@ class MergeDialog(QDialog):
             w.setEnabled(not running)
         self.progress_row.setVisible(running)
         self.progress.setRange(0, 0)
-        self.stage.setText("Copying and backing up…")
+        self.stage.setText(self.tr("Copying and backing up…"))
         self._update_buttons()
 
     def _progress(self, done: int, total: int, text: str) -> None:
@@ -198,6 +207,6 @@ class MergeDialog(QDialog):
     def reject(self) -> None:
         if self.job is not None:
             self.job.cancel()  # the source being merged is rolled back; the dialog closes once it has stopped
-            self.stage.setText("Cancelling…")
+            self.stage.setText(self.tr("Cancelling…"))
             return
         super().reject()

@@ -8,7 +8,7 @@ page (`show_conflict`); the full versions are in the tooltip.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -27,7 +27,9 @@ CONFLICT_ROLE = Qt.ItemDataRole.UserRole
 
 
 def counts_line(report: MergeReport) -> str:
-    return "; ".join(count_lines(report)) if report.changed else "nothing new"
+    if not report.changed:
+        return QCoreApplication.translate("MergeReportView", "nothing new")
+    return QCoreApplication.translate("MergeReportView", "; ").join(count_lines(report))
 
 
 class MergeReportView(QWidget):
@@ -36,15 +38,15 @@ class MergeReportView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.reports: list[MergeReport] = []
-        self.summary = QLabel("No merge yet: File → Merge project…")
+        self.summary = QLabel(self.tr("No merge yet: File → Merge project…"))
         self.summary.setWordWrap(True)
         self.tree = QTreeWidget()
         self.tree.setObjectName("mergeReportTree")
         self.tree.setHeaderHidden(True)
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
-        self.prev_button = QPushButton("◀ Previous conflict")
-        self.next_button = QPushButton("Next conflict ▶")
+        self.prev_button = QPushButton(self.tr("◀ Previous conflict"))
+        self.next_button = QPushButton(self.tr("Next conflict ▶"))
         self.prev_button.clicked.connect(lambda: self.step(-1))
         self.next_button.clicked.connect(lambda: self.step(1))
         self.position = QLabel()
@@ -68,7 +70,8 @@ class MergeReportView(QWidget):
         bold.setBold(True)
         conflicts = 0
         for report in reports:
-            head = QTreeWidgetItem([f"{report.source_name}: {counts_line(report)}"])
+            head = QTreeWidgetItem([self.tr("{project}: {counts}").format(project=report.source_name,
+                                                                          counts=counts_line(report))])
             head.setFont(0, bold)
             head.setToolTip(0, report.source)
             self.tree.addTopLevelItem(head)
@@ -78,17 +81,19 @@ class MergeReportView(QWidget):
                 item.setToolTip(0, _tooltip(c, report.source_name))
                 conflicts += 1
             for d in report.duplicates:
-                QTreeWidgetItem(head, [f"left out (paid item made on both sides): {d['kind']} {shown(d['question'])}"])
+                QTreeWidgetItem(head, [self.tr("left out (paid item made on both sides): {kind} {question}").format(
+                    kind=d["kind"], question=shown(d["question"]))])
             for note in report.notes:
                 QTreeWidgetItem(head, [note])
             if report.backup:
-                QTreeWidgetItem(head, [f"backup before the merge: {report.backup}"])
+                QTreeWidgetItem(head, [self.tr("backup before the merge: {path}").format(path=report.backup)])
             head.setExpanded(True)
         changed = sum(r.changed for r in reports)
-        self.summary.setText(
-            f"{len(reports)} project{'s' if len(reports) != 1 else ''} merged ({changed} with changes), "
-            f"{conflicts} conflict{'s' if conflicts != 1 else ''}"
-            + (": select one to see it, the version not kept is in the edit log." if conflicts else "."))
+        summary = (self.tr("{projects} ({changed} with changes), {conflicts}: select one to see it, the version not "
+                           "kept is in the edit log.") if conflicts
+                   else self.tr("{projects} ({changed} with changes), {conflicts}."))
+        self.summary.setText(summary.format(projects=self.tr("%n project(s) merged", "", len(reports)), changed=changed,
+                                            conflicts=self.tr("%n conflict(s)", "", conflicts)))
         self._update_buttons()
 
     def conflict_items(self) -> list[QTreeWidgetItem]:
@@ -119,15 +124,20 @@ class MergeReportView(QWidget):
         index = items.index(current) if current in items else None
         self.prev_button.setEnabled(bool(items) and index != 0)
         self.next_button.setEnabled(bool(items) and index != len(items) - 1)
-        self.position.setText(f"{index + 1} of {len(items)}" if index is not None else
-                              (f"{len(items)} conflicts" if items else ""))
+        self.position.setText(self.tr("{index} of {count}").format(index=index + 1, count=len(items)) if index is not None
+                              else (self.tr("%n conflict(s)", "", len(items)) if items else ""))
 
 
 def _tooltip(c: Conflict, source_name: str) -> str:
     def full(value) -> str:
         return shown(value, width=600)
 
-    return (f"{where(c)} · {c.field}\n"
-            f"{source_name}: {full(c.source_value)}{f'  ({c.source_at})' if c.source_at else ''}\n"
-            f"this project: {full(c.target_value)}{f'  ({c.target_at})' if c.target_at else ''}\n"
-            f"kept: {source_name if c.kept == 'source' else 'this project'}'s ({c.reason})")
+    here = QCoreApplication.translate("MergeReportView", "this project")
+    source_at = f"  ({c.source_at})" if c.source_at else ""
+    target_at = f"  ({c.target_at})" if c.target_at else ""
+    return QCoreApplication.translate(
+        "MergeReportView", "{where} · {field}\n{source}: {source_value}{source_at}\nthis project: "
+        "{target_value}{target_at}\nkept: {kept}'s ({reason})").format(
+        where=where(c), field=c.field, source=source_name, source_value=full(c.source_value), source_at=source_at,
+        target_value=full(c.target_value), target_at=target_at, kept=source_name if c.kept == "source" else here,
+        reason=c.reason)
