@@ -11,7 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import RemudError
+from engine.i18n import N_, tr
 from engine.llm.urls import refuse_credentials
+
+# what the registries call their cards in messages (`what`); translated where shown
+KINDS = (N_("detector"), N_("synthesizer"))
 
 
 @dataclass(frozen=True)
@@ -25,22 +29,26 @@ class Card:
 
 
 def load_cards(path: Path, what: str, error: type[RemudError], *, remote_default: bool = False) -> dict[str, Card]:
-    """The cards of one TOML file; `what` names them in messages ("detector")."""
+    """The cards of one TOML file; `what` names them in messages ("detector"). Titles and
+    descriptions come in the current language (engine.i18n; scripts/i18n.py extracts them)."""
     try:
         with open(path, "rb") as fh:
             data = tomllib.load(fh)
     except OSError as exc:
-        raise error(f"The {what} list {path} could not be read ({exc.strerror}).") from exc
+        raise error(tr("The {what} list {path} could not be read ({reason}).").format(
+            what=tr(what), path=path, reason=exc.strerror)) from exc
     except tomllib.TOMLDecodeError as exc:
-        raise error(f"The {what} list {path} is not valid TOML ({exc}).") from exc
+        raise error(tr("The {what} list {path} is not valid TOML ({reason}).").format(
+            what=tr(what), path=path, reason=exc)) from exc
     cards = {}
     for name, entry in data.items():
         if not isinstance(entry, dict) or "factory" not in entry:
-            raise error(f"The {what} card “{name}” has no factory.")
+            raise error(tr("The {what} card “{name}” has no factory.").format(what=tr(what), name=name))
+        title, description = str(entry.get("title", name)), str(entry.get("description", ""))
         cards[name] = Card(
             name=name,
-            title=str(entry.get("title", name)),
-            description=str(entry.get("description", "")),
+            title=tr(title) if title else title,
+            description=tr(description) if description else description,
             factory=str(entry["factory"]),
             params=dict(entry.get("params", {})),
             remote=bool(entry.get("remote", remote_default)),
@@ -54,19 +62,20 @@ def build(card: Card, params: dict[str, Any], what: str, error: type[RemudError]
     try:
         cls = getattr(importlib.import_module(module_name), class_name)
     except (ImportError, AttributeError) as exc:
-        raise error(f"The {what} “{card.name}” cannot be loaded ({exc}).") from exc
+        raise error(tr("The {what} “{name}” cannot be loaded ({reason}).").format(
+            what=tr(what), name=card.name, reason=exc)) from exc
     refuse_credentials(params, error)  # a base URL with a key in it
     accepted = inspect.signature(cls).parameters
     if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
         unknown = sorted(set(params) - set(accepted))
         if unknown:
-            raise error(
-                f"The {what} “{card.name}” has no setting {', '.join(unknown)}; its settings are: {', '.join(accepted)}."
-            )
+            raise error(tr("The {what} “{name}” has no setting {unknown}; its settings are: {settings}.").format(
+                what=tr(what), name=card.name, unknown=", ".join(unknown), settings=", ".join(accepted)))
     try:
         return cls(**params)
     except (TypeError, ValueError) as exc:
-        raise error(f"Wrong settings for the {what} “{card.name}”: {exc}.") from exc
+        raise error(tr("Wrong settings for the {what} “{name}”: {reason}.").format(
+            what=tr(what), name=card.name, reason=exc)) from exc
 
 
 def accepts(card: Card, parameter: str) -> bool:

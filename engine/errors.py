@@ -68,7 +68,11 @@ class OcrError(RemudError):
 
 
 class CancelledError(RemudError):
-    def __init__(self, message: str = "Cancelled.") -> None:
+    def __init__(self, message: str | None = None) -> None:
+        if message is None:
+            from engine.i18n import tr  # engine.i18n imports this module
+
+            message = tr("Cancelled.")
         super().__init__(message)
 
 

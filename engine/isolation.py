@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import CancelledError, RemudError
+from engine.i18n import N_, current_language, set_language, tr
 
 POLL_S = 0.05
 _PRELOAD = ["pymupdf", "numpy", "engine.detect.registry", "engine.text.pipeline"]
@@ -35,13 +36,20 @@ _PRELOAD = ["pymupdf", "numpy", "engine.detect.registry", "engine.text.pipeline"
 _conn: Any = None
 _avoid: frozenset[str] = frozenset()
 
+# The steps the engine names (`step(...)`), for the catalog: a step's name stays an id (the parent
+# compares it and asks to leave it out); messages show it translated.
+STEP_NAMES = (N_("the layout model"), N_("OCR"), N_("starting"))
+
 
 class PageCrashed(RemudError):
     """The child process died on a page."""
 
     def __init__(self, page: int, step: str, code: int | None) -> None:
         self.page, self.step, self.code = page, step, code
-        super().__init__(f"Page {page + 1}: {step or 'the work on it'} crashed ({describe_exit(code)}).")
+        what = tr(step) if step else tr("the work on it")
+        # Translators: {step} is what was running ("the layout model", "OCR"); {exit} says how it ended
+        super().__init__(tr("Page {page}: {step} crashed ({exit}).").format(page=page + 1, step=what,
+                                                                          exit=describe_exit(code)))
 
 
 class StepAvoided(RemudError):
@@ -55,8 +63,10 @@ def describe_exit(code: int | None) -> str:
             name = signal.strsignal(-code) or signal.Signals(-code).name
         except (ValueError, AttributeError):
             name = ""
-        return f"signal {-code}: {name.lower()}" if name else f"signal {-code}"
-    return f"exit code {code}"
+        if name:
+            return tr("signal {number}: {name}").format(number=-code, name=name.lower())
+        return tr("signal {number}").format(number=-code)
+    return tr("exit code {code}").format(code=code)
 
 
 def step(name: str) -> None:
@@ -66,7 +76,7 @@ def step(name: str) -> None:
     if _conn is None:
         return
     if name in _avoid:
-        raise StepAvoided(f"{name} is left out on this page (it crashed there).")
+        raise StepAvoided(tr("{step} is left out on this page (it crashed there).").format(step=tr(name)))
     _conn.send(("step", name))
 
 
@@ -89,12 +99,13 @@ def _ref(fn: Callable[..., Any]) -> str:
     return f"{fn.__module__}:{fn.__qualname__}"
 
 
-def _serve(pdf_path: str, setup_ref: str, setup_args: bytes, environ: dict[str, str], conn) -> None:
+def _serve(pdf_path: str, setup_ref: str, setup_args: bytes, environ: dict[str, str], language: str, conn) -> None:
     global _conn, _avoid
     from engine.pdf.opener import open_pdf
 
     os.environ.clear()  # the fork server's environment is the one it started with: take the caller's of now
     os.environ.update(environ)
+    set_language(language)  # the caller's (chosen at its start, maybe by --lang): errors come back in it
     _die_with_parent()
     _conn = conn
     pdf = open_pdf(pdf_path)
@@ -173,7 +184,8 @@ class PageProcess:
     def _start(self) -> None:
         ctx = _context()
         receiver, sender = ctx.Pipe(duplex=True)
-        proc = ctx.Process(target=_serve, args=(self.pdf_path, self.setup_ref, self.setup_args, dict(os.environ), sender),
+        proc = ctx.Process(target=_serve, args=(self.pdf_path, self.setup_ref, self.setup_args, dict(os.environ),
+                                                 current_language(), sender),
                            daemon=True, name=self.name)
         proc.start()
         sender.close()
@@ -236,7 +248,7 @@ class PageProcess:
         while True:
             if cancel():
                 self._stop()
-                raise CancelledError("Cancelled; pages done so far are kept.")
+                raise CancelledError(tr("Cancelled; pages done so far are kept."))
             try:
                 ready = self._conn.poll(POLL_S)
                 if ready:

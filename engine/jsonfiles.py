@@ -13,6 +13,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from engine.i18n import tr
+
 _ITEM_KEYS = ("question", "messages", "conversations")
 
 
@@ -20,14 +22,17 @@ class JsonItemsError(ValueError):
     """The text is neither JSON nor JSON Lines; the message says where (callers wrap it in their own error)."""
 
 
-def parse_items(text: str, name: str = "the file") -> Iterator[tuple[str, Any]]:
-    """(where, item) pairs: where is "Item n" (JSON) or "Line n" (JSON Lines)."""
+def parse_items(text: str, name: str | None = None) -> Iterator[tuple[str, Any]]:
+    """(where, item) pairs: where is "Item n" (JSON) or "Line n" (JSON Lines), in English (callers
+    make ids of it). `name` names the file in the error's sentence (default: "the file")."""
+    name = name or tr("the file")
     stripped = text.strip()
     if stripped.startswith("["):
         try:
             items = json.loads(stripped)
         except json.JSONDecodeError as exc:
-            raise JsonItemsError(f"{name} is not valid JSON (line {exc.lineno}): {exc.msg}.") from None
+            raise JsonItemsError(tr("{name} is not valid JSON (line {line}): {reason}.").format(
+                name=name, line=exc.lineno, reason=exc.msg)) from None
         yield from _numbered(items)
         return
     if stripped.startswith("{"):
@@ -49,7 +54,8 @@ def parse_items(text: str, name: str = "the file") -> Iterator[tuple[str, Any]]:
         try:
             yield f"Line {n}", json.loads(line)
         except json.JSONDecodeError as exc:
-            raise JsonItemsError(f"Line {n} of {name} is not valid JSON ({exc.msg}).") from None
+            raise JsonItemsError(tr("Line {line} of {name} is not valid JSON ({reason}).").format(
+                line=n, name=name, reason=exc.msg)) from None
 
 
 def _numbered(items: list) -> Iterator[tuple[str, Any]]:

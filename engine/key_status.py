@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from engine.cards import Card
 from engine.detect import registry as detectors
+from engine.i18n import tr
 from engine.secrets import get_secret
 from engine.synth import registry as synthesizers
 
@@ -61,10 +62,10 @@ class KeyStatus:
     def describe(self) -> str:
         """"set in keyring", "from environment (GEMINI_API_KEY)" or "not set"."""
         if self.source == KEYRING:
-            return "set in keyring"
+            return tr("set in keyring")
         if self.source == ENVIRONMENT:
-            return f"from environment ({self.variable})"
-        return "not set"
+            return tr("from environment ({variable})").format(variable=self.variable)
+        return tr("not set")
 
 
 def key_name(card: Card) -> str:

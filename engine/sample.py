@@ -8,6 +8,7 @@ from pathlib import Path
 
 from engine.detect.run import detect_document
 from engine.errors import ProjectExistsError
+from engine.i18n import tr
 from engine.pdf.importer import import_pdf
 from engine.samplegen import make_sample_pdf
 from engine.store import Project, documents
@@ -24,9 +25,10 @@ def make_sample_project(folder: Path) -> Path:
     """
     folder = Path(folder)
     if (folder / "project.sqlite").exists():
-        raise ProjectExistsError(f"There is already a project in {folder}.")
+        raise ProjectExistsError(tr("There is already a project in {folder}.").format(folder=folder))
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise ProjectExistsError(f"{folder} is not an empty folder: choose a new folder for the sample project.")
+        raise ProjectExistsError(tr("{folder} is not an empty folder: choose a new folder for the sample project.").format(
+            folder=folder))
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".sample-", dir=folder.parent))
     try:

@@ -16,7 +16,7 @@ from typing import Any
 from platformdirs import user_config_dir, user_data_dir
 
 from engine.errors import RemudError
-from engine.i18n import LANGUAGES, SYSTEM, LanguageError, parse_choice
+from engine.i18n import LANGUAGES, SYSTEM, LanguageError, parse_choice, tr
 
 APP_NAME = "ReMUD Desktop"
 FILE_NAME = "settings.json"
@@ -68,7 +68,8 @@ def save(data: dict[str, Any]) -> Path:
     try:
         text = json.dumps(data, indent=2, sort_keys=True)
     except (TypeError, ValueError) as exc:
-        raise SettingsError(f"Settings hold only text, numbers, true/false, lists and groups, not this ({exc}).") from exc
+        raise SettingsError(tr("Settings hold only text, numbers, true/false, lists and groups, not this ({reason}).").format(
+            reason=exc)) from exc
     path = settings_path()
     tmp: str | None = None
     try:
@@ -80,7 +81,8 @@ def save(data: dict[str, Any]) -> Path:
     except OSError as exc:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
-        raise SettingsError(f"Cannot save the settings to {path}: {exc.strerror or exc}.") from exc
+        raise SettingsError(tr("Cannot save the settings to {path}: {reason}.").format(
+            path=path, reason=exc.strerror or exc)) from exc
     return path
 
 
@@ -137,7 +139,8 @@ def _refuse_secrets(data: Any, where: str = "") -> None:
         name = f"{where}{k}"
         if (isinstance(data, dict) and looks_secret(str(k))) or (isinstance(v, str) and _looks_like_key(v)):
             raise SettingsError(
-                f"The setting “{name}” looks like a secret; keys are kept in the system keyring, never in files."
+                tr("The setting “{name}” looks like a secret; keys are kept in the system keyring, never in files.").format(
+                    name=name)
             )
         _refuse_secrets(v, f"{name}.")
 
@@ -209,7 +212,7 @@ def set_chat_options(**changes: Any) -> None:
     """Update some chat options, e.g. model_path="…gguf" or budget={"min_thinking_tokens": 128}."""
     unknown = set(changes) - set(CHAT_DEFAULTS)
     if unknown:
-        raise SettingsError(f"Unknown chat settings: {', '.join(sorted(unknown))}.")
+        raise SettingsError(tr("Unknown chat settings: {names}.").format(names=", ".join(sorted(unknown))))
     data = load()
     opts = _section(data, "chat")
     for name, value in changes.items():
@@ -224,9 +227,9 @@ def set_chat_options(**changes: Any) -> None:
 def _check_budget(budget: dict[str, Any]) -> None:
     """SettingsError when the budget forcing settings contradict each other."""
     if budget["use_min"] and budget["use_max"] and budget["min_thinking_tokens"] > budget["max_thinking_tokens"]:
-        raise SettingsError("The minimum thinking length must not be larger than the maximum.")
+        raise SettingsError(tr("The minimum thinking length must not be larger than the maximum."))
     if budget["use_min"] and budget["num_waits"] > 0 and not str(budget["wait"]).strip():
-        raise SettingsError("Give a wait string (e.g. “Wait,”) or set the number of waits to 0.")
+        raise SettingsError(tr("Give a wait string (e.g. “Wait,”) or set the number of waits to 0."))
 
 
 # -- appearance ----------------------------------------------------------------------------------
@@ -252,10 +255,10 @@ def set_appearance_options(**changes: Any) -> None:
     """Update some appearance options, e.g. theme="dark"."""
     unknown = set(changes) - set(APPEARANCE_DEFAULTS)
     if unknown:
-        raise SettingsError(f"Unknown appearance settings: {', '.join(sorted(unknown))}.")
+        raise SettingsError(tr("Unknown appearance settings: {names}.").format(names=", ".join(sorted(unknown))))
     theme = changes.get("theme")
     if theme is not None and theme not in THEMES:
-        raise SettingsError(f"The theme “{theme}” is not one of {', '.join(THEMES)}.")
+        raise SettingsError(tr("The theme “{theme}” is not one of {choices}.").format(theme=theme, choices=", ".join(THEMES)))
     if changes.get("language") is not None:
         try:
             changes["language"] = parse_choice(str(changes["language"]))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from engine.errors import CancelledError
 from engine.geometry import Rect
+from engine.i18n import ntr
 from engine.pdf.opener import DocumentCache, open_pdf
 from engine.pdf.render import figure_image
 from engine.redaction import page_masks
@@ -52,7 +53,8 @@ def export_crops(
     try:
         for n, fig in enumerate(figs, 1):
             if cancel():
-                raise CancelledError(f"Export cancelled after {len(written)} crops.")
+                raise CancelledError(ntr("Export cancelled after {n} crop.", "Export cancelled after {n} crops.",
+                                         len(written)).format(n=len(written)))
             target = folder / crop_filename(fig)
             tmp = target.with_suffix(".part")
             tmp.write_bytes(figure_raster(project, fig, dpi=dpi, cache=cache).png_bytes())

@@ -26,6 +26,7 @@ import pymupdf
 
 from engine.errors import CancelledError, CorruptPdfError, RemudError
 from engine.filenames import readable
+from engine.i18n import ntr, tr
 from engine.leftovers import remove_orphans
 from engine.pdf.opener import check_header, open_pdf_with_lock_state
 from engine.pdf.pageinfo import page_is_image_only
@@ -57,11 +58,13 @@ class ImportResult:
     @property
     def message(self) -> str:
         if self.error:
-            return f"{self.name}: {self.error}"
+            return tr("{name}: {error}").format(name=self.name, error=self.error)
         assert self.document is not None, "an import without an error has its document"
         if self.already_present:
-            return f"{self.name} is already in this project (as “{self.document.title}”); nothing to do."
-        return f"Imported {self.name}: {self.document.page_count} pages."
+            return tr("{name} is already in this project (as “{title}”); nothing to do.").format(
+                name=self.name, title=self.document.title)
+        n = self.document.page_count
+        return ntr("Imported {name}: {n} page.", "Imported {name}: {n} pages.", n).format(name=self.name, n=n)
 
 
 def file_sha256(path: Path) -> str:
@@ -82,14 +85,15 @@ def _read_pages(doc: pymupdf.Document, name: str, progress: PageProgress | None,
     total = doc.page_count
     for i in range(total):
         if cancel():
-            raise CancelledError(f"Import of {name} cancelled; nothing was added.")
+            raise CancelledError(tr("Import of {name} cancelled; nothing was added.").format(name=name))
         try:
             page = doc.load_page(i)
             rect = page.rect
             text = page.get_text("text", sort=True)
             image_only = page_is_image_only(page, text)
         except Exception as exc:
-            raise CorruptPdfError(f"{name} is damaged: page {i + 1} cannot be read ({exc}).") from exc
+            raise CorruptPdfError(tr("{name} is damaged: page {page} cannot be read ({reason}).").format(
+                name=name, page=i + 1, reason=exc)) from exc
         pages.append(NewPage(i, rect.width, rect.height, page.rotation, bool(text.strip()), image_only, text))
         del page
         if progress and (i % 25 == 0 or i == total - 1):
@@ -142,7 +146,9 @@ def import_pdf(
         try:
             pages = _read_pages(doc, name, progress, cancel)
             if doc.is_repaired:
-                result.warnings.append(f"{name} was damaged; it was repaired and all {len(pages)} pages read.")
+                result.warnings.append(ntr("{name} was damaged; it was repaired and its {n} page read.",
+                                           "{name} was damaged; it was repaired and all {n} pages read.",
+                                           len(pages)).format(name=name, n=len(pages)))
             if was_encrypted:
                 # Keep a decrypted copy so the project never needs (or stores) the password.
                 doc.save(str(plain), encryption=pymupdf.mupdf.PDF_ENCRYPT_NONE, garbage=0)

@@ -10,6 +10,7 @@ import pymupdf
 
 from engine.errors import CorruptPdfError, EmptyPdfError, NotAPdfError, PasswordRequiredError, WrongPasswordError
 from engine.filenames import readable
+from engine.i18n import tr
 
 pymupdf.TOOLS.mupdf_display_errors(False)
 pymupdf.TOOLS.mupdf_display_warnings(False)
@@ -23,11 +24,11 @@ def check_header(path: Path, name: str | None = None) -> None:
         with open(path, "rb") as fh:
             head = fh.read(1024)
     except OSError as exc:
-        raise NotAPdfError(f"Cannot read {name}: {exc.strerror}.") from exc
+        raise NotAPdfError(tr("Cannot read {name}: {reason}.").format(name=name, reason=exc.strerror)) from exc
     if not head:
-        raise NotAPdfError(f"{name} is an empty file, not a PDF.")
+        raise NotAPdfError(tr("{name} is an empty file, not a PDF.").format(name=name))
     if b"%PDF-" not in head:
-        raise NotAPdfError(f"{name} is not a PDF file.")
+        raise NotAPdfError(tr("{name} is not a PDF file.").format(name=name))
 
 
 def ends_early(path: Path) -> bool:
@@ -38,8 +39,8 @@ def ends_early(path: Path) -> bool:
 
 
 def _incomplete(name: str) -> CorruptPdfError:
-    return CorruptPdfError(f"{name} is damaged or incomplete (cut short by an interrupted download or copy?): "
-                           "no page can be read. Copy or download it again.")
+    return CorruptPdfError(tr("{name} is damaged or incomplete (cut short by an interrupted download or copy?): "
+                              "no page can be read. Copy or download it again.").format(name=name))
 
 
 def open_pdf(path: str | Path, password: str | None = None, *, name: str | None = None) -> pymupdf.Document:
@@ -61,21 +62,23 @@ def open_pdf_with_lock_state(path: str | Path, password: str | None = None, *,
         if ends_early(path):
             raise _incomplete(name) from exc
         detail = readable(str(exc).replace(str(path), name))
-        raise CorruptPdfError(f"{name} is damaged and cannot be opened ({detail}).") from exc
+        raise CorruptPdfError(tr("{name} is damaged and cannot be opened ({reason}).").format(
+            name=name, reason=detail)) from exc
     was_locked = bool(doc.needs_pass)
     if was_locked:
         if not password:
             doc.close()
-            raise PasswordRequiredError(f"{name} is protected by a password. Enter the password to import it.")
+            raise PasswordRequiredError(tr("{name} is protected by a password. Enter the password to import it.").format(
+                name=name))
         if not doc.authenticate(password):
             doc.close()
-            raise WrongPasswordError(f"The password for {name} is wrong. Try again.")
+            raise WrongPasswordError(tr("The password for {name} is wrong. Try again.").format(name=name))
     if doc.page_count == 0:
         repaired = doc.is_repaired
         doc.close()
         if repaired or ends_early(path):  # the page tree was lost, not an empty document
             raise _incomplete(name)
-        raise EmptyPdfError(f"{name} has no pages.")
+        raise EmptyPdfError(tr("{name} has no pages.").format(name=name))
     return doc, was_locked
 
 

@@ -11,6 +11,7 @@ from PIL import Image
 
 from engine.errors import PdfError
 from engine.geometry import Rect
+from engine.i18n import tr
 from engine.imaging import Raster
 from engine.pdf import resolution
 from engine.pdf.resolution import fit_dpi
@@ -47,7 +48,7 @@ def render_clip(doc: pymupdf.Document, index: int, rect: Rect, dpi: float = 150)
     page = doc.load_page(index)
     clip = pymupdf.Rect(*rect.as_tuple()) & page.rect
     if clip.is_empty:
-        raise PdfError("The crop lies outside the page.")
+        raise PdfError(tr("The crop lies outside the page."))
     return Raster.from_pixmap(pixmap(page, dpi, clip=clip))
 
 

@@ -8,6 +8,7 @@ import math
 from typing import Any, Protocol
 
 from engine.errors import RemudError
+from engine.i18n import tr
 
 # One render or decoded image holds at most this many pixels (about 120 MB in RGB). MuPDF
 # refuses much larger ones ("Overly large image"): a poster-sized page, a huge MediaBox or
@@ -34,13 +35,15 @@ def fit_dpi(area: Sized, dpi: float, max_pixels: int | None = None) -> float:
     return dpi if pixels <= max_pixels else dpi * math.sqrt(max_pixels / pixels)
 
 
-def check_dpi(value: Any, what: str = "The resolution", error: type[Exception] = RemudError) -> float:
-    """`value` as a dpi within MIN_DPI..MAX_DPI, else `error` with one sentence that says what to use."""
+def check_dpi(value: Any, what: str | None = None, error: type[Exception] = RemudError) -> float:
+    """`value` as a dpi within MIN_DPI..MAX_DPI, else `error` with one sentence that says what to use.
+    `what` names the setting, translated by the caller (default: "The resolution")."""
     try:
         dpi = float(value)
     except (TypeError, ValueError):
         dpi = math.nan
     if not MIN_DPI <= dpi <= MAX_DPI:  # also false for nan
-        raise error(f"{what} must be a number of dots per inch from {MIN_DPI:g} to {MAX_DPI:g} (e.g. 200), "
-                    f"not {value}.")
+        # Translators: {what} names the setting ("The resolution", "The scanned detector's dpi")
+        raise error(tr("{what} must be a number of dots per inch from {min} to {max} (e.g. 200), not {value}.").format(
+            what=what or tr("The resolution"), min=f"{MIN_DPI:g}", max=f"{MAX_DPI:g}", value=value))
     return dpi

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from engine.errors import RemudError
+from engine.i18n import ntr, tr
 from engine.store import documents
 from engine.store.handout import PartSpec
 from engine.store.models import Document
@@ -31,7 +32,9 @@ def folder_names(stem: str, count: int, assignees: Sequence[str]) -> list[str]:
 def _by_pages(docs: Sequence[Document], count: int) -> list[dict[int, list[int]]]:
     pages = [(d.id, p) for d in docs for p in range(d.page_count)]
     if count > len(pages):
-        raise RemudError(f"The project has {len(pages)} pages: it cannot be handed out in {count} parts.")
+        raise RemudError(ntr("The project has {n} page: it cannot be handed out in {count} parts.",
+                             "The project has {n} pages: it cannot be handed out in {count} parts.",
+                             len(pages)).format(n=len(pages), count=count))
     size, extra = divmod(len(pages), count)
     out: list[dict[int, list[int]]] = []
     start = 0
@@ -47,8 +50,10 @@ def _by_pages(docs: Sequence[Document], count: int) -> list[dict[int, list[int]]
 
 def _by_documents(docs: Sequence[Document], count: int) -> list[dict[int, list[int]]]:
     if count > len(docs):
-        raise RemudError(f"The project has {len(docs)} document{'s' if len(docs) != 1 else ''}: whole documents "
-                         f"cannot make {count} parts (hand out page ranges instead: --by pages).")
+        raise RemudError(ntr("The project has {n} document: whole documents cannot make {count} parts "
+                             "(hand out page ranges instead: --by pages).",
+                             "The project has {n} documents: whole documents cannot make {count} parts "
+                             "(hand out page ranges instead: --by pages).", len(docs)).format(n=len(docs), count=count))
     loads = [0] * count
     chosen: list[list[Document]] = [[] for _ in range(count)]
     for doc in sorted(docs, key=lambda d: (-d.page_count, d.id)):  # largest first, to the lightest part
@@ -71,8 +76,10 @@ def _find_document(docs: Sequence[Document], name: str) -> Document:
     if len(found) == 1:
         return found[0]
     if not found:
-        raise RemudError(f"No document “{name}” in this project (use its id, title or file name; see `remud info`).")
-    raise RemudError(f"“{name}” matches {len(found)} documents; use the document's id (see `remud info`).")
+        raise RemudError(tr("No document “{name}” in this project (use its id, title or file name; see `remud info`).").format(
+            name=name))
+    raise RemudError(tr("“{name}” matches {n} documents; use the document's id (see `remud info`).").format(
+        name=name, n=len(found)))
 
 
 def _parse_pages(spec: str, page_count: int, title: str) -> list[int]:
@@ -85,9 +92,10 @@ def _parse_pages(spec: str, page_count: int, title: str) -> list[int]:
         try:
             a, b = int(lo), int(hi or lo)
         except ValueError:
-            raise RemudError(f"“{part}” is not a page or page range (use e.g. 1-40,45).") from None
+            raise RemudError(tr("“{part}” is not a page or page range (use e.g. 1-40,45).").format(part=part)) from None
         if a > b or a < 1 or b > page_count:
-            raise RemudError(f"Pages {part} are not within 1–{page_count} of “{title}”.")
+            raise RemudError(tr("Pages {part} are not within 1–{count} of “{title}”.").format(
+                part=part, count=page_count, title=title))
         pages.update(range(a - 1, b))
     return sorted(pages)
 
@@ -106,7 +114,7 @@ def parse_part(spec: str, docs: Sequence[Document]) -> dict[int, list[int]]:
         chosen = _parse_pages(pages, doc.page_count, doc.title) if pages.strip() else list(range(doc.page_count))
         out[doc.id] = sorted(set(out.get(doc.id, [])) | set(chosen))
     if not out:
-        raise RemudError(f"The part “{spec}” names no document.")
+        raise RemudError(tr("The part “{spec}” names no document.").format(spec=spec))
     return out
 
 
@@ -116,10 +124,10 @@ def plan_parts(project: Project, *, into: int | None = None, by: str = "pages", 
     `assignees` and no `into`, one part per name."""
     docs = documents.list_documents(project)
     if not docs:
-        raise RemudError("This project has no documents to hand out: import PDFs first.")
+        raise RemudError(tr("This project has no documents to hand out: import PDFs first."))
     names = [a.strip() for a in assignees if a.strip()]
     if len({_slug(a).lower() for a in names}) != len(names):
-        raise RemudError("Two assignees have the same name; give each a different one.")
+        raise RemudError(tr("Two assignees have the same name; give each a different one."))
     if parts:
         pages = [parse_part(spec, docs) for spec in parts]
         seen: dict[tuple[int, int], int] = {}
@@ -128,19 +136,21 @@ def plan_parts(project: Project, *, into: int | None = None, by: str = "pages", 
                 for p in chosen:
                     if (doc_id, p) in seen:
                         title = next(d.title for d in docs if d.id == doc_id)
-                        raise RemudError(f"Page {p + 1} of “{title}” is in part {seen[(doc_id, p)] + 1} and part {n + 1}: "
-                                         "a page goes to one annotator.")
+                        raise RemudError(tr("Page {page} of “{title}” is in part {first} and part {second}: "
+                                            "a page goes to one annotator.").format(
+                            page=p + 1, title=title, first=seen[(doc_id, p)] + 1, second=n + 1))
                     seen[(doc_id, p)] = n
     else:
         count = into or len(names)
         if not count:
-            raise RemudError("Say how many parts (--into N), who gets them (--assignee), or which pages (--part).")
+            raise RemudError(tr("Say how many parts (--into N), who gets them (--assignee), or which pages (--part)."))
         if by not in PLAN_MODES:
-            raise RemudError(f"Hand out by {' or '.join(PLAN_MODES)}, not “{by}”.")
+            raise RemudError(tr("Hand out by one of {modes}, not “{by}”.").format(modes=", ".join(PLAN_MODES), by=by))
         pages = _by_pages(docs, count) if by == "pages" else _by_documents(docs, count)
     if names and len(names) != len(pages):
-        raise RemudError(f"{len(names)} assignee{'s' if len(names) != 1 else ''} for {len(pages)} parts: give one name "
-                         "per part.")
+        raise RemudError(ntr("{n} assignee for {parts} parts: give one name per part.",
+                             "{n} assignees for {parts} parts: give one name per part.", len(names)).format(
+            n=len(names), parts=len(pages)))
     stem = stem or project.folder.name.removesuffix(".remud")
     folders = folder_names(stem, len(pages), names)
     return [PartSpec(folder, part, names[n] if names else "") for n, (folder, part) in enumerate(zip(folders, pages))]

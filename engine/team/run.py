@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from engine.errors import CancelledError
+from engine.i18n import tr
 from engine.store.handout import Progress, WrittenPart, write_parts
 from engine.store.merge import MergeReport, merge_project
 from engine.store.project import Project
@@ -28,7 +29,7 @@ def merge_sources(target: Project, sources: Sequence[str | Path], *,
     reports: list[MergeReport] = []
     for n, source in enumerate(sources):
         if cancel():
-            raise CancelledError(f"Merge cancelled; {n} of {len(sources)} sources were merged.")
+            raise CancelledError(tr("Merge cancelled; {n} of {total} sources were merged.").format(n=n, total=len(sources)))
 
         def step(done: int, total: int, text: str, n: int = n, name: str = Path(source).name) -> None:
             if progress:

@@ -22,6 +22,7 @@ import pymupdf
 
 from engine.errors import OcrError
 from engine.geometry import Rect
+from engine.i18n import tr
 from engine.imaging import cv2
 from engine.pdf.render import pixmap
 
@@ -62,7 +63,7 @@ def render_rgb(page: pymupdf.Page, dpi: int, clip: Rect | None = None) -> tuple[
     if clip is not None:
         area = clip.intersect(area)
         if area.is_empty:
-            raise OcrError("The area to read lies outside the page.")
+            raise OcrError(tr("The area to read lies outside the page."))
     # clip is in the rotated page's space, the same space as page.rect and our Rects; a huge
     # page is read at a lower resolution (fit_dpi) rather than not at all
     pix = pixmap(page, dpi, clip=pymupdf.Rect(*area.as_tuple()))
@@ -143,7 +144,8 @@ class _RapidBase:
             except OcrError:
                 raise
             except Exception as exc:
-                raise OcrError(f"OCR failed on an image of {img.shape[1]}x{img.shape[0]} pixels ({exc}).") from exc
+                raise OcrError(tr("OCR failed on an image of {width}x{height} pixels ({reason}).").format(
+                    width=img.shape[1], height=img.shape[0], reason=exc)) from exc
         out: list[OcrItem] = []
         for quad, text, score, char_quads, chars in raw:
             if char_quads and chars and len(char_quads) == len(chars):
@@ -178,7 +180,8 @@ class RapidOcrEngine(_RapidBase):
             import rapidocr  # heavy: onnxruntime, omegaconf
             from rapidocr import RapidOCR
         except Exception as exc:  # ImportError, or onnxruntime failing to load
-            raise OcrError(f"OCR is not available: rapidocr could not be imported ({exc}).") from exc
+            raise OcrError(tr("OCR is not available: {package} could not be imported ({reason}).").format(
+                package="rapidocr", reason=exc)) from exc
         own = Path(rapidocr.__file__).parent / "models"
         params: dict[str, Any] = {"Global.log_level": "error", "Global.text_score": self.text_score}
         for task, file in _RAPIDOCR_MODELS.items():
@@ -192,7 +195,8 @@ class RapidOcrEngine(_RapidBase):
             for load in ("_load_det_model", "_load_cls_model", "_load_rec_model"):
                 getattr(ocr, load)()
         except Exception as exc:
-            raise OcrError(f"The OCR models could not be loaded ({exc}). Reinstall rapidocr.") from exc
+            raise OcrError(tr("The OCR models could not be loaded ({reason}). Reinstall {package}.").format(
+                reason=exc, package="rapidocr")) from exc
         return ocr
 
     def _read(self, model: Any, img: np.ndarray) -> list[_RawLine]:
@@ -235,7 +239,8 @@ class RapidOcrV4Engine(_RapidBase):
         try:
             from rapidocr_onnxruntime import RapidOCR  # heavy: onnxruntime and the OCR models
         except Exception as exc:  # ImportError, or onnxruntime failing to load
-            raise OcrError(f"OCR is not available: rapidocr-onnxruntime could not be imported ({exc}).") from exc
+            raise OcrError(tr("OCR is not available: {package} could not be imported ({reason}).").format(
+                package="rapidocr-onnxruntime", reason=exc)) from exc
         kwargs: dict[str, Any] = {"text_score": self.text_score}
         if self.threads:
             kwargs["intra_op_num_threads"] = self.threads
@@ -243,7 +248,8 @@ class RapidOcrV4Engine(_RapidBase):
         try:
             return RapidOCR(**kwargs)
         except Exception as exc:
-            raise OcrError(f"The OCR models could not be loaded ({exc}). Reinstall rapidocr-onnxruntime.") from exc
+            raise OcrError(tr("The OCR models could not be loaded ({reason}). Reinstall {package}.").format(
+                reason=exc, package="rapidocr-onnxruntime")) from exc
 
     def _read(self, model: Any, img: np.ndarray) -> list[_RawLine]:
         result, _elapsed = model(img, return_word_box=True, text_score=self.text_score)
@@ -337,7 +343,7 @@ def _may_split(before: str, after: str) -> bool:
 
 def _as_bgr(image: np.ndarray) -> np.ndarray:
     if image.dtype != np.uint8:
-        raise OcrError("OCR needs an 8-bit image.")
+        raise OcrError(tr("OCR needs an 8-bit image."))
     cv = cv2()
     if image.ndim == 2:
         return cv.cvtColor(image, cv.COLOR_GRAY2BGR)
@@ -345,7 +351,7 @@ def _as_bgr(image: np.ndarray) -> np.ndarray:
         return cv.cvtColor(image, cv.COLOR_RGBA2BGR)
     if image.ndim == 3 and image.shape[2] == 3:
         return np.ascontiguousarray(image[:, :, ::-1])
-    raise OcrError(f"OCR cannot read an image of shape {image.shape}.")
+    raise OcrError(tr("OCR cannot read an image of shape {shape}.").format(shape=image.shape))
 
 
 def fold_fullwidth(text: str) -> str:

@@ -11,6 +11,7 @@ import pymupdf
 
 from engine.errors import CancelledError
 from engine.geometry import Rect
+from engine.i18n import tr
 from engine.isolation import PageCrashed
 from engine.pdf.opener import open_pdf
 from engine.redaction import TextFilter, text_filter
@@ -99,7 +100,7 @@ def fill_figure_text(
 
     def check_cancel(_page: int) -> None:
         if cancel():
-            raise CancelledError("Reading text was cancelled; pages read so far are kept.")
+            raise CancelledError(tr("Reading text was cancelled; pages read so far are kept."))
 
     reader = _PageReader(project, doc_id, ocr, check_cancel, retry_failed, on_failed) if ocr else None
     pdf = open_pdf(path)
@@ -189,7 +190,8 @@ class _PageReader(CachedOcr):
         try:
             lines = super().ocr_page(page, dpi, clip)
         except PageCrashed as crash:
-            sentence = f"{crash} The text of its figures could not be read."
+            # Translators: {crash} is a sentence such as "Page 4: OCR crashed (signal 11: segmentation fault)."
+            sentence = tr("{crash} The text of its figures could not be read.").format(crash=crash)
             page_failures.record(self.project, self.doc_id, page.number, page_failures.TEXT, sentence)
             self.failed.add(page.number)
             if self.on_failed:
@@ -283,7 +285,7 @@ def figure_text_for(
 
     def on_read(page_no: int) -> None:
         if cancel():
-            raise CancelledError("Reading text was cancelled.")
+            raise CancelledError(tr("Reading text was cancelled."))
 
     engine = _OneFigureOcr(project, fig, ocr, reach, read_crop, on_read) if ocr is not None else None
     doc_row = documents.get_document(project, fig.doc_id)

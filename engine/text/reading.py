@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from engine.i18n import tr
+
 
 class PageQueue:
     """Pages left to read. `focus()` says which page the person is on (None: nobody is looking)."""
@@ -51,19 +53,22 @@ class ReadProgress:
     def sentence(self) -> str:
         """'Reading text 37/600 · about 9 min left'; 'Reading captions and context…' at the close."""
         if self.closing:
-            return "Reading captions and context…"
-        left = f" · {about(self.seconds_left)}" if self.seconds_left is not None and self.done < self.total else ""
-        return f"Reading text {self.done}/{self.total}{left}"
+            return tr("Reading captions and context…")
+        if self.seconds_left is not None and self.done < self.total:
+            # Translators: {left} is a time left ("about 9 min left")
+            return tr("Reading text {done}/{total} · {left}").format(done=self.done, total=self.total,
+                                                                      left=about(self.seconds_left))
+        return tr("Reading text {done}/{total}").format(done=self.done, total=self.total)
 
 
 def about(seconds: float) -> str:
     """A rough time left, as a person says it."""
     if seconds < 60:
-        return "less than a minute left"
+        return tr("less than a minute left")
     minutes = round(seconds / 60)
     if minutes < 90:
-        return f"about {minutes} min left"
-    return f"about {seconds / 3600:.1f} h left"
+        return tr("about {minutes} min left").format(minutes=minutes)
+    return tr("about {hours} h left").format(hours=f"{seconds / 3600:.1f}")
 
 
 class Stopwatch:
