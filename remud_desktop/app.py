@@ -16,25 +16,44 @@ import os
 import sys
 from pathlib import Path
 
+from engine.i18n import LanguageError, chosen_language, set_language, tr
 from remud_desktop.platform_check import check_xcb
 
 EXIT_WAIT_MS = 10_000  # at quit, how long background tasks may take to end
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="remud-desktop", description="ReMUD Desktop: correct figure boxes, fast.")
-    parser.add_argument("project", nargs="?", help="project folder to open (default: the last one, else the sample)")
-    parser.add_argument("--sample", action="store_true", help="open the sample project (made on first use)")
-    parser.add_argument("--screenshot", metavar="PNG", help="save a screenshot of the window once loaded, then quit")
+    """The arguments; the help is in the language engine.i18n speaks (main() chooses it first)."""
+    parser = argparse.ArgumentParser(prog="remud-desktop", description=tr("ReMUD Desktop: correct figure boxes, fast."))
+    parser.add_argument("project", nargs="?",
+                        help=tr("project folder to open (default: the last one, else the sample)"))
+    parser.add_argument("--sample", action="store_true", help=tr("open the sample project (made on first use)"))
+    parser.add_argument("--screenshot", metavar="PNG",
+                        help=tr("save a screenshot of the window once loaded, then quit"))
     parser.add_argument("--lang", metavar="LANG",
-                        help="language: en, zh_CN or system (default: Settings → Appearance → Language, else the system's)")
+                        help=tr("language: en, zh_CN or system (default: Settings → Appearance → Language, "
+                                "else the system's)"))
     parser.add_argument("--smoke-test", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
+
+
+def lang_flag(argv: list[str] | None) -> str | None:
+    """--lang, read before the full parse (so that --help, and its errors, are in that language)."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--lang")
+    return early.parse_known_args(argv)[0].lang
 
 
 def main(argv: list[str] | None = None) -> int:
     # multiprocessing.freeze_support() is in packaging/launch.py, the frozen app's entry point (it
     # must come before anything else there, for both executables); it does nothing when not frozen.
+    # The language first (--lang, else the setting, else the system's): the help and the xcb
+    # check's sentence are in it. The GUI's translators are installed once Qt is up.
+    try:
+        set_language(chosen_language(lang_flag(argv)))
+    except LanguageError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     args = parse_args(argv)
     # Before Qt: on X11, a system library its xcb plugin needs may be missing (a fresh desktop);
     # one sentence that says what to install, instead of Qt's messages and an abort.
@@ -47,7 +66,6 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QSettings, QThreadPool, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from engine.i18n import LanguageError
     from engine.settings import appearance_options
     from remud_desktop import gui_thread_gc
     from remud_desktop.i18n import install as install_language

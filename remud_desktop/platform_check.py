@@ -6,7 +6,8 @@ one is missing, Qt prints a stack of messages that names the wrong one (xcb-curs
 aborts. `check_xcb()` reads which libraries the plugin and the Qt libraries it pulls in need
 (their ELF NEEDED entries, followed through the libraries bundled with PySide6), asks the
 system's loader for each of the others, and returns one sentence that says what to install,
-or None when everything is there. No Qt module is imported here.
+or None when everything is there. No Qt module is imported here: the sentence is translated
+with engine.i18n (gettext).
 
 README.md lists the same packages; PACKAGES maps each library to its Debian/Ubuntu and
 Fedora package.
@@ -22,6 +23,8 @@ import struct
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+
+from engine.i18n import ntr, tr
 
 PLUGIN = "libqxcb.so"
 
@@ -133,22 +136,43 @@ def missing_libraries(names: Iterable[str], load: Callable[[str], object] | None
     return missing
 
 
+def _names(names: list[str]) -> str:
+    """"a", "a and b", "a, b and c" in the current language."""
+    if len(names) == 1:
+        return names[0]
+    # Translators: between the names of libraries in a list ("a, b and c")
+    return tr("{names} and {last}").format(names=tr(", ").join(names[:-1]), last=names[-1])
+
+
 def install_sentence(missing: list[str]) -> str:
-    """What is missing, and the apt and dnf commands that install it (one line)."""
+    """What is missing, and the apt and dnf commands that install it (one line), in the language
+    engine.i18n speaks (the launcher chooses it before this check)."""
     known = [n for n in missing if n in PACKAGES]
     unknown = [n for n in missing if n not in PACKAGES]
-    what = (f"the system library {missing[0]} is missing" if len(missing) == 1
-            else f"the system libraries {', '.join(missing[:-1])} and {missing[-1]} are missing")
-    them = "it" if len(missing) == 1 else "them"
+    n = len(missing)
+    what = ntr("ReMUD Desktop cannot open a window: the system library {names} is missing.",
+               "ReMUD Desktop cannot open a window: the system libraries {names} are missing.", n).format(
+        names=_names(missing))
     if known:
-        how = (f"Install {them} with: sudo apt install {' '.join(_unique(PACKAGES[n][0] for n in known))} "
-               f"(Fedora: sudo dnf install {' '.join(_unique(PACKAGES[n][1] for n in known))})")
+        deb = " ".join(_unique(PACKAGES[name][0] for name in known))
+        rpm = " ".join(_unique(PACKAGES[name][1] for name in known))
         if unknown:
-            how += f"; for {', '.join(unknown)}, find the package with apt-file search or dnf provides"
+            how = ntr("Install it with: sudo apt install {deb} (Fedora: sudo dnf install {rpm}); for {others}, "
+                      "find the package with apt-file search or dnf provides.",
+                      "Install them with: sudo apt install {deb} (Fedora: sudo dnf install {rpm}); for {others}, "
+                      "find the package with apt-file search or dnf provides.", n).format(
+                deb=deb, rpm=rpm, others=tr(", ").join(unknown))
+        else:
+            how = ntr("Install it with: sudo apt install {deb} (Fedora: sudo dnf install {rpm}).",
+                      "Install them with: sudo apt install {deb} (Fedora: sudo dnf install {rpm}).", n).format(
+                deb=deb, rpm=rpm)
     else:
-        how = (f"Install the package that provides {them} (find it with: apt-file search {unknown[0]}, "
-               f"or on Fedora: dnf provides '*/{unknown[0]}')")
-    return f"ReMUD Desktop cannot open a window: {what}. {how}."
+        how = ntr("Install the package that provides it (find it with: apt-file search {name}, "
+                  "or on Fedora: dnf provides '*/{name}').",
+                  "Install the package that provides them (find it with: apt-file search {name}, "
+                  "or on Fedora: dnf provides '*/{name}').", n).format(name=unknown[0])
+    # Translators: the two sentences above, one after the other
+    return tr("{problem} {remedy}").format(problem=what, remedy=how)
 
 
 def qt_folders() -> tuple[Path, list[Path]] | None:

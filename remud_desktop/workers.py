@@ -7,7 +7,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal
 
 from engine.errors import RemudError
 
@@ -37,7 +37,8 @@ class Task(QRunnable):
             self._emit(self.signals.failed, str(exc))
         except Exception as exc:  # a bug: say so, keep the app alive
             traceback.print_exc()
-            self._emit(self.signals.failed, f"Unexpected error: {exc}")
+            self._emit(self.signals.failed,
+                       QCoreApplication.translate("Workers", "Unexpected error: {error}").format(error=exc))
         else:
             self._emit(self.signals.done, result)
 
@@ -111,7 +112,8 @@ class Job(QRunnable):
             self.signals.failed.emit(str(exc))
         except Exception as exc:  # a bug: say so, keep the app alive
             traceback.print_exc()
-            self.signals.failed.emit(f"Unexpected error: {type(exc).__name__}: {exc}")
+            self.signals.failed.emit(QCoreApplication.translate("Workers", "Unexpected error: {kind}: {error}").format(
+                kind=type(exc).__name__, error=exc))
         else:
             self.signals.done.emit(result)
         finally:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSettings, QSize, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -37,7 +37,7 @@ from remud_desktop.theme import app_icon
 from remud_desktop.workers import Task, start
 
 RECENT_KEY = "recentProjects"  # the QSettings key the recent projects are kept under (newest first)
-GGUF_FILTER = "GGUF files (*.gguf);;All files (*)"
+GGUF_FILTER = QT_TRANSLATE_NOOP("WelcomeScreen", "GGUF files (*.gguf);;All files (*)")  # translated where used
 DONE, TODO, CHECKING = "✓", "○", "…"
 GREEN = QColor(0x2d, 0xa4, 0x4e)
 PATH_ROLE = Qt.ItemDataRole.UserRole
@@ -192,8 +192,8 @@ class WelcomeScreen(QWidget):
         icon.setFixedSize(64, 64)
         title = QLabel("ReMUD Desktop")
         title.setFont(_font(self, 2.1, bold=True))
-        tagline = _muted(QLabel("Turn ultrasound books and reports into reasoning training data, "
-                                "then ask the trained model, offline."))
+        tagline = _muted(QLabel(self.tr("Turn ultrasound books and reports into reasoning training data, "
+                                        "then ask the trained model, offline.")))
         tagline.setFont(_font(self, 1.1))
         tagline.setWordWrap(True)
         heading = QVBoxLayout()
@@ -205,9 +205,10 @@ class WelcomeScreen(QWidget):
         header.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
         header.addLayout(heading, 1)
 
-        self.sample_button = ActionButton("Open the sample project", "A short scanned atlas to try everything on")
-        self.new_button = ActionButton("New project…", "Start from your own PDFs: books, guidelines, reports")
-        self.open_button = ActionButton("Open project…", "A .remud project folder on this computer")
+        self.sample_button = ActionButton(self.tr("Open the sample project"),
+                                          self.tr("A short scanned atlas to try everything on"))
+        self.new_button = ActionButton(self.tr("New project…"), self.tr("Start from your own PDFs: books, guidelines, reports"))
+        self.open_button = ActionButton(self.tr("Open project…"), self.tr("A .remud project folder on this computer"))
         self.sample_button.clicked.connect(self.open_sample_requested.emit)
         self.new_button.clicked.connect(self.new_project_requested.emit)
         self.open_button.clicked.connect(self.open_project_requested.emit)
@@ -226,15 +227,15 @@ class WelcomeScreen(QWidget):
         self.recent.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.recent.itemActivated.connect(self._recent_activated)
 
-        self.keys_row = CheckRow("API key for synthesis", "Set up…")
+        self.keys_row = CheckRow(self.tr("API key for synthesis"), self.tr("Set up…"))
         self.keys_row.button.clicked.connect(lambda: self.settings_requested.emit(SettingsPage.SYNTHESIS))
-        self.chat_row = CheckRow("Chat model (GGUF)", "Choose model…")
+        self.chat_row = CheckRow(self.tr("Chat model (GGUF)"), self.tr("Choose model…"))
         self.chat_row.button.clicked.connect(self.choose_model)
-        self.open_chat_button = self.chat_row.add_button("Open chat")
-        self.open_chat_button.setToolTip("Chat with the model now; no project is needed")
+        self.open_chat_button = self.chat_row.add_button(self.tr("Open chat"))
+        self.open_chat_button.setToolTip(self.tr("Chat with the model now; no project is needed"))
         self.open_chat_button.hide()  # until a model is there
         self.open_chat_button.clicked.connect(self.open_chat_requested.emit)
-        self.sample_row = CheckRow("Sample project", "Open sample")
+        self.sample_row = CheckRow(self.tr("Sample project"), self.tr("Open sample"))
         self.sample_row.button.clicked.connect(self.open_sample_requested.emit)
         checklist = QVBoxLayout()
         checklist.setSpacing(0)
@@ -246,8 +247,8 @@ class WelcomeScreen(QWidget):
         columns = QGridLayout()
         columns.setHorizontalSpacing(28)
         columns.setVerticalSpacing(10)
-        columns.addWidget(self._section("Recent projects"), 0, 0)
-        columns.addWidget(self._section("Setup"), 0, 1)
+        columns.addWidget(self._section(self.tr("Recent projects")), 0, 0)
+        columns.addWidget(self._section(self.tr("Setup")), 0, 1)
         columns.addWidget(self.recent, 1, 0)
         setup = QFrame()
         setup.setObjectName("setupChecklist")
@@ -306,7 +307,7 @@ class WelcomeScreen(QWidget):
         another is queued behind it. Rows show "…" until the answer is in."""
         opts = settings.chat_options()
         for row in (self.keys_row, self.chat_row, self.sample_row):
-            row.set_state(None, "Checking…")
+            row.set_state(None, self.tr("Checking…"))
         if self._check_task is not None:
             self._recheck = True
             return
@@ -330,8 +331,9 @@ class WelcomeScreen(QWidget):
             return
         self._show_recent(state.recent)
         self._show_chat_model(state)
-        self.sample_row.set_state(state.sample_made, f"Ready in {self.sample_folder}" if state.sample_made else
-                                  "A short scanned atlas, made the first time you open it.")
+        self.sample_row.set_state(state.sample_made,
+                                  self.tr("Ready in {folder}").format(folder=self.sample_folder) if state.sample_made
+                                  else self.tr("A short scanned atlas, made the first time you open it."))
         self._show_keys(state)
 
     def _check_failed(self, _tag, message: str) -> None:
@@ -340,21 +342,23 @@ class WelcomeScreen(QWidget):
             self.refresh()
             return
         for row in (self.keys_row, self.chat_row, self.sample_row):
-            row.set_state(False, f"This could not be checked: {message}")
+            row.set_state(False, self.tr("This could not be checked: {reason}").format(reason=message))
 
     def _show_recent(self, recent: list[tuple[str, bool]]) -> None:
         self.recent.clear()
         for folder, found in recent:
             path = Path(folder)
-            item = QListWidgetItem(f"{path.name}\n{folder}" if found else f"{path.name} — not found\n{folder}")
+            item = QListWidgetItem(f"{path.name}\n{folder}" if found
+                                   else self.tr("{name} — not found\n{folder}").format(name=path.name, folder=folder))
             item.setData(PATH_ROLE, folder)
-            item.setToolTip(folder if found else f"{folder} is not there any more (moved, renamed or on a removed drive).")
+            item.setToolTip(folder if found else self.tr(
+                "{folder} is not there any more (moved, renamed or on a removed drive).").format(folder=folder))
             item.setSizeHint(QSize(0, self.recent.fontMetrics().height() * 2 + 14))
             if not found:
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
             self.recent.addItem(item)
         if not self.recent.count():
-            item = QListWidgetItem("No recent projects yet.\nProjects you open will be listed here.")
+            item = QListWidgetItem(self.tr("No recent projects yet.\nProjects you open will be listed here."))
             item.setFlags(Qt.ItemFlag.NoItemFlags)
             self.recent.addItem(item)
         else:
@@ -365,23 +369,26 @@ class WelcomeScreen(QWidget):
         model, mmproj = Path(state.model), Path(state.mmproj)
         self.open_chat_button.setVisible(state.model_found)
         if not state.model:
-            self.chat_row.set_state(False, "No model chosen yet. Chat runs a GGUF file (e.g. ReMUD-7B-Q4_K_M.gguf) "
-                                           "on this computer, offline.")
+            self.chat_row.set_state(False, self.tr("No model chosen yet. Chat runs a GGUF file (e.g. ReMUD-7B-Q4_K_M.gguf) "
+                                                   "on this computer, offline."))
         elif not state.model_found:
-            self.chat_row.set_state(False, f"{model.name} is not at {model.parent} any more.")
+            self.chat_row.set_state(False, self.tr("{name} is not at {folder} any more.").format(
+                name=model.name, folder=model.parent))
         else:
-            vision = (f"vision projector {mmproj.name}" if state.mmproj_found else
-                      f"vision projector {mmproj.name} not found" if state.mmproj else
-                      "no vision projector (mmproj), so no images")
+            vision = (self.tr("vision projector {name}").format(name=mmproj.name) if state.mmproj_found else
+                      self.tr("vision projector {name} not found").format(name=mmproj.name) if state.mmproj else
+                      self.tr("no vision projector (mmproj), so no images"))
             self.chat_row.set_state(True, f"{model.name} · {vision}")
 
     def _show_keys(self, state: SetupState) -> None:
         if state.keys_error:
-            self.keys_row.set_state(False, f"The keys could not be checked: {state.keys_error}")
+            self.keys_row.set_state(False, self.tr("The keys could not be checked: {reason}").format(
+                reason=state.keys_error))
             return
         synth = [s for s in state.keys if s.kind == KeyKind.SYNTHESIS]
         self.keys_row.set_state(synthesis_key_set(state.keys),
-                                " · ".join(f"{s.title}: {s.describe()}" for s in synth) or "No synthesis provider needs one.")
+                                " · ".join(self.tr("{provider}: {state}").format(provider=s.title, state=s.describe())
+                                           for s in synth) or self.tr("No synthesis provider needs one."))
 
     def key_check_done(self) -> bool:
         """The last setup check (keyring, disk) has answered."""
@@ -402,7 +409,8 @@ class WelcomeScreen(QWidget):
         """A file dialog for the GGUF; saves it (and an mmproj found beside it) as the chat model."""
         current = str(settings.chat_options()["model_path"] or "")
         start_dir = str(Path(current).parent) if current else str(Path.home())
-        name = QFileDialog.getOpenFileName(self, "Choose the chat model (GGUF)", start_dir, GGUF_FILTER)[0]
+        name = QFileDialog.getOpenFileName(self, self.tr("Choose the chat model (GGUF)"), start_dir,
+                                           QCoreApplication.translate("WelcomeScreen", GGUF_FILTER))[0]
         if not name:
             return None
         changes = {"model_path": name}
@@ -413,7 +421,7 @@ class WelcomeScreen(QWidget):
         try:
             settings.set_chat_options(**changes)
         except RemudError as exc:
-            QMessageBox.warning(self, "Chat model", str(exc))
+            QMessageBox.warning(self, self.tr("Chat model"), str(exc))
             return None
         self.chat_model_changed.emit()
         self.refresh()

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QStyle, QToolBar
 
 from remud_desktop.detection import DetectScope
 from remud_desktop.window import review
+from remud_desktop.window.shortcuts import plain_text
 
 StdKey = QKeySequence.StandardKey
 
@@ -30,6 +31,8 @@ class Actions:
 
 def _action(window, actions: Actions, name: str, text: str, slot=None, keys=(), tip: str = "",
             checkable: bool = False, icon=None) -> QAction:
+    """`text` and `tip` come translated; the tooltip and status tip show the text without its
+    accelerator ("&New project…", "新建项目…(&N)" -> "New project", "新建项目")."""
     action = QAction(text, window)
     action.setObjectName(name)
     if keys:
@@ -39,13 +42,45 @@ def _action(window, actions: Actions, name: str, text: str, slot=None, keys=(), 
     if icon is not None:
         action.setIcon(window.style().standardIcon(icon))
     shown = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts())
-    action.setToolTip(f"{tip or text.replace('…', '')}" + (f" ({shown})" if shown else ""))
-    action.setStatusTip(tip or text.replace("…", ""))
+    action.setIconText(plain_text(text))  # the toolbar's words: Qt strips "&" but not a translation's "(&O)"
+    plain = tip or plain_text(text)
+    action.setToolTip(QCoreApplication.translate("Actions", "{tip} ({keys})").format(tip=plain, keys=shown)
+                      if shown else plain)
+    action.setStatusTip(plain)
     if slot is not None:
         action.triggered.connect(slot)
     window.addAction(action)  # window-wide, even when the menu bar is hidden
     actions.all[name] = action
     return action
+
+
+def _undo_redo(window, a: Actions) -> None:
+    """Undo and Redo, named after the step they act on ("&Undo Mark page reviewed"): the whole text
+    is one translated sentence, so the language can put the step where it belongs."""
+    stack = window.session.undo_stack
+    undo = stack.createUndoAction(window, QCoreApplication.translate("Actions", "&Undo"))
+    undo.setShortcuts([QKeySequence("Ctrl+Z")])
+    redo = stack.createRedoAction(window, QCoreApplication.translate("Actions", "&Redo"))
+    redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+
+    def name_undo(step: str) -> None:
+        undo.setText(QCoreApplication.translate("Actions", "&Undo {step}").format(step=step) if step
+                     else QCoreApplication.translate("Actions", "&Undo"))
+
+    def name_redo(step: str) -> None:
+        redo.setText(QCoreApplication.translate("Actions", "&Redo {step}").format(step=step) if step
+                     else QCoreApplication.translate("Actions", "&Redo"))
+
+    # connected after the actions' own: these texts are the ones that stay
+    stack.undoTextChanged.connect(name_undo)
+    stack.redoTextChanged.connect(name_redo)
+    name_undo(stack.undoText())
+    name_redo(stack.redoText())
+    for name, action in (("undo", undo), ("redo", redo)):
+        action.setObjectName(name)
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        window.addAction(action)
+        a.all[name] = action
 
 
 def build_actions(window) -> Actions:
@@ -54,86 +89,109 @@ def build_actions(window) -> Actions:
     s = window.session
     SP = QStyle.StandardPixmap
     # File
-    _action(window, a, "new", "&New project…", window.new_project_dialog, [StdKey.New])
-    _action(window, a, "open", "&Open project…", window.open_project_dialog, [StdKey.Open], icon=SP.SP_DialogOpenButton)
-    _action(window, a, "import", "&Import PDFs…", window.import_dialog, ["Ctrl+I"],
-            "Import PDF files (or drop PDFs and folders on the window)", icon=SP.SP_FileDialogNewFolder)
-    _action(window, a, "export", "&Export dataset…", window.export_dialog, ["Ctrl+E"],
-            "Write the chosen records as a training dataset (counts per split shown first)")
-    _action(window, a, "handout", "&Hand out…", window.team.hand_out, (),
-            "Split this project into parts for several annotators: one project folder each, merged back later")
-    _action(window, a, "merge", "&Merge project…", window.team.merge, (),
-            "Bring parts handed out (or another project) back into this one, with a report of what changed")
-    _action(window, a, "close", "&Close project", window.close_project, [StdKey.Close])
-    _action(window, a, "settings", "&Settings…", window.show_settings, ["Ctrl+,"])
-    _action(window, a, "quit", "&Quit", window.close, [StdKey.Quit])
+    _action(window, a, "new", QCoreApplication.translate("Actions", "&New project…"), window.new_project_dialog,
+            [StdKey.New])
+    _action(window, a, "open", QCoreApplication.translate("Actions", "&Open project…"), window.open_project_dialog,
+            [StdKey.Open], icon=SP.SP_DialogOpenButton)
+    _action(window, a, "import", QCoreApplication.translate("Actions", "&Import PDFs…"), window.import_dialog, ["Ctrl+I"],
+            QCoreApplication.translate("Actions", "Import PDF files (or drop PDFs and folders on the window)"),
+            icon=SP.SP_FileDialogNewFolder)
+    _action(window, a, "export", QCoreApplication.translate("Actions", "&Export dataset…"), window.export_dialog, ["Ctrl+E"],
+            QCoreApplication.translate("Actions", "Write the chosen records as a training dataset (counts per split shown first)"))
+    _action(window, a, "handout", QCoreApplication.translate("Actions", "&Hand out…"), window.team.hand_out, (),
+            QCoreApplication.translate("Actions", "Split this project into parts for several annotators: one project folder "
+                                                  "each, merged back later"))
+    _action(window, a, "merge", QCoreApplication.translate("Actions", "&Merge project…"), window.team.merge, (),
+            QCoreApplication.translate("Actions", "Bring parts handed out (or another project) back into this one, with a "
+                                                  "report of what changed"))
+    _action(window, a, "close", QCoreApplication.translate("Actions", "&Close project"), window.close_project,
+            [StdKey.Close])
+    _action(window, a, "settings", QCoreApplication.translate("Actions", "&Settings…"), window.show_settings, ["Ctrl+,"])
+    _action(window, a, "quit", QCoreApplication.translate("Actions", "&Quit"), window.close, [StdKey.Quit])
     # Edit
-    undo = s.undo_stack.createUndoAction(window, "&Undo")
-    undo.setShortcuts([QKeySequence("Ctrl+Z")])
-    redo = s.undo_stack.createRedoAction(window, "&Redo")
-    redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-    for name, action in (("undo", undo), ("redo", redo)):
-        action.setObjectName(name)
-        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        window.addAction(action)
-        a.all[name] = action
-    _action(window, a, "accept_proposals", "&Accept all proposals on the page", lambda: review.accept_page_proposals(window),
-            ["Shift+Return", "Shift+Enter"],
-            "Accept every proposed box on show on this page, as one undo step (those under the score threshold stay)")
+    _undo_redo(window, a)
+    _action(window, a, "accept_proposals", QCoreApplication.translate("Actions", "&Accept all proposals on the page"),
+            lambda: review.accept_page_proposals(window), ["Shift+Return", "Shift+Enter"],
+            QCoreApplication.translate("Actions", "Accept every proposed box on show on this page, as one undo step "
+                                                  "(those under the score threshold stay)"))
     # View
-    _action(window, a, "zoom_in", "Zoom &in", lambda: window.canvas.zoom_in(), [StdKey.ZoomIn, "Ctrl+="])
-    _action(window, a, "zoom_out", "Zoom &out", lambda: window.canvas.zoom_out(), [StdKey.ZoomOut])
-    _action(window, a, "fit_page", "Fit &page", lambda: window.canvas.fit_page(), ["Ctrl+0"])
-    _action(window, a, "fit_width", "Fit &width", lambda: window.canvas.fit_width(), ["Ctrl+9"])
+    _action(window, a, "zoom_in", QCoreApplication.translate("Actions", "Zoom &in"), lambda: window.canvas.zoom_in(),
+            [StdKey.ZoomIn, "Ctrl+="])
+    _action(window, a, "zoom_out", QCoreApplication.translate("Actions", "Zoom &out"), lambda: window.canvas.zoom_out(),
+            [StdKey.ZoomOut])
+    _action(window, a, "fit_page", QCoreApplication.translate("Actions", "Fit &page"), lambda: window.canvas.fit_page(),
+            ["Ctrl+0"])
+    _action(window, a, "fit_width", QCoreApplication.translate("Actions", "Fit &width"),
+            lambda: window.canvas.fit_width(), ["Ctrl+9"])
     visibility = window.canvas.visibility
-    _action(window, a, "show_tags", "Show box &tags", visibility.set_show_tags, ["T"],
-            "Show or hide the tags (sub-label, detector, score) next to the boxes", checkable=True)
-    _action(window, a, "show_rejected", "Show &rejected boxes", visibility.set_show_rejected, ["H"],
-            "Show or hide the rejected boxes on the page", checkable=True)
+    _action(window, a, "show_tags", QCoreApplication.translate("Actions", "Show box &tags"), visibility.set_show_tags,
+            ["T"], QCoreApplication.translate("Actions", "Show or hide the tags (sub-label, detector, score) next to the boxes"),
+            checkable=True)
+    _action(window, a, "show_rejected", QCoreApplication.translate("Actions", "Show &rejected boxes"),
+            visibility.set_show_rejected, ["H"],
+            QCoreApplication.translate("Actions", "Show or hide the rejected boxes on the page"), checkable=True)
     a["show_tags"].setChecked(visibility.show_tags)
     a["show_rejected"].setChecked(visibility.show_rejected)
     visibility.changed.connect(lambda: (a["show_tags"].setChecked(visibility.show_tags),
                                         a["show_rejected"].setChecked(visibility.show_rejected)))
-    _action(window, a, "draw", "&Draw box", window.set_draw_mode, (), "Draw a box: press W on the page, then drag; hold Shift to draw several (W)",
+    _action(window, a, "draw", QCoreApplication.translate("Actions", "&Draw box"), window.set_draw_mode, (),
+            QCoreApplication.translate("Actions", "Draw a box: press W on the page, then drag; hold Shift to draw several (W)"),
             checkable=True)
     # Go
-    _action(window, a, "prev", "&Previous page", lambda: s.step(-1), ["A"])
-    _action(window, a, "next", "&Next page", lambda: s.step(1), ["D"])
-    _action(window, a, "reviewed_next", "Mark page &reviewed and next", window.mark_reviewed_and_next, ["Space"])
-    _action(window, a, "next_unreviewed", "Next &unreviewed page", window.next_unreviewed, ["Ctrl+Shift+D"])
-    _action(window, a, "next_proposals", "Next page with pr&oposals", lambda: review.go_to_proposals(window, 1), ["N"],
-            "The next page that still has proposed boxes on show")
-    _action(window, a, "prev_proposals", "Previous page with proposa&ls", lambda: review.go_to_proposals(window, -1),
-            ["Shift+N"], "The previous page that still has proposed boxes on show")
+    _action(window, a, "prev", QCoreApplication.translate("Actions", "&Previous page"), lambda: s.step(-1), ["A"])
+    _action(window, a, "next", QCoreApplication.translate("Actions", "&Next page"), lambda: s.step(1), ["D"])
+    _action(window, a, "reviewed_next", QCoreApplication.translate("Actions", "Mark page &reviewed and next"),
+            window.mark_reviewed_and_next, ["Space"])
+    _action(window, a, "next_unreviewed", QCoreApplication.translate("Actions", "Next &unreviewed page"),
+            window.next_unreviewed, ["Ctrl+Shift+D"])
+    _action(window, a, "next_proposals", QCoreApplication.translate("Actions", "Next page with pr&oposals"),
+            lambda: review.go_to_proposals(window, 1), ["N"],
+            QCoreApplication.translate("Actions", "The next page that still has proposed boxes on show"))
+    _action(window, a, "prev_proposals", QCoreApplication.translate("Actions", "Previous page with proposa&ls"),
+            lambda: review.go_to_proposals(window, -1), ["Shift+N"],
+            QCoreApplication.translate("Actions", "The previous page that still has proposed boxes on show"))
     # Detect
-    _action(window, a, "detect_page", "Detect on &current page", lambda: window.detect(DetectScope.PAGE), ["Ctrl+Alt+D"])
-    _action(window, a, "detect_selected", "Detect on &selected pages", lambda: window.detect(DetectScope.SELECTED))
-    _action(window, a, "detect_document", "Detect on &whole document", lambda: window.detect(DetectScope.DOCUMENT))
-    _action(window, a, "detect_dialog", "&Detect…", window.detect_dialog, ["Ctrl+Shift+E"],
-            "Find figures with a detector of your choice", icon=SP.SP_FileDialogContentsView)
-    _action(window, a, "cancel_job", "C&ancel background job", window.job_bar.cancel, ["Ctrl+."])
+    _action(window, a, "detect_page", QCoreApplication.translate("Actions", "Detect on &current page"),
+            lambda: window.detect(DetectScope.PAGE), ["Ctrl+Alt+D"])
+    _action(window, a, "detect_selected", QCoreApplication.translate("Actions", "Detect on &selected pages"),
+            lambda: window.detect(DetectScope.SELECTED))
+    _action(window, a, "detect_document", QCoreApplication.translate("Actions", "Detect on &whole document"),
+            lambda: window.detect(DetectScope.DOCUMENT))
+    _action(window, a, "detect_dialog", QCoreApplication.translate("Actions", "&Detect…"), window.detect_dialog,
+            ["Ctrl+Shift+E"], QCoreApplication.translate("Actions", "Find figures with a detector of your choice"),
+            icon=SP.SP_FileDialogContentsView)
+    _action(window, a, "cancel_job", QCoreApplication.translate("Actions", "C&ancel background job"), window.job_bar.cancel,
+            ["Ctrl+."])
     # Synthesize
-    _action(window, a, "synthesize", "&Synthesize…", window.synthesize_dialog, ["Ctrl+Shift+Y"],
-            "Write question / thinking / answer records about figures (count and cost shown first)")
-    _action(window, a, "generate_now", "&Generate now for selected figures", window.generate_now, ["Ctrl+Alt+G"],
-            "Synthesize records for the selected figure(s) with the last-used kinds and languages")
+    _action(window, a, "synthesize", QCoreApplication.translate("Actions", "&Synthesize…"), window.synthesize_dialog,
+            ["Ctrl+Shift+Y"],
+            QCoreApplication.translate("Actions", "Write question / thinking / answer records about figures (count and "
+                                                  "cost shown first)"))
+    _action(window, a, "generate_now", QCoreApplication.translate("Actions", "&Generate now for selected figures"),
+            window.generate_now, ["Ctrl+Alt+G"],
+            QCoreApplication.translate("Actions", "Synthesize records for the selected figure(s) with the last-used kinds "
+                                                  "and languages"))
     # Chat
-    _action(window, a, "annotate_tab", "&Annotate", lambda: window.central_tabs.setCurrentWidget(window.canvas),
-            ["Ctrl+1"], "Show the page and its figures")
-    _action(window, a, "chat_tab", "&Chat", window.show_chat, ["Ctrl+3"], "Chat offline with a local model")
-    _action(window, a, "send_to_chat", "Send &figure to chat", lambda: window.send_figure_to_chat(), ["Ctrl+Shift+C"],
-            "Attach the selected figure's crop to a chat question")
+    _action(window, a, "annotate_tab", QCoreApplication.translate("Actions", "&Annotate"),
+            lambda: window.central_tabs.setCurrentWidget(window.canvas), ["Ctrl+1"],
+            QCoreApplication.translate("Actions", "Show the page and its figures"))
+    _action(window, a, "chat_tab", QCoreApplication.translate("Actions", "&Chat"), window.show_chat, ["Ctrl+3"],
+            QCoreApplication.translate("Actions", "Chat offline with a local model"))
+    _action(window, a, "send_to_chat", QCoreApplication.translate("Actions", "Send &figure to chat"),
+            lambda: window.send_figure_to_chat(), ["Ctrl+Shift+C"],
+            QCoreApplication.translate("Actions", "Attach the selected figure's crop to a chat question"))
     # Help
-    _action(window, a, "shortcuts", "&Keyboard shortcuts", window.show_shortcuts, ["F1", "?"])
-    _action(window, a, "about", "&About ReMUD Desktop", window.show_about)
+    _action(window, a, "shortcuts", QCoreApplication.translate("Actions", "&Keyboard shortcuts"), window.show_shortcuts,
+            ["F1", "?"])
+    _action(window, a, "about", QCoreApplication.translate("Actions", "&About ReMUD Desktop"), window.show_about)
     return a
 
 
 def build_menus(window, a: Actions) -> None:
     bar = window.menuBar()
-    file = bar.addMenu("&File")
+    file = bar.addMenu(QCoreApplication.translate("Actions", "&File"))
     file.addActions([a["new"], a["open"]])
-    a.recent_menu = file.addMenu("Open &Recent")
+    a.recent_menu = file.addMenu(QCoreApplication.translate("Actions", "Open &Recent"))
     a.recent_menu.aboutToShow.connect(window.fill_recent_menu)
     file.addSeparator()
     file.addActions([a["import"], a["export"]])
@@ -141,37 +199,37 @@ def build_menus(window, a: Actions) -> None:
     file.addActions([a["handout"], a["merge"]])
     file.addSeparator()
     file.addActions([a["settings"], a["close"], a["quit"]])
-    edit = bar.addMenu("&Edit")
+    edit = bar.addMenu(QCoreApplication.translate("Actions", "&Edit"))
     edit.addActions([a["undo"], a["redo"]])
     edit.addSeparator()
     edit.addAction(a["accept_proposals"])
-    view = bar.addMenu("&View")
+    view = bar.addMenu(QCoreApplication.translate("Actions", "&View"))
     view.addActions([a["zoom_in"], a["zoom_out"], a["fit_page"], a["fit_width"]])
     view.addSeparator()
     view.addActions([a["show_tags"], a["show_rejected"]])
     view.addSeparator()
     view.addActions([a["annotate_tab"], a["chat_tab"]])
     view.addSeparator()
-    a.docks_menu = view.addMenu("&Panels")
-    go = bar.addMenu("&Go")
+    a.docks_menu = view.addMenu(QCoreApplication.translate("Actions", "&Panels"))
+    go = bar.addMenu(QCoreApplication.translate("Actions", "&Go"))
     go.addActions([a["prev"], a["next"], a["reviewed_next"], a["next_unreviewed"], a["next_proposals"],
                    a["prev_proposals"]])
-    detect = bar.addMenu("&Detect")
+    detect = bar.addMenu(QCoreApplication.translate("Actions", "&Detect"))
     detect.addActions([a["detect_page"], a["detect_selected"], a["detect_document"]])
     detect.addSeparator()
     detect.addActions([a["detect_dialog"], a["cancel_job"]])
-    synth = bar.addMenu("&Synthesize")
+    synth = bar.addMenu(QCoreApplication.translate("Actions", "&Synthesize"))
     synth.addActions([a["synthesize"], a["generate_now"]])
     synth.addSeparator()
     synth.addAction(a["send_to_chat"])
     synth.addSeparator()
     synth.addAction(a["export"])
-    helpm = bar.addMenu("&Help")
+    helpm = bar.addMenu(QCoreApplication.translate("Actions", "&Help"))
     helpm.addActions([a["shortcuts"], a["about"]])
 
 
 def build_toolbar(window, a: Actions) -> QToolBar:
-    tools = QToolBar("Tools", window)
+    tools = QToolBar(QCoreApplication.translate("Actions", "Tools"), window)
     tools.setObjectName("toolbar")
     tools.setMovable(False)
     tools.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)

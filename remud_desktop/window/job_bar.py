@@ -20,13 +20,13 @@ class JobBar(QWidget):
         self.bar.setFixedWidth(160)
         self.bar.setMaximumHeight(16)
         self.bar.setTextVisible(False)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop the background job; work done so far is kept")
+        self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.cancel_button.setToolTip(self.tr("Stop the background job; work done so far is kept"))
         self.cancel_button.clicked.connect(self.cancel)
         self.dismiss_button = QToolButton()
         self.dismiss_button.setText("✕")
         self.dismiss_button.setAutoRaise(True)
-        self.dismiss_button.setToolTip("Hide this line")
+        self.dismiss_button.setToolTip(self.tr("Hide this line"))
         self.dismiss_button.clicked.connect(self.hide)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -51,7 +51,7 @@ class JobBar(QWidget):
         self.bar.setRange(0, 0)  # busy until the first progress report
         self.bar.show()
         self.cancel_button.setEnabled(True)
-        self.cancel_button.setText("Cancel")
+        self.cancel_button.setText(self.tr("Cancel"))
         self.cancel_button.show()
         self.dismiss_button.hide()
         self.show()
@@ -72,7 +72,7 @@ class JobBar(QWidget):
             self.bar.setValue(done)
         else:
             self.bar.setRange(0, 0)
-        self.label.setText(f"{job.title} — {text}" if text else job.title)
+        self.label.setText(self.tr("{job} — {progress}").format(job=job.title, progress=text) if text else job.title)
 
     def _ended(self, job: Job) -> None:
         if job is not self._current:
@@ -93,7 +93,7 @@ class JobBar(QWidget):
         if self._current is not None:
             self._current.cancel()
             self.cancel_button.setEnabled(False)
-            self.cancel_button.setText("Cancelling…")
+            self.cancel_button.setText(self.tr("Cancelling…"))
 
     def current(self) -> Job | None:
         return self._current

@@ -81,8 +81,8 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.central_tabs = QTabWidget()
         self.central_tabs.setObjectName("centralTabs")
         self.central_tabs.setDocumentMode(True)
-        self.central_tabs.addTab(self.canvas, "Annotate")
-        self.central_tabs.addTab(self.chat, "Chat")
+        self.central_tabs.addTab(self.canvas, self.tr("Annotate"))
+        self.central_tabs.addTab(self.chat, self.tr("Chat"))
         self.sample_job: Job | None = None  # the job making the sample project (open_sample_project), while it runs
         # shown instead of the page while no project is open
         self.welcome = WelcomeScreen(self.settings, default_sample_folder())
@@ -97,22 +97,22 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.inspector = FigureInspector(self.session)
         self.records_view = RecordsView(self.session)
         self.undo_view = QUndoView(self.session.undo_stack)
-        self.undo_view.setEmptyLabel("Project opened")
+        self.undo_view.setEmptyLabel(self.tr("Project opened"))
         self.docks = {
-            "library": self._dock("Library", "library", self.library, Qt.DockWidgetArea.LeftDockWidgetArea),
-            "figures": self._dock("Figures", "figures", self.figure_list, Qt.DockWidgetArea.RightDockWidgetArea),
-            "inspector": self._dock("Inspector", "inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea),
-            "history": self._dock("Undo history", "history", self.undo_view, Qt.DockWidgetArea.RightDockWidgetArea),
-            "records": self._dock("Records", "records", self.records_view, Qt.DockWidgetArea.BottomDockWidgetArea),
+            "library": self._dock(self.tr("Library"), "library", self.library, Qt.DockWidgetArea.LeftDockWidgetArea),
+            "figures": self._dock(self.tr("Figures"), "figures", self.figure_list, Qt.DockWidgetArea.RightDockWidgetArea),
+            "inspector": self._dock(self.tr("Inspector"), "inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea),
+            "history": self._dock(self.tr("Undo history"), "history", self.undo_view, Qt.DockWidgetArea.RightDockWidgetArea),
+            "records": self._dock(self.tr("Records"), "records", self.records_view, Qt.DockWidgetArea.BottomDockWidgetArea),
         }
         self.synth = SynthController(self.session, self.runner, self)
         self.jobs_panel = JobsPanel(self.session, self.runner, controller=self.synth)
-        self.docks["jobs"] = self._dock("Synthesis jobs", "jobs", self.jobs_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.docks["jobs"] = self._dock(self.tr("Synthesis jobs"), "jobs", self.jobs_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.docks["records"], self.docks["jobs"])
         self.docks["jobs"].hide()  # Synthesize → Synthesize… shows it
         self.docks["records"].hide()  # review of synthesized records: View → Records
         self.team = TeamController(self)  # File → Hand out… / Merge project…, and the Merge report panel
-        self.docks["merge"] = self._dock("Merge report", "merge", self.team.report_view,
+        self.docks["merge"] = self._dock(self.tr("Merge report"), "merge", self.team.report_view,
                                          Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.docks["records"], self.docks["merge"])
         self.docks["merge"].hide()  # shown by a merge
@@ -188,9 +188,9 @@ class MainWindow(FileDropTarget, QMainWindow):
             QMessageBox.warning(self, "ReMUD Desktop", str(exc))
             return False
         if self.session.project.damaged:
-            QMessageBox.warning(self, "Damaged project", self.session.project.read_only)
+            QMessageBox.warning(self, self.tr("Damaged project"), self.session.project.read_only)
         elif self.session.project.read_only:
-            QMessageBox.information(self, "Read-only project", self.session.project.read_only)
+            QMessageBox.information(self, self.tr("Read-only project"), self.session.project.read_only)
         folder = str(self.session.project.folder)
         self.settings.setValue("lastProject", folder)
         recent = [folder] + [p for p in self.recent_projects() if p != folder]
@@ -212,10 +212,11 @@ class MainWindow(FileDropTarget, QMainWindow):
         for folder in self.recent_projects():
             menu.addAction(folder, lambda f=folder: self.open_project(f))
         if menu.isEmpty():
-            menu.addAction("(none yet)").setEnabled(False)
+            menu.addAction(self.tr("(none yet)")).setEnabled(False)
 
     def new_project_dialog(self) -> None:
-        folder = QFileDialog.getSaveFileName(self, "New project — choose a name and place", "Untitled.remud")[0]
+        folder = QFileDialog.getSaveFileName(self, self.tr("New project — choose a name and place"),
+                                             self.tr("Untitled.remud"))[0]
         if folder:
             self.open_project(folder, create=True)
 
@@ -226,7 +227,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         if self.sample_job is not None:
             return None
         folder = folder or default_sample_folder()
-        job = Job("Preparing the sample project (first start only)", lambda ctx: ensure_sample_project(folder))
+        job = Job(self.tr("Preparing the sample project (first start only)"), lambda ctx: ensure_sample_project(folder))
 
         def ended() -> None:
             self.sample_job = None
@@ -240,14 +241,15 @@ class MainWindow(FileDropTarget, QMainWindow):
 
         def failed(message: str) -> None:
             self.statusBar().clearMessage()
-            QMessageBox.warning(self, "ReMUD Desktop", f"The sample project could not be made: {message}")
+            QMessageBox.warning(self, "ReMUD Desktop",
+                                self.tr("The sample project could not be made: {reason}").format(reason=message))
             if then:
                 then()
 
         job.signals.finished.connect(ended)  # always, after done or failed
         job.signals.done.connect(opened)
         job.signals.failed.connect(failed)
-        self.statusBar().showMessage("Preparing the sample project…")
+        self.statusBar().showMessage(self.tr("Preparing the sample project…"))
         self.sample_job = job
         self.welcome.set_sample_busy(True)
         return self.runner.start(job)
@@ -289,24 +291,31 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.status.zoom.setVisible(tabs_shown and self.central_tabs.currentWidget() is self.canvas)
 
     def open_project_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open a project folder")
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Open a project folder"))
         if folder:
             self.open_project(folder)
 
     def show_fault(self, what: str, why: str) -> None:
         """An edit the store refused: a dialog the first time each reason comes up in this project,
         the status bar after that (a read-only project refuses every edit the same way)."""
-        self.statusBar().showMessage(f"{what} {why}", 15000)
+        # Translators: what could not be saved, then why (two sentences)
+        text = self.tr("{what} {why}").format(what=what, why=why)
+        self.statusBar().showMessage(text, 15000)
         if why not in self._faults_shown:
             self._faults_shown.add(why)
-            QMessageBox.warning(self, "Not saved", f"{what} {why}")
+            QMessageBox.warning(self, self.tr("Not saved"), text)
 
     def _project_changed(self) -> None:
         project = self.session.project
         self._faults_shown.clear()
-        state = ("" if project is None or not project.read_only
-                 else " (damaged, read-only)" if project.damaged else " (read-only)")
-        self.setWindowTitle(f"{project.folder.name}{state} — ReMUD Desktop" if project else "ReMUD Desktop")
+        if project is None:
+            self.setWindowTitle("ReMUD Desktop")
+        elif not project.read_only:
+            self.setWindowTitle(self.tr("{project} — ReMUD Desktop").format(project=project.folder.name))
+        elif project.damaged:
+            self.setWindowTitle(self.tr("{project} (damaged, read-only) — ReMUD Desktop").format(project=project.folder.name))
+        else:
+            self.setWindowTitle(self.tr("{project} (read-only) — ReMUD Desktop").format(project=project.folder.name))
         for name in ("close", "import", "detect_page", "detect_selected", "detect_document", "detect_dialog",
                      "prev", "next", "reviewed_next", "next_unreviewed", "next_proposals", "prev_proposals",
                      "accept_proposals", "synthesize", "generate_now", "export", "handout", "merge",
@@ -346,7 +355,8 @@ class MainWindow(FileDropTarget, QMainWindow):
 
     # -- importing ----------------------------------------------------------------------------
     def import_dialog(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, "Import PDFs", "", "PDF files (*.pdf *.PDF);;All files (*)")
+        files, _ = QFileDialog.getOpenFileNames(self, self.tr("Import PDFs"), "",
+                                                self.tr("PDF files (*.pdf *.PDF);;All files (*)"))
         if files:
             self.imports.import_paths(files)
 
@@ -365,7 +375,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         if s.page + 1 < s.page_count():
             s.step(1)
         else:
-            self.statusBar().showMessage("Last page reviewed.", 5000)
+            self.statusBar().showMessage(self.tr("Last page reviewed."), 5000)
 
     def next_unreviewed(self) -> None:
         s = self.session
@@ -375,9 +385,9 @@ class MainWindow(FileDropTarget, QMainWindow):
         if page is None:
             page = documents.next_unreviewed_page(s.project, s.doc_id, -1)  # wrap around
         if page is None:
-            self.statusBar().showMessage("Every page of this document is reviewed.", 5000)
+            self.statusBar().showMessage(self.tr("Every page of this document is reviewed."), 5000)
         elif page == s.page:
-            self.statusBar().showMessage("This is the only page not reviewed yet.", 5000)
+            self.statusBar().showMessage(self.tr("This is the only page not reviewed yet."), 5000)
         else:
             s.go_to(s.doc_id, page)
 
@@ -388,7 +398,7 @@ class MainWindow(FileDropTarget, QMainWindow):
     def detect(self, scope: DetectScope, detector: str | None = None, *, retry_failed: bool = False) -> Job | None:
         s = self.session
         if s.project is None or s.doc_id is None:
-            QMessageBox.information(self, "Detect figures", "Open a document first.")
+            QMessageBox.information(self, self.tr("Detect figures"), self.tr("Open a document first."))
             return None
         detector = detector or self.detector
         if scope == DetectScope.PAGE:
@@ -402,7 +412,7 @@ class MainWindow(FileDropTarget, QMainWindow):
     def detect_dialog(self):
         s = self.session
         if s.project is None or s.doc_id is None:
-            QMessageBox.information(self, "Detect figures", "Open a document first.")
+            QMessageBox.information(self, self.tr("Detect figures"), self.tr("Open a document first."))
             return None
         chat_model = self.chat.worker.model
         dialog = DetectDialog(page=s.page, page_count=s.page_count(),
@@ -437,7 +447,7 @@ class MainWindow(FileDropTarget, QMainWindow):
     def synthesize_dialog(self):
         """The Synthesize dialog (count and estimated cost first); Start creates and runs the job."""
         if self.session.project is None:
-            QMessageBox.information(self, "Synthesize", "Open a project first.")
+            QMessageBox.information(self, self.tr("Synthesize"), self.tr("Open a project first."))
             return None
         dialog = SynthDialog(self.session, list(self.session.selection), self,
                              open_settings=lambda page, card: self.show_settings(page, synthesizer=card))
@@ -452,25 +462,26 @@ class MainWindow(FileDropTarget, QMainWindow):
         """A job for the selected figure(s) with the last-used kinds and languages, run at once."""
         ids = list(self.session.selection)
         if self.session.project is None or not ids:
-            QMessageBox.information(self, "Generate now", "Select one or more figures on the page first.")
+            QMessageBox.information(self, self.tr("Generate now"), self.tr("Select one or more figures on the page first."))
             return None
         # made once the provider's key is found, and only when something is new (the status bar says so)
         return self.synth.create_and_run(last_request(figure_ids=ids), self._start_synth_job,
-                                         lambda text: QMessageBox.warning(self, "Generate now", text))
+                                         lambda text: QMessageBox.warning(self, self.tr("Generate now"), text))
 
     # -- export -------------------------------------------------------------------------------
     def export_dialog(self):
         """The Export dialog (counts per split first); on success, where it went and "Open folder"."""
         if self.session.project is None:
-            QMessageBox.information(self, "Export dataset", "Open a project first.")
+            QMessageBox.information(self, self.tr("Export dataset"), self.tr("Open a project first."))
             return None
         dialog = ExportDialog(self.session, self.runner, self.settings, self)
         result = dialog.export_result if dialog.exec() == dialog.DialogCode.Accepted else None
         dialog.deleteLater()
         if result is not None:
-            text = f"Exported {result.plan.records} records to {result.folder}."
+            text = self.tr("Exported %n record(s) to {folder}.", "", result.plan.records).format(folder=result.folder)
             self.statusBar().showMessage(text, 15000)
-            if QMessageBox.question(self, "Export dataset", f"{text}\n\nOpen the folder?") == QMessageBox.StandardButton.Yes:
+            question = self.tr("{exported}\n\nOpen the folder?").format(exported=text)
+            if QMessageBox.question(self, self.tr("Export dataset"), question) == QMessageBox.StandardButton.Yes:
                 QDesktopServices.openUrl(QUrl.fromLocalFile(str(result.folder)))
         return result
 
@@ -508,12 +519,12 @@ class MainWindow(FileDropTarget, QMainWindow):
         if figure_id is None and self.session.selection:
             figure_id = self.session.selection[0]
         if self.session.project is None or figure_id is None:
-            QMessageBox.information(self, "Send figure to chat", "Select a figure on the page first.")
+            QMessageBox.information(self, self.tr("Send figure to chat"), self.tr("Select a figure on the page first."))
             return None
         self.show_chat()
         folder = self.session.project.folder
         task = Task(figure_id, lambda: figure_png(folder, figure_id))
-        task.signals.done.connect(lambda fid, path: self.chat.attach_image(path, f"Figure {fid}"))
+        task.signals.done.connect(lambda fid, path: self.chat.attach_image(path, self.tr("Figure {id}").format(id=fid)))
         task.signals.failed.connect(lambda _fid, text: self.chat.show_notice(text))
         self._figure_task = start(task)
         return task
@@ -540,9 +551,9 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.welcome.settings_changed()
 
     def show_about(self) -> None:
-        QMessageBox.about(self, "About ReMUD Desktop",
-                          "ReMUD Desktop turns ultrasound books into reasoning training data.\n"
-                          "Every edit is saved the moment it happens.")
+        QMessageBox.about(self, self.tr("About ReMUD Desktop"),
+                          self.tr("ReMUD Desktop turns ultrasound books into reasoning training data.\n"
+                                  "Every edit is saved the moment it happens."))
 
     # -- closing ----------------------------------------------------------------------------------
     def closeEvent(self, event) -> None:

@@ -7,8 +7,23 @@ score threshold are left alone, and the status bar says how many."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import QCoreApplication, QObject
+
 from engine.store import figures
 from engine.store.models import FigureStatus
+
+
+class ReviewTexts(QObject):
+    """The sentences with a count (plural forms need a QObject's tr); not to be subclassed."""
+
+    def accept_step(self, n: int) -> str:
+        return self.tr("Accept %n proposed box(es)", "", n)
+
+    def accepted(self, n: int, below: int) -> str:
+        if below:
+            return self.tr("Accepted %n proposed box(es) ({below} under the score threshold left as proposed).",
+                           "", n).format(below=below)
+        return self.tr("Accepted %n proposed box(es).", "", n)
 
 
 def _say(window, text: str) -> None:
@@ -22,14 +37,16 @@ def accept_page_proposals(window) -> int:
         return 0
     ids = canvas.shown_proposals()
     below = sum(1 for f in s.current_figures() if canvas.visibility.below_threshold(f) and f.id not in ids)
-    rest = f" ({below} under the score threshold left as proposed)" if below else ""
     if not ids:
-        _say(window, f"No proposed boxes on this page{rest}.")
+        _say(window, QCoreApplication.translate(
+            "Review", "No proposed boxes on this page ({below} under the score threshold left as proposed).").format(
+                below=below) if below else QCoreApplication.translate("Review", "No proposed boxes on this page."))
         return 0
     n = len(ids)
-    with s.one_step(f"Accept {n} proposed box{'es' if n != 1 else ''}"):
+    texts = ReviewTexts()
+    with s.one_step(texts.accept_step(n)):
         s.set_status(ids, FigureStatus.ACCEPTED)
-    _say(window, f"Accepted {n} proposed box{'es' if n != 1 else ''}{rest}.")
+    _say(window, texts.accepted(n, below))
     return n
 
 
@@ -50,13 +67,15 @@ def go_to_proposals(window, step: int) -> int | None:
     pages = pages_with_proposals(window)
     if not pages:
         threshold = window.canvas.visibility.score_threshold
-        _say(window, "No proposals left in this document"
-                     + (f" at or above the score threshold {threshold:.2f}." if threshold > 0 else "."))
+        _say(window, QCoreApplication.translate(
+            "Review", "No proposals left in this document at or above the score threshold {threshold}.").format(
+                threshold=f"{threshold:.2f}") if threshold > 0
+            else QCoreApplication.translate("Review", "No proposals left in this document."))
         return None
     after = [p for p in pages if p > s.page] if step > 0 else [p for p in reversed(pages) if p < s.page]
     page = after[0] if after else pages[0] if step > 0 else pages[-1]
     if page == s.page:
-        _say(window, "This is the only page with proposals left.")
+        _say(window, QCoreApplication.translate("Review", "This is the only page with proposals left."))
         return page
     s.go_to(s.doc_id, page)
     return page

@@ -10,7 +10,7 @@ growing taller does that), and the two texts were drawn over each other."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QLabel, QStatusBar
 
 from engine.store import documents, figures
@@ -21,8 +21,9 @@ from remud_desktop.workers import JobRunner
 def counts_text(project, doc_id: int) -> str:
     by = figures.count_by_status(project, doc_id)
     reviewed, total = documents.review_progress(project, doc_id)
-    return (f"{by['proposed']} proposed · {by['accepted']} accepted · {by['rejected']} rejected"
-            f" · {reviewed}/{total} pages reviewed")
+    return QCoreApplication.translate(
+        "StatusBar", "{proposed} proposed · {accepted} accepted · {rejected} rejected · {reviewed}/{total} pages reviewed"
+    ).format(proposed=by["proposed"], accepted=by["accepted"], rejected=by["rejected"], reviewed=reviewed, total=total)
 
 
 class StatusBar(QStatusBar):
@@ -64,7 +65,7 @@ class StatusBar(QStatusBar):
         if (self.session.project, doc_id) != self._counted:
             self.refresh()
         else:
-            self.page.setText(f"page {page + 1} / {self.session.page_count()}")
+            self.page.setText(self.tr("page {page} / {count}").format(page=page + 1, count=self.session.page_count()))
 
     def _message_changed(self, text: str) -> None:
         for label in (self.page, self.counts):
@@ -75,7 +76,8 @@ class StatusBar(QStatusBar):
 
     def _show_state(self, project) -> None:
         reason = project.read_only if project is not None else ""
-        self.state.setText("Damaged — read-only" if project is not None and project.damaged else "Read-only")
+        self.state.setText(self.tr("Damaged — read-only") if project is not None and project.damaged
+                           else self.tr("Read-only"))
         self.state.setToolTip(reason)
         self.state.setVisible(bool(reason))
 
@@ -84,16 +86,16 @@ class StatusBar(QStatusBar):
         self._show_state(project)
         self._counted = None
         if project is None or doc_id is None:
-            self.page.setText("No project open" if project is None else "No document")
+            self.page.setText(self.tr("No project open") if project is None else self.tr("No document"))
             self.counts.setText("")
             return
         try:
             doc = documents.get_document(project, doc_id)
         except Exception:  # the document was just removed
-            self.page.setText("No document")
+            self.page.setText(self.tr("No document"))
             self.counts.setText("")
             return
-        self.page.setText(f"page {self.session.page + 1} / {doc.page_count}")
+        self.page.setText(self.tr("page {page} / {count}").format(page=self.session.page + 1, count=doc.page_count))
         self.page.setToolTip(doc.title)
         self.counts.setText(counts_text(project, doc_id))
         self._counted = (project, doc_id)
