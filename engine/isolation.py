@@ -38,7 +38,8 @@ _avoid: frozenset[str] = frozenset()
 
 # The steps the engine names (`step(...)`), for the catalog: a step's name stays an id (the parent
 # compares it and asks to leave it out); messages show it translated.
-STEP_NAMES = (N_("the layout model"), N_("OCR"), N_("starting"))
+# (the last is the app's: remud_desktop/session/text_fill.py)
+STEP_NAMES = (N_("the layout model"), N_("OCR"), N_("starting"), N_("reading the text around the box"))
 
 
 class PageCrashed(RemudError):

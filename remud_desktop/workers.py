@@ -7,7 +7,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal, Slot
 
 from engine.errors import RemudError
 
@@ -135,15 +135,20 @@ class JobRunner(QObject):
 
     def start(self, job: Job) -> Job:
         self.jobs.append(job)
-        job.signals.finished.connect(lambda: self._ended(job))
+        # a slot of this runner, not a lambda: a job that ends after the runner is gone (its window
+        # closed) reports to nobody, instead of emitting from a deleted runner
+        job.signals.finished.connect(self._job_finished)
         self.started.emit(job)
         self.pool.start(job)
         return job
 
-    def _ended(self, job: Job) -> None:
-        if job in self.jobs:
+    @Slot()
+    def _job_finished(self) -> None:
+        signals = self.sender()
+        job = next((j for j in self.jobs if j.signals is signals), None)
+        if job is not None:
             self.jobs.remove(job)
-        self.ended.emit(job)
+            self.ended.emit(job)
 
     def busy(self) -> bool:
         return bool(self.jobs)

@@ -9,7 +9,8 @@
 The GUI's strings (self.tr / QCoreApplication.translate in remud_desktop/) are extracted by
 pyside6-lupdate into gui_<lang>.ts; gui_en.ts holds only the plural forms English needs
 ("%n figure(s)" -> "1 figure" / "3 figures"). The engine's (tr / ntr / N_ from engine.i18n, plus the
-titles and descriptions of the detector and synthesizer cards) are extracted with Babel into
+titles and descriptions of the detector and synthesizer cards, and the app's launcher and
+platform check, which speak before Qt is loaded) are extracted with Babel into
 engine.pot and merged into engine_<lang>.po. The compiled .qm and .mo files are committed, so an
 installed app needs no Qt tools and no Babel; tests/engine/test_i18n_catalogs.py fails when one is
 out of date with its source or when an entry is unfinished.
@@ -34,6 +35,9 @@ from engine.i18n import LANGUAGES, SOURCE_LANGUAGE  # noqa: E402
 I18N = ROOT / "resources" / "i18n"
 GUI_SOURCES = ROOT / "remud_desktop"
 ENGINE_SOURCES = ROOT / "engine"
+# the app's code that runs before Qt is loaded (the launcher's --help, the missing-library sentence) speaks
+# through engine.i18n too
+ENGINE_SPEAKING_APP_FILES = ("remud_desktop/app.py", "remud_desktop/platform_check.py")
 CARD_FILES = ("detectors.toml", "synthesizers.toml")
 CARD_FIELDS = ("title", "description")
 KEYWORDS = {"tr": None, "ntr": (1, 2), "N_": None}
@@ -67,7 +71,8 @@ def update_gui(folder: Path = I18N) -> None:
     """Bring the .ts files in `folder` up to date with the GUI's sources (new strings unfinished)."""
     for language in LANGUAGES:
         # the files by name: given a folder, this lupdate finds no Python sources
-        sources = sorted(str(path.relative_to(ROOT)) for path in GUI_SOURCES.rglob("*.py"))
+        sources = sorted(str(path.relative_to(ROOT).as_posix()) for path in GUI_SOURCES.rglob("*.py"))
+        sources = [path for path in sources if path not in ENGINE_SPEAKING_APP_FILES]
         args = [qt_tool("lupdate"), *sources, "-no-obsolete",
                 "-locations", "none", "-source-language", SOURCE_LANGUAGE, "-target-language", language]
         if language == SOURCE_LANGUAGE:
@@ -90,7 +95,7 @@ def card_messages() -> Iterator[tuple[str, str]]:
 
 def engine_template():  # -> babel.messages.catalog.Catalog
     from babel.messages.catalog import Catalog
-    from babel.messages.extract import extract_from_dir
+    from babel.messages.extract import extract_from_dir, extract_from_file
 
     template = Catalog(project="ReMUD Desktop", msgid_bugs_address="", fuzzy=False)
     found = extract_from_dir(str(ENGINE_SOURCES), method_map=[("**.py", "python")], keywords=KEYWORDS,
@@ -98,6 +103,11 @@ def engine_template():  # -> babel.messages.catalog.Catalog
     for filename, lineno, message, comments, context in found:
         template.add(message, locations=[(f"engine/{filename}", lineno)], auto_comments=comments,
                      context=context)
+    for filename in ENGINE_SPEAKING_APP_FILES:
+        for lineno, message, comments, context in extract_from_file(
+                "python", str(ROOT / filename), keywords=KEYWORDS, comment_tags=TRANSLATOR_COMMENTS,
+                strip_comment_tags=True):
+            template.add(message, locations=[(filename, lineno)], auto_comments=comments, context=context)
     for filename, text in card_messages():
         template.add(text, locations=[(f"resources/{filename}", 0)], auto_comments=["A card in Detect or Synthesize"])
     return template

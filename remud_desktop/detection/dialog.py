@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from engine.chat.memory import GIB
 from engine.detect import qwen_vl_local, registry
 from engine.errors import RemudError
+from remud_desktop.card_text import description_html
 
 
 class DetectScope(StrEnum):
@@ -88,7 +89,7 @@ class DetectDialog(QDialog):
         default = DetectScope.DOCUMENT if len(selected) <= 1 else DetectScope.SELECTED
         self.scope_buttons.button(self.scopes.index(default)).setChecked(True)
         self.detectors = QComboBox()
-        self.descriptions = {c.name: c.description for c in registry.available()}
+        self.descriptions = {c.name: description_html(c.description) for c in registry.available()}
         for name, title in detector_choices():
             self.detectors.addItem(title, name)
         i = self.detectors.findData(detector)

@@ -49,6 +49,7 @@ from engine.key_status import KEYRING, key_status
 from engine.resources import resource
 from engine.secrets import set_secret
 from engine.synth.base import load_pricing
+from remud_desktop.card_text import description_html
 from remud_desktop.settings.chat_page import ChatSettingsPage
 from remud_desktop.settings.synthesis_page import SynthesisPage
 from remud_desktop.theme import apply_theme
@@ -124,7 +125,7 @@ class DetectorList(QWidget):
             heading = (self.tr("<b>{title}</b> &nbsp;<tt>{name}</tt> · uses the network") if card.remote
                        else "<b>{title}</b> &nbsp;<tt>{name}</tt>")
             entry.addWidget(QLabel(heading.format(title=card.title, name=card.name)))
-            entry.addWidget(_note(card.description.replace("`", "")))
+            entry.addWidget(_note(description_html(card.description)))
             lay.addLayout(entry)
             self.names.append(card.name)
 

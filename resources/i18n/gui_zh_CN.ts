@@ -2,41 +2,6 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN" sourcelanguage="en">
 <context>
-    <name></name>
-    <message>
-        <source>ReMUD Desktop: correct figure boxes, fast.</source>
-        <translation>ReMUD Desktop：快速校正图框。</translation>
-    </message>
-    <message>
-        <source>project folder to open (default: the last one, else the sample)</source>
-        <translation>要打开的项目文件夹（默认：上次打开的项目，没有则打开示例项目）</translation>
-    </message>
-    <message>
-        <source>open the sample project (made on first use)</source>
-        <translation>打开示例项目（首次使用时创建）</translation>
-    </message>
-    <message>
-        <source>save a screenshot of the window once loaded, then quit</source>
-        <translation>加载完成后保存窗口截图，然后退出</translation>
-    </message>
-    <message>
-        <source>language: en, zh_CN or system (default: Settings → Appearance → Language, else the system&apos;s)</source>
-        <translation>界面语言：en、zh_CN 或 system（默认：设置 → 外观 → 语言，未设置则跟随系统）</translation>
-    </message>
-    <message>
-        <source>{names} and {last}</source>
-        <translation>{names} 和 {last}</translation>
-    </message>
-    <message>
-        <source>, </source>
-        <translation>、</translation>
-    </message>
-    <message>
-        <source>{problem} {remedy}</source>
-        <translation>{problem}{remedy}</translation>
-    </message>
-</context>
-<context>
     <name>Actions</name>
     <message>
         <source>{tip} ({keys})</source>
@@ -2989,7 +2954,7 @@ Import PDFs (File → Import PDFs…) or drop PDFs or folders here.</source>
     </message>
     <message>
         <source>Space + drag, middle drag</source>
-        <translation>Space + 拖动、中键拖动</translation>
+        <translation>空格 + 拖动、中键拖动</translation>
     </message>
     <message>
         <source>Pan the page</source>
@@ -3000,12 +2965,16 @@ Import PDFs (File → Import PDFs…) or drop PDFs or folders here.</source>
         <translation>缩放</translation>
     </message>
     <message>
-        <source> or </source>
-        <translation> 或 </translation>
+        <source>Ctrl+wheel</source>
+        <translation>Ctrl+滚轮</translation>
     </message>
     <message>
-        <source>Space (tap)</source>
-        <translation>Space（轻按）</translation>
+        <source>{key} (tap)</source>
+        <translation>{key}（轻按）</translation>
+    </message>
+    <message>
+        <source> or </source>
+        <translation> 或 </translation>
     </message>
     <message>
         <source>Keyboard shortcuts</source>
@@ -3036,7 +3005,7 @@ Import PDFs (File → Import PDFs…) or drop PDFs or folders here.</source>
     <name>StatusBar</name>
     <message>
         <source>{proposed} proposed · {accepted} accepted · {rejected} rejected · {reviewed}/{total} pages reviewed</source>
-        <translation>{proposed} 候选 · {accepted} 已采纳 · {rejected} 已否决 · 已审核 {reviewed}/{total} 页</translation>
+        <translation>候选 {proposed} · 已采纳 {accepted} · 已否决 {rejected} · 已审核 {reviewed}/{total} 页</translation>
     </message>
     <message>
         <source>page {page} / {count}</source>
@@ -3150,11 +3119,11 @@ Import PDFs (File → Import PDFs…) or drop PDFs or folders here.</source>
     </message>
     <message>
         <source>{proposed} proposed, {rejected} rejected</source>
-        <translation>{proposed} 个待审核，{rejected} 个已否决</translation>
+        <translation>{proposed} 个候选，{rejected} 个已否决</translation>
     </message>
     <message>
         <source>{proposed} proposed</source>
-        <translation>{proposed} 个待审核</translation>
+        <translation>{proposed} 个候选</translation>
     </message>
     <message>
         <source>{rejected} rejected</source>
@@ -3162,7 +3131,7 @@ Import PDFs (File → Import PDFs…) or drop PDFs or folders here.</source>
     </message>
     <message>
         <source>the proposed ones</source>
-        <translation>待审核的图</translation>
+        <translation>候选的图</translation>
     </message>
     <message>
         <source>figures</source>

@@ -6,19 +6,37 @@ it is taken out before the check. Names, units and key names may stay (tests/i18
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QAction, QTextDocumentFragment
 from PySide6.QtWidgets import (
-    QAbstractButton, QAbstractItemView, QAbstractSpinBox, QApplication, QComboBox, QDialog, QGroupBox,
-    QLabel, QLineEdit, QMenu, QPlainTextEdit, QSpinBox, QDoubleSpinBox, QTabBar, QTextEdit, QWidget,
+    QAbstractButton,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QDialog,
+    QDoubleSpinBox,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPlainTextEdit,
+    QSpinBox,
+    QTabBar,
+    QTableView,
+    QTextEdit,
+    QTreeView,
+    QWidget,
 )
 
 from engine import i18n as engine_i18n
+from engine.detect import registry as detectors
 from engine.sample import ensure_sample_project
 from engine.store import chats, documents, figures, records
+from engine.synth import registry as synthesizers
 from remud_desktop import i18n
 from remud_desktop.detection.dialog import DetectDialog
 from remud_desktop.export.dialog import ExportDialog
@@ -42,7 +60,10 @@ def sample(tmp_path_factory):
 
 
 def plain(text: str) -> str:
-    return QTextDocumentFragment.fromHtml(text).toPlainText() if "<" in text else text
+    """A label's text as read: rich text without its tags, code (<tt>) kept marked as `code`."""
+    if "<" not in text:
+        return text
+    return QTextDocumentFragment.fromHtml(re.sub(r"<(tt|code)>(.*?)</\1>", r"`\2`", text)).toPlainText()
 
 
 def texts_of(root: QWidget) -> Iterator[tuple[str, str]]:
@@ -75,7 +96,7 @@ def texts_of(root: QWidget) -> Iterator[tuple[str, str]]:
             yield where, w.specialValueText()
         if isinstance(w, QMenu):
             yield where, w.title()
-        if isinstance(w, QAbstractItemView) and w.model() is not None:
+        if isinstance(w, QTableView | QTreeView) and w.model() is not None:
             model = w.model()
             for col in range(model.columnCount(QModelIndex())):
                 yield f"{where} header", str(model.headerData(col, Qt.Orientation.Horizontal) or "")
@@ -86,9 +107,17 @@ def texts_of(root: QWidget) -> Iterator[tuple[str, str]]:
         yield where, action.statusTip()
 
 
-def project_data(project) -> list[str]:
-    """Text that is the project's content, longest first (so a caption goes before a word in it)."""
-    data = {project.folder.name, str(project.folder)}
+def interface_data() -> set[str]:
+    """Names the interface shows as they are: languages in their own words, card identifiers."""
+    data = set(engine_i18n.LANGUAGES.values())  # each language is named in itself ("English")
+    # detector and synthesizer names are identifiers (`remud detect --detector auto`), shown beside their titles
+    cards = [*detectors.available(), *synthesizers.available()]
+    return data | {f"({card.name})" for card in cards} | {f"  {card.name}" for card in cards}
+
+
+def project_data(project) -> set[str]:
+    """Text that is the project's content."""
+    data = interface_data() | {project.folder.name, str(project.folder)}
     for doc in documents.list_documents(project):
         data |= {doc.title, doc.file, doc.original_path, doc.original_path.rsplit("/", 1)[-1]}
     for fig in figures.list_figures(project):
@@ -97,13 +126,14 @@ def project_data(project) -> list[str]:
         data |= {rec.question, rec.answer, rec.thinking, *rec.options, rec.model, rec.synthesizer}
     for session in chats.list_sessions(project):
         data.add(session.title)
-    return sorted((d for d in data if d and len(d) > 2), key=len, reverse=True)
+    return data
 
 
-def english_in(root: QWidget, data: list[str]) -> list[str]:
+def english_in(root: QWidget, data: set[str]) -> list[str]:
     found = []
+    longest_first = sorted((d for d in data if d and len(d) > 2), key=len, reverse=True)
     for where, text in texts_of(root):
-        for item in data:
+        for item in longest_first:
             text = text.replace(item, " ")
         words = english_left(text)
         if words:
@@ -114,7 +144,7 @@ def english_in(root: QWidget, data: list[str]) -> list[str]:
 def test_no_english_is_left_in_any_window_under_zh_cn(qtbot, isolated, chinese, sample, memory_keyring):
     window = make_window(qtbot, isolated)
     assert "ReMUD" in window.windowTitle()
-    problems = [f"welcome screen — {p}" for p in english_in(window, [])]
+    problems = [f"welcome screen — {p}" for p in english_in(window, interface_data())]
     assert window.open_project(sample)
     data = project_data(window.session.project)
     finish_jobs(qtbot, window)
