@@ -145,12 +145,28 @@ CHAT_ANSWER = (
     "No follow-up is needed when all criteria are met. If any wall thickening or internal echoes appear, "
     "characterise it with contrast-enhanced CT or CEUS.")
 
+# The example conversation in each language the tour is shot in: titles, question, thinking, answer, follow-up
+CHAT_EXAMPLE = {
+    "en": (("Gallbladder wall thickening", "Thyroid nodule TI-RADS", "Renal lesion, upper pole"),
+           CHAT_QUESTION, CHAT_THINKING, CHAT_ANSWER, "Could it be a calyceal diverticulum instead?"),
+    "zh_CN": (("胆囊壁增厚", "甲状腺结节 TI-RADS 分级", "肾上极病灶"),
+              "这个肾脏上极的圆形无回声病灶是什么？",
+              "图像为肾脏纵切面。上极可见一个圆形、边界清楚的病灶，完全无回声，壁薄而光滑，后方回声增强。"
+              "等等，我应该再看看有没有分隔或实性成分：都看不到，也没有钙化。这些符合 Bosniak I 级单纯囊肿的标准。",
+              "最可能是**单纯性肾皮质囊肿**（Bosniak I 级）：\n\n"
+              "- 圆形、**无回声**，壁薄而光滑\n"
+              "- 后方回声增强\n"
+              "- 无分隔、无实性成分、无钙化\n\n"
+              "全部标准都符合时无需随访。若出现囊壁增厚或内部回声，应行增强 CT 或超声造影（CEUS）进一步评估。",
+              "会不会是肾盏憩室？"),
+}
+
 
 class Shooter:
     """Drives one MainWindow through the tour and saves each screenshot."""
 
-    def __init__(self, app, tmp: Path, out: Path, only: set[str]) -> None:
-        self.app, self.tmp, self.out, self.only = app, tmp, out, only
+    def __init__(self, app, tmp: Path, out: Path, only: set[str], language: str = "en") -> None:
+        self.app, self.tmp, self.out, self.only, self.language = app, tmp, out, only, language
         self.qsettings = QSettings(str(tmp / "window.ini"), QSettings.Format.IniFormat)
         self.window = MainWindow(self.qsettings)
         self.window.resize(*WINDOW_SIZE)
@@ -356,14 +372,15 @@ class Shooter:
         project = tab.ensure_project()
         kidney = figures.list_figures(project, min(self._doc_ids()), page=3)[0]  # the sample's scanned kidney page
         image = figure_png(project.folder, kidney.id)
-        for title in ("Gallbladder wall thickening", "Thyroid nodule TI-RADS"):
+        titles, question, thinking, answer, follow_up = CHAT_EXAMPLE.get(self.language, CHAT_EXAMPLE["en"])
+        for title in titles[:-1]:
             chats.create_session(project, title, model=model.name)
-        session = chats.create_session(project, "Renal lesion, upper pole", model=model.name)
+        session = chats.create_session(project, titles[-1], model=model.name)
         stored = chats.store_image(project, image)
-        chats.add_message(project, session.id, "user", CHAT_QUESTION, image_path=stored)
+        chats.add_message(project, session.id, "user", question, image_path=stored)
         budget = {"use_min": True, "use_max": True, "min_thinking_tokens": 96, "max_thinking_tokens": 1024,
                   "num_waits": 2}
-        chats.add_message(project, session.id, "assistant", CHAT_ANSWER, thinking=CHAT_THINKING,
+        chats.add_message(project, session.id, "assistant", answer, thinking=thinking,
                           stats={"thinking_tokens": 412, "waits_inserted": 2, "answer_tokens": 96,
                                  "tokens_per_second": 14.2, "settings": {"model": model.name, "budget": budget}})
 
@@ -376,7 +393,7 @@ class Shooter:
         wait_until(self.app, lambda: tab.model_bar.load.isEnabled() and tab.worker.model is not None,
                    what="the chat model")
         tab.conversations.refresh(select=session.id)  # shows the conversation, as a click on it would
-        tab.composer.text.setPlainText("Could it be a calyceal diverticulum instead?")
+        tab.composer.text.setPlainText(follow_up)
         settle(self.app, 1.5)
         self.save("chat", w)
 
@@ -480,6 +497,8 @@ def main(argv: list[str] | None = None) -> int:
         for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "GEMINI_API_KEY", "GOOGLE_API_KEY"):
             os.environ.pop(name, None)
         in_memory_keyring()
+        if args.lang != "en":  # as a user who chose it: Settings → Appearance shows it chosen
+            user_settings.set_appearance_options(language=args.lang)
 
         app = QApplication.instance() or QApplication(sys.argv[:1])
         app.setFont(QFont("DejaVu Sans", 9))
@@ -490,7 +509,7 @@ def main(argv: list[str] | None = None) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
         folder = ensure_sample_project(tmp / "Sample atlas.remud")
         with OpenAICompatServer(api_key=FAKE_KEY, models=(SYNTH_MODEL,), default=SynthesisAnswers()) as server:
-            shooter = Shooter(app, tmp, args.out, set(args.only))
+            shooter = Shooter(app, tmp, args.out, set(args.only), args.lang)
             try:
                 shooter.welcome(folder)
                 shooter.main_window(folder)

@@ -30,12 +30,26 @@ COUNT_LINES = (
 # what a conflict is about (Conflict.entity) and the values that stand for a side's deletion, as people read them
 ENTITIES = {"figure": N_("figure"), "record": N_("record"), "page": N_("page"), "document": N_("document")}
 MARKS = {"deleted": N_("deleted"), "changed": N_("changed")}
+# a conflict's field (Conflict.field, stored in English) as people read it; in English it stays the field's name
+FIELDS = {
+    "rect": N_("rect"), "label": N_("label"), "status": N_("status"), "caption": N_("caption"),
+    "context": N_("context"), "burned_text": N_("burned_text"), "section": N_("section"),
+    "sublabel": N_("sublabel"), "redactions": N_("redactions"), "score": N_("score"), "detector": N_("detector"),
+    "image_xref": N_("image_xref"), "question": N_("question"), "thinking": N_("thinking"), "answer": N_("answer"),
+    "options": N_("options"), "correct": N_("correct"), "language": N_("language"), "flags": N_("flags"),
+    "title": N_("title"), "reviewed": N_("reviewed"), "corrected": N_("corrected"), "detected_by": N_("detected_by"),
+    "deleted": N_("deleted"),
+}
+STATUSES = {"proposed": N_("proposed"), "accepted": N_("accepted"), "rejected": N_("rejected"), "draft": N_("draft")}
 
 
-def shown(value: Any, width: int = 48) -> str:
-    """A value in one short line: text quoted and cut, boxes as four numbers."""
+def shown(value: Any, width: int = 48, *, status: bool = False) -> str:
+    """A value in one short line: text quoted and cut, boxes as four numbers (`status`: a figure's or
+    record's status, named in the current language)."""
     if value is None:
         return "—"
+    if status and isinstance(value, str) and value in STATUSES:
+        value = tr(STATUSES[value])
     if isinstance(value, list) and all(isinstance(v, int | float) for v in value):
         return "[" + ", ".join(f"{v:.0f}" for v in value) + "]"
     if isinstance(value, str) and value in MARKS:
@@ -71,8 +85,9 @@ def conflict_line(c: Conflict, source_name: str) -> str:
     # Translators: {field} is a stored field's name (caption, rect); {kept} and {other} name a project
     # (or "this project"), {kept_value} and {other_value} their versions, {reason} why one was kept
     return tr("{where} · {field}: kept {kept}'s {kept_value}, not {other}'s {other_value} ({reason})").format(
-        where=where(c), field=c.field, kept=kept, kept_value=shown(kept_value), other=other,
-        other_value=shown(other_value), reason=c.reason)
+        where=where(c), field=tr(FIELDS[c.field]) if c.field in FIELDS else c.field, kept=kept,
+        kept_value=shown(kept_value, status=c.field == "status"), other=other,
+        other_value=shown(other_value, status=c.field == "status"), reason=c.reason)
 
 
 def count_lines(report: MergeReport) -> list[str]:

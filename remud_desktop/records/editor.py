@@ -26,6 +26,7 @@ from remud_desktop.inspector.crop_render import Crop, CropRequest, render_crop
 from remud_desktop.inspector.crop_view import CropView
 from remud_desktop.qimages import raster_to_qimage
 from remud_desktop.records.model import kind_name, status_name
+from remud_desktop.synthesis.dialog import language_title
 from remud_desktop.workers import Task, start
 
 EDIT_DELAY_MS = 400
@@ -98,7 +99,7 @@ class RecordEditor(QWidget):
                 self.correct.setCurrentIndex(0)
                 self._show_mcq(False)
                 return
-            parts = [self.tr("Record {id}").format(id=record.id), kind_name(record.kind), record.language,
+            parts = [self.tr("Record {id}").format(id=record.id), kind_name(record.kind), language_title(record.language),
                      status_name(record.status)]
             if record.score is not None:
                 parts.append(self.tr("score {score}").format(score=f"{record.score:g}"))

@@ -56,6 +56,7 @@ from remud_desktop.records.model import (
     read_rows,
     status_name,
 )
+from remud_desktop.synthesis.dialog import language_title
 from remud_desktop.workers import Task, start
 
 SEARCH_DELAY_MS = 250
@@ -214,7 +215,7 @@ class RecordsView(QWidget):
         self._known_count = len(rows)
         self._search_cache = None  # new records may match
         self.model.reset_rows(rows)
-        self._refill(self.lang_combo, [(x, x) for x in self.model.languages()])
+        self._refill(self.lang_combo, [(language_title(x), x) for x in self.model.languages()])
         self._refill(self.flag_combo, self._flag_choices() + [(p, p) for p in self.model.flag_prefixes()])
         self.apply_filters(keep=keep)
         if self._changed_while_loading:  # edits made while the worker read: show them
