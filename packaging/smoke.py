@@ -3,12 +3,14 @@
 Runs the bundled executables headless (Qt's offscreen platform) with a throw-away home,
 config, data and cache folder, so nothing of the developer's own set-up is seen or touched:
 
-1. `remud --version` and `remud detectors` (the command line, its resources and cards);
+1. `remud --version` and `remud detectors`, also with `--lang zh_CN` (the command line, its
+   resources, cards and gettext catalog);
 2. `remud sample DIR` (builds the sample project: PyMuPDF, the detectors, OCR models) and
    `remud detect DIR -d layout` on a page where it must find a figure (PyMuPDF's ONNX layout
    model through onnxruntime);
-3. `remud-desktop --smoke-test`: the window opens the sample project, renders its scanned
-   page and runs the `scanned` detector on it in a spawned child process;
+3. `remud-desktop --lang zh_CN --smoke-test`: the window, in Chinese from the bundled Qt and gettext
+   catalogs, opens the sample project, renders its scanned page and runs the `scanned` detector on
+   it in a spawned child process;
 4. `remud chat` with a tiny GGUF model, when the bundle has llama.cpp and this Python has
    the `gguf` package to write the model (the test extra).
 
@@ -100,11 +102,15 @@ def smoke(app: Path) -> list[Step]:
         steps = [
             run_step("remud --version", [str(cli), "--version"], env, r"^remud \d+\.\d+", home),
             run_step("remud detectors", [str(cli), "detectors"], env, r"(?m)^scanned ", home),
+            run_step("remud --lang zh_CN detectors", [str(cli), "--lang", "zh_CN", "detectors"], env,
+                     r"(?m)^scanned\s+扫描页分析", home),
             run_step("remud sample", [str(cli), "sample", str(project), "-q"], env, "Sample project ready", home),
             # page 3 of the sample has a figure the layout model finds
             run_step("remud detect -d layout", [str(cli), "detect", str(project), "-d", "layout", "--pages", "3",
                                                 "--force", "--no-text", "-q"], env, r"[1-9]\d* figures? on", home),
-            run_step("remud-desktop --smoke-test", [str(gui), "--smoke-test"], env, "smoke-test: ok", home),
+            # in Chinese: the bundled Qt and gettext catalogs load (English is the tests' language)
+            run_step("remud-desktop --lang zh_CN --smoke-test", [str(gui), "--lang", "zh_CN", "--smoke-test"], env,
+                     r"(?s)interface: zh_CN \(文件.*smoke-test: ok", home),
         ]
         has_llama = any((app / "_internal" / "llama_cpp" / "lib").glob("libllama*"))
         model = write_tiny_model(home) if has_llama else None

@@ -85,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationName("ReMUD")
     app.setWindowIcon(app_icon())
     try:
-        install_language(app, language_for_start(args.lang))
+        for name in install_language(app, language_for_start(args.lang)):
+            print(f"The interface catalog {name} is missing from this installation; menus and dialogs stay in English.",
+                  file=sys.stderr)
     except LanguageError as exc:
         print(exc, file=sys.stderr)
         return 2

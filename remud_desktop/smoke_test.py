@@ -9,6 +9,7 @@ import pymupdf
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from engine.i18n import current_language
 from engine.pdf.pageinfo import page_is_scan
 from engine.store import documents
 from remud_desktop.window import MainWindow
@@ -35,6 +36,9 @@ def run_smoke_test(app: QApplication, window: MainWindow) -> None:
             text = dialog.text()
             dialog.reject()
             fail(f"a message box appeared: {text}")
+
+    # the interface's language and its first menu, as loaded from the bundled catalogs
+    say(f"interface: {current_language()} ({window.menuBar().actions()[0].text()})")
 
     def opened() -> None:
         project = window.session.project
