@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QStyle, QToolBar
+from shiboken6 import isValid
 
 from remud_desktop.detection import DetectScope
 from remud_desktop.window import review
@@ -54,6 +55,22 @@ def _action(window, actions: Actions, name: str, text: str, slot=None, keys=(), 
     return action
 
 
+class StepName(QObject):
+    """Names an Undo or Redo action after the step it acts on. A child of the action, so it goes with it;
+    while a closing window takes its actions down, the stack (cleared as the project closes) may still
+    say its text changed: a deleted action is then left alone."""
+
+    def __init__(self, action: QAction, with_step: str, without: str) -> None:
+        super().__init__(action)
+        self.action, self.with_step, self.without = action, with_step, without
+
+    @Slot(str)
+    def name(self, step: str) -> None:
+        if not isValid(self.action):
+            return
+        self.action.setText(self.with_step.format(step=step) if step else self.without)
+
+
 def _undo_redo(window, a: Actions) -> None:
     """Undo and Redo, named after the step they act on ("&Undo Mark page reviewed"): the whole text
     is one translated sentence, so the language can put the step where it belongs."""
@@ -63,19 +80,15 @@ def _undo_redo(window, a: Actions) -> None:
     redo = stack.createRedoAction(window, QCoreApplication.translate("Actions", "&Redo"))
     redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
 
-    def name_undo(step: str) -> None:
-        undo.setText(QCoreApplication.translate("Actions", "&Undo {step}").format(step=step) if step
-                     else QCoreApplication.translate("Actions", "&Undo"))
-
-    def name_redo(step: str) -> None:
-        redo.setText(QCoreApplication.translate("Actions", "&Redo {step}").format(step=step) if step
-                     else QCoreApplication.translate("Actions", "&Redo"))
-
     # connected after the actions' own: these texts are the ones that stay
-    stack.undoTextChanged.connect(name_undo)
-    stack.redoTextChanged.connect(name_redo)
-    name_undo(stack.undoText())
-    name_redo(stack.redoText())
+    name_undo = StepName(undo, QCoreApplication.translate("Actions", "&Undo {step}"),
+                         QCoreApplication.translate("Actions", "&Undo"))
+    name_redo = StepName(redo, QCoreApplication.translate("Actions", "&Redo {step}"),
+                         QCoreApplication.translate("Actions", "&Redo"))
+    stack.undoTextChanged.connect(name_undo.name)
+    stack.redoTextChanged.connect(name_redo.name)
+    name_undo.name(stack.undoText())
+    name_redo.name(stack.redoText())
     for name, action in (("undo", undo), ("redo", redo)):
         action.setObjectName(name)
         action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)

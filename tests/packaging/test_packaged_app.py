@@ -35,7 +35,9 @@ def test_built_app_passes_the_smoke_test(built_app):
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "smoke-test: scanned detector:" in output
-    assert "remud-desktop --smoke-test" in output and "FAIL" not in output
+    assert "interface: zh_CN (文件" in output  # the window in Chinese, from the bundled catalogs
+    assert "remud-desktop --lang zh_CN --smoke-test" in output and "FAIL" not in output
+    assert "Traceback" not in output
 
 
 def test_bundle_leaves_the_training_stack_out(built_app):
