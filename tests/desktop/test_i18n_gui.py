@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine import i18n as engine_i18n
+from engine import settings as engine_settings
 from engine.detect import registry as detectors
 from engine.sample import ensure_sample_project
 from engine.store import chats, documents, figures, records
@@ -196,7 +197,6 @@ def test_the_app_speaks_the_language_asked_for(qtbot, isolated, tmp_path, monkey
     monkeypatch.setenv("LANGUAGE", "en")
     assert i18n.language_for_start("zh_CN") == "zh_CN"
     assert i18n.language_for_start(None) == "en"
-    engine_settings = pytest.importorskip("engine.settings")
     engine_settings.set_appearance_options(language="zh_CN")
     assert i18n.language_for_start(None) == "zh_CN"
     assert app_module.main(["--lang", "klingon", "--screenshot", str(tmp_path / "x.png")]) == 2
