@@ -154,6 +154,8 @@ def compile_engine(language: str, folder: Path = I18N) -> bytes:
 
     with open(po_path(language, folder), "rb") as fh:
         catalog = read_po(fh, locale=language)
+    # Babel reads an unset PO-Revision-Date as "now": pin it, so the same .po always makes the same .mo
+    catalog.revision_date = catalog.creation_date
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     return buffer.getvalue()
