@@ -16,6 +16,7 @@ import os
 import sys
 from pathlib import Path
 
+from engine import argparse_i18n
 from engine.i18n import LanguageError, chosen_language, set_language, tr
 from remud_desktop.platform_check import check_xcb
 
@@ -54,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     except LanguageError as exc:
         print(exc, file=sys.stderr)
         return 2
+    argparse_i18n.install()  # argparse's own words ("usage:", "options") in that language too
     args = parse_args(argv)
     # Before Qt: on X11, a system library its xcb plugin needs may be missing (a fresh desktop);
     # one sentence that says what to install, instead of Qt's messages and an abort.

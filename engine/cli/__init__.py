@@ -16,8 +16,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from engine import __version__, i18n
-from engine.cli import argparse_i18n
+from engine import __version__, argparse_i18n, i18n
 from engine.cli.chat import add_chat_parser
 from engine.cli.common import EXIT_USAGE, error_line, run_command, shared_options
 from engine.cli.eval import add_eval_parser
