@@ -43,6 +43,7 @@ from engine.export.target import replace_refusal
 from engine.store import Project, documents, records
 from remud_desktop.export.options_form import ExportOptionsForm, language_name
 from remud_desktop.synthesis.dialog import KINDS, kind_title
+from remud_desktop.theme import ERROR_STYLE
 from remud_desktop.workers import Job, JobContext, JobRunner, Task, start
 
 STAGES = {"select": QT_TRANSLATE_NOOP("ExportDialog", "Selecting records"),
@@ -50,7 +51,6 @@ STAGES = {"select": QT_TRANSLATE_NOOP("ExportDialog", "Selecting records"),
           "write": QT_TRANSLATE_NOOP("ExportDialog", "Writing files")}
 SPLITS = ("train", "validation", "test")
 PREVIEW_DELAY_MS = 300
-ERROR_STYLE = "color: #cf222e;"
 WARNING_STYLE = "color: #9a6700;"
 
 

@@ -37,6 +37,7 @@ from engine.key_status import KeyStatus, env_vars, synthesizer_key
 from engine.store.jobs import Job
 from engine.synth.jobs import NothingToSend, NothingToSendError, create_synth_job, preview_job
 from engine.synth.registry import load_cards
+from remud_desktop.theme import ERROR_STYLE
 from remud_desktop.workers import Task, start
 
 # (key, English title): shown through kind_title() / language_title(), which translate them
@@ -44,7 +45,6 @@ KINDS = (("vqa", QT_TRANSLATE_NOOP("SynthDialog", "Reasoning VQA")),
          ("mcq", QT_TRANSLATE_NOOP("SynthDialog", "Multiple choice")),
          ("qa", QT_TRANSLATE_NOOP("SynthDialog", "Conversation / QA")))
 LANGUAGES = (("en", QT_TRANSLATE_NOOP("SynthDialog", "English")), ("zh", QT_TRANSLATE_NOOP("SynthDialog", "Chinese")))
-ERROR_STYLE = "color: #cf222e;"
 # job and item states as stored (JobState, ItemState): shown through state_name()
 STATES = {
     "pending": QT_TRANSLATE_NOOP("SynthStates", "pending"),

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -20,7 +19,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QSpinBox,
     QTableWidget,
@@ -33,12 +31,12 @@ from engine.errors import RemudError
 from engine.store import Project, documents
 from engine.store.handout import PartSpec, WrittenPart, page_ranges
 from engine.team import plan_parts, split_project
+from remud_desktop.team.job_footer import JobFooter
 from remud_desktop.workers import Job, JobContext, JobRunner
 
 MODES = (("pages", QT_TRANSLATE_NOOP("HandOutDialog", "Page ranges of about equal length")),
          ("documents", QT_TRANSLATE_NOOP("HandOutDialog", "Whole documents")),
          ("chosen", QT_TRANSLATE_NOOP("HandOutDialog", "Pages I choose for each part")))
-ERROR_STYLE = "color: #cf222e;"
 MAX_PARTS = 50
 
 
@@ -106,24 +104,10 @@ class HandOutDialog(QDialog):
         out_lay.addWidget(self.output, 1)
         out_lay.addWidget(browse)
 
-        self.problem = QLabel()
-        self.problem.setWordWrap(True)
-        self.problem.setStyleSheet(ERROR_STYLE)
-        self.problem.hide()
-        self.stage = QLabel()
-        self.progress = QProgressBar()
-        self.progress.setTextVisible(False)
-        self.progress_row = QWidget()
-        row = QHBoxLayout(self.progress_row)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.stage)
-        row.addWidget(self.progress, 1)
-        self.progress_row.hide()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.start_button = self.buttons.addButton(self.tr("Hand out"), QDialogButtonBox.ButtonRole.AcceptRole)
-        self.start_button.setDefault(True)
-        self.buttons.accepted.connect(self.start)
-        self.buttons.rejected.connect(self.reject)
+        self.footer = JobFooter(self.tr("Hand out"), self)
+        self.problem, self.start_button = self.footer.problem, self.footer.start_button
+        self.footer.buttons.accepted.connect(self.start)
+        self.footer.buttons.rejected.connect(self.reject)
 
         lay = QVBoxLayout(self)
         intro = QLabel(self.tr("Each part is a project folder of its own, for one annotator: it carries the documents "
@@ -133,9 +117,7 @@ class HandOutDialog(QDialog):
         lay.addWidget(intro)
         lay.addWidget(parts, 1)
         lay.addWidget(out_box)
-        lay.addWidget(self.progress_row)
-        lay.addWidget(self.problem)
-        lay.addWidget(self.buttons)
+        lay.addWidget(self.footer)
         self.resize(760, 520)
 
         self.mode.currentIndexChanged.connect(self.replan)
@@ -250,8 +232,7 @@ class HandOutDialog(QDialog):
         self.start_button.setEnabled(self.job is None and bool(self.plan) and self.out_dir() is not None)
 
     def _say(self, text: str) -> None:
-        self.problem.setText(text)
-        self.problem.setVisible(bool(text))
+        self.footer.say(text)
 
     # -- run -------------------------------------------------------------------------------------
     def start(self) -> Job | None:
@@ -272,15 +253,12 @@ class HandOutDialog(QDialog):
     def _set_running(self, running: bool) -> None:
         for w in (self.mode, self.count, self.table, self.output, self.browse):
             w.setEnabled(not running)
-        self.progress_row.setVisible(running)
-        self.progress.setRange(0, 0)
-        self.stage.setText(self.tr("Starting…"))
+        self.footer.set_running(running, self.tr("Starting…"))
         self._update_buttons()
 
     def _progress(self, done: int, total: int, text: str) -> None:
-        self.stage.setText(self.tr("Writing {part}").format(part=text) if text != "done" else self.tr("Recording the parts"))
-        self.progress.setRange(0, max(total, 0))
-        self.progress.setValue(done)
+        self.footer.show_progress(done, total, self.tr("Writing {part}").format(part=text) if text != "done"
+                                  else self.tr("Recording the parts"))
 
     def _done(self, parts: list[WrittenPart]) -> None:
         self.parts = parts
@@ -297,6 +275,6 @@ class HandOutDialog(QDialog):
     def reject(self) -> None:
         if self.job is not None:
             self.job.cancel()  # the parts written so far are removed; the dialog closes once it has stopped
-            self.stage.setText(self.tr("Cancelling…"))
+            self.footer.stage.setText(self.tr("Cancelling…"))
             return
         super().reject()

@@ -11,13 +11,11 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -28,9 +26,9 @@ from engine.store import Project
 from engine.store.handout import given, project_id
 from engine.store.merge import MergeReport, read_source
 from engine.team import merge_sources
+from remud_desktop.team.job_footer import JobFooter
 from remud_desktop.workers import Job, JobContext, JobRunner
 
-ERROR_STYLE = "color: #cf222e;"
 PATH_ROLE = Qt.ItemDataRole.UserRole
 
 
@@ -96,32 +94,16 @@ class MergeDialog(QDialog):
                               "the other version stays in the edit log and is listed in the report."))
         note.setWordWrap(True)
         note.setEnabled(False)
-        self.problem = QLabel()
-        self.problem.setWordWrap(True)
-        self.problem.setStyleSheet(ERROR_STYLE)
-        self.problem.hide()
-        self.stage = QLabel()
-        self.progress = QProgressBar()
-        self.progress.setTextVisible(False)
-        self.progress_row = QWidget()
-        prow = QHBoxLayout(self.progress_row)
-        prow.setContentsMargins(0, 0, 0, 0)
-        prow.addWidget(self.stage)
-        prow.addWidget(self.progress, 1)
-        self.progress_row.hide()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.start_button = self.buttons.addButton(self.tr("Merge"), QDialogButtonBox.ButtonRole.AcceptRole)
-        self.start_button.setDefault(True)
-        self.buttons.accepted.connect(self.start)
-        self.buttons.rejected.connect(self.reject)
+        self.footer = JobFooter(self.tr("Merge"), self)
+        self.problem, self.start_button = self.footer.problem, self.footer.start_button
+        self.footer.buttons.accepted.connect(self.start)
+        self.footer.buttons.rejected.connect(self.reject)
 
         lay = QVBoxLayout(self)
         lay.addWidget(QLabel(self.tr("Merge into {name}:").format(name=self.folder.name)))
         lay.addLayout(row, 1)
         lay.addWidget(note)
-        lay.addWidget(self.progress_row)
-        lay.addWidget(self.problem)
-        lay.addWidget(self.buttons)
+        lay.addWidget(self.footer)
         self.resize(720, 420)
         self.sources.itemChanged.connect(lambda _item: self._update_buttons())
         for info in given(session.project):
@@ -162,8 +144,7 @@ class MergeDialog(QDialog):
         self.start_button.setEnabled(self.job is None and bool(self.chosen()))
 
     def _say(self, text: str) -> None:
-        self.problem.setText(text)
-        self.problem.setVisible(bool(text))
+        self.footer.say(text)
 
     # -- run -------------------------------------------------------------------------------------
     def start(self) -> Job | None:
@@ -185,15 +166,11 @@ class MergeDialog(QDialog):
     def _set_running(self, running: bool) -> None:
         for w in (self.sources, self.add_button, self.remove_button):
             w.setEnabled(not running)
-        self.progress_row.setVisible(running)
-        self.progress.setRange(0, 0)
-        self.stage.setText(self.tr("Copying and backing up…"))
+        self.footer.set_running(running, self.tr("Copying and backing up…"))
         self._update_buttons()
 
     def _progress(self, done: int, total: int, text: str) -> None:
-        self.stage.setText(text)
-        self.progress.setRange(0, max(total, 0))
-        self.progress.setValue(done)
+        self.footer.show_progress(done, total, text)
 
     def _done(self, reports: list[MergeReport]) -> None:
         self.reports = reports
@@ -207,6 +184,6 @@ class MergeDialog(QDialog):
     def reject(self) -> None:
         if self.job is not None:
             self.job.cancel()  # the source being merged is rolled back; the dialog closes once it has stopped
-            self.stage.setText(self.tr("Cancelling…"))
+            self.footer.stage.setText(self.tr("Cancelling…"))
             return
         super().reject()

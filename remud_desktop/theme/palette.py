@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QStyleFactory
 from engine.settings import THEMES
 
 STATE_NAME = "remudThemeState"
+ERROR_STYLE = "color: #cf222e;"  # a problem said in a dialog (red, legible on both themes)
 
 # Status words in lists (the figure list), at least 4.5:1 against the light and the dark base colour.
 STATUS_TEXT_LIGHT = {"proposed": QColor("#a35f00"), "accepted": QColor("#1d7a43"), "rejected": QColor("#b3261e"),
